@@ -1,0 +1,179 @@
+// scanorchd: the scanorch daemon.
+//
+//   scanorchd [--config FILE] [all]            API + one worker per enabled scanner (default)
+//   scanorchd [--config FILE] api              the API front end only
+//   scanorchd [--config FILE] worker --scanner ID   one worker (or SCANNER_INSTANCE_ID)
+//   scanorchd plugins [--plugin-dir DIR]       load every plugin and list them
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include "scanorch/framework/cli/args.h"
+#include "scanorch/framework/cli/table.h"
+#include "scanorch/framework/config/config_error.h"
+#include "scanorch/framework/host.h"
+#include "scanorch/framework/logging.h"
+#include "scanorch/framework/runtime.h"
+#include "scanorch/sdk/abi.h"
+#include "scanorch/sdk/frontend.h"
+#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/router.h"
+#include "scanorch/sdk/validator.h"
+#include "scanorch/sdk/version.h"
+
+namespace sf = scanorch::framework;
+namespace cli = scanorch::framework::cli;
+namespace sdk = scanorch::sdk;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+Poco::Util::OptionSet options() {
+    Poco::Util::OptionSet set;
+    set.addOption(cli::option("config", "c", "scanorch.yaml to read (default: $SCANORCH_CONFIG, then /etc/scanorch/scanorch.yaml)", "FILE"));
+    set.addOption(cli::option("scanner", "s", "worker mode: the scanner instance this worker serves (or SCANNER_INSTANCE_ID)", "ID"));
+    set.addOption(cli::option("plugin-dir", "p", "plugins mode: directory to list (default: from the config)", "DIR"));
+    set.addOption(cli::option("version", "v", "print the version and SDK ABI, then exit"));
+    set.addOption(cli::option("help", "h", "print this help, then exit"));
+    return set;
+}
+
+std::string help_text(const Poco::Util::OptionSet& set) {
+    return cli::help(set, "scanorchd", "[--config FILE] [all | api | worker --scanner ID | plugins [--plugin-dir DIR]]",
+                     "The scanorch daemon: orchestrates scans over a pool of scanners.\n\n"
+                     "Modes:\n"
+                     "  all      API and one worker per enabled scanner in one process (default)\n"
+                     "  api      the front end only; workers run elsewhere against the same queue\n"
+                     "  worker   one worker for one scanner instance\n"
+                     "  plugins  load every plugin in the plugin directory and list them; exit 1 if any is refused",
+                     "Environment: SCANORCH_CONFIG, SCANNER_CONFIG, DATA_DIR, LOG_LEVEL, LOG_FORMAT, REDIS_URL, "
+                     "QUEUE_BACKEND, SCANNER_INSTANCE_ID, SCANORCH_LISTEN, SCANORCH_PLUGIN_DIR.");
+}
+
+int list_plugins(const std::string& dir) {
+    sf::PluginLoader loader;
+    const auto report = loader.load_directory(dir);
+    cli::Table table({"KIND", "NAME", "VERSION", "ABI", "FILE"});
+    for (const auto* p : report.loaded) {
+        table.add({sf::kind_name(p->kind), p->name, p->version,
+                   std::to_string(p->abi_major) + "." + std::to_string(p->abi_minor), p->file});
+    }
+    table.print(std::cout);
+    std::cout << report.loaded.size() << " plugin(s) loaded from " << dir;
+    if (!report.errors.empty()) std::cout << ", " << report.errors.size() << " refused";
+    std::cout << "\n";
+    for (const auto& e : report.errors) std::cerr << "refused: " << e << "\n";
+    return report.errors.empty() ? kExitOk : kExitFailure;
+}
+
+// The modes that serve. Each instantiates the plugins its role needs, so a
+// misconfiguration stops the process at start-up, then runs until SIGTERM.
+int serve(const std::string& mode, const cli::Args& args) {
+    sf::Host host(sf::Host::read_config(args.get("config")));
+    sf::configure_logging(host.config().logging);
+    spdlog::info("scanorchd {} starting in '{}' mode (SDK ABI {}.{}); config: {}", SCANORCH_VERSION_STRING, mode,
+                 SCANORCH_SDK_ABI_MAJOR, SCANORCH_SDK_ABI_MINOR,
+                 host.config().file.empty() ? "built-in defaults" : host.config().file);
+    host.load_plugins();
+
+    std::string worker_scanner;
+    if (mode == "worker") {
+        worker_scanner = args.get("scanner").value_or("");
+        if (worker_scanner.empty()) {
+            if (const char* env = std::getenv("SCANNER_INSTANCE_ID")) worker_scanner = env;
+        }
+        if (worker_scanner.empty()) {
+            throw cli::UsageError("worker mode needs --scanner ID or SCANNER_INSTANCE_ID");
+        }
+    }
+
+    const bool api = mode == "all" || mode == "api";
+    const bool workers = mode == "all" || mode == "worker";
+    auto queue = host.make_configured<sdk::Queue>("queue");
+    auto router = api ? host.make_configured<sdk::Router>("router") : nullptr;
+    auto validator = workers ? host.make_configured<sdk::Validator>("validator") : nullptr;
+    auto frontend = api ? host.make_configured<sdk::Frontend>("frontend") : nullptr;
+
+    std::vector<std::shared_ptr<sdk::Scanner>> scanners;
+    const auto& pool = host.scanners();
+    if (mode == "worker") {
+        const sf::ScannerConfig* s = pool.find(worker_scanner);
+        if (s == nullptr) {
+            std::string ids;
+            for (const auto& x : pool.scanners) ids += (ids.empty() ? "" : ", ") + x.instance_id;
+            throw sf::HostError("scanner '" + worker_scanner + "' is not in " + pool.file + " (configured: " +
+                                (ids.empty() ? "none" : ids) + ")");
+        }
+        if (!s->enabled) throw sf::HostError("scanner '" + worker_scanner + "' is disabled in " + pool.file);
+        scanners.push_back(host.make_scanner(*s));
+    } else if (workers) {
+        for (const auto* s : pool.enabled()) scanners.push_back(host.make_scanner(*s));
+    }
+    spdlog::info("{} scanner(s) configured, {} enabled; queue: {}, router: {}, validator: {}, frontend: {}",
+                 pool.scanners.size(), pool.enabled().size(), queue ? host.config().slot("queue")->use : "none",
+                 router ? host.config().slot("router")->use : "none",
+                 validator ? host.config().slot("validator")->use : "none",
+                 frontend ? host.config().slot("frontend")->use : "none");
+
+    sf::Runtime runtime(2);
+    // Instances go in reverse order of creation: front end first, queue last.
+    runtime.on_shutdown("release queue", [&] { queue.reset(); });
+    runtime.on_shutdown("release router/validator", [&] {
+        router.reset();
+        validator.reset();
+    });
+    runtime.on_shutdown("release scanners", [&] { scanners.clear(); });
+    runtime.on_shutdown("release frontend", [&] { frontend.reset(); });
+    spdlog::info("scanorchd ready");
+    runtime.run();
+    spdlog::info("scanorchd stopped");
+    return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto set = options();
+    try {
+        const cli::Args args = cli::parse(set, std::vector<std::string>(argv + 1, argv + argc));
+        if (args.has("help")) {
+            std::cout << help_text(set);
+            return kExitOk;
+        }
+        if (args.has("version")) {
+            std::cout << "scanorchd " << SCANORCH_VERSION_STRING << " (SDK ABI " << SCANORCH_SDK_ABI_MAJOR << "."
+                      << SCANORCH_SDK_ABI_MINOR << ")\n";
+            return kExitOk;
+        }
+        if (args.positional.size() > 1) throw cli::UsageError("one mode at a time, got '" + args.positional[1] + "' too");
+        const std::string mode = args.positional.empty() ? "all" : args.positional[0];
+        if (mode == "plugins") {
+            std::string dir;
+            if (auto d = args.get("plugin-dir")) {
+                dir = *d;
+            } else {
+                dir = sf::Host::read_config(args.get("config")).plugin_dir;
+            }
+            return list_plugins(dir);
+        }
+        if (mode != "all" && mode != "api" && mode != "worker") {
+            throw cli::UsageError("unknown mode '" + mode + "' (all, api, worker, plugins)");
+        }
+        return serve(mode, args);
+    } catch (const cli::UsageError& e) {
+        std::cerr << "scanorchd: " << e.what() << "\nTry 'scanorchd --help'.\n";
+        return kExitUsage;
+    } catch (const sf::ConfigError& e) {
+        std::cerr << "scanorchd: " << e.what() << "\n";
+        return kExitFailure;
+    } catch (const std::exception& e) {
+        std::cerr << "scanorchd: " << e.what() << "\n";
+        return kExitFailure;
+    }
+}

@@ -1,0 +1,66 @@
+// scanorch.yaml: where plugins and data live, which plugin serves each kind
+// and with what config, and logging. The design's environment variables
+// override it, so containers and systemd units need no edited copies:
+//
+//   SCANNER_CONFIG   scanners_file            DATA_DIR        data_dir
+//   LOG_LEVEL        logging.level            LOG_FORMAT      logging.format
+//   QUEUE_BACKEND    plugins.queue.use        (memory -> memory-queue, redis -> redis-queue)
+//   REDIS_URL        the queue plugin's `url`
+//   SCANORCH_LISTEN  the frontend plugin's `listen`
+//   SCANORCH_PLUGIN_DIR  plugin_dir
+//
+// Relative paths are relative to the directory of scanorch.yaml.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "scanorch/framework/config/yaml_reader.h"
+
+namespace scanorch::framework {
+
+/// Which plugin serves one kind, and its config (checked against the
+/// plugin's declared fields once the plugin is loaded).
+struct PluginSlot {
+    std::string use;
+    YAML::Node config;                          ///< undefined/null = no config given
+    std::string path;                           ///< "plugins.queue", for messages
+    std::map<std::string, std::string> overrides;  ///< from the environment: key -> value
+};
+
+struct LogSettings {
+    std::string level = "info";  ///< trace, debug, info, warn, error, critical, off
+    std::string format = "text"; ///< text or json
+};
+
+struct HostConfig {
+    std::string file;  ///< empty when no file was read (built-in defaults)
+    std::string plugin_dir;
+    std::string data_dir;
+    std::string scanners_file;
+    LogSettings logging;
+    std::map<std::string, PluginSlot> plugins;  ///< by kind name: queue, router, validator, frontend
+
+    const PluginSlot* slot(const std::string& kind) const;
+};
+
+struct HostConfigDefaults {
+    std::string plugin_dir;     ///< next to the executable: <prefix>/lib/scanorch/plugins
+    std::string data_dir = "/var/lib/scanorch";
+    std::string scanners_file = "/etc/scanorch/scanners.yaml";
+};
+
+/// Reads `file` (nullopt = built-in defaults only) and applies the
+/// environment. Throws ConfigError naming file, line and key.
+HostConfig load_host_config(const std::optional<std::string>& file, const HostConfigDefaults& defaults,
+                            const EnvLookup& env = process_env());
+HostConfig parse_host_config(const std::string& text, const std::string& file, const HostConfigDefaults& defaults,
+                             const EnvLookup& env = process_env());
+
+/// True for the level names LOG_LEVEL and logging.level accept (any case).
+bool valid_log_level(const std::string& level);
+
+}  // namespace scanorch::framework

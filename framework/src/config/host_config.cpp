@@ -1,0 +1,137 @@
+#include "scanorch/framework/config/host_config.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "scanorch/framework/config/config_error.h"
+
+namespace scanorch::framework {
+
+namespace {
+
+constexpr std::string_view kKinds[] = {"queue", "router", "validator", "frontend"};
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+    if (p.empty() || base_dir.empty() || std::filesystem::path(p).is_absolute()) return p;
+    return (std::filesystem::path(base_dir) / p).lexically_normal().string();
+}
+
+HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string& file, const HostConfigDefaults& d,
+                 const EnvLookup& env) {
+    HostConfig c;
+    c.file = file;
+    c.plugin_dir = d.plugin_dir;
+    c.data_dir = d.data_dir;
+    c.scanners_file = d.scanners_file;
+
+    const std::string base = file.empty() ? "" : std::filesystem::path(file).parent_path().string();
+    if (root.IsDefined() && !root.IsNull()) {
+        r.check_keys(root, "", {"plugin_dir", "data_dir", "scanners_file", "logging", "plugins"});
+        c.plugin_dir = resolve(base, r.string_or(root, "", "plugin_dir", c.plugin_dir));
+        c.data_dir = resolve(base, r.string_or(root, "", "data_dir", c.data_dir));
+        c.scanners_file = resolve(base, r.string_or(root, "", "scanners_file", c.scanners_file));
+        if (const YAML::Node l = root["logging"]; l && !l.IsNull()) {
+            r.check_keys(l, "logging", {"level", "format"});
+            c.logging.level = lower(r.string_or(l, "logging", "level", c.logging.level));
+            if (!valid_log_level(c.logging.level)) {
+                r.fail(l["level"], "logging.level",
+                       "'" + c.logging.level + "' is not a level (trace, debug, info, warn, error, critical, off)");
+            }
+            c.logging.format = lower(r.string_or(l, "logging", "format", c.logging.format));
+            if (c.logging.format != "text" && c.logging.format != "json") {
+                r.fail(l["format"], "logging.format", "'" + c.logging.format + "' is not text or json");
+            }
+        }
+        if (const YAML::Node p = root["plugins"]; p && !p.IsNull()) {
+            r.check_keys(p, "plugins", {"queue", "router", "validator", "frontend"});
+            for (auto kind : kKinds) {
+                const YAML::Node s = p[std::string(kind)];
+                if (!s || s.IsNull()) continue;
+                const std::string path = "plugins." + std::string(kind);
+                r.check_keys(s, path, {"use", "config"});
+                PluginSlot slot;
+                slot.path = path;
+                slot.use = r.required_string(s, path, "use");
+                slot.config = s["config"];
+                if (slot.config && !slot.config.IsNull() && !slot.config.IsMap()) {
+                    r.fail(slot.config, path + ".config", "expected a mapping of plugin options");
+                }
+                c.plugins[std::string(kind)] = std::move(slot);
+            }
+        }
+    }
+
+    // The environment wins over the file.
+    auto var = [&](const char* name) -> std::optional<std::string> {
+        auto v = env(name);
+        if (v && v->empty()) return std::nullopt;
+        return v;
+    };
+    if (auto v = var("SCANORCH_PLUGIN_DIR")) c.plugin_dir = *v;
+    if (auto v = var("DATA_DIR")) c.data_dir = *v;
+    if (auto v = var("SCANNER_CONFIG")) c.scanners_file = *v;
+    if (auto v = var("LOG_LEVEL")) {
+        c.logging.level = lower(*v);
+        if (!valid_log_level(c.logging.level)) {
+            throw ConfigError("environment: LOG_LEVEL: '" + *v +
+                              "' is not a level (trace, debug, info, warn, error, critical, off)");
+        }
+    }
+    if (auto v = var("LOG_FORMAT")) {
+        c.logging.format = lower(*v);
+        if (c.logging.format != "text" && c.logging.format != "json") {
+            throw ConfigError("environment: LOG_FORMAT: '" + *v + "' is not text or json");
+        }
+    }
+    if (auto v = var("QUEUE_BACKEND")) {
+        const std::string b = lower(*v);
+        if (b != "memory" && b != "redis") {
+            throw ConfigError("environment: QUEUE_BACKEND: '" + *v + "' is not memory or redis");
+        }
+        auto& slot = c.plugins["queue"];
+        if (slot.path.empty()) slot.path = "plugins.queue";
+        const std::string use = b + "-queue";
+        if (slot.use != use) slot.config = YAML::Node();  // another plugin's config does not apply
+        slot.use = use;
+    }
+    if (auto v = var("REDIS_URL")) c.plugins["queue"].overrides["url"] = *v;
+    if (auto v = var("SCANORCH_LISTEN")) c.plugins["frontend"].overrides["listen"] = *v;
+    for (auto& [kind, slot] : c.plugins) {
+        if (slot.path.empty()) slot.path = "plugins." + kind;
+    }
+    return c;
+}
+
+}  // namespace
+
+bool valid_log_level(const std::string& level) {
+    const std::string l = lower(level);
+    return l == "trace" || l == "debug" || l == "info" || l == "warn" || l == "warning" || l == "error" ||
+           l == "critical" || l == "off";
+}
+
+const PluginSlot* HostConfig::slot(const std::string& kind) const {
+    auto it = plugins.find(kind);
+    if (it == plugins.end() || it->second.use.empty()) return nullptr;
+    return &it->second;
+}
+
+HostConfig load_host_config(const std::optional<std::string>& file, const HostConfigDefaults& defaults,
+                            const EnvLookup& env) {
+    if (!file) return parse(YamlReader("(defaults)", env), YAML::Node(), "", defaults, env);
+    const YamlReader r(*file, env);
+    return parse(r, r.load(), *file, defaults, env);
+}
+
+HostConfig parse_host_config(const std::string& text, const std::string& file, const HostConfigDefaults& defaults,
+                             const EnvLookup& env) {
+    const YamlReader r(file, env);
+    return parse(r, r.load_string(text), file, defaults, env);
+}
+
+}  // namespace scanorch::framework

@@ -1,0 +1,195 @@
+#include "scanorch/framework/config/plugin_config.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "scanorch/framework/config/config_error.h"
+
+namespace scanorch::framework {
+
+namespace {
+
+std::string stringify(const Poco::JSON::Object::Ptr& obj) {
+    std::ostringstream out;
+    obj->stringify(out);
+    return out.str();
+}
+
+// Any YAML value as JSON, with environment substitution on scalars. Scalars
+// that read as booleans or numbers become those.
+Poco::Dynamic::Var any_to_json(const YamlReader& r, const YAML::Node& n, const std::string& path) {
+    if (!n || n.IsNull()) return Poco::Dynamic::Var();
+    if (n.IsMap()) {
+        Poco::JSON::Object::Ptr obj = new Poco::JSON::Object;
+        for (const auto& kv : n) {
+            const std::string k = kv.first.as<std::string>("");
+            obj->set(k, any_to_json(r, kv.second, YamlReader::join(path, k)));
+        }
+        return obj;
+    }
+    if (n.IsSequence()) {
+        Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+        for (std::size_t i = 0; i < n.size(); ++i) arr->add(any_to_json(r, n[i], path + "[" + std::to_string(i) + "]"));
+        return arr;
+    }
+    const std::string text = r.scalar(n, path);
+    if (n.Tag() == "!") return text;  // explicitly quoted: keep it a string
+    if (auto b = parse_bool(text)) return *b;
+    if (auto i = parse_int(text)) return *i;
+    return text;
+}
+
+Poco::Dynamic::Var typed_value(const YamlReader& r, const YAML::Node& at, const std::string& path,
+                               const ConfigFieldInfo& f, const std::string& text) {
+    auto bad = [&](const std::string& expected) -> Poco::Dynamic::Var {
+        r.fail(at, path, "expected " + expected + ", got '" + text + "'");
+    };
+    switch (f.type) {
+        case SCANORCH_CFG_STRING:
+        case SCANORCH_CFG_SECRET: return text;
+        case SCANORCH_CFG_INT: {
+            auto v = parse_int(text);
+            return v ? Poco::Dynamic::Var(*v) : bad("an integer");
+        }
+        case SCANORCH_CFG_BOOL: {
+            auto v = parse_bool(text);
+            return v ? Poco::Dynamic::Var(*v) : bad("true or false");
+        }
+        case SCANORCH_CFG_DOUBLE: {
+            try {
+                std::size_t used = 0;
+                const double v = std::stod(text, &used);
+                if (used == text.size()) return v;
+            } catch (...) {
+            }
+            return bad("a number");
+        }
+        case SCANORCH_CFG_DURATION: {
+            auto v = parse_duration_seconds(text);
+            return v ? Poco::Dynamic::Var(*v) : bad("a duration (seconds, or 30s, 5m, 1h, 1d)");
+        }
+        default: return bad(std::string(config_type_name(f.type)));
+    }
+}
+
+Poco::Dynamic::Var field_value(const YamlReader& r, const YAML::Node& n, const std::string& path,
+                               const ConfigFieldInfo& f) {
+    switch (f.type) {
+        case SCANORCH_CFG_STRING_LIST: {
+            if (n.IsScalar()) {  // one value, or a comma list from one environment variable
+                Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+                std::stringstream ss(r.scalar(n, path));
+                for (std::string item; std::getline(ss, item, ',');) {
+                    item.erase(0, item.find_first_not_of(" \t"));
+                    item.erase(item.find_last_not_of(" \t") + 1);
+                    if (!item.empty()) arr->add(item);
+                }
+                return arr;
+            }
+            if (!n.IsSequence()) r.fail(n, path, "expected a list of strings");
+            Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+            for (std::size_t i = 0; i < n.size(); ++i) arr->add(r.scalar(n[i], path + "[" + std::to_string(i) + "]"));
+            return arr;
+        }
+        case SCANORCH_CFG_OBJECT:
+            if (!n.IsMap()) r.fail(n, path, "expected a mapping");
+            return any_to_json(r, n, path);
+        default:
+            if (!n.IsScalar()) r.fail(n, path, "expected a single " + std::string(config_type_name(f.type)) + " value");
+            return typed_value(r, n, path, f, r.scalar(n, path));
+    }
+}
+
+}  // namespace
+
+PluginConfigJson build_plugin_config(const YamlReader& r, const YAML::Node& config, std::string_view path,
+                                     const PluginInfo& plugin, const std::map<std::string, std::string>& overrides) {
+    const std::string base(path);
+    const std::string who = "plugin '" + plugin.name + "'";
+    Poco::JSON::Object::Ptr out = new Poco::JSON::Object;
+    Poco::JSON::Object::Ptr redacted = new Poco::JSON::Object;
+    auto field = [&](const std::string& name) -> const ConfigFieldInfo* {
+        for (const auto& f : plugin.config) {
+            if (f.name == name) return &f;
+        }
+        return nullptr;
+    };
+    auto put = [&](const ConfigFieldInfo& f, const Poco::Dynamic::Var& v) {
+        out->set(f.name, v);
+        redacted->set(f.name, f.type == SCANORCH_CFG_SECRET ? Poco::Dynamic::Var("***") : v);
+    };
+
+    if (config && !config.IsNull()) {
+        if (!config.IsMap()) r.fail(config, base, "expected a mapping of " + who + " options");
+        std::vector<std::string> seen;
+        for (const auto& kv : config) {
+            const std::string key = kv.first.as<std::string>("");
+            const std::string kpath = YamlReader::join(base, key);
+            const ConfigFieldInfo* f = field(key);
+            if (f == nullptr) {
+                std::string valid;
+                for (const auto& d : plugin.config) valid += (valid.empty() ? "" : ", ") + d.name;
+                r.fail(kv.first, kpath, "unknown key for " + who + " (valid: " + (valid.empty() ? "none" : valid) + ")");
+            }
+            if (std::find(seen.begin(), seen.end(), key) != seen.end()) r.fail(kv.first, kpath, "key given twice");
+            seen.push_back(key);
+            put(*f, field_value(r, kv.second, kpath, *f));
+        }
+    }
+    for (const auto& [key, value] : overrides) {
+        if (const ConfigFieldInfo* f = field(key)) {
+            YAML::Node scalar(value);
+            put(*f, field_value(YamlReader("environment", [](const std::string&) { return std::nullopt; }), scalar,
+                                base + "." + key, *f));
+        }
+    }
+    for (const auto& f : plugin.config) {
+        if (out->has(f.name)) continue;
+        if (f.default_json) {
+            Poco::JSON::Parser parser;
+            put(f, parser.parse(*f.default_json));
+        } else if (f.required) {
+            r.fail(config ? config : YAML::Node(), YamlReader::join(base, f.name),
+                   "is required by " + who + " (" + f.description + ")");
+        }
+    }
+    return {stringify(out), stringify(redacted)};
+}
+
+PluginConfigJson slot_plugin_config(const HostConfig& host, const PluginSlot& slot, const PluginInfo& plugin,
+                                    const EnvLookup& env) {
+    const YamlReader r(host.file.empty() ? "(defaults)" : host.file, env);
+    return build_plugin_config(r, slot.config, slot.path + ".config", plugin, slot.overrides);
+}
+
+PluginConfigJson scanner_plugin_config(const ScannersConfig& scanners, const ScannerConfig& s,
+                                       const PluginInfo& plugin, const EnvLookup& env) {
+    const YamlReader r(scanners.file, env);
+    std::size_t index = 0;
+    while (index < scanners.scanners.size() && &scanners.scanners[index] != &s) ++index;
+    const auto options =
+        build_plugin_config(r, s.options, "scanners[" + std::to_string(index) + "].options", plugin);
+
+    auto wrap = [&](const std::string& options_json, bool hide) {
+        Poco::JSON::Object::Ptr obj = new Poco::JSON::Object;
+        obj->set("instance_id", s.instance_id);
+        obj->set("url", s.url);
+        Poco::JSON::Object::Ptr cred = new Poco::JSON::Object;
+        auto secret = [&](const std::string& v) { return hide && !v.empty() ? std::string("***") : v; };
+        cred->set("username", s.credentials.username);
+        cred->set("password", secret(s.credentials.password));
+        cred->set("access_key", s.credentials.access_key);
+        cred->set("secret_key", secret(s.credentials.secret_key));
+        obj->set("credentials", cred);
+        Poco::JSON::Parser parser;
+        obj->set("options", parser.parse(options_json));
+        return stringify(obj);
+    };
+    return {wrap(options.json, false), wrap(options.redacted, true)};
+}
+
+}  // namespace scanorch::framework

@@ -1,0 +1,69 @@
+#include "scanorch/framework/logging.h"
+
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace scanorch::framework {
+
+namespace {
+
+// %* in a pattern: the message, escaped for a JSON string.
+class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+        static constexpr char hex[] = "0123456789abcdef";
+        for (const char ch : msg.payload) {
+            const auto c = static_cast<unsigned char>(ch);
+            switch (c) {
+                case '"': dest.append(std::string_view("\\\"")); break;
+                case '\\': dest.append(std::string_view("\\\\")); break;
+                case '\n': dest.append(std::string_view("\\n")); break;
+                case '\r': dest.append(std::string_view("\\r")); break;
+                case '\t': dest.append(std::string_view("\\t")); break;
+                default:
+                    if (c < 0x20) {
+                        const char esc[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+                        dest.append(esc, esc + sizeof esc);
+                    } else {
+                        dest.push_back(ch);
+                    }
+            }
+        }
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonEscapedMessage>(); }
+};
+
+}  // namespace
+
+spdlog::level::level_enum parse_log_level(const std::string& level) {
+    std::string l = level;
+    std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (l == "warning") l = "warn";
+    if (l == "error") l = "err";
+    return spdlog::level::from_str(l);
+}
+
+void configure_logging(const LogSettings& settings) {
+    auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+    auto logger = std::make_shared<spdlog::logger>("scanorch", sink);
+    if (settings.format == "json") {
+        auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+        formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
+            R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","pid":%P,"thread":%t,"msg":"%*"})");
+        logger->set_formatter(std::move(formatter));
+    } else {
+        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    }
+    const auto level = parse_log_level(settings.level);
+    logger->set_level(level);
+    logger->flush_on(spdlog::level::warn);
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(level);
+    spdlog::flush_every(std::chrono::seconds(1));
+}
+
+}  // namespace scanorch::framework
