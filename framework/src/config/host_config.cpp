@@ -57,7 +57,8 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
                 PluginSlot slot;
                 slot.path = path;
                 slot.use = r.required_string(s, path, "use");
-                slot.config = s["config"];
+                // yaml-cpp throws when assigning from a missing key's node; copy only a real one.
+                if (const YAML::Node cfg = s["config"]) slot.config = cfg;
                 if (slot.config && !slot.config.IsNull() && !slot.config.IsMap()) {
                     r.fail(slot.config, path + ".config", "expected a mapping of plugin options");
                 }

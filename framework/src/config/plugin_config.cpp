@@ -150,8 +150,8 @@ PluginConfigJson build_plugin_config(const YamlReader& r, const YAML::Node& conf
     for (const auto& f : plugin.config) {
         if (out->has(f.name)) continue;
         if (f.default_json) {
-            Poco::JSON::Parser parser;
-            put(f, parser.parse(*f.default_json));
+            Poco::JSON::Parser parser;  // wrapped: Poco 1.11 parses only objects and arrays at top level
+            put(f, parser.parse("[" + *f.default_json + "]").extract<Poco::JSON::Array::Ptr>()->get(0));
         } else if (f.required) {
             r.fail(config ? config : YAML::Node(), YamlReader::join(base, f.name),
                    "is required by " + who + " (" + f.description + ")");

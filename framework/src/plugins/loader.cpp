@@ -58,8 +58,8 @@ bool valid_semver(const std::string& v) {
 
 bool valid_json(const char* text) {
     try {
-        Poco::JSON::Parser parser;
-        parser.parse(text);
+        Poco::JSON::Parser parser;  // wrapped: Poco 1.11 parses only objects and arrays at top level
+        parser.parse("[" + std::string(text) + "]");
         return true;
     } catch (...) {
         return false;

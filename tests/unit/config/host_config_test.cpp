@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include "scanorch/framework/config/config_error.h"
+#include "scanorch/framework/config/host_config.h"
+#include "test_env.h"
+
+namespace sf = scanorch::framework;
+
+namespace {
+sf::HostConfigDefaults defaults() {
+    sf::HostConfigDefaults d;
+    d.plugin_dir = "/usr/lib/scanorch/plugins";
+    return d;
+}
+sf::HostConfig parse(const std::string& text, std::map<std::string, std::string> env = {}) {
+    return sf::parse_host_config(text, "/etc/scanorch/scanorch.yaml", defaults(), fake_env(std::move(env)));
+}
+}  // namespace
+
+TEST(HostConfig, ReadsEverySectionAndResolvesRelativePaths) {
+    const auto c = parse(R"(plugin_dir: plugins
+data_dir: /var/lib/scanorch
+scanners_file: scanners.yaml
+logging: {level: DEBUG, format: json}
+plugins:
+  queue: {use: redis-queue, config: {url: "redis://127.0.0.1:6379"}}
+  router: {use: capacity-router}
+)");
+    EXPECT_EQ(c.plugin_dir, "/etc/scanorch/plugins");
+    EXPECT_EQ(c.scanners_file, "/etc/scanorch/scanners.yaml");
+    EXPECT_EQ(c.data_dir, "/var/lib/scanorch");
+    EXPECT_EQ(c.logging.level, "debug");
+    EXPECT_EQ(c.logging.format, "json");
+    ASSERT_NE(c.slot("queue"), nullptr);
+    EXPECT_EQ(c.slot("queue")->use, "redis-queue");
+    EXPECT_EQ(c.slot("queue")->path, "plugins.queue");
+    EXPECT_TRUE(c.slot("queue")->config.IsMap());
+    EXPECT_EQ(c.slot("router")->use, "capacity-router");
+    EXPECT_EQ(c.slot("frontend"), nullptr);
+}
+
+TEST(HostConfig, DefaultsWithoutAFile) {
+    const auto c = sf::load_host_config(std::nullopt, defaults(), fake_env({}));
+    EXPECT_EQ(c.file, "");
+    EXPECT_EQ(c.plugin_dir, "/usr/lib/scanorch/plugins");
+    EXPECT_EQ(c.data_dir, "/var/lib/scanorch");
+    EXPECT_EQ(c.scanners_file, "/etc/scanorch/scanners.yaml");
+    EXPECT_EQ(c.logging.level, "info");
+    EXPECT_TRUE(c.plugins.empty());
+}
+
+TEST(HostConfig, TheDesignsEnvironmentVariablesOverrideTheFile) {
+    const auto c = parse("data_dir: /data\nplugins:\n  queue: {use: memory-queue, config: {max_tasks: 5}}\n",
+                         {{"DATA_DIR", "/app/data/tasks"},
+                          {"SCANNER_CONFIG", "/app/config/scanners.yaml"},
+                          {"LOG_LEVEL", "WARNING"},
+                          {"QUEUE_BACKEND", "redis"},
+                          {"REDIS_URL", "redis://redis:6379"},
+                          {"SCANORCH_LISTEN", "0.0.0.0:8836"}});
+    EXPECT_EQ(c.data_dir, "/app/data/tasks");
+    EXPECT_EQ(c.scanners_file, "/app/config/scanners.yaml");
+    EXPECT_EQ(c.logging.level, "warning");
+    ASSERT_NE(c.slot("queue"), nullptr);
+    EXPECT_EQ(c.slot("queue")->use, "redis-queue");
+    EXPECT_FALSE(c.slot("queue")->config.IsDefined() && c.slot("queue")->config.IsMap())
+        << "memory-queue's config must not be handed to redis-queue";
+    EXPECT_EQ(c.slot("queue")->overrides.at("url"), "redis://redis:6379");
+    EXPECT_EQ(c.plugins.at("frontend").overrides.at("listen"), "0.0.0.0:8836");
+    EXPECT_EQ(c.slot("frontend"), nullptr) << "an override alone does not choose a plugin";
+}
+
+TEST(HostConfig, EveryErrorNamesFileLineAndKey) {
+    EXPECT_CONFIG_ERROR(parse("plugin_dirs: /x\n"),
+                        "/etc/scanorch/scanorch.yaml:1: plugin_dirs: unknown key (valid: plugin_dir, data_dir, "
+                        "scanners_file, logging, plugins)");
+    EXPECT_CONFIG_ERROR(parse("logging:\n  level: loud\n"),
+                        "/etc/scanorch/scanorch.yaml:2: logging.level: 'loud' is not a level (trace, debug, info, "
+                        "warn, error, critical, off)");
+    EXPECT_CONFIG_ERROR(parse("logging: {format: xml}\n"),
+                        "/etc/scanorch/scanorch.yaml:1: logging.format: 'xml' is not text or json");
+    EXPECT_CONFIG_ERROR(parse("plugins:\n  scanner: {use: nessus}\n"),
+                        "/etc/scanorch/scanorch.yaml:2: plugins.scanner: unknown key (valid: queue, router, "
+                        "validator, frontend)");
+    EXPECT_CONFIG_ERROR(parse("plugins:\n  queue: {config: {}}\n"),
+                        "/etc/scanorch/scanorch.yaml:2: plugins.queue.use: is required");
+    EXPECT_CONFIG_ERROR(parse("plugins:\n  queue:\n    use: memory-queue\n    config: [1, 2]\n"),
+                        "/etc/scanorch/scanorch.yaml:4: plugins.queue.config: expected a mapping of plugin options");
+    EXPECT_CONFIG_ERROR(parse("data_dir: ${DATA_ROOT}/scanorch\n"),
+                        "/etc/scanorch/scanorch.yaml:1: data_dir: environment variable DATA_ROOT is not set (write "
+                        "${DATA_ROOT:-default} to give a default)");
+    EXPECT_CONFIG_ERROR(parse("data_dir: /a\ndata_dir: /b\n"),
+                        "/etc/scanorch/scanorch.yaml:2: data_dir: key given twice");
+    EXPECT_CONFIG_ERROR(parse("", {{"QUEUE_BACKEND", "kafka"}}),
+                        "environment: QUEUE_BACKEND: 'kafka' is not memory or redis");
+    EXPECT_CONFIG_ERROR(parse("", {{"LOG_LEVEL", "chatty"}}),
+                        "environment: LOG_LEVEL: 'chatty' is not a level (trace, debug, info, warn, error, critical, off)");
+}
+
+TEST(HostConfig, TheShippedConfigIsValid) {
+    const auto c = sf::load_host_config(std::string(SCANORCH_SOURCE_DIR) + "/config/scanorch.yaml", defaults(),
+                                        fake_env({}));
+    EXPECT_FALSE(c.plugins.empty());
+}

@@ -1,0 +1,125 @@
+#include <gtest/gtest.h>
+
+#include "scanorch/framework/config/config_error.h"
+#include "scanorch/framework/config/plugin_config.h"
+#include "test_env.h"
+
+namespace sf = scanorch::framework;
+
+namespace {
+
+sf::PluginInfo redis_like() {
+    sf::PluginInfo p;
+    p.name = "redis-queue";
+    p.kind = SCANORCH_KIND_QUEUE;
+    p.config = {
+        {"url", SCANORCH_CFG_STRING, true, std::nullopt, "Redis URL"},
+        {"password", SCANORCH_CFG_SECRET, false, std::nullopt, "AUTH password"},
+        {"key_prefix", SCANORCH_CFG_STRING, false, "\"nessus\"", "key prefix"},
+        {"lease_seconds", SCANORCH_CFG_DURATION, false, "60", "lease"},
+        {"pool_size", SCANORCH_CFG_INT, false, "4", "connections"},
+        {"tls", SCANORCH_CFG_BOOL, false, "false", "TLS"},
+        {"ratio", SCANORCH_CFG_DOUBLE, false, std::nullopt, "a ratio"},
+        {"sentinels", SCANORCH_CFG_STRING_LIST, false, std::nullopt, "Sentinel addresses"},
+        {"extra", SCANORCH_CFG_OBJECT, false, std::nullopt, "free-form"},
+    };
+    return p;
+}
+
+std::string build(const std::string& yaml, std::map<std::string, std::string> env = {},
+                  std::map<std::string, std::string> overrides = {}, bool redacted = false) {
+    const sf::YamlReader r("scanorch.yaml", fake_env(std::move(env)));
+    const YAML::Node root = r.load_string(yaml);
+    const auto out = sf::build_plugin_config(r, root["config"], "plugins.queue.config", redis_like(), overrides);
+    return redacted ? out.redacted : out.json;
+}
+
+}  // namespace
+
+TEST(PluginConfig, TypesValuesAndAppliesDefaults) {
+    const auto json = build(R"(config:
+  url: redis://127.0.0.1:6390
+  password: ${REDIS_PASSWORD}
+  lease_seconds: 2m
+  pool_size: 8
+  tls: yes
+  ratio: 0.75
+  sentinels: [127.0.0.1:26379, 127.0.0.2:26379]
+  extra: {depth: 3, name: x, on: true}
+)",
+                            {{"REDIS_PASSWORD", "s3cret"}});
+    EXPECT_EQ(json,
+              R"({"extra":{"depth":3,"name":"x","on":true},"key_prefix":"nessus","lease_seconds":120,"password":"s3cret",)"
+              R"("pool_size":8,"ratio":0.75,"sentinels":["127.0.0.1:26379","127.0.0.2:26379"],"tls":true,"url":"redis://127.0.0.1:6390"})");
+}
+
+TEST(PluginConfig, SecretsAreRedactedForLogs) {
+    const auto json = build("config: {url: 'redis://h', password: hunter2}\n", {}, {}, true);
+    EXPECT_EQ(json.find("hunter2"), std::string::npos) << json;
+    EXPECT_NE(json.find(R"("password":"***")"), std::string::npos) << json;
+}
+
+TEST(PluginConfig, EnvironmentOverridesApplyToDeclaredKeysOnly) {
+    const auto json = build("config: {url: 'redis://file'}\n", {},
+                            {{"url", "redis://env:6379"}, {"listen", "0.0.0.0:1"}});
+    EXPECT_NE(json.find(R"("url":"redis://env:6379")"), std::string::npos) << json;
+    EXPECT_EQ(json.find("listen"), std::string::npos) << json;
+    // A list from one variable.
+    const auto list = build("config: {url: x, sentinels: '${S}'}\n", {{"S", "a:1, b:2"}});
+    EXPECT_NE(list.find(R"("sentinels":["a:1","b:2"])"), std::string::npos) << list;
+}
+
+TEST(PluginConfig, EveryErrorNamesFileLineAndKey) {
+    EXPECT_CONFIG_ERROR(build("config:\n  url: x\n  lease_secs: 5\n"),
+                        "scanorch.yaml:3: plugins.queue.config.lease_secs: unknown key for plugin 'redis-queue' "
+                        "(valid: url, password, key_prefix, lease_seconds, pool_size, tls, ratio, sentinels, extra)");
+    EXPECT_CONFIG_ERROR(build("config:\n  url: x\n  pool_size: many\n"),
+                        "scanorch.yaml:3: plugins.queue.config.pool_size: expected an integer, got 'many'");
+    EXPECT_CONFIG_ERROR(build("config:\n  url: x\n  tls: sometimes\n"),
+                        "scanorch.yaml:3: plugins.queue.config.tls: expected true or false, got 'sometimes'");
+    EXPECT_CONFIG_ERROR(build("config:\n  url: x\n  lease_seconds: 5 minutes\n"),
+                        "scanorch.yaml:3: plugins.queue.config.lease_seconds: expected a duration (seconds, or 30s, "
+                        "5m, 1h, 1d), got '5 minutes'");
+    EXPECT_CONFIG_ERROR(build("config:\n  url: x\n  ratio: 1.5x\n"),
+                        "scanorch.yaml:3: plugins.queue.config.ratio: expected a number, got '1.5x'");
+    EXPECT_CONFIG_ERROR(build("config:\n  url: x\n  extra: 5\n"),
+                        "scanorch.yaml:3: plugins.queue.config.extra: expected a mapping");
+    EXPECT_CONFIG_ERROR(build("config:\n  url: [a, b]\n"),
+                        "scanorch.yaml:2: plugins.queue.config.url: expected a single string value");
+    EXPECT_CONFIG_ERROR(build("config:\n  pool_size: 3\n"),
+                        "scanorch.yaml:2: plugins.queue.config.url: is required by plugin 'redis-queue' (Redis URL)");
+    EXPECT_CONFIG_ERROR(build("other: 1\n"),
+                        "scanorch.yaml: plugins.queue.config.url: is required by plugin 'redis-queue' (Redis URL)");
+    EXPECT_CONFIG_ERROR(build("config:\n  url: ${REDIS_HOST}\n"),
+                        "scanorch.yaml:2: plugins.queue.config.url: environment variable REDIS_HOST is not set "
+                        "(write ${REDIS_HOST:-default} to give a default)");
+    EXPECT_CONFIG_ERROR(build("config: {url: x}\n", {}, {{"pool_size", "lots"}}),
+                        "environment: plugins.queue.config.pool_size: expected an integer, got 'lots'");
+}
+
+TEST(PluginConfig, ScannerEntriesCarryUrlCredentialsAndCheckedOptions) {
+    const auto scanners = sf::parse_scanners_config(R"(scanners:
+  - instance_id: s1
+    scanner_type: nessus
+    url: https://127.0.0.1:8834
+    credentials: {username: admin, password: pw}
+    options: {timeout: 30}
+)",
+                                                    "scanners.yaml", fake_env({}));
+    sf::PluginInfo nessus;
+    nessus.name = "nessus";
+    nessus.config = {{"timeout", SCANORCH_CFG_DURATION, false, "60", "request timeout"},
+                     {"ca_file", SCANORCH_CFG_STRING, false, std::nullopt, "CA"}};
+    const auto cfg = sf::scanner_plugin_config(scanners, scanners.scanners[0], nessus, fake_env({}));
+    EXPECT_EQ(cfg.json,
+              R"({"credentials":{"access_key":"","password":"pw","secret_key":"","username":"admin"},)"
+              R"("instance_id":"s1","options":{"timeout":30},"url":"https://127.0.0.1:8834"})");
+    EXPECT_EQ(cfg.redacted.find("\"pw\""), std::string::npos);
+
+    auto bad = sf::parse_scanners_config(
+        "scanners:\n  - {instance_id: s1, scanner_type: nessus, url: 'http://x', options: {verify: no}}\n",
+        "scanners.yaml", fake_env({}));
+    EXPECT_CONFIG_ERROR(sf::scanner_plugin_config(bad, bad.scanners[0], nessus, fake_env({})),
+                        "scanners.yaml:2: scanners[0].options.verify: unknown key for plugin 'nessus' (valid: "
+                        "timeout, ca_file)");
+}
