@@ -1,0 +1,45 @@
+# Installs the SDK to a fresh prefix, builds samples/plugins out of tree
+# against it, and has scanorchd load the result. Also checks that the SDK
+# package refuses a request for another major version.
+#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK=... -DSCANORCHD=... -DGENERATOR=... -P sample_build.cmake
+file(REMOVE_RECURSE ${WORK})
+set(prefix ${WORK}/prefix)
+
+function(run)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+    endif()
+    set(out "${out}" PARENT_SCOPE)
+endfunction()
+
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --component sdk --prefix ${prefix})
+if(NOT EXISTS ${prefix}/include/scanorch/sdk/plugin.h OR NOT EXISTS ${prefix}/lib/cmake/scanorch-sdk/scanorch-sdkConfig.cmake)
+    file(GLOB_RECURSE installed RELATIVE ${prefix} ${prefix}/*)
+    message(FATAL_ERROR "the SDK install is incomplete: ${installed}")
+endif()
+file(GLOB_RECURSE framework_headers ${prefix}/include/scanorch/framework/*)
+if(framework_headers)
+    message(FATAL_ERROR "framework headers leaked into the SDK install: ${framework_headers}")
+endif()
+
+# The sample sees nothing of the source tree: only the installed prefix.
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/samples/plugins -B ${WORK}/build -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+run(${CMAKE_COMMAND} --build ${WORK}/build)
+run(${SCANORCHD} plugins --plugin-dir ${WORK}/build/round-robin-router)
+message("${out}")
+if(NOT out MATCHES "router +round-robin +1\\.0\\.0 +1\\.0 ")
+    message(FATAL_ERROR "scanorchd did not list the sample plugin")
+endif()
+
+# find_package(scanorch-sdk 2.0) must not accept a 1.x SDK.
+file(WRITE ${WORK}/wrong-major/CMakeLists.txt
+     "cmake_minimum_required(VERSION 3.25)\nproject(x LANGUAGES CXX)\nfind_package(scanorch-sdk 2.0 CONFIG REQUIRED)\n")
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${WORK}/wrong-major -B ${WORK}/wrong-major/build -G ${GENERATOR}
+                        -DCMAKE_PREFIX_PATH=${prefix}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT "${out}${err}" MATCHES "compatible with requested version")
+    message(FATAL_ERROR "find_package(scanorch-sdk 2.0) did not refuse SDK 1.x:\n${out}\n${err}")
+endif()
+message("sample built against the installed SDK and loaded; SDK 2.0 request refused as expected")

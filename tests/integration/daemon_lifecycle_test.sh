@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# scanorchd as an operator runs it: starts from a config file, loads and
+# instantiates the configured plugins, reports ready, and exits 0 on SIGTERM
+# and on SIGINT; start-up errors are one clear line and exit 1 (usage: 2).
+#   daemon_lifecycle_test.sh SCANORCHD PLUGIN_DIR
+set -u
+scanorchd=$1
+plugin_dir=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+cat >"$work/scanners.yaml" <<'YAML'
+scanners:
+  - instance_id: lab_1
+    scanner_type: nessus
+    url: http://127.0.0.1:8834
+YAML
+cat >"$work/scanorch.yaml" <<YAML
+plugin_dir: $plugin_dir
+data_dir: $work/data
+scanners_file: scanners.yaml
+logging: {level: debug, format: json}
+plugins:
+  router: {use: fixture-good, config: {prefer: last, token: "\${ROUTER_TOKEN:-t0ps3cret}"}}
+YAML
+
+for sig in TERM INT; do
+  "$scanorchd" --config "$work/scanorch.yaml" api >"$work/out.$sig" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do grep -q 'scanorchd ready' "$work/out.$sig" && break; sleep 0.1; done
+  grep -q 'scanorchd ready' "$work/out.$sig" || { cat "$work/out.$sig"; kill -9 $pid; fail "not ready within 10 s"; }
+  kill -$sig $pid
+  for _ in $(seq 1 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+  kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "still running 10 s after SIG$sig"; }
+  wait $pid; rc=$?
+  [ $rc -eq 0 ] || { cat "$work/out.$sig"; fail "exit $rc after SIG$sig, expected 0"; }
+  grep -q '"msg":"scanorchd stopped"' "$work/out.$sig" || fail "no JSON 'stopped' line after SIG$sig"
+  grep -q '\[plugin:fixture-good\] fixture router created' "$work/out.$sig" || fail "plugin log line missing"
+  grep -q 't0ps3cret' "$work/out.$sig" && fail "a secret config value was logged"
+done
+echo "ok: ready, clean exit on SIGTERM and SIGINT, JSON logs, secrets redacted"
+
+expect() {  # expect EXIT REGEX -- ARGS...
+  local want=$1 regex=$2; shift 3
+  out=$("$scanorchd" "$@" 2>&1); rc=$?
+  [ $rc -eq "$want" ] || fail "scanorchd $*: exit $rc, expected $want: $out"
+  echo "$out" | grep -Eq -- "$regex" || fail "scanorchd $*: output does not match '$regex': $out"
+  echo "ok: scanorchd $* -> $rc"
+}
+expect 2 "worker mode needs --scanner ID or SCANNER_INSTANCE_ID" -- --config "$work/scanorch.yaml" worker
+expect 1 "scanner 'ghost' is not in .*scanners.yaml \(configured: lab_1\)" -- --config "$work/scanorch.yaml" worker --scanner ghost
+expect 2 "unknown mode 'serve'" -- --config "$work/scanorch.yaml" serve
+expect 1 "scanorch.yaml: no such file" -- --config "$work/missing/scanorch.yaml" api
+
+sed -i 's/use: fixture-good/use: capacity-router/' "$work/scanorch.yaml"
+expect 1 "plugins.router.use: plugin 'capacity-router' is not in .* \(loaded: fixture-good\)" -- --config "$work/scanorch.yaml" api
+sed -i 's/use: capacity-router, config: {prefer: last/use: fixture-good, config: {prefer: last, colour: blue/' "$work/scanorch.yaml"
+expect 1 "scanorch.yaml:6: plugins.router.config.colour: unknown key for plugin 'fixture-good' \(valid: prefer, token\)" -- --config "$work/scanorch.yaml" api
+echo "all daemon lifecycle checks passed"
