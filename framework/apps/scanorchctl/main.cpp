@@ -34,9 +34,9 @@ namespace sdk = scanorch::sdk;
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
+using cli::kExitFailure;
+using cli::kExitOk;
+using cli::kExitUsage;
 
 /// One node of the command tree: a leaf runs, a branch lists its children.
 struct Command {
@@ -49,7 +49,7 @@ struct Command {
 
 Poco::Util::OptionSet all_options() {
     Poco::Util::OptionSet set;
-    set.addOption(cli::option("config", "c", "scanorch.yaml to read (default: $SCANORCH_CONFIG, then /etc/scanorch/scanorch.yaml)", "FILE"));
+    set.addOption(cli::config_option());
     set.addOption(cli::option("help", "h", "print help for this command, then exit"));
     set.addOption(cli::option("version", "v", "print the version, then exit"));
     set.addOption(cli::option("json", "j", "print one JSON object instead of a table"));
@@ -271,15 +271,27 @@ int dlq_list(const cli::Args& args, const std::vector<std::string>&) {
     return kExitOk;
 }
 
+// The queue and the one DLQ entry a command names; nullopt (after saying
+// why) when the task is not in the dead-letter queue.
+struct DlqTarget {
+    std::unique_ptr<sf::Host> host;
+    std::shared_ptr<sdk::Queue> queue;
+    std::optional<sdk::DlqEntry> entry;
+};
+
+DlqTarget dlq_target(const cli::Args& args, const std::vector<std::string>& rest, const std::string& verb) {
+    if (rest.size() != 1) throw cli::UsageError("dlq " + verb + " takes one task id");
+    DlqTarget t;
+    t.host = open_host(args);
+    t.queue = need<sdk::Queue>(*t.host, "queue");
+    t.entry = value_or_throw(t.queue->dlq_get(rest[0]), "dead-letter queue");
+    if (!t.entry) std::cerr << "scanorchctl: task '" << rest[0] << "' is not in the dead-letter queue\n";
+    return t;
+}
+
 int dlq_inspect(const cli::Args& args, const std::vector<std::string>& rest) {
-    if (rest.size() != 1) throw cli::UsageError("dlq inspect takes one task id");
-    auto host = open_host(args);
-    auto queue = need<sdk::Queue>(*host, "queue");
-    const auto entry = value_or_throw(queue->dlq_get(rest[0]), "dead-letter queue");
-    if (!entry) {
-        std::cerr << "scanorchctl: task '" << rest[0] << "' is not in the dead-letter queue\n";
-        return kExitFailure;
-    }
+    const auto [host, queue, entry] = dlq_target(args, rest, "inspect");
+    if (!entry) return kExitFailure;
     auto o = sf::to_json(*entry);
     if (args.has("json")) {
         std::cout << sf::stringify(o) << "\n";
@@ -294,14 +306,8 @@ int dlq_inspect(const cli::Args& args, const std::vector<std::string>& rest) {
 }
 
 int dlq_retry(const cli::Args& args, const std::vector<std::string>& rest) {
-    if (rest.size() != 1) throw cli::UsageError("dlq retry takes one task id");
-    auto host = open_host(args);
-    auto queue = need<sdk::Queue>(*host, "queue");
-    const auto entry = value_or_throw(queue->dlq_get(rest[0]), "dead-letter queue");
-    if (!entry) {
-        std::cerr << "scanorchctl: task '" << rest[0] << "' is not in the dead-letter queue\n";
-        return kExitFailure;
-    }
+    const auto [host, queue, entry] = dlq_target(args, rest, "retry");
+    if (!entry) return kExitFailure;
     sdk::QueueTask task = entry->task;
     task.attempts = 0;
     // Enqueue first: if it fails, the entry stays in the DLQ and nothing is lost.

@@ -30,13 +30,13 @@ namespace sdk = scanorch::sdk;
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
+using cli::kExitFailure;
+using cli::kExitOk;
+using cli::kExitUsage;
 
 Poco::Util::OptionSet options() {
     Poco::Util::OptionSet set;
-    set.addOption(cli::option("config", "c", "scanorch.yaml to read (default: $SCANORCH_CONFIG, then /etc/scanorch/scanorch.yaml)", "FILE"));
+    set.addOption(cli::config_option());
     set.addOption(cli::option("scanner", "s", "worker mode: the scanner instance this worker serves (or SCANNER_INSTANCE_ID)", "ID"));
     set.addOption(cli::option("plugin-dir", "p", "plugins mode: directory to list (default: from the config)", "DIR"));
     set.addOption(cli::option("version", "v", "print the version and SDK ABI, then exit"));

@@ -62,6 +62,11 @@ std::string help(const Poco::Util::OptionSet& options, const std::string& comman
     return out.str();
 }
 
+Poco::Util::Option config_option() {
+    return option("config", "c", "scanorch.yaml to read (default: $SCANORCH_CONFIG, then /etc/scanorch/scanorch.yaml)",
+                  "FILE");
+}
+
 Poco::Util::Option option(const std::string& full, const std::string& short_name, const std::string& description,
                           const std::string& argument) {
     Poco::Util::Option o(full, short_name, description, false);

@@ -13,6 +13,11 @@
 
 namespace scanorch::framework::cli {
 
+/// Exit codes of scanorchd and scanorchctl.
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;  ///< also: scanorchctl validate found the file invalid
+constexpr int kExitUsage = 2;
+
 /// A usage error: the message names what was wrong. Programs exit 2.
 class UsageError : public std::runtime_error {
 public:
@@ -33,6 +38,9 @@ Args parse(const Poco::Util::OptionSet& options, const std::vector<std::string>&
 /// Help text: usage line, description, options table, footer.
 std::string help(const Poco::Util::OptionSet& options, const std::string& command, const std::string& usage,
                  const std::string& description, const std::string& footer = "");
+
+/// The --config option both programs take.
+Poco::Util::Option config_option();
 
 /// Shorthand to build an option.
 Poco::Util::Option option(const std::string& full, const std::string& short_name, const std::string& description,
