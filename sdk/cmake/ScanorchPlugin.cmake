@@ -5,6 +5,11 @@
 # function is scanorch_plugin_entry_v1, and linked with --no-undefined so a
 # missing library is a link error here rather than a load error in scanorchd.
 # Link whatever the plugin needs with target_link_libraries(<name> PRIVATE ...).
+#
+# With g++, -fno-gnu-unique: libstdc++ gives namespace std default visibility,
+# so a static local in a std template the plugin instantiates (std::to_string
+# has one) would become an STB_GNU_UNIQUE symbol, and one such symbol makes
+# dlclose() a no-op: the plugin could never be unloaded.
 include_guard(GLOBAL)
 include(GNUInstallDirs)
 
@@ -16,6 +21,7 @@ function(scanorch_add_plugin name)
     add_library(${name} MODULE ${ARG_SOURCES})
     target_link_libraries(${name} PRIVATE scanorch::sdk)
     target_compile_features(${name} PRIVATE cxx_std_20)
+    target_compile_options(${name} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-fno-gnu-unique>)
     set_target_properties(${name} PROPERTIES
         PREFIX "libscanorch-"
         OUTPUT_NAME ${name}

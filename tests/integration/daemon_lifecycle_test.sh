@@ -22,6 +22,9 @@ data_dir: $work/data
 scanners_file: scanners.yaml
 logging: {level: debug, format: json}
 plugins:
+  queue: {use: none}
+  validator: {use: none}
+  frontend: {use: none}
   router: {use: fixture-good, config: {prefer: last, token: "\${ROUTER_TOKEN:-t0ps3cret}"}}
 YAML
 
@@ -56,5 +59,5 @@ expect 1 "scanorch.yaml: no such file" -- --config "$work/missing/scanorch.yaml"
 sed -i 's/use: fixture-good/use: capacity-router/' "$work/scanorch.yaml"
 expect 1 "plugins.router.use: plugin 'capacity-router' is not in .* \(loaded: fixture-good\)" -- --config "$work/scanorch.yaml" api
 sed -i 's/use: capacity-router, config: {prefer: last/use: fixture-good, config: {prefer: last, colour: blue/' "$work/scanorch.yaml"
-expect 1 "scanorch.yaml:6: plugins.router.config.colour: unknown key for plugin 'fixture-good' \(valid: prefer, token\)" -- --config "$work/scanorch.yaml" api
+expect 1 "scanorch.yaml:9: plugins.router.config.colour: unknown key for plugin 'fixture-good' \(valid: prefer, token\)" -- --config "$work/scanorch.yaml" api
 echo "all daemon lifecycle checks passed"

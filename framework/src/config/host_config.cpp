@@ -29,6 +29,10 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
     c.data_dir = d.data_dir;
     c.scanners_file = d.scanners_file;
 
+    for (const auto& [kind, use] : d.plugins) {
+        c.plugins[kind].use = use;
+        c.plugins[kind].path = "plugins." + kind;
+    }
     const std::string base = file.empty() ? "" : std::filesystem::path(file).parent_path().string();
     if (root.IsDefined() && !root.IsNull()) {
         r.check_keys(root, "", {"plugin_dir", "data_dir", "scanners_file", "logging", "plugins"});
@@ -57,6 +61,7 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
                 PluginSlot slot;
                 slot.path = path;
                 slot.use = r.required_string(s, path, "use");
+                if (slot.use == "none") slot.use.clear();  // explicitly no plugin for this kind
                 // yaml-cpp throws when assigning from a missing key's node; copy only a real one.
                 if (const YAML::Node cfg = s["config"]) slot.config = cfg;
                 if (slot.config && !slot.config.IsNull() && !slot.config.IsMap()) {

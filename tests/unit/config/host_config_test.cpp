@@ -25,6 +25,7 @@ logging: {level: DEBUG, format: json}
 plugins:
   queue: {use: redis-queue, config: {url: "redis://127.0.0.1:6379"}}
   router: {use: capacity-router}
+  frontend: {use: none}
 )");
     EXPECT_EQ(c.plugin_dir, "/etc/scanorch/plugins");
     EXPECT_EQ(c.scanners_file, "/etc/scanorch/scanners.yaml");
@@ -36,7 +37,8 @@ plugins:
     EXPECT_EQ(c.slot("queue")->path, "plugins.queue");
     EXPECT_TRUE(c.slot("queue")->config.IsMap());
     EXPECT_EQ(c.slot("router")->use, "capacity-router");
-    EXPECT_EQ(c.slot("frontend"), nullptr);
+    EXPECT_EQ(c.slot("validator")->use, "nessus-validator") << "kinds the file does not name keep their default";
+    EXPECT_EQ(c.slot("frontend"), nullptr) << "use: none means no plugin";
 }
 
 TEST(HostConfig, DefaultsWithoutAFile) {
@@ -46,7 +48,11 @@ TEST(HostConfig, DefaultsWithoutAFile) {
     EXPECT_EQ(c.data_dir, "/var/lib/scanorch");
     EXPECT_EQ(c.scanners_file, "/etc/scanorch/scanners.yaml");
     EXPECT_EQ(c.logging.level, "info");
-    EXPECT_TRUE(c.plugins.empty());
+    ASSERT_NE(c.slot("validator"), nullptr);
+    EXPECT_EQ(c.slot("validator")->use, "nessus-validator");
+    EXPECT_EQ(c.slot("queue")->use, "memory-queue");
+    EXPECT_EQ(c.slot("router")->use, "capacity-router");
+    EXPECT_EQ(c.slot("frontend")->use, "http");
 }
 
 TEST(HostConfig, TheDesignsEnvironmentVariablesOverrideTheFile) {
@@ -66,7 +72,6 @@ TEST(HostConfig, TheDesignsEnvironmentVariablesOverrideTheFile) {
         << "memory-queue's config must not be handed to redis-queue";
     EXPECT_EQ(c.slot("queue")->overrides.at("url"), "redis://redis:6379");
     EXPECT_EQ(c.plugins.at("frontend").overrides.at("listen"), "0.0.0.0:8836");
-    EXPECT_EQ(c.slot("frontend"), nullptr) << "an override alone does not choose a plugin";
 }
 
 TEST(HostConfig, EveryErrorNamesFileLineAndKey) {

@@ -22,7 +22,7 @@
 
 namespace scanorch::framework {
 
-/// Which plugin serves one kind, and its config (checked against the
+/// Which plugin serves one kind (`use: none` for none), and its config (checked against the
 /// plugin's declared fields once the plugin is loaded).
 struct PluginSlot {
     std::string use;
@@ -51,6 +51,11 @@ struct HostConfigDefaults {
     std::string plugin_dir;     ///< next to the executable: <prefix>/lib/scanorch/plugins
     std::string data_dir = "/var/lib/scanorch";
     std::string scanners_file = "/etc/scanorch/scanners.yaml";
+    /// The plugin for each kind when the file names none: the defaults shipped.
+    std::map<std::string, std::string> plugins{{"queue", "memory-queue"},
+                                               {"router", "capacity-router"},
+                                               {"validator", "nessus-validator"},
+                                               {"frontend", "http"}};
 };
 
 /// Reads `file` (nullopt = built-in defaults only) and applies the
