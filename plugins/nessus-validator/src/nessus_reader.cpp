@@ -89,6 +89,14 @@ std::string detail_of(const std::string& text) {
     return out;
 }
 
+// Attribute names, built once rather than per element.
+const Poco::XML::XMLString kPluginId = "pluginID";
+const Poco::XML::XMLString kPluginName = "pluginName";
+const Poco::XML::XMLString kPluginFamily = "pluginFamily";
+const Poco::XML::XMLString kSeverity = "severity";
+const Poco::XML::XMLString kPort = "port";
+const Poco::XML::XMLString kName = "name";
+
 class Handler final : public Poco::XML::ContentHandler {
 public:
     explicit Handler(const ValidatorConfig& config) : config_(config) {}
@@ -116,10 +124,8 @@ public:
             in_item_ = true;
             ++facts.report_items;
             ++host_->items;
-            item_id_ = attrs.getValue("pluginID");
-            item_name_ = attrs.getValue("pluginName");
-            item_port_ = attrs.getValue("port");
-            const auto& sev = attrs.getValue("severity");
+            item_id_ = attrs.getValue(kPluginId);
+            const auto& sev = attrs.getValue(kSeverity);
             switch (sev.empty() ? '0' : sev[0]) {
                 case '4': ++host_->severity.critical; break;
                 case '3': ++host_->severity.high; break;
@@ -127,12 +133,16 @@ public:
                 case '1': ++host_->severity.low; break;
                 default: ++host_->severity.info; break;
             }
-            if (config_.auth_only(item_id_, attrs.getValue("pluginFamily"))) ++host_->auth_only_results;
+            if (config_.auth_only(item_id_, attrs.getValue(kPluginFamily))) ++host_->auth_only_results;
             item_wanted_ = item_id_ == "19506" || config_.success_plugins.count(item_id_) ||
                            config_.failure_plugins.count(item_id_) || config_.issue_plugins.count(item_id_) ||
                            config_.not_attempted_plugins.count(item_id_) || config_.scan_error_plugins.count(item_id_);
-            output_.clear();
-            description_.clear();
+            if (item_wanted_) {  // the rest is copied only for the few items that matter
+                item_name_ = attrs.getValue(kPluginName);
+                item_port_ = attrs.getValue(kPort);
+                output_.clear();
+                description_.clear();
+            }
             return;
         }
         if (in_item_) {
@@ -144,7 +154,7 @@ public:
             if (!in_report_) return;
             facts.hosts.emplace_back();
             host_ = &facts.hosts.back();
-            host_->name = attrs.getValue("name");
+            host_->name = attrs.getValue(kName);
             return;
         }
         if (name == "Report" && depth_ == 2) {
@@ -153,7 +163,7 @@ public:
             return;
         }
         if (name == "tag" && host_ != nullptr) {
-            tag_ = attrs.getValue("name");
+            tag_ = attrs.getValue(kName);
             if (tag_ == "Credentialed_Scan" || tag_ == "HOST_START" || tag_ == "HOST_END") {
                 tag_value_.clear();
                 capture_ = &tag_value_;

@@ -1,0 +1,73 @@
+// The validator through the plugin boundary, as scanorchd uses it: loaded
+// from its .so, configured through its declared fields, counting failures
+// in the host's registry.
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "scanorch/framework/plugins/loader.h"
+#include "scanorch/sdk/validator.h"
+#include "test_files.h"
+
+namespace sf = scanorch::framework;
+namespace sdk = scanorch::sdk;
+
+namespace {
+
+struct Loaded {
+    std::shared_ptr<sf::HostServices> services;
+    std::shared_ptr<sdk::Validator> validator;
+};
+
+Loaded load(const std::string& config_json) {
+    sf::PluginLoader loader;
+    auto info = loader.load_file(NESSUS_VALIDATOR_PLUGIN);
+    EXPECT_TRUE(info.ok()) << (info.ok() ? "" : info.error().message);
+    auto services = std::make_shared<sf::HostServices>(nullptr, "/tmp");
+    auto made = loader.instantiate<sdk::Validator>("nessus-validator", config_json,
+                                                   sf::HostApi::make(services, "nessus-validator"));
+    EXPECT_TRUE(made.ok()) << (made.ok() ? "" : made.error().message);
+    return {services, made.ok() ? std::move(made).value() : nullptr};
+}
+
+}  // namespace
+
+TEST(ValidatorPlugin, CountsFailuresByReasonInTheHostRegistry) {
+    auto [services, validator] = load("{}");
+    ASSERT_TRUE(validator);
+    auto ok = validator->validate({fixture("pytenable__example.nessus"), sdk::ScanType::trusted_basic, ""});
+    ASSERT_TRUE(ok);
+    EXPECT_TRUE(ok->is_valid);
+    for (int i = 0; i < 2; ++i) {
+        auto failed = validator->validate({fixture("libnessus__nessus_report_local_3.nessus"), sdk::ScanType::trusted_basic, ""});
+        ASSERT_TRUE(failed);
+        EXPECT_FALSE(failed->is_valid);
+    }
+    auto malformed = validator->validate({fixture("ruby-nessus__example_v2_malformed.nessus"), sdk::ScanType::untrusted, ""});
+    ASSERT_TRUE(malformed);
+    const auto text = prometheus::TextSerializer().Serialize(services->registry().Collect());
+    EXPECT_NE(text.find("nessus_validation_failures_total{reason=\"auth_failed\"} 2"), std::string::npos) << text;
+    EXPECT_NE(text.find("nessus_validation_failures_total{reason=\"malformed_xml\"} 1"), std::string::npos) << text;
+}
+
+TEST(ValidatorPlugin, ConfigChangesTheRules) {
+    // With 21745 and 104410 not counted as failures, and no other evidence, the
+    // failed hosts of local_3 become "failed" only through 19506's "no".
+    auto [services, validator] = load(R"({"failure_plugins":[],"min_auth_plugins":0})");
+    ASSERT_TRUE(validator);
+    auto r = validator->validate({fixture("libnessus__nessus_report_local_3.nessus"), sdk::ScanType::trusted_basic, ""});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->authentication_status, sdk::AuthStatus::failed);
+    EXPECT_NE(r->error.find("plugin 19506 reports 'Credentialed checks : no'"), std::string::npos) << r->error;
+}
+
+TEST(ValidatorPlugin, RefusesABadConfigAtStart) {
+    sf::PluginLoader loader;
+    ASSERT_TRUE(loader.load_file(NESSUS_VALIDATOR_PLUGIN).ok());
+    auto services = std::make_shared<sf::HostServices>(nullptr, "/tmp");
+    auto made = loader.instantiate<sdk::Validator>("nessus-validator", R"({"min_file_bytes":-1})",
+                                                   sf::HostApi::make(services, "nessus-validator"));
+    ASSERT_FALSE(made);
+    EXPECT_EQ(made.error().kind, sdk::ErrorKind::invalid_input);
+    EXPECT_EQ(made.error().message, "plugin 'nessus-validator' failed to start: min_file_bytes must be at least 0");
+}
