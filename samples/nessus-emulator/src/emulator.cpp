@@ -1,0 +1,623 @@
+#include "emulator.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace scanorch::emulator {
+
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+std::string json(const Object::Ptr& o) {
+    std::ostringstream out;
+    o->stringify(out);
+    return out.str();
+}
+
+Response error(int status, const std::string& message, bool close = false) {
+    Object::Ptr o = new Object;
+    o->set("error", message);
+    return {status, json(o), "", close, false};
+}
+
+Response ok(const Object::Ptr& o) { return {200, json(o), "", false, false}; }
+
+std::int64_t epoch_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct Template {
+    const char* name;
+    const char* title;
+    const char* uuid;
+};
+// The UUIDs real clients use (shared/NESSUS_API.md §3.2).
+constexpr Template kTemplates[] = {
+    {"basic", "Basic Network Scan", "731a8e52-3ea6-a291-ec0a-d2ff0619c19d7bd788d6be818b65"},
+    {"advanced", "Advanced Scan", "ad629e16-03b6-8c1d-cef6-ef8c9dd3c658d24bd260ef5f9e66"},
+    {"discovery", "Host Discovery", "bbd4f805-3966-d464-b2d1-0079eb89d69708c3a05ec2812bcf"},
+    {"patch_audit", "Credentialed Patch Audit", "0625147c-30fe-d79f-e54f-ce7ccd7523e9b63d84cb81c23c2f"},
+    {"webapp", "Web Application Tests", "c3cbcd46-329f-a9ed-1077-554f8c2af33d0d44f09d736969bf"},
+};
+
+const Template* template_by_uuid(const std::string& uuid) {
+    for (const auto& t : kTemplates) {
+        if (uuid == t.uuid) return &t;
+    }
+    return nullptr;
+}
+
+// "a, b" or "a\nb": the first non-empty string of a credential entry.
+std::string field(const Object::Ptr& o, const char* key) {
+    if (!o || !o->has(key) || o->isNull(key)) return "";
+    return o->getValue<std::string>(key);
+}
+
+bool is_active(const std::string& status) {
+    return status == "running" || status == "processing" || status == "stopping" || status == "pausing" ||
+           status == "paused" || status == "resuming";
+}
+
+}  // namespace
+
+Emulator::Emulator(Options options) : opt_(std::move(options)), rng_(opt_.seed) {
+    if (opt_.data_dir.empty()) {
+        data_dir_ = (std::filesystem::temp_directory_path() / ("nessus-emulator-" + std::to_string(::getpid()))).string();
+        own_data_dir_ = true;
+    } else {
+        data_dir_ = opt_.data_dir;
+    }
+    std::filesystem::create_directories(data_dir_);
+    ticker_ = std::thread([this] { tick_loop(); });
+}
+
+Emulator::~Emulator() { stop(); }
+
+void Emulator::stop() {
+    {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+    for (auto& t : export_threads_) {
+        if (t.joinable()) t.join();
+    }
+    if (own_data_dir_) {
+        std::error_code ec;
+        std::filesystem::remove_all(data_dir_, ec);
+    }
+}
+
+std::string Emulator::random_hex(std::size_t n) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s += hex[rng_() % 16];
+    return s;
+}
+
+bool Emulator::dice(double p) {
+    if (p <= 0) return false;
+    if (p >= 1) return true;
+    return std::uniform_real_distribution<double>(0, 1)(rng_) < p;
+}
+
+std::uint32_t Emulator::occupied() const {
+    std::uint32_t n = 0;
+    for (const auto& [id, s] : scans_) n += is_active(s.status) ? 1 : 0;
+    return n;
+}
+
+void Emulator::tick_loop() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+        advance(Clock::now());
+        cv_.wait_for(lock, std::chrono::milliseconds(50));
+    }
+}
+
+// The state machine of shared/NESSUS_API.md §4. Called with mu_ held.
+void Emulator::advance(Clock::time_point now) {
+    auto since = [&](const Scan& s) { return std::chrono::duration<double>(now - s.phase_since).count(); };
+    auto to = [&](Scan& s, const char* status) {
+        s.status = status;
+        s.phase_since = now;
+        s.modified = epoch_now();
+    };
+    for (auto& [id, s] : scans_) {
+        if (s.status == "running" && s.ran_seconds + since(s) >= opt_.scan_seconds) {
+            if (s.will_abort) {
+                to(s, "aborted");
+                s.ended_epoch = epoch_now();
+                ++scans_aborted_;
+            } else {
+                to(s, "processing");
+            }
+        } else if (s.status == "processing" && since(s) >= 0.2) {
+            to(s, "completed");
+            s.ended_epoch = epoch_now();
+            ++scans_completed_;
+        } else if (s.status == "stopping" && since(s) >= 0.2) {
+            to(s, "canceled");
+            s.ended_epoch = epoch_now();
+        } else if (s.status == "pausing" && since(s) >= 0.2) {
+            to(s, "paused");
+        } else if (s.status == "resuming" && since(s) >= 0.2) {
+            to(s, "running");
+        }
+    }
+    // Pending scans start in launch order while slots are free, as Nessus's
+    // own max-concurrent-scans setting makes them wait.
+    std::vector<Scan*> pending;
+    for (auto& [id, s] : scans_) {
+        if (s.status == "pending") pending.push_back(&s);
+    }
+    std::sort(pending.begin(), pending.end(), [](auto* a, auto* b) { return a->launch_seq < b->launch_seq; });
+    for (Scan* s : pending) {
+        if (occupied() >= opt_.max_running) break;
+        to(*s, "running");
+        s->ran_seconds = 0;
+        s->started_epoch = epoch_now();
+        peak_running_ = std::max(peak_running_, occupied());
+    }
+}
+
+bool Emulator::authenticated(const Request& r) {
+    // X-ApiKeys: accessKey=...; secretKey=...;  (any case, spaces, trailing ';')
+    const std::string keys = r.header("X-ApiKeys");
+    if (!keys.empty()) {
+        static const std::regex access_re(R"(accesskey\s*=\s*([^;\s]+))", std::regex::icase);
+        static const std::regex secret_re(R"(secretkey\s*=\s*([^;\s]+))", std::regex::icase);
+        std::smatch a, s;
+        if (std::regex_search(keys, a, access_re) && std::regex_search(keys, s, secret_re)) {
+            for (const auto& [ak, sk] : opt_.api_keys) {
+                if (ak == a[1].str() && sk == s[1].str()) return true;
+            }
+        }
+        return false;
+    }
+    const std::string cookie = r.header("X-Cookie");
+    static const std::regex token_re(R"(token\s*=\s*([^;\s]+))");
+    std::smatch m;
+    if (!std::regex_search(cookie, m, token_re)) return false;
+    auto it = sessions_.find(m[1].str());
+    if (it == sessions_.end()) return false;
+    const auto now = Clock::now();
+    if (opt_.session_ttl > 0 && std::chrono::duration<double>(now - it->second).count() > opt_.session_ttl) {
+        sessions_.erase(it);
+        return false;
+    }
+    it->second = now;
+    return true;
+}
+
+std::string Emulator::scan_json(const Scan& s) const {
+    Object::Ptr o = new Object;
+    o->set("id", s.id);
+    o->set("uuid", s.status == "empty" ? Poco::Dynamic::Var() : Poco::Dynamic::Var(s.uuid));
+    o->set("name", s.name);
+    o->set("status", s.status);
+    o->set("folder_id", 3);
+    o->set("type", s.status == "empty" ? Poco::Dynamic::Var() : Poco::Dynamic::Var("local"));
+    o->set("read", false);
+    o->set("shared", false);
+    o->set("user_permissions", 128);
+    o->set("enabled", true);
+    o->set("control", true);
+    o->set("creation_date", s.created);
+    o->set("last_modification_date", s.modified);
+    return json(o);
+}
+
+Response Emulator::handle(const Request& r) {
+    ++requests_;
+    if (opt_.slow_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(opt_.slow_ms));
+    std::lock_guard lock(mu_);
+    if (r.path.rfind("/emulator/", 0) != 0) {  // faults never hit the emulator's own endpoint
+        if (dice(opt_.drop_rate)) {
+            ++faults_injected_;
+            return {0, "", "", true, true};
+        }
+        if (dice(opt_.fail_rate)) {
+            ++faults_injected_;
+            return error(500, "Internal Server Error");
+        }
+    }
+    advance(Clock::now());
+    return route(r);
+}
+
+Response Emulator::route(const Request& r) {
+    static const std::regex scan_re(R"(^/scans/(\d+)$)");
+    static const std::regex action_re(R"(^/scans/(\d+)/(launch|stop|pause|resume)$)");
+    static const std::regex export_re(R"(^/scans/(\d+)/export$)");
+    static const std::regex export_file_re(R"(^/scans/(\d+)/export/(\d+)/(status|download)$)");
+    static const std::regex token_re(R"(^/tokens/([0-9a-f]+)/(status|download)$)");
+    std::smatch m;
+    const auto& method = r.method;
+    const auto& path = r.path;
+
+    // --- unauthenticated ---------------------------------------------------
+    if (path == "/emulator/stats" && method == "GET") {
+        Object::Ptr o = new Object;
+        o->set("current_running", occupied());
+        o->set("peak_running", peak_running_);
+        o->set("max_running", opt_.max_running);
+        o->set("scans_created", scans_created_);
+        o->set("scans_launched", scans_launched_);
+        o->set("scans_completed", scans_completed_);
+        o->set("scans_aborted", scans_aborted_);
+        o->set("exports", exports_made_);
+        o->set("logins", logins_);
+        o->set("faults_injected", faults_injected_);
+        o->set("requests_served", requests_.load());
+        return ok(o);
+    }
+    if (path == "/server/status" && method == "GET") {
+        const bool loading = std::chrono::duration<double>(Clock::now() - started_).count() < opt_.warmup_seconds;
+        Object::Ptr o = new Object;
+        o->set("status", loading ? "loading" : "ready");
+        o->set("progress", loading ? Poco::Dynamic::Var(42) : Poco::Dynamic::Var());
+        o->set("must_destroy_session", false);
+        o->set("code", loading ? 503 : 200);
+        return {loading ? 503 : 200, json(o), "", false, false};
+    }
+    if (path == "/session" && method == "POST") {
+        std::string user, password;
+        try {
+            Poco::JSON::Parser p;
+            auto o = p.parse(r.body).extract<Object::Ptr>();
+            user = field(o, "username");
+            password = field(o, "password");
+        } catch (...) {
+            return error(400, "Invalid request body");
+        }
+        for (const auto& [u, pw] : opt_.users) {
+            if (u == user && pw == password) {
+                const auto token = random_hex(48);
+                sessions_[token] = Clock::now();
+                ++logins_;
+                Object::Ptr o = new Object;
+                o->set("token", token);
+                return ok(o);
+            }
+        }
+        return error(401, "Invalid Credentials");
+    }
+
+    // --- everything else needs a session or API keys -------------------------
+    if (!authenticated(r)) return error(401, "Invalid Credentials");
+
+    if (path == "/session" && method == "DELETE") {
+        static const std::regex t(R"(token\s*=\s*([^;\s]+))");
+        std::smatch tm;
+        const auto cookie = r.header("X-Cookie");
+        if (std::regex_search(cookie, tm, t)) sessions_.erase(tm[1].str());
+        return {200, "", "", false, false};
+    }
+    if (path == "/session" && method == "GET") {
+        Object::Ptr o = new Object;
+        o->set("id", 1);
+        o->set("username", opt_.users.empty() ? "api" : opt_.users.front().first);
+        o->set("permissions", 128);
+        o->set("type", "local");
+        return ok(o);
+    }
+    if (path == "/server/properties" && method == "GET") {
+        Object::Ptr lic = new Object, features = new Object, o = new Object;
+        features->set("api", true);
+        features->set("scan_api", !opt_.licence_gate);
+        features->set("policies", true);
+        features->set("report", true);
+        lic->set("type", opt_.licence_gate ? "home" : "manager");
+        lic->set("name", opt_.licence_gate ? "Nessus Professional" : "Nessus Manager");
+        lic->set("restricted", false);
+        lic->set("ips", 1024);
+        lic->set("features", features);
+        o->set("nessus_type", opt_.licence_gate ? "Nessus Professional" : "Nessus Manager");
+        o->set("server_version", "10.7.1");
+        o->set("nessus_ui_version", "10.7.1");
+        o->set("server_build", "20051");
+        o->set("server_uuid", "emulator-" + std::to_string(::getpid()));
+        o->set("license", lic);
+        return ok(o);
+    }
+    if (path == "/editor/scan/templates" && method == "GET") {
+        Array::Ptr arr = new Array;
+        for (const auto& t : kTemplates) {
+            Object::Ptr o = new Object;
+            o->set("uuid", t.uuid);
+            o->set("name", t.name);
+            o->set("title", t.title);
+            o->set("desc", std::string(t.title) + " (emulated)");
+            o->set("cloud_only", false);
+            o->set("subscription_only", false);
+            o->set("is_agent", Poco::Dynamic::Var());
+            o->set("manager_only", false);
+            arr->add(o);
+        }
+        Object::Ptr o = new Object;
+        o->set("templates", arr);
+        return ok(o);
+    }
+    if (path == "/folders" && method == "GET") {
+        Object::Ptr o = new Object;
+        o->set("folders", Poco::JSON::Parser().parse(
+                              R"([{"id":2,"name":"Trash","type":"trash","custom":0},{"id":3,"name":"My Scans","type":"main","custom":0,"default_tag":1}])"));
+        return ok(o);
+    }
+    if (path == "/scanners" && method == "GET") {
+        Object::Ptr o = new Object;
+        o->set("scanners", Poco::JSON::Parser().parse(R"([{"id":1,"name":"Local Scanner","type":"local","status":"on"}])"));
+        return ok(o);
+    }
+
+    const bool control = (method == "POST" && (path == "/scans" || std::regex_match(path, m, action_re))) ||
+                         (method == "PUT" && std::regex_match(path, m, scan_re)) ||
+                         (method == "DELETE" && std::regex_match(path, m, scan_re));
+    if (control && opt_.licence_gate) {
+        ++faults_injected_;
+        return error(412, "API is not available", /*close=*/true);
+    }
+
+    if (path == "/scans" && method == "GET") {
+        Object::Ptr o = new Object;
+        Array::Ptr arr = new Array;
+        for (const auto& [id, s] : scans_) arr->add(Poco::JSON::Parser().parse(scan_json(s)));
+        o->set("folders", Poco::JSON::Parser().parse(R"([{"id":3,"name":"My Scans","type":"main"}])"));
+        o->set("scans", arr->size() ? Poco::Dynamic::Var(arr) : Poco::Dynamic::Var());
+        o->set("timestamp", epoch_now());
+        return ok(o);
+    }
+    if (path == "/scans" && method == "POST") {
+        Object::Ptr body;
+        try {
+            body = Poco::JSON::Parser().parse(r.body).extract<Object::Ptr>();
+        } catch (...) {
+            return error(400, "Invalid JSON in request body");
+        }
+        const std::string uuid = field(body, "uuid");
+        const Template* tpl = template_by_uuid(uuid);
+        if (!tpl) return error(400, "Invalid 'uuid' field: no such template");
+        auto settings = body->getObject("settings");
+        if (!settings) return error(400, "Missing required parameter: settings");
+        Scan s;
+        s.name = field(settings, "name");
+        if (s.name.empty()) return error(400, "Missing required parameter: settings.name");
+        s.description = field(settings, "description");
+        s.targets = field(settings, "text_targets");
+        if (s.targets.empty()) return error(400, "Missing required parameter: settings.text_targets");
+        std::string why;
+        if (!expand_targets(s.targets, opt_.max_hosts, s.hosts, why)) return error(400, "Invalid targets: " + why);
+        if (auto creds = body->getObject("credentials")) {
+            auto add = creds->getObject("add");
+            auto host = add ? add->getObject("Host") : nullptr;
+            auto ssh = host ? host->getArray("SSH") : nullptr;
+            auto win = host ? host->getArray("Windows") : nullptr;
+            if (ssh && ssh->size() > 0) {
+                auto e = ssh->getObject(0);
+                auto& c = s.credentials;
+                c.ssh_user = field(e, "username");
+                c.ssh_password = field(e, "password");
+                c.ssh_private_key = field(e, "private_key");
+                c.elevate_with = field(e, "elevate_privileges_with");
+                c.escalation_account = field(e, "escalation_account");
+                c.escalation_password = field(e, "escalation_password");
+                if (c.ssh_user.empty()) return error(400, "Invalid credentials: SSH entry without username");
+            }
+            if (win && win->size() > 0) {
+                auto e = win->getObject(0);
+                auto& c = s.credentials;
+                c.windows_user = field(e, "username");
+                c.windows_password = field(e, "password");
+                c.windows_domain = field(e, "domain");
+                if (c.windows_user.empty()) return error(400, "Invalid credentials: Windows entry without username");
+            }
+        }
+        s.id = next_scan_++;
+        s.uuid = "template-" + random_hex(36);
+        s.template_uuid = uuid;
+        s.policy = tpl->title;
+        s.created = s.modified = epoch_now();
+        ++scans_created_;
+        const bool launch_now = settings->has("launch_now") && settings->getValue<std::string>("launch_now") == "true";
+        auto& stored = scans_[s.id] = std::move(s);
+        if (launch_now) {
+            stored.status = "pending";
+            stored.uuid = random_hex(8) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(28);
+            stored.launch_seq = ++launch_seq_;
+            stored.will_abort = dice(opt_.abort_rate);
+            ++scans_launched_;
+        }
+        Object::Ptr o = new Object;
+        o->set("scan", Poco::JSON::Parser().parse(scan_json(stored)));
+        return ok(o);
+    }
+    if (std::regex_match(path, m, action_re) && method == "POST") {
+        auto it = scans_.find(std::stoi(m[1].str()));
+        if (it == scans_.end()) return error(404, "Scan does not exist.");
+        Scan& s = it->second;
+        const std::string action = m[2].str();
+        const auto now = Clock::now();
+        if (action == "launch") {
+            if (is_active(s.status) || s.status == "pending") {
+                return error(500, "Failed to launch scan. This is usually due to the scan already running.");
+            }
+            s.status = "pending";
+            s.phase_since = now;
+            s.uuid = random_hex(8) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(28);
+            s.launch_seq = ++launch_seq_;
+            s.will_abort = dice(opt_.abort_rate);
+            s.history_id = s.history_id + 1;
+            ++scans_launched_;
+            advance(now);
+            Object::Ptr o = new Object;
+            o->set("scan_uuid", s.uuid);
+            return ok(o);
+        }
+        if (action == "stop") {
+            if (!is_active(s.status) && s.status != "pending") return error(409, "Scan is not active.");
+            s.status = "stopping";
+            s.phase_since = now;
+            return {200, "{}", "", false, false};
+        }
+        if (action == "pause") {
+            if (s.status != "running") return error(409, "Scan is not active.");
+            s.ran_seconds += std::chrono::duration<double>(now - s.phase_since).count();
+            s.status = "pausing";
+            s.phase_since = now;
+            return {200, "{}", "", false, false};
+        }
+        if (s.status != "paused") return error(409, "The scan is not active and / or couldn't be resumed");
+        s.status = "resuming";
+        s.phase_since = now;
+        return {200, "{}", "", false, false};
+    }
+    if (std::regex_match(path, m, scan_re)) {
+        auto it = scans_.find(std::stoi(m[1].str()));
+        if (it == scans_.end()) return error(404, "Scan does not exist.");
+        Scan& s = it->second;
+        if (method == "DELETE") {
+            if (is_active(s.status)) {
+                return error(500, "Failed to delete the scan. This may be because the scan is currently running");
+            }
+            scans_.erase(it);
+            return {200, "", "", false, false};
+        }
+        if (method != "GET") return error(405, "Method not allowed");
+        // Progress per host, as Nessus reports it (EA sums these).
+        double fraction = 0;
+        if (s.status == "running") {
+            fraction = std::min(0.99, (s.ran_seconds + std::chrono::duration<double>(Clock::now() - s.phase_since).count()) /
+                                          std::max(0.001, opt_.scan_seconds));
+        } else if (s.status == "paused" || s.status == "pausing" || s.status == "resuming") {
+            fraction = std::min(0.99, s.ran_seconds / std::max(0.001, opt_.scan_seconds));
+        } else if (s.status == "processing" || s.status == "completed") {
+            fraction = 1;
+        }
+        Object::Ptr info = new Object;
+        info->set("name", s.name);
+        info->set("status", s.status);
+        info->set("uuid", s.uuid);
+        info->set("targets", s.targets);
+        info->set("policy", s.policy);
+        info->set("scanner_name", "Local Scanner");
+        info->set("hostcount", static_cast<int>(s.hosts.size()));
+        info->set("scan_start", s.started_epoch ? Poco::Dynamic::Var(s.started_epoch) : Poco::Dynamic::Var());
+        info->set("scan_end", s.ended_epoch ? Poco::Dynamic::Var(s.ended_epoch) : Poco::Dynamic::Var());
+        info->set("object_id", s.id);
+        info->set("folder_id", 3);
+        info->set("control", true);
+        info->set("edit_allowed", true);
+        info->set("user_permissions", 128);
+        Array::Ptr hosts = new Array;
+        for (std::size_t i = 0; i < s.hosts.size() && i < 1000; ++i) {
+            Object::Ptr h = new Object;
+            h->set("host_id", static_cast<int>(i + 2));
+            h->set("host_index", static_cast<int>(i));
+            h->set("hostname", s.hosts[i]);
+            h->set("scanprogresscurrent", static_cast<int>(fraction * 100));
+            h->set("scanprogresstotal", 100);
+            h->set("progress", std::to_string(static_cast<int>(fraction * 100)) + "-100/100-100");
+            hosts->add(h);
+        }
+        Array::Ptr history = new Array;
+        if (s.history_id > 0) {
+            Object::Ptr h = new Object;
+            h->set("history_id", s.history_id);
+            h->set("uuid", s.uuid);
+            h->set("status", s.status);
+            h->set("type", "local");
+            h->set("creation_date", s.created);
+            h->set("last_modification_date", s.modified);
+            history->add(h);
+        }
+        Object::Ptr o = new Object;
+        o->set("info", info);
+        o->set("hosts", hosts);
+        o->set("vulnerabilities", Array::Ptr(new Array));
+        o->set("history", history);
+        o->set("notes", Poco::Dynamic::Var());
+        o->set("compliance", Array::Ptr(new Array));
+        o->set("comphosts", Array::Ptr(new Array));
+        return ok(o);
+    }
+    if (std::regex_match(path, m, export_re) && method == "POST") {
+        auto it = scans_.find(std::stoi(m[1].str()));
+        if (it == scans_.end()) return error(404, "Scan does not exist.");
+        std::string format;
+        try {
+            format = field(Poco::JSON::Parser().parse(r.body).extract<Object::Ptr>(), "format");
+        } catch (...) {
+        }
+        if (format.empty()) return error(400, "Missing required parameters: format");
+        if (format != "nessus") return error(400, "Export format '" + format + "' is not supported by the emulator (nessus only)");
+        const Scan& s = it->second;
+        if (s.status != "completed" && s.status != "canceled" && s.status != "aborted") {
+            return error(409, "Can not export running scans");
+        }
+        const int file = next_file_++;
+        Export e;
+        e.scan_id = s.id;
+        e.token = random_hex(64);
+        e.path = data_dir_ + "/scan-" + std::to_string(s.id) + "-" + std::to_string(file) + ".nessus";
+        e.ready_at = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt_.export_seconds));
+        exports_[file] = e;
+        ++exports_made_;
+        ScanResultSpec spec{s.name, s.policy, s.hosts, s.credentials, s.started_epoch, s.ended_epoch ? s.ended_epoch : epoch_now()};
+        if (s.status == "aborted") spec.hosts.resize(spec.hosts.size() / 2);  // an aborted scan covers part of its targets
+        export_threads_.emplace_back([this, file, spec = std::move(spec), path = e.path] {
+            std::string err;
+            {
+                std::ofstream out(path, std::ios::binary);
+                write_report(out, spec, opt_);
+                if (!out) err = "write failed";
+            }
+            std::lock_guard lock(mu_);
+            auto& ex = exports_[file];
+            ex.written = true;
+            ex.error = err;
+        });
+        Object::Ptr o = new Object;
+        o->set("file", file);
+        o->set("token", e.token);
+        return ok(o);
+    }
+    const bool by_file = std::regex_match(path, m, export_file_re);
+    std::smatch tm;
+    const bool by_token = !by_file && std::regex_match(path, tm, token_re);
+    if ((by_file || by_token) && method == "GET") {
+        Export* e = nullptr;
+        if (by_file) {
+            auto it = exports_.find(std::stoi(m[2].str()));
+            if (it != exports_.end() && it->second.scan_id == std::stoi(m[1].str())) e = &it->second;
+        } else {
+            for (auto& [id, x] : exports_) {
+                if (x.token == tm[1].str()) e = &x;
+            }
+        }
+        if (e == nullptr) return error(404, "The scan or file does not exist.");
+        const bool ready = e->written && Clock::now() >= e->ready_at;
+        const std::string what = by_file ? m[3].str() : tm[2].str();
+        if (what == "status") {
+            Object::Ptr o = new Object;
+            o->set("status", !e->error.empty() ? "error" : ready ? "ready" : "loading");
+            return ok(o);
+        }
+        if (!ready) return error(409, "Report is still being generated");
+        return {200, "", e->path, false, false};
+    }
+    return error(404, "The requested resource was not found: " + method + " " + path);
+}
+
+}  // namespace scanorch::emulator

@@ -1,0 +1,112 @@
+// The emulated Nessus: sessions, scans and their state machine, exports,
+// faults, and the counters /emulator/stats reports. Transport-free: the HTTP
+// layer turns requests into calls of handle().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "emulator_options.h"
+#include "report_writer.h"
+
+namespace scanorch::emulator {
+
+struct Request {
+    std::string method;
+    std::string path;   ///< without the query
+    std::string query;  ///< after '?', raw
+    std::string body;
+    std::function<std::string(const std::string&)> header;  ///< case-insensitive; "" when absent
+};
+
+struct Response {
+    int status = 200;
+    std::string body = "{}";
+    std::string file;        ///< when set, the body is this file's bytes
+    bool close = false;      ///< "Connection: close" after the answer
+    bool drop = false;       ///< close the connection without answering
+};
+
+class Emulator {
+public:
+    explicit Emulator(Options options);
+    ~Emulator();
+    Emulator(const Emulator&) = delete;
+    Emulator& operator=(const Emulator&) = delete;
+
+    Response handle(const Request& request);
+
+    /// Stops the state machine and the export threads.
+    void stop();
+
+private:
+    using Clock = std::chrono::steady_clock;
+
+    struct Scan {
+        int id = 0;
+        std::string uuid;  ///< "template-..." until launched
+        std::string name, description, template_uuid, policy;
+        std::string targets;
+        std::vector<std::string> hosts;
+        ScanCredentials credentials;
+        std::string status = "empty";
+        std::int64_t created = 0, modified = 0, started_epoch = 0, ended_epoch = 0;
+        std::uint64_t launch_seq = 0;
+        Clock::time_point phase_since{};
+        double ran_seconds = 0;  ///< running time before the last pause
+        bool will_abort = false;
+        int history_id = 0;
+    };
+    struct Export {
+        int scan_id = 0;
+        std::string token;
+        std::string path;
+        Clock::time_point ready_at{};
+        bool written = false;
+        std::string error;
+    };
+
+    Response route(const Request& r);
+    bool authenticated(const Request& r);
+    void tick_loop();
+    void advance(Clock::time_point now);
+    std::uint32_t occupied() const;
+    std::string scan_json(const Scan& s) const;
+    std::string random_hex(std::size_t n);
+    bool dice(double p);
+
+    Options opt_;
+    std::string data_dir_;
+    bool own_data_dir_ = false;
+    Clock::time_point started_ = Clock::now();
+
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    std::map<std::string, Clock::time_point> sessions_;  ///< token -> last use
+    std::map<int, Scan> scans_;
+    std::map<int, Export> exports_;
+    std::vector<std::thread> export_threads_;
+    int next_scan_ = 5, next_file_ = 100;
+    std::uint64_t launch_seq_ = 0;
+    std::mt19937_64 rng_;
+
+    // Counters for /emulator/stats.
+    std::uint32_t peak_running_ = 0;
+    std::uint64_t scans_created_ = 0, scans_launched_ = 0, scans_completed_ = 0, scans_aborted_ = 0;
+    std::uint64_t exports_made_ = 0, faults_injected_ = 0, logins_ = 0;
+    std::atomic<std::uint64_t> requests_{0};
+
+    std::thread ticker_;
+};
+
+}  // namespace scanorch::emulator
