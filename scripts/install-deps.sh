@@ -13,6 +13,7 @@ packages=(
   libssl-dev
   redis-server redis-tools           # integration tests start their own on loopback
   expat                              # xmlwf, the validator benchmark's ceiling
+  openssl                            # the TLS tests make their own CA
 )
 
 # Node.js + npm run the official MCP SDK test client. Any Node >= 18 with npm

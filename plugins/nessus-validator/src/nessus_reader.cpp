@@ -56,8 +56,10 @@ std::string detail_of(const std::string& text) {
         const auto line = lines[i];
         if (first.empty()) first = std::string(line);
         if (const auto kv = key_value(line)) {
-            const auto [key, value] = *kv;
-            if (key == "Protocol" && protocol.empty()) protocol = std::string(value);
+            auto [key, value] = *kv;
+            if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
+            // 104410/21745 write "Protocol :", 141118 writes "Proto:".
+            if ((key == "Protocol" || key == "Proto") && protocol.empty()) protocol = std::string(value);
             if (key == "User" && user.empty()) user = std::string(value);
             if (key == "Message") {
                 // An empty value means the message is on the next line.

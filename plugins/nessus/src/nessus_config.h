@@ -1,0 +1,40 @@
+// One scanner's settings, from the JSON the host builds out of its
+// scanners.yaml entry: {instance_id, url, credentials{...}, options{...}}.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "scanorch/sdk/result.h"
+
+namespace scanorch::nessus {
+
+struct NessusConfig {
+    std::string instance_id;
+    std::string scheme;  ///< "https" or "http" (loopback only)
+    std::string host;
+    std::uint16_t port = 8834;
+    std::string base_path;  ///< "" or "/nessus" behind a proxy
+    std::string username, password;      ///< session login ...
+    std::string access_key, secret_key;  ///< ... or API keys (preferred when both are set)
+    // options
+    std::string ca_file;
+    bool verify_tls = true;
+    std::int64_t timeout_seconds = 30;
+    std::int64_t export_timeout_seconds = 900;
+    std::int64_t export_poll_ms = 1000;
+    std::string untrusted_template = "basic";
+    std::string trusted_template = "advanced";
+    std::int64_t folder_id = 0;  ///< 0 = the server's default folder
+
+    bool uses_api_keys() const { return !access_key.empty(); }
+    std::string url() const;  ///< for messages
+};
+
+/// Parses and checks the config; errors name the scanner and the key.
+sdk::Result<NessusConfig> parse_config(const std::string& json);
+
+/// True for 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback(const std::string& host);
+
+}  // namespace scanorch::nessus
