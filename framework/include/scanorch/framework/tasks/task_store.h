@@ -1,0 +1,53 @@
+// data_dir/tasks/{task_id}/task.json, written atomically (temp file, fsync,
+// rename, fsync of the directory), plus the files that belong to a task (its
+// sealed queue payload, its export). Read-modify-write goes through update(),
+// which holds an flock on the task's directory, so API and worker processes
+// sharing a data dir never lose each other's changes.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scanorch/framework/tasks/task.h"
+#include "scanorch/sdk/result.h"
+
+namespace scanorch::framework {
+
+class TaskStore {
+public:
+    explicit TaskStore(std::filesystem::path data_dir);
+
+    const std::filesystem::path& root() const { return root_; }
+    std::filesystem::path dir(const std::string& task_id) const;
+    std::filesystem::path export_path(const std::string& task_id) const;  ///< where the .nessus goes
+
+    /// Writes a new task; fails with invalid_input if it already exists.
+    sdk::Result<void> create(const TaskRecord& task, const std::string& sealed_payload);
+    sdk::Result<TaskRecord> load(const std::string& task_id) const;
+    /// The sealed payload written at create().
+    sdk::Result<std::string> payload(const std::string& task_id) const;
+
+    /// Load, change, save, under the task's lock. `change` returns false to
+    /// leave the task as it was.
+    sdk::Result<TaskRecord> update(const std::string& task_id, const std::function<bool(TaskRecord&)>& change);
+
+    /// Every task id in the store (unordered).
+    std::vector<std::string> ids() const;
+    /// Removes a task and its files.
+    sdk::Result<void> remove(const std::string& task_id);
+
+    static bool valid_id(const std::string& task_id);
+
+private:
+    sdk::Result<void> write(const TaskRecord& task) const;
+    std::filesystem::path root_;
+};
+
+/// Writes `content` to `path` atomically: temp file in the same directory,
+/// fsync, rename, fsync of the directory. The file is whole or absent.
+sdk::Result<void> write_file_atomically(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace scanorch::framework

@@ -1,0 +1,166 @@
+#include "scanorch/framework/tasks/task_store.h"
+
+#include <Poco/JSON/Parser.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+
+namespace scanorch::framework {
+
+namespace {
+
+std::string read_file(const std::filesystem::path& p, bool& ok) {
+    std::ifstream in(p, std::ios::binary);
+    ok = static_cast<bool>(in);
+    std::stringstream buf;
+    buf << in.rdbuf();
+    return buf.str();
+}
+
+// An flock held for the lifetime of the object.
+class DirLock {
+public:
+    explicit DirLock(const std::filesystem::path& dir) : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY)) {
+        if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+    }
+    ~DirLock() {
+        if (fd_ >= 0) {
+            ::flock(fd_, LOCK_UN);
+            ::close(fd_);
+        }
+    }
+    DirLock(const DirLock&) = delete;
+    DirLock& operator=(const DirLock&) = delete;
+    bool ok() const { return fd_ >= 0; }
+
+private:
+    int fd_;
+};
+
+}  // namespace
+
+sdk::Result<void> write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    const auto tmp = path.parent_path() / ("." + path.filename().string() + ".tmp-" + std::to_string(rng()));
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) return sdk::Error::internal("cannot create " + tmp.string() + ": " + std::strerror(errno));
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const auto n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const std::string why = std::strerror(errno);
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return sdk::Error::internal("cannot write " + tmp.string() + ": " + why);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        ::unlink(tmp.c_str());
+        return sdk::Error::internal("cannot flush " + tmp.string() + ": " + std::strerror(errno));
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        ::unlink(tmp.c_str());
+        return sdk::Error::internal("cannot rename into " + path.string() + ": " + why);
+    }
+    // The rename itself must survive a crash: sync the directory entry.
+    const int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+    return {};
+}
+
+TaskStore::TaskStore(std::filesystem::path data_dir) : root_(std::move(data_dir) / "tasks") {
+    std::error_code ec;
+    std::filesystem::create_directories(root_, ec);
+}
+
+bool TaskStore::valid_id(const std::string& id) {
+    static const std::regex re("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$");
+    return std::regex_match(id, re);
+}
+
+std::filesystem::path TaskStore::dir(const std::string& id) const { return root_ / id; }
+std::filesystem::path TaskStore::export_path(const std::string& id) const { return root_ / id / "scan.nessus"; }
+
+sdk::Result<void> TaskStore::write(const TaskRecord& t) const {
+    std::ostringstream out;
+    t.to_json()->stringify(out, 2);
+    return write_file_atomically(dir(t.task_id) / "task.json", out.str());
+}
+
+sdk::Result<void> TaskStore::create(const TaskRecord& t, const std::string& payload) {
+    if (!valid_id(t.task_id)) return sdk::Error::invalid_input("invalid task id '" + t.task_id + "'");
+    std::error_code ec;
+    if (!std::filesystem::create_directory(dir(t.task_id), ec)) {
+        if (ec) return sdk::Error::internal("cannot create " + dir(t.task_id).string() + ": " + ec.message());
+        return sdk::Error::invalid_input("task '" + t.task_id + "' already exists");
+    }
+    std::filesystem::permissions(dir(t.task_id), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                                     std::filesystem::perms::group_exec, ec);
+    // The payload first: a task.json without its payload would be a task no worker can run.
+    if (auto r = write_file_atomically(dir(t.task_id) / "payload.sealed", payload); !r) return r;
+    return write(t);
+}
+
+sdk::Result<TaskRecord> TaskStore::load(const std::string& id) const {
+    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    bool ok = false;
+    const std::string text = read_file(dir(id) / "task.json", ok);
+    if (!ok) return sdk::Error::not_found("task '" + id + "' not found");
+    try {
+        return TaskRecord::from_json(Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>());
+    } catch (const Poco::Exception& e) {
+        return sdk::Error::internal("task '" + id + "': task.json is unreadable: " + e.displayText());
+    }
+}
+
+sdk::Result<std::string> TaskStore::payload(const std::string& id) const {
+    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    bool ok = false;
+    std::string text = read_file(dir(id) / "payload.sealed", ok);
+    if (!ok) return sdk::Error::not_found("task '" + id + "' has no payload");
+    return text;
+}
+
+sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::function<bool(TaskRecord&)>& change) {
+    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    DirLock lock(dir(id));
+    if (!lock.ok()) return sdk::Error::not_found("task '" + id + "' not found");
+    auto t = load(id);
+    if (!t) return t;
+    if (!change(*t)) return t;
+    if (auto w = write(*t); !w) return std::move(w).error();
+    return t;
+}
+
+std::vector<std::string> TaskStore::ids() const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(root_, ec)) {
+        const auto name = e.path().filename().string();
+        if (e.is_directory() && valid_id(name)) out.push_back(name);
+    }
+    return out;
+}
+
+sdk::Result<void> TaskStore::remove(const std::string& id) {
+    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    std::error_code ec;
+    std::filesystem::remove_all(dir(id), ec);
+    if (ec) return sdk::Error::internal("cannot remove task '" + id + "': " + ec.message());
+    return {};
+}
+
+}  // namespace scanorch::framework

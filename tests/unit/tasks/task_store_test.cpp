@@ -1,0 +1,83 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "scanorch/framework/tasks/task_store.h"
+
+namespace sf = scanorch::framework;
+
+namespace {
+struct TempDir {
+    std::filesystem::path path = std::filesystem::temp_directory_path() / ("scanorch-store-" + std::to_string(::getpid()));
+    TempDir() { std::filesystem::create_directories(path); }
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+sf::TaskRecord task(const std::string& id) {
+    sf::TaskRecord t;
+    t.task_id = id;
+    t.scan_type = "trusted_basic";
+    t.targets = "192.0.2.1";
+    t.name = "weekly";
+    t.created_at = 1700000000000;
+    return t;
+}
+}  // namespace
+
+TEST(TaskStore, CreateLoadUpdateRemove) {
+    TempDir d;
+    sf::TaskStore store(d.path);
+    ASSERT_TRUE(store.create(task("t-1"), "v1:sealed").ok());
+    auto again = store.create(task("t-1"), "x");
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().message, "task 't-1' already exists");
+
+    auto loaded = store.load("t-1");
+    ASSERT_TRUE(loaded);
+    EXPECT_EQ(loaded->targets, "192.0.2.1");
+    EXPECT_EQ(loaded->status, "queued");
+    EXPECT_EQ(store.payload("t-1").value_or(""), "v1:sealed");
+
+    auto updated = store.update("t-1", [](sf::TaskRecord& t) {
+        t.status = "running";
+        t.scan_id = "42";
+        return true;
+    });
+    ASSERT_TRUE(updated);
+    EXPECT_EQ(store.load("t-1")->scan_id, "42");
+    // No temp files are left behind.
+    for (const auto& e : std::filesystem::directory_iterator(store.dir("t-1"))) {
+        EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+    }
+    EXPECT_EQ(store.ids(), std::vector<std::string>{"t-1"});
+    ASSERT_TRUE(store.remove("t-1").ok());
+    EXPECT_EQ(store.load("t-1").error().kind, scanorch::sdk::ErrorKind::not_found);
+}
+
+TEST(TaskStore, RefusesPathTricks) {
+    TempDir d;
+    sf::TaskStore store(d.path);
+    EXPECT_EQ(store.load("../etc/passwd").error().kind, scanorch::sdk::ErrorKind::invalid_input);
+    EXPECT_FALSE(store.create(task("a/b"), "").ok());
+    EXPECT_FALSE(sf::TaskStore::valid_id(""));
+    EXPECT_TRUE(sf::TaskStore::valid_id("0b5e7c1a-4f1e-4e3c-9f6f-2f7d0c8e9a11"));
+}
+
+TEST(TaskStore, ConcurrentUpdatesLoseNothing) {
+    TempDir d;
+    sf::TaskStore store(d.path);
+    ASSERT_TRUE(store.create(task("t-2"), "").ok());
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+        threads.emplace_back([&] {
+            for (int n = 0; n < 25; ++n) {
+                ASSERT_TRUE(store.update("t-2", [](sf::TaskRecord& t) {
+                    ++t.attempts;
+                    return true;
+                }));
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(store.load("t-2")->attempts, 100u);
+}
