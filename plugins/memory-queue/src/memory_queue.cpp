@@ -1,0 +1,434 @@
+// The `memory-queue` plugin: the queue contract (sdk/queue.h) inside one
+// process, for single-machine use (`scanorchd all`). It keeps nothing the
+// task store does not already have: at start it rebuilds its queues from
+// data_dir/tasks (queued tasks in creation order; tasks that were running
+// when the process died go first, to be resumed), so a restart loses nothing.
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "scanorch/sdk/plugin.h"
+#include "scanorch/sdk/queue.h"
+
+namespace {
+
+namespace sdk = scanorch::sdk;
+
+class MemoryQueue final : public sdk::Queue {
+public:
+    using interface_type = sdk::Queue;
+    static constexpr const char* kName = "memory-queue";
+    static constexpr const char* kVersion = "1.0.0";
+    static constexpr const char* kDescription = "In-process queues for one machine; rebuilt from the task store at start";
+    static constexpr scanorch_config_field kConfig[] = {
+        {"rebuild_from_tasks", SCANORCH_CFG_BOOL, 0, "true", "Rebuild the queues from data_dir/tasks at start"},
+    };
+
+    explicit MemoryQueue(sdk::PluginContext ctx) : ctx_(std::move(ctx)), rng_(std::random_device{}()) {}
+
+    static sdk::Result<std::unique_ptr<MemoryQueue>> create(sdk::PluginContext ctx) {
+        bool rebuild = true;
+        try {
+            auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();
+            rebuild = o->optValue<bool>("rebuild_from_tasks", true);
+        } catch (const Poco::Exception& e) {
+            return sdk::Error::invalid_input("config: " + e.displayText());
+        }
+        auto q = std::make_unique<MemoryQueue>(std::move(ctx));
+        if (rebuild) q->rebuild();
+        return q;
+    }
+
+    sdk::Result<void> ping() noexcept override { return {}; }
+
+    sdk::Result<std::uint64_t> enqueue(const sdk::QueueTask& task) noexcept override {
+        return locked([&]() -> sdk::Result<std::uint64_t> {
+            if (task.task_id.empty()) return sdk::Error::invalid_input("task without an id");
+            if (queued_or_held(task.task_id)) return sdk::Error::invalid_input("task '" + task.task_id + "' is already queued or running");
+            auto t = task;
+            if (t.enqueued_at_ms == 0) t.enqueued_at_ms = ctx_.now_unix_ms();
+            auto& q = queues_[t.scanner_id];
+            q.push_back(std::move(t));
+            wake();
+            return static_cast<std::uint64_t>(q.size());
+        });
+    }
+
+    sdk::Result<void> enqueue_front(const sdk::QueueTask& task) noexcept override {
+        return locked([&]() -> sdk::Result<void> {
+            if (queued_or_held(task.task_id)) return sdk::Error::invalid_input("task '" + task.task_id + "' is already queued or running");
+            queues_[task.scanner_id].push_front(task);
+            wake();
+            return {};
+        });
+    }
+
+    sdk::Result<std::optional<sdk::Claim>> claim(const std::string& scanner, std::uint32_t max_concurrent,
+                                                 std::int64_t lease_ms) noexcept override {
+        return locked([&]() -> sdk::Result<std::optional<sdk::Claim>> {
+            auto& slots = running_[scanner];
+            if (slots.size() >= max_concurrent) return std::optional<sdk::Claim>{};
+            bool from_global = false;
+            std::deque<sdk::QueueTask>* q = &queues_[scanner];
+            if (q->empty()) {
+                q = &queues_[""];
+                from_global = true;
+            }
+            if (q->empty()) return std::optional<sdk::Claim>{};
+            sdk::Claim c;
+            c.task = std::move(q->front());
+            q->pop_front();
+            c.scanner_id = scanner;
+            c.from_global = from_global;
+            c.lease_token = token();
+            c.lease_expires_at_ms = ctx_.now_unix_ms() + lease_ms;
+            slots.insert(c.task.task_id);
+            Held h{c, c.task};
+            ++h.stored.attempts;
+            held_[c.task.task_id] = std::move(h);
+            return std::optional<sdk::Claim>(std::move(c));
+        });
+    }
+
+    sdk::Result<bool> wait_for_work(const std::string&, std::int64_t timeout_ms) noexcept override {
+        try {
+            std::unique_lock lock(mu_);
+            const auto seen = wakes_;
+            const bool woken = cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return wakes_ != seen; });
+            return woken;
+        } catch (const std::exception& e) {
+            return sdk::Error::internal(e.what());
+        }
+    }
+
+    sdk::Result<void> renew(sdk::Claim& c, std::int64_t lease_ms) noexcept override {
+        return locked([&]() -> sdk::Result<void> {
+            auto* h = holder(c);
+            if (h == nullptr) return lost(c);
+            h->claim.lease_expires_at_ms = c.lease_expires_at_ms = ctx_.now_unix_ms() + lease_ms;
+            return {};
+        });
+    }
+
+    sdk::Result<void> complete(const sdk::Claim& c) noexcept override {
+        return locked([&]() -> sdk::Result<void> {
+            if (holder(c) == nullptr) return lost(c);
+            drop(c);
+            wake();
+            return {};
+        });
+    }
+
+    sdk::Result<void> release(const sdk::Claim& c, const std::string& payload) noexcept override {
+        return locked([&]() -> sdk::Result<void> {
+            auto* h = holder(c);
+            if (h == nullptr) return lost(c);
+            auto task = h->stored;
+            task.payload = payload;
+            drop(c);
+            queues_[task.scanner_id].push_front(std::move(task));
+            wake();
+            return {};
+        });
+    }
+
+    sdk::Result<void> dead_letter(const sdk::Claim& c, const std::string& reason) noexcept override {
+        return locked([&]() -> sdk::Result<void> {
+            auto* h = holder(c);
+            if (h == nullptr) return lost(c);
+            dlq_.push_front({h->stored, reason, ctx_.now_unix_ms()});
+            drop(c);
+            wake();
+            return {};
+        });
+    }
+
+    sdk::Result<std::vector<sdk::QueueTask>> reclaim_expired() noexcept override {
+        return locked([&]() -> sdk::Result<std::vector<sdk::QueueTask>> {
+            std::vector<sdk::QueueTask> moved;
+            const auto now = ctx_.now_unix_ms();
+            for (auto it = held_.begin(); it != held_.end();) {
+                if (it->second.claim.lease_expires_at_ms > now) {
+                    ++it;
+                    continue;
+                }
+                auto task = it->second.stored;
+                running_[it->second.claim.scanner_id].erase(task.task_id);
+                it = held_.erase(it);
+                queues_[task.scanner_id].push_front(task);
+                moved.push_back(std::move(task));
+            }
+            if (!moved.empty()) wake();
+            return moved;
+        });
+    }
+
+    sdk::Result<bool> remove(const std::string& id) noexcept override {
+        return locked([&]() -> sdk::Result<bool> {
+            for (auto& [name, q] : queues_) {
+                auto it = std::find_if(q.begin(), q.end(), [&](const auto& t) { return t.task_id == id; });
+                if (it != q.end()) {
+                    q.erase(it);
+                    return true;
+                }
+            }
+            return false;
+        });
+    }
+
+    sdk::Result<std::optional<std::uint64_t>> position(const std::string& id) noexcept override {
+        return locked([&]() -> sdk::Result<std::optional<std::uint64_t>> {
+            for (auto& [name, q] : queues_) {
+                for (std::size_t i = 0; i < q.size(); ++i) {
+                    if (q[i].task_id == id) return std::optional<std::uint64_t>(i + 1);
+                }
+            }
+            return std::optional<std::uint64_t>{};
+        });
+    }
+
+    sdk::Result<std::vector<std::string>> running(const std::string& scanner) noexcept override {
+        return locked([&]() -> sdk::Result<std::vector<std::string>> {
+            const auto& s = running_[scanner];
+            return std::vector<std::string>(s.begin(), s.end());
+        });
+    }
+
+    sdk::Result<std::vector<sdk::QueueTask>> list(const std::string& scanner, std::uint64_t offset,
+                                                  std::uint64_t limit) noexcept override {
+        return locked([&]() -> sdk::Result<std::vector<sdk::QueueTask>> {
+            const auto& q = queues_[scanner];
+            std::vector<sdk::QueueTask> out;
+            for (std::uint64_t i = offset; i < q.size() && out.size() < limit; ++i) out.push_back(q[i]);
+            return out;
+        });
+    }
+
+    sdk::Result<sdk::QueueDepths> depths(const std::vector<std::string>& scanners) noexcept override {
+        return locked([&]() -> sdk::Result<sdk::QueueDepths> {
+            sdk::QueueDepths d;
+            d.global = queues_[""].size();
+            d.dead_letter = dlq_.size();
+            for (const auto& s : scanners) d.scanners.push_back({s, queues_[s].size(), running_[s].size()});
+            return d;
+        });
+    }
+
+    sdk::Result<std::vector<sdk::DlqEntry>> dlq_list(std::uint64_t offset, std::uint64_t limit) noexcept override {
+        return locked([&]() -> sdk::Result<std::vector<sdk::DlqEntry>> {
+            std::vector<sdk::DlqEntry> out;
+            for (std::uint64_t i = offset; i < dlq_.size() && out.size() < limit; ++i) out.push_back(dlq_[i]);
+            return out;
+        });
+    }
+
+    sdk::Result<std::optional<sdk::DlqEntry>> dlq_get(const std::string& id) noexcept override {
+        return locked([&]() -> sdk::Result<std::optional<sdk::DlqEntry>> {
+            for (const auto& e : dlq_) {
+                if (e.task.task_id == id) return std::optional<sdk::DlqEntry>(e);
+            }
+            return std::optional<sdk::DlqEntry>{};
+        });
+    }
+
+    sdk::Result<bool> dlq_remove(const std::string& id) noexcept override {
+        return locked([&]() -> sdk::Result<bool> {
+            auto it = std::find_if(dlq_.begin(), dlq_.end(), [&](const auto& e) { return e.task.task_id == id; });
+            if (it == dlq_.end()) return false;
+            dlq_.erase(it);
+            return true;
+        });
+    }
+
+    sdk::Result<std::uint64_t> dlq_purge() noexcept override {
+        return locked([&]() -> sdk::Result<std::uint64_t> {
+            const auto n = dlq_.size();
+            dlq_.clear();
+            return static_cast<std::uint64_t>(n);
+        });
+    }
+
+    sdk::Result<sdk::CircuitInfo> circuit(const std::string& scanner) noexcept override {
+        return locked([&]() -> sdk::Result<sdk::CircuitInfo> { return circuits_[scanner]; });
+    }
+
+    sdk::Result<void> set_circuit(const std::string& scanner, const sdk::CircuitInfo& info) noexcept override {
+        return locked([&]() -> sdk::Result<void> {
+            circuits_[scanner] = info;
+            wake();  // a closing circuit may let a worker claim again
+            return {};
+        });
+    }
+
+    sdk::Result<std::optional<std::string>> kv_get(const std::string& key) noexcept override {
+        return locked([&]() -> sdk::Result<std::optional<std::string>> {
+            auto it = live(key);
+            if (it == kv_.end()) return std::optional<std::string>{};
+            return std::optional<std::string>(it->second.first);
+        });
+    }
+
+    sdk::Result<void> kv_set(const std::string& key, const std::string& value, std::int64_t ttl_ms) noexcept override {
+        return locked([&]() -> sdk::Result<void> {
+            kv_[key] = {value, ttl_ms > 0 ? ctx_.now_unix_ms() + ttl_ms : 0};
+            return {};
+        });
+    }
+
+    sdk::Result<std::optional<std::string>> kv_set_if_absent(const std::string& key, const std::string& value,
+                                                              std::int64_t ttl_ms) noexcept override {
+        return locked([&]() -> sdk::Result<std::optional<std::string>> {
+            auto it = live(key);
+            if (it != kv_.end()) return std::optional<std::string>(it->second.first);
+            kv_[key] = {value, ttl_ms > 0 ? ctx_.now_unix_ms() + ttl_ms : 0};
+            return std::optional<std::string>{};
+        });
+    }
+
+    sdk::Result<bool> kv_delete_if(const std::string& key, const std::string& expected) noexcept override {
+        return locked([&]() -> sdk::Result<bool> {
+            auto it = live(key);
+            if (it == kv_.end() || it->second.first != expected) return false;
+            kv_.erase(it);
+            return true;
+        });
+    }
+
+private:
+    struct Held {
+        sdk::Claim claim;
+        sdk::QueueTask stored;  ///< as it goes back to a queue (attempts counted)
+    };
+
+    template <class F>
+    auto locked(F&& f) noexcept -> decltype(f()) {
+        try {
+            std::lock_guard lock(mu_);
+            return f();
+        } catch (const std::exception& e) {
+            return sdk::Error::internal(e.what());
+        }
+    }
+
+    void wake() {
+        ++wakes_;
+        cv_.notify_all();
+    }
+
+    std::string token() {
+        static constexpr char hex[] = "0123456789abcdef";
+        std::string t;
+        for (int i = 0; i < 32; ++i) t += hex[rng_() % 16];
+        return t;
+    }
+
+    Held* holder(const sdk::Claim& c) {
+        auto it = held_.find(c.task.task_id);
+        return it != held_.end() && it->second.claim.lease_token == c.lease_token ? &it->second : nullptr;
+    }
+
+    static sdk::Error lost(const sdk::Claim& c) {
+        return sdk::Error::not_found("task '" + c.task.task_id + "' is no longer held by this lease (it lapsed and "
+                                     "the task was reclaimed)");
+    }
+
+    void drop(const sdk::Claim& c) {
+        running_[c.scanner_id].erase(c.task.task_id);
+        held_.erase(c.task.task_id);
+    }
+
+    bool queued_or_held(const std::string& id) const {
+        if (held_.count(id)) return true;
+        for (const auto& [name, q] : queues_) {
+            for (const auto& t : q) {
+                if (t.task_id == id) return true;
+            }
+        }
+        return false;
+    }
+
+    std::map<std::string, std::pair<std::string, std::int64_t>>::iterator live(const std::string& key) {
+        auto it = kv_.find(key);
+        if (it != kv_.end() && it->second.second != 0 && it->second.second <= ctx_.now_unix_ms()) {
+            kv_.erase(it);
+            return kv_.end();
+        }
+        return it;
+    }
+
+    // data_dir/tasks/*/{task.json,payload.sealed}: queued tasks in creation
+    // order; tasks that were running when the process stopped go to the head.
+    void rebuild() {
+        const auto root = std::filesystem::path(ctx_.data_dir()) / "tasks";
+        std::error_code ec;
+        if (!std::filesystem::is_directory(root, ec)) return;
+        struct Found {
+            std::int64_t created;
+            bool running;
+            sdk::QueueTask task;
+        };
+        std::vector<Found> found;
+        for (const auto& e : std::filesystem::directory_iterator(root, ec)) {
+            try {
+                std::ifstream in(e.path() / "task.json");
+                if (!in) continue;
+                std::stringstream text;
+                text << in.rdbuf();
+                auto o = Poco::JSON::Parser().parse(text.str()).extract<Poco::JSON::Object::Ptr>();
+                const auto status = o->optValue<std::string>("status", "");
+                if (status != "queued" && status != "running") continue;
+                std::ifstream p(e.path() / "payload.sealed");
+                std::stringstream payload;
+                payload << p.rdbuf();
+                sdk::QueueTask t;
+                t.task_id = o->optValue<std::string>("task_id", "");
+                t.scanner_id = o->optValue<std::string>("queue", "");
+                t.payload = payload.str();
+                t.enqueued_at_ms = o->optValue<std::int64_t>("created_at", 0);
+                t.attempts = static_cast<std::uint32_t>(o->optValue<std::int64_t>("attempts", 0));
+                if (!t.task_id.empty()) found.push_back({t.enqueued_at_ms, status == "running", std::move(t)});
+            } catch (const std::exception& ex) {
+                ctx_.log().warn("skipping ", e.path().string(), " while rebuilding the queues: ", ex.what());
+            }
+        }
+        std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+            return a.running != b.running ? a.running : a.created < b.created;
+        });
+        std::size_t resumed = 0;
+        for (auto& f : found) {
+            resumed += f.running ? 1 : 0;
+            queues_[f.task.scanner_id].push_back(std::move(f.task));
+        }
+        if (!found.empty()) {
+            ctx_.log().info("rebuilt the queues from ", root.string(), ": ", found.size(), " task(s), ", resumed,
+                            " to resume");
+        }
+    }
+
+    sdk::PluginContext ctx_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::uint64_t wakes_ = 0;
+    std::mt19937_64 rng_;
+    std::map<std::string, std::deque<sdk::QueueTask>> queues_;  ///< "" = global
+    std::map<std::string, std::set<std::string>> running_;
+    std::map<std::string, Held> held_;
+    std::deque<sdk::DlqEntry> dlq_;  ///< newest first
+    std::map<std::string, sdk::CircuitInfo> circuits_;
+    std::map<std::string, std::pair<std::string, std::int64_t>> kv_;  ///< value, expiry (0 = none)
+};
+
+}  // namespace
+
+SCANORCH_PLUGIN(MemoryQueue)

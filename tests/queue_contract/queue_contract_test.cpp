@@ -1,0 +1,203 @@
+// The queue contract of sdk/queue.h, for every backend.
+#include <set>
+#include <thread>
+
+#include "queue_fixture.h"
+
+using namespace contract;
+
+TEST_P(QueueContract, FifoWithinEachQueue) {
+    for (auto id : {"a", "b", "c"}) ASSERT_EQ(queue_->enqueue(task(id, "s1")).value_or(0), std::string("abc").find(id[0]) + 1);
+    EXPECT_EQ(must_claim("s1").task.task_id, "a");
+    EXPECT_EQ(must_claim("s1").task.task_id, "b");
+    EXPECT_EQ(must_claim("s1").task.task_id, "c");
+    EXPECT_TRUE(nothing("s1"));
+}
+
+TEST_P(QueueContract, ScannerQueueFirstThenGlobal) {
+    ASSERT_TRUE(queue_->enqueue(task("g1")));
+    ASSERT_TRUE(queue_->enqueue(task("s1-only", "s1")));
+    ASSERT_TRUE(queue_->enqueue(task("s2-only", "s2")));
+    auto first = must_claim("s1");
+    EXPECT_EQ(first.task.task_id, "s1-only");
+    EXPECT_FALSE(first.from_global);
+    auto second = must_claim("s1");
+    EXPECT_EQ(second.task.task_id, "g1");
+    EXPECT_TRUE(second.from_global);
+    EXPECT_TRUE(nothing("s1")) << "s1 must never take s2's work";
+    EXPECT_EQ(must_claim("s2").task.task_id, "s2-only");
+}
+
+TEST_P(QueueContract, AScannerIsNeverPastItsLimit) {
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(queue_->enqueue(task("t" + std::to_string(i), "s1")));
+    auto a = must_claim("s1", 2);
+    auto b = must_claim("s1", 2);
+    EXPECT_TRUE(nothing("s1", 2));
+    EXPECT_EQ(queue_->running("s1").value().size(), 2u);
+    ASSERT_TRUE(queue_->complete(a).ok());
+    EXPECT_EQ(must_claim("s1", 2).task.task_id, "t2");
+    EXPECT_TRUE(nothing("s1", 2));
+    ASSERT_TRUE(queue_->complete(b).ok());
+    EXPECT_EQ(queue_->running("s1").value().size(), 1u);
+}
+
+TEST_P(QueueContract, ClaimsAreAtomicUnderContention) {
+    constexpr int kTasks = 300, kThreads = 8;
+    constexpr std::uint32_t kLimit = 2;
+    const std::vector<std::string> scanners = {"s1", "s2", "s3"};
+    for (int i = 0; i < kTasks; ++i) ASSERT_TRUE(queue_->enqueue(task("t" + std::to_string(i), i % 4 == 3 ? "" : scanners[i % 3])));
+    std::mutex mu;
+    std::multiset<std::string> done;
+    std::atomic<int> over_limit{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < kThreads; ++w) {
+        threads.emplace_back([&, w] {
+            const auto& scanner = scanners[w % 3];
+            for (int idle = 0; idle < 50;) {
+                auto c = queue_->claim(scanner, kLimit, 60000);
+                ASSERT_TRUE(c);
+                if (!c->has_value()) {
+                    ++idle;
+                    std::this_thread::yield();
+                    continue;
+                }
+                idle = 0;
+                if (queue_->running(scanner).value().size() > kLimit) ++over_limit;
+                {
+                    std::lock_guard lock(mu);
+                    done.insert((*c)->task.task_id);
+                }
+                ASSERT_TRUE(queue_->complete(**c).ok());
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(over_limit.load(), 0);
+    EXPECT_EQ(done.size(), static_cast<std::size_t>(kTasks)) << "every task claimed";
+    EXPECT_EQ(std::set<std::string>(done.begin(), done.end()).size(), done.size()) << "no task claimed twice";
+}
+
+TEST_P(QueueContract, ALapsedLeaseReturnsTheTaskToTheHeadAndFreesTheSlot) {
+    ASSERT_TRUE(queue_->enqueue(task("first", "s1")));
+    ASSERT_TRUE(queue_->enqueue(task("second", "s1")));
+    auto c = must_claim("s1", 1, 30000);
+    EXPECT_EQ(c.task.attempts, 0u);
+    now_ += 20000;
+    ASSERT_TRUE(queue_->renew(c, 30000).ok());
+    now_ += 20000;  // renewed: not lapsed yet
+    EXPECT_TRUE(queue_->reclaim_expired().value().empty());
+    now_ += 20000;  // 40 s since the renewal: lapsed (the worker was killed)
+    auto moved = queue_->reclaim_expired();
+    ASSERT_TRUE(moved);
+    ASSERT_EQ(moved->size(), 1u);
+    EXPECT_EQ(moved->front().task_id, "first");
+    EXPECT_TRUE(queue_->running("s1").value().empty());
+    auto again = must_claim("s1", 1);
+    EXPECT_EQ(again.task.task_id, "first") << "a reclaimed task keeps its turn";
+    EXPECT_EQ(again.task.attempts, 1u);
+    // The old holder can no longer touch it.
+    auto late = queue_->complete(c);
+    ASSERT_FALSE(late.ok());
+    EXPECT_EQ(late.error().kind, sdk::ErrorKind::not_found);
+    EXPECT_FALSE(queue_->renew(c, 1000).ok());
+    ASSERT_TRUE(queue_->complete(again).ok());
+}
+
+TEST_P(QueueContract, ReleaseHandsBackAtTheHeadWithTheNewPayload) {
+    ASSERT_TRUE(queue_->enqueue(task("a")));
+    ASSERT_TRUE(queue_->enqueue(task("b")));
+    auto c = must_claim("s1");
+    ASSERT_TRUE(queue_->release(c, R"({"task_id":"a","scan_id":"17"})").ok());
+    auto again = must_claim("s2");
+    EXPECT_EQ(again.task.task_id, "a");
+    EXPECT_EQ(again.task.payload, R"({"task_id":"a","scan_id":"17"})");
+    EXPECT_TRUE(again.from_global);
+    EXPECT_TRUE(queue_->running("s1").value().empty());
+}
+
+TEST_P(QueueContract, DeadLetterListRetryPurge) {
+    ASSERT_TRUE(queue_->enqueue(task("x", "s1")));
+    ASSERT_TRUE(queue_->enqueue(task("y", "s1")));
+    auto x = must_claim("s1");
+    now_ += 1000;
+    ASSERT_TRUE(queue_->dead_letter(x, "authentication failed on every host").ok());
+    auto y = must_claim("s1");
+    now_ += 1000;
+    ASSERT_TRUE(queue_->dead_letter(y, "scanner aborted the scan").ok());
+    EXPECT_TRUE(queue_->running("s1").value().empty());
+    auto list = queue_->dlq_list(0, 10);
+    ASSERT_TRUE(list);
+    ASSERT_EQ(list->size(), 2u);
+    EXPECT_EQ((*list)[0].task.task_id, "y") << "newest first";
+    EXPECT_EQ((*list)[1].reason, "authentication failed on every host");
+    EXPECT_EQ((*list)[1].failed_at_ms, now_ - 1000);
+    auto got = queue_->dlq_get("x");
+    ASSERT_TRUE(got && got->has_value());
+    EXPECT_EQ((*got)->task.scanner_id, "s1");
+    // Retry = back into its queue, out of the DLQ.
+    ASSERT_TRUE(queue_->enqueue((*got)->task));
+    EXPECT_TRUE(queue_->dlq_remove("x").value_or(false));
+    EXPECT_FALSE(queue_->dlq_remove("x").value_or(true));
+    EXPECT_EQ(must_claim("s1").task.task_id, "x");
+    EXPECT_EQ(queue_->depths({}).value().dead_letter, 1u);
+    EXPECT_EQ(queue_->dlq_purge().value_or(0), 1u);
+    EXPECT_EQ(queue_->depths({}).value().dead_letter, 0u);
+}
+
+TEST_P(QueueContract, RemovePositionListDepths) {
+    for (auto id : {"a", "b", "c"}) ASSERT_TRUE(queue_->enqueue(task(id, "s1")));
+    ASSERT_TRUE(queue_->enqueue(task("g")));
+    EXPECT_EQ(queue_->position("c").value(), std::optional<std::uint64_t>(3));
+    EXPECT_TRUE(queue_->remove("b").value_or(false));
+    EXPECT_FALSE(queue_->remove("b").value_or(true));
+    EXPECT_EQ(queue_->position("c").value(), std::optional<std::uint64_t>(2));
+    EXPECT_EQ(queue_->position("zzz").value(), std::nullopt);
+    auto l = queue_->list("s1", 0, 10).value();
+    ASSERT_EQ(l.size(), 2u);
+    EXPECT_EQ(l[1].task_id, "c");
+    auto c = must_claim("s1");
+    auto d = queue_->depths({"s1", "s2"}).value();
+    EXPECT_EQ(d.global, 1u);
+    ASSERT_EQ(d.scanners.size(), 2u);
+    EXPECT_EQ(d.scanners[0].queued, 1u);
+    EXPECT_EQ(d.scanners[0].running, 1u);
+    EXPECT_EQ(d.scanners[1].queued, 0u);
+    EXPECT_FALSE(queue_->enqueue(task("c", "s2")).ok()) << "a task is queued at most once";
+    ASSERT_TRUE(queue_->complete(c).ok());
+}
+
+TEST_P(QueueContract, SharedStateForCoordination) {
+    EXPECT_EQ(queue_->kv_set_if_absent("lock:housekeeping", "host-a", 5000).value(), std::nullopt);
+    EXPECT_EQ(queue_->kv_set_if_absent("lock:housekeeping", "host-b", 5000).value(), std::optional<std::string>("host-a"));
+    EXPECT_FALSE(queue_->kv_delete_if("lock:housekeeping", "host-b").value());
+    now_ += 6000;  // expired
+    EXPECT_EQ(queue_->kv_get("lock:housekeeping").value(), std::nullopt);
+    EXPECT_EQ(queue_->kv_set_if_absent("lock:housekeeping", "host-b", 0).value(), std::nullopt);
+    EXPECT_TRUE(queue_->kv_delete_if("lock:housekeeping", "host-b").value());
+    ASSERT_TRUE(queue_->kv_set("k", "v", 0).ok());
+    EXPECT_EQ(queue_->kv_get("k").value(), std::optional<std::string>("v"));
+
+    EXPECT_EQ(queue_->circuit("s1").value().state, sdk::CircuitState::closed);
+    ASSERT_TRUE(queue_->set_circuit("s1", {sdk::CircuitState::open, 5, now_.load()}).ok());
+    auto c = queue_->circuit("s1").value();
+    EXPECT_EQ(c.state, sdk::CircuitState::open);
+    EXPECT_EQ(c.consecutive_failures, 5u);
+    EXPECT_EQ(c.opened_at_ms, now_.load());
+}
+
+TEST_P(QueueContract, WaitingWorkersWakeWhenWorkArrives) {
+    std::atomic<bool> woke{false};
+    std::thread waiter([&] { woke = queue_->wait_for_work("s1", 5000).value_or(false); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(queue_->enqueue(task("a", "s1")));
+    waiter.join();
+    EXPECT_TRUE(woke.load());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+    EXPECT_FALSE(queue_->wait_for_work("s1", 50).value_or(true)) << "times out when nothing happens";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, QueueContract,
+                         ::testing::Values(Backend{"memory", MEMORY_QUEUE_PLUGIN, "memory-queue",
+                                                   [] { return std::string(R"({"rebuild_from_tasks":true})"); }}),
+                         [](const auto& info) { return info.param.name; });
