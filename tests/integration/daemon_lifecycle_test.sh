@@ -14,22 +14,22 @@ cat >"$work/scanners.yaml" <<'YAML'
 scanners:
   - instance_id: lab_1
     scanner_type: nessus
-    url: http://127.0.0.1:8834
+    url: http://127.0.0.1:9
+    credentials: {username: admin, password: "${SCANNER_PW:-t0ps3cret}"}
 YAML
 cat >"$work/scanorch.yaml" <<YAML
 plugin_dir: $plugin_dir
 data_dir: $work/data
 scanners_file: scanners.yaml
+scope: [192.0.2.0/24]
 logging: {level: debug, format: json}
 plugins:
-  queue: {use: none}
-  validator: {use: none}
   frontend: {use: none}
-  router: {use: fixture-good, config: {prefer: last, token: "\${ROUTER_TOKEN:-t0ps3cret}"}}
+  router: {use: capacity-router}
 YAML
 
 for sig in TERM INT; do
-  "$scanorchd" --config "$work/scanorch.yaml" api >"$work/out.$sig" 2>&1 &
+  "$scanorchd" --config "$work/scanorch.yaml" all >"$work/out.$sig" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do grep -q 'scanorchd ready' "$work/out.$sig" && break; sleep 0.1; done
   grep -q 'scanorchd ready' "$work/out.$sig" || { cat "$work/out.$sig"; kill -9 $pid; fail "not ready within 10 s"; }
@@ -39,7 +39,8 @@ for sig in TERM INT; do
   wait $pid; rc=$?
   [ $rc -eq 0 ] || { cat "$work/out.$sig"; fail "exit $rc after SIG$sig, expected 0"; }
   grep -q '"msg":"scanorchd stopped"' "$work/out.$sig" || fail "no JSON 'stopped' line after SIG$sig"
-  grep -q '\[plugin:fixture-good\] fixture router created' "$work/out.$sig" || fail "plugin log line missing"
+  grep -q "\[plugin:nessus:lab_1\] scanner 'lab_1' at http://127.0.0.1:9" "$work/out.$sig" || fail "plugin log line missing"
+  grep -q 'worker for scanner .lab_1. started' "$work/out.$sig" || fail "no worker started"
   grep -q 't0ps3cret' "$work/out.$sig" && fail "a secret config value was logged"
 done
 echo "ok: ready, clean exit on SIGTERM and SIGINT, JSON logs, secrets redacted"
@@ -56,8 +57,8 @@ expect 1 "scanner 'ghost' is not in .*scanners.yaml \(configured: lab_1\)" -- --
 expect 2 "unknown mode 'serve'" -- --config "$work/scanorch.yaml" serve
 expect 1 "scanorch.yaml: no such file" -- --config "$work/missing/scanorch.yaml" api
 
-sed -i 's/use: fixture-good/use: capacity-router/' "$work/scanorch.yaml"
-expect 1 "plugins.router.use: plugin 'capacity-router' is not in .* \(loaded: fixture-good\)" -- --config "$work/scanorch.yaml" api
-sed -i 's/use: capacity-router, config: {prefer: last/use: fixture-good, config: {prefer: last, colour: blue/' "$work/scanorch.yaml"
-expect 1 "scanorch.yaml:9: plugins.router.config.colour: unknown key for plugin 'fixture-good' \(valid: prefer, token\)" -- --config "$work/scanorch.yaml" api
+sed -i 's/use: capacity-router}/use: round-robin}/' "$work/scanorch.yaml"
+expect 1 "plugins.router.use: plugin 'round-robin' is not in .* \(loaded: .*capacity-router" -- --config "$work/scanorch.yaml" api
+sed -i 's/use: round-robin}/use: capacity-router, config: {colour: blue}}/' "$work/scanorch.yaml"
+expect 1 "scanorch.yaml:8: plugins.router.config.colour: unknown key for plugin 'capacity-router' \(valid: none\)" -- --config "$work/scanorch.yaml" api
 echo "all daemon lifecycle checks passed"

@@ -17,6 +17,7 @@
 #include "scanorch/framework/host.h"
 #include "scanorch/framework/logging.h"
 #include "scanorch/framework/runtime.h"
+#include "scanorch/framework/service/orchestrator.h"
 #include "scanorch/sdk/abi.h"
 #include "scanorch/sdk/frontend.h"
 #include "scanorch/sdk/queue.h"
@@ -72,6 +73,11 @@ int list_plugins(const std::string& dir) {
     return report.errors.empty() ? kExitOk : kExitFailure;
 }
 
+std::string slot_name(const sf::Host& host, const std::string& kind) {
+    const auto* slot = host.config().slot(kind);
+    return slot ? slot->use : "none";
+}
+
 // The modes that serve. Each instantiates the plugins its role needs, so a
 // misconfiguration stops the process at start-up, then runs until SIGTERM.
 int serve(const std::string& mode, const cli::Args& args) {
@@ -93,43 +99,16 @@ int serve(const std::string& mode, const cli::Args& args) {
         }
     }
 
-    const bool api = mode == "all" || mode == "api";
-    const bool workers = mode == "all" || mode == "worker";
-    auto queue = host.make_configured<sdk::Queue>("queue");
-    auto router = api ? host.make_configured<sdk::Router>("router") : nullptr;
-    auto validator = workers ? host.make_configured<sdk::Validator>("validator") : nullptr;
-    auto frontend = api ? host.make_configured<sdk::Frontend>("frontend") : nullptr;
-
-    std::vector<std::shared_ptr<sdk::Scanner>> scanners;
+    const sf::Mode m = mode == "all" ? sf::Mode::all : mode == "api" ? sf::Mode::api : sf::Mode::worker;
+    sf::Orchestrator orchestrator(host, m, worker_scanner);
     const auto& pool = host.scanners();
-    if (mode == "worker") {
-        const sf::ScannerConfig* s = pool.find(worker_scanner);
-        if (s == nullptr) {
-            std::string ids;
-            for (const auto& x : pool.scanners) ids += (ids.empty() ? "" : ", ") + x.instance_id;
-            throw sf::HostError("scanner '" + worker_scanner + "' is not in " + pool.file + " (configured: " +
-                                (ids.empty() ? "none" : ids) + ")");
-        }
-        if (!s->enabled) throw sf::HostError("scanner '" + worker_scanner + "' is disabled in " + pool.file);
-        scanners.push_back(host.make_scanner(*s));
-    } else if (workers) {
-        for (const auto* s : pool.enabled()) scanners.push_back(host.make_scanner(*s));
-    }
     spdlog::info("{} scanner(s) configured, {} enabled; queue: {}, router: {}, validator: {}, frontend: {}",
-                 pool.scanners.size(), pool.enabled().size(), queue ? host.config().slot("queue")->use : "none",
-                 router ? host.config().slot("router")->use : "none",
-                 validator ? host.config().slot("validator")->use : "none",
-                 frontend ? host.config().slot("frontend")->use : "none");
+                 pool.scanners.size(), pool.enabled().size(), slot_name(host, "queue"), slot_name(host, "router"),
+                 slot_name(host, "validator"), slot_name(host, "frontend"));
+    orchestrator.start();
 
     sf::Runtime runtime(2);
-    // Instances go in reverse order of creation: front end first, queue last.
-    runtime.on_shutdown("release queue", [&] { queue.reset(); });
-    runtime.on_shutdown("release router/validator", [&] {
-        router.reset();
-        validator.reset();
-    });
-    runtime.on_shutdown("release scanners", [&] { scanners.clear(); });
-    runtime.on_shutdown("release frontend", [&] { frontend.reset(); });
+    runtime.on_shutdown("stop the front end and workers", [&] { orchestrator.stop(); });
     spdlog::info("scanorchd ready");
     runtime.run();
     spdlog::info("scanorchd stopped");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include "scanorch/framework/config/config_error.h"
 
@@ -35,7 +36,27 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
     }
     const std::string base = file.empty() ? "" : std::filesystem::path(file).parent_path().string();
     if (root.IsDefined() && !root.IsNull()) {
-        r.check_keys(root, "", {"plugin_dir", "data_dir", "scanners_file", "logging", "plugins"});
+        r.check_keys(root, "", {"plugin_dir", "data_dir", "scanners_file", "logging", "plugins", "scope", "workers",
+                                "housekeeping"});
+        c.scope = r.string_list(root, "", "scope");
+        if (const YAML::Node w = root["workers"]; w && !w.IsNull()) {
+            r.check_keys(w, "workers", {"poll_interval_ms", "lease_ms", "retry_base_ms", "retries", "circuit_failures",
+                                        "circuit_open_ms"});
+            auto& ws = c.workers;
+            ws.poll_interval_ms = r.integer(w, "workers", "poll_interval_ms", ws.poll_interval_ms, 10, 3'600'000);
+            ws.lease_ms = r.integer(w, "workers", "lease_ms", ws.lease_ms, 1000, 86'400'000);
+            ws.retry_base_ms = r.integer(w, "workers", "retry_base_ms", ws.retry_base_ms, 1, 600'000);
+            ws.retries = r.integer(w, "workers", "retries", ws.retries, 0, 20);
+            ws.circuit_failures = r.integer(w, "workers", "circuit_failures", ws.circuit_failures, 1, 1000);
+            ws.circuit_open_ms = r.integer(w, "workers", "circuit_open_ms", ws.circuit_open_ms, 100, 86'400'000);
+        }
+        if (const YAML::Node h = root["housekeeping"]; h && !h.IsNull()) {
+            r.check_keys(h, "housekeeping", {"ttl_seconds", "interval_seconds", "max_queue_wait_seconds"});
+            auto& hs = c.housekeeping;
+            hs.ttl_seconds = r.integer(h, "housekeeping", "ttl_seconds", hs.ttl_seconds, 1, 10LL * 365 * 86400);
+            hs.interval_seconds = r.integer(h, "housekeeping", "interval_seconds", hs.interval_seconds, 1, 86400);
+            hs.max_queue_wait_seconds = r.integer(h, "housekeeping", "max_queue_wait_seconds", hs.max_queue_wait_seconds, 1, 365LL * 86400);
+        }
         c.plugin_dir = resolve(base, r.string_or(root, "", "plugin_dir", c.plugin_dir));
         c.data_dir = resolve(base, r.string_or(root, "", "data_dir", c.data_dir));
         c.scanners_file = resolve(base, r.string_or(root, "", "scanners_file", c.scanners_file));
@@ -104,6 +125,15 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
         const std::string use = b + "-queue";
         if (slot.use != use) slot.config = YAML::Node();  // another plugin's config does not apply
         slot.use = use;
+    }
+    if (auto v = var("SCANORCH_SCOPE")) {
+        c.scope.clear();
+        std::stringstream ss(*v);
+        for (std::string item; std::getline(ss, item, ',');) {
+            item.erase(0, item.find_first_not_of(" \t"));
+            item.erase(item.find_last_not_of(" \t") + 1);
+            if (!item.empty()) c.scope.push_back(item);
+        }
     }
     if (auto v = var("REDIS_URL")) c.plugins["queue"].overrides["url"] = *v;
     if (auto v = var("SCANORCH_LISTEN")) c.plugins["frontend"].overrides["listen"] = *v;

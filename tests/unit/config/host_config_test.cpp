@@ -77,7 +77,7 @@ TEST(HostConfig, TheDesignsEnvironmentVariablesOverrideTheFile) {
 TEST(HostConfig, EveryErrorNamesFileLineAndKey) {
     EXPECT_CONFIG_ERROR(parse("plugin_dirs: /x\n"),
                         "/etc/scanorch/scanorch.yaml:1: plugin_dirs: unknown key (valid: plugin_dir, data_dir, "
-                        "scanners_file, logging, plugins)");
+                        "scanners_file, logging, plugins, scope, workers, housekeeping)");
     EXPECT_CONFIG_ERROR(parse("logging:\n  level: loud\n"),
                         "/etc/scanorch/scanorch.yaml:2: logging.level: 'loud' is not a level (trace, debug, info, "
                         "warn, error, critical, off)");
@@ -99,6 +99,20 @@ TEST(HostConfig, EveryErrorNamesFileLineAndKey) {
                         "environment: QUEUE_BACKEND: 'kafka' is not memory or redis");
     EXPECT_CONFIG_ERROR(parse("", {{"LOG_LEVEL", "chatty"}}),
                         "environment: LOG_LEVEL: 'chatty' is not a level (trace, debug, info, warn, error, critical, off)");
+}
+
+TEST(HostConfig, ScopeWorkersAndHousekeeping) {
+    const auto c = parse("scope: [127.0.0.0/8, 192.0.2.0/24]\nworkers: {poll_interval_ms: 200, retries: 1}\n"
+                         "housekeeping: {ttl_seconds: 60}\n");
+    EXPECT_EQ(c.scope, (std::vector<std::string>{"127.0.0.0/8", "192.0.2.0/24"}));
+    EXPECT_EQ(c.workers.poll_interval_ms, 200);
+    EXPECT_EQ(c.workers.retries, 1);
+    EXPECT_EQ(c.workers.lease_ms, 60000);
+    EXPECT_EQ(c.housekeeping.ttl_seconds, 60);
+    EXPECT_EQ(parse("scope: [a]\n", {{"SCANORCH_SCOPE", "198.51.100.0/24, 203.0.113.7"}}).scope,
+              (std::vector<std::string>{"198.51.100.0/24", "203.0.113.7"}));
+    EXPECT_CONFIG_ERROR(parse("workers: {poll_interval_ms: 1}\n"),
+                        "/etc/scanorch/scanorch.yaml:1: workers.poll_interval_ms: expected an integer from 10 to 3600000, got '1'");
 }
 
 TEST(HostConfig, TheShippedConfigIsValid) {

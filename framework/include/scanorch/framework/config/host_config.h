@@ -7,7 +7,7 @@
 //   QUEUE_BACKEND    plugins.queue.use        (memory -> memory-queue, redis -> redis-queue)
 //   REDIS_URL        the queue plugin's `url`
 //   SCANORCH_LISTEN  the frontend plugin's `listen`
-//   SCANORCH_PLUGIN_DIR  plugin_dir
+//   SCANORCH_PLUGIN_DIR  plugin_dir          SCANORCH_SCOPE  scope (comma list)
 //
 // Relative paths are relative to the directory of scanorch.yaml.
 #pragma once
@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "scanorch/framework/config/yaml_reader.h"
 
@@ -36,6 +37,23 @@ struct LogSettings {
     std::string format = "text"; ///< text or json
 };
 
+/// How workers run scans (scanorch.yaml `workers:`).
+struct WorkerSettings {
+    std::int64_t poll_interval_ms = 5'000;
+    std::int64_t lease_ms = 60'000;
+    std::int64_t retry_base_ms = 1'000;  ///< retries after 1x, 2x, 4x this
+    std::int64_t retries = 3;
+    std::int64_t circuit_failures = 5;
+    std::int64_t circuit_open_ms = 300'000;
+};
+
+/// TTL housekeeping and queue-wait limits (scanorch.yaml `housekeeping:`).
+struct HousekeepingSettings {
+    std::int64_t ttl_seconds = 7 * 86400;       ///< finished tasks unread this long are removed
+    std::int64_t interval_seconds = 3600;
+    std::int64_t max_queue_wait_seconds = 86400;  ///< a task queued longer fails
+};
+
 struct HostConfig {
     std::string file;  ///< empty when no file was read (built-in defaults)
     std::string plugin_dir;
@@ -43,6 +61,9 @@ struct HostConfig {
     std::string scanners_file;
     LogSettings logging;
     std::map<std::string, PluginSlot> plugins;  ///< by kind name: queue, router, validator, frontend
+    std::vector<std::string> scope;  ///< targets scans may touch; SCANORCH_SCOPE overrides
+    WorkerSettings workers;
+    HousekeepingSettings housekeeping;
 
     const PluginSlot* slot(const std::string& kind) const;
 };

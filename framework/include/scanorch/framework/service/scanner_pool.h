@@ -1,0 +1,33 @@
+// The scanners of scanners.yaml as the core sees them: configuration, the
+// plugin instance (in worker processes), and live state read from the queue
+// backend (running, queued, circuit) for routing, status tools and metrics.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "scanorch/framework/config/scanners_config.h"
+#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/scanner.h"
+#include "scanorch/sdk/types.h"
+
+namespace scanorch::framework {
+
+class ScannerPool {
+public:
+    explicit ScannerPool(ScannersConfig config) : config_(std::move(config)) {}
+
+    const ScannersConfig& config() const { return config_; }
+    const ScannerConfig* find(const std::string& id) const { return config_.find(id); }
+    std::vector<std::string> ids() const;
+    std::vector<std::string> pools() const;
+
+    /// Live state of every scanner; Error when the queue backend is unreachable.
+    sdk::Result<std::vector<sdk::ScannerSnapshot>> snapshot(sdk::Queue& queue) const;
+
+private:
+    ScannersConfig config_;
+};
+
+}  // namespace scanorch::framework

@@ -1,0 +1,166 @@
+#include "scanorch/framework/service/orchestrator.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "scanorch/sdk/router.h"
+#include "scanorch/sdk/validator.h"
+
+namespace scanorch::framework {
+
+namespace {
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+std::string hostname() {
+    char buf[256] = {};
+    ::gethostname(buf, sizeof buf - 1);
+    return buf;
+}
+}  // namespace
+
+Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scanner) : host_(host), mode_(mode) {
+    const auto& cfg = host.config();
+    const bool api = mode != Mode::worker;
+    const bool workers = mode != Mode::api;
+    queue_ = host.make_configured<sdk::Queue>("queue");
+    if (!queue_) throw HostError("a queue plugin is required (plugins.queue.use in scanorch.yaml, or QUEUE_BACKEND)");
+    store_ = std::make_shared<TaskStore>(cfg.data_dir);
+    // Single machine: a key file is created on first start. Elsewhere API and
+    // workers must share SCANORCH_CREDENTIAL_KEY (or the file).
+    auto sealer = CredentialSealer::from_environment(std::filesystem::path(cfg.data_dir) / "credential.key", true);
+    if (!sealer) throw HostError(sealer.error().message);
+    sealer_ = std::make_shared<CredentialSealer>(std::move(sealer).value());
+    metrics_ = std::make_shared<CoreMetrics>(host.services()->registry());
+    pool_ = std::make_shared<ScannerPool>(host.scanners());
+
+    if (api) {
+        router_ = host.make_configured<sdk::Router>("router");
+        if (!router_) throw HostError("a router plugin is required for the API (plugins.router.use)");
+        ToolServiceDeps d;
+        d.pool = pool_;
+        d.queue = queue_;
+        d.router = router_;
+        d.store = store_;
+        d.sealer = sealer_;
+        d.metrics = metrics_;
+        d.registry = host.services()->registry_ptr();
+        d.scope = cfg.scope;
+        tools_ = std::make_shared<HostToolService>(std::move(d));
+        if (cfg.scope.empty()) spdlog::warn("no target scope is configured: every scan will be refused (set `scope`)");
+        frontend_ = host.make_configured<sdk::Frontend>("frontend");
+    }
+    if (workers) {
+        validator_ = host.make_configured<sdk::Validator>("validator");
+        if (!validator_) spdlog::warn("no validator plugin: exports will not be checked");
+        WorkerOptions wo;
+        wo.poll_ms = cfg.workers.poll_interval_ms;
+        wo.lease_ms = cfg.workers.lease_ms;
+        wo.retry_base_ms = cfg.workers.retry_base_ms;
+        wo.retries = static_cast<int>(cfg.workers.retries);
+        wo.circuit_failures = static_cast<std::uint32_t>(cfg.workers.circuit_failures);
+        wo.circuit_open_ms = cfg.workers.circuit_open_ms;
+        for (const auto& s : pool_->config().scanners) {
+            if (mode == Mode::worker && s.instance_id != worker_scanner) continue;
+            if (!s.enabled) {
+                if (mode == Mode::worker) throw HostError("scanner '" + s.instance_id + "' is disabled in " + pool_->config().file);
+                continue;
+            }
+            auto plugin = host.make_scanner(s);
+            scanners_.push_back(plugin);
+            workers_.push_back(std::make_unique<Worker>(s, plugin, queue_, validator_, store_, sealer_, metrics_, wo));
+        }
+        if (mode == Mode::worker && workers_.empty()) {
+            std::string ids;
+            for (const auto& s : pool_->config().scanners) ids += (ids.empty() ? "" : ", ") + s.instance_id;
+            throw HostError("scanner '" + worker_scanner + "' is not in " + pool_->config().file + " (configured: " +
+                            (ids.empty() ? "none" : ids) + ")");
+        }
+    }
+}
+
+Orchestrator::~Orchestrator() { stop(); }
+
+void Orchestrator::start() {
+    for (auto& w : workers_) w->start();
+    if (frontend_ && tools_) {
+        auto r = frontend_->start(*tools_);
+        if (!r) throw HostError("front end failed to start: " + r.error().message);
+        spdlog::info("front end serving at {}", frontend_->endpoint());
+    }
+    housekeeping_ = std::thread([this] { housekeeping_loop(); });
+}
+
+void Orchestrator::stop() {
+    {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (frontend_) frontend_->stop();
+    for (auto& w : workers_) w->stop();
+    if (housekeeping_.joinable()) housekeeping_.join();
+}
+
+void Orchestrator::housekeeping_loop() {
+    const auto& h = host_.config().housekeeping;
+    std::int64_t next = 0;
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+        lock.unlock();
+        if (tools_) tools_->refresh_metrics();
+        if (now_ms() >= next) {
+            next = now_ms() + h.interval_seconds * 1000;
+            try {
+                housekeeping_pass();
+            } catch (const std::exception& e) {
+                spdlog::error("housekeeping: {}", e.what());
+            }
+        }
+        lock.lock();
+        cv_.wait_for(lock, std::chrono::seconds(5), [&] { return stopping_; });
+    }
+}
+
+void Orchestrator::housekeeping_pass() {
+    const auto& h = host_.config().housekeeping;
+    // One process at a time across the deployment.
+    const std::string key = "scanorch:lock:housekeeping";
+    const std::string me = hostname() + ":" + std::to_string(::getpid());
+    auto lock = queue_->kv_set_if_absent(key, me, std::max<std::int64_t>(h.interval_seconds * 1000, 60'000));
+    if (!lock || lock->has_value()) return;
+    std::uint64_t removed = 0, expired = 0;
+    const auto now = now_ms();
+    for (const auto& id : store_->ids()) {
+        auto t = store_->load(id);
+        if (!t) continue;
+        if (t->terminal() && t->last_accessed_at > 0 && now - t->last_accessed_at > h.ttl_seconds * 1000) {
+            if (store_->remove(id)) ++removed;
+            continue;
+        }
+        if (t->status == "queued" && now - t->created_at > h.max_queue_wait_seconds * 1000) {
+            auto r = queue_->remove(id);
+            if (r && *r) {  // still waiting: it never got a scanner
+                (void)store_->update(id, [&](TaskRecord& x) {
+                    x.status = "failed";
+                    x.phase = "done";
+                    x.error = "waited longer than " + std::to_string(h.max_queue_wait_seconds) +
+                              " s in the queue (max_queue_wait) without a free scanner";
+                    x.error_kind = "capacity";
+                    x.completed_at = now;
+                    return true;
+                });
+                ++expired;
+            }
+        }
+    }
+    if (removed) {
+        metrics_->ttl_deletion(removed);
+        spdlog::info("housekeeping: removed {} task(s) not read for {} s", removed, h.ttl_seconds);
+    }
+    if (expired) spdlog::warn("housekeeping: {} task(s) failed after waiting past max_queue_wait", expired);
+    (void)queue_->kv_delete_if(key, me);
+}
+
+}  // namespace scanorch::framework

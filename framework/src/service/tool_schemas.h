@@ -1,0 +1,101 @@
+// JSON Schemas of the tools' inputs and outputs (draft 2020-12 subset that
+// MCP clients understand). Kept apart from the logic so they read as a spec.
+#pragma once
+
+namespace scanorch::framework::schemas {
+
+inline constexpr const char* kScanCommon = R"json(
+  "targets": {"type": "string", "description": "Comma-separated addresses, CIDR networks (192.0.2.0/24), ranges (192.0.2.1-20) or host names", "minLength": 1},
+  "name": {"type": "string", "description": "A name for the scan", "minLength": 1, "maxLength": 200},
+  "description": {"type": "string", "maxLength": 2000},
+  "scanner_instance": {"type": "string", "description": "Run on this scanner (see list_scanners); omit to let scanorch choose"},
+  "scanner_pool": {"type": "string", "description": "Choose only among this pool's scanners (see list_pools)"},
+  "idempotency_key": {"type": "string", "description": "Repeat a request safely: the same key with the same arguments returns the first task", "maxLength": 200})json";
+
+inline constexpr const char* kCredentials = R"json(,
+  "ssh_username": {"type": "string"}, "ssh_password": {"type": "string"},
+  "ssh_private_key": {"type": "string", "description": "PEM private key (ssh_password is then its passphrase)"},
+  "windows_username": {"type": "string"}, "windows_password": {"type": "string"}, "windows_domain": {"type": "string"})json";
+
+inline constexpr const char* kEscalation = R"json(,
+  "escalation_method": {"type": "string", "enum": ["sudo", "su", "su+sudo", "pbrun", "dzdo", ".k5login", "cisco_enable"]},
+  "escalation_account": {"type": "string", "description": "Account to become (default root)"},
+  "escalation_password": {"type": "string"})json";
+
+inline constexpr const char* kSubmitOutput = R"json({"type": "object", "properties": {
+  "task_id": {"type": "string"}, "trace_id": {"type": "string"}, "status": {"type": "string"},
+  "scanner_instance": {"type": ["string", "null"]}, "scanner_url": {"type": ["string", "null"]},
+  "queue": {"type": "string"}, "queue_position": {"type": "integer"}, "estimated_wait_time": {"type": "integer", "description": "seconds"},
+  "routing_reason": {"type": "string"}, "message": {"type": "string"}},
+  "required": ["task_id", "status", "queue", "queue_position", "estimated_wait_time"]})json";
+
+inline constexpr const char* kTaskId = R"json({"type": "object", "properties": {"task_id": {"type": "string"}}, "required": ["task_id"], "additionalProperties": false})json";
+
+inline constexpr const char* kStatusOutput = R"json({"type": "object", "properties": {
+  "task_id": {"type": "string"}, "name": {"type": "string"}, "scan_type": {"type": "string"}, "targets": {"type": "string"},
+  "status": {"type": "string", "enum": ["queued", "running", "completed", "failed", "cancelled"]},
+  "phase": {"type": "string"}, "progress": {"type": "integer"}, "scanner_instance": {"type": "string"},
+  "queue_position": {"type": ["integer", "null"]}, "authentication_status": {"type": "string"},
+  "results_summary": {"type": ["object", "null"]}, "warnings": {"type": "array", "items": {"type": "string"}},
+  "error": {"type": ["string", "null"]}, "troubleshooting": {"type": ["object", "null"]},
+  "created_at": {"type": "string"}, "started_at": {"type": ["string", "null"]}, "completed_at": {"type": ["string", "null"]}},
+  "required": ["task_id", "status", "phase", "progress"]})json";
+
+inline constexpr const char* kResultsInput = R"json({"type": "object", "properties": {
+  "task_id": {"type": "string"},
+  "page": {"type": "integer", "minimum": 1, "default": 1},
+  "page_size": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+  "schema_profile": {"type": "string", "enum": ["minimal", "summary", "brief", "full"], "default": "brief"},
+  "custom_fields": {"type": "array", "items": {"type": "string"}, "description": "Instead of a profile: exactly these fields"},
+  "filters": {"type": "object", "properties": {
+     "severity": {"description": "A level (critical, high, medium, low, info) or a list; matches that level", "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+     "min_severity": {"type": "string", "enum": ["critical", "high", "medium", "low", "info"]},
+     "host": {"type": "string"}, "plugin_id": {"type": "string"}, "port": {"type": "string"},
+     "min_cvss": {"type": "number"}, "text": {"type": "string"}}, "additionalProperties": false}},
+  "required": ["task_id"], "additionalProperties": false})json";
+
+inline constexpr const char* kResultsOutput = R"json({"type": "object", "properties": {
+  "task_id": {"type": "string"}, "page": {"type": "integer"}, "page_size": {"type": "integer"},
+  "total_findings": {"type": "integer"}, "total_matching": {"type": "integer"}, "total_pages": {"type": "integer"},
+  "fields": {"type": "array", "items": {"type": "string"}}, "findings": {"type": "array", "items": {"type": "object"}}},
+  "required": ["task_id", "page", "total_matching", "findings"]})json";
+
+inline constexpr const char* kListTasksInput = R"json({"type": "object", "properties": {
+  "status": {"type": "string", "enum": ["queued", "running", "completed", "failed", "cancelled"]},
+  "scanner_instance": {"type": "string"}, "scanner_pool": {"type": "string"},
+  "since": {"type": "string", "description": "ISO 8601 time or epoch milliseconds: created at or after"},
+  "until": {"type": "string", "description": "ISO 8601 time or epoch milliseconds: created before"},
+  "target": {"type": "string", "description": "Only tasks whose targets contain this address or network"},
+  "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}, "additionalProperties": false})json";
+
+inline constexpr const char* kListTasksOutput = R"json({"type": "object", "properties": {
+  "tasks": {"type": "array", "items": {"type": "object"}}, "count": {"type": "integer"}, "truncated": {"type": "boolean"}},
+  "required": ["tasks", "count"]})json";
+
+inline constexpr const char* kCancelOutput = R"json({"type": "object", "properties": {
+  "task_id": {"type": "string"}, "status": {"type": "string"}, "message": {"type": "string"}}, "required": ["task_id", "status"]})json";
+
+inline constexpr const char* kNoInput = R"json({"type": "object", "properties": {}, "additionalProperties": false})json";
+
+inline constexpr const char* kScannersOutput = R"json({"type": "object", "properties": {
+  "scanners": {"type": "array", "items": {"type": "object", "properties": {
+    "instance_id": {"type": "string"}, "scanner_type": {"type": "string"}, "url": {"type": "string"}, "pool": {"type": "string"},
+    "enabled": {"type": "boolean"}, "capacity": {"type": "integer"}, "running": {"type": "integer"}, "queued": {"type": "integer"},
+    "utilization_pct": {"type": "number"}, "circuit": {"type": "string"}, "zones": {"type": "array", "items": {"type": "string"}}}}}},
+  "required": ["scanners"]})json";
+
+inline constexpr const char* kPoolsOutput = R"json({"type": "object", "properties": {
+  "pools": {"type": "array", "items": {"type": "object"}}}, "required": ["pools"]})json";
+
+inline constexpr const char* kPoolInput = R"json({"type": "object", "properties": {"scanner_pool": {"type": "string"}}, "required": ["scanner_pool"], "additionalProperties": false})json";
+
+inline constexpr const char* kPoolOutput = R"json({"type": "object", "properties": {
+  "scanner_pool": {"type": "string"}, "capacity": {"type": "integer"}, "running": {"type": "integer"}, "queued": {"type": "integer"},
+  "utilization_pct": {"type": "number"}, "scanners": {"type": "array", "items": {"type": "object"}}},
+  "required": ["scanner_pool", "capacity", "running", "scanners"]})json";
+
+inline constexpr const char* kQueueOutput = R"json({"type": "object", "properties": {
+  "global": {"type": "integer"}, "dead_letter": {"type": "integer"}, "total_queued": {"type": "integer"},
+  "scanners": {"type": "array", "items": {"type": "object"}}}, "required": ["global", "dead_letter", "scanners"]})json";
+
+}  // namespace scanorch::framework::schemas
