@@ -1,0 +1,313 @@
+// The core end to end in one process (`scanorchd all` on the memory queue),
+// with real plugins from the build and real nessus-emulator processes.
+#include <gtest/gtest.h>
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "emulator_process.h"
+#include "scanorch/framework/host.h"
+#include "scanorch/framework/service/orchestrator.h"
+
+namespace sf = scanorch::framework;
+namespace sdk = scanorch::sdk;
+using scanorch::testing::EmulatorProcess;
+using Obj = Poco::JSON::Object::Ptr;
+
+namespace {
+
+struct Dir {
+    std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                 ("scanorch-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+    Dir() { std::filesystem::create_directories(path); }
+    ~Dir() { std::filesystem::remove_all(path); }
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+};
+
+std::vector<std::string> emulator_args(double seconds) {
+    return {"--user", "admin:adminpw", "--target-account", "scan:scanpw", "--scan-seconds", std::to_string(seconds),
+            "--export-seconds", "0.1", "--extra-items", "3", "--max-running", "50"};
+}
+
+Obj get_json(int port, const std::string& path) {
+    Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
+    Poco::Net::HTTPRequest req("GET", path);
+    s.sendRequest(req);
+    Poco::Net::HTTPResponse res;
+    return Poco::JSON::Parser().parse(s.receiveResponse(res)).extract<Obj>();
+}
+
+class Deployment {
+public:
+    Deployment(const Dir& dir, const std::vector<std::pair<std::string, int>>& scanners, std::uint32_t capacity) {
+        std::ofstream y(dir.path / "scanners.yaml");
+        y << "scanners:\n";
+        for (const auto& [id, port] : scanners) {
+            y << "  - instance_id: " << id << "\n    scanner_type: nessus\n    url: http://127.0.0.1:" << port
+              << "\n    max_concurrent_scans: " << capacity << "\n    pool: " << (id == "east" ? "dmz" : "internal")
+              << "\n    credentials: {username: admin, password: adminpw}\n    options: {export_poll_ms: 50, timeout: 5}\n";
+        }
+        y.close();
+        std::ofstream c(dir.path / "scanorch.yaml");
+        c << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir.path / "data").string()
+          << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24, 198.51.100.0/24]\n"
+             "workers: {poll_interval_ms: 100, retry_base_ms: 20, retries: 1, circuit_failures: 2, circuit_open_ms: 1500}\n"
+             "housekeeping: {ttl_seconds: 1, interval_seconds: 3600}\n"
+             "logging: {level: warn}\nplugins:\n  frontend: {use: none}\n";
+        c.close();
+        sf::HostConfigDefaults d;
+        d.plugin_dir = SCANORCH_PLUGIN_DIR;
+        host = std::make_unique<sf::Host>(sf::load_host_config((dir.path / "scanorch.yaml").string(), d));
+        host->load_plugins();
+        orchestrator = std::make_unique<sf::Orchestrator>(*host, sf::Mode::all);
+        orchestrator->start();
+    }
+    ~Deployment() { orchestrator->stop(); }
+
+    sdk::Result<Obj> call(const std::string& tool, const std::string& args, const std::string& client = "") {
+        sdk::CallContext ctx;
+        ctx.client = client;
+        auto r = orchestrator->tools()->call(tool, args, ctx);
+        if (!r) return std::move(r).error();
+        return Poco::JSON::Parser().parse(*r).extract<Obj>();
+    }
+    Obj must(const std::string& tool, const std::string& args) {
+        auto r = call(tool, args);
+        EXPECT_TRUE(r) << tool << ": " << (r ? "" : r.error().message);
+        return r ? *r : Obj(new Poco::JSON::Object);
+    }
+    Obj wait_done(const std::string& id, int seconds = 60) {
+        for (int i = 0; i < seconds * 10; ++i) {
+            auto s = must("get_scan_status", R"({"task_id":")" + id + R"("})");
+            const auto st = s->getValue<std::string>("status");
+            if (st == "completed" || st == "failed" || st == "cancelled") return s;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ADD_FAILURE() << "task " << id << " did not finish";
+        return must("get_scan_status", R"({"task_id":")" + id + R"("})");
+    }
+
+    std::unique_ptr<sf::Host> host;
+    std::unique_ptr<sf::Orchestrator> orchestrator;
+};
+
+std::string scan_args(const std::string& name, const std::string& targets, const std::string& extra = "") {
+    return R"({"name":")" + name + R"(","targets":")" + targets + "\"" + extra + "}";
+}
+
+}  // namespace
+
+TEST(Orchestration, ManyScansOnASmallPoolNeverExceedALimitAndAllComplete) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(0.6)), b(NESSUS_EMULATOR, emulator_args(0.6)),
+        c(NESSUS_EMULATOR, emulator_args(0.6));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}, {"west", b.port()}, {"north", c.port()}}, 2);  // capacity 6 in all
+
+    std::vector<std::string> ids;
+    std::vector<std::thread> submitters;
+    std::mutex mu;
+    for (int i = 0; i < 14; ++i) {
+        submitters.emplace_back([&, i] {
+            const std::string named = i < 4 ? R"(,"scanner_instance":"west")" : "";
+            auto r = dep.call(i % 2 ? "run_trusted_scan" : "run_untrusted_scan",
+                              scan_args("load " + std::to_string(i), "192.0.2." + std::to_string(10 + i),
+                                        named + (i % 2 ? R"(,"ssh_username":"scan","ssh_password":"scanpw")" : "")));
+            ASSERT_TRUE(r) << r.error().message;
+            std::lock_guard lock(mu);
+            ids.push_back((*r)->getValue<std::string>("task_id"));
+        });
+    }
+    for (auto& t : submitters) t.join();
+    ASSERT_EQ(ids.size(), 14u);
+
+    // While they run: no scanner's running set ever above its limit.
+    std::map<std::string, std::size_t> peak;
+    std::set<std::string> done;
+    for (int round = 0; round < 600 && done.size() < ids.size(); ++round) {
+        for (const auto& s : {"east", "west", "north"}) {
+            auto r = dep.orchestrator->queue().running(s);
+            ASSERT_TRUE(r);
+            peak[s] = std::max(peak[s], r->size());
+            EXPECT_LE(r->size(), 2u) << s;
+        }
+        for (const auto& id : ids) {
+            auto st = dep.must("get_scan_status", R"({"task_id":")" + id + R"("})")->getValue<std::string>("status");
+            if (st == "completed" || st == "failed") done.insert(id);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(done.size(), ids.size()) << "every task accounted for";
+    std::map<std::string, int> per_scanner;
+    for (const auto& id : ids) {
+        auto s = dep.must("get_scan_status", R"({"task_id":")" + id + R"("})");
+        EXPECT_EQ(s->getValue<std::string>("status"), "completed") << id << ": " << s->get("error").toString();
+        ++per_scanner[s->getValue<std::string>("scanner_instance")];
+        auto summary = s->getObject("results_summary");
+        ASSERT_TRUE(summary) << id;
+        EXPECT_EQ(summary->getValue<int>("hosts_scanned"), 1);
+    }
+    EXPECT_GE(per_scanner.size(), 2u) << "tasks spread across scanners";
+    EXPECT_GE(per_scanner["west"], 4) << "the four named tasks ran on west";
+    // The scanners' own view agrees: never more than 2 at once.
+    for (auto* e : {&a, &b, &c}) {
+        auto stats = get_json(e->port(), "/emulator/stats");
+        EXPECT_LE(stats->getValue<int>("peak_running"), 2);
+        EXPECT_EQ(stats->getValue<int>("current_running"), 0);
+    }
+    auto q = dep.must("get_queue_status", "{}");
+    EXPECT_EQ(q->getValue<int>("total_queued"), 0);
+    EXPECT_EQ(q->getValue<int>("dead_letter"), 0);
+}
+
+TEST(Orchestration, FailedAuthenticationEndsInTheDlqWithTroubleshooting) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(0.3));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 2);
+    auto r = dep.must("run_trusted_scan",
+                      scan_args("bad creds", "192.0.2.40", R"(,"ssh_username":"scan","ssh_password":"wrong")"));
+    const auto id = r->getValue<std::string>("task_id");
+    auto s = dep.wait_done(id);
+    EXPECT_EQ(s->getValue<std::string>("status"), "failed");
+    EXPECT_EQ(s->getValue<std::string>("authentication_status"), "failed");
+    EXPECT_NE(s->getValue<std::string>("error").find("authentication failed on every host"), std::string::npos);
+    auto ts = s->getObject("troubleshooting");
+    ASSERT_TRUE(ts);
+    EXPECT_NE(ts->getValue<std::string>("likely_cause").find("rejected the supplied credentials"), std::string::npos);
+    auto dlq = dep.orchestrator->queue().dlq_get(id);
+    ASSERT_TRUE(dlq && dlq->has_value());
+    EXPECT_NE((*dlq)->reason.find("authentication failed"), std::string::npos);
+    // The export is still there to read.
+    auto results = dep.must("get_scan_results", R"({"task_id":")" + id + R"(","schema_profile":"minimal","filters":{"plugin_id":"104410"}})");
+    EXPECT_EQ(results->getValue<int>("total_matching"), 1);
+    // Credentials never reach the task store.
+    std::ifstream task(dir.path / "data" / "tasks" / id / "task.json");
+    std::string json((std::istreambuf_iterator<char>(task)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(json.find("wrong"), std::string::npos);
+    std::ifstream payload(dir.path / "data" / "tasks" / id / "payload.sealed");
+    std::string sealed((std::istreambuf_iterator<char>(payload)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(sealed.find("wrong"), std::string::npos);
+    EXPECT_NE(sealed.find("\"credentials\":\"v1:"), std::string::npos);
+}
+
+TEST(Orchestration, ResultsStatusListCancelIdempotencyScope) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(0.3));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 1);
+    auto first = dep.must("run_untrusted_scan", scan_args("weekly", "192.0.2.1-3", R"(,"idempotency_key":"k1")"));
+    const auto id = first->getValue<std::string>("task_id");
+    EXPECT_EQ(first->getValue<std::string>("queue"), "east");
+    auto again = dep.must("run_untrusted_scan", scan_args("weekly", "192.0.2.1-3", R"(,"idempotency_key":"k1")"));
+    EXPECT_EQ(again->getValue<std::string>("task_id"), id);
+    auto clash = dep.call("run_untrusted_scan", scan_args("weekly", "192.0.2.9", R"(,"idempotency_key":"k1")"));
+    ASSERT_FALSE(clash);
+    EXPECT_EQ(clash.error().message, "idempotency_key 'k1' was already used with different arguments");
+
+    auto out = dep.call("run_untrusted_scan", scan_args("nope", "192.0.2.1, 203.0.113.5"));
+    ASSERT_FALSE(out);
+    EXPECT_EQ(out.error().kind, sdk::ErrorKind::invalid_input);
+    EXPECT_NE(out.error().message.find("203.0.113.5 is outside the allowed scan scope"), std::string::npos);
+    auto unknown = dep.call("run_untrusted_scan", scan_args("x", "192.0.2.1", R"(,"scanner_instance":"mars")"));
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().message, "unknown scanner 'mars' (valid: east)");
+    auto bad_arg = dep.call("run_untrusted_scan", R"({"name":"x","targets":"192.0.2.1","ssh_username":"u"})");
+    ASSERT_FALSE(bad_arg);
+    EXPECT_NE(bad_arg.error().message.find("unknown argument 'ssh_username'"), std::string::npos);
+
+    // A second scan waits behind the first (capacity 1): cancel it while queued.
+    auto second = dep.must("run_untrusted_scan", scan_args("second", "192.0.2.4"));
+    const auto id2 = second->getValue<std::string>("task_id");
+    auto cancelled = dep.must("cancel_scan", R"({"task_id":")" + id2 + R"("})");
+    EXPECT_EQ(cancelled->getValue<std::string>("status"), "cancelled");
+
+    auto s = dep.wait_done(id);
+    EXPECT_EQ(s->getValue<std::string>("status"), "completed");
+    EXPECT_EQ(s->getValue<std::string>("authentication_status"), "not_applicable");
+    auto page = dep.must("get_scan_results",
+                         R"({"task_id":")" + id + R"(","page":1,"page_size":5,"schema_profile":"summary","filters":{"min_severity":"medium"}})");
+    EXPECT_LE(page->getArray("findings")->size(), 5u);
+    EXPECT_GT(page->getValue<int>("total_matching"), 0);
+    for (std::size_t i = 0; i < page->getArray("findings")->size(); ++i) {
+        EXPECT_GE(page->getArray("findings")->getObject(static_cast<unsigned>(i))->getValue<int>("severity"), 2);
+    }
+    auto listed = dep.must("list_tasks", R"({"target":"192.0.2.2"})");
+    ASSERT_EQ(listed->getValue<int>("count"), 1) << "only the first task's range holds 192.0.2.2";
+    EXPECT_EQ(listed->getArray("tasks")->getObject(0)->getValue<std::string>("task_id"), id);
+    EXPECT_EQ(dep.must("list_tasks", R"({"status":"cancelled"})")->getValue<int>("count"), 1);
+    auto scanners = dep.must("list_scanners", "{}")->getArray("scanners");
+    ASSERT_EQ(scanners->size(), 1u);
+    EXPECT_EQ(scanners->getObject(0)->getValue<int>("capacity"), 1);
+    EXPECT_EQ(dep.must("get_pool_status", R"({"scanner_pool":"dmz"})")->getValue<int>("capacity"), 1);
+    EXPECT_FALSE(dep.call("get_pool_status", R"({"scanner_pool":"mars"})"));
+
+    // TTL housekeeping: finished tasks not read for a second are removed.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    dep.orchestrator->housekeeping_pass();
+    auto gone = dep.call("get_scan_status", R"({"task_id":")" + id + R"("})");
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().kind, sdk::ErrorKind::not_found);
+    EXPECT_FALSE(std::filesystem::exists(dir.path / "data" / "tasks" / id));
+}
+
+TEST(Orchestration, ARestartResumesTheSameScanInsteadOfStartingAnother) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(3));
+    Dir dir;
+    std::string id;
+    {
+        Deployment dep(dir, {{"east", a.port()}}, 1);
+        id = dep.must("run_untrusted_scan", scan_args("long", "192.0.2.77"))->getValue<std::string>("task_id");
+        for (int i = 0; i < 100; ++i) {  // until the scan runs on the scanner
+            if (dep.must("get_scan_status", R"({"task_id":")" + id + R"("})")->getValue<std::string>("phase") == "scanning") break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }  // stopped mid-scan: the task is handed back with its scan id
+    Deployment again(dir, {{"east", a.port()}}, 1);
+    auto s = again.wait_done(id);
+    EXPECT_EQ(s->getValue<std::string>("status"), "completed");
+    auto stats = get_json(a.port(), "/emulator/stats");
+    EXPECT_EQ(stats->getValue<int>("scans_created"), 1) << "resumed, not rescanned";
+    EXPECT_EQ(stats->getValue<int>("scans_launched"), 1);
+}
+
+TEST(Orchestration, ADeadScannerOpensItsCircuitAndNothingIsLost) {
+    auto dead = std::make_unique<EmulatorProcess>(NESSUS_EMULATOR, emulator_args(0.3));
+    EmulatorProcess alive(NESSUS_EMULATOR, emulator_args(0.3));
+    const int dead_port = dead->port();
+    dead->stop();  // the scanner went away
+    Dir dir;
+    Deployment dep(dir, {{"east", dead_port}, {"west", alive.port()}}, 2);
+    std::vector<std::string> named, anywhere;
+    for (int i = 0; i < 3; ++i) {
+        named.push_back(dep.must("run_untrusted_scan", scan_args("e" + std::to_string(i), "192.0.2.5", R"(,"scanner_instance":"east")"))
+                            ->getValue<std::string>("task_id"));
+    }
+    for (const auto& id : named) EXPECT_EQ(dep.wait_done(id)->getValue<std::string>("status"), "failed");
+    // Two consecutive failures: east's circuit is open, and routing avoids it.
+    auto circuit = dep.orchestrator->queue().circuit("east");
+    ASSERT_TRUE(circuit);
+    EXPECT_EQ(circuit->state, sdk::CircuitState::open);
+    for (int i = 0; i < 3; ++i) {
+        auto r = dep.must("run_untrusted_scan", scan_args("w" + std::to_string(i), "192.0.2.6"));
+        EXPECT_NE(r->getValue<std::string>("queue"), "east");
+        anywhere.push_back(r->getValue<std::string>("task_id"));
+    }
+    for (const auto& id : anywhere) EXPECT_EQ(dep.wait_done(id)->getValue<std::string>("status"), "completed");
+    // Every failed task is in the DLQ, retryable: nothing lost.
+    for (const auto& id : named) {
+        auto e = dep.orchestrator->queue().dlq_get(id);
+        ASSERT_TRUE(e && e->has_value()) << id;
+        EXPECT_NE((*e)->reason.find("connection refused"), std::string::npos) << (*e)->reason;
+    }
+    auto metrics = dep.orchestrator->tools()->metrics_text();
+    EXPECT_NE(metrics.find("nessus_scanner_circuit_breaker_open{scanner_instance=\"east\"} 1"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("nessus_scanner_capacity{scanner_instance=\"west\"} 2"), std::string::npos);
+}
