@@ -3,8 +3,18 @@
 #include <thread>
 
 #include "queue_fixture.h"
+#include "redis_server.h"
 
 using namespace contract;
+
+namespace {
+// A fresh key prefix per test: an empty queue in the shared server.
+std::string redis_config() {
+    static int n = 0;
+    return R"({"url":")" + scanorch::testing::RedisServer::shared().url() + R"(","key_prefix":"t)" +
+           std::to_string(::getpid()) + "-" + std::to_string(++n) + R"("})";
+}
+}  // namespace
 
 TEST_P(QueueContract, FifoWithinEachQueue) {
     for (auto id : {"a", "b", "c"}) ASSERT_EQ(queue_->enqueue(task(id, "s1")).value_or(0), std::string("abc").find(id[0]) + 1);
@@ -199,5 +209,6 @@ TEST_P(QueueContract, WaitingWorkersWakeWhenWorkArrives) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, QueueContract,
                          ::testing::Values(Backend{"memory", MEMORY_QUEUE_PLUGIN, "memory-queue",
-                                                   [] { return std::string(R"({"rebuild_from_tasks":true})"); }}),
+                                                   [] { return std::string(R"({"rebuild_from_tasks":true})"); }},
+                                           Backend{"redis", REDIS_QUEUE_PLUGIN, "redis-queue", redis_config}),
                          [](const auto& info) { return info.param.name; });

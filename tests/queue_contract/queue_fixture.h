@@ -31,7 +31,8 @@ protected:
         data_dir_ = std::filesystem::temp_directory_path() / ("scanorch-queue-" + std::to_string(::getpid()) + "-" +
                                                              std::to_string(counter_++));
         std::filesystem::create_directories(data_dir_);
-        queue_ = make();
+        config_ = GetParam().config();
+        queue_ = make(config_);
         ASSERT_TRUE(queue_);
     }
     void TearDown() override {
@@ -39,13 +40,15 @@ protected:
         std::filesystem::remove_all(data_dir_);
     }
 
-    std::shared_ptr<sdk::Queue> make() {
+    /// Another instance over the same queue (same config), or a fresh one.
+    std::shared_ptr<sdk::Queue> make() { return make(config_); }
+    std::shared_ptr<sdk::Queue> make(const std::string& config) {
         if (!loader_.find(GetParam().plugin_name)) {
             auto r = loader_.load_file(GetParam().plugin_file);
             EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
         }
         auto services = std::make_shared<sf::HostServices>(nullptr, data_dir_.string(), [this] { return now_.load(); });
-        auto q = loader_.instantiate<sdk::Queue>(GetParam().plugin_name, GetParam().config(),
+        auto q = loader_.instantiate<sdk::Queue>(GetParam().plugin_name, config,
                                                  sf::HostApi::make(services, GetParam().plugin_name));
         EXPECT_TRUE(q) << (q ? "" : q.error().message);
         return q ? std::move(q).value() : nullptr;
@@ -75,6 +78,7 @@ protected:
     std::filesystem::path data_dir_;
     std::atomic<std::int64_t> now_{1'700'000'000'000};
     std::shared_ptr<sdk::Queue> queue_;
+    std::string config_;
     static inline int counter_ = 0;
 };
 

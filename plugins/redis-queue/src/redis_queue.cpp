@@ -1,0 +1,580 @@
+// The `redis-queue` plugin: the queue contract (sdk/queue.h) in Redis, shared
+// by every API and worker process of a deployment. Keys (prefix "nessus"):
+//   nessus:queue:nessus:{scanner}    LIST  task ids, head first
+//   nessus:queue:global              LIST
+//   nessus:scanners:{scanner}:running SET  task ids holding a slot
+//   nessus:task:{task}               HASH  payload, queue, attempts, state, lease
+//   nessus:lease_expiry              ZSET  task -> lease expiry (ms)
+//   nessus:dlq                       LIST  failed task ids, newest first
+//   nessus:circuit:{scanner}         HASH  state, failures, opened_at
+//   nessus:kv:{key}                  STRING shared state (TTL via PX)
+//   nessus:wake:{scanner}            LIST  wake-up token for blocked workers
+// Every multi-key step is one Lua script, so claiming a task, taking the
+// running slot and starting its lease happen at once or not at all. Times
+// come from the host clock (ARGV), never from Redis. For Redis Cluster, use a
+// hash-tag prefix such as "{nessus}" so every key lives in one slot.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <memory>
+#include <random>
+
+#include "redis_client.h"
+#include "scanorch/sdk/plugin.h"
+#include "scanorch/sdk/queue.h"
+
+namespace {
+
+namespace sdk = scanorch::sdk;
+using scanorch::redis_queue::RedisPool;
+using scanorch::redis_queue::Value;
+
+// KEYS[1] queue, KEYS[2] task hash; ARGV: id, payload, queue name, enqueued_at, attempts, front, prefix
+const std::string kEnqueue = R"lua(
+local state = redis.call('HGET', KEYS[2], 'state')
+if state and state ~= 'dlq' then return -1 end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[2], 'payload', ARGV[2], 'queue', ARGV[3], 'enqueued_at', ARGV[4], 'attempts', ARGV[5], 'state', 'queued')
+local n
+if ARGV[6] == '1' then n = redis.call('LPUSH', KEYS[1], ARGV[1]) else n = redis.call('RPUSH', KEYS[1], ARGV[1]) end
+local function wake(s) local k = ARGV[7]..':wake:'..s; redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0) end
+if ARGV[3] == '' then
+  for _, s in ipairs(redis.call('SMEMBERS', ARGV[7]..':scanners:known')) do wake(s) end
+else wake(ARGV[3]) end
+if ARGV[6] == '1' then return 1 end
+return n
+)lua";
+
+// KEYS[1] running set, KEYS[2] scanner queue, KEYS[3] global queue, KEYS[4] lease zset
+// ARGV: scanner, max, now, lease_ms, token, prefix
+const std::string kClaim = R"lua(
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return false end
+local id = redis.call('LPOP', KEYS[2])
+local g = 0
+if not id then id = redis.call('LPOP', KEYS[3]); g = 1 end
+if not id then return false end
+local th = ARGV[6]..':task:'..id
+local exp = tonumber(ARGV[3]) + tonumber(ARGV[4])
+redis.call('SADD', KEYS[1], id)
+redis.call('ZADD', KEYS[4], exp, id)
+local attempts = tonumber(redis.call('HGET', th, 'attempts') or '0')
+redis.call('HSET', th, 'state', 'held', 'token', ARGV[5], 'scanner', ARGV[1], 'from_global', g, 'attempts', attempts + 1)
+local h = redis.call('HMGET', th, 'payload', 'queue', 'enqueued_at')
+return {id, h[1] or '', h[2] or '', h[3] or '0', tostring(attempts), tostring(g), tostring(exp)}
+)lua";
+
+// KEYS[1] task hash, KEYS[2] lease zset; ARGV: id, token, expiry
+const std::string kRenew = R"lua(
+if redis.call('HGET', KEYS[1], 'state') ~= 'held' or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+return 1
+)lua";
+
+// Ends a hold: complete (mode 0), release to the head of its queue (1), or
+// dead-letter (2). KEYS[1] task hash, KEYS[2] lease zset, KEYS[3] running set,
+// KEYS[4] dlq; ARGV: id, token, mode, payload_or_reason, now, prefix, scanner
+const std::string kEnd = R"lua(
+if redis.call('HGET', KEYS[1], 'state') ~= 'held' or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+local k = ARGV[6]..':wake:'..ARGV[7]
+redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0)
+if ARGV[3] == '0' then redis.call('DEL', KEYS[1]); return 1 end
+redis.call('HDEL', KEYS[1], 'token', 'scanner', 'from_global')
+if ARGV[3] == '1' then
+  local q = redis.call('HGET', KEYS[1], 'queue')
+  local qk = ARGV[6]..':queue:global'
+  if q and q ~= '' then qk = ARGV[6]..':queue:nessus:'..q end
+  redis.call('HSET', KEYS[1], 'state', 'queued', 'payload', ARGV[4])
+  redis.call('LPUSH', qk, ARGV[1])
+  return 1
+end
+redis.call('HSET', KEYS[1], 'state', 'dlq', 'reason', ARGV[4], 'failed_at', ARGV[5])
+redis.call('LPUSH', KEYS[4], ARGV[1])
+return 1
+)lua";
+
+// KEYS[1] lease zset; ARGV: now, prefix
+const std::string kReclaim = R"lua(
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local out = {}
+for _, id in ipairs(ids) do
+  local th = ARGV[2]..':task:'..id
+  local h = redis.call('HMGET', th, 'scanner', 'queue', 'payload', 'attempts', 'enqueued_at')
+  redis.call('ZREM', KEYS[1], id)
+  if h[1] then redis.call('SREM', ARGV[2]..':scanners:'..h[1]..':running', id) end
+  if redis.call('HGET', th, 'state') == 'held' then
+    redis.call('HDEL', th, 'token', 'scanner', 'from_global')
+    redis.call('HSET', th, 'state', 'queued')
+    local qk = ARGV[2]..':queue:global'
+    if h[2] and h[2] ~= '' then qk = ARGV[2]..':queue:nessus:'..h[2] end
+    redis.call('LPUSH', qk, id)
+    if h[1] then local k = ARGV[2]..':wake:'..h[1]; redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0) end
+    table.insert(out, id); table.insert(out, h[2] or ''); table.insert(out, h[3] or '')
+    table.insert(out, h[4] or '0'); table.insert(out, h[5] or '0')
+  end
+end
+return out
+)lua";
+
+// KEYS[1] task hash; ARGV: id, prefix
+const std::string kRemove = R"lua(
+if redis.call('HGET', KEYS[1], 'state') ~= 'queued' then return 0 end
+local q = redis.call('HGET', KEYS[1], 'queue')
+local qk = ARGV[2]..':queue:global'
+if q and q ~= '' then qk = ARGV[2]..':queue:nessus:'..q end
+local n = redis.call('LREM', qk, 1, ARGV[1])
+if n > 0 then redis.call('DEL', KEYS[1]) end
+return n
+)lua";
+
+// KEYS[1] dlq; ARGV: id (or '' for all), prefix
+const std::string kDlqRemove = R"lua(
+local ids
+if ARGV[1] == '' then ids = redis.call('LRANGE', KEYS[1], 0, -1) else ids = {ARGV[1]} end
+local n = 0
+for _, id in ipairs(ids) do
+  local removed = redis.call('LREM', KEYS[1], 0, id)
+  if removed > 0 then
+    n = n + 1
+    local th = ARGV[2]..':task:'..id
+    if redis.call('HGET', th, 'state') == 'dlq' then redis.call('DEL', th) end
+  end
+end
+return n
+)lua";
+
+// Shared-state values carry their expiry in host time, "<expiry_ms>|<value>"
+// (0 = never), so TTLs follow the same clock as leases; Redis's own PX, with a
+// margin, only cleans up eventually.
+// KEYS[1] key; ARGV: now
+const std::string kKvGet = R"lua(
+local v = redis.call('GET', KEYS[1])
+if not v then return false end
+local bar = string.find(v, '|', 1, true)
+local exp = tonumber(string.sub(v, 1, bar - 1))
+if exp > 0 and exp <= tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]); return false end
+return string.sub(v, bar + 1)
+)lua";
+
+// KEYS[1] key; ARGV: value, ttl_ms, now, only_if_absent
+const std::string kKvSet = R"lua(
+local v = redis.call('GET', KEYS[1])
+if v and ARGV[4] == '1' then
+  local bar = string.find(v, '|', 1, true)
+  local exp = tonumber(string.sub(v, 1, bar - 1))
+  if exp == 0 or exp > tonumber(ARGV[3]) then return string.sub(v, bar + 1) end
+end
+local ttl = tonumber(ARGV[2])
+local exp = 0
+if ttl > 0 then exp = tonumber(ARGV[3]) + ttl end
+if ttl > 0 then redis.call('SET', KEYS[1], exp .. '|' .. ARGV[1], 'PX', ttl + 3600000)
+else redis.call('SET', KEYS[1], '0|' .. ARGV[1]) end
+return false
+)lua";
+
+// KEYS[1] key; ARGV: expected, now
+const std::string kDeleteIf = R"lua(
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local bar = string.find(v, '|', 1, true)
+local exp = tonumber(string.sub(v, 1, bar - 1))
+if exp > 0 and exp <= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]); return 0 end
+if string.sub(v, bar + 1) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)lua";
+
+struct Script {
+    const std::string& text;
+    std::string sha;
+    explicit Script(const std::string& t) : text(t), sha(RedisPool::sha1(t)) {}
+};
+
+class RedisQueue final : public sdk::Queue {
+public:
+    using interface_type = sdk::Queue;
+    static constexpr const char* kName = "redis-queue";
+    static constexpr const char* kVersion = "1.0.0";
+    static constexpr const char* kDescription = "Queues in Redis, shared by every API and worker process";
+    static constexpr scanorch_config_field kConfig[] = {
+        {"url", SCANORCH_CFG_STRING, 0, "\"redis://127.0.0.1:6379\"", "redis://[:password@]host:port[/db] (REDIS_URL)"},
+        {"password", SCANORCH_CFG_SECRET, 0, nullptr, "AUTH password (instead of putting it in the URL)"},
+        {"key_prefix", SCANORCH_CFG_STRING, 0, "\"nessus\"", "Prefix of every key; \"{nessus}\" for Redis Cluster"},
+        {"timeout_ms", SCANORCH_CFG_INT, 0, "2000", "Connect and command timeout"},
+        {"sentinels", SCANORCH_CFG_STRING_LIST, 0, nullptr, "host:port of Redis Sentinels (then url's host is ignored)"},
+        {"sentinel_master", SCANORCH_CFG_STRING, 0, "\"mymaster\"", "The master's name in Sentinel"},
+    };
+
+    RedisQueue(sdk::PluginContext ctx, scanorch::redis_queue::RedisSettings s, std::string prefix)
+        : ctx_(std::move(ctx)), redis_(std::move(s)), p_(std::move(prefix)), rng_(std::random_device{}()) {}
+
+    static sdk::Result<std::unique_ptr<RedisQueue>> create(sdk::PluginContext ctx) {
+        try {
+            auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();
+            auto s = scanorch::redis_queue::parse_url(o->optValue<std::string>("url", "redis://127.0.0.1:6379"));
+            if (!s) return std::move(s).error();
+            if (o->has("password") && !o->isNull("password")) s->password = o->getValue<std::string>("password");
+            s->timeout_ms = static_cast<int>(o->optValue<std::int64_t>("timeout_ms", 2000));
+            if (auto arr = o->getArray("sentinels")) {
+                for (std::size_t i = 0; i < arr->size(); ++i) {
+                    const auto hp = arr->getElement<std::string>(static_cast<unsigned>(i));
+                    const auto colon = hp.rfind(':');
+                    if (colon == std::string::npos) return sdk::Error::invalid_input("sentinel '" + hp + "' is not host:port");
+                    s->sentinels.emplace_back(hp.substr(0, colon), std::stoi(hp.substr(colon + 1)));
+                }
+                s->sentinel_master = o->optValue<std::string>("sentinel_master", "mymaster");
+            }
+            const auto prefix = o->optValue<std::string>("key_prefix", "nessus");
+            if (prefix.empty()) return sdk::Error::invalid_input("key_prefix must not be empty");
+            ctx.log().info("redis-queue: ", s->sentinels.empty() ? s->host + ":" + std::to_string(s->port)
+                                                                : "master '" + s->sentinel_master + "' via Sentinel",
+                           ", key prefix '", prefix, "'");
+            return std::make_unique<RedisQueue>(std::move(ctx), std::move(s).value(), prefix);
+        } catch (const std::exception& e) {
+            return sdk::Error::invalid_input(std::string("config: ") + e.what());
+        }
+    }
+
+    sdk::Result<void> ping() noexcept override {
+        return guard([&]() -> sdk::Result<void> {
+            auto r = redis_.command({"PING"});
+            if (!r) return std::move(r).error();
+            return {};
+        });
+    }
+
+    sdk::Result<std::uint64_t> enqueue(const sdk::QueueTask& t) noexcept override { return push(t, false); }
+
+    sdk::Result<void> enqueue_front(const sdk::QueueTask& t) noexcept override {
+        auto r = push(t, true);
+        if (!r) return std::move(r).error();
+        return {};
+    }
+
+    sdk::Result<std::optional<sdk::Claim>> claim(const std::string& scanner, std::uint32_t max,
+                                                 std::int64_t lease_ms) noexcept override {
+        return guard([&]() -> sdk::Result<std::optional<sdk::Claim>> {
+            const auto token = make_token();
+            auto r = run(claim_, {running_key(scanner), queue_key(scanner), queue_key(""), p_ + ":lease_expiry"},
+                         {scanner, std::to_string(max), now(), std::to_string(lease_ms), token, p_});
+            if (!r) return std::move(r).error();
+            if (r->is_nil() || r->type != Value::Type::array || r->elements.size() < 7) return std::optional<sdk::Claim>{};
+            const auto& e = r->elements;
+            sdk::Claim c;
+            c.task.task_id = e[0].str;
+            c.task.payload = e[1].str;
+            c.task.scanner_id = e[2].str;
+            c.task.enqueued_at_ms = std::stoll(e[3].str.empty() ? "0" : e[3].str);
+            c.task.attempts = static_cast<std::uint32_t>(std::stoul(e[4].str.empty() ? "0" : e[4].str));
+            c.from_global = e[5].str == "1";
+            c.lease_expires_at_ms = std::stoll(e[6].str);
+            c.scanner_id = scanner;
+            c.lease_token = token;
+            return std::optional<sdk::Claim>(std::move(c));
+        });
+    }
+
+    sdk::Result<bool> wait_for_work(const std::string& scanner, std::int64_t timeout_ms) noexcept override {
+        return guard([&]() -> sdk::Result<bool> {
+            (void)redis_.command({"SADD", p_ + ":scanners:known", scanner});
+            const double seconds = std::max<std::int64_t>(timeout_ms, 1) / 1000.0;
+            auto r = redis_.command({"BLPOP", p_ + ":wake:" + scanner, std::to_string(seconds)},
+                                    static_cast<int>(timeout_ms));
+            if (!r) return std::move(r).error();
+            return !r->is_nil();
+        });
+    }
+
+    sdk::Result<void> renew(sdk::Claim& c, std::int64_t lease_ms) noexcept override {
+        return guard([&]() -> sdk::Result<void> {
+            const auto exp = std::stoll(now()) + lease_ms;
+            auto r = run(renew_, {task_key(c.task.task_id), p_ + ":lease_expiry"}, {c.task.task_id, c.lease_token, std::to_string(exp)});
+            if (!r) return std::move(r).error();
+            if (r->integer != 1) return lost(c);
+            c.lease_expires_at_ms = exp;
+            return {};
+        });
+    }
+
+    sdk::Result<void> complete(const sdk::Claim& c) noexcept override { return end(c, "0", ""); }
+    sdk::Result<void> release(const sdk::Claim& c, const std::string& payload) noexcept override { return end(c, "1", payload); }
+    sdk::Result<void> dead_letter(const sdk::Claim& c, const std::string& reason) noexcept override { return end(c, "2", reason); }
+
+    sdk::Result<std::vector<sdk::QueueTask>> reclaim_expired() noexcept override {
+        return guard([&]() -> sdk::Result<std::vector<sdk::QueueTask>> {
+            auto r = run(reclaim_, {p_ + ":lease_expiry"}, {now(), p_});
+            if (!r) return std::move(r).error();
+            std::vector<sdk::QueueTask> out;
+            for (std::size_t i = 0; i + 4 < r->elements.size(); i += 5) {
+                sdk::QueueTask t;
+                t.task_id = r->elements[i].str;
+                t.scanner_id = r->elements[i + 1].str;
+                t.payload = r->elements[i + 2].str;
+                t.attempts = static_cast<std::uint32_t>(std::stoul(r->elements[i + 3].str.empty() ? "0" : r->elements[i + 3].str));
+                t.enqueued_at_ms = std::stoll(r->elements[i + 4].str.empty() ? "0" : r->elements[i + 4].str);
+                out.push_back(std::move(t));
+            }
+            return out;
+        });
+    }
+
+    sdk::Result<bool> remove(const std::string& id) noexcept override {
+        return guard([&]() -> sdk::Result<bool> {
+            auto r = run(remove_, {task_key(id)}, {id, p_});
+            if (!r) return std::move(r).error();
+            return r->integer > 0;
+        });
+    }
+
+    sdk::Result<std::optional<std::uint64_t>> position(const std::string& id) noexcept override {
+        return guard([&]() -> sdk::Result<std::optional<std::uint64_t>> {
+            auto h = redis_.command({"HMGET", task_key(id), "state", "queue"});
+            if (!h) return std::move(h).error();
+            if (h->elements.size() < 2 || h->elements[0].str != "queued") return std::optional<std::uint64_t>{};
+            auto pos = redis_.command({"LPOS", queue_key(h->elements[1].str), id});
+            if (!pos) return std::move(pos).error();
+            if (pos->is_nil()) return std::optional<std::uint64_t>{};
+            return std::optional<std::uint64_t>(static_cast<std::uint64_t>(pos->integer) + 1);
+        });
+    }
+
+    sdk::Result<std::vector<std::string>> running(const std::string& scanner) noexcept override {
+        return guard([&]() -> sdk::Result<std::vector<std::string>> {
+            auto r = redis_.command({"SMEMBERS", running_key(scanner)});
+            if (!r) return std::move(r).error();
+            std::vector<std::string> out;
+            for (const auto& e : r->elements) out.push_back(e.str);
+            return out;
+        });
+    }
+
+    sdk::Result<std::vector<sdk::QueueTask>> list(const std::string& scanner, std::uint64_t offset,
+                                                  std::uint64_t limit) noexcept override {
+        return guard([&]() -> sdk::Result<std::vector<sdk::QueueTask>> {
+            auto ids = redis_.command({"LRANGE", queue_key(scanner), std::to_string(offset), std::to_string(offset + limit - 1)});
+            if (!ids) return std::move(ids).error();
+            std::vector<sdk::QueueTask> out;
+            for (const auto& id : ids->elements) {
+                auto t = task(id.str);
+                if (!t) return std::move(t).error();
+                out.push_back(std::move(t).value());
+            }
+            return out;
+        });
+    }
+
+    sdk::Result<sdk::QueueDepths> depths(const std::vector<std::string>& scanners) noexcept override {
+        return guard([&]() -> sdk::Result<sdk::QueueDepths> {
+            sdk::QueueDepths d;
+            auto g = redis_.command({"LLEN", queue_key("")});
+            auto dl = redis_.command({"LLEN", p_ + ":dlq"});
+            if (!g) return std::move(g).error();
+            if (!dl) return std::move(dl).error();
+            d.global = static_cast<std::uint64_t>(g->integer);
+            d.dead_letter = static_cast<std::uint64_t>(dl->integer);
+            for (const auto& s : scanners) {
+                auto q = redis_.command({"LLEN", queue_key(s)});
+                auto r = redis_.command({"SCARD", running_key(s)});
+                if (!q) return std::move(q).error();
+                if (!r) return std::move(r).error();
+                d.scanners.push_back({s, static_cast<std::uint64_t>(q->integer), static_cast<std::uint64_t>(r->integer)});
+            }
+            return d;
+        });
+    }
+
+    sdk::Result<std::vector<sdk::DlqEntry>> dlq_list(std::uint64_t offset, std::uint64_t limit) noexcept override {
+        return guard([&]() -> sdk::Result<std::vector<sdk::DlqEntry>> {
+            auto ids = redis_.command({"LRANGE", p_ + ":dlq", std::to_string(offset), std::to_string(offset + limit - 1)});
+            if (!ids) return std::move(ids).error();
+            std::vector<sdk::DlqEntry> out;
+            for (const auto& id : ids->elements) {
+                auto e = dlq_entry(id.str);
+                if (!e) return std::move(e).error();
+                if (e->has_value()) out.push_back(std::move(**e));
+            }
+            return out;
+        });
+    }
+
+    sdk::Result<std::optional<sdk::DlqEntry>> dlq_get(const std::string& id) noexcept override {
+        return guard([&] { return dlq_entry(id); });
+    }
+
+    sdk::Result<bool> dlq_remove(const std::string& id) noexcept override {
+        return guard([&]() -> sdk::Result<bool> {
+            if (id.empty()) return false;
+            auto r = run(dlq_remove_, {p_ + ":dlq"}, {id, p_});
+            if (!r) return std::move(r).error();
+            return r->integer > 0;
+        });
+    }
+
+    sdk::Result<std::uint64_t> dlq_purge() noexcept override {
+        return guard([&]() -> sdk::Result<std::uint64_t> {
+            auto r = run(dlq_remove_, {p_ + ":dlq"}, {"", p_});
+            if (!r) return std::move(r).error();
+            return static_cast<std::uint64_t>(r->integer);
+        });
+    }
+
+    sdk::Result<sdk::CircuitInfo> circuit(const std::string& scanner) noexcept override {
+        return guard([&]() -> sdk::Result<sdk::CircuitInfo> {
+            auto r = redis_.command({"HMGET", p_ + ":circuit:" + scanner, "state", "failures", "opened_at"});
+            if (!r) return std::move(r).error();
+            sdk::CircuitInfo c;
+            if (r->elements.size() == 3 && !r->elements[0].is_nil()) {
+                c.state = static_cast<sdk::CircuitState>(std::stoul(r->elements[0].str));
+                c.consecutive_failures = static_cast<std::uint32_t>(std::stoul(r->elements[1].str));
+                c.opened_at_ms = std::stoll(r->elements[2].str);
+            }
+            return c;
+        });
+    }
+
+    sdk::Result<void> set_circuit(const std::string& scanner, const sdk::CircuitInfo& c) noexcept override {
+        return guard([&]() -> sdk::Result<void> {
+            auto r = redis_.command({"HSET", p_ + ":circuit:" + scanner, "state", std::to_string(static_cast<unsigned>(c.state)),
+                                     "failures", std::to_string(c.consecutive_failures), "opened_at",
+                                     std::to_string(c.opened_at_ms)});
+            if (!r) return std::move(r).error();
+            if (c.state == sdk::CircuitState::closed) {  // a worker waiting on this scanner may claim again
+                (void)redis_.command({"LPUSH", p_ + ":wake:" + scanner, "1"});
+                (void)redis_.command({"LTRIM", p_ + ":wake:" + scanner, "0", "0"});
+            }
+            return {};
+        });
+    }
+
+    sdk::Result<std::optional<std::string>> kv_get(const std::string& key) noexcept override {
+        return guard([&]() -> sdk::Result<std::optional<std::string>> {
+            auto r = run(kv_get_, {p_ + ":kv:" + key}, {now()});
+            if (!r) return std::move(r).error();
+            if (r->is_nil()) return std::optional<std::string>{};
+            return std::optional<std::string>(r->str);
+        });
+    }
+
+    sdk::Result<void> kv_set(const std::string& key, const std::string& value, std::int64_t ttl_ms) noexcept override {
+        return guard([&]() -> sdk::Result<void> {
+            auto r = run(kv_set_, {p_ + ":kv:" + key}, {value, std::to_string(ttl_ms), now(), "0"});
+            if (!r) return std::move(r).error();
+            return {};
+        });
+    }
+
+    sdk::Result<std::optional<std::string>> kv_set_if_absent(const std::string& key, const std::string& value,
+                                                              std::int64_t ttl_ms) noexcept override {
+        return guard([&]() -> sdk::Result<std::optional<std::string>> {
+            auto r = run(kv_set_, {p_ + ":kv:" + key}, {value, std::to_string(ttl_ms), now(), "1"});
+            if (!r) return std::move(r).error();
+            if (r->is_nil()) return std::optional<std::string>{};
+            return std::optional<std::string>(r->str);
+        });
+    }
+
+    sdk::Result<bool> kv_delete_if(const std::string& key, const std::string& expected) noexcept override {
+        return guard([&]() -> sdk::Result<bool> {
+            auto r = run(delete_if_, {p_ + ":kv:" + key}, {expected, now()});
+            if (!r) return std::move(r).error();
+            return r->integer > 0;
+        });
+    }
+
+private:
+    template <class F>
+    auto guard(F&& f) noexcept -> decltype(f()) {
+        try {
+            return f();
+        } catch (const std::exception& e) {
+            return sdk::Error::internal(std::string("redis-queue: ") + e.what());
+        }
+    }
+
+    sdk::Result<Value> run(const Script& s, const std::vector<std::string>& keys, const std::vector<std::string>& args) {
+        return redis_.eval(s.text, s.sha, keys, args);
+    }
+
+    std::string now() const { return std::to_string(ctx_.now_unix_ms()); }
+    std::string queue_key(const std::string& scanner) const {
+        return scanner.empty() ? p_ + ":queue:global" : p_ + ":queue:nessus:" + scanner;
+    }
+    std::string running_key(const std::string& scanner) const { return p_ + ":scanners:" + scanner + ":running"; }
+    std::string task_key(const std::string& id) const { return p_ + ":task:" + id; }
+
+    std::string make_token() {
+        std::lock_guard lock(rng_mu_);
+        static constexpr char hex[] = "0123456789abcdef";
+        std::string t;
+        for (int i = 0; i < 32; ++i) t += hex[rng_() % 16];
+        return t;
+    }
+
+    static sdk::Error lost(const sdk::Claim& c) {
+        return sdk::Error::not_found("task '" + c.task.task_id + "' is no longer held by this lease (it lapsed and "
+                                     "the task was reclaimed)");
+    }
+
+    sdk::Result<std::uint64_t> push(const sdk::QueueTask& t, bool front) {
+        return guard([&]() -> sdk::Result<std::uint64_t> {
+            if (t.task_id.empty()) return sdk::Error::invalid_input("task without an id");
+            auto r = run(enqueue_, {queue_key(t.scanner_id), task_key(t.task_id)},
+                         {t.task_id, t.payload, t.scanner_id,
+                          std::to_string(t.enqueued_at_ms ? t.enqueued_at_ms : ctx_.now_unix_ms()),
+                          std::to_string(t.attempts), front ? "1" : "0", p_});
+            if (!r) return std::move(r).error();
+            if (r->integer < 0) return sdk::Error::invalid_input("task '" + t.task_id + "' is already queued or running");
+            return static_cast<std::uint64_t>(r->integer);
+        });
+    }
+
+    sdk::Result<void> end(const sdk::Claim& c, const char* mode, const std::string& data) {
+        return guard([&]() -> sdk::Result<void> {
+            auto r = run(end_, {task_key(c.task.task_id), p_ + ":lease_expiry", running_key(c.scanner_id), p_ + ":dlq"},
+                         {c.task.task_id, c.lease_token, mode, data, now(), p_, c.scanner_id});
+            if (!r) return std::move(r).error();
+            if (r->integer != 1) return lost(c);
+            return {};
+        });
+    }
+
+    sdk::Result<sdk::QueueTask> task(const std::string& id) {
+        auto h = redis_.command({"HMGET", task_key(id), "payload", "queue", "enqueued_at", "attempts"});
+        if (!h) return std::move(h).error();
+        sdk::QueueTask t;
+        t.task_id = id;
+        if (h->elements.size() == 4) {
+            t.payload = h->elements[0].str;
+            t.scanner_id = h->elements[1].str;
+            t.enqueued_at_ms = h->elements[2].is_nil() ? 0 : std::stoll(h->elements[2].str);
+            t.attempts = h->elements[3].is_nil() ? 0 : static_cast<std::uint32_t>(std::stoul(h->elements[3].str));
+        }
+        return t;
+    }
+
+    sdk::Result<std::optional<sdk::DlqEntry>> dlq_entry(const std::string& id) {
+        auto h = redis_.command({"HMGET", task_key(id), "state", "reason", "failed_at"});
+        if (!h) return std::move(h).error();
+        if (h->elements.size() != 3 || h->elements[0].str != "dlq") return std::optional<sdk::DlqEntry>{};
+        auto t = task(id);
+        if (!t) return std::move(t).error();
+        sdk::DlqEntry e;
+        e.task = std::move(t).value();
+        e.reason = h->elements[1].str;
+        e.failed_at_ms = h->elements[2].is_nil() ? 0 : std::stoll(h->elements[2].str);
+        return std::optional<sdk::DlqEntry>(std::move(e));
+    }
+
+    sdk::PluginContext ctx_;
+    RedisPool redis_;
+    std::string p_;
+    std::mutex rng_mu_;
+    std::mt19937_64 rng_;
+    const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
+        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_set_{kKvSet}, delete_if_{kDeleteIf};
+};
+
+}  // namespace
+
+SCANORCH_PLUGIN(RedisQueue)
