@@ -12,12 +12,15 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace scanorch::testing {
 
 class RedisServer {
 public:
-    explicit RedisServer(std::string binary = REDIS_SERVER) : binary_(std::move(binary)) {
+    /// `persist_dir` non-empty: append-only persistence there, so a restart keeps the data.
+    explicit RedisServer(std::string persist_dir = "", std::string binary = REDIS_SERVER)
+        : binary_(std::move(binary)), dir_(std::move(persist_dir)) {
         {
             Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
             port_ = probe.address().port();
@@ -32,9 +35,14 @@ public:
     std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
 
     void start() {
-        handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
-            binary_, {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                      "--loglevel", "warning"}));
+        std::vector<std::string> args = {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
+                                         "--loglevel", "warning"};
+        if (dir_.empty()) {
+            args.insert(args.end(), {"--appendonly", "no"});
+        } else {
+            args.insert(args.end(), {"--appendonly", "yes", "--appendfsync", "always", "--dir", dir_});
+        }
+        handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(binary_, args));
         for (int i = 0; i < 100; ++i) {  // until it accepts connections
             try {
                 Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)));
@@ -64,6 +72,7 @@ public:
 
 private:
     std::string binary_;
+    std::string dir_;
     int port_ = 0;
     std::unique_ptr<Poco::ProcessHandle> handle_;
 };
