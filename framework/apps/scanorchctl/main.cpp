@@ -24,6 +24,7 @@
 #include "scanorch/framework/host.h"
 #include "scanorch/framework/json/sdk_json.h"
 #include "scanorch/framework/logging.h"
+#include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/sdk/queue.h"
 #include "scanorch/sdk/validator.h"
 #include "scanorch/sdk/version.h"
@@ -310,13 +311,37 @@ int dlq_retry(const cli::Args& args, const std::vector<std::string>& rest) {
     if (!entry) return kExitFailure;
     sdk::QueueTask task = entry->task;
     task.attempts = 0;
-    // Enqueue first: if it fails, the entry stays in the DLQ and nothing is lost.
-    const auto position = value_or_throw(queue->enqueue(task), "enqueue");
+    // The record first: a worker that claims the task must find it queued.
+    sf::TaskStore store(host->config().data_dir);
+    const auto reset = store.update(task.task_id, [](sf::TaskRecord& t) {
+        t.status = "queued";
+        t.phase = "queued";
+        t.progress = 0;
+        t.error.clear();
+        t.error_kind.clear();
+        t.dead_letter = false;
+        t.completed_at = 0;
+        t.scan_id.clear();  // a fresh scan: the old one failed
+        t.attempts = 0;
+        return true;
+    });
+    if (!reset && reset.error().kind != sdk::ErrorKind::not_found) throw sf::HostError(reset.error().message);
+    auto position = queue->enqueue(task);
+    if (!position) {  // put the record back as it was: nothing changes
+        (void)store.update(task.task_id, [&](sf::TaskRecord& t) {
+            t.status = "failed";
+            t.phase = "done";
+            t.error = entry->reason;
+            t.dead_letter = true;
+            return true;
+        });
+        throw sf::HostError("enqueue: " + position.error().message);
+    }
     if (!value_or_throw(queue->dlq_remove(task.task_id), "dead-letter queue")) {
         spdlog::warn("task '{}' left the dead-letter queue while it was being retried", task.task_id);
     }
     std::cout << "task " << task.task_id << " re-queued to " << (task.scanner_id.empty() ? "global" : task.scanner_id)
-              << " at position " << position << "\n";
+              << " at position " << *position << "\n";
     return kExitOk;
 }
 
@@ -332,7 +357,15 @@ int dlq_purge(const cli::Args& args, const std::vector<std::string>&) {
             return kExitFailure;
         }
     }
+    const auto entries = value_or_throw(queue->dlq_list(0, UINT64_MAX / 2), "dead-letter queue");
     const auto n = value_or_throw(queue->dlq_purge(), "dead-letter queue");
+    sf::TaskStore store(host->config().data_dir);
+    for (const auto& e : entries) {  // still failed, no longer waiting for a retry
+        (void)store.update(e.task.task_id, [](sf::TaskRecord& t) {
+            t.dead_letter = false;
+            return true;
+        });
+    }
     std::cout << "purged " << n << " entr" << (n == 1 ? "y" : "ies") << "\n";
     return kExitOk;
 }

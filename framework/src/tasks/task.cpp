@@ -23,6 +23,7 @@ Poco::JSON::Object::Ptr TaskRecord::to_json() const {
     o->set("queue", queue);
     o->set("scan_id", scan_id);
     o->set("attempts", attempts);
+    o->set("dead_letter", dead_letter);
     o->set("client", client);
     o->set("idempotency_key", idempotency_key);
     o->set("created_at", created_at);
@@ -61,6 +62,7 @@ TaskRecord TaskRecord::from_json(const Poco::JSON::Object::Ptr& o) {
     t.queue = s("queue");
     t.scan_id = s("scan_id");
     t.attempts = static_cast<std::uint32_t>(i("attempts"));
+    t.dead_letter = o->has("dead_letter") && o->getValue<bool>("dead_letter");
     t.client = s("client");
     t.idempotency_key = s("idempotency_key");
     t.created_at = i("created_at");

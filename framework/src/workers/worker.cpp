@@ -197,6 +197,7 @@ void Worker::finish(sdk::Claim& claim, const std::string& status, const std::str
         if (t.status == "cancelled" && status != "cancelled") return false;
         t.status = status;
         t.phase = "done";
+        t.dead_letter = status == "failed";
         t.error = error;
         t.error_kind = error_kind;
         t.completed_at = now_ms();

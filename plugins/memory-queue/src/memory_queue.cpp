@@ -3,10 +3,14 @@
 // task store does not already have: at start it rebuilds its queues from
 // data_dir/tasks (queued tasks in creation order; tasks that were running
 // when the process died go first, to be resumed), so a restart loses nothing.
+// The task store stays the source of truth on one machine: failed tasks marked
+// dead_letter form the DLQ, and every few seconds the queue resyncs with the
+// store, so `scanorchctl dlq retry/purge` (another process) takes effect.
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -46,6 +50,7 @@ public:
             return sdk::Error::invalid_input("config: " + e.displayText());
         }
         auto q = std::make_unique<MemoryQueue>(std::move(ctx));
+        q->rebuild_ = rebuild;
         if (rebuild) q->rebuild();
         return q;
     }
@@ -103,6 +108,10 @@ public:
 
     sdk::Result<bool> wait_for_work(const std::string&, std::int64_t timeout_ms) noexcept override {
         try {
+            if (rebuild_ && ctx_.now_unix_ms() - last_resync_.load() > 2000) {
+                last_resync_ = ctx_.now_unix_ms();
+                resync();
+            }
             std::unique_lock lock(mu_);
             const auto seen = wakes_;
             const bool woken = cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return wakes_ != seen; });
@@ -367,18 +376,20 @@ private:
         return it;
     }
 
-    // data_dir/tasks/*/{task.json,payload.sealed}: queued tasks in creation
-    // order; tasks that were running when the process stopped go to the head.
-    void rebuild() {
+    struct Stored {
+        std::string status;
+        bool dead_letter = false;
+        std::string error;
+        std::int64_t created = 0, completed = 0;
+        sdk::QueueTask task;
+    };
+
+    // data_dir/tasks/*/{task.json,payload.sealed}, read without the lock.
+    std::vector<Stored> scan_store() {
+        std::vector<Stored> out;
         const auto root = std::filesystem::path(ctx_.data_dir()) / "tasks";
         std::error_code ec;
-        if (!std::filesystem::is_directory(root, ec)) return;
-        struct Found {
-            std::int64_t created;
-            bool running;
-            sdk::QueueTask task;
-        };
-        std::vector<Found> found;
+        if (!std::filesystem::is_directory(root, ec)) return out;
         for (const auto& e : std::filesystem::directory_iterator(root, ec)) {
             try {
                 std::ifstream in(e.path() / "task.json");
@@ -386,34 +397,76 @@ private:
                 std::stringstream text;
                 text << in.rdbuf();
                 auto o = Poco::JSON::Parser().parse(text.str()).extract<Poco::JSON::Object::Ptr>();
-                const auto status = o->optValue<std::string>("status", "");
-                if (status != "queued" && status != "running") continue;
+                Stored s;
+                s.status = o->optValue<std::string>("status", "");
+                s.dead_letter = o->optValue<bool>("dead_letter", false);
+                s.error = o->optValue<std::string>("error", "");
+                s.created = o->optValue<std::int64_t>("created_at", 0);
+                s.completed = o->optValue<std::int64_t>("completed_at", 0);
+                if (s.status != "queued" && s.status != "running" && !(s.status == "failed" && s.dead_letter)) continue;
                 std::ifstream p(e.path() / "payload.sealed");
                 std::stringstream payload;
                 payload << p.rdbuf();
-                sdk::QueueTask t;
-                t.task_id = o->optValue<std::string>("task_id", "");
-                t.scanner_id = o->optValue<std::string>("queue", "");
-                t.payload = payload.str();
-                t.enqueued_at_ms = o->optValue<std::int64_t>("created_at", 0);
-                t.attempts = static_cast<std::uint32_t>(o->optValue<std::int64_t>("attempts", 0));
-                if (!t.task_id.empty()) found.push_back({t.enqueued_at_ms, status == "running", std::move(t)});
+                s.task.task_id = o->optValue<std::string>("task_id", "");
+                s.task.scanner_id = o->optValue<std::string>("queue", "");
+                s.task.payload = payload.str();
+                s.task.enqueued_at_ms = s.created;
+                s.task.attempts = static_cast<std::uint32_t>(o->optValue<std::int64_t>("attempts", 0));
+                if (!s.task.task_id.empty()) out.push_back(std::move(s));
             } catch (const std::exception& ex) {
-                ctx_.log().warn("skipping ", e.path().string(), " while rebuilding the queues: ", ex.what());
+                ctx_.log().warn("skipping ", e.path().string(), " while reading the task store: ", ex.what());
             }
         }
-        std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
-            return a.running != b.running ? a.running : a.created < b.created;
-        });
-        std::size_t resumed = 0;
-        for (auto& f : found) {
-            resumed += f.running ? 1 : 0;
-            queues_[f.task.scanner_id].push_back(std::move(f.task));
+        std::sort(out.begin(), out.end(), [](const Stored& a, const Stored& b) { return a.created < b.created; });
+        return out;
+    }
+
+    // At start: queued tasks in creation order; tasks that were running when
+    // the process stopped go to the head (to be resumed); the DLQ as it was.
+    void rebuild() {
+        auto stored = scan_store();
+        std::lock_guard lock(mu_);
+        std::size_t resumed = 0, queued = 0;
+        std::stable_partition(stored.begin(), stored.end(), [](const Stored& s) { return s.status == "running"; });
+        for (auto& s : stored) {
+            if (s.status == "failed") {
+                dlq_.push_front({s.task, s.error, s.completed});
+                continue;
+            }
+            resumed += s.status == "running" ? 1 : 0;
+            ++queued;
+            queues_[s.task.scanner_id].push_back(std::move(s.task));
         }
-        if (!found.empty()) {
-            ctx_.log().info("rebuilt the queues from ", root.string(), ": ", found.size(), " task(s), ", resumed,
-                            " to resume");
+        if (!stored.empty()) {
+            ctx_.log().info("rebuilt the queues from the task store: ", queued, " task(s), ", resumed, " to resume, ",
+                            dlq_.size(), " in the dead-letter queue");
         }
+    }
+
+    // Picks up what another process changed in the store: tasks put back in
+    // the queue (dlq retry), and dead-letter entries retried or purged.
+    void resync() {
+        auto stored = scan_store();
+        std::lock_guard lock(mu_);
+        const auto now = ctx_.now_unix_ms();
+        std::set<std::string> still_dead;
+        bool changed = false;
+        for (auto& s : stored) {
+            if (s.status == "failed") {
+                still_dead.insert(s.task.task_id);
+                continue;
+            }
+            // Only tasks a few seconds old: a brand-new task is being enqueued by its own API call.
+            if (s.status == "queued" && now - s.created > 5000 && !queued_or_held(s.task.task_id)) {
+                queues_[s.task.scanner_id].push_back(std::move(s.task));
+                changed = true;
+            }
+        }
+        const auto before = dlq_.size();
+        dlq_.erase(std::remove_if(dlq_.begin(), dlq_.end(),
+                                  [&](const sdk::DlqEntry& e) { return !still_dead.count(e.task.task_id); }),
+                   dlq_.end());
+        if (changed || dlq_.size() != before) wake();
     }
 
     sdk::PluginContext ctx_;
@@ -427,6 +480,8 @@ private:
     std::deque<sdk::DlqEntry> dlq_;  ///< newest first
     std::map<std::string, sdk::CircuitInfo> circuits_;
     std::map<std::string, std::pair<std::string, std::int64_t>> kv_;  ///< value, expiry (0 = none)
+    bool rebuild_ = true;
+    std::atomic<std::int64_t> last_resync_{0};
 };
 
 }  // namespace

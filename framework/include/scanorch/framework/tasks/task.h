@@ -32,6 +32,7 @@ struct TaskRecord {
     int progress = 0;               ///< 0..100
     std::string scan_id;            ///< the scanner's own id once created (lets a reclaimed task resume)
     std::uint32_t attempts = 0;
+    bool dead_letter = false;       ///< in the dead-letter queue (failed, not yet retried or purged)
 
     std::int64_t created_at = 0;  ///< ms since the epoch, like every time here
     std::int64_t started_at = 0;
