@@ -49,7 +49,8 @@ Obj get_json(int port, const std::string& path) {
 
 class Deployment {
 public:
-    Deployment(const Dir& dir, const std::vector<std::pair<std::string, int>>& scanners, std::uint32_t capacity) {
+    Deployment(const Dir& dir, const std::vector<std::pair<std::string, int>>& scanners, std::uint32_t capacity,
+               const std::string& housekeeping = "{ttl_seconds: 1, interval_seconds: 3600}") {
         std::ofstream y(dir.path / "scanners.yaml");
         y << "scanners:\n";
         for (const auto& [id, port] : scanners) {
@@ -62,8 +63,8 @@ public:
         c << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir.path / "data").string()
           << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24, 198.51.100.0/24]\n"
              "workers: {poll_interval_ms: 100, retry_base_ms: 20, retries: 1, circuit_failures: 2, circuit_open_ms: 1500}\n"
-             "housekeeping: {ttl_seconds: 1, interval_seconds: 3600}\n"
-             "logging: {level: warn}\nplugins:\n  frontend: {use: none}\n";
+          << "housekeeping: " << housekeeping << "\n"
+          << "logging: {level: warn}\nplugins:\n  frontend: {use: none}\n";
         c.close();
         sf::HostConfigDefaults d;
         d.plugin_dir = SCANORCH_PLUGIN_DIR;
@@ -256,6 +257,22 @@ TEST(Orchestration, ResultsStatusListCancelIdempotencyScope) {
     ASSERT_FALSE(gone);
     EXPECT_EQ(gone.error().kind, sdk::ErrorKind::not_found);
     EXPECT_FALSE(std::filesystem::exists(dir.path / "data" / "tasks" / id));
+}
+
+TEST(Orchestration, ATaskQueuedPastMaxQueueWaitFailsInsteadOfWaitingForever) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(5));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 1, "{max_queue_wait_seconds: 1, interval_seconds: 3600}");
+    const auto busy = dep.must("run_untrusted_scan", scan_args("long", "192.0.2.50"))->getValue<std::string>("task_id");
+    const auto waiting = dep.must("run_untrusted_scan", scan_args("behind", "192.0.2.51"))->getValue<std::string>("task_id");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+    dep.orchestrator->housekeeping_pass();
+    auto s = dep.must("get_scan_status", R"({"task_id":")" + waiting + R"("})");
+    EXPECT_EQ(s->getValue<std::string>("status"), "failed");
+    EXPECT_NE(s->getValue<std::string>("error").find("max_queue_wait"), std::string::npos) << s->getValue<std::string>("error");
+    EXPECT_EQ(dep.orchestrator->queue().position(waiting).value(), std::nullopt) << "no longer queued";
+    EXPECT_NE(dep.must("get_scan_status", R"({"task_id":")" + busy + R"("})")->getValue<std::string>("status"), "failed")
+        << "the running task is not affected";
 }
 
 TEST(Orchestration, ARestartResumesTheSameScanInsteadOfStartingAnother) {
