@@ -24,13 +24,14 @@ have() { [ -f "$plugins/libscanorch-$1.so" ]; }
   echo "plugin_dir: $plugins"
   echo "data_dir: $work/data"
   echo "scanners_file: scanners.yaml"
+  echo "scope: [127.0.0.0/8, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24]"
   echo "logging: {level: info, format: text}"
   echo "plugins:"
-  have memory-queue && echo "  queue: {use: memory-queue}"
-  have capacity-router && echo "  router: {use: capacity-router}"
-  have nessus-validator && echo "  validator: {use: nessus-validator}"
-  have http && echo "  frontend: {use: http, config: {listen: \"127.0.0.1:${SCANORCH_PORT:-8836}\"}}"
-  true
+  echo "  queue: {use: memory-queue}"
+  echo "  router: {use: capacity-router}"
+  echo "  validator: {use: nessus-validator}"
+  if have http; then echo "  frontend: {use: http, config: {listen: \"127.0.0.1:${SCANORCH_PORT:-8836}\"}}"
+  else echo "  frontend: {use: none}"; fi
 } >"$work/scanorch.yaml"
 
 if have nessus && [ -x "$bin/nessus-emulator" ]; then
