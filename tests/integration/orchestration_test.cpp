@@ -13,12 +13,14 @@
 #include <thread>
 
 #include "emulator_process.h"
+#include "http_json.h"
 #include "scanorch/framework/host.h"
 #include "scanorch/framework/service/orchestrator.h"
 
 namespace sf = scanorch::framework;
 namespace sdk = scanorch::sdk;
 using scanorch::testing::EmulatorProcess;
+using scanorch::testing::get_json;
 using Obj = Poco::JSON::Object::Ptr;
 
 namespace {
@@ -39,13 +41,6 @@ std::vector<std::string> emulator_args(double seconds) {
             "--export-seconds", "0.1", "--extra-items", "3", "--max-running", "50"};
 }
 
-Obj get_json(int port, const std::string& path) {
-    Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
-    Poco::Net::HTTPRequest req("GET", path);
-    s.sendRequest(req);
-    Poco::Net::HTTPResponse res;
-    return Poco::JSON::Parser().parse(s.receiveResponse(res)).extract<Obj>();
-}
 
 class Deployment {
 public:

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "emulator_process.h"
+#include "http_json.h"
 #include "redis_server.h"
 #include "scanorch/framework/host.h"
 #include "scanorch/framework/service/orchestrator.h"
@@ -25,18 +26,12 @@
 namespace sf = scanorch::framework;
 namespace sdk = scanorch::sdk;
 using scanorch::testing::EmulatorProcess;
+using scanorch::testing::get_json;
 using scanorch::testing::RedisServer;
 using Obj = Poco::JSON::Object::Ptr;
 
 namespace {
 
-Obj get_json(int port, const std::string& path) {
-    Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
-    Poco::Net::HTTPRequest req("GET", path);
-    s.sendRequest(req);
-    Poco::Net::HTTPResponse res;
-    return Poco::JSON::Parser().parse(s.receiveResponse(res)).extract<Obj>();
-}
 
 // A scanorchd process with its output in a log file.
 class Daemon {

@@ -1,3 +1,4 @@
+#include "scanorch/framework/clock.h"
 #include "scanorch/framework/service/orchestrator.h"
 
 #include <spdlog/spdlog.h>
@@ -9,9 +10,6 @@
 namespace scanorch::framework {
 
 namespace {
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 std::string hostname() {
     char buf[256] = {};
     ::gethostname(buf, sizeof buf - 1);

@@ -1,3 +1,4 @@
+#include "scanorch/framework/clock.h"
 #include "scanorch/framework/service/tool_service.h"
 
 #include <Poco/JSON/Array.h>
@@ -25,10 +26,6 @@ namespace targets = sdk::targets;
 using Obj = Poco::JSON::Object::Ptr;
 
 namespace {
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 Obj object() { return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER); }
 

@@ -1,3 +1,4 @@
+#include "scanorch/framework/clock.h"
 #include "scanorch/framework/workers/worker.h"
 
 #include <Poco/JSON/Object.h>
@@ -11,11 +12,6 @@
 namespace scanorch::framework {
 
 namespace {
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // A task-level failure: why it failed, and whether the scanner is to blame.
 struct Failure {

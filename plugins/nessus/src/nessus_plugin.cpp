@@ -3,7 +3,6 @@
 #include <Poco/Net/NetSSL.h>
 
 #include <memory>
-#include <mutex>
 
 #include "nessus_scanner.h"
 #include "scanorch/sdk/plugin.h"
@@ -34,8 +33,6 @@ public:
     NessusPlugin(nessus::NessusConfig config, sdk::PluginContext ctx) : scanner_(std::move(config), std::move(ctx)) {}
 
     static sdk::Result<std::unique_ptr<NessusPlugin>> create(sdk::PluginContext ctx) {
-        static std::once_flag ssl;
-        std::call_once(ssl, [] { Poco::Net::initializeSSL(); });
         auto config = nessus::parse_config(ctx.config_json());
         if (!config) return std::move(config).error();
         return std::make_unique<NessusPlugin>(std::move(config).value(), std::move(ctx));
@@ -74,6 +71,15 @@ private:
         }
     }
 
+    // OpenSSL through Poco, initialised for exactly this instance's lifetime
+    // (Poco counts the calls): what initializeSSL() allocates is freed before
+    // the plugin, and perhaps Poco NetSSL itself, is unloaded.
+    struct SslScope {
+        SslScope() { Poco::Net::initializeSSL(); }
+        ~SslScope() { Poco::Net::uninitializeSSL(); }
+        SslScope(const SslScope&) = delete;
+        SslScope& operator=(const SslScope&) = delete;
+    } ssl_;
     nessus::NessusScanner scanner_;
 };
 

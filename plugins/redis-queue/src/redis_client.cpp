@@ -32,6 +32,18 @@ timeval tv(int ms) { return {ms / 1000, (ms % 1000) * 1000}; }
 struct ReplyFree {
     void operator()(redisReply* r) const { freeReplyObject(r); }
 };
+using Reply = std::unique_ptr<redisReply, ReplyFree>;
+
+// One command as binary-safe argv; null when the connection failed.
+Reply send(redisContext* c, const std::vector<std::string>& argv) {
+    std::vector<const char*> a;
+    std::vector<size_t> l;
+    for (const auto& x : argv) {
+        a.push_back(x.data());
+        l.push_back(x.size());
+    }
+    return Reply(static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(a.size()), a.data(), l.data())));
+}
 
 }  // namespace
 
@@ -67,8 +79,7 @@ sdk::Result<RedisPool::Conn> RedisPool::connect() {
             Conn c(redisConnectWithTimeout(sh.c_str(), sp, tv(s_.timeout_ms)));
             if (!c || c->err) continue;
             redisSetTimeout(c.get(), tv(s_.timeout_ms));
-            std::unique_ptr<redisReply, ReplyFree> r(static_cast<redisReply*>(
-                redisCommand(c.get(), "SENTINEL get-master-addr-by-name %s", s_.sentinel_master.c_str())));
+            Reply r = send(c.get(), {"SENTINEL", "get-master-addr-by-name", s_.sentinel_master});
             if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
                 host.assign(r->element[0]->str, r->element[0]->len);
                 port = std::stoi(std::string(r->element[1]->str, r->element[1]->len));
@@ -84,15 +95,8 @@ sdk::Result<RedisPool::Conn> RedisPool::connect() {
     if (c->err) return sdk::Error::transient(where + ": " + c->errstr);
     redisSetTimeout(c.get(), tv(s_.timeout_ms));
     redisEnableKeepAlive(c.get());
-    auto simple = [&](std::vector<std::string> argv) -> sdk::Result<void> {
-        std::vector<const char*> a;
-        std::vector<size_t> l;
-        for (const auto& x : argv) {
-            a.push_back(x.data());
-            l.push_back(x.size());
-        }
-        std::unique_ptr<redisReply, ReplyFree> r(
-            static_cast<redisReply*>(redisCommandArgv(c.get(), static_cast<int>(a.size()), a.data(), l.data())));
+    auto simple = [&](const std::vector<std::string>& argv) -> sdk::Result<void> {
+        Reply r = send(c.get(), argv);
         if (!r) return sdk::Error::transient(where + ": " + c->errstr);
         if (r->type == REDIS_REPLY_ERROR) return sdk::Error::auth(where + ": " + argv[0] + " refused: " + std::string(r->str, r->len));
         return {};
@@ -140,14 +144,7 @@ sdk::Result<Value> RedisPool::command(const std::vector<std::string>& argv, int 
     if (!c) return std::move(c).error();
     Conn conn = std::move(c).value();
     if (block_ms > 0) redisSetTimeout(conn.get(), tv(block_ms + s_.timeout_ms));
-    std::vector<const char*> a;
-    std::vector<size_t> l;
-    for (const auto& x : argv) {
-        a.push_back(x.data());
-        l.push_back(x.size());
-    }
-    std::unique_ptr<redisReply, ReplyFree> r(
-        static_cast<redisReply*>(redisCommandArgv(conn.get(), static_cast<int>(a.size()), a.data(), l.data())));
+    Reply r = send(conn.get(), argv);
     if (!r) {  // the connection is broken: drop it; the next call reconnects
         return sdk::Error::transient("Redis " + argv[0] + " failed: " + (conn->errstr[0] ? conn->errstr : "connection lost"));
     }
