@@ -35,6 +35,8 @@ public:
     void stop();
 
     HostToolService* tools() { return tools_.get(); }
+    /// Where the front end listens ("" without one), e.g. "http://127.0.0.1:8836".
+    std::string frontend_endpoint() const { return frontend_ ? frontend_->endpoint() : ""; }
     sdk::Queue& queue() { return *queue_; }
     TaskStore& store() { return *store_; }
 

@@ -1,0 +1,590 @@
+// The `http` front end plugin: MCP over Streamable HTTP at /mcp, the same
+// tools as REST under /tools, Prometheus /metrics, /health and /ready, on
+// Poco::Net. Listens on loopback unless told otherwise; off loopback every
+// request needs a bearer token (a named client with its own tool list,
+// target scope and scan cap). Origin is checked against an allow-list and
+// Host on loopback (DNS rebinding); bodies are capped; TLS is optional.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/RandomStream.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+
+#include "http_config.h"
+#include "scanorch/sdk/frontend.h"
+#include "scanorch/sdk/plugin.h"
+#include "scanorch/sdk/version.h"
+
+namespace {
+
+namespace sdk = scanorch::sdk;
+namespace http = scanorch::http;
+using Obj = Poco::JSON::Object::Ptr;
+using Poco::Net::HTTPResponse;
+
+const std::vector<std::string> kVersions = {"2025-11-25", "2025-06-18", "2025-03-26"};
+
+std::string json(const Poco::Dynamic::Var& v) {
+    std::ostringstream out;
+    if (v.type() == typeid(Obj)) {
+        v.extract<Obj>()->stringify(out);
+    } else {
+        Poco::JSON::Stringifier::stringify(v, out);
+    }
+    return out.str();
+}
+
+std::string random_hex(std::size_t bytes) {
+    Poco::RandomInputStream rnd;  // the system's cryptographic source
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < bytes; ++i) {
+        const auto b = static_cast<unsigned char>(rnd.get());
+        out += hex[b >> 4];
+        out += hex[b & 15];
+    }
+    return out;
+}
+
+// Constant time for equal lengths: a wrong token takes as long as a right one.
+bool same(const std::string& a, const std::string& b) {
+    if (a.size() != b.size()) return false;
+    unsigned char diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+Obj rpc_error(const Poco::Dynamic::Var& id, int code, const std::string& message) {
+    Obj e = new Poco::JSON::Object, o = new Poco::JSON::Object;
+    e->set("code", code);
+    e->set("message", message);
+    o->set("jsonrpc", "2.0");
+    o->set("id", id);
+    o->set("error", e);
+    return o;
+}
+
+Obj rpc_result(const Poco::Dynamic::Var& id, const Poco::Dynamic::Var& result) {
+    Obj o = new Poco::JSON::Object;
+    o->set("jsonrpc", "2.0");
+    o->set("id", id);
+    o->set("result", result);
+    return o;
+}
+
+struct Session {
+    std::string client;
+    std::string version;
+    std::chrono::steady_clock::time_point last_used;
+};
+
+class Server;
+
+class Handler final : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit Handler(Server& s) : s_(s) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) override;
+
+private:
+    Server& s_;
+};
+
+class Server {
+public:
+    Server(http::HttpConfig cfg, sdk::PluginContext ctx) : cfg_(std::move(cfg)), ctx_(std::move(ctx)) {
+        requests_ = ctx_.metrics().counter("scanorch_http_requests_total", "HTTP requests by endpoint and status",
+                                           {"endpoint", "code"});
+    }
+
+    sdk::Result<void> start(sdk::ToolService& tools) {
+        tools_ = &tools;
+        try {
+            const Poco::Net::SocketAddress address(cfg_.host, cfg_.port);
+            if (!cfg_.tls_cert.empty()) {
+                Poco::Net::Context::Ptr tls = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, cfg_.tls_key,
+                                                                     cfg_.tls_cert, "", Poco::Net::Context::VERIFY_NONE);
+                socket_ = std::make_unique<Poco::Net::SecureServerSocket>(address, 128, tls);
+            } else {
+                socket_ = std::make_unique<Poco::Net::ServerSocket>(address, 128);
+            }
+            auto* params = new Poco::Net::HTTPServerParams;
+            params->setMaxThreads(static_cast<int>(cfg_.threads));
+            params->setMaxQueued(512);
+            params->setTimeout(Poco::Timespan(cfg_.request_timeout_seconds, 0));
+            params->setKeepAlive(true);
+            params->setKeepAliveTimeout(Poco::Timespan(30, 0));
+            server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *socket_, params);
+            server_->start();
+            endpoint_ = std::string(cfg_.tls_cert.empty() ? "http://" : "https://") +
+                        socket_->address().host().toString() + ":" + std::to_string(socket_->address().port());
+            ctx_.log().info("serving MCP at ", endpoint_, "/mcp and REST at ", endpoint_, "/tools (auth ",
+                            cfg_.require_auth ? "required" : cfg_.clients.empty() ? "off" : "optional", ")");
+            return {};
+        } catch (const Poco::Exception& e) {
+            return sdk::Error::permanent("cannot listen on " + cfg_.host + ":" + std::to_string(cfg_.port) + ": " +
+                                         e.displayText());
+        }
+    }
+
+    void stop() {
+        if (server_) server_->stopAll(true);
+        server_.reset();
+        socket_.reset();
+        tools_ = nullptr;
+    }
+
+    const std::string& endpoint() const { return endpoint_; }
+
+    void handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res);
+
+private:
+    class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+    public:
+        explicit Factory(Server& s) : s_(s) {}
+        Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+            return new Handler(s_);
+        }
+
+    private:
+        Server& s_;
+    };
+
+    struct Reply {
+        int status = 200;
+        std::string body;
+        std::string content_type = "application/json";
+        std::map<std::string, std::string> headers;
+    };
+
+    const http::Client* authenticate(const Poco::Net::HTTPServerRequest& req, bool& refused) const {
+        refused = false;
+        const std::string auth = req.get("Authorization", "");
+        if (auth.empty()) {
+            refused = cfg_.require_auth;
+            return nullptr;
+        }
+        const std::string prefix = "Bearer ";
+        if (auth.size() <= prefix.size() || auth.compare(0, prefix.size(), prefix) != 0) {
+            refused = true;
+            return nullptr;
+        }
+        const std::string token = auth.substr(prefix.size());
+        const http::Client* found = nullptr;
+        for (const auto& c : cfg_.clients) {  // every token compared, in constant time
+            if (same(c.token, token)) found = &c;
+        }
+        refused = found == nullptr;
+        return found;
+    }
+
+    bool origin_allowed(const std::string& origin) const {
+        if (origin.empty()) return true;
+        for (const auto& o : cfg_.allowed_origins) {
+            if (o == origin) return true;
+        }
+        try {
+            const Poco::URI u(origin);
+            const auto h = u.getHost();
+            return (u.getScheme() == "http" || u.getScheme() == "https") &&
+                   (h == "localhost" || h == "127.0.0.1" || h == "[::1]" || h == "::1");
+        } catch (...) {
+            return false;
+        }
+    }
+
+    bool host_allowed(const std::string& host_header) const {
+        if (!cfg_.loopback()) return true;  // off loopback, tokens protect; on it, refuse rebinding names
+        std::string h = host_header;
+        if (!h.empty() && h.front() == '[') h = h.substr(1, h.find(']') - 1);
+        else h = h.substr(0, h.rfind(':') == std::string::npos ? h.size() : h.rfind(':'));
+        return h == "localhost" || h == "127.0.0.1" || h == "::1" || h.rfind("127.", 0) == 0;
+    }
+
+    sdk::CallContext context(const http::Client* c, const std::string& trace) const {
+        sdk::CallContext ctx;
+        ctx.trace_id = trace;
+        if (c != nullptr) {
+            ctx.client = c->name;
+            ctx.scope = c->scope;
+            ctx.allowed_tools = c->tools;
+            ctx.max_concurrent_scans = c->max_concurrent_scans;
+        }
+        return ctx;
+    }
+
+    Reply rest(const std::string& tool, const std::string& body, const http::Client* client, const std::string& trace);
+    Reply mcp(Poco::Net::HTTPServerRequest& req, const std::string& body, const http::Client* client, const std::string& trace);
+    Obj mcp_call(const Poco::Dynamic::Var& id, const Obj& params, const http::Client* client, const std::string& trace);
+    Obj tools_list() const;
+
+    http::HttpConfig cfg_;
+    sdk::PluginContext ctx_;
+    sdk::Metric requests_;
+    sdk::ToolService* tools_ = nullptr;
+    std::unique_ptr<Poco::Net::ServerSocket> socket_;
+    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::string endpoint_;
+    std::mutex sessions_mu_;
+    std::map<std::string, Session> sessions_;
+};
+
+void Handler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) { s_.handle(req, res); }
+
+void Server::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string method = req.getMethod();
+    const std::string path = Poco::URI(req.getURI()).getPath();
+    const std::string trace = req.get("X-Trace-Id", random_hex(8));
+    std::string endpoint = path.rfind("/tools/", 0) == 0 ? "/tools/*" : path;
+    std::string tool;
+    Reply r;
+    try {
+        if (!origin_allowed(req.get("Origin", ""))) {
+            r = {403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Origin " + req.get("Origin", "") + " is not allowed")), "application/json", {}};
+        } else if (!host_allowed(req.getHost())) {
+            r = {403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Host " + req.getHost() + " is not this server")), "application/json", {}};
+        } else if (path == "/health" && method == "GET") {
+            r = {200, R"({"status":"ok"})", "application/json", {}};
+        } else if (path == "/ready" && method == "GET") {
+            auto ready = tools_->ready();
+            r = ready ? Reply{200, R"({"status":"ready"})", "application/json", {}}
+                      : Reply{503, json(Poco::Dynamic::Var(Obj([&] {
+                                  Obj o = new Poco::JSON::Object;
+                                  o->set("status", "not ready");
+                                  o->set("reason", ready.error().message);
+                                  return o;
+                              }()))),
+                              "application/json", {}};
+        } else {
+            bool refused = false;
+            const http::Client* client = authenticate(req, refused);
+            if (refused && !(path == "/metrics" && cfg_.public_metrics)) {
+                r = {401, R"json({"error":"a valid bearer token is required (Authorization: Bearer <token>)"})json",
+                     "application/json", {{"WWW-Authenticate", "Bearer realm=\"scanorch\""}}};
+            }
+            if (r.body.empty()) {
+                // Bodies are read only up to the cap, so an oversized one costs nothing.
+                std::string body;
+                if (method == "POST") {
+                    if (req.getContentLength() != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
+                        static_cast<std::uint64_t>(req.getContentLength()) > cfg_.max_body_bytes) {
+                        r = {413, R"({"error":"request body larger than )" + std::to_string(cfg_.max_body_bytes) + R"( bytes"})", "application/json", {}};
+                    } else {
+                        std::vector<char> buf(cfg_.max_body_bytes + 1);
+                        req.stream().read(buf.data(), static_cast<std::streamsize>(buf.size()));
+                        const auto n = static_cast<std::size_t>(req.stream().gcount());
+                        if (n > cfg_.max_body_bytes) {
+                            r = {413, R"({"error":"request body larger than )" + std::to_string(cfg_.max_body_bytes) + R"( bytes"})", "application/json", {}};
+                        }
+                        body.assign(buf.data(), n);
+                    }
+                }
+                if (r.body.empty()) {
+                    if (path == "/metrics" && method == "GET") {
+                        r = {200, tools_->metrics_text(), "text/plain; version=0.0.4", {}};
+                    } else if (path == "/tools" && method == "GET") {
+                        Obj o = new Poco::JSON::Object;
+                        o->set("tools", tools_list()->get("tools"));
+                        r = {200, json(o), "application/json", {}};
+                    } else if (path.rfind("/tools/", 0) == 0 && method == "POST") {
+                        tool = path.substr(7);
+                        r = rest(tool, body, client, trace);
+                    } else if (path == "/mcp") {
+                        r = mcp(req, body, client, trace);
+                    } else if (path.rfind("/tools/", 0) == 0 || path == "/tools" || path == "/metrics") {
+                        r = {405, R"({"error":"method not allowed"})", "application/json", {}};
+                    } else {
+                        r = {404, R"({"error":"not found: )" + path + R"("})", "application/json", {}};
+                        endpoint = "other";
+                    }
+                }
+            }
+        }
+    } catch (const std::exception& e) {
+        r = {500, R"({"error":"internal error"})", "application/json", {}};
+        ctx_.log().error("request ", method, " ", path, " (trace ", trace, "): ", e.what());
+    }
+    res.setStatus(static_cast<HTTPResponse::HTTPStatus>(r.status));
+    for (const auto& [k, v] : r.headers) res.set(k, v);
+    res.set("X-Trace-Id", trace);
+    res.setContentType(r.content_type);
+    res.setContentLength(static_cast<std::streamsize>(r.body.size()));
+    res.send() << r.body;
+    requests_.add({endpoint, std::to_string(r.status)});
+    const auto ms = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count() / 1000.0;
+    ctx_.log().info(method, " ", path, tool.empty() ? "" : " tool=" + tool, " status=", r.status, " duration_ms=", ms,
+                    " trace=", trace);
+}
+
+Server::Reply Server::rest(const std::string& tool, const std::string& body, const http::Client* client,
+                           const std::string& trace) {
+    auto result = tools_->call(tool, body.empty() ? "{}" : body, context(client, trace));
+    if (result) return {200, *result, "application/json", {}};
+    const auto& e = result.error();
+    int status = 400;
+    switch (e.kind) {
+        case sdk::ErrorKind::not_found: status = 404; break;
+        case sdk::ErrorKind::auth: status = 403; break;
+        case sdk::ErrorKind::capacity: status = 429; break;
+        case sdk::ErrorKind::transient: status = 503; break;
+        case sdk::ErrorKind::internal: status = 500; break;
+        default:
+            // A well-formed request for targets that are not allowed: 422.
+            status = e.message.find("outside the allowed scan scope") != std::string::npos ||
+                             e.message.find("outside the scope of client") != std::string::npos
+                         ? 422
+                         : 400;
+    }
+    Obj o = new Poco::JSON::Object;
+    o->set("error", e.message);
+    o->set("kind", std::string(sdk::to_string(e.kind)));
+    return {status, json(o), "application/json", {}};
+}
+
+Obj Server::tools_list() const {
+    Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+    for (const auto& t : tools_->tools()) {
+        Obj o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        o->set("name", t.name);
+        o->set("title", t.title);
+        o->set("description", t.description);
+        o->set("inputSchema", Poco::JSON::Parser().parse(t.input_schema_json));
+        o->set("outputSchema", Poco::JSON::Parser().parse(t.output_schema_json));
+        Obj a = new Poco::JSON::Object;
+        a->set("title", t.title);
+        a->set("readOnlyHint", t.read_only);
+        a->set("destructiveHint", t.destructive);
+        a->set("idempotentHint", t.idempotent);
+        a->set("openWorldHint", t.open_world);
+        o->set("annotations", a);
+        arr->add(o);
+    }
+    Obj r = new Poco::JSON::Object;
+    r->set("tools", arr);
+    return r;
+}
+
+Obj Server::mcp_call(const Poco::Dynamic::Var& id, const Obj& params, const http::Client* client, const std::string& trace) {
+    if (!params || !params->has("name") || !params->get("name").isString()) {
+        return rpc_error(id, -32602, "Invalid params: tools/call needs params.name");
+    }
+    const auto name = params->getValue<std::string>("name");
+    bool known = false;
+    for (const auto& t : tools_->tools()) known = known || t.name == name;
+    if (!known) return rpc_error(id, -32602, "Unknown tool: " + name);
+    std::string args = "{}";
+    if (params->has("arguments") && !params->isNull("arguments")) {
+        if (!params->isObject("arguments")) return rpc_error(id, -32602, "Invalid params: arguments must be an object");
+        args = json(params->get("arguments"));
+    }
+    auto result = tools_->call(name, args, context(client, trace));
+    Obj r = new Poco::JSON::Object, text = new Poco::JSON::Object;
+    Poco::JSON::Array::Ptr content = new Poco::JSON::Array;
+    text->set("type", "text");
+    if (result) {
+        text->set("text", *result);
+        content->add(text);
+        r->set("content", content);
+        r->set("structuredContent", Poco::JSON::Parser().parse(*result));
+    } else {  // a tool execution error: the agent reads it and can act on it
+        text->set("text", result.error().message);
+        content->add(text);
+        r->set("content", content);
+        r->set("isError", true);
+    }
+    return rpc_result(id, r);
+}
+
+Server::Reply Server::mcp(Poco::Net::HTTPServerRequest& req, const std::string& body, const http::Client* client,
+                          const std::string& trace) {
+    const std::string method = req.getMethod();
+    const std::string sid = req.get("Mcp-Session-Id", "");
+    auto fail = [](int status, int code, const std::string& msg) {
+        return Reply{status, json(rpc_error(Poco::Dynamic::Var(), code, msg)), "application/json", {}};
+    };
+    auto session_for = [&](bool touch) -> std::pair<int, std::string> {  // status, version
+        std::lock_guard lock(sessions_mu_);
+        auto it = sessions_.find(sid);
+        const auto now = std::chrono::steady_clock::now();
+        if (it == sessions_.end() || now - it->second.last_used > std::chrono::seconds(cfg_.session_idle_seconds) ||
+            it->second.client != (client ? client->name : "")) {
+            if (it != sessions_.end() && it->second.client == (client ? client->name : "")) sessions_.erase(it);
+            return {404, ""};
+        }
+        if (touch) it->second.last_used = now;
+        return {200, it->second.version};
+    };
+    if (method == "GET") return {405, R"({"error":"this server offers no server-to-client stream"})", "application/json", {{"Allow", "POST, DELETE"}}};
+    if (method == "DELETE") {
+        if (sid.empty()) return fail(400, -32600, "Bad Request: Mcp-Session-Id header is required");
+        if (session_for(false).first == 404) return fail(404, -32001, "Session not found (expired or terminated); re-initialize");
+        std::lock_guard lock(sessions_mu_);
+        sessions_.erase(sid);
+        return {200, "", "application/json", {}};
+    }
+    if (method != "POST") return {405, R"({"error":"method not allowed"})", "application/json", {{"Allow", "POST, DELETE"}}};
+    const std::string accept = req.get("Accept", "");
+    if (!accept.empty() && accept.find("application/json") == std::string::npos && accept.find("*/*") == std::string::npos) {
+        return fail(406, -32000, "Not Acceptable: the client must accept application/json");
+    }
+    Poco::Dynamic::Var parsed;
+    try {
+        parsed = Poco::JSON::Parser().parse(body);
+    } catch (...) {
+        return fail(400, -32700, "Parse error: body is not valid JSON");
+    }
+    if (parsed.type() == typeid(Poco::JSON::Array::Ptr)) {
+        return fail(400, -32600, "Invalid Request: JSON-RPC batches are not supported (removed in MCP 2025-06-18)");
+    }
+    if (parsed.type() != typeid(Obj)) return fail(400, -32600, "Invalid Request: expected a JSON-RPC object");
+    const Obj msg = parsed.extract<Obj>();
+    if (msg->optValue<std::string>("jsonrpc", "") != "2.0") return fail(400, -32600, "Invalid Request: jsonrpc must be \"2.0\"");
+    const bool has_id = msg->has("id") && !msg->isNull("id");
+    if (!msg->has("method")) {  // a response from the client
+        return has_id ? Reply{202, "", "application/json", {}} : fail(400, -32600, "Invalid Request: no method");
+    }
+    if (!msg->get("method").isString()) return fail(400, -32600, "Invalid Request: method must be a string");
+    const auto rpc = msg->getValue<std::string>("method");
+    const Poco::Dynamic::Var id = has_id ? msg->get("id") : Poco::Dynamic::Var();
+    const Obj params = msg->getObject("params");
+
+    if (rpc == "initialize") {
+        if (!has_id) return fail(400, -32600, "Invalid Request: initialize needs an id");
+        std::string requested = params ? params->optValue<std::string>("protocolVersion", "") : "";
+        const bool supported = std::find(kVersions.begin(), kVersions.end(), requested) != kVersions.end();
+        const std::string version = supported ? requested : kVersions.front();
+        std::string new_id;
+        {
+            std::lock_guard lock(sessions_mu_);
+            const auto now = std::chrono::steady_clock::now();
+            for (auto it = sessions_.begin(); it != sessions_.end();) {  // idle expiry
+                it = now - it->second.last_used > std::chrono::seconds(cfg_.session_idle_seconds) ? sessions_.erase(it) : std::next(it);
+            }
+            if (sessions_.size() >= cfg_.max_sessions) {
+                return fail(503, -32000, "too many MCP sessions (" + std::to_string(cfg_.max_sessions) + "); end unused ones with DELETE");
+            }
+            new_id = random_hex(16);
+            sessions_[new_id] = {client ? client->name : "", version, now};
+        }
+        Obj caps = new Poco::JSON::Object, toolcaps = new Poco::JSON::Object, info = new Poco::JSON::Object;
+        toolcaps->set("listChanged", false);
+        caps->set("tools", toolcaps);
+        caps->set("logging", Obj(new Poco::JSON::Object));
+        info->set("name", "scanorch");
+        info->set("title", "scanorch scan orchestration");
+        info->set("version", SCANORCH_VERSION_STRING);
+        Obj result = new Poco::JSON::Object;
+        result->set("protocolVersion", version);
+        result->set("capabilities", caps);
+        result->set("serverInfo", info);
+        result->set("instructions",
+                    "Run vulnerability scans on a pool of Nessus scanners. Start one with run_untrusted_scan, "
+                    "run_trusted_scan or run_privileged_scan; poll get_scan_status with the task_id until it is "
+                    "completed or failed; read findings with get_scan_results. Targets must lie in the allowed scope.");
+        return {200, json(rpc_result(id, result)), "application/json", {{"Mcp-Session-Id", new_id}}};
+    }
+    if (sid.empty()) return fail(400, -32600, "Bad Request: Mcp-Session-Id header is required");
+    const auto [status, version] = session_for(true);
+    if (status == 404) return fail(404, -32001, "Session not found (expired or terminated); re-initialize");
+    const std::string header_version = req.get("MCP-Protocol-Version", "");
+    if (!header_version.empty() && std::find(kVersions.begin(), kVersions.end(), header_version) == kVersions.end()) {
+        return fail(400, -32000, "Bad Request: Unsupported protocol version: " + header_version +
+                                     " (supported versions: 2025-11-25, 2025-06-18, 2025-03-26)");
+    }
+    if (!has_id) return {202, "", "application/json", {}};  // notifications: initialized, cancelled, ...
+
+    Obj out;
+    if (rpc == "ping") {
+        out = rpc_result(id, Obj(new Poco::JSON::Object));
+    } else if (rpc == "tools/list") {
+        out = rpc_result(id, tools_list());
+    } else if (rpc == "tools/call") {
+        out = mcp_call(id, params, client, trace);
+    } else if (rpc == "logging/setLevel") {
+        const auto level = params ? params->optValue<std::string>("level", "") : "";
+        static const std::vector<std::string> levels = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+        out = std::find(levels.begin(), levels.end(), level) == levels.end()
+                  ? rpc_error(id, -32602, "Invalid params: unknown logging level '" + level + "'")
+                  : rpc_result(id, Obj(new Poco::JSON::Object));
+    } else {
+        out = rpc_error(id, -32601, "Method not found: " + rpc);
+    }
+    return {200, json(out), "application/json", {{"Mcp-Session-Id", sid}}};
+}
+
+class HttpFrontend final : public sdk::Frontend {
+public:
+    using interface_type = sdk::Frontend;
+    static constexpr const char* kName = "http";
+    static constexpr const char* kVersion = "1.0.0";
+    static constexpr const char* kDescription = "MCP (Streamable HTTP), REST tools, /metrics, /health and /ready";
+    static constexpr scanorch_config_field kConfig[] = {
+        {"listen", SCANORCH_CFG_STRING, 0, "\"127.0.0.1:8836\"", "HOST:PORT to listen on (SCANORCH_LISTEN)"},
+        {"clients", SCANORCH_CFG_OBJECT, 0, nullptr,
+         "Named API clients: NAME: {token, tools: [...], scope: [...], max_concurrent_scans}"},
+        {"require_auth", SCANORCH_CFG_BOOL, 0, "false", "Require a token on loopback too (always required elsewhere)"},
+        {"allowed_origins", SCANORCH_CFG_STRING_LIST, 0, nullptr, "Origins allowed besides localhost (browser clients)"},
+        {"max_body_bytes", SCANORCH_CFG_INT, 0, "1048576", "Larger request bodies get 413"},
+        {"request_timeout", SCANORCH_CFG_DURATION, 0, "30", "Socket timeout of a request"},
+        {"max_sessions", SCANORCH_CFG_INT, 0, "1000", "MCP sessions at once"},
+        {"session_idle_timeout", SCANORCH_CFG_DURATION, 0, "3600", "An MCP session unused this long ends"},
+        {"tls_cert", SCANORCH_CFG_STRING, 0, nullptr, "Serve HTTPS with this certificate (PEM)"},
+        {"tls_key", SCANORCH_CFG_STRING, 0, nullptr, "The certificate's key (PEM)"},
+        {"threads", SCANORCH_CFG_INT, 0, "16", "Request threads"},
+        {"public_metrics", SCANORCH_CFG_BOOL, 0, "false", "Serve /metrics without a token"},
+    };
+
+    HttpFrontend(http::HttpConfig cfg, sdk::PluginContext ctx) : server_(std::move(cfg), std::move(ctx)) {}
+    ~HttpFrontend() override { server_.stop(); }
+
+    static sdk::Result<std::unique_ptr<HttpFrontend>> create(sdk::PluginContext ctx) {
+        auto cfg = http::parse_config(ctx.config_json());
+        if (!cfg) return std::move(cfg).error();
+        return std::make_unique<HttpFrontend>(std::move(cfg).value(), std::move(ctx));
+    }
+
+    sdk::Result<void> start(sdk::ToolService& tools) noexcept override {
+        try {
+            return server_.start(tools);
+        } catch (const std::exception& e) {
+            return sdk::Error::internal(e.what());
+        }
+    }
+    void stop() noexcept override {
+        try {
+            server_.stop();
+        } catch (...) {
+        }
+    }
+    std::string endpoint() const noexcept override { return server_.endpoint(); }
+
+private:
+    struct SslScope {  // as in the nessus plugin: counted, freed before unload
+        SslScope() { Poco::Net::initializeSSL(); }
+        ~SslScope() { Poco::Net::uninitializeSSL(); }
+        SslScope(const SslScope&) = delete;
+        SslScope& operator=(const SslScope&) = delete;
+    } ssl_;
+    Server server_;
+};
+
+}  // namespace
+
+SCANORCH_PLUGIN(HttpFrontend)

@@ -1,0 +1,261 @@
+// The http front end through real sockets, in front of the real core (memory
+// queue, router, nessus plugin, emulator): every status code and error the
+// REST and MCP surfaces promise.
+#include <gtest/gtest.h>
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
+#include <fstream>
+#include <map>
+
+#include "emulator_process.h"
+#include "scanorch/framework/host.h"
+#include "scanorch/framework/service/orchestrator.h"
+
+namespace sf = scanorch::framework;
+using Obj = Poco::JSON::Object::Ptr;
+
+namespace {
+
+struct Response {
+    int status = 0;
+    std::map<std::string, std::string> headers;
+    std::string body;
+    Obj json() const { return Poco::JSON::Parser().parse(body).extract<Obj>(); }
+};
+
+const std::string kToken = "tok-ops-0123456789abcdef";
+const std::string kLimited = "tok-ro-0123456789abcdef0";
+
+class Api {
+public:
+    explicit Api(const std::string& frontend_config) {
+        dir_ = std::filesystem::temp_directory_path() / ("scanorch-http-" + std::to_string(::getpid()) + "-" + std::to_string(n_++));
+        std::filesystem::create_directories(dir_);
+        emu_ = std::make_unique<scanorch::testing::EmulatorProcess>(
+            NESSUS_EMULATOR, std::vector<std::string>{"--user", "admin:adminpw", "--target-account", "scan:scanpw",
+                                                      "--scan-seconds", "0.3", "--export-seconds", "0.1", "--extra-items", "3"});
+        std::ofstream(dir_ / "scanners.yaml") << "scanners:\n  - {instance_id: nessus_prod_1, scanner_type: nessus, url: 'http://127.0.0.1:"
+                                              << emu_->port() << "', credentials: {username: admin, password: adminpw},"
+                                                                 " options: {export_poll_ms: 50}}\n";
+        std::ofstream(dir_ / "scanorch.yaml")
+            << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir_ / "data").string()
+            << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24, 198.51.100.0/24]\n"
+               "workers: {poll_interval_ms: 100}\nlogging: {level: warn}\nplugins:\n  frontend:\n    use: http\n    config:\n"
+            << frontend_config;
+        sf::HostConfigDefaults d;
+        d.plugin_dir = SCANORCH_PLUGIN_DIR;
+        host_ = std::make_unique<sf::Host>(sf::load_host_config((dir_ / "scanorch.yaml").string(), d));
+        host_->load_plugins();
+        core_ = std::make_unique<sf::Orchestrator>(*host_, sf::Mode::all);
+        core_->start();
+        const Poco::URI u(core_->frontend_endpoint());
+        port_ = u.getPort();
+    }
+    ~Api() {
+        core_->stop();
+        std::filesystem::remove_all(dir_);
+    }
+
+    Response request(const std::string& method, const std::string& path, const std::string& body = "",
+                     std::map<std::string, std::string> headers = {}) {
+        Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port_));
+        Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        for (const auto& [k, v] : headers) req.set(k, v);
+        if (!body.empty() || method == "POST") {
+            req.setContentType("application/json");
+            req.setContentLength(static_cast<std::streamsize>(body.size()));
+            s.sendRequest(req) << body;
+        } else {
+            s.sendRequest(req);
+        }
+        Poco::Net::HTTPResponse res;
+        std::istream& in = s.receiveResponse(res);
+        Response r;
+        r.status = static_cast<int>(res.getStatus());
+        for (const auto& [k, v] : res) r.headers[k] = v;
+        Poco::StreamCopier::copyToString(in, r.body);
+        return r;
+    }
+
+    // An MCP session: initialize, initialized; later calls carry the headers.
+    std::string mcp_session(const std::map<std::string, std::string>& auth = {}) {
+        auto h = auth;
+        h["Accept"] = "application/json, text/event-stream";
+        auto init = request("POST", "/mcp",
+                            R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"test","version":"1"}}})",
+                            h);
+        EXPECT_EQ(init.status, 200) << init.body;
+        const auto sid = init.headers["Mcp-Session-Id"];
+        h["Mcp-Session-Id"] = sid;
+        h["MCP-Protocol-Version"] = "2025-11-25";
+        EXPECT_EQ(request("POST", "/mcp", R"({"jsonrpc":"2.0","method":"notifications/initialized"})", h).status, 202);
+        return sid;
+    }
+    std::map<std::string, std::string> mcp_headers(const std::string& sid, std::map<std::string, std::string> extra = {}) {
+        extra["Accept"] = "application/json, text/event-stream";
+        extra["Mcp-Session-Id"] = sid;
+        extra["MCP-Protocol-Version"] = "2025-11-25";
+        return extra;
+    }
+
+private:
+    static inline int n_ = 0;
+    std::filesystem::path dir_;
+    std::unique_ptr<scanorch::testing::EmulatorProcess> emu_;
+    std::unique_ptr<sf::Host> host_;
+    std::unique_ptr<sf::Orchestrator> core_;
+    int port_ = 0;
+};
+
+const std::string kOpen = "      listen: 127.0.0.1:0\n      max_body_bytes: 4096\n";
+const std::string kAuth = "      listen: 127.0.0.1:0\n      require_auth: true\n      clients:\n"
+                          "        ops: {token: " + kToken + "}\n"
+                          "        viewer: {token: " + kLimited + ", tools: [get_scan_status, list_scanners], scope: [198.51.100.0/24]}\n";
+
+}  // namespace
+
+TEST(HttpFrontend, HealthReadyMetricsAndRest) {
+    Api api(kOpen);
+    EXPECT_EQ(api.request("GET", "/health").body, R"({"status":"ok"})");
+    EXPECT_EQ(api.request("GET", "/ready").status, 200);
+    auto metrics = api.request("GET", "/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_NE(metrics.headers["Content-Type"].find("text/plain"), std::string::npos);
+    EXPECT_NE(metrics.body.find("nessus_scanner_capacity{scanner_instance=\"nessus_prod_1\"} 2"), std::string::npos) << metrics.body;
+
+    auto tools = api.request("GET", "/tools");
+    EXPECT_EQ(tools.status, 200);
+    EXPECT_GE(tools.json()->getArray("tools")->size(), 11u);
+
+    // The design document's curl line, as written.
+    auto submitted = api.request("POST", "/tools/run_untrusted_scan",
+                                 R"({"targets":"192.0.2.10","name":"Test scan","scanner_instance":"nessus_prod_1"})");
+    ASSERT_EQ(submitted.status, 200) << submitted.body;
+    EXPECT_EQ(submitted.json()->getValue<std::string>("scanner_instance"), "nessus_prod_1");
+    EXPECT_FALSE(submitted.headers["X-Trace-Id"].empty());
+
+    EXPECT_EQ(api.request("POST", "/tools/run_untrusted_scan", "{not json").status, 400);
+    auto scope = api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"203.0.113.1","name":"x"})");
+    EXPECT_EQ(scope.status, 422) << scope.body;
+    EXPECT_NE(scope.json()->getValue<std::string>("error").find("outside the allowed scan scope"), std::string::npos);
+    auto unknown_scanner = api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"192.0.2.1","name":"x","scanner_instance":"mars"})");
+    EXPECT_EQ(unknown_scanner.status, 400);
+    EXPECT_NE(unknown_scanner.body.find("unknown scanner 'mars' (valid: nessus_prod_1)"), std::string::npos);
+    EXPECT_EQ(api.request("POST", "/tools/no_such_tool", "{}").status, 404);
+    EXPECT_EQ(api.request("POST", "/tools/get_scan_status", R"({"task_id":"nope"})").status, 404);
+    EXPECT_EQ(api.request("GET", "/tools/run_untrusted_scan").status, 405);
+    EXPECT_EQ(api.request("POST", "/tools/run_untrusted_scan", std::string(5000, ' ')).status, 413);
+    EXPECT_EQ(api.request("GET", "/nowhere").status, 404);
+}
+
+TEST(HttpFrontend, OriginAndHostChecks) {
+    Api api(kOpen);
+    EXPECT_EQ(api.request("GET", "/tools", "", {{"Origin", "http://evil.example"}}).status, 403);
+    EXPECT_EQ(api.request("GET", "/tools", "", {{"Origin", "http://localhost:6274"}}).status, 200);
+    EXPECT_EQ(api.request("GET", "/tools", "", {{"Host", "attacker.example:8836"}}).status, 403) << "DNS rebinding";
+}
+
+TEST(HttpFrontend, BearerTokensAndPerClientLimits) {
+    Api api(kAuth);
+    EXPECT_EQ(api.request("GET", "/health").status, 200) << "health needs no token";
+    auto none = api.request("GET", "/tools");
+    EXPECT_EQ(none.status, 401);
+    EXPECT_EQ(none.headers["WWW-Authenticate"].rfind("Bearer", 0), 0u);
+    EXPECT_EQ(api.request("GET", "/tools", "", {{"Authorization", "Bearer wrong-token-wrong-token"}}).status, 401);
+    EXPECT_EQ(api.request("GET", "/tools", "", {{"Authorization", "Basic " + kToken}}).status, 401);
+    const std::map<std::string, std::string> ops = {{"Authorization", "Bearer " + kToken}};
+    const std::map<std::string, std::string> viewer = {{"Authorization", "Bearer " + kLimited}};
+    EXPECT_EQ(api.request("GET", "/tools", "", ops).status, 200);
+    EXPECT_EQ(api.request("POST", "/tools/list_scanners", "{}", viewer).status, 200);
+    EXPECT_EQ(api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"198.51.100.2","name":"x"})", viewer).status, 403)
+        << "not in the client's tool list";
+    auto mine = api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"192.0.2.7","name":"x"})", ops);
+    EXPECT_EQ(mine.status, 200);
+    // A task is visible to the client that created it only.
+    const auto id = mine.json()->getValue<std::string>("task_id");
+    EXPECT_EQ(api.request("POST", "/tools/get_scan_status", R"({"task_id":")" + id + R"("})", viewer).status, 404);
+    EXPECT_EQ(api.request("POST", "/tools/get_scan_status", R"({"task_id":")" + id + R"("})", ops).status, 200);
+    // MCP needs the token too.
+    EXPECT_EQ(api.request("POST", "/mcp", R"({"jsonrpc":"2.0","id":1,"method":"ping"})").status, 401);
+    const auto sid = api.mcp_session(ops);
+    EXPECT_FALSE(sid.empty());
+    EXPECT_EQ(api.request("POST", "/mcp", R"({"jsonrpc":"2.0","id":2,"method":"ping"})", api.mcp_headers(sid, viewer)).status, 404)
+        << "a session belongs to the client that opened it";
+}
+
+TEST(HttpFrontend, McpProtocol) {
+    Api api(kOpen);
+    const std::map<std::string, std::string> accept = {{"Accept", "application/json, text/event-stream"}};
+    // initialize: the client's version when supported, else the latest.
+    auto init = api.request("POST", "/mcp",
+                            R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
+                            accept);
+    ASSERT_EQ(init.status, 200);
+    EXPECT_EQ(init.json()->getObject("result")->getValue<std::string>("protocolVersion"), "2025-06-18");
+    EXPECT_TRUE(init.json()->getObject("result")->getObject("capabilities")->has("tools"));
+    const auto sid = init.headers["Mcp-Session-Id"];
+    EXPECT_EQ(sid.size(), 32u);
+    auto old = api.request("POST", "/mcp",
+                           R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
+                           accept);
+    EXPECT_EQ(old.json()->getObject("result")->getValue<std::string>("protocolVersion"), "2025-11-25");
+
+    const auto h = api.mcp_headers(sid);
+    EXPECT_EQ(api.request("POST", "/mcp", R"({"jsonrpc":"2.0","method":"notifications/initialized"})", h).status, 202);
+    EXPECT_EQ(api.request("POST", "/mcp", R"({"jsonrpc":"2.0","id":2,"method":"ping"})", h).json()->getObject("result")->size(), 0u);
+
+    auto list = api.request("POST", "/mcp", R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})", h).json();
+    auto tools = list->getObject("result")->getArray("tools");
+    ASSERT_GE(tools->size(), 11u);
+    for (std::size_t i = 0; i < tools->size(); ++i) {
+        auto t = tools->getObject(static_cast<unsigned>(i));
+        EXPECT_EQ(t->getObject("inputSchema")->getValue<std::string>("type"), "object") << t->getValue<std::string>("name");
+        EXPECT_TRUE(t->has("outputSchema"));
+        EXPECT_TRUE(t->getObject("annotations")->has("readOnlyHint"));
+        if (t->getValue<std::string>("name") == "get_scan_status") {
+            EXPECT_TRUE(t->getObject("annotations")->getValue<bool>("readOnlyHint"));
+            EXPECT_FALSE(t->getObject("annotations")->getValue<bool>("openWorldHint"));
+        }
+    }
+
+    auto ok = api.request("POST", "/mcp",
+                          R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"run_untrusted_scan","arguments":{"targets":"192.0.2.20","name":"mcp"}}})",
+                          h).json()->getObject("result");
+    EXPECT_FALSE(ok->has("isError"));
+    EXPECT_EQ(ok->getObject("structuredContent")->getValue<std::string>("status"), "queued");
+    EXPECT_EQ(ok->getArray("content")->getObject(0)->getValue<std::string>("type"), "text");
+
+    auto tool_error = api.request("POST", "/mcp",
+                                  R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"run_untrusted_scan","arguments":{"targets":"203.0.113.9","name":"x"}}})",
+                                  h).json()->getObject("result");
+    EXPECT_TRUE(tool_error->getValue<bool>("isError"));
+    EXPECT_NE(tool_error->getArray("content")->getObject(0)->getValue<std::string>("text").find("outside the allowed scan scope"),
+              std::string::npos);
+
+    auto rpc = [&](const std::string& body, const std::map<std::string, std::string>& headers) { return api.request("POST", "/mcp", body, headers); };
+    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"nope"}})", h).json()->getObject("error")->getValue<int>("code"), -32602);
+    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":7,"method":"no/such_method"})", h).json()->getObject("error")->getValue<int>("code"), -32601);
+    auto parse = rpc(R"({"jsonrpc":)", h);
+    EXPECT_EQ(parse.status, 400);
+    EXPECT_EQ(parse.json()->getObject("error")->getValue<int>("code"), -32700);
+    EXPECT_TRUE(parse.json()->isNull("id"));
+    auto batch = rpc(R"([{"jsonrpc":"2.0","id":8,"method":"ping"}])", h);
+    EXPECT_EQ(batch.status, 400);
+    EXPECT_EQ(batch.json()->getObject("error")->getValue<int>("code"), -32600);
+    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":9,"method":"ping"})", accept).status, 400) << "no session id";
+    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":9,"method":"ping"})", api.mcp_headers("00000000000000000000000000000000")).status, 404);
+    auto bad_version = h;
+    bad_version["MCP-Protocol-Version"] = "1999-01-01";
+    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":10,"method":"ping"})", bad_version).status, 400);
+    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":11,"method":"logging/setLevel","params":{"level":"warning"}})", h).status, 200);
+    EXPECT_EQ(api.request("GET", "/mcp", "", h).status, 405);
+    EXPECT_EQ(rpc(std::string(5000, ' '), h).status, 413);
+    EXPECT_EQ(api.request("DELETE", "/mcp", "", h).status, 200);
+    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":12,"method":"ping"})", h).status, 404) << "ended";
+}
