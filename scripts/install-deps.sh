@@ -14,6 +14,7 @@ packages=(
   redis-server redis-tools           # integration tests start their own on loopback
   expat                              # xmlwf, the validator benchmark's ceiling
   openssl                            # the TLS tests make their own CA
+  curl                               # the quick start's first request
 )
 
 # Node.js + npm run the official MCP SDK test client. Any Node >= 18 with npm

@@ -37,13 +37,30 @@ have() { [ -f "$plugins/libscanorch-$1.so" ]; }
 if have nessus && [ -x "$bin/nessus-emulator" ]; then
   cp config/quickstart/scanners.yaml "$work/scanners.yaml"
   "$bin/nessus-emulator" --listen "127.0.0.1:${EMULATOR_PORT:-8834}" --user admin:quickstart \
-      --target-account scanuser:scanpass --scan-seconds 20 &
+      --target-account scanuser:scanpass --scan-seconds 10 >"$work/emulator.log" 2>&1 &
   emulator=$!
-  trap 'kill $emulator 2>/dev/null || true' EXIT
 else
   echo "scanners: []" >"$work/scanners.yaml"
   echo "(no nessus plugin or emulator built yet: starting with an empty scanner pool)"
 fi
 
 echo "== starting scanorchd all (config: $work/scanorch.yaml); Ctrl-C stops it"
-"$bin/scanorchd" --config "$work/scanorch.yaml" all
+"$bin/scanorchd" --config "$work/scanorch.yaml" all &
+daemon=$!
+trap 'kill $daemon ${emulator:-} 2>/dev/null || true; wait 2>/dev/null' EXIT INT TERM
+port=${SCANORCH_PORT:-8836}
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
+cat <<TXT
+
+scanorch is running. Start a scan against the local emulator (it never contacts the target):
+
+  curl -s -X POST http://127.0.0.1:$port/tools/run_trusted_scan \\
+       -d '{"targets":"192.0.2.10","name":"first scan","ssh_username":"scanuser","ssh_password":"scanpass"}'
+
+then poll it with the task_id it returns:
+
+  curl -s -X POST http://127.0.0.1:$port/tools/get_scan_status -d '{"task_id":"<task_id>"}'
+
+MCP clients: http://127.0.0.1:$port/mcp   metrics: http://127.0.0.1:$port/metrics
+TXT
+wait $daemon

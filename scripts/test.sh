@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# The official MCP SDK client for the end-to-end test, exactly as locked.
+(cd tests/mcp-client && npm ci --no-audit --no-fund --loglevel=error)
 cmake --workflow --preset "${PRESET:-default}"
