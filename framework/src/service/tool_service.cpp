@@ -387,12 +387,17 @@ sdk::Result<Obj> HostToolService::submit(const std::string& scan_type, const Arg
 sdk::Result<TaskRecord> HostToolService::visible_task(const Args& a, const sdk::CallContext& c) {
     const std::string id = text(a, "task_id");
     if (id.empty()) return sdk::Error::invalid_input("'task_id' is required");
-    auto t = d_.store->update(id, [](TaskRecord& r) {
-        r.last_accessed_at = now_ms();
-        return true;
-    });
+    auto t = d_.store->load(id);
     if (!t && t.error().kind == sdk::ErrorKind::invalid_input) return sdk::Error::not_found("no task '" + id + "'");
     if (!t) return t;
+    // last_accessed_at only feeds a TTL of days: refreshing it once a minute
+    // spares a status poll the write (and fsync) of task.json.
+    if (now_ms() - t->last_accessed_at > 60'000) {
+        (void)d_.store->update(id, [](TaskRecord& r) {
+            r.last_accessed_at = now_ms();
+            return true;
+        });
+    }
     if (!c.client.empty() && !t->client.empty() && t->client != c.client) return sdk::Error::not_found("no task '" + id + "'");
     return t;
 }

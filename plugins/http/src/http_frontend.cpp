@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include "http_config.h"
@@ -115,6 +116,10 @@ public:
 
     sdk::Result<void> start(sdk::ToolService& tools) {
         tools_ = &tools;
+        // The tool set is fixed for the service's lifetime: list it once.
+        tool_names_.clear();
+        for (const auto& t : tools.tools()) tool_names_.insert(t.name);
+        tools_list_json_ = tools_list();
         try {
             const Poco::Net::SocketAddress address(cfg_.host, cfg_.port);
             if (!cfg_.tls_cert.empty()) {
@@ -243,6 +248,8 @@ private:
     std::string endpoint_;
     std::mutex sessions_mu_;
     std::map<std::string, Session> sessions_;
+    std::set<std::string> tool_names_;
+    Obj tools_list_json_;
 };
 
 void Handler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) { s_.handle(req, res); }
@@ -301,7 +308,7 @@ void Server::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResp
                         r = {200, tools_->metrics_text(), "text/plain; version=0.0.4", {}};
                     } else if (path == "/tools" && method == "GET") {
                         Obj o = new Poco::JSON::Object;
-                        o->set("tools", tools_list()->get("tools"));
+                        o->set("tools", tools_list_json_->get("tools"));
                         r = {200, json(o), "application/json", {}};
                     } else if (path.rfind("/tools/", 0) == 0 && method == "POST") {
                         tool = path.substr(7);
@@ -386,9 +393,7 @@ Obj Server::mcp_call(const Poco::Dynamic::Var& id, const Obj& params, const http
         return rpc_error(id, -32602, "Invalid params: tools/call needs params.name");
     }
     const auto name = params->getValue<std::string>("name");
-    bool known = false;
-    for (const auto& t : tools_->tools()) known = known || t.name == name;
-    if (!known) return rpc_error(id, -32602, "Unknown tool: " + name);
+    if (!tool_names_.count(name)) return rpc_error(id, -32602, "Unknown tool: " + name);
     std::string args = "{}";
     if (params->has("arguments") && !params->isNull("arguments")) {
         if (!params->isObject("arguments")) return rpc_error(id, -32602, "Invalid params: arguments must be an object");
@@ -514,7 +519,7 @@ Server::Reply Server::mcp(Poco::Net::HTTPServerRequest& req, const std::string& 
     if (rpc == "ping") {
         out = rpc_result(id, Obj(new Poco::JSON::Object));
     } else if (rpc == "tools/list") {
-        out = rpc_result(id, tools_list());
+        out = rpc_result(id, tools_list_json_);
     } else if (rpc == "tools/call") {
         out = mcp_call(id, params, client, trace);
     } else if (rpc == "logging/setLevel") {
