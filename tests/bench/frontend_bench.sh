@@ -61,7 +61,8 @@ echo "== front end benchmark ($(nproc) cores, ${secs}s each, Redis queue, $(date
 for c in 50 200; do
   for kind in rest mcp; do
     path=$([ $kind = rest ] && echo /tools/get_scan_status || echo /mcp)
-    out=$(wrk -t2 -c"$c" -d"${secs}s" --latency -s "$work/$kind.lua" "$base$path")
+    out=$(wrk -t2 -c"$c" -d"${secs}s" --timeout 2s --latency -s "$work/$kind.lua" "$base$path")
+    [ -n "${VERBOSE:-}" ] && echo "$out"
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p99=$(echo "$out" | awk '$1=="99%" {print $2}')
     errs=$(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr '\n' ' ' || true)

@@ -40,7 +40,7 @@ sdk::Result<HttpConfig> parse_config(const std::string& json) {
         c.session_idle_seconds = o->optValue<std::int64_t>("session_idle_timeout", 3600);
         c.tls_cert = o->optValue<std::string>("tls_cert", "");
         c.tls_key = o->optValue<std::string>("tls_key", "");
-        c.threads = static_cast<std::uint32_t>(o->optValue<std::int64_t>("threads", 16));
+        c.threads = static_cast<std::uint32_t>(o->optValue<std::int64_t>("threads", 128));
         c.public_metrics = o->optValue<bool>("public_metrics", false);
         if (c.tls_cert.empty() != c.tls_key.empty()) return sdk::Error::invalid_input("tls_cert and tls_key go together");
         if (auto clients = o->getObject("clients")) {

@@ -30,7 +30,7 @@ struct HttpConfig {
     std::uint32_t max_sessions = 1000;
     std::int64_t session_idle_seconds = 3600;
     std::string tls_cert, tls_key;
-    std::uint32_t threads = 16;
+    std::uint32_t threads = 128;
     bool public_metrics = false;
 
     bool loopback() const;

@@ -134,7 +134,9 @@ public:
             params->setMaxQueued(512);
             params->setTimeout(Poco::Timespan(cfg_.request_timeout_seconds, 0));
             params->setKeepAlive(true);
-            params->setKeepAliveTimeout(Poco::Timespan(30, 0));
+            // Poco serves a keep-alive connection on one thread until it goes idle:
+            // a short idle timeout frees threads for other clients.
+            params->setKeepAliveTimeout(Poco::Timespan(5, 0));
             server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *socket_, params);
             server_->start();
             endpoint_ = std::string(cfg_.tls_cert.empty() ? "http://" : "https://") +
@@ -294,13 +296,16 @@ void Server::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResp
                         static_cast<std::uint64_t>(req.getContentLength()) > cfg_.max_body_bytes) {
                         r = {413, R"({"error":"request body larger than )" + std::to_string(cfg_.max_body_bytes) + R"( bytes"})", "application/json", {}};
                     } else {
-                        std::vector<char> buf(cfg_.max_body_bytes + 1);
-                        req.stream().read(buf.data(), static_cast<std::streamsize>(buf.size()));
-                        const auto n = static_cast<std::size_t>(req.stream().gcount());
-                        if (n > cfg_.max_body_bytes) {
+                        // Chunked reads up to one byte past the cap: memory follows the body, not the cap.
+                        char chunk[8192];
+                        auto& in = req.stream();
+                        while (body.size() <= cfg_.max_body_bytes && in) {
+                            in.read(chunk, sizeof chunk);
+                            body.append(chunk, static_cast<std::size_t>(in.gcount()));
+                        }
+                        if (body.size() > cfg_.max_body_bytes) {
                             r = {413, R"({"error":"request body larger than )" + std::to_string(cfg_.max_body_bytes) + R"( bytes"})", "application/json", {}};
                         }
-                        body.assign(buf.data(), n);
                     }
                 }
                 if (r.body.empty()) {
@@ -552,7 +557,7 @@ public:
         {"session_idle_timeout", SCANORCH_CFG_DURATION, 0, "3600", "An MCP session unused this long ends"},
         {"tls_cert", SCANORCH_CFG_STRING, 0, nullptr, "Serve HTTPS with this certificate (PEM)"},
         {"tls_key", SCANORCH_CFG_STRING, 0, nullptr, "The certificate's key (PEM)"},
-        {"threads", SCANORCH_CFG_INT, 0, "16", "Request threads"},
+        {"threads", SCANORCH_CFG_INT, 0, "128", "Request threads; also the most keep-alive connections served at once"},
         {"public_metrics", SCANORCH_CFG_BOOL, 0, "false", "Serve /metrics without a token"},
     };
 
