@@ -83,5 +83,11 @@ sleep 6  # the core refreshes its gauges every 5 s
 m=$(curl -s $base/metrics | grep 'scanner_active_scans{scanner_instance="nessus_prod_1"}')
 echo "$m" | grep -q ' 0$' || fail "3. metrics after the scans: $m"
 echo "ok 3. after: $m"
-rcli DBSIZE >/dev/null || fail "redis gone"
+# With the queue backend down: not ready, and scans are refused with 503, nothing queued.
+kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null
+ready=$(curl -s -o /dev/null -w '%{http_code}' $base/ready)
+submit=$(curl -s -o /dev/null -w '%{http_code}' -X POST $base/tools/run_untrusted_scan -d '{"targets":"192.0.2.9","name":"down"}')
+[ "$ready" = 503 ] && [ "$submit" = 503 ] || fail "queue down: /ready $ready, submit $submit"
+[ "$(curl -s -o /dev/null -w '%{http_code}' $base/health)" = 200 ] || fail "liveness must not depend on Redis"
+echo "ok Redis down: /ready 503, submit 503, /health 200"
 echo "all design verification commands passed"

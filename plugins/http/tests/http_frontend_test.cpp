@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetSSL.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
@@ -61,6 +64,8 @@ public:
         core_->stop();
         std::filesystem::remove_all(dir_);
     }
+
+    int port() const { return port_; }
 
     Response request(const std::string& method, const std::string& path, const std::string& body = "",
                      std::map<std::string, std::string> headers = {}) {
@@ -258,4 +263,48 @@ TEST(HttpFrontend, McpProtocol) {
     EXPECT_EQ(rpc(std::string(5000, ' '), h).status, 413);
     EXPECT_EQ(api.request("DELETE", "/mcp", "", h).status, 200);
     EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":12,"method":"ping"})", h).status, 404) << "ended";
+}
+
+TEST(HttpFrontend, McpSessionsAreCapped) {
+    Api api("      listen: 127.0.0.1:0\n      max_sessions: 2\n");
+    const std::map<std::string, std::string> accept = {{"Accept", "application/json, text/event-stream"}};
+    const std::string init =
+        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+    const auto first = api.request("POST", "/mcp", init, accept);
+    EXPECT_EQ(first.status, 200);
+    EXPECT_EQ(api.request("POST", "/mcp", init, accept).status, 200);
+    auto third = api.request("POST", "/mcp", init, accept);
+    EXPECT_EQ(third.status, 503);
+    EXPECT_NE(third.body.find("too many MCP sessions"), std::string::npos);
+    // Ending one makes room.
+    EXPECT_EQ(api.request("DELETE", "/mcp", "", api.mcp_headers(first.headers.at("Mcp-Session-Id"))).status, 200);
+    EXPECT_EQ(api.request("POST", "/mcp", init, accept).status, 200);
+}
+
+TEST(HttpFrontend, ServesHttpsWithAGivenCertificate) {
+    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-http-tls-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string d = dir.string();
+    const std::string cmd =
+        "cd '" + d + "' && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' "
+        ">/dev/null 2>&1 && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=127.0.0.1' "
+        ">/dev/null 2>&1 && printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf && openssl x509 -req -in server.csr -CA ca.pem "
+        "-CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    Api api("      listen: 127.0.0.1:0\n      tls_cert: " + d + "/server.pem\n      tls_key: " + d + "/server.key\n");
+    Poco::Net::initializeSSL();
+    {
+        Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, d + "/ca.pem",
+                                                             Poco::Net::Context::VERIFY_RELAXED);
+        Poco::Net::HTTPSClientSession s("127.0.0.1", static_cast<Poco::UInt16>(api.port()), ctx);
+        Poco::Net::HTTPRequest req("GET", "/health");
+        s.sendRequest(req);
+        Poco::Net::HTTPResponse res;
+        std::string body;
+        Poco::StreamCopier::copyToString(s.receiveResponse(res), body);
+        EXPECT_EQ(res.getStatus(), Poco::Net::HTTPResponse::HTTP_OK);
+        EXPECT_EQ(body, R"({"status":"ok"})");
+    }
+    Poco::Net::uninitializeSSL();
+    std::filesystem::remove_all(dir);
 }
