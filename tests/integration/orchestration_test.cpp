@@ -16,6 +16,7 @@
 #include "http_json.h"
 #include "scanorch/framework/host.h"
 #include "scanorch/framework/service/orchestrator.h"
+#include "scanorch/framework/workers/client_slot.h"
 
 namespace sf = scanorch::framework;
 namespace sdk = scanorch::sdk;
@@ -70,9 +71,11 @@ public:
     }
     ~Deployment() { orchestrator->stop(); }
 
-    sdk::Result<Obj> call(const std::string& tool, const std::string& args, const std::string& client = "") {
+    sdk::Result<Obj> call(const std::string& tool, const std::string& args, const std::string& client = "",
+                          std::uint32_t client_cap = 0) {
         sdk::CallContext ctx;
         ctx.client = client;
+        ctx.max_concurrent_scans = client_cap;
         auto r = orchestrator->tools()->call(tool, args, ctx);
         if (!r) return std::move(r).error();
         return Poco::JSON::Parser().parse(*r).extract<Obj>();
@@ -252,6 +255,58 @@ TEST(Orchestration, ResultsStatusListCancelIdempotencyScope) {
     ASSERT_FALSE(gone);
     EXPECT_EQ(gone.error().kind, sdk::ErrorKind::not_found);
     EXPECT_FALSE(std::filesystem::exists(dir.path / "data" / "tasks" / id));
+}
+
+TEST(Orchestration, AClientAtItsCapWhenAScanStartsWaitsForItsSlot) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(0.3));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 1);
+    auto& q = dep.orchestrator->queue();
+    auto slot_holder = [&]() -> std::string {
+        auto v = q.kv_get(sf::client_slot_key("agent", 0));
+        return v && v->has_value() ? **v : std::string();
+    };
+    auto wait_for_phase = [&](const std::string& id, const std::string& phase) {
+        for (int i = 0; i < 100; ++i) {
+            if (dep.must("get_scan_status", R"({"task_id":")" + id + R"("})")->getValue<std::string>("phase") == phase) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    };
+    // A scan submitted for "agent" through another API process holds the
+    // client's only slot; this process's submission cannot see it, the start must.
+    const auto key = sf::client_slot_key("agent", 0);
+    auto taken = q.kv_set_if_absent(key, "elsewhere", 60'000);
+    ASSERT_TRUE(taken && !taken->has_value());
+
+    // Cancelled while it waits: its scanner slot comes back (capacity 1).
+    auto first = dep.call("run_untrusted_scan", scan_args("capped", "192.0.2.7"), "agent", 1);
+    ASSERT_TRUE(first) << first.error().message;
+    const auto id1 = (*first)->getValue<std::string>("task_id");
+    ASSERT_TRUE(wait_for_phase(id1, "waiting_for_client_slot"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto still = dep.must("get_scan_status", R"({"task_id":")" + id1 + R"("})");
+    EXPECT_EQ(still->getValue<std::string>("status"), "queued") << "no scan may start past the client's cap";
+    EXPECT_EQ(slot_holder(), "elsewhere");
+    EXPECT_EQ(dep.must("cancel_scan", R"({"task_id":")" + id1 + R"("})")->getValue<std::string>("status"), "cancelled");
+
+    auto second = dep.call("run_untrusted_scan", scan_args("capped-2", "192.0.2.8"), "agent", 1);
+    ASSERT_TRUE(second) << second.error().message;
+    const auto id2 = (*second)->getValue<std::string>("task_id");
+    ASSERT_TRUE(wait_for_phase(id2, "waiting_for_client_slot")) << "the cancelled task must free the scanner";
+
+    // The other scan ends: this one takes the slot, runs, and gives it back.
+    auto freed = q.kv_delete_if(key, "elsewhere");
+    ASSERT_TRUE(freed && *freed);
+    EXPECT_EQ(dep.wait_done(id2)->getValue<std::string>("status"), "completed");
+    for (int i = 0; i < 40 && !slot_holder().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(slot_holder(), "") << "a finished scan must free its client's slot";
+
+    // Without a cap nothing is waited for, even with the slot taken.
+    ASSERT_TRUE(q.kv_set_if_absent(key, "elsewhere", 60'000));
+    auto free_client = dep.call("run_untrusted_scan", scan_args("uncapped", "192.0.2.9"), "agent", 0);
+    ASSERT_TRUE(free_client);
+    EXPECT_EQ(dep.wait_done((*free_client)->getValue<std::string>("task_id"))->getValue<std::string>("status"), "completed");
 }
 
 TEST(Orchestration, ATaskQueuedPastMaxQueueWaitFailsInsteadOfWaitingForever) {

@@ -248,6 +248,7 @@ sdk::Result<Obj> HostToolService::submit(const std::string& scan_type, const Arg
     t.requested_pool = text(a, "scanner_pool");
     t.idempotency_key = text(a, "idempotency_key");
     t.client = c.client;
+    t.client_cap = c.max_concurrent_scans;
     if (t.targets.empty()) return sdk::Error::invalid_input("'targets' is required");
     if (t.name.empty()) return sdk::Error::invalid_input("'name' is required");
     auto parsed = targets::parse_list(t.targets);

@@ -25,6 +25,7 @@ Poco::JSON::Object::Ptr TaskRecord::to_json() const {
     o->set("attempts", attempts);
     o->set("dead_letter", dead_letter);
     o->set("client", client);
+    o->set("client_cap", client_cap);
     o->set("idempotency_key", idempotency_key);
     o->set("created_at", created_at);
     o->set("started_at", started_at);
@@ -64,6 +65,7 @@ TaskRecord TaskRecord::from_json(const Poco::JSON::Object::Ptr& o) {
     t.attempts = static_cast<std::uint32_t>(i("attempts"));
     t.dead_letter = o->has("dead_letter") && o->getValue<bool>("dead_letter");
     t.client = s("client");
+    t.client_cap = static_cast<std::uint32_t>(i("client_cap"));
     t.idempotency_key = s("idempotency_key");
     t.created_at = i("created_at");
     t.started_at = i("started_at");

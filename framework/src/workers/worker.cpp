@@ -5,9 +5,11 @@
 #include <Poco/JSON/Parser.h>
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <sstream>
 
 #include "scanorch/framework/json/sdk_json.h"
+#include "scanorch/framework/workers/client_slot.h"
 
 namespace scanorch::framework {
 
@@ -273,6 +275,46 @@ void Worker::execute(sdk::Claim& claim) {
         req.credentials = std::move(creds).value();
     }
 
+    // The submitting client's cap, checked again now: submissions through
+    // other API processes may have raced past it. Waiting keeps the claim
+    // (and the task's turn) until one of the client's scans ends.
+    auto lease_lost = [&] {  // renews the lease; true when it has passed to another worker
+        auto lease = queue_->renew(claim, opt_.lease_ms);
+        if (lease || lease.error().kind != sdk::ErrorKind::not_found) return false;
+        spdlog::warn("task {}: lease lost; another worker has it now", id);
+        return true;
+    };
+    std::optional<ClientSlot> client_slot;
+    if (task->client_cap > 0 && !task->client.empty()) {
+        bool waiting = false;
+        while (true) {
+            auto s = ClientSlot::try_acquire(queue_, task->client, task->client_cap, id, opt_.lease_ms);
+            if (s && s->has_value()) {
+                client_slot.emplace(std::move(**s));
+                break;
+            }
+            if (!s) {
+                spdlog::warn("task {}: cannot check client '{}''s scan cap: {}", id, task->client, s.error().message);
+            } else if (!waiting) {
+                waiting = true;
+                spdlog::info("task {}: client '{}' already runs {} scans (its limit); waiting for one to end", id,
+                             task->client, task->client_cap);
+                (void)store_->update(id, [](TaskRecord& t) {
+                    if (t.terminal()) return false;
+                    t.phase = "waiting_for_client_slot";
+                    return true;
+                });
+            }
+            if (!sleep_for(opt_.poll_ms)) return hand_back();
+            if (lease_lost()) return;
+            if (auto current = store_->load(id); current && current->status == "cancelled") {
+                spdlog::info("task {}: cancelled while waiting for its client's slot", id);
+                (void)queue_->complete(claim);
+                return;
+            }
+        }
+    }
+
     (void)store_->update(id, [&](TaskRecord& t) {
         t.status = "running";
         t.scanner_instance = scanner_.instance_id;
@@ -312,11 +354,8 @@ void Worker::execute(sdk::Claim& claim) {
     sdk::ScanProgress progress;
     while (true) {
         if (stopping_) return hand_back();
-        auto lease = queue_->renew(claim, opt_.lease_ms);
-        if (!lease && lease.error().kind == sdk::ErrorKind::not_found) {
-            spdlog::warn("task {}: lease lost; another worker has it now", id);
-            return;
-        }
+        if (lease_lost()) return;
+        if (client_slot) client_slot->renew();
         auto current = store_->load(id);
         if (current && current->status == "cancelled") {
             (void)plugin_->stop_scan(scan_id);
@@ -353,6 +392,7 @@ void Worker::execute(sdk::Claim& claim) {
     const std::string dest = store_->export_path(id).string();
     auto exported = with_retry("export", [&] {
         (void)queue_->renew(claim, opt_.lease_ms);
+        if (client_slot) client_slot->renew();
         return plugin_->export_scan(scan_id, dest);
     });
     if (!exported) {

@@ -18,6 +18,7 @@ struct TaskRecord {
     std::string name;
     std::string description;
     std::string client;           ///< named API client that submitted it ("" = anonymous)
+    std::uint32_t client_cap = 0; ///< that client's max_concurrent_scans when submitted (0 = none)
     std::string idempotency_key;
 
     std::string requested_scanner;
@@ -28,7 +29,7 @@ struct TaskRecord {
     std::string scanner_pool;
 
     std::string status = "queued";  ///< queued | running | completed | failed | cancelled
-    std::string phase = "queued";   ///< queued, creating, launching, scanning, exporting, validating, done
+    std::string phase = "queued";   ///< queued, waiting_for_client_slot, creating, launching, scanning, exporting, validating, done
     int progress = 0;               ///< 0..100
     std::string scan_id;            ///< the scanner's own id once created (lets a reclaimed task resume)
     std::uint32_t attempts = 0;
