@@ -36,6 +36,9 @@ sdk::Result<HttpConfig> parse_config(const std::string& json) {
         c.allowed_origins = strings(o, "allowed_origins");
         c.max_body_bytes = static_cast<std::uint64_t>(o->optValue<std::int64_t>("max_body_bytes", 1 << 20));
         c.request_timeout_seconds = o->optValue<std::int64_t>("request_timeout", 30);
+        c.keep_alive_timeout_seconds = o->optValue<std::int64_t>("keep_alive_timeout", 5);
+        if (c.request_timeout_seconds < 1) return sdk::Error::invalid_input("request_timeout must be at least 1 second");
+        if (c.keep_alive_timeout_seconds < 1) return sdk::Error::invalid_input("keep_alive_timeout must be at least 1 second");
         c.max_sessions = static_cast<std::uint32_t>(o->optValue<std::int64_t>("max_sessions", 1000));
         c.session_idle_seconds = o->optValue<std::int64_t>("session_idle_timeout", 3600);
         c.tls_cert = o->optValue<std::string>("tls_cert", "");

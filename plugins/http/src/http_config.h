@@ -26,7 +26,8 @@ struct HttpConfig {
     bool require_auth = false;  ///< always true off loopback
     std::vector<std::string> allowed_origins;  ///< besides http(s)://localhost|127.0.0.1[:port]
     std::uint64_t max_body_bytes = 1 << 20;
-    std::int64_t request_timeout_seconds = 30;
+    std::int64_t request_timeout_seconds = 30;     ///< a stalled read or write drops the connection
+    std::int64_t keep_alive_timeout_seconds = 5;   ///< an idle keep-alive connection is closed
     std::uint32_t max_sessions = 1000;
     std::int64_t session_idle_seconds = 3600;
     std::string tls_cert, tls_key;

@@ -136,7 +136,7 @@ public:
             params->setKeepAlive(true);
             // Poco serves a keep-alive connection on one thread until it goes idle:
             // a short idle timeout frees threads for other clients.
-            params->setKeepAliveTimeout(Poco::Timespan(5, 0));
+            params->setKeepAliveTimeout(Poco::Timespan(cfg_.keep_alive_timeout_seconds, 0));
             server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *socket_, params);
             server_->start();
             endpoint_ = std::string(cfg_.tls_cert.empty() ? "http://" : "https://") +
@@ -303,8 +303,16 @@ void Server::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResp
                             in.read(chunk, sizeof chunk);
                             body.append(chunk, static_cast<std::size_t>(in.gcount()));
                         }
+                        const bool short_body = req.getContentLength() != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
+                                                static_cast<std::int64_t>(body.size()) < req.getContentLength();
                         if (body.size() > cfg_.max_body_bytes) {
                             r = {413, R"({"error":"request body larger than )" + std::to_string(cfg_.max_body_bytes) + R"( bytes"})", "application/json", {}};
+                        } else if (in.bad() || short_body) {
+                            // The body stalled past request_timeout or was cut off: never run a
+                            // tool on part of its arguments.
+                            r = {408, R"({"error":"the request body did not arrive in full within )" +
+                                          std::to_string(cfg_.request_timeout_seconds) + R"( s"})",
+                                 "application/json", {{"Connection", "close"}}};
                         }
                     }
                 }
@@ -335,6 +343,7 @@ void Server::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResp
     }
     res.setStatus(static_cast<HTTPResponse::HTTPStatus>(r.status));
     for (const auto& [k, v] : r.headers) res.set(k, v);
+    if (r.status == 408) res.setKeepAlive(false);  // the connection's byte stream is no longer in step
     res.set("X-Trace-Id", trace);
     res.setContentType(r.content_type);
     res.setContentLength(static_cast<std::streamsize>(r.body.size()));
@@ -552,7 +561,8 @@ public:
         {"require_auth", SCANORCH_CFG_BOOL, 0, "false", "Require a token on loopback too (always required elsewhere)"},
         {"allowed_origins", SCANORCH_CFG_STRING_LIST, 0, nullptr, "Origins allowed besides localhost (browser clients)"},
         {"max_body_bytes", SCANORCH_CFG_INT, 0, "1048576", "Larger request bodies get 413"},
-        {"request_timeout", SCANORCH_CFG_DURATION, 0, "30", "Socket timeout of a request"},
+        {"request_timeout", SCANORCH_CFG_DURATION, 0, "30", "A request stalled this long (headers or body) is dropped"},
+        {"keep_alive_timeout", SCANORCH_CFG_DURATION, 0, "5", "An idle keep-alive connection is closed after this long"},
         {"max_sessions", SCANORCH_CFG_INT, 0, "1000", "MCP sessions at once"},
         {"session_idle_timeout", SCANORCH_CFG_DURATION, 0, "3600", "An MCP session unused this long ends"},
         {"tls_cert", SCANORCH_CFG_STRING, 0, nullptr, "Serve HTTPS with this certificate (PEM)"},

@@ -8,6 +8,8 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetSSL.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
@@ -307,4 +309,87 @@ TEST(HttpFrontend, ServesHttpsWithAGivenCertificate) {
     }
     Poco::Net::uninitializeSSL();
     std::filesystem::remove_all(dir);
+}
+
+namespace {
+// Reads until the server closes the connection; closed=false when the client's
+// own 10 s patience ran out first.
+struct Drained {
+    std::string data;
+    bool closed = false;
+};
+Drained read_until_closed(Poco::Net::StreamSocket& s) {
+    Drained d;
+    s.setReceiveTimeout(Poco::Timespan(10, 0));
+    char buf[4096];
+    try {
+        while (true) {
+            const int n = s.receiveBytes(buf, sizeof buf);
+            if (n <= 0) break;
+            d.data.append(buf, static_cast<std::size_t>(n));
+        }
+        d.closed = true;
+    } catch (const Poco::TimeoutException&) {
+    } catch (const Poco::Net::NetException&) {  // reset: closed too
+        d.closed = true;
+    }
+    return d;
+}
+}  // namespace
+
+TEST(HttpFrontend, StalledRequestsAndIdleConnectionsAreDropped) {
+    Api api("      listen: 127.0.0.1:0\n      request_timeout: 1\n      keep_alive_timeout: 1\n");
+    const Poco::Net::SocketAddress at("127.0.0.1", static_cast<Poco::UInt16>(api.port()));
+    const std::string host = "Host: 127.0.0.1:" + std::to_string(api.port()) + "\r\n";
+
+    // Headers that never end (slowloris): the connection is dropped, and the
+    // server keeps answering others meanwhile.
+    Poco::Net::StreamSocket headers(at);
+    headers.sendBytes("GET /health HTTP/1.1\r\n", 22);
+    EXPECT_EQ(api.request("GET", "/health").status, 200);
+    const auto h = read_until_closed(headers);
+    EXPECT_TRUE(h.closed) << "a request whose headers stall must not hold its thread";
+    EXPECT_EQ(h.data.find("200 OK"), std::string::npos) << h.data;
+
+    // A body shorter than its Content-Length: dropped, and no tool ran on half a body.
+    Poco::Net::StreamSocket body(at);
+    const std::string partial = "POST /tools/get_queue_status HTTP/1.1\r\n" + host +
+                                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+    body.sendBytes(partial.data(), static_cast<int>(partial.size()));
+    const auto b = read_until_closed(body);
+    EXPECT_TRUE(b.closed) << "a stalled body must not hold its thread";
+    EXPECT_NE(b.data.find("HTTP/1.1 408"), std::string::npos) << b.data;
+    EXPECT_NE(b.data.find("did not arrive in full"), std::string::npos) << b.data;
+
+    // An idle keep-alive connection is closed after its answer.
+    Poco::Net::StreamSocket idle(at);
+    const std::string get = "GET /health HTTP/1.1\r\n" + host + "Connection: keep-alive\r\n\r\n";
+    idle.sendBytes(get.data(), static_cast<int>(get.size()));
+    const auto k = read_until_closed(idle);
+    EXPECT_TRUE(k.closed) << "an idle keep-alive connection must be closed";
+    EXPECT_NE(k.data.find("200 OK"), std::string::npos) << k.data;
+    EXPECT_EQ(api.request("GET", "/health").status, 200);
+}
+
+TEST(HttpFrontend, RefusesTimeoutsUnderASecond) {
+    sf::HostConfigDefaults d;
+    d.plugin_dir = SCANORCH_PLUGIN_DIR;
+    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-http-bad-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "scanners.yaml") << "scanners: []\n";
+    std::ofstream(dir / "scanorch.yaml") << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir / "data").string()
+                                         << "\nscanners_file: scanners.yaml\nplugins:\n  frontend:\n    use: http\n"
+                                            "    config: {listen: '127.0.0.1:0', keep_alive_timeout: 0}\n";
+    std::string error;
+    try {
+        sf::Host host(sf::load_host_config((dir / "scanorch.yaml").string(), d));
+        host.load_plugins();
+        sf::Orchestrator core(host, sf::Mode::all);
+        core.start();
+        core.stop();
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    std::filesystem::remove_all(dir);
+    EXPECT_NE(error.find("keep_alive_timeout must be at least 1 second"), std::string::npos) << error;
 }
