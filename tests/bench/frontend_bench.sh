@@ -7,20 +7,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build/default}" && pwd)
 secs=${2:-10}
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-# Show why if the daemon did not come up.
-fail() { echo "FAIL: $*"; cat "$work/scanorchd.log" 2>/dev/null | tail -20; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$root/tests/support/processes.sh"
 rport=$(free_port); hport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning >/dev/null 2>&1 &
-pids+=($!)
-"$build/bin/nessus-emulator" --listen 127.0.0.1:0 --user admin:adminpw --scan-seconds 1 >"$work/emu.log" 2>&1 &
-pids+=($!)
-sleep 0.5
-emu=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/emu.log")
+start_redis "$rport"
+start_emulator emu "$build/bin/nessus-emulator" --user admin:adminpw --scan-seconds 1
+emu=$emulator_url
 cat >"$work/scanners.yaml" <<YAML
 scanners:
   - {instance_id: bench, scanner_type: nessus, url: '$emu', credentials: {username: admin, password: adminpw}}
@@ -35,9 +26,7 @@ plugins:
   queue: {use: redis-queue, config: {url: "redis://127.0.0.1:$rport"}}
   frontend: {use: http, config: {listen: "127.0.0.1:$hport", threads: 256}}
 YAML
-"$build/bin/scanorchd" --config "$work/scanorch.yaml" all >"$work/scanorchd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$hport/health" >/dev/null 2>&1 && break; sleep 0.2; done
+start_scanorchd "$build/bin/scanorchd" "$work/scanorch.yaml" "http://127.0.0.1:$hport" all
 curl -fs "http://127.0.0.1:$hport/health" >/dev/null || fail "scanorchd did not start"
 base=http://127.0.0.1:$hport
 task=$(curl -s -X POST "$base/tools/run_untrusted_scan" -d '{"targets":"192.0.2.1","name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["task_id"])')

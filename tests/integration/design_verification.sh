@@ -1,27 +1,17 @@
 #!/usr/bin/env bash
 # The design document's "Verification Tests", run as written against
 # scanorchd all on Redis with two emulated scanners (the one change: its
-# example target 192.168.1.1 becomes the documentation address 192.0.2.1,
-# since tests never name private-range addresses).
+# example target, a private-range address, becomes the documentation address
+# 192.0.2.1, since tests never name private-range addresses).
 #   design_verification.sh SCANORCHD NESSUS_EMULATOR PLUGIN_DIR
 set -u
 scanorchd=$1 emulator=$2 plugins=$3
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -30 "$work/scanorchd.log" 2>/dev/null; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "$0")/../support/processes.sh"
 rport=$(free_port); hport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning >/dev/null 2>&1 &
-pids+=($!)
-for n in 1 2; do
-  "$emulator" --listen 127.0.0.1:0 --user admin:adminpw --target-account scan:scanpw --scan-seconds 3 \
-    --export-seconds 0.1 --max-running 10 >"$work/emu$n.log" 2>&1 &
-  pids+=($!)
-done
-sleep 0.5
-e1=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/emu1.log"); e2=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/emu2.log")
+start_redis "$rport"
+emulator_args=(--user admin:adminpw --target-account scan:scanpw --scan-seconds 3 --export-seconds 0.1 --max-running 10)
+start_emulator emu1 "$emulator" "${emulator_args[@]}"; e1=$emulator_url
+start_emulator emu2 "$emulator" "${emulator_args[@]}"; e2=$emulator_url
 cat >"$work/scanners.yaml" <<YAML
 scanners:
   - {instance_id: nessus_prod_1, scanner_type: nessus, url: '$e1', max_concurrent_scans: 2, credentials: {username: admin, password: adminpw}}
@@ -38,10 +28,8 @@ plugins:
   queue: {use: redis-queue, config: {url: "redis://127.0.0.1:$rport"}}
   frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
 YAML
-"$scanorchd" --config "$work/scanorch.yaml" all >"$work/scanorchd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$hport/health" >/dev/null 2>&1 && break; sleep 0.2; done
 base=http://127.0.0.1:$hport
+start_scanorchd "$scanorchd" "$work/scanorch.yaml" "$base" all
 rcli() { redis-cli -p "$rport" "$@"; }
 
 # 2. Submit scan with specific scanner

@@ -6,19 +6,12 @@
 set -u
 scanorchd=$1 emulator=$2 plugins=$3
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+. "$here/../support/processes.sh"
 [ -d "$here/node_modules/@modelcontextprotocol/sdk" ] || { echo "FAIL: run 'npm ci' in $here first (scripts/test.sh does)"; exit 1; }
 
-"$emulator" --listen 127.0.0.1:0 --user admin:adminpw --target-account scan:scanpw --scan-seconds 1 \
-  --export-seconds 0.1 >"$work/emulator.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 50); do grep -q 'listening on' "$work/emulator.log" && break; sleep 0.1; done
-emu_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/emulator.log" | head -1)
-[ -n "$emu_url" ] || { cat "$work/emulator.log"; echo "FAIL: emulator did not start"; exit 1; }
-
+start_emulator emulator "$emulator" --user admin:adminpw --target-account scan:scanpw --scan-seconds 1 --export-seconds 0.1
+emu_url=$emulator_url
+hport=$(free_port)
 cat >"$work/scanners.yaml" <<YAML
 scanners:
   - {instance_id: local_emulator, scanner_type: nessus, url: '$emu_url', credentials: {username: admin, password: adminpw},
@@ -32,13 +25,10 @@ scope: [192.0.2.0/24]
 workers: {poll_interval_ms: 200}
 logging: {level: info}
 plugins:
-  frontend: {use: http, config: {listen: "127.0.0.1:0"}}
+  frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
 YAML
-"$scanorchd" --config "$work/scanorch.yaml" all >"$work/scanorchd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do grep -q 'front end serving at' "$work/scanorchd.log" && break; sleep 0.1; done
-endpoint=$(grep -o 'front end serving at http://127.0.0.1:[0-9]*' "$work/scanorchd.log" | awk '{print $NF}')
-[ -n "$endpoint" ] || { cat "$work/scanorchd.log"; echo "FAIL: scanorchd did not start"; exit 1; }
+endpoint=http://127.0.0.1:$hport
+start_scanorchd "$scanorchd" "$work/scanorch.yaml" "$endpoint" all
 echo "scanorchd at $endpoint/mcp, emulator at $emu_url"
 timeout 120 node "$here/e2e.mjs" "$endpoint/mcp"
 rc=$?
