@@ -11,6 +11,7 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -137,7 +138,12 @@ public:
             // Poco serves a keep-alive connection on one thread until it goes idle:
             // a short idle timeout frees threads for other clients.
             params->setKeepAliveTimeout(Poco::Timespan(cfg_.keep_alive_timeout_seconds, 0));
-            server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *socket_, params);
+            // A pool of our own, not Poco's default one: its capacity is what caps
+            // the server's threads (the default pool holds 16), and stop() can wait
+            // for every thread that still holds our handler factory.
+            params->setThreadIdleTime(Poco::Timespan(1, 0));
+            pool_ = std::make_unique<Poco::ThreadPool>(2, static_cast<int>(cfg_.threads) + 1, 60);
+            server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *pool_, *socket_, params);
             server_->start();
             endpoint_ = std::string(cfg_.tls_cert.empty() ? "http://" : "https://") +
                         socket_->address().host().toString() + ":" + std::to_string(socket_->address().port());
@@ -153,6 +159,11 @@ public:
     void stop() {
         if (server_) server_->stopAll(true);
         server_.reset();
+        // Connection threads finish and drop the last reference to the handler
+        // factory up to the idle time later; this plugin's code must not be
+        // unloaded before then.
+        if (pool_) pool_->joinAll();
+        pool_.reset();
         socket_.reset();
         tools_ = nullptr;
     }
@@ -246,6 +257,7 @@ private:
     sdk::Metric requests_;
     sdk::ToolService* tools_ = nullptr;
     std::unique_ptr<Poco::Net::ServerSocket> socket_;
+    std::unique_ptr<Poco::ThreadPool> pool_;  ///< declared before server_: outlives it
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     std::string endpoint_;
     std::mutex sessions_mu_;
