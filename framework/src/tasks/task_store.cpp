@@ -9,19 +9,46 @@
 #include <cstring>
 #include <fstream>
 #include <random>
-#include <regex>
+#include <algorithm>
+#include <cctype>
 #include <sstream>
 
 namespace scanorch::framework {
 
 namespace {
 
-std::string read_file(const std::filesystem::path& p, bool& ok) {
-    std::ifstream in(p, std::ios::binary);
-    ok = static_cast<bool>(in);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    return buf.str();
+// A descriptor closed on every path.
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+std::string read_file(const std::filesystem::path& p, bool& ok, struct stat* st = nullptr) {
+    ok = false;
+    const Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return {};
+    struct stat local {};
+    if (::fstat(fd.get(), st != nullptr ? st : &local) != 0) return {};
+    std::string out;
+    char buf[16384];
+    for (;;) {
+        const auto n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return {};
+        if (n == 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ok = true;
+    return out;
 }
 
 // An flock held for the lifetime of the object.
@@ -86,9 +113,15 @@ TaskStore::TaskStore(std::filesystem::path data_dir) : root_(std::move(data_dir)
     std::filesystem::create_directories(root_, ec);
 }
 
+// ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$: never a path separator, never a dot.
 bool TaskStore::valid_id(const std::string& id) {
-    static const std::regex re("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$");
-    return std::regex_match(id, re);
+    if (id.empty() || id.size() > 64 || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
+    return std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
+}
+
+bool TaskStore::Stamp::operator==(const Stamp& o) const {
+    return dev == o.dev && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
+           mtime.tv_nsec == o.mtime.tv_nsec && ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec;
 }
 
 std::filesystem::path TaskStore::dir(const std::string& id) const { return root_ / id; }
@@ -115,15 +148,40 @@ sdk::Result<void> TaskStore::create(const TaskRecord& t, const std::string& payl
 }
 
 sdk::Result<TaskRecord> TaskStore::load(const std::string& id) const {
+    auto t = read(id, true);
+    if (!t) return std::move(t).error();
+    return **t;
+}
+
+sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::load_shared(const std::string& id) const { return read(id, true); }
+
+sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::read(const std::string& id, bool use_cache) const {
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    const auto path = dir(id) / "task.json";
+    auto stamp_of = [](const struct stat& st) {
+        return Stamp{st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
+    };
+    if (use_cache) {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) return sdk::Error::not_found("task '" + id + "' not found");
+        std::lock_guard lock(cache_mu_);
+        if (auto it = cache_.find(id); it != cache_.end() && it->second.stamp == stamp_of(st)) return it->second.record;
+    }
     bool ok = false;
-    const std::string text = read_file(dir(id) / "task.json", ok);
+    struct stat st {};
+    const std::string text = read_file(path, ok, &st);  // the stamp of what was read, not of what was stat()ed
     if (!ok) return sdk::Error::not_found("task '" + id + "' not found");
+    std::shared_ptr<const TaskRecord> record;
     try {
-        return TaskRecord::from_json(Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>());
+        record = std::make_shared<const TaskRecord>(TaskRecord::from_json(Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>()));
     } catch (const Poco::Exception& e) {
         return sdk::Error::internal("task '" + id + "': task.json is unreadable: " + e.displayText());
     }
+    if (!use_cache) return record;
+    std::lock_guard lock(cache_mu_);
+    if (cache_.size() >= kCacheEntries && !cache_.count(id)) cache_.erase(cache_.begin());
+    cache_[id] = Cached{stamp_of(st), record};
+    return record;
 }
 
 sdk::Result<std::string> TaskStore::payload(const std::string& id) const {
@@ -138,10 +196,11 @@ sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::func
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
     DirLock lock(dir(id));
     if (!lock.ok()) return sdk::Error::not_found("task '" + id + "' not found");
-    auto t = load(id);
-    if (!t) return t;
-    if (!change(*t)) return t;
-    if (auto w = write(*t); !w) return std::move(w).error();
+    auto read_back = read(id, false);  // a record of its own: `change` may alter what it shares with the cache
+    if (!read_back) return std::move(read_back).error();
+    TaskRecord t = **read_back;
+    if (!change(t)) return t;
+    if (auto w = write(t); !w) return std::move(w).error();
     return t;
 }
 
@@ -159,6 +218,10 @@ sdk::Result<void> TaskStore::remove(const std::string& id) {
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
     std::error_code ec;
     std::filesystem::remove_all(dir(id), ec);
+    {
+        std::lock_guard lock(cache_mu_);
+        cache_.erase(id);
+    }
     if (ec) return sdk::Error::internal("cannot remove task '" + id + "': " + ec.message());
     return {};
 }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "scanorch/framework/tasks/task_store.h"
@@ -60,6 +61,11 @@ TEST(TaskStore, RefusesPathTricks) {
     EXPECT_EQ(store.load("../etc/passwd").error().kind, scanorch::sdk::ErrorKind::invalid_input);
     EXPECT_FALSE(store.create(task("a/b"), "").ok());
     EXPECT_FALSE(sf::TaskStore::valid_id(""));
+    for (const char* bad : {".", "..", ".hidden", "-lead", "_lead", "a.b", "a b", "a\\b", "t-1\n"}) {
+        EXPECT_FALSE(sf::TaskStore::valid_id(bad)) << bad;
+    }
+    EXPECT_FALSE(sf::TaskStore::valid_id(std::string(65, 'a')));
+    EXPECT_TRUE(sf::TaskStore::valid_id(std::string(64, 'a')));
     EXPECT_TRUE(sf::TaskStore::valid_id("0b5e7c1a-4f1e-4e3c-9f6f-2f7d0c8e9a11"));
 }
 
@@ -80,4 +86,53 @@ TEST(TaskStore, ConcurrentUpdatesLoseNothing) {
     }
     for (auto& t : threads) t.join();
     EXPECT_EQ(store.load("t-2")->attempts, 100u);
+}
+
+// load() keeps what it parsed; a change made through another store (another
+// process, another host on the same data dir) or by replacing the file must
+// still be seen at once.
+TEST(TaskStore, LoadSeesEveryChangeFromAnywhere) {
+    TempDir d;
+    sf::TaskStore api(d.path), worker(d.path);
+    ASSERT_TRUE(api.create(task("t-3"), "").ok());
+    ASSERT_EQ(api.load("t-3")->status, "queued");
+    ASSERT_EQ(api.load("t-3")->status, "queued");  // now from the cache
+    for (const char* status : {"running", "completed"}) {
+        ASSERT_TRUE(worker.update("t-3", [&](sf::TaskRecord& t) {
+            t.status = status;
+            return true;
+        }));
+        EXPECT_EQ(api.load("t-3")->status, status);
+    }
+    // The same size and the same second: only the file's identity differs.
+    auto t = *api.load("t-3");
+    t.status = "cancelled";
+    t.name = "weekl";  // "completed" -> "cancelled" is one byte longer, the name one shorter
+    std::ostringstream text;
+    t.to_json()->stringify(text, 2);
+    ASSERT_TRUE(sf::write_file_atomically(api.dir("t-3") / "task.json", text.str()).ok());
+    EXPECT_EQ(api.load("t-3")->status, "cancelled");
+    // Removed by another store: not found here either, not served from memory.
+    ASSERT_TRUE(worker.remove("t-3").ok());
+    EXPECT_EQ(api.load("t-3").error().kind, scanorch::sdk::ErrorKind::not_found);
+}
+
+// update() hands `change` a record of its own: a change it then drops (returns
+// false) or fails to write must not show in later loads.
+TEST(TaskStore, ADroppedChangeNeverReachesTheCache) {
+    TempDir d;
+    sf::TaskStore store(d.path);
+    auto t = task("t-4");
+    t.validation_stats = new Poco::JSON::Object;
+    t.validation_stats->set("hosts_scanned", 1);
+    ASSERT_TRUE(store.create(t, "").ok());
+    ASSERT_EQ(store.load("t-4")->validation_stats->getValue<int>("hosts_scanned"), 1);
+    ASSERT_TRUE(store.update("t-4", [](sf::TaskRecord& r) {
+        r.validation_stats->set("hosts_scanned", 99);
+        r.status = "failed";
+        return false;
+    }));
+    const auto after = store.load("t-4");
+    EXPECT_EQ(after->status, "queued");
+    EXPECT_EQ(after->validation_stats->getValue<int>("hosts_scanned"), 1);
 }

@@ -3,12 +3,22 @@
 // sealed queue payload, its export). Read-modify-write goes through update(),
 // which holds an flock on the task's directory, so API and worker processes
 // sharing a data dir never lose each other's changes.
+//
+// load() keeps the records it parsed, keyed by the file's identity (inode,
+// size, modification and change times): every write replaces the file, so a
+// record changed by any process on any host is read again, and a status poll
+// of an unchanged task costs one stat() instead of a read and a JSON parse.
 #pragma once
+
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "scanorch/framework/tasks/task.h"
@@ -27,6 +37,10 @@ public:
     /// Writes a new task; fails with invalid_input if it already exists.
     sdk::Result<void> create(const TaskRecord& task, const std::string& sealed_payload);
     sdk::Result<TaskRecord> load(const std::string& task_id) const;
+    /// The same, without a copy: while the task is unchanged every call
+    /// returns the same instance, so callers may key what they derive from a
+    /// record on its address.
+    sdk::Result<std::shared_ptr<const TaskRecord>> load_shared(const std::string& task_id) const;
     /// The sealed payload written at create().
     sdk::Result<std::string> payload(const std::string& task_id) const;
 
@@ -42,8 +56,24 @@ public:
     static bool valid_id(const std::string& task_id);
 
 private:
+    struct Stamp {
+        dev_t dev = 0;
+        ino_t ino = 0;
+        off_t size = 0;
+        timespec mtime{}, ctime{};
+        bool operator==(const Stamp& o) const;
+    };
+    struct Cached {
+        Stamp stamp;
+        std::shared_ptr<const TaskRecord> record;
+    };
+    static constexpr std::size_t kCacheEntries = 4096;
+
+    sdk::Result<std::shared_ptr<const TaskRecord>> read(const std::string& task_id, bool use_cache) const;
     sdk::Result<void> write(const TaskRecord& task) const;
     std::filesystem::path root_;
+    mutable std::mutex cache_mu_;
+    mutable std::unordered_map<std::string, Cached> cache_;
 };
 
 /// Writes `content` to `path` atomically: temp file in the same directory,
