@@ -16,6 +16,7 @@
 #include "http_json.h"
 #include "scanorch/framework/host.h"
 #include "scanorch/framework/service/orchestrator.h"
+#include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/framework/workers/client_slot.h"
 
 namespace sf = scanorch::framework;
@@ -255,6 +256,42 @@ TEST(Orchestration, ResultsStatusListCancelIdempotencyScope) {
     ASSERT_FALSE(gone);
     EXPECT_EQ(gone.error().kind, sdk::ErrorKind::not_found);
     EXPECT_FALSE(std::filesystem::exists(dir.path / "data" / "tasks" / id));
+}
+
+// get_scan_status keeps what it printed for an unchanged task; any change to
+// task.json — here made through a second store on the same data dir, as a
+// worker on another host would — must show in the very next answer.
+TEST(Orchestration, StatusShowsEveryChangeOfTheTaskAtOnce) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(0.3));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 1);
+    const auto id = dep.must("run_untrusted_scan", scan_args("first", "192.0.2.1"))->getValue<std::string>("task_id");
+    const auto queued = dep.must("run_untrusted_scan", scan_args("second", "192.0.2.2"))->getValue<std::string>("task_id");
+    const auto args = R"({"task_id":")" + id + R"("})";
+    EXPECT_EQ(dep.wait_done(id)->getValue<std::string>("status"), "completed");
+    sf::TaskStore elsewhere(dir.path / "data");
+    auto warnings = [&] {
+        std::vector<std::string> out;
+        auto w = dep.must("get_scan_status", args)->getArray("warnings");
+        for (std::size_t i = 0; i < w->size(); ++i) out.push_back(w->getElement<std::string>(static_cast<unsigned>(i)));
+        return out;
+    };
+    const auto before = warnings();
+    EXPECT_EQ(warnings(), before);  // unchanged: the same answer
+    for (const std::string w : {"first change", "second change"}) {
+        ASSERT_TRUE(elsewhere.update(id, [&](sf::TaskRecord& t) {
+            t.validation_warnings = {w};
+            return true;
+        }));
+        EXPECT_EQ(warnings(), std::vector<std::string>{w});
+    }
+    ASSERT_TRUE(elsewhere.update(id, [](sf::TaskRecord& t) {
+        t.error = "marked by another process";
+        return true;
+    }));
+    EXPECT_EQ(dep.must("get_scan_status", args)->getValue<std::string>("error"), "marked by another process");
+    // The second task ran after the first; either way its answers follow it too.
+    EXPECT_EQ(dep.wait_done(queued)->getValue<std::string>("status"), "completed");
 }
 
 TEST(Orchestration, AClientAtItsCapWhenAScanStartsWaitsForItsSlot) {

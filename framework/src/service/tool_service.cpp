@@ -85,20 +85,28 @@ HostToolService::HostToolService(ToolServiceDeps deps) : d_(std::move(deps)) {
         tools_.push_back({name, title, desc, in, out, ro, destructive, idempotent, open_world});
         handlers_[name] = std::move(h);
     };
+    // Most tools build a JSON object; it is printed here, once.
+    auto printed = [](auto build) -> Handler {
+        return [build](const Args& a, const sdk::CallContext& c) -> sdk::Result<std::string> {
+            auto r = build(a, c);
+            if (!r) return std::move(r).error();
+            return stringify(*r);
+        };
+    };
     const std::string scan_in = std::string("{\"type\": \"object\", \"properties\": {") + schemas::kScanCommon;
     const std::string req = "}, \"required\": [\"targets\", \"name\"], \"additionalProperties\": false}";
     tool("run_untrusted_scan", "Run an untrusted scan",
          "Network scan without credentials. Returns a task_id at once; poll get_scan_status.",
          scan_in + req, schemas::kSubmitOutput, false, false, false, true,
-         [this](const Args& a, const sdk::CallContext& c) { return submit("untrusted", a, c); });
+         printed([this](const Args& a, const sdk::CallContext& c) { return submit("untrusted", a, c); }));
     tool("run_trusted_scan", "Run a trusted (authenticated) scan",
          "Scan that logs in over SSH and/or Windows (SMB). scanorch checks afterwards that the login worked on each host.",
          scan_in + schemas::kCredentials + req, schemas::kSubmitOutput, false, false, false, true,
-         [this](const Args& a, const sdk::CallContext& c) { return submit("trusted_basic", a, c); });
+         printed([this](const Args& a, const sdk::CallContext& c) { return submit("trusted_basic", a, c); }));
     tool("run_privileged_scan", "Run a privileged scan",
          "Trusted scan that also escalates privileges (sudo, su, ...) for full local checks.",
          scan_in + schemas::kCredentials + schemas::kEscalation + req, schemas::kSubmitOutput, false, false, false, true,
-         [this](const Args& a, const sdk::CallContext& c) { return submit("trusted_privileged", a, c); });
+         printed([this](const Args& a, const sdk::CallContext& c) { return submit("trusted_privileged", a, c); }));
     tool("get_scan_status", "Get a scan's status",
          "Status, phase and progress; for finished scans a results summary, warnings, authentication status, and "
          "troubleshooting when authentication failed.",
@@ -107,25 +115,25 @@ HostToolService::HostToolService(ToolServiceDeps deps) : d_(std::move(deps)) {
     tool("get_scan_results", "Get a scan's findings",
          "Findings from the export, paginated, with a detail level (schema_profile) or custom_fields, and filters.",
          schemas::kResultsInput, schemas::kResultsOutput, true, false, true, false,
-         [this](const Args& a, const sdk::CallContext& c) { return results(a, c); });
+         printed([this](const Args& a, const sdk::CallContext& c) { return results(a, c); }));
     tool("list_tasks", "List scan tasks", "Tasks, newest first, filtered by status, scanner, pool, time or target.",
          schemas::kListTasksInput, schemas::kListTasksOutput, true, false, true, false,
-         [this](const Args& a, const sdk::CallContext& c) { return list_tasks(a, c); });
+         printed([this](const Args& a, const sdk::CallContext& c) { return list_tasks(a, c); }));
     tool("cancel_scan", "Cancel a scan", "Removes a queued scan, or stops a running one on its scanner.", schemas::kTaskId,
          schemas::kCancelOutput, false, true, true, true,
-         [this](const Args& a, const sdk::CallContext& c) { return cancel(a, c); });
+         printed([this](const Args& a, const sdk::CallContext& c) { return cancel(a, c); }));
     tool("list_scanners", "List scanners", "Every scanner with its capacity, load, pool, zones and circuit state.",
          schemas::kNoInput, schemas::kScannersOutput, true, false, true, false,
-         [this](const Args& a, const sdk::CallContext& c) { return list_scanners(a, c); });
+         printed([this](const Args& a, const sdk::CallContext& c) { return list_scanners(a, c); }));
     tool("list_pools", "List scanner pools", "Named groups of scanners (pool in scanners.yaml).", schemas::kNoInput,
          schemas::kPoolsOutput, true, false, true, false,
-         [this](const Args& a, const sdk::CallContext& c) { return list_pools(a, c); });
+         printed([this](const Args& a, const sdk::CallContext& c) { return list_pools(a, c); }));
     tool("get_pool_status", "Get a pool's status", "Capacity, load and scanners of one pool.", schemas::kPoolInput,
          schemas::kPoolOutput, true, false, true, false,
-         [this](const Args& a, const sdk::CallContext& c) { return pool_status(a, c); });
+         printed([this](const Args& a, const sdk::CallContext& c) { return pool_status(a, c); }));
     tool("get_queue_status", "Get queue status", "Tasks waiting per scanner, in the global queue and in the dead-letter queue.",
          schemas::kNoInput, schemas::kQueueOutput, true, false, true, false,
-         [this](const Args& a, const sdk::CallContext& c) { return queue_status(a, c); });
+         printed([this](const Args& a, const sdk::CallContext& c) { return queue_status(a, c); }));
 }
 
 std::vector<sdk::ToolInfo> HostToolService::tools() const noexcept { return tools_; }
@@ -149,9 +157,7 @@ sdk::Result<std::string> HostToolService::call(std::string_view tool, std::strin
             return sdk::Error::invalid_input("arguments are not a JSON object: " + e.displayText());
         }
         if (!args) return sdk::Error::invalid_input("arguments must be a JSON object");
-        auto r = it->second(args, context);
-        if (!r) return std::move(r).error();
-        return stringify(*r);
+        return it->second(args, context);
     } catch (const std::invalid_argument& e) {
         return sdk::Error::invalid_input(e.what());
     } catch (const Poco::Exception& e) {
@@ -386,69 +392,91 @@ sdk::Result<Obj> HostToolService::submit(const std::string& scan_type, const Arg
 }
 
 sdk::Result<TaskRecord> HostToolService::visible_task(const Args& a, const sdk::CallContext& c) {
+    auto t = visible_shared(a, c);
+    if (!t) return std::move(t).error();
+    return **t;
+}
+
+sdk::Result<std::shared_ptr<const TaskRecord>> HostToolService::visible_shared(const Args& a, const sdk::CallContext& c) {
     const std::string id = text(a, "task_id");
     if (id.empty()) return sdk::Error::invalid_input("'task_id' is required");
-    auto t = d_.store->load(id);
+    auto t = d_.store->load_shared(id);
     if (!t && t.error().kind == sdk::ErrorKind::invalid_input) return sdk::Error::not_found("no task '" + id + "'");
     if (!t) return t;
     // last_accessed_at only feeds a TTL of days: refreshing it once a minute
     // spares a status poll the write (and fsync) of task.json.
-    if (now_ms() - t->last_accessed_at > 60'000) {
+    if (now_ms() - (*t)->last_accessed_at > 60'000) {
         (void)d_.store->update(id, [](TaskRecord& r) {
             r.last_accessed_at = now_ms();
             return true;
         });
     }
-    if (!c.client.empty() && !t->client.empty() && t->client != c.client) return sdk::Error::not_found("no task '" + id + "'");
+    if (!c.client.empty() && !(*t)->client.empty() && (*t)->client != c.client) return sdk::Error::not_found("no task '" + id + "'");
     return t;
 }
 
-sdk::Result<Obj> HostToolService::status(const Args& a, const sdk::CallContext& c) {
+sdk::Result<std::string> HostToolService::status(const Args& a, const sdk::CallContext& c) {
     if (auto r = only(a, {"task_id"}); !r) return std::move(r).error();
-    auto t = visible_task(a, c);
-    if (!t) return std::move(t).error();
+    auto shared = visible_shared(a, c);
+    if (!shared) return std::move(shared).error();
+    const auto& record = *shared;
+    const bool keep = record->status != "queued";
+    if (keep) {
+        std::lock_guard lock(printed_mu_);
+        if (auto it = printed_.find(record->task_id); it != printed_.end() && it->second.record == record) return it->second.text;
+    }
+    std::string text = stringify(status_object(*record));
+    if (keep) {
+        std::lock_guard lock(printed_mu_);
+        if (printed_.size() >= kPrintedStatuses && !printed_.count(record->task_id)) printed_.erase(printed_.begin());
+        printed_[record->task_id] = {record, text};
+    }
+    return text;
+}
+
+Obj HostToolService::status_object(const TaskRecord& t) const {
     Obj o = object();
-    o->set("task_id", t->task_id);
-    o->set("trace_id", t->trace_id);
-    o->set("name", t->name);
-    o->set("scan_type", t->scan_type);
-    o->set("targets", t->targets);
-    o->set("status", t->status);
-    o->set("phase", t->phase);
-    o->set("progress", t->progress);
-    o->set("scanner_instance", t->scanner_instance);
-    o->set("scanner_url", t->scanner_url);
+    o->set("task_id", t.task_id);
+    o->set("trace_id", t.trace_id);
+    o->set("name", t.name);
+    o->set("scan_type", t.scan_type);
+    o->set("targets", t.targets);
+    o->set("status", t.status);
+    o->set("phase", t.phase);
+    o->set("progress", t.progress);
+    o->set("scanner_instance", t.scanner_instance);
+    o->set("scanner_url", t.scanner_url);
     Poco::Dynamic::Var position;
-    if (t->status == "queued") {
-        if (auto p = d_.queue->position(t->task_id); p && p->has_value()) position = **p;
+    if (t.status == "queued") {
+        if (auto p = d_.queue->position(t.task_id); p && p->has_value()) position = **p;
     }
     o->set("queue_position", position);
-    o->set("authentication_status", t->authentication_status);
-    if (t->validation_stats) {
+    o->set("authentication_status", t.authentication_status);
+    if (t.validation_stats) {
         Obj summary = object();
         for (const char* k : {"hosts_scanned", "hosts_expected", "total_vulnerabilities", "severity_breakdown", "file_size_mb"}) {
-            if (t->validation_stats->has(k)) summary->set(k, t->validation_stats->get(k));
+            if (t.validation_stats->has(k)) summary->set(k, t.validation_stats->get(k));
         }
         o->set("results_summary", summary);
     } else {
         o->set("results_summary", Poco::Dynamic::Var());
     }
     Poco::JSON::Array::Ptr w = new Poco::JSON::Array;
-    for (const auto& s : t->validation_warnings) w->add(s);
+    for (const auto& s : t.validation_warnings) w->add(s);
     o->set("warnings", w);
-    o->set("error", t->error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(t->error));
-    if (t->status == "failed" && (t->authentication_status == "failed" || t->authentication_status == "unknown" ||
-                                  t->error_kind == "auth")) {
+    o->set("error", t.error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(t.error));
+    if (t.status == "failed" && (t.authentication_status == "failed" || t.authentication_status == "unknown" ||
+                                  t.error_kind == "auth")) {
         Obj ts = object();
         Poco::JSON::Array::Ptr steps = new Poco::JSON::Array;
-        if (t->authentication_status == "unknown") {
+        if (t.authentication_status == "unknown") {
             ts->set("likely_cause", "The export shows no sign that the scan logged in: local checks may be off in the "
                                     "scan policy, or the hosts did not answer.");
-            steps->add("Check that the targets are up and reachable from scanner " + t->scanner_instance);
+            steps->add("Check that the targets are up and reachable from scanner " + t.scanner_instance);
             steps->add("Check that the scan policy enables local (credentialed) checks");
-        } else if (t->error_kind == "auth" && t->authentication_status.empty()) {
+        } else if (t.error_kind == "auth" && t.authentication_status.empty()) {
             ts->set("likely_cause", "The scanner rejected scanorch's own login (scanners.yaml credentials).");
-            steps->add("Check the username/password or API keys of " + t->scanner_instance + " in scanners.yaml");
+            steps->add("Check the username/password or API keys of " + t.scanner_instance + " in scanners.yaml");
         } else {
             ts->set("likely_cause", "The targets rejected the supplied credentials, so only network checks ran.");
             steps->add("Verify the username and password (or key) on one target by hand");
@@ -461,9 +489,9 @@ sdk::Result<Obj> HostToolService::status(const Args& a, const sdk::CallContext& 
     } else {
         o->set("troubleshooting", Poco::Dynamic::Var());
     }
-    o->set("created_at", iso(t->created_at));
-    o->set("started_at", iso(t->started_at));
-    o->set("completed_at", iso(t->completed_at));
+    o->set("created_at", iso(t.created_at));
+    o->set("started_at", iso(t.started_at));
+    o->set("completed_at", iso(t.completed_at));
     return o;
 }
 

@@ -7,6 +7,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,10 +59,11 @@ public:
 
 private:
     using Args = Poco::JSON::Object::Ptr;
-    using Handler = std::function<sdk::Result<Poco::JSON::Object::Ptr>(const Args&, const sdk::CallContext&)>;
+    using Handler = std::function<sdk::Result<std::string>(const Args&, const sdk::CallContext&)>;
 
     sdk::Result<Poco::JSON::Object::Ptr> submit(const std::string& scan_type, const Args& a, const sdk::CallContext& c);
-    sdk::Result<Poco::JSON::Object::Ptr> status(const Args& a, const sdk::CallContext& c);
+    sdk::Result<std::string> status(const Args& a, const sdk::CallContext& c);
+    Poco::JSON::Object::Ptr status_object(const TaskRecord& t) const;
     sdk::Result<Poco::JSON::Object::Ptr> results(const Args& a, const sdk::CallContext& c);
     sdk::Result<Poco::JSON::Object::Ptr> list_tasks(const Args& a, const sdk::CallContext& c);
     sdk::Result<Poco::JSON::Object::Ptr> cancel(const Args& a, const sdk::CallContext& c);
@@ -71,12 +75,24 @@ private:
     sdk::Result<void> check_scope(const std::vector<sdk::targets::Target>& targets, const sdk::CallContext& c) const;
     std::int64_t estimated_wait_s(const std::string& scanner, std::uint64_t position) const;
     sdk::Result<TaskRecord> visible_task(const Args& a, const sdk::CallContext& c);
+    sdk::Result<std::shared_ptr<const TaskRecord>> visible_shared(const Args& a, const sdk::CallContext& c);
 
     ToolServiceDeps d_;
     std::vector<sdk::targets::Target> scope_;
     std::vector<std::string> scope_suffixes_;
     std::vector<sdk::ToolInfo> tools_;
     std::map<std::string, Handler> handlers_;
+
+    // get_scan_status of a task unchanged since it was last asked: the answer
+    // printed then, keyed on the store's shared record (a changed task.json is
+    // a new record). Queued tasks are never kept: their position moves.
+    struct PrintedStatus {
+        std::shared_ptr<const TaskRecord> record;
+        std::string text;
+    };
+    static constexpr std::size_t kPrintedStatuses = 4096;
+    std::mutex printed_mu_;
+    std::unordered_map<std::string, PrintedStatus> printed_;
 };
 
 }  // namespace scanorch::framework
