@@ -162,10 +162,12 @@ TEST_P(QueueContract, RemovePositionListDepths) {
     EXPECT_FALSE(queue_->remove("b").value_or(true));
     EXPECT_EQ(queue_->position("c").value(), std::optional<std::uint64_t>(2));
     EXPECT_EQ(queue_->position("zzz").value(), std::nullopt);
+    EXPECT_EQ(queue_->position("g").value(), std::optional<std::uint64_t>(1)) << "the global queue counts too";
     auto l = queue_->list("s1", 0, 10).value();
     ASSERT_EQ(l.size(), 2u);
     EXPECT_EQ(l[1].task_id, "c");
     auto c = must_claim("s1");
+    EXPECT_EQ(queue_->position(c.task.task_id).value(), std::nullopt) << "a claimed task is not queued";
     auto d = queue_->depths({"s1", "s2"}).value();
     EXPECT_EQ(d.global, 1u);
     ASSERT_EQ(d.scanners.size(), 2u);

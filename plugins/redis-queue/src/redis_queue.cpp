@@ -185,6 +185,20 @@ if string.sub(v, bar + 1) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 )lua";
 
+// A task's place in its queue (1 = next), or -1 when it is not queued: one
+// round trip for what a status poll asks. The queue key is built as
+// queue_key() builds it.
+// KEYS[1] task hash; ARGV: id, prefix
+const std::string kPosition = R"lua(
+local h = redis.call('HMGET', KEYS[1], 'state', 'queue')
+if h[1] ~= 'queued' then return -1 end
+local q = ARGV[2]..':queue:global'
+if h[2] and h[2] ~= '' then q = ARGV[2]..':queue:nessus:'..h[2] end
+local p = redis.call('LPOS', q, ARGV[1])
+if not p then return -1 end
+return p + 1
+)lua";
+
 struct Script {
     const std::string& text;
     std::string sha;
@@ -329,13 +343,10 @@ public:
 
     sdk::Result<std::optional<std::uint64_t>> position(const std::string& id) noexcept override {
         return guard([&]() -> sdk::Result<std::optional<std::uint64_t>> {
-            auto h = redis_.command({"HMGET", task_key(id), "state", "queue"});
-            if (!h) return std::move(h).error();
-            if (h->elements.size() < 2 || h->elements[0].str != "queued") return std::optional<std::uint64_t>{};
-            auto pos = redis_.command({"LPOS", queue_key(h->elements[1].str), id});
+            auto pos = run(position_, {task_key(id)}, {id, p_});
             if (!pos) return std::move(pos).error();
-            if (pos->is_nil()) return std::optional<std::uint64_t>{};
-            return std::optional<std::uint64_t>(static_cast<std::uint64_t>(pos->integer) + 1);
+            if (pos->integer < 1) return std::optional<std::uint64_t>{};
+            return std::optional<std::uint64_t>(static_cast<std::uint64_t>(pos->integer));
         });
     }
 
@@ -572,7 +583,7 @@ private:
     std::mutex rng_mu_;
     std::mt19937_64 rng_;
     const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
-        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_set_{kKvSet}, delete_if_{kDeleteIf};
+        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_set_{kKvSet}, delete_if_{kDeleteIf}, position_{kPosition};
 };
 
 }  // namespace
