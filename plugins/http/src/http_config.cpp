@@ -34,7 +34,6 @@ sdk::Result<HttpConfig> parse_config(const std::string& json) {
         c.port = static_cast<std::uint16_t>(port);
         c.require_auth = o->optValue<bool>("require_auth", false) || !c.loopback();
         c.allowed_origins = strings(o, "allowed_origins");
-        c.max_body_bytes = static_cast<std::uint64_t>(o->optValue<std::int64_t>("max_body_bytes", 1 << 20));
         c.request_timeout_seconds = o->optValue<std::int64_t>("request_timeout", 30);
         c.keep_alive_timeout_seconds = o->optValue<std::int64_t>("keep_alive_timeout", 5);
         if (c.request_timeout_seconds < 1) return sdk::Error::invalid_input("request_timeout must be at least 1 second");
@@ -43,7 +42,15 @@ sdk::Result<HttpConfig> parse_config(const std::string& json) {
         c.session_idle_seconds = o->optValue<std::int64_t>("session_idle_timeout", 3600);
         c.tls_cert = o->optValue<std::string>("tls_cert", "");
         c.tls_key = o->optValue<std::string>("tls_key", "");
-        c.threads = static_cast<std::uint32_t>(o->optValue<std::int64_t>("threads", 128));
+        const auto threads = o->optValue<std::int64_t>("threads", 8);
+        if (threads < 1 || threads > 1024) return sdk::Error::invalid_input("threads must be between 1 and 1024");
+        c.threads = static_cast<std::uint32_t>(threads);
+        const auto connections = o->optValue<std::int64_t>("max_connections", 1024);
+        if (connections < 1) return sdk::Error::invalid_input("max_connections must be at least 1");
+        c.max_connections = static_cast<std::size_t>(connections);
+        const auto body = o->optValue<std::int64_t>("max_body_bytes", 1 << 20);
+        if (body < 1) return sdk::Error::invalid_input("max_body_bytes must be at least 1");
+        c.max_body_bytes = static_cast<std::uint64_t>(body);
         c.public_metrics = o->optValue<bool>("public_metrics", false);
         if (c.tls_cert.empty() != c.tls_key.empty()) return sdk::Error::invalid_input("tls_cert and tls_key go together");
         if (auto clients = o->getObject("clients")) {

@@ -31,7 +31,8 @@ struct HttpConfig {
     std::uint32_t max_sessions = 1000;
     std::int64_t session_idle_seconds = 3600;
     std::string tls_cert, tls_key;
-    std::uint32_t threads = 128;
+    std::uint32_t threads = 8;                   ///< run requests; connections are not tied to threads
+    std::size_t max_connections = 1024;
     bool public_metrics = false;
 
     bool loopback() const;

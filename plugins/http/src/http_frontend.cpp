@@ -1,35 +1,27 @@
 // The `http` front end plugin: MCP over Streamable HTTP at /mcp, the same
-// tools as REST under /tools, Prometheus /metrics, /health and /ready, on
-// Poco::Net. Listens on loopback unless told otherwise; off loopback every
-// request needs a bearer token (a named client with its own tool list,
-// target scope and scan cap). Origin is checked against an allow-list and
-// Host on loopback (DNS rebinding); bodies are capped; TLS is optional.
+// tools as REST under /tools, Prometheus /metrics, /health and /ready.
+// Listens on loopback unless told otherwise; off loopback every request needs
+// a bearer token (a named client with its own tool list, target scope and
+// scan cap). Origin is checked against an allow-list and Host on loopback
+// (DNS rebinding); bodies are capped; TLS is optional. Connections, timeouts
+// and TLS are http_server.cpp's; this file is the routes.
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/ThreadPool.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/NetSSL.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/RandomStream.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
+#include <Poco/UTF8String.h>
 
 #include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <set>
 #include <sstream>
 
 #include "http_config.h"
+#include "http_server.h"
 #include "scanorch/sdk/frontend.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/version.h"
@@ -39,7 +31,6 @@ namespace {
 namespace sdk = scanorch::sdk;
 namespace http = scanorch::http;
 using Obj = Poco::JSON::Object::Ptr;
-using Poco::Net::HTTPResponse;
 
 const std::vector<std::string> kVersions = {"2025-11-25", "2025-06-18", "2025-03-26"};
 
@@ -61,6 +52,20 @@ std::string random_hex(std::size_t bytes) {
         const auto b = static_cast<unsigned char>(rnd.get());
         out += hex[b >> 4];
         out += hex[b & 15];
+    }
+    return out;
+}
+
+// Trace ids only tell log lines apart: a per-thread generator, seeded from
+// the system's source, spares each request a read of /dev/urandom.
+std::string trace_id() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out(16, '0');
+    auto v = rng();
+    for (auto& c : out) {
+        c = hex[v & 15];
+        v >>= 4;
     }
     return out;
 }
@@ -97,20 +102,11 @@ struct Session {
     std::chrono::steady_clock::time_point last_used;
 };
 
-class Server;
-
-class Handler final : public Poco::Net::HTTPRequestHandler {
+// The routes: what each path answers, behind the connection handling of
+// http_server.cpp.
+class Endpoints {
 public:
-    explicit Handler(Server& s) : s_(s) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) override;
-
-private:
-    Server& s_;
-};
-
-class Server {
-public:
-    Server(http::HttpConfig cfg, sdk::PluginContext ctx) : cfg_(std::move(cfg)), ctx_(std::move(ctx)) {
+    Endpoints(http::HttpConfig cfg, sdk::PluginContext ctx) : cfg_(std::move(cfg)), ctx_(std::move(ctx)) {
         requests_ = ctx_.metrics().counter("scanorch_http_requests_total", "HTTP requests by endpoint and status",
                                            {"endpoint", "code"});
     }
@@ -121,89 +117,53 @@ public:
         tool_names_.clear();
         for (const auto& t : tools.tools()) tool_names_.insert(t.name);
         tools_list_json_ = tools_list();
-        try {
-            const Poco::Net::SocketAddress address(cfg_.host, cfg_.port);
-            if (!cfg_.tls_cert.empty()) {
-                Poco::Net::Context::Ptr tls = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, cfg_.tls_key,
-                                                                     cfg_.tls_cert, "", Poco::Net::Context::VERIFY_NONE);
-                socket_ = std::make_unique<Poco::Net::SecureServerSocket>(address, 128, tls);
-            } else {
-                socket_ = std::make_unique<Poco::Net::ServerSocket>(address, 128);
-            }
-            auto* params = new Poco::Net::HTTPServerParams;
-            params->setMaxThreads(static_cast<int>(cfg_.threads));
-            params->setMaxQueued(512);
-            params->setTimeout(Poco::Timespan(cfg_.request_timeout_seconds, 0));
-            params->setKeepAlive(true);
-            // Poco serves a keep-alive connection on one thread until it goes idle:
-            // a short idle timeout frees threads for other clients.
-            params->setKeepAliveTimeout(Poco::Timespan(cfg_.keep_alive_timeout_seconds, 0));
-            // A pool of our own, not Poco's default one: its capacity is what caps
-            // the server's threads (the default pool holds 16), and stop() can wait
-            // for every thread that still holds our handler factory.
-            params->setThreadIdleTime(Poco::Timespan(1, 0));
-            pool_ = std::make_unique<Poco::ThreadPool>(2, static_cast<int>(cfg_.threads) + 1, 60);
-            server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *pool_, *socket_, params);
-            server_->start();
-            endpoint_ = std::string(cfg_.tls_cert.empty() ? "http://" : "https://") +
-                        socket_->address().host().toString() + ":" + std::to_string(socket_->address().port());
-            ctx_.log().info("serving MCP at ", endpoint_, "/mcp and REST at ", endpoint_, "/tools (auth ",
-                            cfg_.require_auth ? "required" : cfg_.clients.empty() ? "off" : "optional", ")");
-            return {};
-        } catch (const Poco::Exception& e) {
-            return sdk::Error::permanent("cannot listen on " + cfg_.host + ":" + std::to_string(cfg_.port) + ": " +
-                                         e.displayText());
+        http::ServerOptions opt;
+        opt.host = cfg_.host;
+        opt.port = cfg_.port;
+        opt.tls_cert = cfg_.tls_cert;
+        opt.tls_key = cfg_.tls_key;
+        opt.threads = cfg_.threads;
+        opt.max_connections = cfg_.max_connections;
+        opt.max_body_bytes = cfg_.max_body_bytes;
+        opt.request_timeout = std::chrono::seconds(cfg_.request_timeout_seconds);
+        opt.keep_alive_timeout = std::chrono::seconds(cfg_.keep_alive_timeout_seconds);
+        server_ = std::make_unique<http::Server>(
+            opt, [this](const http::Request& req) { return handle(req); },
+            [this](const std::string& message) { ctx_.log().warn(message); });
+        auto endpoint = server_->start();
+        if (!endpoint) {
+            server_.reset();
+            return std::move(endpoint).error();
         }
+        endpoint_ = *endpoint;
+        ctx_.log().info("serving MCP at ", endpoint_, "/mcp and REST at ", endpoint_, "/tools (auth ",
+                        cfg_.require_auth ? "required" : cfg_.clients.empty() ? "off" : "optional", ")");
+        return {};
     }
 
     void stop() {
-        if (server_) server_->stopAll(true);
-        server_.reset();
-        // Connection threads finish and drop the last reference to the handler
-        // factory up to the idle time later; this plugin's code must not be
-        // unloaded before then.
-        if (pool_) pool_->joinAll();
-        pool_.reset();
-        socket_.reset();
+        server_.reset();  // joins its threads: no request runs after this
         tools_ = nullptr;
     }
 
     const std::string& endpoint() const { return endpoint_; }
 
-    void handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res);
-
 private:
-    class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
-    public:
-        explicit Factory(Server& s) : s_(s) {}
-        Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-            return new Handler(s_);
-        }
+    using Reply = http::Reply;
 
-    private:
-        Server& s_;
-    };
-
-    struct Reply {
-        int status = 200;
-        std::string body;
-        std::string content_type = "application/json";
-        std::map<std::string, std::string> headers;
-    };
-
-    const http::Client* authenticate(const Poco::Net::HTTPServerRequest& req, bool& refused) const {
+    const http::Client* authenticate(const http::Request& req, bool& refused) const {
         refused = false;
-        const std::string auth = req.get("Authorization", "");
+        const std::string_view auth = req.header("Authorization");
         if (auth.empty()) {
             refused = cfg_.require_auth;
             return nullptr;
         }
-        const std::string prefix = "Bearer ";
-        if (auth.size() <= prefix.size() || auth.compare(0, prefix.size(), prefix) != 0) {
+        constexpr std::string_view prefix = "Bearer ";
+        if (auth.size() <= prefix.size() || auth.substr(0, prefix.size()) != prefix) {
             refused = true;
             return nullptr;
         }
-        const std::string token = auth.substr(prefix.size());
+        const std::string token(auth.substr(prefix.size()));
         const http::Client* found = nullptr;
         for (const auto& c : cfg_.clients) {  // every token compared, in constant time
             if (same(c.token, token)) found = &c;
@@ -247,18 +207,19 @@ private:
         return ctx;
     }
 
-    Reply rest(const std::string& tool, const std::string& body, const http::Client* client, const std::string& trace);
-    Reply mcp(Poco::Net::HTTPServerRequest& req, const std::string& body, const http::Client* client, const std::string& trace);
-    Obj mcp_call(const Poco::Dynamic::Var& id, const Obj& params, const http::Client* client, const std::string& trace);
+    Reply handle(const http::Request& req);
+    Reply route(const http::Request& req, const std::string& path, const std::string& trace, std::string& endpoint,
+                std::string& tool);
+    Reply rest(const std::string& tool, std::string_view body, const http::Client* client, const std::string& trace);
+    Reply mcp(const http::Request& req, const http::Client* client, const std::string& trace);
+    std::string mcp_call(const Poco::Dynamic::Var& id, const Obj& params, const http::Client* client, const std::string& trace);
     Obj tools_list() const;
 
     http::HttpConfig cfg_;
     sdk::PluginContext ctx_;
     sdk::Metric requests_;
     sdk::ToolService* tools_ = nullptr;
-    std::unique_ptr<Poco::Net::ServerSocket> socket_;
-    std::unique_ptr<Poco::ThreadPool> pool_;  ///< declared before server_: outlives it
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::unique_ptr<http::Server> server_;
     std::string endpoint_;
     std::mutex sessions_mu_;
     std::map<std::string, Session> sessions_;
@@ -266,109 +227,96 @@ private:
     Obj tools_list_json_;
 };
 
-void Handler::handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) { s_.handle(req, res); }
+std::string path_of(std::string_view target) {
+    const auto q = target.find('?');
+    const std::string raw(target.substr(0, q));
+    if (raw.find('%') == std::string::npos) return raw;
+    std::string decoded;
+    Poco::URI::decode(raw, decoded);
+    return decoded;
+}
 
-void Server::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) {
+http::Reply Endpoints::handle(const http::Request& req) {
     const auto t0 = std::chrono::steady_clock::now();
-    const std::string method = req.getMethod();
-    const std::string path = Poco::URI(req.getURI()).getPath();
-    const std::string trace = req.get("X-Trace-Id", random_hex(8));
+    const std::string path = path_of(req.target());
+    std::string trace(req.header("X-Trace-Id"));
+    if (trace.empty()) trace = trace_id();
     std::string endpoint = path.rfind("/tools/", 0) == 0 ? "/tools/*" : path;
     std::string tool;
     Reply r;
     try {
-        if (!origin_allowed(req.get("Origin", ""))) {
-            r = {403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Origin " + req.get("Origin", "") + " is not allowed")), "application/json", {}};
-        } else if (!host_allowed(req.getHost())) {
-            r = {403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Host " + req.getHost() + " is not this server")), "application/json", {}};
-        } else if (path == "/health" && method == "GET") {
-            r = {200, R"({"status":"ok"})", "application/json", {}};
-        } else if (path == "/ready" && method == "GET") {
-            auto ready = tools_->ready();
-            r = ready ? Reply{200, R"({"status":"ready"})", "application/json", {}}
-                      : Reply{503, json(Poco::Dynamic::Var(Obj([&] {
-                                  Obj o = new Poco::JSON::Object;
-                                  o->set("status", "not ready");
-                                  o->set("reason", ready.error().message);
-                                  return o;
-                              }()))),
-                              "application/json", {}};
-        } else {
-            bool refused = false;
-            const http::Client* client = authenticate(req, refused);
-            if (refused && !(path == "/metrics" && cfg_.public_metrics)) {
-                r = {401, R"json({"error":"a valid bearer token is required (Authorization: Bearer <token>)"})json",
-                     "application/json", {{"WWW-Authenticate", "Bearer realm=\"scanorch\""}}};
-            }
-            if (r.body.empty()) {
-                // Bodies are read only up to the cap, so an oversized one costs nothing.
-                std::string body;
-                if (method == "POST") {
-                    if (req.getContentLength() != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
-                        static_cast<std::uint64_t>(req.getContentLength()) > cfg_.max_body_bytes) {
-                        r = {413, R"({"error":"request body larger than )" + std::to_string(cfg_.max_body_bytes) + R"( bytes"})", "application/json", {}};
-                    } else {
-                        // Chunked reads up to one byte past the cap: memory follows the body, not the cap.
-                        char chunk[8192];
-                        auto& in = req.stream();
-                        while (body.size() <= cfg_.max_body_bytes && in) {
-                            in.read(chunk, sizeof chunk);
-                            body.append(chunk, static_cast<std::size_t>(in.gcount()));
-                        }
-                        const bool short_body = req.getContentLength() != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
-                                                static_cast<std::int64_t>(body.size()) < req.getContentLength();
-                        if (body.size() > cfg_.max_body_bytes) {
-                            r = {413, R"({"error":"request body larger than )" + std::to_string(cfg_.max_body_bytes) + R"( bytes"})", "application/json", {}};
-                        } else if (in.bad() || short_body) {
-                            // The body stalled past request_timeout or was cut off: never run a
-                            // tool on part of its arguments.
-                            r = {408, R"({"error":"the request body did not arrive in full within )" +
-                                          std::to_string(cfg_.request_timeout_seconds) + R"( s"})",
-                                 "application/json", {{"Connection", "close"}}};
-                        }
-                    }
-                }
-                if (r.body.empty()) {
-                    if (path == "/metrics" && method == "GET") {
-                        r = {200, tools_->metrics_text(), "text/plain; version=0.0.4", {}};
-                    } else if (path == "/tools" && method == "GET") {
-                        Obj o = new Poco::JSON::Object;
-                        o->set("tools", tools_list_json_->get("tools"));
-                        r = {200, json(o), "application/json", {}};
-                    } else if (path.rfind("/tools/", 0) == 0 && method == "POST") {
-                        tool = path.substr(7);
-                        r = rest(tool, body, client, trace);
-                    } else if (path == "/mcp") {
-                        r = mcp(req, body, client, trace);
-                    } else if (path.rfind("/tools/", 0) == 0 || path == "/tools" || path == "/metrics") {
-                        r = {405, R"({"error":"method not allowed"})", "application/json", {}};
-                    } else {
-                        r = {404, R"({"error":"not found: )" + path + R"("})", "application/json", {}};
-                        endpoint = "other";
-                    }
-                }
-            }
-        }
+        r = route(req, path, trace, endpoint, tool);
     } catch (const std::exception& e) {
         r = {500, R"({"error":"internal error"})", "application/json", {}};
-        ctx_.log().error("request ", method, " ", path, " (trace ", trace, "): ", e.what());
+        ctx_.log().error("request ", req.method(), " ", path, " (trace ", trace, "): ", e.what());
     }
-    res.setStatus(static_cast<HTTPResponse::HTTPStatus>(r.status));
-    for (const auto& [k, v] : r.headers) res.set(k, v);
-    if (r.status == 408) res.setKeepAlive(false);  // the connection's byte stream is no longer in step
-    res.set("X-Trace-Id", trace);
-    res.setContentType(r.content_type);
-    res.setContentLength(static_cast<std::streamsize>(r.body.size()));
-    res.send() << r.body;
+    r.headers["X-Trace-Id"] = trace;
     requests_.add({endpoint, std::to_string(r.status)});
     const auto ms = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count() / 1000.0;
-    ctx_.log().info(method, " ", path, tool.empty() ? "" : " tool=" + tool, " status=", r.status, " duration_ms=", ms,
+    ctx_.log().info(req.method(), " ", path, tool.empty() ? "" : " tool=" + tool, " status=", r.status, " duration_ms=", ms,
                     " trace=", trace);
+    return r;
 }
 
-Server::Reply Server::rest(const std::string& tool, const std::string& body, const http::Client* client,
-                           const std::string& trace) {
-    auto result = tools_->call(tool, body.empty() ? "{}" : body, context(client, trace));
+http::Reply Endpoints::route(const http::Request& req, const std::string& path, const std::string& trace,
+                             std::string& endpoint, std::string& tool) {
+    const std::string_view method = req.method();
+    const std::string origin(req.header("Origin"));
+    const std::string host(req.header("Host"));
+    if (!origin_allowed(origin)) {
+        return {403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Origin " + origin + " is not allowed")), "application/json", {}};
+    }
+    if (!host_allowed(host)) {
+        return {403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Host " + host + " is not this server")), "application/json", {}};
+    }
+    if (path == "/health" && method == "GET") return {200, R"({"status":"ok"})", "application/json", {}};
+    if (path == "/ready" && method == "GET") {
+        auto ready = tools_->ready();
+        if (ready) return {200, R"({"status":"ready"})", "application/json", {}};
+        Obj o = new Poco::JSON::Object;
+        o->set("status", "not ready");
+        o->set("reason", ready.error().message);
+        return {503, json(o), "application/json", {}};
+    }
+    bool refused = false;
+    const http::Client* client = authenticate(req, refused);
+    if (refused && !(path == "/metrics" && cfg_.public_metrics)) {
+        return {401, R"json({"error":"a valid bearer token is required (Authorization: Bearer <token>)"})json",
+                "application/json", {{"WWW-Authenticate", "Bearer realm=\"scanorch\""}}};
+    }
+    // The body is judged only now, so that a request refused above is refused
+    // for that reason whatever its body.
+    switch (req.body_state()) {
+        case http::BodyState::too_large:
+            return {413, R"({"error":"request body larger than )" + std::to_string(cfg_.max_body_bytes) + R"( bytes"})", "application/json", {}};
+        case http::BodyState::incomplete:
+            // Stalled past request_timeout or cut off: never run a tool on part of its arguments.
+            return {408, R"({"error":"the request body did not arrive in full within )" +
+                             std::to_string(cfg_.request_timeout_seconds) + R"( s"})",
+                    "application/json", {}};
+        case http::BodyState::complete: break;
+    }
+    if (path == "/metrics" && method == "GET") return {200, tools_->metrics_text(), "text/plain; version=0.0.4", {}};
+    if (path == "/tools" && method == "GET") {
+        Obj o = new Poco::JSON::Object;
+        o->set("tools", tools_list_json_->get("tools"));
+        return {200, json(o), "application/json", {}};
+    }
+    if (path.rfind("/tools/", 0) == 0 && method == "POST") {
+        tool = path.substr(7);
+        return rest(tool, req.body(), client, trace);
+    }
+    if (path == "/mcp") return mcp(req, client, trace);
+    if (path.rfind("/tools/", 0) == 0 || path == "/tools" || path == "/metrics") {
+        return {405, R"({"error":"method not allowed"})", "application/json", {}};
+    }
+    endpoint = "other";
+    return {404, R"({"error":"not found: )" + path + R"("})", "application/json", {}};
+}
+
+http::Reply Endpoints::rest(const std::string& tool, std::string_view body, const http::Client* client,
+                            const std::string& trace) {
+    auto result = tools_->call(tool, body.empty() ? std::string_view("{}") : body, context(client, trace));
     if (result) return {200, *result, "application/json", {}};
     const auto& e = result.error();
     int status = 400;
@@ -391,7 +339,7 @@ Server::Reply Server::rest(const std::string& tool, const std::string& body, con
     return {status, json(o), "application/json", {}};
 }
 
-Obj Server::tools_list() const {
+Obj Endpoints::tools_list() const {
     Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
     for (const auto& t : tools_->tools()) {
         Obj o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -414,39 +362,33 @@ Obj Server::tools_list() const {
     return r;
 }
 
-Obj Server::mcp_call(const Poco::Dynamic::Var& id, const Obj& params, const http::Client* client, const std::string& trace) {
+// The whole JSON-RPC response, as text: the tool's result is JSON already and
+// goes in twice (as text content and as structuredContent) without being
+// parsed and printed again.
+std::string Endpoints::mcp_call(const Poco::Dynamic::Var& id, const Obj& params, const http::Client* client,
+                                const std::string& trace) {
     if (!params || !params->has("name") || !params->get("name").isString()) {
-        return rpc_error(id, -32602, "Invalid params: tools/call needs params.name");
+        return json(rpc_error(id, -32602, "Invalid params: tools/call needs params.name"));
     }
     const auto name = params->getValue<std::string>("name");
-    if (!tool_names_.count(name)) return rpc_error(id, -32602, "Unknown tool: " + name);
+    if (!tool_names_.count(name)) return json(rpc_error(id, -32602, "Unknown tool: " + name));
     std::string args = "{}";
     if (params->has("arguments") && !params->isNull("arguments")) {
-        if (!params->isObject("arguments")) return rpc_error(id, -32602, "Invalid params: arguments must be an object");
+        if (!params->isObject("arguments")) return json(rpc_error(id, -32602, "Invalid params: arguments must be an object"));
         args = json(params->get("arguments"));
     }
-    auto result = tools_->call(name, args, context(client, trace));
-    Obj r = new Poco::JSON::Object, text = new Poco::JSON::Object;
-    Poco::JSON::Array::Ptr content = new Poco::JSON::Array;
-    text->set("type", "text");
-    if (result) {
-        text->set("text", *result);
-        content->add(text);
-        r->set("content", content);
-        r->set("structuredContent", Poco::JSON::Parser().parse(*result));
-    } else {  // a tool execution error: the agent reads it and can act on it
-        text->set("text", result.error().message);
-        content->add(text);
-        r->set("content", content);
-        r->set("isError", true);
-    }
-    return rpc_result(id, r);
+    const auto result = tools_->call(name, args, context(client, trace));
+    const std::string text = result ? *result : result.error().message;
+    std::string out = R"({"jsonrpc":"2.0","id":)" + json(id) + R"(,"result":{"content":[{"type":"text","text":")" +
+                      Poco::UTF8::escape(text, true) + R"("}])";
+    // A tool execution error is a result the agent reads and can act on.
+    out += result ? R"(,"structuredContent":)" + *result + "}}" : std::string(R"(,"isError":true}})");
+    return out;
 }
 
-Server::Reply Server::mcp(Poco::Net::HTTPServerRequest& req, const std::string& body, const http::Client* client,
-                          const std::string& trace) {
-    const std::string method = req.getMethod();
-    const std::string sid = req.get("Mcp-Session-Id", "");
+http::Reply Endpoints::mcp(const http::Request& req, const http::Client* client, const std::string& trace) {
+    const std::string_view method = req.method();
+    const std::string sid(req.header("Mcp-Session-Id"));
     auto fail = [](int status, int code, const std::string& msg) {
         return Reply{status, json(rpc_error(Poco::Dynamic::Var(), code, msg)), "application/json", {}};
     };
@@ -471,13 +413,13 @@ Server::Reply Server::mcp(Poco::Net::HTTPServerRequest& req, const std::string& 
         return {200, "", "application/json", {}};
     }
     if (method != "POST") return {405, R"({"error":"method not allowed"})", "application/json", {{"Allow", "POST, DELETE"}}};
-    const std::string accept = req.get("Accept", "");
+    const std::string_view accept = req.header("Accept");
     if (!accept.empty() && accept.find("application/json") == std::string::npos && accept.find("*/*") == std::string::npos) {
         return fail(406, -32000, "Not Acceptable: the client must accept application/json");
     }
     Poco::Dynamic::Var parsed;
     try {
-        parsed = Poco::JSON::Parser().parse(body);
+        parsed = Poco::JSON::Parser().parse(std::string(req.body()));
     } catch (...) {
         return fail(400, -32700, "Parse error: body is not valid JSON");
     }
@@ -534,20 +476,19 @@ Server::Reply Server::mcp(Poco::Net::HTTPServerRequest& req, const std::string& 
     if (sid.empty()) return fail(400, -32600, "Bad Request: Mcp-Session-Id header is required");
     const auto [status, version] = session_for(true);
     if (status == 404) return fail(404, -32001, "Session not found (expired or terminated); re-initialize");
-    const std::string header_version = req.get("MCP-Protocol-Version", "");
+    const std::string header_version(req.header("MCP-Protocol-Version"));
     if (!header_version.empty() && std::find(kVersions.begin(), kVersions.end(), header_version) == kVersions.end()) {
         return fail(400, -32000, "Bad Request: Unsupported protocol version: " + header_version +
                                      " (supported versions: 2025-11-25, 2025-06-18, 2025-03-26)");
     }
     if (!has_id) return {202, "", "application/json", {}};  // notifications: initialized, cancelled, ...
 
+    if (rpc == "tools/call") return {200, mcp_call(id, params, client, trace), "application/json", {{"Mcp-Session-Id", sid}}};
     Obj out;
     if (rpc == "ping") {
         out = rpc_result(id, Obj(new Poco::JSON::Object));
     } else if (rpc == "tools/list") {
         out = rpc_result(id, tools_list_json_);
-    } else if (rpc == "tools/call") {
-        out = mcp_call(id, params, client, trace);
     } else if (rpc == "logging/setLevel") {
         const auto level = params ? params->optValue<std::string>("level", "") : "";
         static const std::vector<std::string> levels = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
@@ -579,12 +520,13 @@ public:
         {"session_idle_timeout", SCANORCH_CFG_DURATION, 0, "3600", "An MCP session unused this long ends"},
         {"tls_cert", SCANORCH_CFG_STRING, 0, nullptr, "Serve HTTPS with this certificate (PEM)"},
         {"tls_key", SCANORCH_CFG_STRING, 0, nullptr, "The certificate's key (PEM)"},
-        {"threads", SCANORCH_CFG_INT, 0, "128", "Request threads; also the most keep-alive connections served at once"},
+        {"threads", SCANORCH_CFG_INT, 0, "8", "Threads that run requests (a tool call that waits holds one); connections are not tied to threads"},
+        {"max_connections", SCANORCH_CFG_INT, 0, "1024", "Open connections at once; more are closed on arrival"},
         {"public_metrics", SCANORCH_CFG_BOOL, 0, "false", "Serve /metrics without a token"},
     };
 
-    HttpFrontend(http::HttpConfig cfg, sdk::PluginContext ctx) : server_(std::move(cfg), std::move(ctx)) {}
-    ~HttpFrontend() override { server_.stop(); }
+    HttpFrontend(http::HttpConfig cfg, sdk::PluginContext ctx) : endpoints_(std::move(cfg), std::move(ctx)) {}
+    ~HttpFrontend() override { endpoints_.stop(); }
 
     static sdk::Result<std::unique_ptr<HttpFrontend>> create(sdk::PluginContext ctx) {
         auto cfg = http::parse_config(ctx.config_json());
@@ -594,27 +536,21 @@ public:
 
     sdk::Result<void> start(sdk::ToolService& tools) noexcept override {
         try {
-            return server_.start(tools);
+            return endpoints_.start(tools);
         } catch (const std::exception& e) {
             return sdk::Error::internal(e.what());
         }
     }
     void stop() noexcept override {
         try {
-            server_.stop();
+            endpoints_.stop();
         } catch (...) {
         }
     }
-    std::string endpoint() const noexcept override { return server_.endpoint(); }
+    std::string endpoint() const noexcept override { return endpoints_.endpoint(); }
 
 private:
-    struct SslScope {  // as in the nessus plugin: counted, freed before unload
-        SslScope() { Poco::Net::initializeSSL(); }
-        ~SslScope() { Poco::Net::uninitializeSSL(); }
-        SslScope(const SslScope&) = delete;
-        SslScope& operator=(const SslScope&) = delete;
-    } ssl_;
-    Server server_;
+    Endpoints endpoints_;
 };
 
 }  // namespace

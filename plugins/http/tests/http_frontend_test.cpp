@@ -17,6 +17,7 @@
 
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "emulator_process.h"
 #include "scanorch/framework/host.h"
@@ -371,7 +372,123 @@ TEST(HttpFrontend, StalledRequestsAndIdleConnectionsAreDropped) {
     EXPECT_EQ(api.request("GET", "/health").status, 200);
 }
 
-TEST(HttpFrontend, RefusesTimeoutsUnderASecond) {
+namespace {
+// One raw exchange: send `raw`, then read until the server closes (or, with
+// `bytes_wanted`, until that many bytes arrived).
+std::string roundtrip(const Poco::Net::SocketAddress& at, const std::string& raw) {
+    Poco::Net::StreamSocket s(at);
+    s.sendBytes(raw.data(), static_cast<int>(raw.size()));
+    return read_until_closed(s).data;
+}
+std::size_t count(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+    return n;
+}
+}  // namespace
+
+// What Beast parses and this server decides: 100-continue, chunked bodies and
+// their cap, malformed and oversized requests, HTTP/1.0, pipelining.
+TEST(HttpFrontend, SpeaksHttp11AndRefusesWhatItCannotParse) {
+    Api api(kOpen + "      request_timeout: 2\n");  // max_body_bytes 4096
+    const Poco::Net::SocketAddress at("127.0.0.1", static_cast<Poco::UInt16>(api.port()));
+    const std::string host = "Host: 127.0.0.1\r\n";
+
+    // Expect: 100-continue (curl sends it for bodies over 1 KiB): the interim
+    // answer first, then the real one once the body came.
+    {
+        Poco::Net::StreamSocket s(at);
+        const std::string head = "POST /tools/get_queue_status HTTP/1.1\r\n" + host +
+                                 "Content-Length: 2\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n";
+        s.sendBytes(head.data(), static_cast<int>(head.size()));
+        char buf[256];
+        s.setReceiveTimeout(Poco::Timespan(5, 0));
+        const int n = s.receiveBytes(buf, sizeof buf);
+        ASSERT_GT(n, 0);
+        EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)).rfind("HTTP/1.1 100 Continue\r\n", 0), 0u);
+        s.sendBytes("{}", 2);
+        const auto rest = read_until_closed(s);
+        EXPECT_NE(rest.data.find("HTTP/1.1 200 OK"), std::string::npos) << rest.data;
+        EXPECT_NE(rest.data.find("\"global\""), std::string::npos) << rest.data;
+    }
+    // Over the cap by Content-Length with 100-continue: 413 and no invitation to send it.
+    const auto big = roundtrip(at, "POST /tools/get_queue_status HTTP/1.1\r\n" + host +
+                                      "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
+    EXPECT_EQ(big.find("100 Continue"), std::string::npos) << big;
+    EXPECT_NE(big.find("HTTP/1.1 413"), std::string::npos) << big;
+
+    // A chunked body is read whole; one over the cap is refused.
+    const auto chunked = roundtrip(at, "POST /tools/get_queue_status HTTP/1.1\r\n" + host +
+                                          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n1\r\n{\r\n1\r\n}\r\n0\r\n\r\n");
+    EXPECT_NE(chunked.find("HTTP/1.1 200 OK"), std::string::npos) << chunked;
+    std::string huge = "POST /tools/get_queue_status HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 3; ++i) huge += "800\r\n" + std::string(0x800, ' ') + "\r\n";  // 6 KiB in 2 KiB chunks
+    huge += "0\r\n\r\n";
+    const auto refused = roundtrip(at, huge);
+    EXPECT_NE(refused.find("HTTP/1.1 413"), std::string::npos) << refused.substr(0, 200);
+
+    // Not HTTP, and headers past 16 KiB: answered, named, closed.
+    const auto garbage = roundtrip(at, "HELLO\r\n\r\n");
+    EXPECT_NE(garbage.find("HTTP/1.1 400"), std::string::npos) << garbage;
+    EXPECT_NE(garbage.find("malformed HTTP request"), std::string::npos) << garbage;
+    const auto fat = roundtrip(at, "GET /health HTTP/1.1\r\n" + host + "X-Padding: " + std::string(20000, 'a') + "\r\n\r\n");
+    EXPECT_NE(fat.find("HTTP/1.1 431"), std::string::npos) << fat.substr(0, 200);
+
+    // HTTP/1.0 without keep-alive: one answer, then the server closes.
+    const auto old = roundtrip(at, "GET /health HTTP/1.0\r\n" + host + "\r\n");
+    EXPECT_EQ(old.rfind("HTTP/1.0 200 OK", 0), 0u) << old;
+    // Two requests in one write (pipelining): two answers, in order.
+    const auto two = roundtrip(at, "GET /health HTTP/1.1\r\n" + host + "\r\nGET /nowhere HTTP/1.1\r\n" + host +
+                                      "Connection: close\r\n\r\n");
+    EXPECT_EQ(count(two, "HTTP/1.1 "), 2u) << two;
+    EXPECT_LT(two.find("200 OK"), two.find("404 Not Found")) << two;
+}
+
+// Connections past max_connections are closed on arrival; the ones already
+// open keep working, and room frees up as they close. stop() does not wait
+// for idle connections.
+TEST(HttpFrontend, CapsOpenConnectionsAndStopsWithIdleOnesOpen) {
+    auto api = std::make_unique<Api>("      listen: 127.0.0.1:0\n      max_connections: 2\n");
+    const Poco::Net::SocketAddress at("127.0.0.1", static_cast<Poco::UInt16>(api->port()));
+    const std::string get = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    auto ask = [&](Poco::Net::StreamSocket& s) {
+        s.sendBytes(get.data(), static_cast<int>(get.size()));
+        char buf[512];
+        s.setReceiveTimeout(Poco::Timespan(5, 0));
+        const int n = s.receiveBytes(buf, sizeof buf);
+        return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+    };
+    Poco::Net::StreamSocket one(at), two(at);
+    EXPECT_NE(ask(one).find("200 OK"), std::string::npos);
+    EXPECT_NE(ask(two).find("200 OK"), std::string::npos);
+    {
+        Poco::Net::StreamSocket three(at);
+        const auto third = read_until_closed(three);
+        EXPECT_TRUE(third.closed) << "a connection past max_connections must be closed";
+        EXPECT_TRUE(third.data.empty()) << third.data;
+    }
+    EXPECT_NE(ask(one).find("200 OK"), std::string::npos) << "open connections keep working";
+    two.close();
+    bool served = false;
+    for (int i = 0; i < 50 && !served; ++i) {  // the server notices the close on its next read
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        Poco::Net::StreamSocket again(at);
+        try {
+            served = ask(again).find("200 OK") != std::string::npos;
+        } catch (const Poco::Exception&) {
+        }
+    }
+    EXPECT_TRUE(served) << "a closed connection frees its place";
+
+    const auto t0 = std::chrono::steady_clock::now();
+    api.reset();  // `one` is still open and idle
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
+    EXPECT_TRUE(read_until_closed(one).closed);
+}
+
+namespace {
+// The error that starting a front end with this config gives ("" if it starts).
+std::string start_error(const std::string& frontend_config) {
     sf::HostConfigDefaults d;
     d.plugin_dir = SCANORCH_PLUGIN_DIR;
     const auto dir = std::filesystem::temp_directory_path() / ("scanorch-http-bad-" + std::to_string(::getpid()));
@@ -379,7 +496,8 @@ TEST(HttpFrontend, RefusesTimeoutsUnderASecond) {
     std::ofstream(dir / "scanners.yaml") << "scanners: []\n";
     std::ofstream(dir / "scanorch.yaml") << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir / "data").string()
                                          << "\nscanners_file: scanners.yaml\nplugins:\n  frontend:\n    use: http\n"
-                                            "    config: {listen: '127.0.0.1:0', keep_alive_timeout: 0}\n";
+                                            "    config: "
+                                         << frontend_config << "\n";
     std::string error;
     try {
         sf::Host host(sf::load_host_config((dir / "scanorch.yaml").string(), d));
@@ -391,5 +509,21 @@ TEST(HttpFrontend, RefusesTimeoutsUnderASecond) {
         error = e.what();
     }
     std::filesystem::remove_all(dir);
-    EXPECT_NE(error.find("keep_alive_timeout must be at least 1 second"), std::string::npos) << error;
+    return error;
+}
+}  // namespace
+
+TEST(HttpFrontend, RefusesBadSettingsByName) {
+    EXPECT_NE(start_error("{listen: '127.0.0.1:0', keep_alive_timeout: 0}").find("keep_alive_timeout must be at least 1 second"),
+              std::string::npos);
+    EXPECT_NE(start_error("{listen: '127.0.0.1:0', threads: 0}").find("threads must be between 1 and 1024"), std::string::npos);
+    EXPECT_NE(start_error("{listen: '127.0.0.1:0', max_connections: 0}").find("max_connections must be at least 1"),
+              std::string::npos);
+    EXPECT_NE(start_error("{listen: '127.0.0.1:0', tls_cert: /nonexistent/cert.pem, tls_key: /nonexistent/key.pem}")
+                  .find("cannot load tls_cert /nonexistent/cert.pem"),
+              std::string::npos);
+    EXPECT_NE(start_error("{listen: '192.0.2.1:0', require_auth: false, clients: {ops: {token: 0123456789abcdef0123}}}")
+                  .find("cannot listen on 192.0.2.1:0"),
+              std::string::npos);
+    EXPECT_EQ(start_error("{listen: '127.0.0.1:0'}"), "");
 }

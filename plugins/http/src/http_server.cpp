@@ -1,0 +1,373 @@
+// Connection handling on Boost.Beast: one io_context run by a few threads,
+// a strand per connection, timeouts on every wait. Beast parses the HTTP
+// (limits, chunked bodies, keep-alive rules); this file decides when to read,
+// when to give up, and when to close.
+#include "http_server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <array>
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace scanorch::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = net::ip::tcp;
+using beast::error_code;
+
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+// After a reply that refuses the rest of a request, read and drop what the
+// client still sends for a moment, so that closing does not reset the
+// connection before the client has read the reply.
+constexpr std::size_t kDrainLimit = 1 << 20;
+constexpr auto kDrainTime = std::chrono::seconds(1);
+
+std::string_view sv(beast::string_view v) { return {v.data(), v.size()}; }
+
+// An error of Beast's HTTP parser (as opposed to one of the socket's).
+bool parse_error(const error_code& ec) {
+    return ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
+           ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+std::string json_error(std::string_view message) {
+    std::string out = R"({"error":")";
+    for (const char c : message) {  // messages are ours or Beast's: plain ASCII; keep the JSON valid regardless
+        if (c == '"' || c == '\\') out += '\\';
+        if (static_cast<unsigned char>(c) >= 0x20) out += c;
+    }
+    return out + "\"}";
+}
+
+class BeastRequest final : public Request {
+public:
+    BeastRequest(const bhttp::request<bhttp::string_body>& r, BodyState s) : r_(r), s_(s) {}
+    std::string_view method() const override { return sv(r_.method_string()); }
+    std::string_view target() const override { return sv(r_.target()); }
+    std::string_view header(std::string_view name) const override {
+        const auto it = r_.find(beast::string_view(name.data(), name.size()));
+        return it == r_.end() ? std::string_view{} : sv(it->value());
+    }
+    std::string_view body() const override { return s_ == BodyState::complete ? std::string_view(r_.body()) : std::string_view{}; }
+    BodyState body_state() const override { return s_; }
+
+private:
+    const bhttp::request<bhttp::string_body>& r_;
+    const BodyState s_;
+};
+
+// What every connection shares; outlives them (see Server::Impl).
+struct Shared {
+    ServerOptions opt;
+    RequestHandler handler;
+    Server::Warn warn;
+    std::atomic<std::size_t> connections{0};
+};
+
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+    static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+public:
+    template <class... Args>
+    Session(Shared& shared, Args&&... args)
+        : sh_(shared), stream_(std::forward<Args>(args)...), body_timer_(stream_.get_executor()) {
+        ++sh_.connections;
+    }
+    ~Session() { --sh_.connections; }
+
+    void run() {
+        if constexpr (kTls) {
+            tcp().expires_after(sh_.opt.request_timeout);
+            stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](error_code ec) {
+                if (!ec) self->wait_for_request();
+            });
+        } else {
+            net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->wait_for_request(); });
+        }
+    }
+
+private:
+    beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+    // Between requests the connection is idle: keep_alive_timeout (the first
+    // request gets request_timeout). Once a byte arrives, the request has
+    // request_timeout to arrive in full.
+    void wait_for_request() {
+        if (buffer_.size() > 0) return read_header();
+        tcp().expires_after(first_ ? sh_.opt.request_timeout : sh_.opt.keep_alive_timeout);
+        stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+            if (ec) return;  // idle too long, or closed by the client: nothing to answer
+            self->buffer_.commit(n);
+            self->read_header();
+        });
+    }
+
+    void read_header() {
+        parser_.emplace();
+        parser_->header_limit(kHeaderLimit);
+        parser_->body_limit(sh_.opt.max_body_bytes);
+        tcp().expires_after(sh_.opt.request_timeout);
+        bhttp::async_read_header(stream_, buffer_, *parser_,
+                                 [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+    }
+
+    void on_header(error_code ec) {
+        if (ec == bhttp::error::header_limit) return refuse(431, "request headers larger than 16 KiB");
+        if (ec == bhttp::error::body_limit) return respond(BodyState::too_large);  // Content-Length over the cap
+        if (parse_error(ec)) return refuse(400, "malformed HTTP request: " + ec.message());
+        if (ec) return;  // stalled headers (slowloris), or the client went away: drop, answer nothing
+        const auto& req = parser_->get();
+        if (parser_->content_length() && *parser_->content_length() > sh_.opt.max_body_bytes) {
+            return respond(BodyState::too_large);
+        }
+        if (parser_->is_done()) return respond(BodyState::complete);
+        if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+            continue_ = {bhttp::status::continue_, req.version()};
+            bhttp::async_write(stream_, continue_, [self = this->shared_from_this()](error_code e, std::size_t) {
+                if (!e) self->read_body();
+            });
+            return;
+        }
+        read_body();
+    }
+
+    // The body gets its own timer, not the stream's: a stream timeout closes
+    // the socket, and a stalled body is owed a 408 before the close.
+    void read_body() {
+        tcp().expires_never();
+        body_timed_out_ = false;
+        body_timer_.expires_after(sh_.opt.request_timeout);
+        body_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+            if (ec) return;  // cancelled: the body arrived
+            self->body_timed_out_ = true;
+            self->tcp().cancel();
+        });
+        bhttp::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code e, std::size_t) {
+            self->body_timer_.cancel();
+            if (!e) return self->respond(BodyState::complete);
+            if (e == bhttp::error::body_limit) return self->respond(BodyState::too_large);
+            if (self->body_timed_out_ || e == bhttp::error::partial_message || e == bhttp::error::end_of_stream) {
+                return self->respond(BodyState::incomplete);
+            }
+            if (parse_error(e)) return self->refuse(400, "malformed HTTP request body: " + e.message());
+            // reset by the peer: no one to answer
+        });
+    }
+
+    void respond(BodyState state) {
+        Reply r;
+        try {
+            r = sh_.handler(BeastRequest(parser_->get(), state));
+        } catch (const std::exception& e) {
+            r = {500, json_error("internal error"), "application/json", {}};
+            sh_.warn(std::string("request handler failed: ") + e.what());
+        }
+        const bool close = state != BodyState::complete || !parser_->get().keep_alive();
+        send(std::move(r), parser_->get().version(), close);
+    }
+
+    // A request too broken to route: answered here, then closed.
+    void refuse(int status, const std::string& message) {
+        send({status, json_error(message), "application/json", {}}, 11, true);
+    }
+
+    void send(Reply r, unsigned version, bool close) {
+        res_ = {};
+        res_.version(version);
+        res_.result(static_cast<unsigned>(r.status));
+        for (auto& [k, v] : r.headers) res_.set(k, v);
+        res_.set(bhttp::field::content_type, r.content_type);
+        res_.body() = std::move(r.body);
+        res_.keep_alive(!close);
+        res_.prepare_payload();
+        tcp().expires_after(sh_.opt.request_timeout);
+        bhttp::async_write(stream_, res_, [self = this->shared_from_this(), close](error_code ec, std::size_t) {
+            if (ec) return;
+            if (close) return self->shut_down();
+            self->first_ = false;
+            self->wait_for_request();
+        });
+    }
+
+    void shut_down() {
+        tcp().expires_after(kDrainTime);
+        if constexpr (kTls) {
+            stream_.async_shutdown([self = this->shared_from_this()](error_code) {});
+        } else {
+            error_code ec;
+            tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+            drain();
+        }
+    }
+
+    void drain() {
+        stream_.async_read_some(net::buffer(discard_), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+            self->drained_ += n;
+            if (!ec && self->drained_ < kDrainLimit) self->drain();
+        });
+    }
+
+    Shared& sh_;
+    Stream stream_;
+    net::steady_timer body_timer_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    bhttp::response<bhttp::empty_body> continue_;
+    bhttp::response<bhttp::string_body> res_;
+    std::array<char, 4096> discard_{};
+    std::size_t drained_ = 0;
+    bool first_ = true;
+    bool body_timed_out_ = false;
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+public:
+    Listener(net::io_context& ioc, Shared& shared, net::ssl::context* tls)
+        : ioc_(ioc), sh_(shared), tls_(tls), acceptor_(ioc), retry_(ioc) {}
+
+    void listen(const tcp::endpoint& at) {
+        acceptor_.open(at.protocol());
+        acceptor_.set_option(net::socket_base::reuse_address(true));
+        acceptor_.bind(at);
+        acceptor_.listen(net::socket_base::max_listen_connections);
+    }
+    tcp::endpoint local() const { return acceptor_.local_endpoint(); }
+
+    void accept() {
+        acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](error_code ec, tcp::socket s) {
+            self->on_accept(ec, std::move(s));
+        });
+    }
+
+private:
+    void on_accept(error_code ec, tcp::socket s) {
+        if (ec == net::error::operation_aborted) return;
+        if (ec) {  // out of descriptors, most likely: back off instead of spinning
+            sh_.warn("accept failed: " + ec.message());
+            retry_.expires_after(std::chrono::milliseconds(100));
+            retry_.async_wait([self = shared_from_this()](error_code e) {
+                if (!e) self->accept();
+            });
+            return;
+        }
+        if (sh_.connections.load() >= sh_.opt.max_connections) {
+            if (!full_logged_.exchange(true)) {
+                sh_.warn("refusing connections: max_connections (" + std::to_string(sh_.opt.max_connections) + ") are open");
+            }
+            error_code ignored;
+            s.close(ignored);
+        } else {
+            full_logged_ = false;
+            error_code ignored;
+            s.set_option(tcp::no_delay(true), ignored);  // replies are one write; never wait for an ACK
+            if (tls_ != nullptr) {
+                std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(sh_, std::move(s), *tls_)->run();
+            } else {
+                std::make_shared<Session<beast::tcp_stream>>(sh_, std::move(s))->run();
+            }
+        }
+        accept();
+    }
+
+    net::io_context& ioc_;
+    Shared& sh_;
+    net::ssl::context* tls_;
+    tcp::acceptor acceptor_;
+    net::steady_timer retry_;
+    std::atomic<bool> full_logged_{false};
+};
+
+}  // namespace
+
+// Destruction order matters: the io_context goes first (its handlers own the
+// sessions), then what the sessions point at.
+struct Server::Impl {
+    Shared shared;
+    std::optional<net::ssl::context> tls;
+    std::unique_ptr<net::io_context> ioc;
+    std::vector<std::thread> threads;
+};
+
+Server::Server(ServerOptions options, RequestHandler handler, Warn warn) : impl_(std::make_unique<Impl>()) {
+    impl_->shared.opt = std::move(options);
+    impl_->shared.handler = std::move(handler);
+    impl_->shared.warn = std::move(warn);
+}
+
+Server::~Server() { stop(); }
+
+sdk::Result<std::string> Server::start() {
+    auto& im = *impl_;
+    const auto& opt = im.shared.opt;
+    const std::string where = opt.host + ":" + std::to_string(opt.port);
+    if (!opt.tls_cert.empty()) {
+        try {
+            im.tls.emplace(net::ssl::context::tls_server);
+            im.tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                                net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                                net::ssl::context::single_dh_use);
+        } catch (const std::exception& e) {
+            return sdk::Error::permanent(std::string("cannot set up TLS: ") + e.what());
+        }
+        error_code ec;
+        im.tls->use_certificate_chain_file(opt.tls_cert, ec);
+        if (ec) return sdk::Error::permanent("cannot load tls_cert " + opt.tls_cert + ": " + ec.message());
+        im.tls->use_private_key_file(opt.tls_key, net::ssl::context::pem, ec);
+        if (ec) return sdk::Error::permanent("cannot load tls_key " + opt.tls_key + ": " + ec.message());
+    }
+    im.ioc = std::make_unique<net::io_context>(static_cast<int>(opt.threads));
+    std::string endpoint;
+    try {
+        tcp::resolver resolver(*im.ioc);
+        const auto found = resolver.resolve(opt.host, std::to_string(opt.port), tcp::resolver::passive);
+        auto listener = std::make_shared<Listener>(*im.ioc, im.shared, im.tls ? &*im.tls : nullptr);
+        listener->listen(found.begin()->endpoint());
+        const auto at = listener->local();
+        const auto host = at.address().to_string();
+        endpoint = std::string(im.tls ? "https://" : "http://") + (at.address().is_v6() ? "[" + host + "]" : host) + ":" +
+                   std::to_string(at.port());
+        listener->accept();  // the pending accept owns the listener from here on
+    } catch (const std::exception& e) {
+        im.ioc.reset();
+        im.tls.reset();
+        return sdk::Error::permanent("cannot listen on " + where + ": " + e.what());
+    }
+    for (unsigned i = 0; i < opt.threads; ++i) {
+        im.threads.emplace_back([&im] {
+            for (;;) {
+                try {
+                    im.ioc->run();
+                    return;
+                } catch (const std::exception& e) {  // handlers catch their own; keep serving if one did not
+                    im.shared.warn(std::string("http server thread: ") + e.what());
+                }
+            }
+        });
+    }
+    return endpoint;
+}
+
+void Server::stop() {
+    auto& im = *impl_;
+    if (!im.ioc) return;
+    im.ioc->stop();
+    for (auto& t : im.threads) t.join();
+    im.threads.clear();
+    im.ioc.reset();  // destroys the pending handlers, and with them the listener and every connection
+    im.tls.reset();
+}
+
+}  // namespace scanorch::http

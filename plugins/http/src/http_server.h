@@ -1,0 +1,82 @@
+// The http front end's connection handling: an event-driven HTTP/1.1 server
+// (Boost.Beast on Asio) that hands each complete request to one function.
+//
+// Why not a thread per connection: MCP clients and pollers hold keep-alive
+// connections open; with a thread per connection, 200 pollers mean 200
+// runnable threads on two cores and the scheduler, not the work, sets the
+// latency. Here a few threads serve every connection, each taking whichever
+// request is ready; an idle connection costs a socket and a buffer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "scanorch/sdk/result.h"
+
+namespace scanorch::http {
+
+/// Whether a request's body arrived, and all of it.
+enum class BodyState {
+    complete,
+    too_large,   ///< over max_body_bytes: not read; the connection closes after the reply
+    incomplete,  ///< stalled past request_timeout or cut off: the connection closes after the reply
+};
+
+/// A request as the routes see it: valid for the duration of the call.
+class Request {
+public:
+    virtual ~Request() = default;
+    virtual std::string_view method() const = 0;
+    virtual std::string_view target() const = 0;  ///< path and query, as sent
+    /// A header's value, or "" when it is absent (names are case-insensitive).
+    virtual std::string_view header(std::string_view name) const = 0;
+    virtual std::string_view body() const = 0;  ///< empty unless body_state() is complete
+    virtual BodyState body_state() const = 0;
+};
+
+struct Reply {
+    int status = 200;
+    std::string body;
+    std::string content_type = "application/json";
+    std::map<std::string, std::string> headers;
+};
+
+using RequestHandler = std::function<Reply(const Request&)>;
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    std::string tls_cert, tls_key;  ///< both set: HTTPS
+    unsigned threads = 8;           ///< run requests; a tool call that waits holds one
+    std::size_t max_connections = 1024;
+    std::uint64_t max_body_bytes = 1 << 20;
+    std::chrono::seconds request_timeout{30};     ///< a request's headers, body or reply stalled this long
+    std::chrono::seconds keep_alive_timeout{5};   ///< an idle connection between requests
+};
+
+class Server {
+public:
+    using Warn = std::function<void(const std::string&)>;
+    Server(ServerOptions options, RequestHandler handler, Warn warn);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Binds, listens and starts the threads; returns the endpoint
+    /// ("http://127.0.0.1:8836"), or an error naming the address or file.
+    sdk::Result<std::string> start();
+    /// Stops accepting, drops open connections after the requests being run
+    /// finish, and joins every thread. The handler is not called after it.
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace scanorch::http
