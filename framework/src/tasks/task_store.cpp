@@ -32,22 +32,21 @@ private:
     int fd_;
 };
 
-std::string read_file(const std::filesystem::path& p, bool& ok, struct stat* st = nullptr) {
-    ok = false;
-    const Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) return {};
-    struct stat local {};
-    if (::fstat(fd.get(), st != nullptr ? st : &local) != 0) return {};
-    std::string out;
+bool read_all(int fd, std::string& out) {
     char buf[16384];
     for (;;) {
-        const auto n = ::read(fd.get(), buf, sizeof buf);
+        const auto n = ::read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return {};
-        if (n == 0) break;
+        if (n < 0) return false;
+        if (n == 0) return true;
         out.append(buf, static_cast<std::size_t>(n));
     }
-    ok = true;
+}
+
+std::string read_file(const std::filesystem::path& p, bool& ok) {
+    const Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    std::string out;
+    ok = fd.get() >= 0 && read_all(fd.get(), out);
     return out;
 }
 
@@ -161,16 +160,18 @@ sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::read(const std::string
     auto stamp_of = [](const struct stat& st) {
         return Stamp{st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
     };
+    // open() and fstat(), not stat(): on NFS, open() revalidates the path and
+    // the file's attributes (close-to-open), where stat() may answer from an
+    // attribute cache up to a minute old.
+    const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) return sdk::Error::not_found("task '" + id + "' not found");
     if (use_cache) {
-        struct stat st {};
-        if (::stat(path.c_str(), &st) != 0) return sdk::Error::not_found("task '" + id + "' not found");
         std::lock_guard lock(cache_mu_);
         if (auto it = cache_.find(id); it != cache_.end() && it->second.stamp == stamp_of(st)) return it->second.record;
     }
-    bool ok = false;
-    struct stat st {};
-    const std::string text = read_file(path, ok, &st);  // the stamp of what was read, not of what was stat()ed
-    if (!ok) return sdk::Error::not_found("task '" + id + "' not found");
+    std::string text;
+    if (!read_all(fd.get(), text)) return sdk::Error::internal("task '" + id + "': cannot read task.json: " + std::strerror(errno));
     std::shared_ptr<const TaskRecord> record;
     try {
         record = std::make_shared<const TaskRecord>(TaskRecord::from_json(Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>()));

@@ -7,7 +7,8 @@
 // load() keeps the records it parsed, keyed by the file's identity (inode,
 // size, modification and change times): every write replaces the file, so a
 // record changed by any process on any host is read again, and a status poll
-// of an unchanged task costs one stat() instead of a read and a JSON parse.
+// of an unchanged task costs an open() and fstat() instead of a read and a
+// JSON parse (open(), not stat(): on NFS only open() is sure to be fresh).
 #pragma once
 
 #include <sys/stat.h>
