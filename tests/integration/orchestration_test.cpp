@@ -262,11 +262,24 @@ TEST(Orchestration, ResultsStatusListCancelIdempotencyScope) {
 // task.json — here made through a second store on the same data dir, as a
 // worker on another host would — must show in the very next answer.
 TEST(Orchestration, StatusShowsEveryChangeOfTheTaskAtOnce) {
-    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(0.3));
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(2.0));
     Dir dir;
     Deployment dep(dir, {{"east", a.port()}}, 1);
     const auto id = dep.must("run_untrusted_scan", scan_args("first", "192.0.2.1"))->getValue<std::string>("task_id");
-    const auto queued = dep.must("run_untrusted_scan", scan_args("second", "192.0.2.2"))->getValue<std::string>("task_id");
+    const auto second = dep.must("run_untrusted_scan", scan_args("second", "192.0.2.2"))->getValue<std::string>("task_id");
+    const auto queued = dep.must("run_untrusted_scan", scan_args("third", "192.0.2.3"))->getValue<std::string>("task_id");
+    // A queued task's answer moves with its place in the queue, though its
+    // task.json does not change.
+    auto position = [&](const std::string& task) {
+        auto s = dep.must("get_scan_status", R"({"task_id":")" + task + R"("})");
+        return s->isNull("queue_position") ? 0 : s->getValue<int>("queue_position");
+    };
+    for (int i = 0; i < 50 && position(queued) != 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_EQ(position(queued), 2) << "the first scan runs; two wait behind it";
+    EXPECT_EQ(position(queued), 2);
+    ASSERT_EQ(dep.must("cancel_scan", R"({"task_id":")" + second + R"("})")->getValue<std::string>("status"), "cancelled");
+    EXPECT_EQ(position(queued), 1);
+
     const auto args = R"({"task_id":")" + id + R"("})";
     EXPECT_EQ(dep.wait_done(id)->getValue<std::string>("status"), "completed");
     sf::TaskStore elsewhere(dir.path / "data");
@@ -290,8 +303,8 @@ TEST(Orchestration, StatusShowsEveryChangeOfTheTaskAtOnce) {
         return true;
     }));
     EXPECT_EQ(dep.must("get_scan_status", args)->getValue<std::string>("error"), "marked by another process");
-    // The second task ran after the first; either way its answers follow it too.
     EXPECT_EQ(dep.wait_done(queued)->getValue<std::string>("status"), "completed");
+    EXPECT_EQ(position(queued), 0) << "no position once it left the queue";
 }
 
 TEST(Orchestration, AClientAtItsCapWhenAScanStartsWaitsForItsSlot) {

@@ -420,21 +420,27 @@ sdk::Result<std::string> HostToolService::status(const Args& a, const sdk::CallC
     auto shared = visible_shared(a, c);
     if (!shared) return std::move(shared).error();
     const auto& record = *shared;
-    const bool keep = record->status != "queued";
-    if (keep) {
-        std::lock_guard lock(printed_mu_);
-        if (auto it = printed_.find(record->task_id); it != printed_.end() && it->second.record == record) return it->second.text;
+    // The answer is a function of the record and, while queued, of its place
+    // in the queue (asked of the backend every time: it moves).
+    std::optional<std::uint64_t> position;
+    if (record->status == "queued") {
+        if (auto p = d_.queue->position(record->task_id); p) position = *p;
     }
-    std::string text = stringify(status_object(*record));
-    if (keep) {
+    {
         std::lock_guard lock(printed_mu_);
-        if (printed_.size() >= kPrintedStatuses && !printed_.count(record->task_id)) printed_.erase(printed_.begin());
-        printed_[record->task_id] = {record, text};
+        if (auto it = printed_.find(record->task_id);
+            it != printed_.end() && it->second.record == record && it->second.position == position) {
+            return it->second.text;
+        }
     }
+    std::string text = stringify(status_object(*record, position));
+    std::lock_guard lock(printed_mu_);
+    if (printed_.size() >= kPrintedStatuses && !printed_.count(record->task_id)) printed_.erase(printed_.begin());
+    printed_[record->task_id] = {record, position, text};
     return text;
 }
 
-Obj HostToolService::status_object(const TaskRecord& t) const {
+Obj HostToolService::status_object(const TaskRecord& t, std::optional<std::uint64_t> queue_position) const {
     Obj o = object();
     o->set("task_id", t.task_id);
     o->set("trace_id", t.trace_id);
@@ -446,11 +452,7 @@ Obj HostToolService::status_object(const TaskRecord& t) const {
     o->set("progress", t.progress);
     o->set("scanner_instance", t.scanner_instance);
     o->set("scanner_url", t.scanner_url);
-    Poco::Dynamic::Var position;
-    if (t.status == "queued") {
-        if (auto p = d_.queue->position(t.task_id); p && p->has_value()) position = **p;
-    }
-    o->set("queue_position", position);
+    o->set("queue_position", queue_position ? Poco::Dynamic::Var(*queue_position) : Poco::Dynamic::Var());
     o->set("authentication_status", t.authentication_status);
     if (t.validation_stats) {
         Obj summary = object();

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <unordered_map>
 #include <memory>
@@ -63,7 +64,7 @@ private:
 
     sdk::Result<Poco::JSON::Object::Ptr> submit(const std::string& scan_type, const Args& a, const sdk::CallContext& c);
     sdk::Result<std::string> status(const Args& a, const sdk::CallContext& c);
-    Poco::JSON::Object::Ptr status_object(const TaskRecord& t) const;
+    Poco::JSON::Object::Ptr status_object(const TaskRecord& t, std::optional<std::uint64_t> queue_position) const;
     sdk::Result<Poco::JSON::Object::Ptr> results(const Args& a, const sdk::CallContext& c);
     sdk::Result<Poco::JSON::Object::Ptr> list_tasks(const Args& a, const sdk::CallContext& c);
     sdk::Result<Poco::JSON::Object::Ptr> cancel(const Args& a, const sdk::CallContext& c);
@@ -85,9 +86,10 @@ private:
 
     // get_scan_status of a task unchanged since it was last asked: the answer
     // printed then, keyed on the store's shared record (a changed task.json is
-    // a new record). Queued tasks are never kept: their position moves.
+    // a new record) and, for a queued task, its queue position.
     struct PrintedStatus {
         std::shared_ptr<const TaskRecord> record;
+        std::optional<std::uint64_t> position;
         std::string text;
     };
     static constexpr std::size_t kPrintedStatuses = 4096;
