@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package scanorch needs to build, test and run.
-# One list, used by README.md, .ci/run and the Dockerfiles, so they cannot drift.
+# One list, used by README.md and .ci/run, so they cannot drift.
 set -euo pipefail
 
 packages=(
