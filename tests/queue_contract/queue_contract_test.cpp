@@ -178,6 +178,30 @@ TEST_P(QueueContract, RemovePositionListDepths) {
     ASSERT_TRUE(queue_->complete(c).ok());
 }
 
+// A backend may remember where it last found a task; a task that left that
+// queue, came back to it or moved to another must still get its true place.
+TEST_P(QueueContract, APositionFollowsATaskThatMovesBetweenQueues) {
+    ASSERT_TRUE(queue_->enqueue(task("first", "s1")));
+    ASSERT_TRUE(queue_->enqueue(task("m", "s1")));
+    EXPECT_EQ(queue_->position("m").value(), std::optional<std::uint64_t>(2));
+    ASSERT_TRUE(queue_->remove("m").value_or(false));
+    EXPECT_EQ(queue_->position("m").value(), std::nullopt);
+    ASSERT_TRUE(queue_->enqueue(task("ahead-1", "s2")));
+    ASSERT_TRUE(queue_->enqueue(task("ahead-2", "s2")));
+    ASSERT_TRUE(queue_->enqueue(task("m", "s2")));
+    EXPECT_EQ(queue_->position("m").value(), std::optional<std::uint64_t>(3)) << "now in s2's queue";
+    ASSERT_TRUE(queue_->remove("m").value_or(false));
+    ASSERT_TRUE(queue_->enqueue(task("m")));
+    EXPECT_EQ(queue_->position("m").value(), std::optional<std::uint64_t>(1)) << "now in the global queue";
+    EXPECT_EQ(must_claim("s2").task.task_id, "ahead-1");
+    EXPECT_EQ(must_claim("s2").task.task_id, "ahead-2");
+    auto m = must_claim("s2");
+    EXPECT_EQ(m.task.task_id, "m") << "s2's own queue is empty: the global queue comes next";
+    EXPECT_EQ(queue_->position("m").value(), std::nullopt) << "claimed";
+    ASSERT_TRUE(queue_->release(m, m.task.payload).ok());
+    EXPECT_EQ(queue_->position("m").value().value_or(0), 1u) << "handed back to the front";
+}
+
 TEST_P(QueueContract, SharedStateForCoordination) {
     EXPECT_EQ(queue_->kv_set_if_absent("lock:housekeeping", "host-a", 5000).value(), std::nullopt);
     EXPECT_EQ(queue_->kv_set_if_absent("lock:housekeeping", "host-b", 5000).value(), std::optional<std::string>("host-a"));

@@ -18,7 +18,9 @@
 #include <Poco/JSON/Parser.h>
 
 #include <memory>
+#include <mutex>
 #include <random>
+#include <unordered_map>
 
 #include "redis_client.h"
 #include "scanorch/sdk/plugin.h"
@@ -185,9 +187,9 @@ if string.sub(v, bar + 1) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 )lua";
 
-// A task's place in its queue (1 = next), or -1 when it is not queued: one
-// round trip for what a status poll asks. The queue key is built as
-// queue_key() builds it.
+// A task's place in its queue (1 = next) and that queue's key, or -1 when it
+// is not queued: one round trip for what a status poll asks. The queue key is
+// built as queue_key() builds it.
 // KEYS[1] task hash; ARGV: id, prefix
 const std::string kPosition = R"lua(
 local h = redis.call('HMGET', KEYS[1], 'state', 'queue')
@@ -196,7 +198,7 @@ local q = ARGV[2]..':queue:global'
 if h[2] and h[2] ~= '' then q = ARGV[2]..':queue:nessus:'..h[2] end
 local p = redis.call('LPOS', q, ARGV[1])
 if not p then return -1 end
-return p + 1
+return {p + 1, q}
 )lua";
 
 struct Script {
@@ -343,10 +345,30 @@ public:
 
     sdk::Result<std::optional<std::uint64_t>> position(const std::string& id) noexcept override {
         return guard([&]() -> sdk::Result<std::optional<std::uint64_t>> {
-            auto pos = run(position_, {task_key(id)}, {id, p_});
-            if (!pos) return std::move(pos).error();
-            if (pos->integer < 1) return std::optional<std::uint64_t>{};
-            return std::optional<std::uint64_t>(static_cast<std::uint64_t>(pos->integer));
+            // A task found in a queue is queued there (ids are queued at most
+            // once), so the queue it was last seen in is asked first, with a
+            // plain LPOS; only when it is no longer there does the script
+            // look it up again.
+            std::string last_seen;
+            {
+                std::lock_guard lock(seen_mu_);
+                if (auto it = queue_seen_.find(id); it != queue_seen_.end()) last_seen = it->second;
+            }
+            if (!last_seen.empty()) {
+                auto pos = redis_.command({"LPOS", last_seen, id});
+                if (!pos) return std::move(pos).error();
+                if (!pos->is_nil()) return std::optional<std::uint64_t>(static_cast<std::uint64_t>(pos->integer) + 1);
+            }
+            auto found = run(position_, {task_key(id)}, {id, p_});
+            if (!found) return std::move(found).error();
+            std::lock_guard lock(seen_mu_);
+            if (found->elements.size() != 2) {
+                queue_seen_.erase(id);
+                return std::optional<std::uint64_t>{};
+            }
+            if (queue_seen_.size() >= kQueueSeenEntries && !queue_seen_.count(id)) queue_seen_.erase(queue_seen_.begin());
+            queue_seen_[id] = found->elements[1].str;
+            return std::optional<std::uint64_t>(static_cast<std::uint64_t>(found->elements[0].integer));
         });
     }
 
@@ -582,6 +604,9 @@ private:
     std::string p_;
     std::mutex rng_mu_;
     std::mt19937_64 rng_;
+    static constexpr std::size_t kQueueSeenEntries = 4096;
+    std::mutex seen_mu_;
+    std::unordered_map<std::string, std::string> queue_seen_;  ///< task id -> queue key it was last found in
     const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
         dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_set_{kKvSet}, delete_if_{kDeleteIf}, position_{kPosition};
 };
