@@ -7,10 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <random>
 #include <algorithm>
-#include <cctype>
 #include <sstream>
 
 namespace scanorch::framework {
@@ -114,8 +112,10 @@ TaskStore::TaskStore(std::filesystem::path data_dir) : root_(std::move(data_dir)
 
 // ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$: never a path separator, never a dot.
 bool TaskStore::valid_id(const std::string& id) {
-    if (id.empty() || id.size() > 64 || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
-    return std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
+    // ASCII by hand, not std::isalnum: a locale must not widen what may name a directory.
+    const auto alnum = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (id.empty() || id.size() > 64 || !alnum(id[0])) return false;
+    return std::all_of(id.begin(), id.end(), [&](char c) { return alnum(c) || c == '_' || c == '-'; });
 }
 
 bool TaskStore::Stamp::operator==(const Stamp& o) const {
