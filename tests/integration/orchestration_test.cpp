@@ -359,6 +359,29 @@ TEST(Orchestration, AClientAtItsCapWhenAScanStartsWaitsForItsSlot) {
     EXPECT_EQ(dep.wait_done((*free_client)->getValue<std::string>("task_id"))->getValue<std::string>("status"), "completed");
 }
 
+// At submission a capped client may not have more unfinished scans than its
+// cap; ended ones (here cancelled) make room; other clients are not counted.
+TEST(Orchestration, AClientAtItsCapIsRefusedAtSubmission) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(30));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 1);
+    std::vector<std::string> ids;
+    for (const char* target : {"192.0.2.60", "192.0.2.61"}) {
+        auto r = dep.call("run_untrusted_scan", scan_args("capped", target), "agent", 2);
+        ASSERT_TRUE(r) << r.error().message;
+        ids.push_back((*r)->getValue<std::string>("task_id"));
+    }
+    auto refused = dep.call("run_untrusted_scan", scan_args("one too many", "192.0.2.62"), "agent", 2);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().kind, sdk::ErrorKind::capacity);
+    EXPECT_EQ(refused.error().message, "client 'agent' already has 2 unfinished scans (its limit); wait for one to finish");
+    EXPECT_TRUE(dep.call("run_untrusted_scan", scan_args("someone else", "192.0.2.63"), "other", 2)) << "caps are per client";
+    EXPECT_EQ(dep.must("cancel_scan", R"({"task_id":")" + ids[1] + R"("})")->getValue<std::string>("status"), "cancelled");
+    auto room = dep.call("run_untrusted_scan", scan_args("after the cancel", "192.0.2.64"), "agent", 2);
+    EXPECT_TRUE(room) << (room ? "" : room.error().message);
+    EXPECT_FALSE(dep.call("run_untrusted_scan", scan_args("full again", "192.0.2.65"), "agent", 2));
+}
+
 TEST(Orchestration, ATaskQueuedPastMaxQueueWaitFailsInsteadOfWaitingForever) {
     EmulatorProcess a(NESSUS_EMULATOR, emulator_args(5));
     Dir dir;

@@ -297,11 +297,7 @@ sdk::Result<Obj> HostToolService::submit(const std::string& scan_type, const Arg
 
     // Per-client cap on scans not yet finished.
     if (c.max_concurrent_scans > 0) {
-        std::uint32_t open = 0;
-        for (const auto& id : d_.store->ids()) {
-            auto other = d_.store->load(id);
-            if (other && other->client == c.client && !other->terminal()) ++open;
-        }
+        const auto open = static_cast<std::uint32_t>(d_.store->unfinished_for(c.client).size());
         if (open >= c.max_concurrent_scans) {
             return sdk::Error::capacity("client '" + c.client + "' already has " + std::to_string(open) +
                                         " unfinished scans (its limit); wait for one to finish");

@@ -1,6 +1,7 @@
 #include "scanorch/framework/tasks/task_store.h"
 
 #include <Poco/JSON/Parser.h>
+#include <Poco/SHA2Engine.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -105,9 +106,59 @@ sdk::Result<void> write_file_atomically(const std::filesystem::path& path, const
     return {};
 }
 
-TaskStore::TaskStore(std::filesystem::path data_dir) : root_(std::move(data_dir) / "tasks") {
+TaskStore::TaskStore(std::filesystem::path data_dir)
+    : root_(data_dir / "tasks"), client_root_(std::move(data_dir) / "client_tasks") {
     std::error_code ec;
     std::filesystem::create_directories(root_, ec);
+}
+
+// Client names come from config and may hold anything: hashed, they make a
+// safe directory name of fixed length.
+std::filesystem::path TaskStore::client_dir(const std::string& client) const {
+    Poco::SHA2Engine sha;
+    sha.update(client);
+    return client_root_ / Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+// An empty file per task; losing one (a crash before it reached the disk)
+// only undercounts until the task ends, and the scan start check still holds.
+void TaskStore::index_for_client(const std::string& client, const std::string& id) const {
+    const auto dir = client_dir(client);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    const Fd fd(::open((dir / id).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
+}
+
+// Done once per data dir, by whichever process first needs the index; tasks
+// created meanwhile are indexed by create() anyway.
+void TaskStore::build_client_index() const {
+    const auto built = client_root_ / ".built";
+    std::error_code ec;
+    if (std::filesystem::exists(built, ec)) return;
+    for (const auto& id : ids()) {
+        auto t = load_shared(id);
+        if (t && !(*t)->client.empty() && !(*t)->terminal()) index_for_client((*t)->client, id);
+    }
+    std::filesystem::create_directories(client_root_, ec);
+    const Fd fd(::open(built.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
+}
+
+std::vector<std::string> TaskStore::unfinished_for(const std::string& client) const {
+    build_client_index();
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(client_dir(client), ec)) {
+        const auto id = e.path().filename().string();
+        auto t = valid_id(id) ? load_shared(id) : sdk::Error::not_found(id);
+        // An unreadable task.json still counts: the cap errs on the safe side.
+        const bool ended = t ? (*t)->terminal() || (*t)->client != client : t.error().kind == sdk::ErrorKind::not_found;
+        if (ended) {
+            std::filesystem::remove(e.path(), ec);
+        } else {
+            out.push_back(id);
+        }
+    }
+    return out;
 }
 
 // ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$: never a path separator, never a dot.
@@ -143,7 +194,9 @@ sdk::Result<void> TaskStore::create(const TaskRecord& t, const std::string& payl
                                                      std::filesystem::perms::group_exec, ec);
     // The payload first: a task.json without its payload would be a task no worker can run.
     if (auto r = write_file_atomically(dir(t.task_id) / "payload.sealed", payload); !r) return r;
-    return write(t);
+    if (auto r = write(t); !r) return r;
+    if (!t.client.empty()) index_for_client(t.client, t.task_id);
+    return {};
 }
 
 sdk::Result<TaskRecord> TaskStore::load(const std::string& id) const {

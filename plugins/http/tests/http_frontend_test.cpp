@@ -197,6 +197,15 @@ TEST(HttpFrontend, BearerTokensAndPerClientLimits) {
         << "a session belongs to the client that opened it";
 }
 
+TEST(HttpFrontend, AClientAtItsScanCapGets429) {
+    Api api("      listen: 127.0.0.1:0\n      clients:\n        capped: {token: " + kToken + ", max_concurrent_scans: 1}\n");
+    const std::map<std::string, std::string> capped = {{"Authorization", "Bearer " + kToken}};
+    EXPECT_EQ(api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"192.0.2.70","name":"first"})", capped).status, 200);
+    auto second = api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"192.0.2.71","name":"second"})", capped);
+    EXPECT_EQ(second.status, 429) << second.body;
+    EXPECT_NE(second.body.find("already has 1 unfinished scans"), std::string::npos) << second.body;
+}
+
 TEST(HttpFrontend, McpProtocol) {
     Api api(kOpen);
     const std::map<std::string, std::string> accept = {{"Accept", "application/json, text/event-stream"}};

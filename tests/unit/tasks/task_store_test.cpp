@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -135,4 +136,49 @@ TEST(TaskStore, ADroppedChangeNeverReachesTheCache) {
     const auto after = store.load("t-4");
     EXPECT_EQ(after->status, "queued");
     EXPECT_EQ(after->validation_stats->getValue<int>("hosts_scanned"), 1);
+}
+
+// A client's unfinished tasks come from an index that create() feeds and
+// unfinished_for() prunes; a data dir from before the index gets it built.
+TEST(TaskStore, CountsAClientsUnfinishedTasksFromItsIndex) {
+    TempDir d;
+    sf::TaskStore store(d.path);
+    auto for_client = [](const std::string& id, const std::string& client) {
+        auto t = task(id);
+        t.client = client;
+        return t;
+    };
+    for (const auto& [id, client] : std::vector<std::pair<std::string, std::string>>{
+             {"a-1", "agent a"}, {"a-2", "agent a"}, {"b-1", "agent/b"}, {"none", ""}}) {
+        ASSERT_TRUE(store.create(for_client(id, client), "").ok());
+    }
+    auto sorted = [&](const std::string& client) {
+        auto ids = store.unfinished_for(client);
+        std::sort(ids.begin(), ids.end());
+        return ids;
+    };
+    EXPECT_EQ(sorted("agent a"), (std::vector<std::string>{"a-1", "a-2"}));
+    EXPECT_EQ(sorted("agent/b"), std::vector<std::string>{"b-1"}) << "any client name is safe as a key";
+    EXPECT_TRUE(sorted("nobody").empty());
+
+    ASSERT_TRUE(store.update("a-1", [](sf::TaskRecord& t) {
+        t.status = "completed";
+        return true;
+    }));
+    EXPECT_EQ(sorted("agent a"), std::vector<std::string>{"a-2"}) << "an ended task no longer counts";
+    ASSERT_TRUE(store.remove("a-2").ok());
+    EXPECT_TRUE(sorted("agent a").empty()) << "a removed task no longer counts";
+    std::size_t entries = 0;
+    for (const auto& dir : std::filesystem::directory_iterator(d.path / "client_tasks")) {
+        if (dir.is_directory()) entries += static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
+    }
+    EXPECT_EQ(entries, 1u) << "pruned entries are gone; b-1's stays";
+
+    // A data dir written before the index existed: built from the tasks on first use.
+    std::filesystem::remove_all(d.path / "client_tasks");
+    ASSERT_TRUE(store.create(for_client("a-3", "agent a"), "").ok());
+    std::filesystem::remove_all(d.path / "client_tasks");
+    sf::TaskStore upgraded(d.path);
+    EXPECT_EQ(upgraded.unfinished_for("agent a"), std::vector<std::string>{"a-3"});
+    EXPECT_EQ(upgraded.unfinished_for("agent/b"), std::vector<std::string>{"b-1"});
 }

@@ -51,6 +51,13 @@ public:
 
     /// Every task id in the store (unordered).
     std::vector<std::string> ids() const;
+
+    /// The ids of a client's unfinished tasks, from an index beside the tasks
+    /// (data_dir/client_tasks/<SHA-256 of the name>/<task id>): create() adds
+    /// an entry, and this drops the entries whose task has ended or is gone, so
+    /// the cost follows the client's open tasks rather than the whole store.
+    /// The first call on a data dir without the index builds it from every task.
+    std::vector<std::string> unfinished_for(const std::string& client) const;
     /// Removes a task and its files.
     sdk::Result<void> remove(const std::string& task_id);
 
@@ -72,7 +79,11 @@ private:
 
     sdk::Result<std::shared_ptr<const TaskRecord>> read(const std::string& task_id, bool use_cache) const;
     sdk::Result<void> write(const TaskRecord& task) const;
+    std::filesystem::path client_dir(const std::string& client) const;
+    void index_for_client(const std::string& client, const std::string& task_id) const;
+    void build_client_index() const;
     std::filesystem::path root_;
+    std::filesystem::path client_root_;
     mutable std::mutex cache_mu_;
     mutable std::unordered_map<std::string, Cached> cache_;
 };
