@@ -130,9 +130,6 @@ private:
         if (parse_error(ec)) return refuse(400, "malformed HTTP request: " + ec.message());
         if (ec) return;  // stalled headers (slowloris), or the client went away: drop, answer nothing
         const auto& req = parser_->get();
-        if (parser_->content_length() && *parser_->content_length() > sh_.opt.max_body_bytes) {
-            return respond(BodyState::too_large);
-        }
         if (parser_->is_done()) return respond(BodyState::complete);
         if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
             continue_ = {bhttp::status::continue_, req.version()};
