@@ -7,6 +7,7 @@
 namespace scanorch::http {
 
 bool HttpConfig::loopback() const {
+    const auto& host = server.host;
     return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
@@ -27,32 +28,35 @@ sdk::Result<HttpConfig> parse_config(const std::string& json) {
         const auto listen = o->optValue<std::string>("listen", "127.0.0.1:8836");
         const auto colon = listen.rfind(':');
         if (colon == std::string::npos) return sdk::Error::invalid_input("listen '" + listen + "' is not HOST:PORT");
-        c.host = listen.substr(0, colon);
-        if (c.host.size() > 2 && c.host.front() == '[') c.host = c.host.substr(1, c.host.size() - 2);
+        auto& host = c.server.host;
+        host = listen.substr(0, colon);
+        if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);  // [::1]
         const int port = std::stoi(listen.substr(colon + 1));
         if (port < 0 || port > 65535) return sdk::Error::invalid_input("listen '" + listen + "': port out of range");
-        c.port = static_cast<std::uint16_t>(port);
+        c.server.port = static_cast<std::uint16_t>(port);
         c.require_auth = o->optValue<bool>("require_auth", false) || !c.loopback();
         c.allowed_origins = strings(o, "allowed_origins");
-        c.request_timeout_seconds = o->optValue<std::int64_t>("request_timeout", 30);
-        c.keep_alive_timeout_seconds = o->optValue<std::int64_t>("keep_alive_timeout", 5);
-        if (c.request_timeout_seconds < 1) return sdk::Error::invalid_input("request_timeout must be at least 1 second");
-        if (c.keep_alive_timeout_seconds < 1) return sdk::Error::invalid_input("keep_alive_timeout must be at least 1 second");
+        const auto request_timeout = o->optValue<std::int64_t>("request_timeout", 30);
+        const auto keep_alive_timeout = o->optValue<std::int64_t>("keep_alive_timeout", 5);
+        if (request_timeout < 1) return sdk::Error::invalid_input("request_timeout must be at least 1 second");
+        if (keep_alive_timeout < 1) return sdk::Error::invalid_input("keep_alive_timeout must be at least 1 second");
+        c.server.request_timeout = std::chrono::seconds(request_timeout);
+        c.server.keep_alive_timeout = std::chrono::seconds(keep_alive_timeout);
         c.max_sessions = static_cast<std::uint32_t>(o->optValue<std::int64_t>("max_sessions", 1000));
         c.session_idle_seconds = o->optValue<std::int64_t>("session_idle_timeout", 3600);
-        c.tls_cert = o->optValue<std::string>("tls_cert", "");
-        c.tls_key = o->optValue<std::string>("tls_key", "");
+        c.server.tls_cert = o->optValue<std::string>("tls_cert", "");
+        c.server.tls_key = o->optValue<std::string>("tls_key", "");
         const auto threads = o->optValue<std::int64_t>("threads", 8);
         if (threads < 1 || threads > 1024) return sdk::Error::invalid_input("threads must be between 1 and 1024");
-        c.threads = static_cast<std::uint32_t>(threads);
+        c.server.threads = static_cast<std::uint32_t>(threads);
         const auto connections = o->optValue<std::int64_t>("max_connections", 1024);
         if (connections < 1) return sdk::Error::invalid_input("max_connections must be at least 1");
-        c.max_connections = static_cast<std::size_t>(connections);
+        c.server.max_connections = static_cast<std::size_t>(connections);
         const auto body = o->optValue<std::int64_t>("max_body_bytes", 1 << 20);
         if (body < 1) return sdk::Error::invalid_input("max_body_bytes must be at least 1");
-        c.max_body_bytes = static_cast<std::uint64_t>(body);
+        c.server.max_body_bytes = static_cast<std::uint64_t>(body);
         c.public_metrics = o->optValue<bool>("public_metrics", false);
-        if (c.tls_cert.empty() != c.tls_key.empty()) return sdk::Error::invalid_input("tls_cert and tls_key go together");
+        if (c.server.tls_cert.empty() != c.server.tls_key.empty()) return sdk::Error::invalid_input("tls_cert and tls_key go together");
         if (auto clients = o->getObject("clients")) {
             for (const auto& [name, v] : *clients) {
                 auto co = clients->getObject(name);
@@ -70,7 +74,7 @@ sdk::Result<HttpConfig> parse_config(const std::string& json) {
             }
         }
         if (c.require_auth && c.clients.empty()) {
-            return sdk::Error::invalid_input("listening on " + c.host + " (not loopback) needs bearer tokens: add `clients` "
+            return sdk::Error::invalid_input("listening on " + c.server.host + " (not loopback) needs bearer tokens: add `clients` "
                                              "with a token each");
         }
     } catch (const std::exception& e) {

@@ -117,18 +117,8 @@ public:
         tool_names_.clear();
         for (const auto& t : tools.tools()) tool_names_.insert(t.name);
         tools_list_json_ = tools_list();
-        http::ServerOptions opt;
-        opt.host = cfg_.host;
-        opt.port = cfg_.port;
-        opt.tls_cert = cfg_.tls_cert;
-        opt.tls_key = cfg_.tls_key;
-        opt.threads = cfg_.threads;
-        opt.max_connections = cfg_.max_connections;
-        opt.max_body_bytes = cfg_.max_body_bytes;
-        opt.request_timeout = std::chrono::seconds(cfg_.request_timeout_seconds);
-        opt.keep_alive_timeout = std::chrono::seconds(cfg_.keep_alive_timeout_seconds);
         server_ = std::make_unique<http::Server>(
-            opt, [this](const http::Request& req) { return handle(req); },
+            cfg_.server, [this](const http::Request& req) { return handle(req); },
             [this](const std::string& message) { ctx_.log().warn(message); });
         auto endpoint = server_->start();
         if (!endpoint) {
@@ -288,11 +278,11 @@ http::Reply Endpoints::route(const http::Request& req, const std::string& path, 
     // for that reason whatever its body.
     switch (req.body_state()) {
         case http::BodyState::too_large:
-            return {413, R"({"error":"request body larger than )" + std::to_string(cfg_.max_body_bytes) + R"( bytes"})", "application/json", {}};
+            return {413, R"({"error":"request body larger than )" + std::to_string(cfg_.server.max_body_bytes) + R"( bytes"})", "application/json", {}};
         case http::BodyState::incomplete:
             // Stalled past request_timeout or cut off: never run a tool on part of its arguments.
             return {408, R"({"error":"the request body did not arrive in full within )" +
-                             std::to_string(cfg_.request_timeout_seconds) + R"( s"})",
+                             std::to_string(cfg_.server.request_timeout.count()) + R"( s"})",
                     "application/json", {}};
         case http::BodyState::complete: break;
     }
