@@ -24,8 +24,12 @@
 #include "scanorch/framework/host.h"
 #include "scanorch/framework/json/sdk_json.h"
 #include "scanorch/framework/logging.h"
+#include "scanorch/framework/tasks/task_codec.h"
 #include "scanorch/framework/tasks/task_store.h"
+#include "scanorch/framework/tools/submission.h"
+#include "scanorch/framework/tools/task_views.h"
 #include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/router.h"
 #include "scanorch/sdk/validator.h"
 #include "scanorch/sdk/version.h"
 
@@ -293,55 +297,60 @@ DlqTarget dlq_target(const cli::Args& args, const std::vector<std::string>& rest
 int dlq_inspect(const cli::Args& args, const std::vector<std::string>& rest) {
     const auto [host, queue, entry] = dlq_target(args, rest, "inspect");
     if (!entry) return kExitFailure;
-    auto o = sf::to_json(*entry);
+    sf::TaskStore store(host->config().data_dir);
+    auto task = store.load(entry->task.task_id);
     if (args.has("json")) {
+        auto o = sf::to_json(*entry);
+        o->set("task", task ? Poco::Dynamic::Var(sf::TaskViews::status_object(*task, std::nullopt)) : Poco::Dynamic::Var());
         std::cout << sf::stringify(o) << "\n";
-    } else {
-        std::cout << "task:      " << entry->task.task_id << "\n"
-                  << "queue:     " << (entry->task.scanner_id.empty() ? "global" : entry->task.scanner_id) << "\n"
-                  << "failed at: " << format_time(entry->failed_at_ms) << "\n"
-                  << "attempts:  " << entry->task.attempts << "\n"
-                  << "reason:    " << entry->reason << "\n";
+        return kExitOk;
     }
+    std::cout << "task:      " << entry->task.task_id << "\n"
+              << "queue:     " << (entry->task.scanner_id.empty() ? "global" : entry->task.scanner_id) << "\n"
+              << "failed at: " << format_time(entry->failed_at_ms) << "\n"
+              << "attempts:  " << entry->task.attempts << "\n"
+              << "reason:    " << entry->reason << "\n";
+    if (!task) {
+        std::cout << "record:    " << task.error().message << "\n";
+        return kExitOk;
+    }
+    std::cout << "name:      " << task->name << "\n"
+              << "scan type: " << sdk::to_string(task->scan_type) << "\n"
+              << "targets:   " << task->targets << "\n"
+              << "scanner:   " << (task->scanner_instance.empty() ? "-" : task->scanner_instance) << "\n"
+              << "client:    " << (task->client.empty() ? "-" : task->client) << "\n"
+              << "status:    " << sf::to_string(task->status) << " (" << sf::to_string(task->failure) << ")\n"
+              << "created:   " << format_time(task->created_at) << "\n"
+              << "auth:      "
+              << (task->authentication_status ? std::string(sdk::to_string(*task->authentication_status)) : "-") << "\n";
+    for (const auto& w : task->validation_warnings) std::cout << "warning:   " << w << "\n";
     return kExitOk;
 }
 
 int dlq_retry(const cli::Args& args, const std::vector<std::string>& rest) {
     const auto [host, queue, entry] = dlq_target(args, rest, "retry");
     if (!entry) return kExitFailure;
-    sdk::QueueTask task = entry->task;
-    task.attempts = 0;
-    // The record first: a worker that claims the task must find it queued.
-    sf::TaskStore store(host->config().data_dir);
-    const auto reset = store.update(task.task_id, [](sf::TaskRecord& t) {
-        t.status = "queued";
-        t.phase = "queued";
-        t.progress = 0;
-        t.error.clear();
-        t.error_kind.clear();
-        t.dead_letter = false;
-        t.completed_at = 0;
-        t.scan_id.clear();  // a fresh scan: the old one failed
-        t.attempts = 0;
-        return true;
-    });
-    if (!reset && reset.error().kind != sdk::ErrorKind::not_found) throw sf::HostError(reset.error().message);
-    auto position = queue->enqueue(task);
-    if (!position) {  // put the record back as it was: nothing changes
-        (void)store.update(task.task_id, [&](sf::TaskRecord& t) {
-            t.status = "failed";
-            t.phase = "done";
-            t.error = entry->reason;
-            t.dead_letter = true;
-            return true;
-        });
-        throw sf::HostError("enqueue: " + position.error().message);
+    const auto& cfg = host->config();
+    auto scope = sf::ScopePolicy::parse(cfg.scope);
+    if (!scope) throw sf::HostError("scope in " + cfg.file + ": " + scope.error().message);
+    sf::ToolServiceDeps d;
+    d.pool = std::make_shared<sf::ScannerPool>(host->scanners());
+    d.queue = queue;
+    d.router = need<sdk::Router>(*host, "router");
+    d.store = std::make_shared<sf::TaskStore>(cfg.data_dir);
+    d.scope = std::make_shared<const sf::ScopePolicy>(std::move(scope).value());
+    sf::Submission submission(d);
+    // Routed again and queued from nothing: the failed run's results are gone.
+    auto placed = submission.retry(entry->task.task_id, entry->task.payload);
+    if (!placed) {
+        std::cerr << "scanorchctl: task " << entry->task.task_id << " was not retried: " << placed.error().message << "\n";
+        return kExitFailure;
     }
-    if (!value_or_throw(queue->dlq_remove(task.task_id), "dead-letter queue")) {
-        spdlog::warn("task '{}' left the dead-letter queue while it was being retried", task.task_id);
+    if (!value_or_throw(queue->dlq_remove(entry->task.task_id), "dead-letter queue")) {
+        spdlog::warn("task '{}' left the dead-letter queue while it was being retried", entry->task.task_id);
     }
-    std::cout << "task " << task.task_id << " re-queued to " << (task.scanner_id.empty() ? "global" : task.scanner_id)
-              << " at position " << *position << "\n";
+    std::cout << "task " << entry->task.task_id << " re-queued to " << (placed->queue.empty() ? "global" : placed->queue)
+              << " at position " << placed->position << "\n";
     return kExitOk;
 }
 

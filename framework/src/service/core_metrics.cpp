@@ -13,7 +13,13 @@ CoreMetrics::CoreMetrics(prometheus::Registry& r)
       dlq_depth_(prometheus::BuildGauge().Name("nessus_dead_letter_queue_depth").Help("Tasks in the dead-letter queue").Register(r).Add({})),
       auth_failures_(prometheus::BuildCounter().Name("nessus_auth_failures_total").Help("Trusted scans whose authentication failed").Register(r)),
       ttl_deletions_(prometheus::BuildCounter().Name("ttl_deletions_total").Help("Tasks removed by TTL housekeeping").Register(r).Add({})),
-      tasks_(prometheus::BuildCounter().Name("scanorch_tasks_finished_total").Help("Tasks that ended, by scanner and status").Register(r)) {}
+      tasks_(prometheus::BuildCounter().Name("scanorch_tasks_finished_total").Help("Tasks that ended, by scanner and status").Register(r)),
+      reconciled_(prometheus::BuildCounter()
+                      .Name("scanorch_reconciled_tasks_total")
+                      .Help("Repairs by housekeeping: tasks the queue backend lost, re-queued or failed; client slots freed")
+                      .Register(r)) {
+    for (const char* action : {"requeued", "failed", "slot_freed"}) reconciled_.Add({{"action", action}});
+}
 
 void CoreMetrics::refresh(const std::vector<sdk::ScannerSnapshot>& scanners, std::uint64_t global_queued,
                           std::uint64_t dead_letter) {
@@ -35,6 +41,10 @@ void CoreMetrics::auth_failure(const std::string& scanner, const std::string& sc
 }
 
 void CoreMetrics::ttl_deletion(std::uint64_t n) { ttl_deletions_.Increment(static_cast<double>(n)); }
+
+void CoreMetrics::reconciled(const std::string& action, std::uint64_t n) {
+    reconciled_.Add({{"action", action}}).Increment(static_cast<double>(n));
+}
 
 void CoreMetrics::task_finished(const std::string& scanner, const std::string& status) {
     tasks_.Add({{"scanner_instance", scanner}, {"status", status}}).Increment();

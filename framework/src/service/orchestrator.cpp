@@ -9,14 +9,6 @@
 
 namespace scanorch::framework {
 
-namespace {
-std::string hostname() {
-    char buf[256] = {};
-    ::gethostname(buf, sizeof buf - 1);
-    return buf;
-}
-}  // namespace
-
 Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scanner) : host_(host), mode_(mode) {
     const auto& cfg = host.config();
     const bool api = mode != Mode::worker;
@@ -31,6 +23,10 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     sealer_ = std::make_shared<CredentialSealer>(std::move(sealer).value());
     metrics_ = std::make_shared<CoreMetrics>(host.services()->registry());
     pool_ = std::make_shared<ScannerPool>(host.scanners());
+    keeper_ = std::make_unique<Housekeeping>(cfg.housekeeping, cfg.workers.lease_ms, queue_, store_, pool_, metrics_);
+    auto scope = ScopePolicy::parse(cfg.scope);
+    if (!scope) throw HostError("scope in " + cfg.file + ": " + scope.error().message);
+    scope_ = std::make_shared<const ScopePolicy>(std::move(scope).value());
 
     if (api) {
         router_ = host.make_configured<sdk::Router>("router");
@@ -43,7 +39,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         d.sealer = sealer_;
         d.metrics = metrics_;
         d.registry = host.services()->registry_ptr();
-        d.scope = cfg.scope;
+        d.scope = scope_;
         tools_ = std::make_shared<HostToolService>(std::move(d));
         if (cfg.scope.empty()) spdlog::warn("no target scope is configured: every scan will be refused (set `scope`)");
         frontend_ = host.make_configured<sdk::Frontend>("frontend");
@@ -58,6 +54,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         wo.retries = static_cast<int>(cfg.workers.retries);
         wo.circuit_failures = static_cast<std::uint32_t>(cfg.workers.circuit_failures);
         wo.circuit_open_ms = cfg.workers.circuit_open_ms;
+        auto pool_config = std::make_shared<const ScannersConfig>(pool_->config());
         for (const auto& s : pool_->config().scanners) {
             if (mode == Mode::worker && s.instance_id != worker_scanner) continue;
             if (!s.enabled) {
@@ -66,7 +63,8 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
             }
             auto plugin = host.make_scanner(s);
             scanners_.push_back(plugin);
-            workers_.push_back(std::make_unique<Worker>(s, plugin, queue_, validator_, store_, sealer_, metrics_, wo));
+            workers_.push_back(std::make_unique<Worker>(
+                WorkerDeps{s, plugin, queue_, validator_, store_, sealer_, metrics_, pool_config, scope_, wo}));
         }
         if (mode == Mode::worker && workers_.empty()) {
             std::string ids;
@@ -121,44 +119,6 @@ void Orchestrator::housekeeping_loop() {
     }
 }
 
-void Orchestrator::housekeeping_pass() {
-    const auto& h = host_.config().housekeeping;
-    // One process at a time across the deployment.
-    const std::string key = "scanorch:lock:housekeeping";
-    const std::string me = hostname() + ":" + std::to_string(::getpid());
-    auto lock = queue_->kv_set_if_absent(key, me, std::max<std::int64_t>(h.interval_seconds * 1000, 60'000));
-    if (!lock || lock->has_value()) return;
-    std::uint64_t removed = 0, expired = 0;
-    const auto now = now_ms();
-    for (const auto& id : store_->ids()) {
-        auto t = store_->load(id);
-        if (!t) continue;
-        if (t->terminal() && t->last_accessed_at > 0 && now - t->last_accessed_at > h.ttl_seconds * 1000) {
-            if (store_->remove(id)) ++removed;
-            continue;
-        }
-        if (t->status == "queued" && now - t->created_at > h.max_queue_wait_seconds * 1000) {
-            auto r = queue_->remove(id);
-            if (r && *r) {  // still waiting: it never got a scanner
-                (void)store_->update(id, [&](TaskRecord& x) {
-                    x.status = "failed";
-                    x.phase = "done";
-                    x.error = "waited longer than " + std::to_string(h.max_queue_wait_seconds) +
-                              " s in the queue (max_queue_wait) without a free scanner";
-                    x.error_kind = "capacity";
-                    x.completed_at = now;
-                    return true;
-                });
-                ++expired;
-            }
-        }
-    }
-    if (removed) {
-        metrics_->ttl_deletion(removed);
-        spdlog::info("housekeeping: removed {} task(s) not read for {} s", removed, h.ttl_seconds);
-    }
-    if (expired) spdlog::warn("housekeeping: {} task(s) failed after waiting past max_queue_wait", expired);
-    (void)queue_->kv_delete_if(key, me);
-}
+void Orchestrator::housekeeping_pass() { keeper_->pass(); }
 
 }  // namespace scanorch::framework

@@ -1,5 +1,8 @@
 #include "scanorch/framework/tasks/credential_sealer.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Object.h>
@@ -176,6 +179,25 @@ sdk::Result<sdk::ScanCredentials> CredentialSealer::open_credentials(const std::
     } catch (...) {
         return sdk::Error::permanent("the task's credentials opened but are not valid JSON");
     }
+}
+
+std::string CredentialSealer::fingerprint(const std::string& text) const {
+    // Domain-separated from sealing: the HMAC key is itself an HMAC of a label.
+    auto hmac = [](const unsigned char* key, int key_len, const std::string& data) {
+        std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+        unsigned len = 0;
+        HMAC(EVP_sha256(), key, key_len, reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
+        return std::string(reinterpret_cast<const char*>(out.data()), len);
+    };
+    const std::string sub = hmac(key_.data(), static_cast<int>(key_.size()), "scanorch request fingerprint v1");
+    const std::string mac = hmac(reinterpret_cast<const unsigned char*>(sub.data()), static_cast<int>(sub.size()), text);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (const unsigned char c : mac) {
+        hex += kHex[c >> 4];
+        hex += kHex[c & 15];
+    }
+    return hex;
 }
 
 }  // namespace scanorch::framework

@@ -1,5 +1,8 @@
 #include "scanorch/framework/tasks/task_store.h"
 
+#include "scanorch/framework/clock.h"
+#include "scanorch/framework/tasks/task_codec.h"
+
 #include <Poco/JSON/Parser.h>
 #include <Poco/SHA2Engine.h>
 #include <fcntl.h>
@@ -175,11 +178,15 @@ bool TaskStore::Stamp::operator==(const Stamp& o) const {
 }
 
 std::filesystem::path TaskStore::dir(const std::string& id) const { return root_ / id; }
-std::filesystem::path TaskStore::export_path(const std::string& id) const { return root_ / id / "scan.nessus"; }
+std::filesystem::path TaskStore::export_path(const std::string& id, const std::string& attempt) const {
+    // One file per attempt: a worker that lost its lease and is still
+    // downloading never writes into the file of the one that took over.
+    return root_ / id / ("scan-" + attempt + ".nessus");
+}
 
 sdk::Result<void> TaskStore::write(const TaskRecord& t) const {
     std::ostringstream out;
-    t.to_json()->stringify(out, 2);
+    to_json(t)->stringify(out, 2);
     return write_file_atomically(dir(t.task_id) / "task.json", out.str());
 }
 
@@ -227,7 +234,9 @@ sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::read(const std::string
     if (!read_all(fd.get(), text)) return sdk::Error::internal("task '" + id + "': cannot read task.json: " + std::strerror(errno));
     std::shared_ptr<const TaskRecord> record;
     try {
-        record = std::make_shared<const TaskRecord>(TaskRecord::from_json(Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>()));
+        auto parsed = task_from_json(Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>());
+        if (!parsed) return sdk::Error::internal("task '" + id + "': task.json: " + parsed.error().message);
+        record = std::make_shared<const TaskRecord>(std::move(parsed).value());
     } catch (const Poco::Exception& e) {
         return sdk::Error::internal("task '" + id + "': task.json is unreadable: " + e.displayText());
     }
@@ -254,6 +263,7 @@ sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::func
     if (!read_back) return std::move(read_back).error();
     TaskRecord t = **read_back;
     if (!change(t)) return t;
+    t.updated_at = now_ms();
     if (auto w = write(t); !w) return std::move(w).error();
     return t;
 }

@@ -1,9 +1,11 @@
 #include "scanorch/framework/workers/client_slot.h"
 
+#include "scanorch/framework/tasks/shared_keys.h"
+
 namespace scanorch::framework {
 
 std::string client_slot_key(const std::string& client, std::uint32_t index) {
-    return "scanorch:client_slot:" + client + ":" + std::to_string(index);
+    return shared_keys::client_slot(client, index);
 }
 
 sdk::Result<std::optional<ClientSlot>> ClientSlot::try_acquire(std::shared_ptr<sdk::Queue> queue,
@@ -36,6 +38,7 @@ ClientSlot::~ClientSlot() {
 }
 
 void ClientSlot::renew() noexcept {
+    if (!queue_) return;
     // Only while still ours: after a lapse (the queue backend was away for
     // two leases) another task may hold the key; if nobody does, take it back.
     auto v = queue_->kv_get(key_);

@@ -5,9 +5,11 @@
 #include <sstream>
 #include <thread>
 
+#include "scanorch/framework/tasks/task_codec.h"
 #include "scanorch/framework/tasks/task_store.h"
 
 namespace sf = scanorch::framework;
+using sf::TaskStatus;
 
 namespace {
 struct TempDir {
@@ -18,7 +20,7 @@ struct TempDir {
 sf::TaskRecord task(const std::string& id) {
     sf::TaskRecord t;
     t.task_id = id;
-    t.scan_type = "trusted_basic";
+    t.scan_type = scanorch::sdk::ScanType::trusted_basic;
     t.targets = "192.0.2.1";
     t.name = "weekly";
     t.created_at = 1700000000000;
@@ -37,16 +39,17 @@ TEST(TaskStore, CreateLoadUpdateRemove) {
     auto loaded = store.load("t-1");
     ASSERT_TRUE(loaded);
     EXPECT_EQ(loaded->targets, "192.0.2.1");
-    EXPECT_EQ(loaded->status, "queued");
+    EXPECT_EQ(loaded->status, TaskStatus::queued);
     EXPECT_EQ(store.payload("t-1").value_or(""), "v1:sealed");
 
     auto updated = store.update("t-1", [](sf::TaskRecord& t) {
-        t.status = "running";
-        t.scan_id = "42";
+        t.status = TaskStatus::running;
+        t.scan = {"s1", "42"};
         return true;
     });
     ASSERT_TRUE(updated);
-    EXPECT_EQ(store.load("t-1")->scan_id, "42");
+    EXPECT_EQ(store.load("t-1")->scan, (sf::ScanRef{"s1", "42"}));
+    EXPECT_GT(store.load("t-1")->updated_at, 0) << "every write is stamped";
     // No temp files are left behind.
     for (const auto& e : std::filesystem::directory_iterator(store.dir("t-1"))) {
         EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
@@ -96,9 +99,9 @@ TEST(TaskStore, LoadSeesEveryChangeFromAnywhere) {
     TempDir d;
     sf::TaskStore api(d.path), worker(d.path);
     ASSERT_TRUE(api.create(task("t-3"), "").ok());
-    ASSERT_EQ(api.load("t-3")->status, "queued");
-    ASSERT_EQ(api.load("t-3")->status, "queued");  // now from the cache
-    for (const char* status : {"running", "completed"}) {
+    ASSERT_EQ(api.load("t-3")->status, TaskStatus::queued);
+    ASSERT_EQ(api.load("t-3")->status, TaskStatus::queued);  // now from the cache
+    for (const auto status : {TaskStatus::running, TaskStatus::completed}) {
         ASSERT_TRUE(worker.update("t-3", [&](sf::TaskRecord& t) {
             t.status = status;
             return true;
@@ -107,12 +110,12 @@ TEST(TaskStore, LoadSeesEveryChangeFromAnywhere) {
     }
     // The same size and the same second: only the file's identity differs.
     auto t = *api.load("t-3");
-    t.status = "cancelled";
+    t.status = TaskStatus::cancelled;
     t.name = "weekl";  // "completed" -> "cancelled" is one byte longer, the name one shorter
     std::ostringstream text;
-    t.to_json()->stringify(text, 2);
+    sf::to_json(t)->stringify(text, 2);
     ASSERT_TRUE(sf::write_file_atomically(api.dir("t-3") / "task.json", text.str()).ok());
-    EXPECT_EQ(api.load("t-3")->status, "cancelled");
+    EXPECT_EQ(api.load("t-3")->status, TaskStatus::cancelled);
     // Removed by another store: not found here either, not served from memory.
     ASSERT_TRUE(worker.remove("t-3").ok());
     EXPECT_EQ(api.load("t-3").error().kind, scanorch::sdk::ErrorKind::not_found);
@@ -124,18 +127,18 @@ TEST(TaskStore, ADroppedChangeNeverReachesTheCache) {
     TempDir d;
     sf::TaskStore store(d.path);
     auto t = task("t-4");
-    t.validation_stats = new Poco::JSON::Object;
-    t.validation_stats->set("hosts_scanned", 1);
+    t.validation_stats = scanorch::sdk::ValidationStats{};
+    t.validation_stats->hosts_scanned = 1;
     ASSERT_TRUE(store.create(t, "").ok());
-    ASSERT_EQ(store.load("t-4")->validation_stats->getValue<int>("hosts_scanned"), 1);
+    ASSERT_EQ(store.load("t-4")->validation_stats->hosts_scanned, 1u);
     ASSERT_TRUE(store.update("t-4", [](sf::TaskRecord& r) {
-        r.validation_stats->set("hosts_scanned", 99);
-        r.status = "failed";
+        r.validation_stats->hosts_scanned = 99;
+        r.status = TaskStatus::failed;
         return false;
     }));
     const auto after = store.load("t-4");
-    EXPECT_EQ(after->status, "queued");
-    EXPECT_EQ(after->validation_stats->getValue<int>("hosts_scanned"), 1);
+    EXPECT_EQ(after->status, TaskStatus::queued);
+    EXPECT_EQ(after->validation_stats->hosts_scanned, 1u);
 }
 
 // A client's unfinished tasks come from an index that create() feeds and
@@ -162,7 +165,7 @@ TEST(TaskStore, CountsAClientsUnfinishedTasksFromItsIndex) {
     EXPECT_TRUE(sorted("nobody").empty());
 
     ASSERT_TRUE(store.update("a-1", [](sf::TaskRecord& t) {
-        t.status = "completed";
+        t.status = TaskStatus::completed;
         return true;
     }));
     EXPECT_EQ(sorted("agent a"), std::vector<std::string>{"a-2"}) << "an ended task no longer counts";
@@ -181,4 +184,50 @@ TEST(TaskStore, CountsAClientsUnfinishedTasksFromItsIndex) {
     sf::TaskStore upgraded(d.path);
     EXPECT_EQ(upgraded.unfinished_for("agent a"), std::vector<std::string>{"a-3"});
     EXPECT_EQ(upgraded.unfinished_for("agent/b"), std::vector<std::string>{"b-1"});
+}
+
+// The codec: every field survives a round trip, and an unknown word is an
+// error naming the field, never a silent default (a scan type read as
+// "untrusted" would run a trusted scan without its checks).
+TEST(TaskCodec, RoundTripsEveryFieldAndRefusesUnknownWords) {
+    auto t = task("t-5");
+    t.status = TaskStatus::failed;
+    t.phase = sf::TaskPhase::done;
+    t.failure = sf::FailureKind::authentication;
+    t.scan = {"east", "17"};
+    t.lease_token = "tok";
+    t.authentication_status = scanorch::sdk::AuthStatus::failed;
+    t.validation_warnings = {"w1"};
+    scanorch::sdk::ValidationStats stats;
+    stats.hosts_scanned = 3;
+    stats.severity_breakdown.high = 2;
+    stats.hosts.push_back({"192.0.2.1", true, 5, scanorch::sdk::HostAuth::failed, "plugin 21745"});
+    t.validation_stats = stats;
+    auto back = sf::task_from_json(sf::to_json(t));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->status, TaskStatus::failed);
+    EXPECT_EQ(back->phase, sf::TaskPhase::done);
+    EXPECT_EQ(back->failure, sf::FailureKind::authentication);
+    EXPECT_EQ(back->scan, (sf::ScanRef{"east", "17"}));
+    EXPECT_EQ(back->scan_type, scanorch::sdk::ScanType::trusted_basic);
+    EXPECT_EQ(back->authentication_status, scanorch::sdk::AuthStatus::failed);
+    ASSERT_TRUE(back->validation_stats);
+    EXPECT_EQ(back->validation_stats->severity_breakdown.high, 2u);
+    ASSERT_EQ(back->validation_stats->hosts.size(), 1u);
+    EXPECT_EQ(back->validation_stats->hosts[0].auth, scanorch::sdk::HostAuth::failed);
+
+    for (const char* field : {"scan_type", "status", "phase", "error_kind", "authentication_status"}) {
+        auto o = sf::to_json(t);
+        o->set(field, "nonsense");
+        auto r = sf::task_from_json(o);
+        ASSERT_FALSE(r) << field;
+        EXPECT_NE(r.error().message.find(field), std::string::npos) << r.error().message;
+    }
+    // A retry forgets everything the run produced.
+    t.reset_run();
+    EXPECT_TRUE(t.scan.empty());
+    EXPECT_FALSE(t.authentication_status);
+    EXPECT_FALSE(t.validation_stats);
+    EXPECT_TRUE(t.validation_warnings.empty());
+    EXPECT_EQ(t.failure, sf::FailureKind::none);
 }

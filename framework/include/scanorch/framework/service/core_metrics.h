@@ -22,6 +22,8 @@ public:
     void auth_failure(const std::string& scanner, const std::string& scan_type);
     void ttl_deletion(std::uint64_t n = 1);
     void task_finished(const std::string& scanner, const std::string& status);
+    /// What housekeeping repaired: "requeued", "failed", "slot_freed".
+    void reconciled(const std::string& action, std::uint64_t n);
 
 private:
     prometheus::Family<prometheus::Gauge>& active_;
@@ -35,6 +37,7 @@ private:
     prometheus::Family<prometheus::Counter>& auth_failures_;
     prometheus::Counter& ttl_deletions_;
     prometheus::Family<prometheus::Counter>& tasks_;
+    prometheus::Family<prometheus::Counter>& reconciled_;
 };
 
 }  // namespace scanorch::framework

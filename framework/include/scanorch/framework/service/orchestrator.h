@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "scanorch/framework/host.h"
+#include "scanorch/framework/service/housekeeping.h"
 #include "scanorch/framework/service/tool_service.h"
+#include "scanorch/framework/tools/scope_policy.h"
 #include "scanorch/framework/workers/worker.h"
 #include "scanorch/sdk/frontend.h"
 
@@ -56,6 +58,8 @@ private:
     std::shared_ptr<CredentialSealer> sealer_;
     std::shared_ptr<CoreMetrics> metrics_;
     std::shared_ptr<ScannerPool> pool_;
+    std::shared_ptr<const ScopePolicy> scope_;
+    std::unique_ptr<Housekeeping> keeper_;
     std::shared_ptr<HostToolService> tools_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::shared_ptr<sdk::Scanner>> scanners_;

@@ -34,6 +34,11 @@ public:
     std::string seal(const sdk::ScanCredentials& c, const std::string& task_id) const;
     sdk::Result<sdk::ScanCredentials> open_credentials(const std::string& sealed, const std::string& task_id) const;
 
+    /// HMAC-SHA256 of `text` under a key derived from the sealing key, as
+    /// hex: fingerprints of requests that hold secrets (idempotency keys)
+    /// that reveal nothing to whoever reads the queue backend.
+    std::string fingerprint(const std::string& text) const;
+
 private:
     Key key_;
 };

@@ -1,19 +1,86 @@
-// One scan task as the task store keeps it (data_dir/tasks/{id}/task.json).
+// One scan task as the task store keeps it: the typed domain of the task
+// lifecycle. Text appears only in the codec (task_codec.h), used by the store
+// and the tool layer, so no decision is ever taken on a spelled-out word.
+//
+// The lifecycle (one state machine, docs/ARCHITECTURE.md "Task lifecycle"):
+//   queued -> claimed -> [waiting_for_client_slot] -> creating -> launching
+//          -> scanning -> exporting -> validating -> completed | failed | cancelled
+// A hand-back (worker stopping) or a lapsed lease returns a task to queued
+// with its scan kept; a task's scan belongs to the scanner that created it.
+//
 // Never holds credentials: those travel sealed (credential_sealer.h).
 #pragma once
 
-#include <Poco/JSON/Object.h>
-
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "scanorch/sdk/result.h"
+#include "scanorch/sdk/types.h"
+
 namespace scanorch::framework {
+
+enum class TaskStatus : std::uint8_t { queued, running, completed, failed, cancelled };
+
+enum class TaskPhase : std::uint8_t {
+    queued,
+    claimed,
+    waiting_for_client_slot,
+    creating,
+    launching,
+    scanning,
+    exporting,
+    validating,
+    done,
+};
+
+/// Why a task failed: the SDK's error kinds, plus the verdicts of the
+/// validator, which are not scanner faults.
+enum class FailureKind : std::uint8_t {
+    none,
+    transient,
+    permanent,
+    auth,            ///< the scanner refused scanorch's own login
+    invalid_input,
+    not_found,
+    capacity,        ///< e.g. waited past max_queue_wait without a scanner
+    internal,
+    validation,      ///< the export is not a usable result
+    authentication,  ///< the scan's credentials did not log in to the targets
+};
+
+constexpr bool is_terminal(TaskStatus s) noexcept {
+    return s == TaskStatus::completed || s == TaskStatus::failed || s == TaskStatus::cancelled;
+}
+
+constexpr FailureKind failure_kind(sdk::ErrorKind k) noexcept {
+    switch (k) {
+        case sdk::ErrorKind::transient: return FailureKind::transient;
+        case sdk::ErrorKind::permanent: return FailureKind::permanent;
+        case sdk::ErrorKind::auth: return FailureKind::auth;
+        case sdk::ErrorKind::invalid_input: return FailureKind::invalid_input;
+        case sdk::ErrorKind::not_found: return FailureKind::not_found;
+        case sdk::ErrorKind::capacity: return FailureKind::capacity;
+        case sdk::ErrorKind::internal: return FailureKind::internal;
+    }
+    return FailureKind::internal;
+}
+
+/// A scan on a scanner. The scan id means something only on its scanner:
+/// a task's scan is never polled, exported or deleted anywhere else.
+struct ScanRef {
+    std::string scanner;  ///< instance id of the scanner that created it
+    std::string id;       ///< that scanner's own scan id
+
+    bool empty() const { return id.empty(); }
+    bool operator==(const ScanRef&) const = default;
+};
 
 struct TaskRecord {
     std::string task_id;
     std::string trace_id;
-    std::string scan_type;  ///< untrusted | trusted_basic | trusted_privileged
+    sdk::ScanType scan_type = sdk::ScanType::untrusted;
     std::string targets;
     std::string name;
     std::string description;
@@ -28,29 +95,31 @@ struct TaskRecord {
     std::string scanner_url;
     std::string scanner_pool;
 
-    std::string status = "queued";  ///< queued | running | completed | failed | cancelled
-    std::string phase = "queued";   ///< queued, waiting_for_client_slot, creating, launching, scanning, exporting, validating, done
+    TaskStatus status = TaskStatus::queued;
+    TaskPhase phase = TaskPhase::queued;
     int progress = 0;               ///< 0..100
-    std::string scan_id;            ///< the scanner's own id once created (lets a reclaimed task resume)
+    ScanRef scan;                   ///< the scan once created (lets a reclaimed task resume it)
+    std::string lease_token;        ///< the claim that may write this task; "" while queued
     std::uint32_t attempts = 0;
     bool dead_letter = false;       ///< in the dead-letter queue (failed, not yet retried or purged)
 
     std::int64_t created_at = 0;  ///< ms since the epoch, like every time here
+    std::int64_t updated_at = 0;  ///< last write by anyone (reconciliation's grace period)
     std::int64_t started_at = 0;
     std::int64_t completed_at = 0;
     std::int64_t last_accessed_at = 0;
 
     std::string error;
-    std::string error_kind;  ///< the SDK error kind, or "validation"
+    FailureKind failure = FailureKind::none;
     std::string export_path;
-    std::string authentication_status;
+    std::optional<sdk::AuthStatus> authentication_status;  ///< set once validated
     std::vector<std::string> validation_warnings;
-    Poco::JSON::Object::Ptr validation_stats;  ///< null until validated
+    std::optional<sdk::ValidationStats> validation_stats;  ///< set once validated
 
-    bool terminal() const { return status == "completed" || status == "failed" || status == "cancelled"; }
+    bool terminal() const { return is_terminal(status); }
 
-    Poco::JSON::Object::Ptr to_json() const;
-    static TaskRecord from_json(const Poco::JSON::Object::Ptr& o);
+    /// Forgets what a run produced (a retry starts from nothing).
+    void reset_run();
 };
 
 }  // namespace scanorch::framework

@@ -33,7 +33,9 @@ public:
 
     const std::filesystem::path& root() const { return root_; }
     std::filesystem::path dir(const std::string& task_id) const;
-    std::filesystem::path export_path(const std::string& task_id) const;  ///< where the .nessus goes
+    /// Where an attempt's export goes; `attempt` names the claim (its lease
+    /// token), so concurrent or stale attempts never share a file.
+    std::filesystem::path export_path(const std::string& task_id, const std::string& attempt) const;
 
     /// Writes a new task; fails with invalid_input if it already exists.
     sdk::Result<void> create(const TaskRecord& task, const std::string& sealed_payload);
@@ -47,6 +49,7 @@ public:
 
     /// Load, change, save, under the task's lock. `change` returns false to
     /// leave the task as it was.
+    /// Stamps updated_at on every write.
     sdk::Result<TaskRecord> update(const std::string& task_id, const std::function<bool(TaskRecord&)>& change);
 
     /// Every task id in the store (unordered).

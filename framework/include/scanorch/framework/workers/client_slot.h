@@ -36,6 +36,9 @@ public:
 
     /// Extends the slot by two leases; call when renewing the task's lease.
     void renew() noexcept;
+    /// Forgets the slot without freeing it: the task lives on under another
+    /// worker, which holds the same key (it names the task), or it expires.
+    void abandon() noexcept { queue_.reset(); }
     const std::string& key() const { return key_; }
 
 private:

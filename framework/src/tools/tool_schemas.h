@@ -5,22 +5,23 @@
 namespace scanorch::framework::schemas {
 
 inline constexpr const char* kScanCommon = R"json(
-  "targets": {"type": "string", "description": "Comma-separated addresses, CIDR networks (192.0.2.0/24), ranges (192.0.2.1-20) or host names", "minLength": 1},
+  "targets": {"type": "string", "description": "Comma-separated addresses, CIDR networks (192.0.2.0/24), ranges (192.0.2.1-20) or host names", "minLength": 1, "maxLength": 10000},
   "name": {"type": "string", "description": "A name for the scan", "minLength": 1, "maxLength": 200},
   "description": {"type": "string", "maxLength": 2000},
-  "scanner_instance": {"type": "string", "description": "Run on this scanner (see list_scanners); omit to let scanorch choose"},
-  "scanner_pool": {"type": "string", "description": "Choose only among this pool's scanners (see list_pools)"},
+  "scanner_instance": {"type": "string", "description": "Run on this scanner (see list_scanners); omit to let scanorch choose", "maxLength": 200},
+  "scanner_pool": {"type": "string", "description": "Choose only among this pool's scanners (see list_pools)", "maxLength": 200},
   "idempotency_key": {"type": "string", "description": "Repeat a request safely: the same key with the same arguments returns the first task", "maxLength": 200})json";
 
 inline constexpr const char* kCredentials = R"json(,
-  "ssh_username": {"type": "string"}, "ssh_password": {"type": "string"},
-  "ssh_private_key": {"type": "string", "description": "PEM private key (ssh_password is then its passphrase)"},
-  "windows_username": {"type": "string"}, "windows_password": {"type": "string"}, "windows_domain": {"type": "string"})json";
+  "ssh_username": {"type": "string", "maxLength": 256}, "ssh_password": {"type": "string", "maxLength": 1024},
+  "ssh_private_key": {"type": "string", "description": "PEM private key (ssh_password is then its passphrase)", "maxLength": 16384},
+  "windows_username": {"type": "string", "maxLength": 256}, "windows_password": {"type": "string", "maxLength": 1024},
+  "windows_domain": {"type": "string", "maxLength": 256})json";
 
 inline constexpr const char* kEscalation = R"json(,
   "escalation_method": {"type": "string", "enum": ["sudo", "su", "su+sudo", "pbrun", "dzdo", ".k5login", "cisco_enable"]},
-  "escalation_account": {"type": "string", "description": "Account to become (default root)"},
-  "escalation_password": {"type": "string"})json";
+  "escalation_account": {"type": "string", "description": "Account to become (default root)", "maxLength": 256},
+  "escalation_password": {"type": "string", "maxLength": 1024})json";
 
 inline constexpr const char* kSubmitOutput = R"json({"type": "object", "properties": {
   "task_id": {"type": "string"}, "trace_id": {"type": "string"}, "status": {"type": "string"},
@@ -29,24 +30,25 @@ inline constexpr const char* kSubmitOutput = R"json({"type": "object", "properti
   "routing_reason": {"type": "string"}, "message": {"type": "string"}},
   "required": ["task_id", "status", "queue", "queue_position", "estimated_wait_time"]})json";
 
-inline constexpr const char* kTaskId = R"json({"type": "object", "properties": {"task_id": {"type": "string"}}, "required": ["task_id"], "additionalProperties": false})json";
+inline constexpr const char* kTaskId = R"json({"type": "object", "properties": {"task_id": {"type": "string", "minLength": 1, "maxLength": 64}}, "required": ["task_id"], "additionalProperties": false})json";
 
 inline constexpr const char* kStatusOutput = R"json({"type": "object", "properties": {
   "task_id": {"type": "string"}, "name": {"type": "string"}, "scan_type": {"type": "string"}, "targets": {"type": "string"},
   "status": {"type": "string", "enum": ["queued", "running", "completed", "failed", "cancelled"]},
   "phase": {"type": "string"}, "progress": {"type": "integer"}, "scanner_instance": {"type": "string"},
-  "queue_position": {"type": ["integer", "null"]}, "authentication_status": {"type": "string"},
+  "queue_position": {"type": ["integer", "null"]},
+  "authentication_status": {"type": ["string", "null"], "enum": ["success", "partial", "failed", "not_applicable", "unknown", null]},
   "results_summary": {"type": ["object", "null"]}, "warnings": {"type": "array", "items": {"type": "string"}},
-  "error": {"type": ["string", "null"]}, "troubleshooting": {"type": ["object", "null"]},
+  "error": {"type": ["string", "null"]}, "error_kind": {"type": ["string", "null"]}, "troubleshooting": {"type": ["object", "null"]},
   "created_at": {"type": "string"}, "started_at": {"type": ["string", "null"]}, "completed_at": {"type": ["string", "null"]}},
   "required": ["task_id", "status", "phase", "progress"]})json";
 
 inline constexpr const char* kResultsInput = R"json({"type": "object", "properties": {
-  "task_id": {"type": "string"},
+  "task_id": {"type": "string", "minLength": 1, "maxLength": 64},
   "page": {"type": "integer", "minimum": 1, "default": 1},
   "page_size": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
   "schema_profile": {"type": "string", "enum": ["minimal", "summary", "brief", "full"], "default": "brief"},
-  "custom_fields": {"type": "array", "items": {"type": "string"}, "description": "Instead of a profile: exactly these fields"},
+  "custom_fields": {"type": "array", "items": {"type": "string"}, "maxItems": 64, "description": "Instead of a profile: exactly these fields"},
   "filters": {"type": "object", "properties": {
      "severity": {"description": "A level (critical, high, medium, low, info) or a list; matches that level", "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
      "min_severity": {"type": "string", "enum": ["critical", "high", "medium", "low", "info"]},

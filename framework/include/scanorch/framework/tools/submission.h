@@ -1,0 +1,53 @@
+// Submitting a scan: parse -> authorize (scope, credentials, the client's
+// cap) -> route -> persist + enqueue, under an idempotency guard that owns its
+// key and gives it up on every path that queues nothing. Also the re-queue
+// of an existing task (a dead-letter retry), which routes it again.
+#pragma once
+
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "scanorch/framework/tasks/task.h"
+#include "scanorch/framework/tools/tool_deps.h"
+#include "scanorch/sdk/targets.h"
+
+namespace scanorch::framework {
+
+/// Where a task was queued and when it may start.
+struct Placement {
+    std::string queue;             ///< scanner id, "" = global
+    std::string scanner_instance;  ///< expected scanner, when known
+    std::uint64_t position = 0;
+    std::int64_t estimated_wait_s = 0;
+    std::string reason;
+};
+
+class Submission {
+public:
+    explicit Submission(const ToolServiceDeps& deps) : d_(deps) {}
+
+    sdk::Result<Poco::JSON::Object::Ptr> submit(sdk::ScanType type, const Poco::JSON::Object::Ptr& args,
+                                                const sdk::CallContext& caller);
+
+    /// A failed task queued again from nothing (dead-letter retry): the run's
+    /// results forgotten, the scope checked again, routed again. not_found
+    /// when the task's record is gone.
+    sdk::Result<Placement> retry(const std::string& task_id, const std::string& payload);
+
+    /// Seconds until a task at `position` of `queue` may start.
+    std::int64_t estimated_wait_s(const std::string& queue, std::uint64_t position,
+                                  const std::vector<sdk::ScannerSnapshot>& snapshot) const;
+
+private:
+    sdk::Result<sdk::RouteDecision> route(const TaskRecord& t, const std::vector<sdk::targets::Target>& targets,
+                                          std::vector<sdk::ScannerSnapshot>& snapshot) const;
+    sdk::Result<void> check_scope(const std::vector<sdk::targets::Target>& targets, const sdk::CallContext& c) const;
+    Poco::JSON::Object::Ptr existing_answer(const TaskRecord& first) const;
+
+    const ToolServiceDeps& d_;
+};
+
+}  // namespace scanorch::framework

@@ -1,0 +1,76 @@
+// A task a worker holds: its claim (lease token, expiry), its client slot,
+// and whether the lease is still its own. Shared by the task's run, the
+// heartbeat that renews it and the dispatcher that may re-claim it.
+//
+// Every write to the task record goes through write(), which is fenced by
+// the lease: the record names the claim that may change it (lease_token),
+// and a worker whose lease passed to another changes nothing.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "scanorch/framework/tasks/task_store.h"
+#include "scanorch/framework/workers/client_slot.h"
+#include "scanorch/sdk/types.h"
+
+namespace scanorch::framework {
+
+/// What a fenced write did.
+enum class WriteOutcome {
+    written,    ///< the change was saved
+    unchanged,  ///< the change asked for no write
+    cancelled,  ///< the task was cancelled: the run must stop its scan and end
+    ended,      ///< the task already ended another way
+    fenced,     ///< another claim owns the task now: this run must not touch it
+    failed,     ///< the store could not be read or written
+};
+
+class HeldTask {
+public:
+    explicit HeldTask(sdk::Claim claim) : claim_(std::move(claim)) {}
+
+    const std::string& task_id() const { return id_; }
+    sdk::Claim claim() const;
+    std::string token() const;
+
+    /// The lease passed to another worker (the heartbeat found it gone).
+    bool lost() const { return lost_.load(); }
+    void mark_lost(const std::string& token);
+
+    /// The same task claimed again by this worker after its lease lapsed: the
+    /// run goes on under the new lease. False once the run has ended.
+    bool adopt(sdk::Claim claim, TaskStore& store);
+    /// The run is over: later claims start a new run.
+    void close();
+
+    /// Writes the record if this claim still owns it and the task has not
+    /// ended. `change` returns false to write nothing.
+    WriteOutcome write(TaskStore& store, const std::function<bool(TaskRecord&)>& change,
+                       TaskRecord* after = nullptr);
+    /// The first write of a run: makes this claim the record's owner.
+    WriteOutcome take_over(TaskStore& store, const std::function<void(TaskRecord&)>& change, TaskRecord& after);
+
+    /// Heartbeat: renews the lease and the client slot. Returns false when
+    /// the lease is gone.
+    bool renew(sdk::Queue& queue, std::int64_t lease_ms);
+
+    void hold_client_slot(std::optional<ClientSlot> slot);
+    /// Drops the client slot; `free_it` false leaves the key to expire (the
+    /// task lives on under another worker).
+    void drop_client_slot(bool free_it);
+
+private:
+    mutable std::mutex mu_;  ///< guards claim_, slot_, closed_; held across fenced writes
+    sdk::Claim claim_;
+    const std::string id_ = claim_.task.task_id;
+    std::unique_ptr<ClientSlot> slot_;
+    bool closed_ = false;
+    std::atomic<bool> lost_{false};
+};
+
+}  // namespace scanorch::framework

@@ -1,0 +1,128 @@
+// One run of one task on one scanner, as steps:
+//
+//   take_over -> open_credentials -> wait_for_client_slot -> ensure_scan
+//             -> await_scan -> export -> validate -> finish
+//
+// Each step returns the next step or an ending: completed, failed (with a
+// FailureKind), cancelled, handed back (the worker is stopping), moved to the
+// scanner that owns the task's scan, or lost (the lease passed to another
+// worker). Stop, cancel and a lost lease are checked in one place
+// (checkpoint()); every write to the record is fenced by the lease
+// (HeldTask::write). The lease itself is renewed by the worker's heartbeat,
+// whatever step is running.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "scanorch/framework/config/scanners_config.h"
+#include "scanorch/framework/service/core_metrics.h"
+#include "scanorch/framework/tasks/credential_sealer.h"
+#include "scanorch/framework/tasks/task_store.h"
+#include "scanorch/framework/tools/scope_policy.h"
+#include "scanorch/framework/workers/circuit_breaker.h"
+#include "scanorch/framework/workers/held_task.h"
+#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/scanner.h"
+#include "scanorch/sdk/validator.h"
+
+namespace scanorch::framework {
+
+struct WorkerOptions {
+    std::int64_t lease_ms = 60'000;
+    std::int64_t poll_ms = 2'000;          ///< scan status polling
+    std::int64_t retry_base_ms = 1'000;    ///< retries wait base, 2x base, 4x base
+    int retries = 3;
+    std::uint32_t circuit_failures = 5;    ///< consecutive failures that open the circuit
+    std::int64_t circuit_open_ms = 300'000;
+    bool delete_scans = true;              ///< remove finished scans from the scanner
+};
+
+/// What every run of one worker shares.
+struct WorkerDeps {
+    ScannerConfig scanner;
+    std::shared_ptr<sdk::Scanner> plugin;
+    std::shared_ptr<sdk::Queue> queue;
+    std::shared_ptr<sdk::Validator> validator;  ///< null: exports are not checked
+    std::shared_ptr<TaskStore> store;
+    std::shared_ptr<CredentialSealer> sealer;
+    std::shared_ptr<CoreMetrics> metrics;
+    std::shared_ptr<const ScannersConfig> pool;  ///< every scanner, to find who owns a scan
+    std::shared_ptr<const ScopePolicy> scope;    ///< checked again when a scan starts; null = not checked
+    WorkerOptions options;
+};
+
+/// Sleeps up to ms; returns false when the worker is stopping. Shared by
+/// every run so a stop wakes them all.
+using Sleeper = std::function<bool(std::int64_t ms)>;
+
+class TaskRun {
+public:
+    TaskRun(const WorkerDeps& deps, CircuitBreaker& circuit, const std::atomic<bool>& stopping, Sleeper sleep,
+            std::shared_ptr<HeldTask> held);
+
+    /// Runs the task to one of its endings; never throws.
+    void run() noexcept;
+
+private:
+    enum class Step { open_credentials, wait_for_client_slot, ensure_scan, await_scan, export_results, validate };
+    struct Failed {
+        FailureKind kind;
+        std::string message;
+        bool scanner_fault;
+    };
+    struct Completed {};
+    struct Cancelled {};
+    struct HandedBack {};
+    struct MoveToOwner {};
+    struct Lost {};
+    using Ending = std::variant<Completed, Failed, Cancelled, HandedBack, MoveToOwner, Lost>;
+    using Next = std::variant<Step, Ending>;
+
+    Next take_over();
+    Next open_credentials();
+    Next wait_for_client_slot();
+    Next ensure_scan();
+    Next await_scan();
+    Next export_results();
+    Next validate();
+    Next step(Step s);
+
+    /// Stop, lost lease or cancel, in that order; nullopt to go on.
+    std::optional<Ending> checkpoint();
+    /// The ending a fenced write implies, or nullopt when it was written.
+    std::optional<Ending> after_write(WriteOutcome w);
+    WriteOutcome write(const std::function<bool(TaskRecord&)>& change);
+    Ending fail(sdk::Error e, bool scanner_fault);
+
+    template <class F>
+    auto with_retry(const char* what, F&& f) -> decltype(f());
+
+    void conclude(const Ending& e);
+    void complete();
+    void fail_task(const Failed& f);
+    void cancel();
+    void hand_back();
+    void move_to_owner();
+    void forget_scan();  ///< stops and deletes this run's scan on the scanner
+    void record_duration();
+
+    const WorkerDeps& d_;
+    CircuitBreaker& circuit_;
+    const std::atomic<bool>& stopping_;
+    Sleeper sleep_;
+    std::shared_ptr<HeldTask> held_;
+    const std::string id_;
+
+    TaskRecord task_;              ///< as of the last write or take-over
+    sdk::ScanRequest request_;     ///< credentials only until the scan is created
+    ScanRef scan_;                 ///< the scan this run created or resumed
+    std::string export_path_;
+    std::optional<sdk::ValidationResult> verdict_;
+};
+
+}  // namespace scanorch::framework

@@ -1,0 +1,123 @@
+#include "scanorch/framework/workers/held_task.h"
+
+#include <spdlog/spdlog.h>
+
+namespace scanorch::framework {
+
+sdk::Claim HeldTask::claim() const {
+    std::lock_guard lock(mu_);
+    return claim_;
+}
+
+std::string HeldTask::token() const {
+    std::lock_guard lock(mu_);
+    return claim_.lease_token;
+}
+
+void HeldTask::mark_lost(const std::string& token) {
+    std::lock_guard lock(mu_);
+    if (claim_.lease_token == token) lost_ = true;  // not when a newer claim was adopted meanwhile
+}
+
+bool HeldTask::adopt(sdk::Claim claim, TaskStore& store) {
+    std::lock_guard lock(mu_);
+    if (closed_) return false;
+    const std::string old_token = claim_.lease_token;
+    const std::string new_token = claim.lease_token;
+    // Under the lock, so no write of the run falls between the record's
+    // token and the run's.
+    (void)store.update(id_, [&](TaskRecord& t) {
+        if (t.lease_token != old_token || t.terminal()) return false;
+        t.lease_token = new_token;
+        return true;
+    });
+    claim_ = std::move(claim);
+    lost_ = false;
+    return true;
+}
+
+void HeldTask::close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+}
+
+WriteOutcome HeldTask::write(TaskStore& store, const std::function<bool(TaskRecord&)>& change, TaskRecord* after) {
+    std::lock_guard lock(mu_);
+    if (lost_) return WriteOutcome::fenced;
+    WriteOutcome outcome = WriteOutcome::written;
+    auto r = store.update(id_, [&](TaskRecord& t) {
+        if (t.lease_token != claim_.lease_token) {
+            outcome = WriteOutcome::fenced;
+            return false;
+        }
+        if (t.terminal()) {
+            outcome = t.status == TaskStatus::cancelled ? WriteOutcome::cancelled : WriteOutcome::ended;
+            return false;
+        }
+        if (!change(t)) {
+            outcome = WriteOutcome::unchanged;
+            return false;
+        }
+        return true;
+    });
+    if (!r) {
+        spdlog::warn("task {}: cannot update its record: {}", id_, r.error().message);
+        return r.error().kind == sdk::ErrorKind::not_found ? WriteOutcome::fenced : WriteOutcome::failed;
+    }
+    if (after) *after = std::move(r).value();
+    return outcome;
+}
+
+WriteOutcome HeldTask::take_over(TaskStore& store, const std::function<void(TaskRecord&)>& change, TaskRecord& after) {
+    std::lock_guard lock(mu_);
+    WriteOutcome outcome = WriteOutcome::written;
+    auto r = store.update(id_, [&](TaskRecord& t) {
+        if (t.terminal()) {
+            outcome = t.status == TaskStatus::cancelled ? WriteOutcome::cancelled : WriteOutcome::ended;
+            return false;
+        }
+        // Whoever held it before lost its lease: from now on its writes fail.
+        t.lease_token = claim_.lease_token;
+        change(t);
+        return true;
+    });
+    if (!r) return r.error().kind == sdk::ErrorKind::not_found ? WriteOutcome::fenced : WriteOutcome::failed;
+    after = std::move(r).value();
+    return outcome;
+}
+
+bool HeldTask::renew(sdk::Queue& queue, std::int64_t lease_ms) {
+    sdk::Claim copy = claim();
+    auto r = queue.renew(copy, lease_ms);
+    if (!r) {
+        if (r.error().kind != sdk::ErrorKind::not_found) {
+            // The backend is away: the lease may lapse, but only the backend
+            // can say so. Keep going; the next beat tries again.
+            spdlog::warn("task {}: cannot renew its lease: {}", id_, r.error().message);
+            return true;
+        }
+        mark_lost(copy.lease_token);
+        return !lost();
+    }
+    std::lock_guard lock(mu_);
+    if (claim_.lease_token == copy.lease_token) claim_.lease_expires_at_ms = copy.lease_expires_at_ms;
+    if (slot_) slot_->renew();
+    return true;
+}
+
+void HeldTask::hold_client_slot(std::optional<ClientSlot> slot) {
+    auto held = slot ? std::make_unique<ClientSlot>(std::move(*slot)) : nullptr;
+    std::lock_guard lock(mu_);
+    slot_.swap(held);
+}
+
+void HeldTask::drop_client_slot(bool free_it) {
+    std::unique_ptr<ClientSlot> slot;
+    {
+        std::lock_guard lock(mu_);
+        slot.swap(slot_);
+    }
+    if (slot && !free_it) slot->abandon();
+}
+
+}  // namespace scanorch::framework

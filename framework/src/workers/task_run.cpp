@@ -1,0 +1,484 @@
+#include "scanorch/framework/workers/task_run.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "scanorch/framework/clock.h"
+#include "scanorch/framework/tasks/shared_keys.h"
+#include "scanorch/framework/tasks/task_codec.h"
+#include "scanorch/framework/tasks/task_payload.h"
+
+namespace scanorch::framework {
+
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+// A claim's lease token as a file-name part: export files are per attempt.
+std::string attempt_name(const sdk::Claim& c) {
+    std::string name = std::to_string(c.task.attempts + 1) + "-";
+    for (const char ch : c.lease_token) {
+        if (name.size() >= 24) break;
+        if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) name += ch;
+    }
+    return name;
+}
+
+}  // namespace
+
+TaskRun::TaskRun(const WorkerDeps& deps, CircuitBreaker& circuit, const std::atomic<bool>& stopping, Sleeper sleep,
+                 std::shared_ptr<HeldTask> held)
+    : d_(deps), circuit_(circuit), stopping_(stopping), sleep_(std::move(sleep)), held_(std::move(held)),
+      id_(held_->task_id()) {}
+
+void TaskRun::run() noexcept {
+    try {
+        Next next = take_over();
+        while (const Step* s = std::get_if<Step>(&next)) next = step(*s);
+        conclude(std::get<Ending>(next));
+    } catch (const std::exception& e) {  // a bug must not cost the slot or the task
+        spdlog::error("task {}: unexpected error: {}", id_, e.what());
+        try {
+            fail_task({FailureKind::internal, std::string("internal error: ") + e.what(), false});
+        } catch (...) {
+            (void)d_.queue->dead_letter(held_->claim(), "internal error");
+        }
+    }
+}
+
+TaskRun::Next TaskRun::step(Step s) {
+    switch (s) {
+        case Step::open_credentials: return open_credentials();
+        case Step::wait_for_client_slot: return wait_for_client_slot();
+        case Step::ensure_scan: return ensure_scan();
+        case Step::await_scan: return await_scan();
+        case Step::export_results: return export_results();
+        case Step::validate: return validate();
+    }
+    return Failed{FailureKind::internal, "unknown step", false};
+}
+
+// ------------------------------------------------------------------ steps
+
+TaskRun::Next TaskRun::take_over() {
+    const auto claim = held_->claim();
+    const std::string& me = d_.scanner.instance_id;
+    const auto w = held_->take_over(*d_.store, [&](TaskRecord& t) {
+        t.attempts = claim.task.attempts + 1;
+        if (!t.scan.empty() && t.scan.scanner != me) return;  // not ours to run: moved below
+        t.phase = TaskPhase::claimed;
+        t.scanner_instance = me;
+        t.scanner_url = d_.scanner.url;
+        t.scanner_pool = d_.scanner.pool;
+    }, task_);
+    const bool foreign_scan = !task_.scan.empty() && task_.scan.scanner != me;
+    switch (w) {
+        case WriteOutcome::written:
+        case WriteOutcome::unchanged: break;
+        case WriteOutcome::cancelled:
+            if (foreign_scan) return MoveToOwner{};  // its owner stops the scan
+            scan_ = task_.scan;
+            return Cancelled{};
+        case WriteOutcome::ended:
+        case WriteOutcome::fenced:
+            spdlog::info("task {}: already ended or gone; nothing to run", id_);
+            return Lost{};
+        case WriteOutcome::failed:
+            return Failed{FailureKind::internal, "the task record cannot be read or written", false};
+    }
+    if (foreign_scan) return MoveToOwner{};
+    request_.task_id = id_;
+    request_.name = task_.name;
+    request_.description = task_.description;
+    request_.targets = task_.targets;
+    request_.scan_type = task_.scan_type;
+    return Step::open_credentials;
+}
+
+TaskRun::Next TaskRun::open_credentials() {
+    // A resumed scan was created with them already.
+    if (task_.scan_type == sdk::ScanType::untrusted || !task_.scan.empty()) return Step::wait_for_client_slot;
+    if (!d_.sealer) return fail(sdk::Error::permanent("no credential key is configured"), false);
+    auto creds = d_.sealer->open_credentials(sealed_credentials_of(held_->claim().task.payload), id_);
+    if (!creds) return fail(creds.error(), false);
+    request_.credentials = std::move(creds).value();
+    return Step::wait_for_client_slot;
+}
+
+// The submitting client's cap, checked again now: submissions through other
+// API processes may have raced past it. Waiting keeps the claim (and the
+// task's turn) until one of the client's scans ends.
+TaskRun::Next TaskRun::wait_for_client_slot() {
+    if (task_.client_cap == 0 || task_.client.empty()) return Step::ensure_scan;
+    bool waiting = false;
+    while (true) {
+        auto s = ClientSlot::try_acquire(d_.queue, task_.client, task_.client_cap, id_, d_.options.lease_ms);
+        if (s && s->has_value()) {
+            held_->hold_client_slot(std::move(*s));
+            return Step::ensure_scan;
+        }
+        if (!s) {
+            spdlog::warn("task {}: cannot check client '{}''s scan cap: {}", id_, task_.client, s.error().message);
+        } else if (!waiting) {
+            waiting = true;
+            spdlog::info("task {}: client '{}' already runs {} scans (its limit); waiting for one to end", id_,
+                         task_.client, task_.client_cap);
+            if (auto e = after_write(write([](TaskRecord& t) {
+                    t.phase = TaskPhase::waiting_for_client_slot;
+                    return true;
+                })))
+                return *e;
+        }
+        if (!sleep_(d_.options.poll_ms)) return HandedBack{};
+        if (auto e = checkpoint()) return *e;
+    }
+}
+
+TaskRun::Next TaskRun::ensure_scan() {
+    const std::string& me = d_.scanner.instance_id;
+    if (!task_.scan.empty()) {  // ours (take_over moved any other): resume it
+        scan_ = task_.scan;
+        spdlog::info("task {}: resuming scan {} on '{}'", id_, scan_.id, me);
+        auto p = with_retry("poll scan", [&] { return d_.plugin->poll_scan(scan_.id); });
+        // Nessus's word for a scan that was created but never launched.
+        if (p && p->scanner_status == "empty") {
+            (void)with_retry("launch scan", [&] { return d_.plugin->launch_scan(scan_.id); });
+        }
+        if (auto e = after_write(write([](TaskRecord& t) {
+                t.status = TaskStatus::running;
+                t.phase = TaskPhase::scanning;
+                if (t.started_at == 0) t.started_at = now_ms();
+                return true;
+            })))
+            return *e;
+        return Step::await_scan;
+    }
+    if (d_.scope) {
+        if (auto in = d_.scope->check(task_.targets); !in) {
+            return fail(sdk::Error::invalid_input("refused at start: " + in.error().message), false);
+        }
+    }
+    if (auto e = after_write(write([](TaskRecord& t) {
+            t.status = TaskStatus::running;
+            t.phase = TaskPhase::creating;
+            if (t.started_at == 0) t.started_at = now_ms();
+            return true;
+        })))
+        return *e;
+    auto created = with_retry("create scan", [&] { return d_.plugin->create_scan(request_); });
+    request_.credentials = {};  // not needed past creation
+    if (!created) {
+        if (stopping_) return HandedBack{};
+        return fail(created.error(), created.error().kind != sdk::ErrorKind::invalid_input);
+    }
+    scan_ = {me, *created};
+    // Recorded before launching: whoever holds the task next resumes this
+    // scan instead of starting another. A run that cannot record it (the
+    // task was cancelled, or passed to another worker) removes it again.
+    if (auto e = after_write(write([&](TaskRecord& t) {
+            t.scan = scan_;
+            t.phase = TaskPhase::launching;
+            return true;
+        }))) {
+        if (!std::holds_alternative<Cancelled>(*e)) forget_scan();
+        return *e;
+    }
+    auto launched = with_retry("launch scan", [&] { return d_.plugin->launch_scan(scan_.id); });
+    if (!launched) {
+        if (stopping_) return HandedBack{};  // recorded: the next holder launches it
+        return fail(launched.error(), true);
+    }
+    return Step::await_scan;
+}
+
+TaskRun::Next TaskRun::await_scan() {
+    int last_progress = -2;
+    sdk::ScanProgress progress;
+    while (true) {
+        if (auto e = checkpoint()) return *e;
+        auto p = with_retry("poll scan", [&] { return d_.plugin->poll_scan(scan_.id); });
+        if (!p) {
+            if (stopping_) return HandedBack{};
+            return fail(p.error(), true);
+        }
+        progress = *p;
+        if (sdk::is_terminal(progress.state)) break;
+        if (progress.progress_pct != last_progress) {
+            last_progress = progress.progress_pct;
+            if (auto e = after_write(write([&](TaskRecord& t) {
+                    t.phase = TaskPhase::scanning;
+                    t.progress = std::max(0, progress.progress_pct);
+                    return true;
+                })))
+                return *e;
+        }
+        if (!sleep_(d_.options.poll_ms)) return HandedBack{};
+    }
+    if (progress.state == sdk::ScanState::cancelled) {
+        return fail(sdk::Error::permanent("the scan was stopped on the scanner (" + progress.scanner_status + ")"), false);
+    }
+    if (progress.state == sdk::ScanState::aborted) {
+        return fail(sdk::Error::transient("the scanner aborted scan " + scan_.id), true);
+    }
+    return Step::export_results;
+}
+
+TaskRun::Next TaskRun::export_results() {
+    if (auto e = checkpoint()) return *e;
+    if (auto e = after_write(write([](TaskRecord& t) {
+            t.phase = TaskPhase::exporting;
+            return true;
+        })))
+        return *e;
+    export_path_ = d_.store->export_path(id_, attempt_name(held_->claim())).string();
+    auto exported = with_retry("export", [&] { return d_.plugin->export_scan(scan_.id, export_path_); });
+    if (!exported) {
+        if (stopping_) return HandedBack{};
+        return fail(exported.error(), true);
+    }
+    circuit_.record(false);
+    // A long export may have outlived a stop or a cancel; the file is this
+    // attempt's own, so whoever goes on exports again into theirs.
+    if (auto e = checkpoint()) return *e;
+    return Step::validate;
+}
+
+TaskRun::Next TaskRun::validate() {
+    if (auto e = after_write(write([&](TaskRecord& t) {
+            t.phase = TaskPhase::validating;
+            t.export_path = export_path_;
+            return true;
+        })))
+        return *e;
+    if (!d_.validator) return Completed{};
+    auto v = d_.validator->validate({export_path_, task_.scan_type, task_.targets});
+    if (!v) return fail(v.error(), false);
+    verdict_ = *v;
+    if (auto e = after_write(write([&](TaskRecord& t) {
+            t.validation_stats = v->stats;
+            t.validation_warnings = v->warnings;
+            t.authentication_status = v->authentication_status;
+            return true;
+        })))
+        return *e;
+    const bool trusted = task_.scan_type != sdk::ScanType::untrusted;
+    const bool auth_failed = v->authentication_status == sdk::AuthStatus::failed;
+    if (trusted && (auth_failed || v->authentication_status == sdk::AuthStatus::unknown) && d_.metrics) {
+        d_.metrics->auth_failure(d_.scanner.instance_id, std::string(sdk::to_string(task_.scan_type)));
+    }
+    if (!v->is_valid) {
+        return Failed{trusted && auth_failed ? FailureKind::authentication : FailureKind::validation, v->error, false};
+    }
+    return Completed{};
+}
+
+// -------------------------------------------------------------- plumbing
+
+std::optional<TaskRun::Ending> TaskRun::checkpoint() {
+    if (stopping_) return HandedBack{};
+    if (held_->lost()) return Lost{};
+    auto current = d_.store->load_shared(id_);
+    if (!current) return current.error().kind == sdk::ErrorKind::not_found ? std::optional<Ending>(Lost{}) : std::nullopt;
+    if ((*current)->status == TaskStatus::cancelled) return Cancelled{};
+    if ((*current)->lease_token != held_->token()) return Lost{};
+    return std::nullopt;
+}
+
+WriteOutcome TaskRun::write(const std::function<bool(TaskRecord&)>& change) {
+    return held_->write(*d_.store, change, &task_);
+}
+
+std::optional<TaskRun::Ending> TaskRun::after_write(WriteOutcome w) {
+    switch (w) {
+        case WriteOutcome::written:
+        case WriteOutcome::unchanged: return std::nullopt;
+        case WriteOutcome::cancelled: return Cancelled{};
+        case WriteOutcome::ended:
+        case WriteOutcome::fenced: return Lost{};
+        case WriteOutcome::failed: return HandedBack{};  // someone may do better; the record is as it was
+    }
+    return Lost{};
+}
+
+TaskRun::Ending TaskRun::fail(sdk::Error e, bool scanner_fault) {
+    return Failed{failure_kind(e.kind), std::move(e.message), scanner_fault};
+}
+
+template <class F>
+auto TaskRun::with_retry(const char* what, F&& f) -> decltype(f()) {
+    auto r = f();
+    for (int attempt = 0; attempt < d_.options.retries && !r.ok() && r.error().retryable(); ++attempt) {
+        const std::int64_t wait = d_.options.retry_base_ms << attempt;
+        spdlog::warn("scanner '{}': {} failed ({}); retry {} of {} in {} ms", d_.scanner.instance_id, what,
+                     r.error().message, attempt + 1, d_.options.retries, wait);
+        if (!sleep_(wait) || held_->lost()) break;
+        r = f();
+    }
+    return r;
+}
+
+// -------------------------------------------------------------- endings
+
+void TaskRun::conclude(const Ending& e) {
+    std::visit(Overloaded{
+                   [&](const Completed&) { complete(); },
+                   [&](const Failed& f) { fail_task(f); },
+                   [&](const Cancelled&) { cancel(); },
+                   [&](const HandedBack&) { hand_back(); },
+                   [&](const MoveToOwner&) { move_to_owner(); },
+                   [&](const Lost&) {
+                       spdlog::warn("task {}: this worker's lease is gone; it changes nothing more", id_);
+                       held_->drop_client_slot(false);
+                       // Frees the slot when the lease is still ours (the task ended another way).
+                       (void)d_.queue->complete(held_->claim());
+                   },
+               },
+               e);
+}
+
+void TaskRun::complete() {
+    const auto w = write([](TaskRecord& t) {
+        t.status = TaskStatus::completed;
+        t.phase = TaskPhase::done;
+        t.progress = 100;
+        t.completed_at = now_ms();
+        t.lease_token.clear();
+        return true;
+    });
+    if (w != WriteOutcome::written) return conclude(after_write(w).value_or(Lost{}));
+    if (auto r = d_.queue->complete(held_->claim()); !r) spdlog::warn("task {}: {}", id_, r.error().message);
+    held_->drop_client_slot(true);
+    if (d_.options.delete_scans && !scan_.empty()) (void)d_.plugin->delete_scan(scan_.id);
+    record_duration();
+    if (d_.metrics) d_.metrics->task_finished(d_.scanner.instance_id, "completed");
+    spdlog::info("task {} completed on '{}' (authentication {})", id_, d_.scanner.instance_id,
+                 verdict_ ? sdk::to_string(verdict_->authentication_status) : std::string_view("not checked"));
+    // Exports of earlier attempts (a worker that lost its lease) are not results.
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(d_.store->dir(id_), ec)) {
+        const auto name = f.path().filename().string();
+        if (name.rfind("scan-", 0) == 0 && f.path() != export_path_) std::filesystem::remove(f.path(), ec);
+    }
+}
+
+void TaskRun::fail_task(const Failed& f) {
+    if (f.scanner_fault) circuit_.record(true);
+    const auto w = write([&](TaskRecord& t) {
+        t.status = TaskStatus::failed;
+        t.phase = TaskPhase::done;
+        t.dead_letter = true;
+        t.error = f.message;
+        t.failure = f.kind;
+        t.completed_at = now_ms();
+        t.lease_token.clear();
+        return true;
+    });
+    if (w != WriteOutcome::written) return conclude(after_write(w).value_or(Lost{}));
+    spdlog::warn("task {} failed on '{}' ({}): {}", id_, d_.scanner.instance_id, to_string(f.kind), f.message);
+    if (verdict_) {
+        spdlog::warn("task {}: authentication {}", id_, sdk::to_string(verdict_->authentication_status));
+    }
+    if (auto r = d_.queue->dead_letter(held_->claim(), f.message); !r) {
+        spdlog::error("task {}: could not move to the dead-letter queue: {}", id_, r.error().message);
+    }
+    held_->drop_client_slot(true);
+    forget_scan();  // a retry starts a fresh scan
+    if (d_.metrics) d_.metrics->task_finished(d_.scanner.instance_id, "failed");
+}
+
+void TaskRun::cancel() {
+    forget_scan();
+    if (auto r = d_.queue->complete(held_->claim()); !r) spdlog::warn("task {}: {}", id_, r.error().message);
+    held_->drop_client_slot(true);
+    if (d_.metrics) d_.metrics->task_finished(d_.scanner.instance_id, "cancelled");
+    spdlog::info("task {}: cancelled", id_);
+}
+
+void TaskRun::hand_back() {
+    const auto w = write([](TaskRecord& t) {
+        t.status = TaskStatus::queued;
+        t.phase = TaskPhase::queued;
+        t.lease_token.clear();
+        return true;
+    });
+    if (w == WriteOutcome::cancelled) return cancel();
+    if (w != WriteOutcome::written) return conclude(Lost{});
+    held_->drop_client_slot(true);
+    const auto claim = held_->claim();
+    if (scan_.empty()) {
+        auto r = d_.queue->release(claim, claim.task.payload);
+        spdlog::info("task {}: handed back to its queue ({})", id_, r ? "ok" : r.error().message);
+        return;
+    }
+    // Its scan runs here: back to the head of this scanner's own queue, so
+    // only this scanner resumes it.
+    sdk::QueueTask task = claim.task;
+    task.scanner_id = d_.scanner.instance_id;
+    auto done = d_.queue->complete(claim);
+    auto r = done ? d_.queue->enqueue_front(task) : sdk::Result<void>(std::move(done).error());
+    spdlog::info("task {}: handed back to the head of '{}''s queue with scan {} ({})", id_, task.scanner_id, scan_.id,
+                 r ? "ok" : r.error().message + "; housekeeping re-queues it");
+}
+
+void TaskRun::move_to_owner() {
+    const auto owner = task_.scan.scanner;
+    const auto* cfg = d_.pool ? d_.pool->find(owner) : nullptr;
+    if (!cfg || !cfg->enabled) {
+        return fail_task({FailureKind::permanent,
+                          "its scan " + task_.scan.id + " was started on scanner '" + owner + "', which is " +
+                              (cfg ? "disabled" : "no longer configured") + "; submit the scan again",
+                          false});
+    }
+    if (task_.status != TaskStatus::cancelled) {
+        const auto w = write([&](TaskRecord& t) {
+            t.status = TaskStatus::queued;
+            t.phase = TaskPhase::queued;
+            t.queue = owner;
+            t.scanner_instance = owner;
+            t.scanner_url = cfg->url;
+            t.scanner_pool = cfg->pool;
+            t.lease_token.clear();
+            return true;
+        });
+        if (w == WriteOutcome::fenced || w == WriteOutcome::ended) return conclude(Lost{});
+    }
+    const auto claim = held_->claim();
+    sdk::QueueTask task = claim.task;
+    task.scanner_id = owner;
+    auto done = d_.queue->complete(claim);
+    auto r = done ? d_.queue->enqueue_front(task) : sdk::Result<void>(std::move(done).error());
+    spdlog::info("task {}: its scan {} lives on '{}'; moved to the head of that scanner's queue ({})", id_,
+                 task_.scan.id, owner, r ? "ok" : r.error().message + "; housekeeping re-queues it");
+}
+
+void TaskRun::forget_scan() {
+    if (scan_.empty()) return;
+    (void)d_.plugin->stop_scan(scan_.id);
+    if (d_.options.delete_scans) (void)d_.plugin->delete_scan(scan_.id);
+    spdlog::info("task {}: scan {} stopped on '{}'", id_, scan_.id, d_.scanner.instance_id);
+    scan_ = {};
+}
+
+// Observed scan durations feed estimated_wait_time (a moving average).
+void TaskRun::record_duration() {
+    if (task_.started_at <= 0) return;
+    const std::int64_t took = now_ms() - task_.started_at;
+    for (const auto& key : {shared_keys::duration(d_.scanner.instance_id), shared_keys::duration("")}) {
+        std::int64_t avg = took;
+        if (auto old = d_.queue->kv_get(key); old && old->has_value()) {
+            try {
+                avg = (std::stoll(**old) * 7 + took * 3) / 10;
+            } catch (const std::exception&) {
+            }
+        }
+        (void)d_.queue->kv_set(key, std::to_string(avg), 0);
+    }
+}
+
+}  // namespace scanorch::framework
