@@ -1,4 +1,4 @@
-# The ABI lock (STYLE.md 5.4): sdk/abi.lock records the sha256 of every header
+# The ABI lock (docs/SDK_RULES.md §3): sdk/abi.lock records the sha256 of every header
 # that defines the binary boundary, and the ABI version they belong to.
 #   cmake -DSDK_DIR=<sdk> -DMODE=check|update -P abi_lock.cmake
 # check fails when a header changed and the version did not (bump it: see the

@@ -283,7 +283,7 @@ sdk::Result<std::shared_ptr<void>> PluginLoader::instantiate_raw(std::string_vie
                                     (status.message[0] != '\0' ? status.message : "no reason given")};
     }
     // The deleter keeps the library and the host table alive until the
-    // plugin's own destroy() has returned (STYLE.md 5.5).
+    // plugin's own destroy() has returned (docs/SDK_RULES.md §5).
     auto destroy = entry->descriptor.destroy;
     return std::shared_ptr<void>(raw, [destroy, lib = entry->keepalive, host](void* p) noexcept { destroy(p); });
 }

@@ -1,4 +1,4 @@
-// The `capacity-router` plugin: the design document's three cases,
+// The `capacity-router` plugin: three cases (docs/ARCHITECTURE.md "Data flow of one scan"),
 //   A) a scanner has free capacity      -> that scanner's queue
 //   B) the named scanner is full        -> its queue (it waits its turn)
 //   C) none named and every scanner full -> the global queue

@@ -1,5 +1,5 @@
 // Authentication, per host and per scan, from the evidence in ReportFacts,
-// following shared/AUTH_DETECTION.md §4:
+// following docs/AUTH_DETECTION.md §4:
 //  1. failure plugins (104410, 21745, 24786, 26917) -> failed, or partial
 //     when the host also shows a login (e.g. SSH failed, SMB worked);
 //  2. login evidence (141118/110095/117887, Credentialed_Scan=true, 19506

@@ -1,6 +1,6 @@
 // What the validator looks for. Every plugin-ID list and threshold is
 // configuration with defaults (Tenable renames and replaces plugins), checked
-// against the real exports in shared/fixtures/nessus.
+// against the real exports (docs/AUTH_DETECTION.md §5, §6).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Every form of 19506's "Credentialed checks" line (AUTH_DETECTION.md §2),
+// Every form of 19506's "Credentialed checks" line (docs/AUTH_DETECTION.md §2),
 // and the lines that must not be mistaken for it.
 #include <gtest/gtest.h>
 

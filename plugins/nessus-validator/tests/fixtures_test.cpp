@@ -1,4 +1,4 @@
-// Every real export in shared/fixtures/nessus against the facts its README
+// Every real export (docs/AUTH_DETECTION.md §6) against the facts its directory's README
 // records host by host (computed there with Python's xml.etree).
 #include <gtest/gtest.h>
 

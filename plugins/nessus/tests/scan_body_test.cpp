@@ -1,5 +1,5 @@
 // The body sent to POST /scans for each scan type: the shape real clients
-// send (shared/NESSUS_API.md §3.3), and the checks made before sending.
+// send (docs/NESSUS_API.md §3.3), and the checks made before sending.
 #include <gtest/gtest.h>
 
 #include <Poco/JSON/Parser.h>

@@ -40,7 +40,7 @@ struct Template {
     const char* title;
     const char* uuid;
 };
-// The UUIDs real clients use (shared/NESSUS_API.md §3.2).
+// The UUIDs real clients use (docs/NESSUS_API.md §3.2).
 constexpr Template kTemplates[] = {
     {"basic", "Basic Network Scan", "731a8e52-3ea6-a291-ec0a-d2ff0619c19d7bd788d6be818b65"},
     {"advanced", "Advanced Scan", "ad629e16-03b6-8c1d-cef6-ef8c9dd3c658d24bd260ef5f9e66"},
@@ -126,7 +126,7 @@ void Emulator::tick_loop() {
     }
 }
 
-// The state machine of shared/NESSUS_API.md §4. Called with mu_ held.
+// The state machine of docs/NESSUS_API.md §4. Called with mu_ held.
 void Emulator::advance(Clock::time_point now) {
     auto since = [&](const Scan& s) { return std::chrono::duration<double>(now - s.phase_since).count(); };
     auto to = [&](Scan& s, const char* status) {

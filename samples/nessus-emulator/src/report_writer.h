@@ -1,5 +1,5 @@
 // Writes a scan's results as NessusClientData_v2, in the shape of the real
-// exports in shared/fixtures/nessus: one ReportHost per target (CIDRs and
+// exports (docs/AUTH_DETECTION.md §6): one ReportHost per target (CIDRs and
 // ranges expanded), plugin 19506 per host, and the authentication plugins a
 // real scanner reports for the credentials given. Nothing is ever sent to a
 // target: targets are only names in the file.

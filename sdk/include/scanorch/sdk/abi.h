@@ -49,7 +49,7 @@ typedef enum scanorch_plugin_kind {
     SCANORCH_KIND_FRONTEND = 5
 } scanorch_plugin_kind;
 
-/* Error kinds (ARCHITECTURE.md). Retries, the circuit breaker and the DLQ
+/* Error kinds (docs/SDK_RULES.md §6). Retries, the circuit breaker and the DLQ
  * decide on these. Append only; values are fixed. */
 typedef enum scanorch_error_kind {
     SCANORCH_OK = 0,

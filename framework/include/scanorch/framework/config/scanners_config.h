@@ -1,5 +1,5 @@
-// scanners.yaml: the scanner pool (DESIGN_PHASE4.md, "Scanner Configuration
-// Format"), plus `pool`, `zones` and plugin `options`.
+// scanners.yaml: the scanner pool (docs/ADMIN_GUIDE.md "scanners.yaml",
+// config/scanners.yaml.example), with `pool`, `zones` and plugin `options`.
 //
 //   scanners:
 //     - instance_id: "nessus_prod_1"
