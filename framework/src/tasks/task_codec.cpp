@@ -30,7 +30,7 @@ constexpr Words<TaskPhase, 9> kPhase{{{TaskPhase::queued, "queued"},
                                       {TaskPhase::validating, "validating"},
                                       {TaskPhase::done, "done"}}};
 
-constexpr Words<FailureKind, 10> kFailure{{{FailureKind::none, ""},
+constexpr Words<FailureKind, 11> kFailure{{{FailureKind::none, ""},
                                            {FailureKind::transient, "transient"},
                                            {FailureKind::permanent, "permanent"},
                                            {FailureKind::auth, "auth"},
@@ -38,6 +38,7 @@ constexpr Words<FailureKind, 10> kFailure{{{FailureKind::none, ""},
                                            {FailureKind::not_found, "not_found"},
                                            {FailureKind::capacity, "capacity"},
                                            {FailureKind::internal, "internal"},
+                                           {FailureKind::forbidden, "forbidden"},
                                            {FailureKind::validation, "validation"},
                                            {FailureKind::authentication, "authentication"}}};
 

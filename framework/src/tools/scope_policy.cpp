@@ -47,7 +47,7 @@ sdk::Result<void> ScopePolicy::check(const std::vector<targets::Target>& wanted)
     }
     for (const auto& t : wanted) {
         if (!covers(t)) {
-            return sdk::Error::invalid_input("target " + t.text + " is outside the allowed scan scope (ask an "
+            return sdk::Error::forbidden("target " + t.text + " is outside the allowed scan scope (ask an "
                                              "administrator to extend `scope`)");
         }
     }

@@ -129,7 +129,7 @@ sdk::Result<void> Submission::check_scope(const std::vector<targets::Target>& wa
     if (!mine) return sdk::Error::invalid_input("client '" + c.client + "' has an unusable scope: " + mine.error().message);
     for (const auto& t : wanted) {
         if (!mine->covers(t)) {
-            return sdk::Error::invalid_input("target " + t.text + " is outside the scope of client '" + c.client + "'");
+            return sdk::Error::forbidden("target " + t.text + " is outside the scope of client '" + c.client + "'");
         }
     }
     return {};
@@ -305,7 +305,7 @@ sdk::Result<Placement> Submission::retry(const std::string& task_id, const std::
     if (!parsed) return std::move(parsed).error();
     if (!d_.scope) return sdk::Error::invalid_input("no target scope is configured, so no scan may run");
     if (auto in = d_.scope->check(*parsed); !in) {
-        return sdk::Error::invalid_input("task " + task_id + " is not retried: " + in.error().message);
+        return sdk::Error{in.error().kind, "task " + task_id + " is not retried: " + in.error().message};
     }
     std::vector<sdk::ScannerSnapshot> snapshot;
     auto decision = route(*t, *parsed, snapshot);

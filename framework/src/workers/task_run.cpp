@@ -161,7 +161,7 @@ TaskRun::Next TaskRun::ensure_scan() {
     }
     if (d_.scope) {
         if (auto in = d_.scope->check(task_.targets); !in) {
-            return fail(sdk::Error::invalid_input("refused at start: " + in.error().message), false);
+            return fail(sdk::Error{in.error().kind, "refused at start: " + in.error().message}, false);
         }
     }
     if (auto e = after_write(write([](TaskRecord& t) {

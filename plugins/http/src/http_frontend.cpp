@@ -316,12 +316,10 @@ http::Reply Endpoints::rest(const std::string& tool, std::string_view body, cons
         case sdk::ErrorKind::capacity: status = 429; break;
         case sdk::ErrorKind::transient: status = 503; break;
         case sdk::ErrorKind::internal: status = 500; break;
-        default:
-            // A well-formed request for targets that are not allowed: 422.
-            status = e.message.find("outside the allowed scan scope") != std::string::npos ||
-                             e.message.find("outside the scope of client") != std::string::npos
-                         ? 422
-                         : 400;
+        // A well-formed request that no policy allows (targets outside the scope): 422.
+        case sdk::ErrorKind::forbidden: status = 422; break;
+        case sdk::ErrorKind::invalid_input:
+        case sdk::ErrorKind::permanent: status = 400; break;
     }
     Obj o = new Poco::JSON::Object;
     o->set("error", e.message);

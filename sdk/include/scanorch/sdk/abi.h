@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #define SCANORCH_SDK_ABI_MAJOR 1
-#define SCANORCH_SDK_ABI_MINOR 0
+#define SCANORCH_SDK_ABI_MINOR 1
 /* The major is in the name, so a v2 host can still recognise (and refuse
  * with a useful message) a v1 plugin instead of calling it "not a plugin". */
 #define SCANORCH_PLUGIN_ENTRY_SYMBOL "scanorch_plugin_entry_v1"
@@ -59,7 +59,8 @@ typedef enum scanorch_error_kind {
     SCANORCH_ERR_INVALID_INPUT = 4, /* the caller's request is wrong */
     SCANORCH_ERR_NOT_FOUND = 5,
     SCANORCH_ERR_CAPACITY = 6,      /* no room now (limit, quota) */
-    SCANORCH_ERR_INTERNAL = 7       /* a bug: logged at error level with the plugin name */
+    SCANORCH_ERR_INTERNAL = 7,      /* a bug: logged at error level with the plugin name */
+    SCANORCH_ERR_FORBIDDEN = 8      /* ABI 1.1: well-formed, but the caller may not do it (scope, policy) */
 } scanorch_error_kind;
 
 typedef enum scanorch_log_level {

@@ -29,6 +29,7 @@ enum class ErrorKind : std::uint32_t {
     not_found = SCANORCH_ERR_NOT_FOUND,
     capacity = SCANORCH_ERR_CAPACITY,
     internal = SCANORCH_ERR_INTERNAL,
+    forbidden = SCANORCH_ERR_FORBIDDEN,  ///< ABI 1.1: allowed by no policy (target scope, ...)
 };
 
 /// Stable lower-case name of an error kind ("transient", "not_found", ...).
@@ -41,6 +42,7 @@ constexpr std::string_view to_string(ErrorKind k) noexcept {
         case ErrorKind::not_found: return "not_found";
         case ErrorKind::capacity: return "capacity";
         case ErrorKind::internal: return "internal";
+        case ErrorKind::forbidden: return "forbidden";
     }
     return "internal";
 }
@@ -57,6 +59,7 @@ struct Error {
     static Error not_found(std::string m) { return {ErrorKind::not_found, std::move(m)}; }
     static Error capacity(std::string m) { return {ErrorKind::capacity, std::move(m)}; }
     static Error internal(std::string m) { return {ErrorKind::internal, std::move(m)}; }
+    static Error forbidden(std::string m) { return {ErrorKind::forbidden, std::move(m)}; }
 
     /// True when trying the same operation again may succeed.
     bool retryable() const noexcept { return kind == ErrorKind::transient; }

@@ -46,6 +46,7 @@ enum class FailureKind : std::uint8_t {
     not_found,
     capacity,        ///< e.g. waited past max_queue_wait without a scanner
     internal,
+    forbidden,       ///< outside the target scope (checked again at start)
     validation,      ///< the export is not a usable result
     authentication,  ///< the scan's credentials did not log in to the targets
 };
@@ -63,6 +64,7 @@ constexpr FailureKind failure_kind(sdk::ErrorKind k) noexcept {
         case sdk::ErrorKind::not_found: return FailureKind::not_found;
         case sdk::ErrorKind::capacity: return FailureKind::capacity;
         case sdk::ErrorKind::internal: return FailureKind::internal;
+        case sdk::ErrorKind::forbidden: return FailureKind::forbidden;
     }
     return FailureKind::internal;
 }
