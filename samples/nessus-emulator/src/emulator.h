@@ -66,6 +66,14 @@ private:
         bool will_abort = false;
         int history_id = 0;
     };
+    /// Every scan ever created, kept after DELETE, for /emulator/scans: tests
+    /// prove from outside which scans a client created, stopped and deleted.
+    struct ScanRecord {
+        std::string name, description, targets;
+        std::string last_status;  ///< when deleted: its status at that moment
+        std::uint32_t launches = 0;
+        bool stopped = false, deleted = false;
+    };
     struct Export {
         int scan_id = 0;
         std::string token;
@@ -81,6 +89,7 @@ private:
     void advance(Clock::time_point now);
     std::uint32_t occupied() const;
     std::string scan_json(const Scan& s) const;
+    Response journal_json() const;
     std::string random_hex(std::size_t n);
     bool dice(double p);
 
@@ -95,6 +104,7 @@ private:
     std::map<std::string, Clock::time_point> sessions_;  ///< token -> last use
     std::map<int, Scan> scans_;
     std::map<int, Export> exports_;
+    std::map<int, ScanRecord> journal_;
     std::vector<std::thread> export_threads_;
     int next_scan_ = 5, next_file_ = 100;
     std::uint64_t launch_seq_ = 0;
