@@ -254,7 +254,9 @@ Response Emulator::handle(const Request& r) {
         }
     }
     advance(Clock::now());
-    return route(r);
+    Response out = route(r);
+    if (out.status == 404 && r.path.rfind("/scans/", 0) == 0) ++unknown_scan_requests_;
+    return out;
 }
 
 Response Emulator::route(const Request& r) {
@@ -281,6 +283,7 @@ Response Emulator::route(const Request& r) {
         o->set("logins", logins_);
         o->set("faults_injected", faults_injected_);
         o->set("requests_served", requests_.load());
+        o->set("unknown_scan_requests", unknown_scan_requests_);
         return ok(o);
     }
     if (path == "/emulator/scans" && method == "GET") return journal_json();

@@ -114,6 +114,7 @@ private:
     std::uint32_t peak_running_ = 0;
     std::uint64_t scans_created_ = 0, scans_launched_ = 0, scans_completed_ = 0, scans_aborted_ = 0;
     std::uint64_t exports_made_ = 0, faults_injected_ = 0, logins_ = 0;
+    std::uint64_t unknown_scan_requests_ = 0;  ///< asked about a scan id it never had (or had deleted)
     std::atomic<std::uint64_t> requests_{0};
 
     std::thread ticker_;
