@@ -457,6 +457,9 @@ TEST_P(HandBack, ATaskWhoseScanLivesOnS1CompletesOnS1AfterS2Claims) {
     EXPECT_EQ(st, "completed") << stringify(status(t));
     EXPECT_EQ(on_s1.size(), 1u) << "exactly one scan for T, on s1's emulator: " << describe(on_s1);
     EXPECT_TRUE(on_s2.empty()) << "s2's emulator must never see T: " << describe(on_s2);
+    auto s2_stats = http_call(e2.port(), "GET", "/emulator/stats");
+    EXPECT_EQ(str(s2_stats.json(), "unknown_scan_requests"), "0")
+        << "s2 was asked about a scan it does not have (s1's scan of T): " << s2_stats.body;
     if (st == "completed") {
         std::size_t n = 0;
         const auto hosts = finding_hosts(t, n);
@@ -614,7 +617,7 @@ TEST_F(Faults, RedisRestartWithoutPersistenceLosesNoTaskAndNoClientSlot) {
 // the task runs again (a second scan).
 TEST_F(Faults, DlqRetryOfAFailedTrustedScanShowsNoStaleResults) {
     RedisServer redis;
-    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "0.1", {"--target-account", "scan:rightpw"}));
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("3", "0.1", {"--target-account", "scan:rightpw"}));
     RigConfig c;
     c.redis = &redis;
     c.scanners = {{"s1", emu.port(), 2}};
@@ -640,6 +643,10 @@ TEST_F(Faults, DlqRetryOfAFailedTrustedScanShowsNoStaleResults) {
     EXPECT_TRUE(!warnings || warnings->size() == 0) << "stale warnings after dlq retry: " << stringify(after);
     EXPECT_TRUE(after->isNull("error")) << "stale error after dlq retry: " << stringify(after);
     EXPECT_TRUE(after->isNull("troubleshooting")) << stringify(after);
+    // The failed run's export is not the retried task's result (its new scan runs 3 s).
+    auto stale = call("get_scan_results", R"({"task_id":")" + id + R"("})");
+    EXPECT_NE(stale.status, 200) << "right after dlq retry, get_scan_results served the failed run's export: "
+                                 << stale.body.substr(0, 300);
 
     EXPECT_TRUE(wait_until([&] { return scans_named(emu.port(), "dlq-auth").size() == 2; }, 30s))
         << "the retried task must run again: " << describe(scans_named(emu.port(), "dlq-auth"));
