@@ -250,16 +250,16 @@ protected:
     std::vector<std::unique_ptr<Child>> kids_;
 };
 
-class BackendFaults : public Rig, public ::testing::WithParamInterface<std::string> {
+class LifecycleFaultsByQueue : public Rig, public ::testing::WithParamInterface<std::string> {
 protected:
     std::unique_ptr<RedisServer> backend() {
         return GetParam() == "redis" ? std::make_unique<RedisServer>() : nullptr;
     }
 };
 
-class HandBack : public Rig, public ::testing::WithParamInterface<std::string> {};
+class LifecycleFaultsHandBack : public Rig, public ::testing::WithParamInterface<std::string> {};
 
-using Faults = Rig;
+using LifecycleFaults = Rig;
 
 }  // namespace
 
@@ -267,7 +267,7 @@ using Faults = Rig;
 // the lease through the export: the task completes exactly once, one scan is
 // created, and the daemon lives on (today it aborts: a second claim of the same
 // task replaces a still-joinable job thread).
-TEST_P(BackendFaults, ExportSlowerThanTheLeaseCompletesOnceAndTheDaemonLives) {
+TEST_P(LifecycleFaultsByQueue, ExportSlowerThanTheLeaseCompletesOnceAndTheDaemonLives) {
     auto redis = backend();
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "5"));
     RigConfig c;
@@ -301,7 +301,7 @@ TEST_P(BackendFaults, ExportSlowerThanTheLeaseCompletesOnceAndTheDaemonLives) {
 // "Removed from the queue." means no scan was ever created for the task;
 // "being stopped" means the task ends cancelled and its scan is stopped or
 // deleted on the emulator, never left running nor run to its end.
-TEST_P(BackendFaults, CancelRacingAClaimAnswersTruthfully) {
+TEST_P(LifecycleFaultsByQueue, CancelRacingAClaimAnswersTruthfully) {
     auto redis = backend();
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("2", "0.1"));
     RigConfig c;
@@ -382,7 +382,7 @@ TEST_P(BackendFaults, CancelRacingAClaimAnswersTruthfully) {
     EXPECT_TRUE(d.alive());
 }
 
-INSTANTIATE_TEST_SUITE_P(Queue, BackendFaults, ::testing::Values("memory", "redis"),
+INSTANTIATE_TEST_SUITE_P(Queue, LifecycleFaultsByQueue, ::testing::Values("memory", "redis"),
                          [](const auto& info) { return info.param; });
 
 // Issue 10 #2: a task that started on s1 (from the global queue) goes back to
@@ -391,7 +391,7 @@ INSTANTIATE_TEST_SUITE_P(Queue, BackendFaults, ::testing::Values("memory", "redi
 // touch s1's scan: the task goes to s1's queue, and s1's restarted worker
 // resumes the same scan. It ends completed, with findings for its own
 // target only, one scan on s1's emulator and none on s2's.
-TEST_P(HandBack, ATaskWhoseScanLivesOnS1CompletesOnS1AfterS2Claims) {
+TEST_P(LifecycleFaultsHandBack, ATaskWhoseScanLivesOnS1CompletesOnS1AfterS2Claims) {
     const bool kill = GetParam() == "sigkill";
     RedisServer redis;
     EmulatorProcess e1(NESSUS_EMULATOR, emulator_args("6", "0.2")), e2(NESSUS_EMULATOR, emulator_args("1", "0.2"));
@@ -473,12 +473,12 @@ TEST_P(HandBack, ATaskWhoseScanLivesOnS1CompletesOnS1AfterS2Claims) {
     EXPECT_TRUE(w2.alive());
 }
 
-INSTANTIATE_TEST_SUITE_P(Signal, HandBack, ::testing::Values("sigterm", "sigkill"),
+INSTANTIATE_TEST_SUITE_P(Signal, LifecycleFaultsHandBack, ::testing::Values("sigterm", "sigkill"),
                          [](const auto& info) { return info.param; });
 
 // Issue 10 #3: a worker SIGKILLed while it waits for the export. The task is
 // reclaimed when the lease lapses, a new worker finishes it once, on the same scan.
-TEST_F(Faults, WorkerKilledDuringTheExportWaitIsReclaimedAndCompletesOnce) {
+TEST_F(LifecycleFaults, WorkerKilledDuringTheExportWaitIsReclaimedAndCompletesOnce) {
     RedisServer redis;
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "4"));
     RigConfig c;
@@ -512,7 +512,7 @@ TEST_F(Faults, WorkerKilledDuringTheExportWaitIsReclaimedAndCompletesOnce) {
 // queues a task that completes. (a) Redis down: the key cannot even be taken.
 // (b) Redis up but refusing writes to task records (an ACL), so the key is
 // taken and then the enqueue fails: today the retry answers 404 for 24 h.
-TEST_F(Faults, AFailedEnqueueUnderAnIdempotencyKeyCanBeRetried) {
+TEST_F(LifecycleFaults, AFailedEnqueueUnderAnIdempotencyKeyCanBeRetried) {
     RedisServer redis;
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "0.1"));
     RigConfig c;
@@ -559,7 +559,7 @@ TEST_F(Faults, AFailedEnqueueUnderAnIdempotencyKeyCanBeRetried) {
 // Issue 10 #6: Redis restarted without persistence while one task runs and
 // four wait. Housekeeping's reconciliation must bring every task to its end,
 // none run twice, and no client slot leak: the capped client can still scan.
-TEST_F(Faults, RedisRestartWithoutPersistenceLosesNoTaskAndNoClientSlot) {
+TEST_F(LifecycleFaults, RedisRestartWithoutPersistenceLosesNoTaskAndNoClientSlot) {
     RedisServer redis;
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("3", "0.2"));
     RigConfig c;
@@ -615,7 +615,7 @@ TEST_F(Faults, RedisRestartWithoutPersistenceLosesNoTaskAndNoClientSlot) {
 // login shows no stale results: right after the retry the status has no
 // results_summary, no authentication_status, no warnings and no error; then
 // the task runs again (a second scan).
-TEST_F(Faults, DlqRetryOfAFailedTrustedScanShowsNoStaleResults) {
+TEST_F(LifecycleFaults, DlqRetryOfAFailedTrustedScanShowsNoStaleResults) {
     RedisServer redis;
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("3", "0.1", {"--target-account", "scan:rightpw"}));
     RigConfig c;
@@ -656,7 +656,7 @@ TEST_F(Faults, DlqRetryOfAFailedTrustedScanShowsNoStaleResults) {
 // A worker SIGTERMed mid-scan hands its task back at once: another worker of
 // the same scanner resumes the same scan well inside lease_ms (30 s here),
 // and the emulator still has created one scan.
-TEST_F(Faults, SigtermedWorkerHandsBackAndAnotherResumesWellInsideTheLease) {
+TEST_F(LifecycleFaults, SigtermedWorkerHandsBackAndAnotherResumesWellInsideTheLease) {
     RedisServer redis;
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("4", "0.2"));
     RigConfig c;
