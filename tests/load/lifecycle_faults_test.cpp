@@ -282,13 +282,13 @@ TEST_P(LifecycleFaultsByQueue, ExportSlowerThanTheLeaseCompletesOnceAndTheDaemon
     ASSERT_FALSE(id.empty());
     std::string st;
     wait_until([&] { return !d.alive() || terminal(st = status_of(id)); }, 45s, 200ms);
-    ASSERT_TRUE(d.alive()) << "scanorchd died while an export outlasted the lease (exit status "
-                           << d.exit_code().value_or(-999) << "); task status last seen: " << st;
+    ASSERT_TRUE(d.alive()) << "scanorchd died while an export outlasted the lease (" << d.how_it_ended()
+                           << "); task status last seen: " << st;
     ASSERT_EQ(st, "completed") << stringify(status(id));
     // A second claim of the task (a lapsed lease) would show within a few
     // leases as a second scan, a second completion or a crash.
     wait_until([&] { return !d.alive() || scans_named(emu.port(), "slow-export").size() > 1; }, 4s, 200ms);
-    EXPECT_TRUE(d.alive()) << "scanorchd died after the task completed (exit status " << d.exit_code().value_or(-999) << ")";
+    EXPECT_TRUE(d.alive()) << "scanorchd died after the task completed (" << d.how_it_ended() << ")";
     EXPECT_EQ(http_call(http_port_, "GET", "/health").status, 200);
     const auto scans = scans_named(emu.port(), "slow-export");
     EXPECT_EQ(scans.size(), 1u) << describe(scans);
@@ -379,7 +379,7 @@ TEST_P(LifecycleFaultsByQueue, CancelRacingAClaimAnswersTruthfully) {
                                << stopping << " said being stopped); first ones:" << first(lies);
     EXPECT_EQ(not_cancelled.size(), 0u) << "tasks not ended cancelled; first ones:" << first(not_cancelled);
     EXPECT_TRUE(quiet) << "within 40 s, some task had not ended or some scan was still active";
-    EXPECT_TRUE(d.alive());
+    EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
 }
 
 INSTANTIATE_TEST_SUITE_P(Queue, LifecycleFaultsByQueue, ::testing::Values("memory", "redis"),
@@ -469,8 +469,8 @@ TEST_P(LifecycleFaultsHandBack, ATaskWhoseScanLivesOnS1CompletesOnS1AfterS2Claim
     }
     EXPECT_EQ(wait_terminal(a, 30s), "completed");
     EXPECT_EQ(wait_terminal(b, 30s), "completed");
-    EXPECT_TRUE(api.alive());
-    EXPECT_TRUE(w2.alive());
+    EXPECT_TRUE(api.alive()) << "the api process " << api.how_it_ended();
+    EXPECT_TRUE(w2.alive()) << "s2's worker " << w2.how_it_ended();
 }
 
 INSTANTIATE_TEST_SUITE_P(Signal, LifecycleFaultsHandBack, ::testing::Values("sigterm", "sigkill"),
@@ -608,7 +608,7 @@ TEST_F(LifecycleFaults, RedisRestartWithoutPersistenceLosesNoTaskAndNoClientSlot
     ASSERT_EQ(next.status, 200) << "the capped client must still be able to start a scan: " << next.body;
     const std::string id = str(next.json(), "task_id");
     EXPECT_EQ(wait_terminal(id, 30s), "completed") << stringify(status(id));
-    EXPECT_TRUE(d.alive());
+    EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
 }
 
 // Issue 10 #7: `scanorchctl dlq retry` after a trusted scan failed for its

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -88,6 +89,15 @@ public:
         return false;
     }
     std::optional<int> exit_code() const { return exit_code_; }
+    /// "running", "exit code N" or "killed by signal N (Aborted)"; Poco reports a signal as 256 + N.
+    std::string how_it_ended() const {
+        if (!exit_code_) return "running";
+        if (*exit_code_ > 256) {
+            const int sig = *exit_code_ - 256;
+            return "killed by signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")";
+        }
+        return "exit code " + std::to_string(*exit_code_);
+    }
 
     void signal(int sig) {
         if (handle_) ::kill(handle_->id(), sig);
