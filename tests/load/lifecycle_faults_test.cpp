@@ -686,3 +686,46 @@ TEST_F(LifecycleFaults, SigtermedWorkerHandsBackAndAnotherResumesWellInsideTheLe
     const auto scans = scans_named(emu.port(), "handoff");
     EXPECT_EQ(scans.size(), 1u) << describe(scans);
 }
+
+// A task cancelled while its worker is dead (SIGKILLed mid-scan): cancel_scan
+// answers "being stopped", so whoever claims the task next, once the lease
+// lapses, must stop or delete its scan on the scanner that owns it rather
+// than drop the task and leave the scan running to its end.
+TEST_F(LifecycleFaults, CancelledTaskWhoseWorkerDiedHasItsScanStoppedByTheNextClaim) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("60", "0.1"));
+    RigConfig c;
+    c.redis = &redis;
+    c.lease_ms = 2000;
+    c.housekeeping_s = 1;
+    c.scanners = {{"s1", emu.port(), 1}};
+    write_config(c);
+    Child& api = daemon("api", {"api"});
+    ASSERT_TRUE(healthy(api));
+    Child& w1 = daemon("worker-s1", {"worker", "--scanner", "s1"});
+    const std::string id = submit("run_untrusted_scan", R"({"name":"orphan-cancel","targets":"192.0.2.80"})");
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(wait_until(
+        [&] {
+            auto s = scans_named(emu.port(), "orphan-cancel");
+            return status_of(id) == "running" && !s.empty() && s[0]->getValue<int>("launches") > 0;
+        },
+        30s, 100ms))
+        << stringify(status(id));
+    w1.kill9();
+    auto cancel = call("cancel_scan", R"({"task_id":")" + id + R"("})");
+    ASSERT_EQ(cancel.status, 200) << cancel.body;
+    EXPECT_EQ(str(cancel.json(), "message"), "The scan is being stopped on its scanner.") << cancel.body;
+    daemon("worker-s1-again", {"worker", "--scanner", "s1"});
+
+    // The lease (2 s) lapses, the task is claimed again, its scan is stopped: well before the scan's 60 s.
+    auto ended = [&] {
+        auto s = scans_named(emu.port(), "orphan-cancel");
+        return s.size() == 1 && (s[0]->getValue<bool>("stopped") || s[0]->getValue<bool>("deleted"));
+    };
+    EXPECT_TRUE(wait_until(ended, 25s, 250ms))
+        << "25 s after the cancel the dead worker's scan was neither stopped nor deleted: "
+        << describe(scans_named(emu.port(), "orphan-cancel"));
+    EXPECT_EQ(status_of(id), "cancelled") << stringify(status(id));
+    EXPECT_EQ(scans_named(emu.port(), "orphan-cancel").size(), 1u);
+}
