@@ -219,6 +219,26 @@ std::string Emulator::scan_json(const Scan& s) const {
     return json(o);
 }
 
+Response Emulator::journal_json() const {
+    Array::Ptr arr = new Array;
+    for (const auto& [id, j] : journal_) {
+        auto live = scans_.find(id);
+        Object::Ptr o = new Object;
+        o->set("id", id);
+        o->set("name", j.name);
+        o->set("description", j.description);
+        o->set("targets", j.targets);
+        o->set("status", live != scans_.end() ? live->second.status : j.last_status);
+        o->set("launches", j.launches);
+        o->set("stopped", j.stopped);
+        o->set("deleted", j.deleted);
+        arr->add(o);
+    }
+    Object::Ptr o = new Object;
+    o->set("scans", arr);
+    return ok(o);
+}
+
 Response Emulator::handle(const Request& r) {
     ++requests_;
     if (opt_.slow_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(opt_.slow_ms));
@@ -234,7 +254,9 @@ Response Emulator::handle(const Request& r) {
         }
     }
     advance(Clock::now());
-    return route(r);
+    Response out = route(r);
+    if (out.status == 404 && r.path.rfind("/scans/", 0) == 0) ++unknown_scan_requests_;
+    return out;
 }
 
 Response Emulator::route(const Request& r) {
@@ -261,8 +283,10 @@ Response Emulator::route(const Request& r) {
         o->set("logins", logins_);
         o->set("faults_injected", faults_injected_);
         o->set("requests_served", requests_.load());
+        o->set("unknown_scan_requests", unknown_scan_requests_);
         return ok(o);
     }
+    if (path == "/emulator/scans" && method == "GET") return journal_json();
     if (path == "/server/status" && method == "GET") {
         const bool loading = std::chrono::duration<double>(Clock::now() - started_).count() < opt_.warmup_seconds;
         Object::Ptr o = new Object;
@@ -431,6 +455,7 @@ Response Emulator::route(const Request& r) {
         s.created = s.modified = epoch_now();
         ++scans_created_;
         const bool launch_now = settings->has("launch_now") && settings->getValue<std::string>("launch_now") == "true";
+        journal_[s.id] = {s.name, s.description, s.targets, "", launch_now ? 1u : 0u, false, false};
         auto& stored = scans_[s.id] = std::move(s);
         if (launch_now) {
             stored.status = "pending";
@@ -460,6 +485,7 @@ Response Emulator::route(const Request& r) {
             s.will_abort = dice(opt_.abort_rate);
             s.history_id = s.history_id + 1;
             ++scans_launched_;
+            ++journal_[s.id].launches;
             advance(now);
             Object::Ptr o = new Object;
             o->set("scan_uuid", s.uuid);
@@ -469,6 +495,7 @@ Response Emulator::route(const Request& r) {
             if (!is_active(s.status) && s.status != "pending") return error(409, "Scan is not active.");
             s.status = "stopping";
             s.phase_since = now;
+            journal_[s.id].stopped = true;
             return {200, "{}", "", false, false};
         }
         if (action == "pause") {
@@ -491,6 +518,8 @@ Response Emulator::route(const Request& r) {
             if (is_active(s.status)) {
                 return error(500, "Failed to delete the scan. This may be because the scan is currently running");
             }
+            journal_[s.id].deleted = true;
+            journal_[s.id].last_status = s.status;
             scans_.erase(it);
             return {200, "", "", false, false};
         }

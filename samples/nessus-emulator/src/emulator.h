@@ -66,6 +66,14 @@ private:
         bool will_abort = false;
         int history_id = 0;
     };
+    /// Every scan ever created, kept after DELETE, for /emulator/scans: tests
+    /// prove from outside which scans a client created, stopped and deleted.
+    struct ScanRecord {
+        std::string name, description, targets;
+        std::string last_status;  ///< when deleted: its status at that moment
+        std::uint32_t launches = 0;
+        bool stopped = false, deleted = false;
+    };
     struct Export {
         int scan_id = 0;
         std::string token;
@@ -81,6 +89,7 @@ private:
     void advance(Clock::time_point now);
     std::uint32_t occupied() const;
     std::string scan_json(const Scan& s) const;
+    Response journal_json() const;
     std::string random_hex(std::size_t n);
     bool dice(double p);
 
@@ -95,6 +104,7 @@ private:
     std::map<std::string, Clock::time_point> sessions_;  ///< token -> last use
     std::map<int, Scan> scans_;
     std::map<int, Export> exports_;
+    std::map<int, ScanRecord> journal_;
     std::vector<std::thread> export_threads_;
     int next_scan_ = 5, next_file_ = 100;
     std::uint64_t launch_seq_ = 0;
@@ -104,6 +114,7 @@ private:
     std::uint32_t peak_running_ = 0;
     std::uint64_t scans_created_ = 0, scans_launched_ = 0, scans_completed_ = 0, scans_aborted_ = 0;
     std::uint64_t exports_made_ = 0, faults_injected_ = 0, logins_ = 0;
+    std::uint64_t unknown_scan_requests_ = 0;  ///< asked about a scan id it never had (or had deleted)
     std::atomic<std::uint64_t> requests_{0};
 
     std::thread ticker_;

@@ -1,0 +1,731 @@
+// Issue 10, from outside: the faults of a task's lifecycle reproduced against
+// real processes (redis-server, nessus-emulators, scanorchd in `all`, `api` and
+// `worker` modes, scanorchctl), observed only through the public surfaces:
+// the REST tools, /health, /metrics, the CLI, and each emulator's
+// /emulator/scans journal of the scans it was asked to create, stop, delete.
+// Each test waits on conditions with deadlines; every process it starts is
+// reaped when it ends, and on failure every process's log is printed.
+#include <gtest/gtest.h>
+
+#include <Poco/JSON/Array.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "emulator_process.h"
+#include "redis_server.h"
+#include "scanorch_rig.h"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using scanorch::testing::Child;
+using scanorch::testing::EmulatorProcess;
+using scanorch::testing::http_call;
+using scanorch::testing::HttpReply;
+using scanorch::testing::JsonPtr;
+using scanorch::testing::RedisServer;
+using scanorch::testing::wait_until;
+
+namespace {
+
+constexpr const char* kKeyPrefix = "faults";
+constexpr const char* kCappedToken = "capped-client-token-0123456789";
+
+struct ScannerDef {
+    std::string id;
+    int port = 0;
+    int max = 1;
+};
+
+struct RigConfig {
+    const RedisServer* redis = nullptr;  ///< null: memory-queue
+    int lease_ms = 2000;
+    int poll_ms = 200;
+    int housekeeping_s = 3600;
+    std::vector<ScannerDef> scanners;
+    bool capped_client = false;  ///< a REST client `capped` with max_concurrent_scans 5
+};
+
+std::vector<std::string> emulator_args(const std::string& scan_seconds, const std::string& export_seconds,
+                                       std::vector<std::string> more = {}) {
+    std::vector<std::string> a = {"--user", "admin:adminpw", "--scan-seconds", scan_seconds, "--export-seconds",
+                                  export_seconds, "--extra-items", "2", "--max-running", "50"};
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+}
+
+bool terminal(const std::string& s) { return s == "completed" || s == "failed" || s == "cancelled"; }
+
+std::string str(const JsonPtr& o, const std::string& key) {
+    if (!o || !o->has(key) || o->isNull(key)) return "";
+    return o->get(key).convert<std::string>();
+}
+
+std::string stringify(const JsonPtr& o) {
+    if (!o) return "(none)";
+    std::ostringstream out;
+    o->stringify(out);
+    return out.str();
+}
+
+/// The scans an emulator was asked to create with this name (deleted ones too).
+std::vector<JsonPtr> scans_named(int emulator_port, const std::string& name) {
+    std::vector<JsonPtr> out;
+    auto r = http_call(emulator_port, "GET", "/emulator/scans");
+    auto o = r.json();
+    if (!o) {
+        ADD_FAILURE() << "emulator :" << emulator_port << " /emulator/scans: " << r.status << " " << r.body;
+        return out;
+    }
+    auto arr = o->getArray("scans");
+    for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+        auto s = arr->getObject(static_cast<unsigned>(i));
+        if (str(s, "name") == name) out.push_back(s);
+    }
+    return out;
+}
+
+std::string describe(const std::vector<JsonPtr>& scans) {
+    std::string out;
+    for (const auto& s : scans) out += stringify(s) + " ";
+    return out.empty() ? "(no scan)" : out;
+}
+
+bool scan_active(const JsonPtr& s) {
+    if (s->getValue<bool>("deleted")) return false;
+    static const std::set<std::string> active = {"pending", "running", "processing", "stopping", "pausing", "paused", "resuming"};
+    return active.count(str(s, "status")) > 0;
+}
+
+class Rig : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        std::string tag = std::string(info->test_suite_name()) + "-" + info->name();
+        std::replace(tag.begin(), tag.end(), '/', '_');
+        dir_ = fs::temp_directory_path() / ("scanorch-faults-" + std::to_string(::getpid()) + "-" + tag);
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        http_port_ = scanorch::testing::free_port();
+    }
+
+    void TearDown() override {
+        for (auto& k : kids_) k->kill9();
+        // SCANORCH_TEST_LOGS=1 prints them on success too (to see a fault really happen).
+        if (HasFailure() || std::getenv("SCANORCH_TEST_LOGS") != nullptr) {
+            for (auto& k : kids_) {
+                std::cerr << "----- log of " << k->name() << " (" << k->log() << ") -----\n" << tail(k->log_text(), 150)
+                          << "----- end of " << k->name() << " -----\n";
+            }
+        }
+        kids_.clear();
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+
+    static std::string tail(const std::string& text, std::size_t lines) {
+        std::size_t at = text.size(), n = 0;
+        while (at > 0 && n <= lines) {
+            at = text.rfind('\n', at - 1);
+            if (at == std::string::npos) return text;
+            ++n;
+        }
+        return text.substr(at + 1);
+    }
+
+    fs::path write_config(const RigConfig& c) {
+        {
+            std::ofstream y(dir_ / "scanners.yaml");
+            y << "scanners:\n";
+            for (const auto& s : c.scanners) {
+                y << "  - {instance_id: " << s.id << ", scanner_type: nessus, url: 'http://127.0.0.1:" << s.port
+                  << "', max_concurrent_scans: " << s.max
+                  << ", credentials: {username: admin, password: adminpw}, options: {export_poll_ms: 50, timeout: 5}}\n";
+            }
+        }
+        config_ = dir_ / "scanorch.yaml";
+        std::ofstream o(config_);
+        o << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir_ / "data").string()
+          << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\n"
+          << "workers: {poll_interval_ms: " << c.poll_ms << ", lease_ms: " << c.lease_ms
+          << ", retry_base_ms: 200, retries: 2}\n"
+          << "housekeeping: {interval_seconds: " << c.housekeeping_s << "}\n"
+          << "logging: {level: info}\nplugins:\n";
+        if (c.redis) {
+            o << "  queue: {use: redis-queue, config: {url: '" << c.redis->url() << "', key_prefix: " << kKeyPrefix << "}}\n";
+        } else {
+            o << "  queue: {use: memory-queue}\n";
+        }
+        o << "  frontend:\n    use: http\n    config:\n      listen: '127.0.0.1:" << http_port_ << "'\n";
+        if (c.capped_client) {
+            o << "      clients:\n        capped: {token: '" << kCappedToken << "', max_concurrent_scans: 5}\n";
+        }
+        return config_;
+    }
+
+    /// `scanorchd --config <config> <mode...>`, its output in <name>.log.
+    Child& daemon(const std::string& name, const std::vector<std::string>& mode) {
+        std::vector<std::string> args = {"--config", config_.string()};
+        args.insert(args.end(), mode.begin(), mode.end());
+        kids_.push_back(std::make_unique<Child>(name, SCANORCHD, args, dir_ / (name + ".log")));
+        return *kids_.back();
+    }
+
+    /// Until the front end answers /health (false if the process ended first).
+    bool healthy(Child& d, std::chrono::milliseconds timeout = 30s) {
+        return wait_until([&] { return !d.alive() || http_call(http_port_, "GET", "/health").status == 200; }, timeout) &&
+               d.alive();
+    }
+
+    HttpReply call(const std::string& tool, const std::string& args, const std::string& token = "") {
+        return http_call(http_port_, "POST", "/tools/" + tool, args, token);
+    }
+
+    /// Submits a scan; its task id, or "" after recording a failure.
+    std::string submit(const std::string& tool, const std::string& args, const std::string& token = "") {
+        auto r = call(tool, args, token);
+        auto o = r.json();
+        if (r.status != 200 || !o || str(o, "task_id").empty()) {
+            ADD_FAILURE() << tool << " " << args << " -> " << r.status << " " << r.body;
+            return "";
+        }
+        return str(o, "task_id");
+    }
+
+    JsonPtr status(const std::string& id) { return call("get_scan_status", R"({"task_id":")" + id + R"("})").json(); }
+    std::string status_of(const std::string& id) {
+        auto s = status(id);
+        return s && s->has("status") ? str(s, "status") : "?";
+    }
+
+    /// Waits until the task's status is terminal; the last status seen.
+    std::string wait_terminal(const std::string& id, std::chrono::milliseconds timeout) {
+        std::string st;
+        wait_until([&] { return terminal(st = status_of(id)); }, timeout, 200ms);
+        return st;
+    }
+
+    /// Hosts named in every finding of the task's results (all pages).
+    std::set<std::string> finding_hosts(const std::string& id, std::size_t& findings) {
+        std::set<std::string> hosts;
+        findings = 0;
+        for (int page = 1; page < 100; ++page) {
+            auto r = call("get_scan_results", R"({"task_id":")" + id + R"(","schema_profile":"minimal","page_size":500,"page":)" +
+                                                  std::to_string(page) + "}");
+            auto o = r.json();
+            if (r.status != 200 || !o) {
+                ADD_FAILURE() << "get_scan_results " << id << ": " << r.status << " " << r.body;
+                break;
+            }
+            auto arr = o->getArray("findings");
+            for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+                hosts.insert(str(arr->getObject(static_cast<unsigned>(i)), "host"));
+                ++findings;
+            }
+            if (page >= o->getValue<int>("total_pages")) break;
+        }
+        return hosts;
+    }
+
+    /// Sum of scanorch_tasks_finished_total{...status="<status>"} on /metrics.
+    double finished_total(const std::string& status_label, std::string& text) {
+        text = http_call(http_port_, "GET", "/metrics").body;
+        std::istringstream in(text);
+        std::string line;
+        double sum = 0;
+        while (std::getline(in, line)) {
+            if (line.rfind("scanorch_tasks_finished_total{", 0) != 0) continue;
+            if (line.find("status=\"" + status_label + "\"") == std::string::npos) continue;
+            sum += std::stod(line.substr(line.rfind(' ') + 1));
+        }
+        return sum;
+    }
+
+    fs::path dir_;
+    fs::path config_;
+    int http_port_ = 0;
+    std::vector<std::unique_ptr<Child>> kids_;
+};
+
+class LifecycleFaultsByQueue : public Rig, public ::testing::WithParamInterface<std::string> {
+protected:
+    std::unique_ptr<RedisServer> backend() {
+        return GetParam() == "redis" ? std::make_unique<RedisServer>() : nullptr;
+    }
+};
+
+class LifecycleFaultsHandBack : public Rig, public ::testing::WithParamInterface<std::string> {};
+
+using LifecycleFaults = Rig;
+
+}  // namespace
+
+// Issue 10 #1: an export slower than the worker lease. The heartbeat must keep
+// the lease through the export: the task completes exactly once, one scan is
+// created, and the daemon lives on (today it aborts: a second claim of the same
+// task replaces a still-joinable job thread).
+TEST_P(LifecycleFaultsByQueue, ExportSlowerThanTheLeaseCompletesOnceAndTheDaemonLives) {
+    auto redis = backend();
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "5"));
+    RigConfig c;
+    c.redis = redis.get();
+    c.lease_ms = 1000;
+    c.scanners = {{"s1", emu.port(), 2}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d)) << "scanorchd all did not answer /health";
+
+    const std::string id = submit("run_untrusted_scan", R"({"name":"slow-export","targets":"192.0.2.10"})");
+    ASSERT_FALSE(id.empty());
+    std::string st;
+    wait_until([&] { return !d.alive() || terminal(st = status_of(id)); }, 45s, 200ms);
+    ASSERT_TRUE(d.alive()) << "scanorchd died while an export outlasted the lease (" << d.how_it_ended()
+                           << "); task status last seen: " << st;
+    ASSERT_EQ(st, "completed") << stringify(status(id));
+    // A second claim of the task (a lapsed lease) would show within a few
+    // leases as a second scan, a second completion or a crash.
+    wait_until([&] { return !d.alive() || scans_named(emu.port(), "slow-export").size() > 1; }, 4s, 200ms);
+    EXPECT_TRUE(d.alive()) << "scanorchd died after the task completed (" << d.how_it_ended() << ")";
+    EXPECT_EQ(http_call(http_port_, "GET", "/health").status, 200);
+    const auto scans = scans_named(emu.port(), "slow-export");
+    EXPECT_EQ(scans.size(), 1u) << describe(scans);
+    std::string metrics;
+    EXPECT_EQ(finished_total("completed", metrics), 1.0) << "the task must finish exactly once:\n" << metrics;
+    EXPECT_EQ(status_of(id), "completed");
+}
+
+// Issue 10 #4: cancel_scan racing a worker's claim. Its answer must be true:
+// "Removed from the queue." means no scan was ever created for the task;
+// "being stopped" means the task ends cancelled and its scan is stopped or
+// deleted on the emulator, never left running nor run to its end.
+TEST_P(LifecycleFaultsByQueue, CancelRacingAClaimAnswersTruthfully) {
+    auto redis = backend();
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("2", "0.1"));
+    RigConfig c;
+    c.redis = redis.get();
+    c.poll_ms = 100;
+    c.scanners = {{"s1", emu.port(), 20}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d));
+
+    constexpr int kRounds = 40;
+    std::map<std::string, std::pair<std::string, std::string>> asked;  // task -> (name, cancel message)
+    for (int i = 0; i < kRounds; ++i) {
+        const std::string name = "cancel-race-" + std::to_string(i);
+        const std::string id = submit("run_untrusted_scan", R"({"name":")" + name + R"(","targets":"192.0.2.)" +
+                                                                std::to_string(100 + i) + "\"}");
+        ASSERT_FALSE(id.empty());
+        // Spread the cancels over the claim's window: at once, or up to ~3 ms later.
+        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(750 * (i % 5));
+        while (std::chrono::steady_clock::now() < until) {
+        }
+        auto r = call("cancel_scan", R"({"task_id":")" + id + R"("})");
+        ASSERT_EQ(r.status, 200) << r.body;
+        asked[id] = {name, str(r.json(), "message")};
+    }
+    // Settled: every task ended and no scan of theirs is still active.
+    auto settled = [&] {
+        for (const auto& [id, a] : asked) {
+            if (!terminal(status_of(id))) return false;
+            for (const auto& s : scans_named(emu.port(), a.first)) {
+                if (scan_active(s)) return false;
+            }
+        }
+        return true;
+    };
+    const bool quiet = wait_until(settled, 40s, 250ms);
+    // One line per broken promise; the first few are printed in full.
+    int removed = 0, stopping = 0;
+    std::vector<std::string> lies, not_cancelled;
+    for (const auto& [id, a] : asked) {
+        const auto& [name, message] = a;
+        const auto scans = scans_named(emu.port(), name);
+        const auto st = status(id);
+        if (str(st, "status") != "cancelled") {
+            not_cancelled.push_back(name + " ended " + str(st, "status") + " after cancel said '" + message +
+                                    "'; scans: " + describe(scans));
+        }
+        if (message == "Removed from the queue.") {
+            ++removed;
+            if (!scans.empty()) {
+                lies.push_back(name + ": cancel said 'Removed from the queue.' yet " + std::to_string(scans.size()) +
+                               " scan(s) were created: " + describe(scans));
+            }
+        } else if (message == "The scan is being stopped on its scanner.") {
+            ++stopping;
+            for (const auto& s : scans) {
+                const bool stopped_or_deleted = s->getValue<bool>("stopped") || s->getValue<bool>("deleted");
+                if (!stopped_or_deleted || str(s, "status") == "completed") {
+                    lies.push_back(name + ": cancel said its scan is being stopped, but the scan was " +
+                                   (str(s, "status") == "completed" ? "run to its end" : "neither stopped nor deleted") +
+                                   ": " + stringify(s));
+                }
+            }
+        } else {
+            lies.push_back(name + ": unexpected cancel message '" + message + "'");
+        }
+    }
+    auto first = [](const std::vector<std::string>& v) {
+        std::string out;
+        for (std::size_t i = 0; i < v.size() && i < 5; ++i) out += "\n  " + v[i];
+        return out;
+    };
+    std::cout << "[ cancel race ] " << removed << " removed from the queue, " << stopping << " stopped on the scanner\n";
+    EXPECT_EQ(lies.size(), 0u) << "untruthful cancel answers in " << kRounds << " rounds (" << removed << " said removed, "
+                               << stopping << " said being stopped); first ones:" << first(lies);
+    EXPECT_EQ(not_cancelled.size(), 0u) << "tasks not ended cancelled; first ones:" << first(not_cancelled);
+    EXPECT_TRUE(quiet) << "within 40 s, some task had not ended or some scan was still active";
+    EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
+}
+
+INSTANTIATE_TEST_SUITE_P(Queue, LifecycleFaultsByQueue, ::testing::Values("memory", "redis"),
+                         [](const auto& info) { return info.param; });
+
+// Issue 10 #2: a task that started on s1 (from the global queue) goes back to
+// the global queue — handed back by SIGTERM, or reclaimed after s1's worker
+// was SIGKILLed and its lease lapsed — and s2's worker claims it. s2 must not
+// touch s1's scan: the task goes to s1's queue, and s1's restarted worker
+// resumes the same scan. It ends completed, with findings for its own
+// target only, one scan on s1's emulator and none on s2's.
+TEST_P(LifecycleFaultsHandBack, ATaskWhoseScanLivesOnS1CompletesOnS1AfterS2Claims) {
+    const bool kill = GetParam() == "sigkill";
+    RedisServer redis;
+    EmulatorProcess e1(NESSUS_EMULATOR, emulator_args("6", "0.2")), e2(NESSUS_EMULATOR, emulator_args("1", "0.2"));
+    RigConfig c;
+    c.redis = &redis;
+    c.lease_ms = 2000;
+    c.housekeeping_s = 1;
+    c.scanners = {{"s1", e1.port(), 1}, {"s2", e2.port(), 1}};
+    write_config(c);
+    Child& api = daemon("api", {"api"});
+    ASSERT_TRUE(healthy(api));
+    auto* w1 = &daemon("worker-s1", {"worker", "--scanner", "s1"});
+
+    // s1 busy with A; B waits in s2's queue (no s2 worker yet): both full, so T goes to the global queue.
+    const std::string a = submit("run_untrusted_scan", R"({"name":"hb-a","targets":"192.0.2.11","scanner_instance":"s1"})");
+    ASSERT_FALSE(a.empty());
+    ASSERT_TRUE(wait_until([&] { return status_of(a) == "running"; }, 30s)) << stringify(status(a));
+    const std::string b = submit("run_untrusted_scan", R"({"name":"hb-b","targets":"192.0.2.12","scanner_instance":"s2"})");
+    ASSERT_FALSE(b.empty());
+    auto tr = call("run_untrusted_scan", R"({"name":"hb-t","targets":"192.0.2.13"})");
+    ASSERT_EQ(tr.status, 200) << tr.body;
+    const std::string t = str(tr.json(), "task_id");
+    ASSERT_EQ(str(tr.json(), "queue"), "global") << "setup: T must wait in the global queue: " << tr.body;
+
+    // When A ends, s1 claims T; wait until T's scan runs on s1 (its scan id is recorded then).
+    ASSERT_TRUE(wait_until(
+        [&] {
+            auto s = scans_named(e1.port(), "hb-t");
+            return status_of(t) == "running" && !s.empty() && s[0]->getValue<int>("launches") > 0;
+        },
+        40s, 200ms))
+        << "T did not start on s1: " << stringify(status(t)) << "; s1 scans: " << describe(scans_named(e1.port(), "hb-t"));
+    ASSERT_EQ(str(status(t), "scanner_instance"), "s1");
+
+    if (kill) {
+        w1->kill9();
+    } else {
+        ASSERT_TRUE(w1->terminate(20s)) << "s1's worker did not stop within 20 s of SIGTERM";
+        EXPECT_EQ(status_of(t), "queued") << "a handed-back task is queued again: " << stringify(status(t));
+    }
+    Child& w2 = daemon("worker-s2", {"worker", "--scanner", "s2"});
+
+    // Let s2 try: B done, T out of the global queue and no longer held for s1.
+    auto s2_tried = [&] {
+        if (status_of(b) != "completed") return false;
+        auto q = call("get_queue_status", "{}").json();
+        auto sc = call("list_scanners", "{}").json();
+        if (!q || !sc || q->getValue<int>("global") != 0) return false;
+        auto arr = sc->getArray("scanners");
+        for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+            auto s = arr->getObject(static_cast<unsigned>(i));
+            if (str(s, "instance_id") == "s1" && s->getValue<int>("running") != 0) return false;
+        }
+        return true;
+    };
+    const bool tried = wait_until(s2_tried, 40s, 250ms);
+    EXPECT_TRUE(tried) << "within 40 s, s2 did not take T out of the global queue: queue "
+                       << call("get_queue_status", "{}").body << " scanners " << call("list_scanners", "{}").body;
+    daemon("worker-s1-again", {"worker", "--scanner", "s1"});
+
+    const std::string st = wait_terminal(t, 60s);
+    const auto on_s1 = scans_named(e1.port(), "hb-t"), on_s2 = scans_named(e2.port(), "hb-t");
+    EXPECT_EQ(st, "completed") << stringify(status(t));
+    EXPECT_EQ(on_s1.size(), 1u) << "exactly one scan for T, on s1's emulator: " << describe(on_s1);
+    EXPECT_TRUE(on_s2.empty()) << "s2's emulator must never see T: " << describe(on_s2);
+    auto s2_stats = http_call(e2.port(), "GET", "/emulator/stats");
+    EXPECT_EQ(str(s2_stats.json(), "unknown_scan_requests"), "0")
+        << "s2 was asked about a scan it does not have (s1's scan of T): " << s2_stats.body;
+    if (st == "completed") {
+        std::size_t n = 0;
+        const auto hosts = finding_hosts(t, n);
+        EXPECT_GT(n, 0u);
+        EXPECT_EQ(hosts, std::set<std::string>{"192.0.2.13"}) << "T's findings must be for its own target only";
+        EXPECT_EQ(str(status(t), "scanner_instance"), "s1");
+    }
+    EXPECT_EQ(wait_terminal(a, 30s), "completed");
+    EXPECT_EQ(wait_terminal(b, 30s), "completed");
+    EXPECT_TRUE(api.alive()) << "the api process " << api.how_it_ended();
+    EXPECT_TRUE(w2.alive()) << "s2's worker " << w2.how_it_ended();
+}
+
+INSTANTIATE_TEST_SUITE_P(Signal, LifecycleFaultsHandBack, ::testing::Values("sigterm", "sigkill"),
+                         [](const auto& info) { return info.param; });
+
+// Issue 10 #3: a worker SIGKILLed while it waits for the export. The task is
+// reclaimed when the lease lapses, a new worker finishes it once, on the same scan.
+TEST_F(LifecycleFaults, WorkerKilledDuringTheExportWaitIsReclaimedAndCompletesOnce) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "4"));
+    RigConfig c;
+    c.redis = &redis;
+    c.lease_ms = 2000;
+    c.housekeeping_s = 1;
+    c.scanners = {{"s1", emu.port(), 1}};
+    write_config(c);
+    Child& api = daemon("api", {"api"});
+    ASSERT_TRUE(healthy(api));
+    Child& w1 = daemon("worker-s1", {"worker", "--scanner", "s1"});
+
+    const std::string id = submit("run_untrusted_scan", R"({"name":"export-kill","targets":"192.0.2.40"})");
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(wait_until([&] { return str(status(id), "phase") == "exporting"; }, 30s, 100ms)) << stringify(status(id));
+    w1.kill9();
+    daemon("worker-s1-again", {"worker", "--scanner", "s1"});
+
+    const std::string st = wait_terminal(id, 60s);
+    EXPECT_EQ(st, "completed") << stringify(status(id));
+    const auto scans = scans_named(emu.port(), "export-kill");
+    EXPECT_EQ(scans.size(), 1u) << describe(scans);
+    if (st == "completed") {
+        std::size_t n = 0;
+        EXPECT_EQ(finding_hosts(id, n), std::set<std::string>{"192.0.2.40"});
+    }
+}
+
+// Issue 10 #5: a submission under an idempotency key whose enqueue fails must
+// release the key, so that the same call, once the backend works again,
+// queues a task that completes. (a) Redis down: the key cannot even be taken.
+// (b) Redis up but refusing writes to task records (an ACL), so the key is
+// taken and then the enqueue fails: today the retry answers 404 for 24 h.
+TEST_F(LifecycleFaults, AFailedEnqueueUnderAnIdempotencyKeyCanBeRetried) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "0.1"));
+    RigConfig c;
+    c.redis = &redis;
+    c.scanners = {{"s1", emu.port(), 2}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d));
+    auto redis_cli = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"-h", "127.0.0.1", "-p", std::to_string(redis.port())});
+        return scanorch::testing::run_program(REDIS_CLI, args);
+    };
+
+    // (a) Redis stopped.
+    const std::string args_a = R"({"name":"idem-a","targets":"192.0.2.21","idempotency_key":"key-a"})";
+    redis.stop();
+    auto first = call("run_untrusted_scan", args_a);
+    EXPECT_EQ(first.status, 503) << first.body;
+    redis.start();
+    ASSERT_TRUE(wait_until([&] { return http_call(http_port_, "GET", "/ready").status == 200; }, 30s));
+    auto again = call("run_untrusted_scan", args_a);
+    ASSERT_EQ(again.status, 200) << "(a) the retry after Redis came back: " << again.body;
+    const std::string id_a = str(again.json(), "task_id");
+    EXPECT_EQ(wait_terminal(id_a, 40s), "completed") << stringify(status(id_a));
+
+    // (b) The key is taken, then the enqueue fails.
+    const std::string pattern_rw = std::string("~") + kKeyPrefix + ":[^t]*";
+    const std::string pattern_r = std::string("%R~") + kKeyPrefix + ":task:*";
+    auto acl = redis_cli({"ACL", "SETUSER", "default", "resetkeys", pattern_rw, pattern_r});
+    ASSERT_NE(acl.out.find("OK"), std::string::npos) << acl.out;
+    const std::string args_b = R"({"name":"idem-b","targets":"192.0.2.22","idempotency_key":"key-b"})";
+    auto refused = call("run_untrusted_scan", args_b);
+    auto restore = redis_cli({"ACL", "SETUSER", "default", "allkeys"});
+    ASSERT_NE(restore.out.find("OK"), std::string::npos) << restore.out;
+    ASSERT_EQ(refused.status, 503) << "setup: with task records read-only the enqueue must fail: " << refused.body;
+    auto retried = call("run_untrusted_scan", args_b);
+    ASSERT_EQ(retried.status, 200) << "(b) the retry with the same key after the enqueue failed: " << retried.body;
+    const std::string id_b = str(retried.json(), "task_id");
+    ASSERT_FALSE(id_b.empty()) << retried.body;
+    EXPECT_EQ(wait_terminal(id_b, 40s), "completed") << stringify(status(id_b));
+    EXPECT_EQ(scans_named(emu.port(), "idem-b").size(), 1u);
+}
+
+// Issue 10 #6: Redis restarted without persistence while one task runs and
+// four wait. Housekeeping's reconciliation must bring every task to its end,
+// none run twice, and no client slot leak: the capped client can still scan.
+TEST_F(LifecycleFaults, RedisRestartWithoutPersistenceLosesNoTaskAndNoClientSlot) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("3", "0.2"));
+    RigConfig c;
+    c.redis = &redis;
+    c.lease_ms = 2000;
+    c.housekeeping_s = 1;
+    c.capped_client = true;
+    c.scanners = {{"s1", emu.port(), 1}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d));
+
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        ids.push_back(submit("run_untrusted_scan", R"({"name":"wipe-)" + std::to_string(i) + R"(","targets":"192.0.2.)" +
+                                                       std::to_string(50 + i) + "\"}",
+                             kCappedToken));
+        ASSERT_FALSE(ids.back().empty());
+    }
+    ASSERT_TRUE(wait_until(
+        [&] {
+            auto s = scans_named(emu.port(), "wipe-0");
+            return status_of(ids[0]) == "running" && !s.empty() && s[0]->getValue<int>("launches") > 0;
+        },
+        30s, 200ms))
+        << stringify(status(ids[0]));
+    for (int i = 1; i < 5; ++i) ASSERT_EQ(status_of(ids[i]), "queued") << i;
+
+    redis.stop();
+    redis.start();  // empty: the queues, leases and client slots are gone
+
+    std::map<std::string, std::string> final_status;
+    wait_until(
+        [&] {
+            bool all_ended = true;
+            for (const auto& id : ids) all_ended = terminal(final_status[id] = status_of(id)) && all_ended;
+            return all_ended;
+        },
+        75s, 500ms);
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(final_status[ids[i]], "completed") << "75 s after the Redis restart: " << stringify(status(ids[i]));
+        const auto scans = scans_named(emu.port(), "wipe-" + std::to_string(i));
+        EXPECT_EQ(scans.size(), 1u) << "wipe-" << i << " must run once: " << describe(scans);
+    }
+    auto next = call("run_untrusted_scan", R"({"name":"wipe-after","targets":"192.0.2.60"})", kCappedToken);
+    ASSERT_EQ(next.status, 200) << "the capped client must still be able to start a scan: " << next.body;
+    const std::string id = str(next.json(), "task_id");
+    EXPECT_EQ(wait_terminal(id, 30s), "completed") << stringify(status(id));
+    EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
+}
+
+// Issue 10 #7: `scanorchctl dlq retry` after a trusted scan failed for its
+// login shows no stale results: right after the retry the status has no
+// results_summary, no authentication_status, no warnings and no error; then
+// the task runs again (a second scan).
+TEST_F(LifecycleFaults, DlqRetryOfAFailedTrustedScanShowsNoStaleResults) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("3", "0.1", {"--target-account", "scan:rightpw"}));
+    RigConfig c;
+    c.redis = &redis;
+    c.scanners = {{"s1", emu.port(), 2}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d));
+
+    const std::string id = submit("run_trusted_scan", R"({"name":"dlq-auth","targets":"192.0.2.31","ssh_username":"scan","ssh_password":"wrongpw"})");
+    ASSERT_FALSE(id.empty());
+    ASSERT_EQ(wait_terminal(id, 40s), "failed") << stringify(status(id));
+    auto before = status(id);
+    ASSERT_EQ(str(before, "authentication_status"), "failed") << "setup: the login must fail: " << stringify(before);
+    ASSERT_FALSE(before->isNull("results_summary")) << stringify(before);
+
+    auto retry = scanorch::testing::run_program(SCANORCHCTL, {"--config", config_.string(), "dlq", "retry", id});
+    ASSERT_EQ(retry.rc, 0) << retry.out;
+    auto after = status(id);
+    ASSERT_TRUE(after) << "get_scan_status after the retry";
+    EXPECT_NE(str(after, "status"), "failed") << stringify(after);
+    EXPECT_TRUE(after->isNull("results_summary")) << "stale results_summary after dlq retry: " << stringify(after);
+    EXPECT_EQ(str(after, "authentication_status"), "") << "stale authentication_status after dlq retry: " << stringify(after);
+    auto warnings = after->getArray("warnings");
+    EXPECT_TRUE(!warnings || warnings->size() == 0) << "stale warnings after dlq retry: " << stringify(after);
+    EXPECT_TRUE(after->isNull("error")) << "stale error after dlq retry: " << stringify(after);
+    EXPECT_TRUE(after->isNull("troubleshooting")) << stringify(after);
+    // The failed run's export is not the retried task's result (its new scan runs 3 s).
+    auto stale = call("get_scan_results", R"({"task_id":")" + id + R"("})");
+    EXPECT_NE(stale.status, 200) << "right after dlq retry, get_scan_results served the failed run's export: "
+                                 << stale.body.substr(0, 300);
+
+    EXPECT_TRUE(wait_until([&] { return scans_named(emu.port(), "dlq-auth").size() == 2; }, 30s))
+        << "the retried task must run again: " << describe(scans_named(emu.port(), "dlq-auth"));
+    EXPECT_EQ(wait_terminal(id, 40s), "failed") << "the same wrong password fails again: " << stringify(status(id));
+}
+
+// A worker SIGTERMed mid-scan hands its task back at once: another worker of
+// the same scanner resumes the same scan well inside lease_ms (30 s here),
+// and the emulator still has created one scan.
+TEST_F(LifecycleFaults, SigtermedWorkerHandsBackAndAnotherResumesWellInsideTheLease) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("4", "0.2"));
+    RigConfig c;
+    c.redis = &redis;
+    c.lease_ms = 30000;
+    c.scanners = {{"s1", emu.port(), 1}};
+    write_config(c);
+    Child& api = daemon("api", {"api"});
+    ASSERT_TRUE(healthy(api));
+    Child& w1 = daemon("worker-s1-a", {"worker", "--scanner", "s1"});
+    const std::string id = submit("run_untrusted_scan", R"({"name":"handoff","targets":"192.0.2.70"})");
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(wait_until(
+        [&] {
+            auto s = scans_named(emu.port(), "handoff");
+            return status_of(id) == "running" && !s.empty() && s[0]->getValue<int>("launches") > 0;
+        },
+        30s, 100ms))
+        << stringify(status(id));
+    daemon("worker-s1-b", {"worker", "--scanner", "s1"});
+    ASSERT_TRUE(w1.terminate(20s)) << "worker-s1-a did not stop within 20 s of SIGTERM";
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string st = wait_terminal(id, 25s);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    EXPECT_EQ(st, "completed") << stringify(status(id));
+    EXPECT_LT(took.count(), 15000) << "after the hand-back the task took " << took.count() << " ms: it waited for the lease";
+    const auto scans = scans_named(emu.port(), "handoff");
+    EXPECT_EQ(scans.size(), 1u) << describe(scans);
+}
+
+// A task cancelled while its worker is dead (SIGKILLed mid-scan): cancel_scan
+// answers "being stopped", so whoever claims the task next, once the lease
+// lapses, must stop or delete its scan on the scanner that owns it rather
+// than drop the task and leave the scan running to its end.
+TEST_F(LifecycleFaults, CancelledTaskWhoseWorkerDiedHasItsScanStoppedByTheNextClaim) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("60", "0.1"));
+    RigConfig c;
+    c.redis = &redis;
+    c.lease_ms = 2000;
+    c.housekeeping_s = 1;
+    c.scanners = {{"s1", emu.port(), 1}};
+    write_config(c);
+    Child& api = daemon("api", {"api"});
+    ASSERT_TRUE(healthy(api));
+    Child& w1 = daemon("worker-s1", {"worker", "--scanner", "s1"});
+    const std::string id = submit("run_untrusted_scan", R"({"name":"orphan-cancel","targets":"192.0.2.80"})");
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(wait_until(
+        [&] {
+            auto s = scans_named(emu.port(), "orphan-cancel");
+            return status_of(id) == "running" && !s.empty() && s[0]->getValue<int>("launches") > 0;
+        },
+        30s, 100ms))
+        << stringify(status(id));
+    w1.kill9();
+    auto cancel = call("cancel_scan", R"({"task_id":")" + id + R"("})");
+    ASSERT_EQ(cancel.status, 200) << cancel.body;
+    EXPECT_EQ(str(cancel.json(), "message"), "The scan is being stopped on its scanner.") << cancel.body;
+    daemon("worker-s1-again", {"worker", "--scanner", "s1"});
+
+    // The lease (2 s) lapses, the task is claimed again, its scan is stopped: well before the scan's 60 s.
+    auto ended = [&] {
+        auto s = scans_named(emu.port(), "orphan-cancel");
+        return s.size() == 1 && (s[0]->getValue<bool>("stopped") || s[0]->getValue<bool>("deleted"));
+    };
+    EXPECT_TRUE(wait_until(ended, 25s, 250ms))
+        << "25 s after the cancel the dead worker's scan was neither stopped nor deleted: "
+        << describe(scans_named(emu.port(), "orphan-cancel"));
+    EXPECT_EQ(status_of(id), "cancelled") << stringify(status(id));
+    EXPECT_EQ(scans_named(emu.port(), "orphan-cancel").size(), 1u);
+}
