@@ -29,7 +29,7 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/samples/plugins -B ${WORK}/build -G ${GENE
 run(${CMAKE_COMMAND} --build ${WORK}/build)
 run(${SCANORCHD} plugins --plugin-dir ${WORK}/build/round-robin-router)
 message("${out}")
-if(NOT out MATCHES "router +round-robin +1\\.0\\.0 +1\\.0 ")
+if(NOT out MATCHES "router +round-robin +1\\.0\\.0 +1\\.[0-9]+ ")
     message(FATAL_ERROR "scanorchd did not list the sample plugin")
 endif()
 

@@ -47,7 +47,8 @@ std::vector<std::string> emulator_args(double seconds) {
 class Deployment {
 public:
     Deployment(const Dir& dir, const std::vector<std::pair<std::string, int>>& scanners, std::uint32_t capacity,
-               const std::string& housekeeping = "{ttl_seconds: 1, interval_seconds: 3600}") {
+               const std::string& housekeeping = "{ttl_seconds: 1, interval_seconds: 3600}",
+               const std::string& scope = "[192.0.2.0/24, 198.51.100.0/24]") {
         std::ofstream y(dir.path / "scanners.yaml");
         y << "scanners:\n";
         for (const auto& [id, port] : scanners) {
@@ -58,7 +59,7 @@ public:
         y.close();
         std::ofstream c(dir.path / "scanorch.yaml");
         c << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir.path / "data").string()
-          << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24, 198.51.100.0/24]\n"
+          << "\nscanners_file: scanners.yaml\nscope: " << scope << "\n"
              "workers: {poll_interval_ms: 100, retry_base_ms: 20, retries: 1, circuit_failures: 2, circuit_open_ms: 1500}\n"
           << "housekeeping: " << housekeeping << "\n"
           << "logging: {level: warn}\nplugins:\n  frontend: {use: none}\n";
@@ -214,7 +215,7 @@ TEST(Orchestration, ResultsStatusListCancelIdempotencyScope) {
 
     auto out = dep.call("run_untrusted_scan", scan_args("nope", "192.0.2.1, 203.0.113.5"));
     ASSERT_FALSE(out);
-    EXPECT_EQ(out.error().kind, sdk::ErrorKind::invalid_input);
+    EXPECT_EQ(out.error().kind, sdk::ErrorKind::forbidden);
     EXPECT_NE(out.error().message.find("203.0.113.5 is outside the allowed scan scope"), std::string::npos);
     auto unknown = dep.call("run_untrusted_scan", scan_args("x", "192.0.2.1", R"(,"scanner_instance":"mars")"));
     ASSERT_FALSE(unknown);
@@ -405,10 +406,12 @@ TEST(Orchestration, ARestartResumesTheSameScanInsteadOfStartingAnother) {
     {
         Deployment dep(dir, {{"east", a.port()}}, 1);
         id = dep.must("run_untrusted_scan", scan_args("long", "192.0.2.77"))->getValue<std::string>("task_id");
-        for (int i = 0; i < 100; ++i) {  // until the scan runs on the scanner
-            if (dep.must("get_scan_status", R"({"task_id":")" + id + R"("})")->getValue<std::string>("phase") == "scanning") break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        bool scanning = false;
+        for (int i = 0; i < 200 && !scanning; ++i) {  // until the scan runs on the scanner
+            scanning = dep.must("get_scan_status", R"({"task_id":")" + id + R"("})")->getValue<std::string>("phase") == "scanning";
+            if (!scanning) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
+        ASSERT_TRUE(scanning) << "the scan must be running before the stop, or nothing is handed back";
     }  // stopped mid-scan: the task is handed back with its scan id
     Deployment again(dir, {{"east", a.port()}}, 1);
     auto s = again.wait_done(id);
@@ -459,4 +462,52 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
     EXPECT_NE(metrics.find("nessus_scanner_circuit_breaker_open{scanner_instance=\"east\"} 1"), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("nessus_scanner_capacity{scanner_instance=\"west\"} 2"), std::string::npos);
     EXPECT_EQ(dep.orchestrator->queue().running("east").value().size(), 0u) << "slots released";
+}
+
+// estimated_wait_time is 0 for a scan that starts at once, and grows for one
+// that waits behind a running scan.
+TEST(Orchestration, AScanThatStartsAtOnceHasNoEstimatedWait) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(2));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 1);
+    auto first = dep.must("run_untrusted_scan", scan_args("now", "192.0.2.90"));
+    EXPECT_EQ(first->getValue<std::int64_t>("estimated_wait_time"), 0) << first->get("routing_reason").toString();
+    for (int i = 0; i < 200; ++i) {  // until it holds the scanner's only slot
+        auto s = dep.must("get_scan_status", R"({"task_id":")" + first->getValue<std::string>("task_id") + R"("})");
+        if (s->getValue<std::string>("status") == "running") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    auto second = dep.must("run_untrusted_scan", scan_args("later", "192.0.2.91"));
+    EXPECT_GT(second->getValue<std::int64_t>("estimated_wait_time"), 0) << "it waits for the running scan";
+    dep.wait_done(second->getValue<std::string>("task_id"));
+}
+
+// The scope is checked again when a scan starts: a task queued under a wider
+// scope, started after the scope was narrowed, fails without touching the
+// scanner (and not as the scanner's fault).
+TEST(Orchestration, AScopeNarrowedWhileATaskWaitsRefusesItAtStart) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(2));
+    Dir dir;
+    std::string blocker, waiting;
+    {
+        Deployment dep(dir, {{"east", a.port()}}, 1);
+        blocker = dep.must("run_untrusted_scan", scan_args("blocker", "192.0.2.95"))->getValue<std::string>("task_id");
+        bool running = false;
+        for (int i = 0; i < 200 && !running; ++i) {
+            running = dep.must("get_scan_status", R"({"task_id":")" + blocker + R"("})")->getValue<std::string>("status") == "running";
+            if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        ASSERT_TRUE(running);
+        waiting = dep.must("run_untrusted_scan", scan_args("narrowed", "198.51.100.5"))->getValue<std::string>("task_id");
+        ASSERT_EQ(dep.must("get_scan_status", R"({"task_id":")" + waiting + R"("})")->getValue<std::string>("status"), "queued");
+    }
+    Deployment narrower(dir, {{"east", a.port()}}, 1, "{ttl_seconds: 1, interval_seconds: 3600}", "[192.0.2.0/24]");
+    EXPECT_EQ(narrower.wait_done(blocker)->getValue<std::string>("status"), "completed");
+    auto s = narrower.wait_done(waiting);
+    EXPECT_EQ(s->getValue<std::string>("status"), "failed");
+    EXPECT_EQ(s->getValue<std::string>("error_kind"), "forbidden");
+    EXPECT_NE(s->getValue<std::string>("error").find("refused at start"), std::string::npos) << s->getValue<std::string>("error");
+    EXPECT_EQ(get_json(a.port(), "/emulator/stats")->getValue<int>("scans_created"), 1) << "only the blocker reached the scanner";
+    auto circuit = narrower.must("list_scanners", "{}")->getArray("scanners")->getObject(0)->getValue<std::string>("circuit");
+    EXPECT_EQ(circuit, "closed");
 }

@@ -283,10 +283,13 @@ TaskRun::Next TaskRun::validate() {
 std::optional<TaskRun::Ending> TaskRun::checkpoint() {
     if (stopping_) return HandedBack{};
     if (held_->lost()) return Lost{};
+    const auto token = held_->token();
     auto current = d_.store->load_shared(id_);
     if (!current) return current.error().kind == sdk::ErrorKind::not_found ? std::optional<Ending>(Lost{}) : std::nullopt;
     if ((*current)->status == TaskStatus::cancelled) return Cancelled{};
-    if ((*current)->lease_token != held_->token()) return Lost{};
+    // Compared only when no re-claim was adopted while the record was read:
+    // adopt() moves the record's token and the run's together.
+    if ((*current)->lease_token != token && held_->token() == token) return Lost{};
     return std::nullopt;
 }
 

@@ -85,7 +85,8 @@ TEST(Loader, RefusesASharedObjectWithoutTheEntrySymbol) {
 TEST(Loader, NamesTheMajorOfAPluginWithANewerEntrySymbol) {
     const auto m = refusal(FIXTURE_V2_ENTRY);
     EXPECT_CONTAINS(m, "plugin built for SDK ABI major 2 (exports scanorch_plugin_entry_v2)");
-    EXPECT_CONTAINS(m, "this scanorchd provides 1.0");
+    EXPECT_CONTAINS(m, "this scanorchd provides " + std::to_string(SCANORCH_SDK_ABI_MAJOR) + "." +
+                           std::to_string(SCANORCH_SDK_ABI_MINOR));
 }
 
 TEST(Loader, RefusesATruncatedDescriptor) {
@@ -104,7 +105,10 @@ TEST(Loader, RefusesAPluginBuiltAgainstAnSdkWithAnotherMajor) {
 
 TEST(Loader, RefusesAPluginThatNeedsANewerMinor) {
     const auto m = refusal(FIXTURE_BAD_MINOR);
-    EXPECT_CONTAINS(m, "plugin 'fixture-bad-minor' needs SDK ABI 1.1, this scanorchd provides 1.0 (minor too new)");
+    const std::string major = std::to_string(SCANORCH_SDK_ABI_MAJOR);
+    EXPECT_CONTAINS(m, "plugin 'fixture-bad-minor' needs SDK ABI " + major + "." + std::to_string(SCANORCH_SDK_ABI_MINOR + 1) +
+                           ", this scanorchd provides " + major + "." + std::to_string(SCANORCH_SDK_ABI_MINOR) +
+                           " (minor too new)");
 }
 
 TEST(Loader, RefusesAnotherCxxLibraryAbi) {
