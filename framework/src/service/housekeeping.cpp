@@ -38,6 +38,12 @@ HousekeepingReport Housekeeping::pass() {
     auto lock = queue_->kv_set_if_absent(key, holder, std::max<std::int64_t>(h_.interval_seconds * 1000, 60'000));
     if (!lock || lock->has_value()) return report;
     report.ran = true;
+    struct Release {  // also when the pass throws: the next one need not wait out the lock
+        sdk::Queue& q;
+        const std::string& key;
+        const std::string& holder;
+        ~Release() { (void)q.kv_delete_if(key, holder); }
+    } release{*queue_, key, holder};
     // A task whose lease lapsed is still in its scanner's running set until
     // a worker reclaims it (workers do, every few seconds): it counts as held
     // here, so reconciliation never races the reclaim.
@@ -76,14 +82,13 @@ HousekeepingReport Housekeeping::pass() {
     if (report.removed) spdlog::info("housekeeping: removed {} task(s) not read for {} s", report.removed, h_.ttl_seconds);
     if (report.expired) spdlog::warn("housekeeping: {} task(s) failed after waiting past max_queue_wait", report.expired);
     if (report.requeued) spdlog::warn("housekeeping: {} task(s) the queue backend had lost were queued again", report.requeued);
-    (void)queue_->kv_delete_if(key, holder);
     return report;
 }
 
 void Housekeeping::reconcile(const TaskRecord& t, const std::vector<std::string>& held, HousekeepingReport& report) {
     const auto now = now_ms();
     const bool never_started = t.scan.empty() && t.status == TaskStatus::queued;
-    const bool waited_too_long = never_started && now - t.created_at > h_.max_queue_wait_seconds * 1000;
+    const bool waited_too_long = never_started && now - t.queued_at > h_.max_queue_wait_seconds * 1000;
     auto position = queue_->position(t.task_id);
     if (!position) return;  // backend away: nothing can be decided
     if (position->has_value()) {
@@ -96,7 +101,10 @@ void Housekeeping::reconcile(const TaskRecord& t, const std::vector<std::string>
     }
     if (waited_too_long) {
         auto u = store_->update(t.task_id, [&](TaskRecord& x) {
-            if (x.terminal()) return false;
+            // Decided on this pass's copy: only if it still never started.
+            if (x.terminal() || !x.scan.empty() || x.status != TaskStatus::queued || x.updated_at != t.updated_at) {
+                return false;
+            }
             x.status = TaskStatus::failed;
             x.phase = TaskPhase::done;
             x.error = "waited longer than " + std::to_string(h_.max_queue_wait_seconds) +
@@ -105,7 +113,7 @@ void Housekeeping::reconcile(const TaskRecord& t, const std::vector<std::string>
             x.completed_at = now;
             return true;
         });
-        if (u) ++report.expired;
+        if (u && u->status == TaskStatus::failed) ++report.expired;
         return;
     }
     // Lost: queued again, at the head of the queue of the scanner that owns
@@ -117,6 +125,24 @@ void Housekeeping::reconcile(const TaskRecord& t, const std::vector<std::string>
         return;
     }
     const std::string queue = t.scan.empty() ? t.queue : t.scan.scanner;
+    if (!t.scan.empty()) {
+        const auto* owner = pool_->find(queue);
+        if (!owner || !owner->enabled) {  // no worker will ever serve that queue
+            auto u = store_->update(t.task_id, [&](TaskRecord& x) {
+                if (x.terminal() || x.updated_at != t.updated_at) return false;
+                x.status = TaskStatus::failed;
+                x.phase = TaskPhase::done;
+                x.error = "its scan " + t.scan.id + " was started on scanner '" + queue + "', which is " +
+                          (owner ? "disabled" : "no longer configured") + "; submit the scan again";
+                x.failure = FailureKind::permanent;
+                x.completed_at = now;
+                x.lease_token.clear();
+                return true;
+            });
+            if (u && u->status == TaskStatus::failed) ++report.expired;
+            return;
+        }
+    }
     auto u = store_->update(t.task_id, [&](TaskRecord& x) {
         if (x.terminal() || x.updated_at != t.updated_at) return false;  // changed since: look again next pass
         x.status = TaskStatus::queued;

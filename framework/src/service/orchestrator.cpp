@@ -27,6 +27,8 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     auto scope = ScopePolicy::parse(cfg.scope);
     if (!scope) throw HostError("scope in " + cfg.file + ": " + scope.error().message);
     scope_ = std::make_shared<const ScopePolicy>(std::move(scope).value());
+    // Workers check it again when a scan starts: an empty scope refuses every scan there too.
+    if (scope_->empty()) spdlog::warn("no target scope is configured: every scan will be refused (set `scope`)");
 
     if (api) {
         router_ = host.make_configured<sdk::Router>("router");
@@ -41,7 +43,6 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         d.registry = host.services()->registry_ptr();
         d.scope = scope_;
         tools_ = std::make_shared<HostToolService>(std::move(d));
-        if (cfg.scope.empty()) spdlog::warn("no target scope is configured: every scan will be refused (set `scope`)");
         frontend_ = host.make_configured<sdk::Frontend>("frontend");
     }
     if (workers) {

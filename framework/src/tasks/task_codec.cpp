@@ -119,6 +119,7 @@ Poco::JSON::Object::Ptr to_json(const TaskRecord& t) {
     o->set("client_cap", t.client_cap);
     o->set("idempotency_key", t.idempotency_key);
     o->set("created_at", t.created_at);
+    o->set("queued_at", t.queued_at);
     o->set("updated_at", t.updated_at);
     o->set("started_at", t.started_at);
     o->set("completed_at", t.completed_at);
@@ -167,6 +168,9 @@ sdk::Result<TaskRecord> task_from_json(const Poco::JSON::Object::Ptr& o) {
     t.queue = str(o, "queue");
     t.scan.scanner = str(o, "scan_scanner");
     t.scan.id = str(o, "scan_id");
+    // Records from before scan ownership was stored: the scan was created by
+    // the scanner the task ran on.
+    if (t.scan.scanner.empty() && !t.scan.id.empty()) t.scan.scanner = str(o, "scanner_instance");
     t.lease_token = str(o, "lease_token");
     t.attempts = static_cast<std::uint32_t>(num(o, "attempts"));
     t.dead_letter = o->has("dead_letter") && o->getValue<bool>("dead_letter");
@@ -174,6 +178,7 @@ sdk::Result<TaskRecord> task_from_json(const Poco::JSON::Object::Ptr& o) {
     t.client_cap = static_cast<std::uint32_t>(num(o, "client_cap"));
     t.idempotency_key = str(o, "idempotency_key");
     t.created_at = num(o, "created_at");
+    t.queued_at = o->has("queued_at") ? num(o, "queued_at") : t.created_at;
     t.updated_at = num(o, "updated_at");
     t.started_at = num(o, "started_at");
     t.completed_at = num(o, "completed_at");

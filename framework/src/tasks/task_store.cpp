@@ -256,6 +256,20 @@ sdk::Result<std::string> TaskStore::payload(const std::string& id) const {
 }
 
 sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::function<bool(TaskRecord&)>& change) {
+    return write_locked(id, change, true);
+}
+
+sdk::Result<void> TaskStore::touch(const std::string& id, std::int64_t at) {
+    auto r = write_locked(id, [at](TaskRecord& t) {
+        t.last_accessed_at = at;
+        return true;
+    }, false);
+    if (!r) return std::move(r).error();
+    return {};
+}
+
+sdk::Result<TaskRecord> TaskStore::write_locked(const std::string& id, const std::function<bool(TaskRecord&)>& change,
+                                                bool stamp) {
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
     DirLock lock(dir(id));
     if (!lock.ok()) return sdk::Error::not_found("task '" + id + "' not found");
@@ -263,7 +277,7 @@ sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::func
     if (!read_back) return std::move(read_back).error();
     TaskRecord t = **read_back;
     if (!change(t)) return t;
-    t.updated_at = now_ms();
+    if (stamp) t.updated_at = now_ms();
     if (auto w = write(t); !w) return std::move(w).error();
     return t;
 }

@@ -259,7 +259,7 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
         t.scanner_url = s->url;
         t.scanner_pool = s->pool;
     }
-    t.created_at = t.updated_at = t.last_accessed_at = now_ms();
+    t.created_at = t.queued_at = t.updated_at = t.last_accessed_at = now_ms();
 
     const std::string sealed = type == sdk::ScanType::untrusted ? "" : d_.sealer->seal(creds, t.task_id);
     sdk::QueueTask qt;
@@ -312,8 +312,16 @@ sdk::Result<Placement> Submission::retry(const std::string& task_id, const std::
     if (!decision) return std::move(decision).error();
     const auto before = *t;
     // The record first: a worker that claims the task must find it queued.
+    // Only a failed task is reset: a second operator's retry of the same
+    // entry, or a task that moved on meanwhile, is left alone.
+    bool was_failed = true;
     auto reset = d_.store->update(task_id, [&](TaskRecord& r) {
+        if (r.status != TaskStatus::failed || r.updated_at != before.updated_at) {
+            was_failed = false;
+            return false;
+        }
         r.reset_run();
+        r.queued_at = now_ms();
         r.status = TaskStatus::queued;
         r.phase = TaskPhase::queued;
         r.queue = decision->queue_scanner;
@@ -324,6 +332,11 @@ sdk::Result<Placement> Submission::retry(const std::string& task_id, const std::
         return true;
     });
     if (!reset) return std::move(reset).error();
+    if (!was_failed) {
+        return sdk::Error::invalid_input("task " + task_id + " is " + std::string(to_string(reset->status)) +
+                                         ", not failed, or changed while being retried; nothing was queued");
+    }
+    const auto written = reset->updated_at;
     sdk::QueueTask qt;
     qt.task_id = task_id;
     qt.scanner_id = decision->queue_scanner;
@@ -332,6 +345,7 @@ sdk::Result<Placement> Submission::retry(const std::string& task_id, const std::
     auto position = d_.queue->enqueue(qt);
     if (!position) {  // as it was: still failed, still in the dead-letter queue
         (void)d_.store->update(task_id, [&](TaskRecord& r) {
+            if (r.updated_at != written) return false;  // a worker has it after all
             r = before;
             return true;
         });

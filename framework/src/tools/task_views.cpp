@@ -55,12 +55,7 @@ sdk::Result<std::shared_ptr<const TaskRecord>> TaskViews::visible(const std::str
     }
     // last_accessed_at only feeds a TTL of days: refreshing it once a minute
     // spares a status poll the write (and fsync) of task.json.
-    if (now_ms() - (*t)->last_accessed_at > 60'000) {
-        (void)d_.store->update(id, [](TaskRecord& r) {
-            r.last_accessed_at = now_ms();
-            return true;
-        });
-    }
+    if (now_ms() - (*t)->last_accessed_at > 60'000) (void)d_.store->touch(id, now_ms());
     return t;
 }
 

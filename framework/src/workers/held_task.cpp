@@ -25,12 +25,17 @@ bool HeldTask::adopt(sdk::Claim claim, TaskStore& store) {
     const std::string old_token = claim_.lease_token;
     const std::string new_token = claim.lease_token;
     // Under the lock, so no write of the run falls between the record's
-    // token and the run's.
-    (void)store.update(id_, [&](TaskRecord& t) {
+    // token and the run's. Only when the record still names this run: if
+    // another worker took the task over meanwhile (it was moved, cancelled,
+    // reclaimed), the new claim must start a fresh run with its own take-over.
+    bool rewritten = false;
+    auto r = store.update(id_, [&](TaskRecord& t) {
         if (t.lease_token != old_token || t.terminal()) return false;
         t.lease_token = new_token;
+        rewritten = true;
         return true;
     });
+    if (!r || !rewritten) return false;
     claim_ = std::move(claim);
     lost_ = false;
     return true;

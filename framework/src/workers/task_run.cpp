@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "scanorch/framework/clock.h"
 #include "scanorch/framework/tasks/shared_keys.h"
@@ -41,6 +43,7 @@ void TaskRun::run() noexcept {
     try {
         Next next = take_over();
         while (const Step* s = std::get_if<Step>(&next)) next = step(*s);
+        held_->close();  // from here a re-claim starts a fresh run, not this one
         conclude(std::get<Ending>(next));
     } catch (const std::exception& e) {  // a bug must not cost the slot or the task
         spdlog::error("task {}: unexpected error: {}", id_, e.what());
@@ -49,6 +52,7 @@ void TaskRun::run() noexcept {
         } catch (...) {
             (void)d_.queue->dead_letter(held_->claim(), "internal error");
         }
+        held_->close();
     }
 }
 
@@ -93,6 +97,7 @@ TaskRun::Next TaskRun::take_over() {
             return Failed{FailureKind::internal, "the task record cannot be read or written", false};
     }
     if (foreign_scan) return MoveToOwner{};
+    scan_ = task_.scan;  // a resumed scan is this run's to stop on cancel, whatever step that comes in
     request_.task_id = id_;
     request_.name = task_.name;
     request_.description = task_.description;
@@ -142,8 +147,7 @@ TaskRun::Next TaskRun::wait_for_client_slot() {
 
 TaskRun::Next TaskRun::ensure_scan() {
     const std::string& me = d_.scanner.instance_id;
-    if (!task_.scan.empty()) {  // ours (take_over moved any other): resume it
-        scan_ = task_.scan;
+    if (!scan_.empty()) {  // ours (take_over moved any other): resume it
         spdlog::info("task {}: resuming scan {} on '{}'", id_, scan_.id, me);
         auto p = with_retry("poll scan", [&] { return d_.plugin->poll_scan(scan_.id); });
         // Nessus's word for a scan that was created but never launched.
@@ -371,7 +375,6 @@ void TaskRun::complete() {
 }
 
 void TaskRun::fail_task(const Failed& f) {
-    if (f.scanner_fault) circuit_.record(true);
     const auto w = write([&](TaskRecord& t) {
         t.status = TaskStatus::failed;
         t.phase = TaskPhase::done;
@@ -383,13 +386,20 @@ void TaskRun::fail_task(const Failed& f) {
         return true;
     });
     if (w != WriteOutcome::written) return conclude(after_write(w).value_or(Lost{}));
+    // Counted only for a run that still owned the task: a stale run's
+    // not_found on a scan its successor finished is no scanner fault.
+    if (f.scanner_fault) circuit_.record(true);
     spdlog::warn("task {} failed on '{}' ({}): {}", id_, d_.scanner.instance_id, to_string(f.kind), f.message);
     if (verdict_) {
         spdlog::warn("task {}: authentication {}", id_, sdk::to_string(verdict_->authentication_status));
     }
-    if (auto r = d_.queue->dead_letter(held_->claim(), f.message); !r) {
-        spdlog::error("task {}: could not move to the dead-letter queue: {}", id_, r.error().message);
+    // The record says dead_letter; the entry must exist too, or no retry can find it.
+    auto dl = d_.queue->dead_letter(held_->claim(), f.message);
+    for (int attempt = 0; attempt < 3 && !dl && dl.error().kind == sdk::ErrorKind::transient; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(d_.options.retry_base_ms << attempt));
+        dl = d_.queue->dead_letter(held_->claim(), f.message);
     }
+    if (!dl) spdlog::error("task {}: could not move to the dead-letter queue: {}", id_, dl.error().message);
     held_->drop_client_slot(true);
     forget_scan();  // a retry starts a fresh scan
     if (d_.metrics) d_.metrics->task_finished(d_.scanner.instance_id, "failed");
@@ -462,7 +472,10 @@ void TaskRun::move_to_owner() {
 
 void TaskRun::forget_scan() {
     if (scan_.empty()) return;
-    (void)d_.plugin->stop_scan(scan_.id);
+    if (auto r = with_retry("stop scan", [&] { return d_.plugin->stop_scan(scan_.id); }); !r) {
+        spdlog::error("task {}: scan {} on '{}' could not be stopped: {}", id_, scan_.id, d_.scanner.instance_id,
+                      r.error().message);
+    }
     if (d_.options.delete_scans) (void)d_.plugin->delete_scan(scan_.id);
     spdlog::info("task {}: scan {} stopped on '{}'", id_, scan_.id, d_.scanner.instance_id);
     scan_ = {};

@@ -64,7 +64,10 @@ void Worker::heartbeat_loop() {
     while (!(stopping_.load() && jobs_.empty())) {
         cv_.wait_for(lock, period);
         std::vector<std::shared_ptr<HeldTask>> held;
-        for (const auto& [id, job] : jobs_) held.push_back(job.held);
+        for (const auto& [id, job] : jobs_) {
+            held.push_back(job.held);
+            if (job.next) held.push_back(job.next);  // may wait as long as an export for its run to end
+        }
         lock.unlock();
         for (const auto& h : held) {
             if (!h->renew(*d_.queue, d_.options.lease_ms)) {
@@ -113,15 +116,22 @@ void Worker::dispatch_loop() {
 
 void Worker::accept(sdk::Claim claim) {
     const std::string id = claim.task.task_id;
+    std::shared_ptr<HeldTask> running;
+    {
+        std::lock_guard lock(mu_);
+        if (auto it = jobs_.find(id); it != jobs_.end()) running = it->second.held;
+    }
+    // Claimed again while its run goes on (the lease lapsed and the task came
+    // back to this worker): that run continues under the new lease. Outside
+    // the worker's lock: adopting writes the record.
+    if (running && running->adopt(claim, *d_.store)) {
+        spdlog::warn("task {}: claimed again while running here; the run goes on under the new lease", id);
+        return;
+    }
     std::lock_guard lock(mu_);
-    if (auto it = jobs_.find(id); it != jobs_.end()) {
-        // Claimed again while its run goes on (the lease lapsed and the task
-        // came back to this worker): that run continues under the new lease.
-        if (it->second.held && it->second.held->adopt(claim, *d_.store)) {
-            spdlog::warn("task {}: claimed again while running here; the run goes on under the new lease", id);
-        } else {
-            it->second.next = std::move(claim);
-        }
+    if (auto it = jobs_.find(id); it != jobs_.end()) {  // its run is ending: a fresh run follows it
+        if (it->second.next) (void)d_.queue->release(it->second.next->claim(), it->second.next->claim().task.payload);
+        it->second.next = std::make_shared<HeldTask>(std::move(claim));
         return;
     }
     ++active_;
@@ -143,13 +153,13 @@ void Worker::run_job(sdk::Claim claim) {
         std::lock_guard lock(mu_);
         auto it = jobs_.find(id);
         if (it != jobs_.end() && it->second.next && !stopping_.load()) {
-            held = std::make_shared<HeldTask>(std::move(*it->second.next));
-            it->second.next.reset();
+            held = std::move(it->second.next);
             it->second.held = held;
             continue;
         }
         if (it != jobs_.end() && it->second.next) {  // stopping: give the later claim back untouched
-            (void)d_.queue->release(*it->second.next, it->second.next->task.payload);
+            const auto later = it->second.next->claim();
+            (void)d_.queue->release(later, later.task.payload);
         }
         --active_;
         if (it != jobs_.end()) {

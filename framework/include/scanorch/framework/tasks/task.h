@@ -106,6 +106,7 @@ struct TaskRecord {
     bool dead_letter = false;       ///< in the dead-letter queue (failed, not yet retried or purged)
 
     std::int64_t created_at = 0;  ///< ms since the epoch, like every time here
+    std::int64_t queued_at = 0;   ///< put in a queue from nothing: submitted, or retried (max_queue_wait)
     std::int64_t updated_at = 0;  ///< last write by anyone (reconciliation's grace period)
     std::int64_t started_at = 0;
     std::int64_t completed_at = 0;

@@ -51,6 +51,10 @@ public:
     /// leave the task as it was.
     /// Stamps updated_at on every write.
     sdk::Result<TaskRecord> update(const std::string& task_id, const std::function<bool(TaskRecord&)>& change);
+    /// Records a read (last_accessed_at, for the TTL) without counting as a
+    /// change of the task: updated_at is what reconciliation's grace period
+    /// is measured from, and a client polling a lost task must not keep it lost.
+    sdk::Result<void> touch(const std::string& task_id, std::int64_t at);
 
     /// Every task id in the store (unordered).
     std::vector<std::string> ids() const;
@@ -82,6 +86,8 @@ private:
 
     sdk::Result<std::shared_ptr<const TaskRecord>> read(const std::string& task_id, bool use_cache) const;
     sdk::Result<void> write(const TaskRecord& task) const;
+    sdk::Result<TaskRecord> write_locked(const std::string& task_id, const std::function<bool(TaskRecord&)>& change,
+                                         bool stamp);
     std::filesystem::path client_dir(const std::string& client) const;
     void index_for_client(const std::string& client, const std::string& task_id) const;
     void build_client_index() const;

@@ -43,9 +43,10 @@ public:
     void mark_lost(const std::string& token);
 
     /// The same task claimed again by this worker after its lease lapsed: the
-    /// run goes on under the new lease. False once the run has ended.
+    /// run goes on under the new lease. False once the run has chosen its
+    /// ending, or when the record no longer names this run's lease.
     bool adopt(sdk::Claim claim, TaskStore& store);
-    /// The run is over: later claims start a new run.
+    /// The run has chosen its ending: later claims start a new run.
     void close();
 
     /// Writes the record if this claim still owns it and the task has not

@@ -44,7 +44,7 @@ private:
     struct Job {
         std::thread thread;
         std::shared_ptr<HeldTask> held;
-        std::optional<sdk::Claim> next;  ///< claimed again after the run decided to end
+        std::shared_ptr<HeldTask> next;  ///< claimed again after the run chose its ending; renewed too
     };
 
     void dispatch_loop();
