@@ -22,6 +22,8 @@
 
 namespace scanorch::framework {
 
+class MetricsListener;
+
 enum class Mode { all, api, worker };
 
 class Orchestrator {
@@ -59,6 +61,7 @@ private:
     std::shared_ptr<HostToolService> tools_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::shared_ptr<sdk::Scanner>> scanners_;
+    std::unique_ptr<MetricsListener> metrics_listener_;  ///< worker mode: /metrics without a front end
 
     std::mutex mu_;
     std::condition_variable cv_;
