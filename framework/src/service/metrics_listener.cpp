@@ -37,7 +37,8 @@ public:
             auto& out = res.send();
             if (req.getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD) out << body;
         };
-        if (req.getMethod() != Poco::Net::HTTPRequest::HTTP_GET && req.getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD) {
+        if (req.getMethod() != Poco::Net::HTTPRequest::HTTP_GET &&
+            req.getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD) {
             res.set("Allow", "GET, HEAD");
             return send(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n", "text/plain");
         }
@@ -80,7 +81,8 @@ std::pair<std::string, std::uint16_t> split(const std::string& listen, const std
     unsigned value = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (host.empty() || port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
-        throw HostError(what + ": '" + listen + "' is not HOST:PORT (e.g. 127.0.0.1:9465; port 0 = any free port; off = no listener)");
+        throw HostError(what + ": '" + listen +
+                        "' is not HOST:PORT (e.g. 127.0.0.1:9465; port 0 = any free port; off = no listener)");
     }
     return {host, static_cast<std::uint16_t>(value)};
 }
@@ -110,15 +112,15 @@ MetricsListener::MetricsListener(const std::string& listen, const std::string& w
     params->setKeepAlive(true);
     params->setTimeout(Poco::Timespan(10, 0));
     const auto bound = socket.address();
-    endpoint_ = "http://" + (bound.family() == Poco::Net::AddressFamily::IPv6 ? "[" + bound.host().toString() + "]"
-                                                                                : bound.host().toString()) +
+    endpoint_ = "http://" +
+                (bound.family() == Poco::Net::AddressFamily::IPv6 ? "[" + bound.host().toString() + "]"
+                                                                  : bound.host().toString()) +
                 ":" + std::to_string(bound.port());
     pool_ = std::make_unique<MetricsListenerPool>();
     server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(std::move(handlers)), pool_->pool, socket, params);
 }
 
 MetricsListener::~MetricsListener() { stop(); }
-
 
 void MetricsListener::start() {
     if (started_ || !server_) return;

@@ -30,8 +30,8 @@ struct MetricsListenerPool;
 class MetricsListener {
 public:
     struct Handlers {
-        std::function<std::string()> metrics;       ///< the exposition text
-        std::function<sdk::Result<void>()> ready;   ///< nullptr: always ready
+        std::function<std::string()> metrics;      ///< the exposition text
+        std::function<sdk::Result<void>()> ready;  ///< nullptr: always ready
     };
 
     /// Binds `listen` ("HOST:PORT"; port 0 = any free port) at once, so a
