@@ -79,16 +79,22 @@ def help_of(prog, path):
 
 
 def commands_of(text):
-    """Each simple command of a shell snippet, as a token list."""
+    """Each simple command of a shell snippet, as a token list (operators,
+    redirections and parentheses end a command)."""
     text = re.sub(r"\\\n", " ", text)
     for line in text.split("\n"):
+        lex = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lex.whitespace_split = True
+        lex.commenters = "#"
         try:
-            tokens = shlex.split(line, comments=True)
+            tokens = list(lex)
         except ValueError:
             continue  # a line of a multi-line string
         cmd = []
         for t in tokens + [";"]:
-            if t in ("|", "||", "&&", ";", "&"):
+            if re.fullmatch(r"[();<>|&]+", t):
+                if re.fullmatch(r"[<>]+", t) and cmd and cmd[-1].isdigit():
+                    cmd.pop()  # 2>/dev/null: the fd is no argument
                 if cmd:
                     yield cmd
                 cmd = []
@@ -101,6 +107,8 @@ def check_invocation(where, cmd):
         cmd = cmd[1:]
         if cmd and cmd[0] in ("-u",):
             cmd = cmd[2:]
+    if cmd and cmd[0] in ("sh", "bash") and "-c" in cmd[:-1]:  # sudo sh -c '...; scanorchctl ...'
+        return any([check_invocation(where, sub) for sub in commands_of(cmd[cmd.index("-c") + 1])])
     if not cmd or os.path.basename(cmd[0]) not in PROGRAMS:
         return False
     prog, path, args = os.path.basename(cmd[0]), [], cmd[1:]
