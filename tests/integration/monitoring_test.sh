@@ -46,11 +46,11 @@ PY
 
 # Names allowed to be absent, with why. `up` is Prometheus's own.
 declare -A generated=([up]="written by Prometheus for each target, not by scanorchd")
+# Finished tasks, authentication and validation failures are created at zero
+# (per scanner, scan type, status, reason) where a worker runs, so they are
+# not here: their first event must be an increase the alerts see.
 declare -A after_event=(
-  [scanorch_tasks_finished_total]="labelled by scanner and status: the first series appears when a task ends"
-  [nessus_auth_failures_total]="labelled by scanner and scan type: appears with the first trusted scan that fails to log in"
-  [nessus_validation_failures_total]="labelled by reason: appears with the first export that fails validation"
-  [scanorch_nessus_api_requests_total]="labelled by scanner and HTTP status: appears with the first request to a scanner"
+  [scanorch_nessus_api_requests_total]="labelled by scanner and HTTP status, and a status is known only once a scanner answers"
   [scanorch_http_requests_total]="labelled by endpoint and status: appears with the first request the front end answers"
 )
 

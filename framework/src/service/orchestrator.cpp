@@ -71,6 +71,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
             auto plugin = host.make_scanner(s);
             scanners_.push_back(plugin);
             workers_.push_back(std::make_unique<Worker>(s, plugin, queue_, validator_, store_, sealer_, metrics_, wo));
+            metrics_->init_scanner(s.instance_id);
         }
         if (mode == Mode::worker && workers_.empty()) {
             std::string ids;
