@@ -9,9 +9,14 @@ set -u
 scanorchd=$1 emulator=$2 plugins=$3
 . "$(dirname "$0")/../support/processes.sh"
 m=$(free_port); r=$(free_port); s=$(free_port); hport=$(free_port)
-start_redis "$m"
-redis-server --port "$r" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning --replicaof 127.0.0.1 "$m" >/dev/null 2>&1 &
+# A replica writes the RDB of its full sync to its directory (the old master
+# too, once demoted): keep both in the scratch folder.
+mkdir -p "$work/m" "$work/r"
+redis-server --port "$m" --bind 127.0.0.1 --dir "$work/m" --save "" --appendonly no --loglevel warning >/dev/null 2>&1 &
 pids+=($!)
+redis-server --port "$r" --bind 127.0.0.1 --dir "$work/r" --save "" --appendonly no --loglevel warning --replicaof 127.0.0.1 "$m" >/dev/null 2>&1 &
+pids+=($!)
+for _ in $(seq 1 50); do redis-cli -p "$m" ping >/dev/null 2>&1 && break; sleep 0.1; done
 cat >"$work/sentinel.conf" <<CONF
 port $s
 bind 127.0.0.1
