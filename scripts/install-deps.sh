@@ -15,6 +15,8 @@ packages=(
   expat                              # xmlwf, the validator benchmark's ceiling
   openssl                            # the TLS tests make their own CA
   curl                               # the quick start's first request
+  prometheus                         # promtool: the monitoring test checks the scrape config and alert rules
+  python3 python3-yaml jq            # the monitoring and docs tests (the guides' commands use jq)
 )
 
 # Node.js + npm run the official MCP SDK test client. Any Node >= 18 with npm

@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 bash scripts/install-deps.sh
 cmake --preset default >/dev/null
-cmake --build --preset default
+# Only what this script runs: the programs, the emulator and the plugins of a
+# single-machine setup (not the tests; ./scripts/test.sh builds those).
+cmake --build --preset default --target scanorchd scanorchctl nessus-emulator \
+    memory-queue capacity-router nessus-validator nessus http
 
 bin=$root/build/default/bin
 plugins=$root/build/default/lib/scanorch/plugins

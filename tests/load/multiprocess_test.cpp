@@ -85,7 +85,8 @@ TEST(MultiProcess, ApiAndWorkersOnRedisSurviveAKilledWorkerAndARedisRestart) {
         std::ofstream c(dir.path / "scanorch.yaml");
         c << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir.path / "data").string()
           << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\n"
-             "workers: {poll_interval_ms: 200, lease_ms: 2000, retry_base_ms: 200, retries: 3}\n"
+             "workers: {poll_interval_ms: 200, lease_ms: 2000, retry_base_ms: 200, retries: 3,"
+             " metrics_listen: '127.0.0.1:0'}\n"  // three workers on one host: each its own port
              "housekeeping: {interval_seconds: 1}\n"  // runs during the load, in whichever process wins the lock
              "logging: {level: info}\nplugins:\n  frontend: {use: none}\n  queue: {use: redis-queue, config: {url: '"
           << redis.url() << "', key_prefix: load}}\n";

@@ -54,7 +54,7 @@ std::string help_text(const Poco::Util::OptionSet& set) {
                      "  worker   one worker for one scanner instance\n"
                      "  plugins  load every plugin in the plugin directory and list them; exit 1 if any is refused",
                      "Environment: SCANORCH_CONFIG, SCANNER_CONFIG, DATA_DIR, LOG_LEVEL, LOG_FORMAT, REDIS_URL, "
-                     "QUEUE_BACKEND, SCANNER_INSTANCE_ID, SCANORCH_LISTEN, SCANORCH_PLUGIN_DIR.");
+                     "QUEUE_BACKEND, SCANNER_INSTANCE_ID, SCANORCH_LISTEN, SCANORCH_METRICS_LISTEN, SCANORCH_PLUGIN_DIR.");
 }
 
 int list_plugins(const std::string& dir) {

@@ -17,6 +17,16 @@ std::string lower(std::string s) {
     return s;
 }
 
+// "off", or HOST:PORT with a port in 0..65535 ("[::1]:9465" for IPv6).
+bool valid_listen(const std::string& v) {
+    if (v == "off") return true;
+    const auto colon = v.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == v.size() || v.size() - colon > 6) return false;
+    const std::string port = v.substr(colon + 1);
+    if (!std::all_of(port.begin(), port.end(), [](unsigned char ch) { return std::isdigit(ch); })) return false;
+    return std::stoi(port) <= 65535;
+}
+
 std::string resolve(const std::string& base_dir, const std::string& p) {
     if (p.empty() || base_dir.empty() || std::filesystem::path(p).is_absolute()) return p;
     return (std::filesystem::path(base_dir) / p).lexically_normal().string();
@@ -41,7 +51,7 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
         c.scope = r.string_list(root, "", "scope");
         if (const YAML::Node w = root["workers"]; w && !w.IsNull()) {
             r.check_keys(w, "workers", {"poll_interval_ms", "lease_ms", "retry_base_ms", "retries", "circuit_failures",
-                                        "circuit_open_ms"});
+                                        "circuit_open_ms", "metrics_listen"});
             auto& ws = c.workers;
             ws.poll_interval_ms = r.integer(w, "workers", "poll_interval_ms", ws.poll_interval_ms, 10, 3'600'000);
             ws.lease_ms = r.integer(w, "workers", "lease_ms", ws.lease_ms, 1000, 86'400'000);
@@ -49,6 +59,11 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
             ws.retries = r.integer(w, "workers", "retries", ws.retries, 0, 20);
             ws.circuit_failures = r.integer(w, "workers", "circuit_failures", ws.circuit_failures, 1, 1000);
             ws.circuit_open_ms = r.integer(w, "workers", "circuit_open_ms", ws.circuit_open_ms, 100, 86'400'000);
+            ws.metrics_listen = r.string_or(w, "workers", "metrics_listen", ws.metrics_listen);
+            if (!valid_listen(ws.metrics_listen)) {
+                r.fail(w["metrics_listen"], "workers.metrics_listen",
+                       "'" + ws.metrics_listen + "' is not HOST:PORT or off (e.g. 127.0.0.1:9465; port 0 = any free port)");
+            }
         }
         if (const YAML::Node h = root["housekeeping"]; h && !h.IsNull()) {
             r.check_keys(h, "housekeeping", {"ttl_seconds", "interval_seconds", "max_queue_wait_seconds"});
@@ -115,16 +130,23 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
             throw ConfigError("environment: LOG_FORMAT: '" + *v + "' is not text or json");
         }
     }
+    auto select_queue = [&](const std::string& use) {
+        auto& slot = c.plugins["queue"];
+        if (slot.path.empty()) slot.path = "plugins.queue";
+        if (slot.use != use) slot.config = YAML::Node();  // another plugin's config does not apply
+        slot.use = use;
+    };
     if (auto v = var("QUEUE_BACKEND")) {
         const std::string b = lower(*v);
         if (b != "memory" && b != "redis") {
             throw ConfigError("environment: QUEUE_BACKEND: '" + *v + "' is not memory or redis");
         }
-        auto& slot = c.plugins["queue"];
-        if (slot.path.empty()) slot.path = "plugins.queue";
-        const std::string use = b + "-queue";
-        if (slot.use != use) slot.config = YAML::Node();  // another plugin's config does not apply
-        slot.use = use;
+        select_queue(b + "-queue");
+    } else if (var("REDIS_URL") && c.plugins["queue"].use == "memory-queue") {
+        // A compose file or unit that names a Redis means the processes to
+        // share it; staying on the process-local default would leave each
+        // process with its own queue. Another queue plugin keeps the URL.
+        select_queue("redis-queue");
     }
     if (auto v = var("SCANORCH_SCOPE")) {
         c.scope.clear();
@@ -137,6 +159,13 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
     }
     if (auto v = var("REDIS_URL")) c.plugins["queue"].overrides["url"] = *v;
     if (auto v = var("SCANORCH_LISTEN")) c.plugins["frontend"].overrides["listen"] = *v;
+    if (auto v = var("SCANORCH_METRICS_LISTEN")) {
+        if (!valid_listen(*v)) {
+            throw ConfigError("environment: SCANORCH_METRICS_LISTEN: '" + *v +
+                              "' is not HOST:PORT or off (e.g. 127.0.0.1:9465; port 0 = any free port)");
+        }
+        c.workers.metrics_listen = *v;
+    }
     for (auto& [kind, slot] : c.plugins) {
         if (slot.path.empty()) slot.path = "plugins." + kind;
     }

@@ -36,6 +36,15 @@ void CoreMetrics::refresh(const std::vector<sdk::ScannerSnapshot>& scanners, std
     dlq_depth_.Set(static_cast<double>(dead_letter));
 }
 
+void CoreMetrics::init_scanner(const std::string& scanner) {
+    for (const char* type : {"trusted_basic", "trusted_privileged"}) {
+        auth_failures_.Add({{"scanner_instance", scanner}, {"scan_type", type}});
+    }
+    for (const char* status : {"completed", "failed", "cancelled"}) {
+        tasks_.Add({{"scanner_instance", scanner}, {"status", status}});
+    }
+}
+
 void CoreMetrics::auth_failure(const std::string& scanner, const std::string& scan_type) {
     auth_failures_.Add({{"scanner_instance", scanner}, {"scan_type", scan_type}}).Increment();
 }

@@ -1,5 +1,8 @@
 #include "scanorch/framework/clock.h"
 #include "scanorch/framework/service/orchestrator.h"
+#include "scanorch/framework/service/metered_queue.h"
+#include "scanorch/framework/service/metrics_listener.h"
+#include "scanorch/framework/service/shared_queue.h"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -15,6 +18,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     const bool workers = mode != Mode::api;
     queue_ = host.make_configured<sdk::Queue>("queue");
     if (!queue_) throw HostError("a queue plugin is required (plugins.queue.use in scanorch.yaml, or QUEUE_BACKEND)");
+    queue_ = metered_queue(queue_, host.services()->registry());
     store_ = std::make_shared<TaskStore>(cfg.data_dir);
     // Single machine: a key file is created on first start. Elsewhere API and
     // workers must share SCANORCH_CREDENTIAL_KEY (or the file).
@@ -66,6 +70,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
             scanners_.push_back(plugin);
             workers_.push_back(std::make_unique<Worker>(
                 WorkerDeps{s, plugin, queue_, validator_, store_, sealer_, metrics_, pool_config, scope_, wo}));
+            metrics_->init_scanner(s.instance_id);
         }
         if (mode == Mode::worker && workers_.empty()) {
             std::string ids;
@@ -73,6 +78,11 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
             throw HostError("scanner '" + worker_scanner + "' is not in " + pool_->config().file + " (configured: " +
                             (ids.empty() ? "none" : ids) + ")");
         }
+    }
+    if (mode != Mode::all) require_shared_queue(*queue_, api ? "api" : "worker", cfg.slot("queue")->use);
+    // Only a worker lacks a front end to be scraped through.
+    if (mode == Mode::worker) {
+        metrics_listener_ = make_worker_metrics_listener(cfg, host.services()->registry(), queue_, pool_, metrics_);
     }
 }
 
@@ -84,6 +94,10 @@ void Orchestrator::start() {
         auto r = frontend_->start(*tools_);
         if (!r) throw HostError("front end failed to start: " + r.error().message);
         spdlog::info("front end serving at {}", frontend_->endpoint());
+    }
+    if (metrics_listener_) {
+        metrics_listener_->start();
+        spdlog::info("worker metrics at {}/metrics", metrics_listener_->endpoint());
     }
     housekeeping_ = std::thread([this] { housekeeping_loop(); });
 }
@@ -98,6 +112,7 @@ void Orchestrator::stop() {
     if (frontend_) frontend_->stop();
     for (auto& w : workers_) w->stop();
     if (housekeeping_.joinable()) housekeeping_.join();
+    if (metrics_listener_) metrics_listener_->stop();
 }
 
 void Orchestrator::housekeeping_loop() {

@@ -22,6 +22,7 @@
 #include <set>
 #include <sstream>
 
+#include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/queue.h"
 
@@ -56,6 +57,12 @@ public:
     }
 
     sdk::Result<void> ping() noexcept override { return {}; }
+
+    // Its queues are this process's memory: say so, so `api`/`worker` refuse it.
+    void* extension(std::string_view id) noexcept override {
+        static int process_local = 1;
+        return id == sdk::kQueueProcessLocal ? &process_local : nullptr;
+    }
 
     sdk::Result<std::uint64_t> enqueue(const sdk::QueueTask& task) noexcept override {
         return locked([&]() -> sdk::Result<std::uint64_t> {

@@ -43,6 +43,7 @@ public:
         : ctx_(std::move(ctx)), config_(std::move(config)) {
         failures_ = ctx_.metrics().counter("nessus_validation_failures_total",
                                            "Exports that failed validation, by reason", {"reason"});
+        for (auto reason : nv::kFailureReasons) failures_.add({std::string(reason)}, 0);
     }
 
     static sdk::Result<std::unique_ptr<NessusValidatorPlugin>> create(sdk::PluginContext ctx) {

@@ -50,6 +50,18 @@ TEST(ValidatorPlugin, CountsFailuresByReasonInTheHostRegistry) {
     EXPECT_NE(text.find("nessus_validation_failures_total{reason=\"malformed_xml\"} 1"), std::string::npos) << text;
 }
 
+TEST(ValidatorPlugin, EveryFailureReasonIsExportedFromZero) {
+    // So an alert on increase() sees a reason's first failure.
+    auto [services, validator] = load("{}");
+    ASSERT_TRUE(validator);
+    const auto text = prometheus::TextSerializer().Serialize(services->registry().Collect());
+    for (const char* reason : {"auth_failed", "auth_unknown", "bad_targets", "malformed_xml", "missing_file", "no_hosts",
+                               "no_report", "too_small", "unreadable", "wrong_root"}) {
+        EXPECT_NE(text.find("nessus_validation_failures_total{reason=\"" + std::string(reason) + "\"} 0"), std::string::npos)
+            << reason << "\n" << text;
+    }
+}
+
 TEST(ValidatorPlugin, ConfigChangesTheRules) {
     // With 21745 and 104410 not counted as failures, and no other evidence, the
     // failed hosts of local_3 become "failed" only through 19506's "no".

@@ -4,6 +4,7 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <string_view>
 #include <thread>
 
 namespace scanorch::redis_queue {
@@ -103,6 +104,16 @@ sdk::Result<RedisPool::Conn> RedisPool::connect() {
     };
     if (!s_.password.empty()) {
         if (auto r = simple({"AUTH", s_.password}); !r) return std::move(r).error();
+    }
+    // Cluster mode would answer keys of other slots with MOVED/ASK, which
+    // this client does not follow: it could only work while every key
+    // happened to sit on one node. Refuse it rather than fail later.
+    if (Reply r = send(c.get(), {"INFO", "cluster"}); r && r->type == REDIS_REPLY_STRING &&
+                                                      std::string_view(r->str, r->len).find("cluster_enabled:1") !=
+                                                          std::string_view::npos) {
+        return sdk::Error::permanent(where + " runs in cluster mode (cluster_enabled:1), which redis-queue does not "
+                                             "support: use a standalone Redis, with Sentinel for failover "
+                                             "(sentinels and sentinel_master in the queue plugin's config)");
     }
     if (s_.db != 0) {
         if (auto r = simple({"SELECT", std::to_string(s_.db)}); !r) return std::move(r).error();

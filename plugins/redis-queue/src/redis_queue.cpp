@@ -11,8 +11,9 @@
 //   nessus:wake:{scanner}            LIST  wake-up token for blocked workers
 // Every multi-key step is one Lua script, so claiming a task, taking the
 // running slot and starting its lease happen at once or not at all. Times
-// come from the host clock (ARGV), never from Redis. For Redis Cluster, use a
-// hash-tag prefix such as "{nessus}" so every key lives in one slot.
+// come from the host clock (ARGV), never from Redis. Redis Cluster is refused
+// at connect (this client follows no MOVED/ASK redirection); Sentinel gives
+// failover instead.
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -216,7 +217,7 @@ public:
     static constexpr scanorch_config_field kConfig[] = {
         {"url", SCANORCH_CFG_STRING, 0, "\"redis://127.0.0.1:6379\"", "redis://[:password@]host:port[/db] (REDIS_URL)"},
         {"password", SCANORCH_CFG_SECRET, 0, nullptr, "AUTH password (instead of putting it in the URL)"},
-        {"key_prefix", SCANORCH_CFG_STRING, 0, "\"nessus\"", "Prefix of every key; \"{nessus}\" for Redis Cluster"},
+        {"key_prefix", SCANORCH_CFG_STRING, 0, "\"nessus\"", "Prefix of every key (one deployment per prefix)"},
         {"timeout_ms", SCANORCH_CFG_INT, 0, "2000", "Connect and command timeout"},
         {"sentinels", SCANORCH_CFG_STRING_LIST, 0, nullptr, "host:port of Redis Sentinels (then url's host is ignored)"},
         {"sentinel_master", SCANORCH_CFG_STRING, 0, "\"mymaster\"", "The master's name in Sentinel"},
@@ -246,7 +247,13 @@ public:
             ctx.log().info("redis-queue: ", s->sentinels.empty() ? s->host + ":" + std::to_string(s->port)
                                                                 : "master '" + s->sentinel_master + "' via Sentinel",
                            ", key prefix '", prefix, "'");
-            return std::make_unique<RedisQueue>(std::move(ctx), std::move(s).value(), prefix);
+            auto q = std::make_unique<RedisQueue>(std::move(ctx), std::move(s).value(), prefix);
+            // A Redis that is down now may be up later (workers retry), but
+            // one that cannot serve at all (cluster mode) stops start-up here.
+            if (auto p = q->redis_.command({"PING"}); !p && p.error().kind == sdk::ErrorKind::permanent) {
+                return std::move(p).error();
+            }
+            return q;
         } catch (const std::exception& e) {
             return sdk::Error::invalid_input(std::string("config: ") + e.what());
         }

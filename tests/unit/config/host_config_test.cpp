@@ -115,6 +115,41 @@ TEST(HostConfig, ScopeWorkersAndHousekeeping) {
                         "/etc/scanorch/scanorch.yaml:1: workers.poll_interval_ms: expected an integer from 10 to 3600000, got '1'");
 }
 
+TEST(HostConfig, RedisUrlAloneSelectsRedisQueue) {
+    // What the compose file sets: REDIS_URL and no QUEUE_BACKEND.
+    for (const char* file : {"", "plugins:\n  queue: {use: memory-queue}\n"}) {
+        const auto c = parse(file, {{"REDIS_URL", "redis://redis:6379/0"}});
+        ASSERT_NE(c.slot("queue"), nullptr);
+        EXPECT_EQ(c.slot("queue")->use, "redis-queue") << "file: " << file;
+        EXPECT_EQ(c.slot("queue")->overrides.at("url"), "redis://redis:6379/0");
+    }
+    // QUEUE_BACKEND is explicit and wins; another queue plugin keeps the URL as its own.
+    EXPECT_EQ(parse("", {{"REDIS_URL", "redis://r"}, {"QUEUE_BACKEND", "memory"}}).slot("queue")->use, "memory-queue");
+    const auto other = parse("plugins:\n  queue: {use: pg-queue, config: {table: q}}\n", {{"REDIS_URL", "redis://r"}});
+    EXPECT_EQ(other.slot("queue")->use, "pg-queue");
+    EXPECT_TRUE(other.slot("queue")->config.IsMap());
+    EXPECT_EQ(parse("").slot("queue")->use, "memory-queue");
+}
+
+TEST(HostConfig, WorkerMetricsListen) {
+    EXPECT_EQ(parse("").workers.metrics_listen, "127.0.0.1:9465");
+    EXPECT_EQ(parse("workers: {metrics_listen: \"0.0.0.0:9470\"}\n").workers.metrics_listen, "0.0.0.0:9470");
+    EXPECT_EQ(parse("workers: {metrics_listen: \"[::1]:0\"}\n").workers.metrics_listen, "[::1]:0");
+    EXPECT_EQ(parse("workers: {metrics_listen: off}\n").workers.metrics_listen, "off");
+    EXPECT_EQ(parse("workers: {metrics_listen: \"127.0.0.1:1\"}\n", {{"SCANORCH_METRICS_LISTEN", "127.0.0.1:9999"}})
+                  .workers.metrics_listen,
+              "127.0.0.1:9999");
+    EXPECT_CONFIG_ERROR(parse("workers:\n  metrics_listen: 9465\n"),
+                        "/etc/scanorch/scanorch.yaml:2: workers.metrics_listen: '9465' is not HOST:PORT or off (e.g. "
+                        "127.0.0.1:9465; port 0 = any free port)");
+    EXPECT_CONFIG_ERROR(parse("workers: {metrics_listen: \"h:70000\"}\n"),
+                        "/etc/scanorch/scanorch.yaml:1: workers.metrics_listen: 'h:70000' is not HOST:PORT or off (e.g. "
+                        "127.0.0.1:9465; port 0 = any free port)");
+    EXPECT_CONFIG_ERROR(parse("", {{"SCANORCH_METRICS_LISTEN", "localhost"}}),
+                        "environment: SCANORCH_METRICS_LISTEN: 'localhost' is not HOST:PORT or off (e.g. "
+                        "127.0.0.1:9465; port 0 = any free port)");
+}
+
 TEST(HostConfig, TheShippedConfigIsValid) {
     const auto c = sf::load_host_config(std::string(SCANORCH_SOURCE_DIR) + "/config/scanorch.yaml", defaults(),
                                         fake_env({}));

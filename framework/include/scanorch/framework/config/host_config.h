@@ -5,9 +5,11 @@
 //   SCANNER_CONFIG   scanners_file            DATA_DIR        data_dir
 //   LOG_LEVEL        logging.level            LOG_FORMAT      logging.format
 //   QUEUE_BACKEND    plugins.queue.use        (memory -> memory-queue, redis -> redis-queue)
-//   REDIS_URL        the queue plugin's `url`
+//   REDIS_URL        the queue plugin's `url`; without QUEUE_BACKEND it also turns
+//                    the memory-queue default into redis-queue
 //   SCANORCH_LISTEN  the frontend plugin's `listen`
 //   SCANORCH_PLUGIN_DIR  plugin_dir          SCANORCH_SCOPE  scope (comma list)
+//   SCANORCH_METRICS_LISTEN  workers.metrics_listen (a worker's /metrics)
 //
 // Relative paths are relative to the directory of scanorch.yaml.
 #pragma once
@@ -45,6 +47,9 @@ struct WorkerSettings {
     std::int64_t retries = 3;
     std::int64_t circuit_failures = 5;
     std::int64_t circuit_open_ms = 300'000;
+    /// Where a `scanorchd worker` serves /metrics, /health and /ready
+    /// (SCANORCH_METRICS_LISTEN); "off" for nowhere, port 0 for any free one.
+    std::string metrics_listen = "127.0.0.1:9465";
 };
 
 /// TTL housekeeping and queue-wait limits (scanorch.yaml `housekeeping:`).

@@ -19,6 +19,11 @@ public:
     explicit CoreMetrics(prometheus::Registry& registry);
 
     void refresh(const std::vector<sdk::ScannerSnapshot>& scanners, std::uint64_t global_queued, std::uint64_t dead_letter);
+    /// Creates a scanner's labelled counters at zero (finished tasks by
+    /// status, authentication failures by scan type) in a process that runs
+    /// its worker, so its first event is an increase that rate()/increase()
+    /// and the alert rules see, not a new series that starts at 1.
+    void init_scanner(const std::string& scanner);
     void auth_failure(const std::string& scanner, const std::string& scan_type);
     void ttl_deletion(std::uint64_t n = 1);
     void task_finished(const std::string& scanner, const std::string& status);

@@ -24,6 +24,8 @@
 
 namespace scanorch::framework {
 
+class MetricsListener;
+
 enum class Mode { all, api, worker };
 
 class Orchestrator {
@@ -63,6 +65,7 @@ private:
     std::shared_ptr<HostToolService> tools_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::shared_ptr<sdk::Scanner>> scanners_;
+    std::unique_ptr<MetricsListener> metrics_listener_;  ///< worker mode: /metrics without a front end
 
     std::mutex mu_;
     std::condition_variable cv_;

@@ -1,0 +1,17 @@
+// Well-known ids for the plugins' `extension(id)` hook: optional facts and
+// interfaces a host may ask a plugin for without a new ABI version. A plugin
+// that does not know an id returns nullptr, which always means "no".
+#pragma once
+
+#include <string_view>
+
+namespace scanorch::sdk {
+
+/// Queue: asked with this id, a backend whose queues live in one process's
+/// memory (so an `api` process and a `worker` process could never see each
+/// other's tasks) returns any non-null pointer. The host then refuses to run
+/// `api` or `worker` mode on it and names a shared backend instead. Backends
+/// shared across processes (Redis, a database) return nullptr, the default.
+inline constexpr std::string_view kQueueProcessLocal = "scanorch.queue.process_local";
+
+}  // namespace scanorch::sdk
