@@ -151,7 +151,7 @@ protected:
         o << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir_ / "data").string()
           << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\n"
           << "workers: {poll_interval_ms: " << c.poll_ms << ", lease_ms: " << c.lease_ms
-          << ", retry_base_ms: 200, retries: 2}\n"
+          << ", retry_base_ms: 200, retries: 2, metrics_listen: '127.0.0.1:0'}\n"
           << "housekeeping: {interval_seconds: " << c.housekeeping_s << "}\n"
           << "logging: {level: info}\nplugins:\n";
         if (c.redis) {
