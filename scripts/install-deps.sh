@@ -15,6 +15,9 @@ packages=(
   expat                              # xmlwf, the validator benchmark's ceiling
   openssl                            # the TLS tests make their own CA
   curl                               # the quick start's first request
+  file rpm cpio patchelf             # CPack: .deb shlibdeps, rpmbuild, the rpm's bundled libraries
+  lintian                            # packaging tests: the .debs are lintian clean
+  systemd                            # packaging tests: systemd-analyze verify of the units
 )
 
 # Node.js + npm run the official MCP SDK test client. Any Node >= 18 with npm
