@@ -2,6 +2,8 @@
 // with real plugins from the build and real nessus-emulator processes.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -439,13 +441,21 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
     east.reset();  // killed mid-load, with two scans on it and two more waiting for it
     std::map<std::string, std::string> final;
     for (const auto& id : ids) final[id] = dep.wait_done(id)->getValue<std::string>("status");
+    // A failed task's record is written first (fenced by its lease), then its
+    // dead-letter entry and the slot's release: wait for those, with a deadline.
+    auto eventually = [](const std::function<bool()>& done) {
+        for (int i = 0; i < 100 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return done();
+    };
     int completed = 0, failed = 0;
     for (const auto& [id, st] : final) {
         if (st == "completed") ++completed;
         if (st == "failed") {
             ++failed;
-            auto e = dep.orchestrator->queue().dlq_get(id);
-            EXPECT_TRUE(e && e->has_value()) << id << " failed but is not in the DLQ";
+            EXPECT_TRUE(eventually([&] {
+                auto e = dep.orchestrator->queue().dlq_get(id);
+                return e && e->has_value();
+            })) << id << " failed but is not in the DLQ";
         }
     }
     EXPECT_EQ(completed + failed, 8) << "every task accounted for";
@@ -461,7 +471,7 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
     auto metrics = dep.orchestrator->tools()->metrics_text();
     EXPECT_NE(metrics.find("nessus_scanner_circuit_breaker_open{scanner_instance=\"east\"} 1"), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("nessus_scanner_capacity{scanner_instance=\"west\"} 2"), std::string::npos);
-    EXPECT_EQ(dep.orchestrator->queue().running("east").value().size(), 0u) << "slots released";
+    EXPECT_TRUE(eventually([&] { return dep.orchestrator->queue().running("east").value().empty(); })) << "slots released";
 }
 
 // estimated_wait_time is 0 for a scan that starts at once, and grows for one
