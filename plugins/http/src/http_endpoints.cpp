@@ -83,6 +83,36 @@ std::string printable(std::string_view s, std::size_t max = 512) {
     return out;
 }
 
+// Text that goes into a JSON answer: valid UTF-8, each invalid byte
+// replaced by U+FFFD. Paths, headers and what a tool echoes may hold any
+// bytes; a JSON writer passes them through and the answer stops being JSON.
+std::string utf8(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        bool ok = n > 0 && i + n <= s.size();
+        std::uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+        for (std::size_t k = 1; ok && k < n; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            ok = (cc & 0xC0) == 0x80;
+            cp = cp << 6 | (cc & 0x3F);
+        }
+        // No overlong forms, no surrogates, nothing past U+10FFFF.
+        ok = ok && !(n == 2 && cp < 0x80) && !(n == 3 && cp < 0x800) && !(n == 4 && cp < 0x10000) &&
+             !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
+        if (ok) {
+            out.append(s.substr(i, n));
+            i += n;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
+}
+
 // A caller's X-Trace-Id is kept when it is a plain token, else replaced: it
 // is echoed in a header and written to every log line of the request.
 bool plain_trace_id(std::string_view t) {
@@ -357,10 +387,10 @@ std::optional<Reply> Endpoints::gate(const Request& req, const std::string& path
     const std::string origin(req.header("Origin"));
     const std::string host(req.header("Host"));
     if (!origin_allowed(origin)) {
-        return Reply{403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Origin " + origin + " is not allowed")), "application/json", {}};
+        return Reply{403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Origin " + utf8(origin) + " is not allowed")), "application/json", {}};
     }
     if (!host_allowed(host)) {
-        return Reply{403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Host " + host + " is not this server")), "application/json", {}};
+        return Reply{403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Host " + utf8(host) + " is not this server")), "application/json", {}};
     }
     if (method == "OPTIONS") {
         if (!origin.empty() && !req.header("Access-Control-Request-Method").empty()) return preflight(origin);
@@ -417,14 +447,14 @@ Reply Endpoints::route(const Request& req, const std::string& path, const std::s
         return {405, R"({"error":"method not allowed"})", "application/json", {}};
     }
     Obj o = new Poco::JSON::Object;
-    o->set("error", "not found: " + path);
+    o->set("error", "not found: " + utf8(path));
     return {404, json(o), "application/json", {}};
 }
 
 Reply Endpoints::rest(const std::string& tool, std::string_view body, const Client* client,
                             const std::string& trace) {
     auto result = tools_->call(tool, body.empty() ? std::string_view("{}") : body, context(client, trace));
-    if (result) return {200, *result, "application/json", {}};
+    if (result) return {200, utf8(*result), "application/json", {}};
     const auto& e = result.error();
     int status = 400;
     switch (e.kind) {
@@ -441,7 +471,7 @@ Reply Endpoints::rest(const std::string& tool, std::string_view body, const Clie
                          : 400;
     }
     Obj o = new Poco::JSON::Object;
-    o->set("error", e.message);
+    o->set("error", utf8(e.message));
     o->set("kind", std::string(sdk::to_string(e.kind)));
     return {status, json(o), "application/json", {}};
 }
@@ -478,18 +508,18 @@ std::string Endpoints::mcp_call(const Poco::Dynamic::Var& id, const Obj& params,
         return json(rpc_error(id, -32602, "Invalid params: tools/call needs params.name"));
     }
     const auto name = params->getValue<std::string>("name");
-    if (!tool_names_.count(name)) return json(rpc_error(id, -32602, "Unknown tool: " + name));
+    if (!tool_names_.count(name)) return json(rpc_error(id, -32602, "Unknown tool: " + utf8(name)));
     std::string args = "{}";
     if (params->has("arguments") && !params->isNull("arguments")) {
         if (!params->isObject("arguments")) return json(rpc_error(id, -32602, "Invalid params: arguments must be an object"));
         args = json(params->get("arguments"));
     }
     const auto result = tools_->call(name, args, context(client, trace));
-    const std::string text = result ? *result : result.error().message;
+    const std::string text = utf8(result ? *result : result.error().message);
     std::string out = R"({"jsonrpc":"2.0","id":)" + json(id) + R"(,"result":{"content":[{"type":"text","text":")" +
                       Poco::UTF8::escape(text, true) + R"("}])";
     // A tool execution error is a result the agent reads and can act on.
-    out += result ? R"(,"structuredContent":)" + *result + "}}" : std::string(R"(,"isError":true}})");
+    out += result ? R"(,"structuredContent":)" + text + "}}" : std::string(R"(,"isError":true}})");
     return out;
 }
 
@@ -593,7 +623,7 @@ Reply Endpoints::mcp(const Request& req, const Client* client, const std::string
     if (status == 404) return fail(404, -32001, "Session not found (expired or terminated); re-initialize");
     const std::string header_version(req.header("MCP-Protocol-Version"));
     if (!header_version.empty() && std::find(kVersions.begin(), kVersions.end(), header_version) == kVersions.end()) {
-        return fail(400, -32000, "Bad Request: Unsupported protocol version: " + header_version +
+        return fail(400, -32000, "Bad Request: Unsupported protocol version: " + utf8(header_version) +
                                      " (supported versions: 2025-11-25, 2025-06-18, 2025-03-26)");
     }
     if (!has_id) return {202, "", "application/json", {}};  // notifications: initialized, cancelled, ...
@@ -608,10 +638,10 @@ Reply Endpoints::mcp(const Request& req, const Client* client, const std::string
         const auto level = params ? params->optValue<std::string>("level", "") : "";
         static const std::vector<std::string> levels = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
         out = std::find(levels.begin(), levels.end(), level) == levels.end()
-                  ? rpc_error(id, -32602, "Invalid params: unknown logging level '" + level + "'")
+                  ? rpc_error(id, -32602, "Invalid params: unknown logging level '" + utf8(level) + "'")
                   : rpc_result(id, Obj(new Poco::JSON::Object));
     } else {
-        out = rpc_error(id, -32601, "Method not found: " + rpc);
+        out = rpc_error(id, -32601, "Method not found: " + utf8(rpc));
     }
     return {200, json(out), "application/json", {{"Mcp-Session-Id", sid}}};
 }
