@@ -4,6 +4,8 @@
 # and on SIGINT; start-up errors are one clear line and exit 1 (usage: 2).
 #   daemon_lifecycle_test.sh SCANORCHD PLUGIN_DIR
 set -u
+# API and worker processes share the credential key (only `all` may make its own).
+export SCANORCH_CREDENTIAL_KEY=5c0a2e7f1b9d4c3a8e6f0b2d4a6c8e1f3b5d7f9a1c3e5b7d9f0a2c4e6b8d0f13
 scanorchd=$1
 plugin_dir=$2
 work=$(mktemp -d)

@@ -32,6 +32,10 @@ using Obj = Poco::JSON::Object::Ptr;
 
 namespace {
 
+// API and worker processes share the credential key, as in production (only
+// `scanorchd all` may make its own); the daemons inherit it. A test key.
+[[maybe_unused]] const bool kSharedKey = ::setenv("SCANORCH_CREDENTIAL_KEY", "5c0a2e7f1b9d4c3a8e6f0b2d4a6c8e1f3b5d7f9a1c3e5b7d9f0a2c4e6b8d0f13", 0) == 0;
+
 
 // A scanorchd process with its output in a log file.
 class Daemon {

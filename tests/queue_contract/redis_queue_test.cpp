@@ -62,3 +62,16 @@ INSTANTIATE_TEST_SUITE_P(Redis, RedisQueue,
                                                               R"(","key_prefix":"own-)" + std::to_string(++n) + R"("})";
                                                    }}),
                          [](const auto& info) { return info.param.name; });
+
+// A bad URL is named in the error, its password never.
+TEST(RedisQueueConfig, ErrorsNeverShowTheUrlPassword) {
+    sf::PluginLoader loader;
+    ASSERT_TRUE(loader.load_file(REDIS_QUEUE_PLUGIN).ok());
+    auto services = std::make_shared<sf::HostServices>(nullptr, "/tmp");
+    for (const std::string& url : std::vector<std::string>{"http://:pw-not-for-logs@127.0.0.1:6379", "redis://:pw-not-for-logs@127.0.0.1:6379/notadb"}) {
+        auto q = loader.instantiate<sdk::Queue>("redis-queue", R"({"url":")" + url + R"("})", sf::HostApi::make(services, "r"));
+        ASSERT_FALSE(q) << url;
+        EXPECT_EQ(q.error().message.find("pw-not-for-logs"), std::string::npos) << q.error().message;
+        EXPECT_NE(q.error().message.find(":***@127.0.0.1:6379"), std::string::npos) << q.error().message;
+    }
+}

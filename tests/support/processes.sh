@@ -45,3 +45,7 @@ start_scanorchd() {
   for _ in $(seq 1 100); do curl -fs "$base/health" >/dev/null 2>&1 && return 0; sleep 0.1; done
   fail "scanorchd did not answer at $base/health"
 }
+
+# API and worker processes of one deployment share the credential key, as in
+# production (only `scanorchd all` may make its own). A test key, never a real one.
+export SCANORCH_CREDENTIAL_KEY=${SCANORCH_CREDENTIAL_KEY:-5c0a2e7f1b9d4c3a8e6f0b2d4a6c8e1f3b5d7f9a1c3e5b7d9f0a2c4e6b8d0f13}

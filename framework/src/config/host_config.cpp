@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "scanorch/framework/config/config_error.h"
+#include "scanorch/sdk/targets.h"
 
 namespace scanorch::framework {
 
@@ -49,6 +50,14 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
         r.check_keys(root, "", {"plugin_dir", "data_dir", "scanners_file", "logging", "plugins", "scope", "workers",
                                 "housekeeping"});
         c.scope = r.string_list(root, "", "scope");
+        // Fail closed: an entry that does not parse stops the start (the
+        // tool layer would otherwise drop it and scan within what is left).
+        for (std::size_t i = 0; i < c.scope.size(); ++i) {
+            if (auto e = sdk::targets::parse_scope_entry(c.scope[i]); !e) {
+                const YAML::Node list = root["scope"];
+                r.fail(list.IsSequence() && i < list.size() ? list[i] : list, "scope[" + std::to_string(i) + "]", e.error().message);
+            }
+        }
         if (const YAML::Node w = root["workers"]; w && !w.IsNull()) {
             r.check_keys(w, "workers", {"poll_interval_ms", "lease_ms", "retry_base_ms", "retries", "circuit_failures",
                                         "circuit_open_ms", "metrics_listen"});
@@ -155,6 +164,9 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
             item.erase(0, item.find_first_not_of(" \t"));
             item.erase(item.find_last_not_of(" \t") + 1);
             if (!item.empty()) c.scope.push_back(item);
+        }
+        for (const auto& item : c.scope) {
+            if (auto e = sdk::targets::parse_scope_entry(item); !e) throw ConfigError("environment: SCANORCH_SCOPE: " + e.error().message);
         }
     }
     if (auto v = var("REDIS_URL")) c.plugins["queue"].overrides["url"] = *v;

@@ -104,6 +104,50 @@ Poco::Dynamic::Var field_value(const YamlReader& r, const YAML::Node& n, const s
     }
 }
 
+// Keys whose values are secrets wherever they sit inside a free-form object
+// (`clients: {ops: {token: ...}}`): the plugin declared the object, not what
+// is secret inside it.
+bool secret_key(std::string key) {
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    for (const char* word : {"token", "password", "passwd", "secret", "passphrase", "api_key", "apikey", "private_key",
+                             "access_key", "credential"}) {
+        if (key.find(word) != std::string::npos) return true;
+    }
+    return false;
+}
+
+// scheme://user:password@host... with the password hidden; other text as is.
+std::string redact_url(const std::string& text) {
+    const auto scheme = text.find("://");
+    if (scheme == std::string::npos) return text;
+    const auto authority = scheme + 3;
+    const auto end = text.find_first_of("/?#", authority);
+    const auto at = text.rfind('@', end == std::string::npos ? std::string::npos : end);
+    if (at == std::string::npos || at < authority) return text;
+    const auto colon = text.find(':', authority);
+    if (colon == std::string::npos || colon > at) return text.substr(0, authority) + "***" + text.substr(at);  // token as user
+    return text.substr(0, colon + 1) + "***" + text.substr(at);
+}
+
+// The log-safe copy of a value: secrets inside objects and passwords inside
+// URLs replaced by ***.
+Poco::Dynamic::Var redact(const Poco::Dynamic::Var& v) {
+    if (v.type() == typeid(Poco::JSON::Object::Ptr)) {
+        const auto in = v.extract<Poco::JSON::Object::Ptr>();
+        Poco::JSON::Object::Ptr out = new Poco::JSON::Object;
+        for (const auto& [k, value] : *in) out->set(k, secret_key(k) && !value.isEmpty() ? Poco::Dynamic::Var("***") : redact(value));
+        return out;
+    }
+    if (v.type() == typeid(Poco::JSON::Array::Ptr)) {
+        const auto in = v.extract<Poco::JSON::Array::Ptr>();
+        Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+        for (std::size_t i = 0; i < in->size(); ++i) out->add(redact(in->get(static_cast<unsigned>(i))));
+        return out;
+    }
+    if (v.isString()) return redact_url(v.convert<std::string>());
+    return v;
+}
+
 }  // namespace
 
 PluginConfigJson build_plugin_config(const YamlReader& r, const YAML::Node& config, std::string_view path,
@@ -120,7 +164,7 @@ PluginConfigJson build_plugin_config(const YamlReader& r, const YAML::Node& conf
     };
     auto put = [&](const ConfigFieldInfo& f, const Poco::Dynamic::Var& v) {
         out->set(f.name, v);
-        redacted->set(f.name, f.type == SCANORCH_CFG_SECRET ? Poco::Dynamic::Var("***") : v);
+        redacted->set(f.name, f.type == SCANORCH_CFG_SECRET ? Poco::Dynamic::Var("***") : redact(v));
     };
 
     if (config && !config.IsNull()) {
@@ -177,7 +221,7 @@ PluginConfigJson scanner_plugin_config(const ScannersConfig& scanners, const Sca
     auto wrap = [&](const std::string& options_json, bool hide) {
         Poco::JSON::Object::Ptr obj = new Poco::JSON::Object;
         obj->set("instance_id", s.instance_id);
-        obj->set("url", s.url);
+        obj->set("url", hide ? redact_url(s.url) : s.url);
         Poco::JSON::Object::Ptr cred = new Poco::JSON::Object;
         auto secret = [&](const std::string& v) { return hide && !v.empty() ? std::string("***") : v; };
         cred->set("username", s.credentials.username);

@@ -22,7 +22,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     store_ = std::make_shared<TaskStore>(cfg.data_dir);
     // Single machine: a key file is created on first start. Elsewhere API and
     // workers must share SCANORCH_CREDENTIAL_KEY (or the file).
-    auto sealer = CredentialSealer::from_environment(std::filesystem::path(cfg.data_dir) / "credential.key", true);
+    auto sealer = CredentialSealer::from_environment(std::filesystem::path(cfg.data_dir) / "credential.key", mode == Mode::all);
     if (!sealer) throw HostError(sealer.error().message);
     sealer_ = std::make_shared<CredentialSealer>(std::move(sealer).value());
     metrics_ = std::make_shared<CoreMetrics>(host.services()->registry());

@@ -10,12 +10,19 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <random>
+#include <stdexcept>
 #include <memory>
 #include <sstream>
 
-#include "scanorch/framework/tasks/task_store.h"
 
 namespace scanorch::framework {
 
@@ -49,6 +56,62 @@ struct CtxFree {
 };
 using Ctx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
 
+// A cipher step that fails leaves nothing safe to return: a sealed blob
+// with a bad IV or tag must never reach the queue.
+void check(int ok, const char* what) {
+    if (ok != 1) throw std::runtime_error(std::string("credential sealing failed: ") + what);
+}
+
+enum class KeyWrite { written, exists };
+
+// Writes a new key file readable by its owner only from its first byte: the
+// file is created 0600 (never wider, whatever the umask), filled, synced,
+// and linked into place only if no key is there yet — two processes that
+// start at once end up with one key, not one each.
+sdk::Result<KeyWrite> write_key_file(const std::filesystem::path& path, const std::string& text) {
+    std::random_device rd;
+    const auto tmp = path.parent_path() / ("." + path.filename().string() + ".new-" + std::to_string(rd()));
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, S_IRUSR | S_IWUSR);
+    if (fd < 0) return sdk::Error::internal("cannot create " + tmp.string() + ": " + std::strerror(errno));
+    auto fail = [&](const std::string& what) -> sdk::Result<KeyWrite> {
+        const std::string why = std::strerror(errno);
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return sdk::Error::internal("cannot " + what + " " + tmp.string() + ": " + why);
+    };
+    if (::fchmod(fd, S_IRUSR | S_IWUSR) != 0) return fail("restrict");
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const auto n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return fail("write");
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) return fail("flush");
+    ::close(fd);
+    const int linked = ::link(tmp.c_str(), path.c_str());
+    const int link_errno = errno;
+    ::unlink(tmp.c_str());
+    if (linked != 0) {
+        if (link_errno == EEXIST) return KeyWrite::exists;
+        return sdk::Error::internal("cannot create " + path.string() + ": " + std::strerror(link_errno));
+    }
+    if (const int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+    return KeyWrite::written;
+}
+
+sdk::Result<CredentialSealer::Key> read_key_file(const std::filesystem::path& key_file) {
+    std::ifstream in(key_file);
+    if (!in) return sdk::Error::invalid_input("cannot read " + key_file.string());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto k = CredentialSealer::parse_key(text);
+    if (!k) return sdk::Error::invalid_input(key_file.string() + ": not a credential key (64 hex digits)");
+    return *k;
+}
+
 }  // namespace
 
 std::optional<CredentialSealer::Key> CredentialSealer::parse_key(const std::string& raw_text) {
@@ -75,18 +138,21 @@ sdk::Result<CredentialSealer> CredentialSealer::from_environment(const std::file
     }
     std::error_code ec;
     if (std::filesystem::exists(key_file, ec)) {
-        std::ifstream in(key_file);
-        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        auto k = parse_key(text);
-        if (!k) return sdk::Error::invalid_input(key_file.string() + ": not a credential key (64 hex digits)");
+        auto k = read_key_file(key_file);
+        if (!k) return std::move(k).error();
         return CredentialSealer(*k);
     }
     if (!create) {
+        // API and worker processes on separate hosts must share one key; a
+        // key made up here would seal what no worker can open.
         return sdk::Error::invalid_input("no credential key: set SCANORCH_CREDENTIAL_KEY (the same on API and worker "
-                                         "hosts) or create " + key_file.string());
+                                         "hosts) or create " + key_file.string() +
+                                         " (only `scanorchd all`, a single machine, generates a key of its own)");
     }
     Key k{};
-    if (RAND_bytes(k.data(), static_cast<int>(k.size())) != 1) return sdk::Error::internal("no randomness for a key");
+    if (RAND_bytes(k.data(), static_cast<int>(k.size())) != 1) {
+        return sdk::Error::internal("no randomness for a credential key (OpenSSL RAND_bytes failed)");
+    }
     static constexpr char hex[] = "0123456789abcdef";
     std::string text;
     for (unsigned char c : k) {
@@ -94,29 +160,38 @@ sdk::Result<CredentialSealer> CredentialSealer::from_environment(const std::file
         text += hex[c & 15];
     }
     std::filesystem::create_directories(key_file.parent_path(), ec);
-    if (auto w = write_file_atomically(key_file, text + "\n"); !w) return std::move(w).error();
-    std::filesystem::permissions(key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::replace, ec);
+    auto w = write_key_file(key_file, text + "\n");
+    if (!w) return std::move(w).error();
+    if (*w == KeyWrite::exists) {  // another process wrote one first: use theirs
+        auto theirs = read_key_file(key_file);
+        if (!theirs) return std::move(theirs).error();
+        return CredentialSealer(*theirs);
+    }
     return CredentialSealer(k);
 }
 
 std::string CredentialSealer::seal(const std::string& plaintext, const std::string& associated) const {
+    // A GCM nonce must never repeat under one key: without fresh randomness
+    // there is no nonce, and no sealing.
     unsigned char iv[kIv];
-    RAND_bytes(iv, kIv);
+    check(RAND_bytes(iv, kIv), "no randomness for a nonce (OpenSSL RAND_bytes failed)");
     Ctx ctx(EVP_CIPHER_CTX_new());
+    if (!ctx) throw std::runtime_error("credential sealing failed: no cipher context");
     std::string out(plaintext.size() + 16, '\0');
     int len = 0, total = 0;
-    EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), iv);
-    EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(associated.data()),
-                      static_cast<int>(associated.size()));
-    EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
-                      reinterpret_cast<const unsigned char*>(plaintext.data()), static_cast<int>(plaintext.size()));
+    check(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), iv), "cipher init");
+    check(EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(associated.data()),
+                            static_cast<int>(associated.size())),
+          "associated data");
+    check(EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                            reinterpret_cast<const unsigned char*>(plaintext.data()), static_cast<int>(plaintext.size())),
+          "encrypt");
     total = len;
-    EVP_EncryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + total, &len);
+    check(EVP_EncryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + total, &len), "finish");
     total += len;
     out.resize(static_cast<std::size_t>(total));
     unsigned char tag[kTag];
-    EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag, tag);
+    check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag, tag), "tag");
     return kPrefix + b64(std::string(reinterpret_cast<char*>(iv), kIv) + std::string(reinterpret_cast<char*>(tag), kTag) + out);
 }
 

@@ -122,11 +122,12 @@ sdk::Result<void> check_credentials(sdk::ScanType type, const sdk::ScanCredentia
 sdk::Result<void> Submission::check_scope(const std::vector<targets::Target>& wanted, const sdk::CallContext& c) const {
     if (!d_.scope) return sdk::Error::invalid_input("no target scope is configured, so no scan may run");
     if (auto r = d_.scope->check(wanted); !r) return r;
-    if (c.scope.empty()) return {};
-    // A client's scope narrows the global one; one that does not parse
-    // allows nothing rather than everything.
+    if (c.scope.empty()) return {};  // no scope of its own: the global one
+    // A client's scope narrows the global one; one that does not parse, or
+    // that the front end marked as empty, allows nothing rather than everything.
     auto mine = ScopePolicy::parse(c.scope);
-    if (!mine) return sdk::Error::invalid_input("client '" + c.client + "' has an unusable scope: " + mine.error().message);
+    if (!mine) return sdk::Error::forbidden("client '" + c.client + "' has an unusable scope: " + mine.error().message);
+    if (mine->empty()) return sdk::Error::forbidden("client '" + c.client + "' may scan no targets (its scope is empty)");
     for (const auto& t : wanted) {
         if (!mine->covers(t)) {
             return sdk::Error::forbidden("target " + t.text + " is outside the scope of client '" + c.client + "'");
@@ -207,6 +208,10 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
     auto parsed = targets::parse_list(t.targets);
     if (!parsed) return std::move(parsed).error();
     if (auto s = check_scope(*parsed, c); !s) return std::move(s).error();
+    // The scanner gets the targets as they were checked (an IPv4-mapped IPv6
+    // address becomes the IPv4 address that the scope allowed).
+    t.targets.clear();
+    for (const auto& x : *parsed) t.targets += (t.targets.empty() ? "" : ", ") + x.text;
     const auto creds = credentials_of(a);
     if (auto r = check_credentials(type, creds); !r) return std::move(r).error();
 

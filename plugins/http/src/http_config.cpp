@@ -4,21 +4,59 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include "scanorch/sdk/targets.h"
+
 namespace scanorch::http {
 
 bool HttpConfig::loopback() const {
     const auto& host = server.host;
-    return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+    if (host == "localhost") return true;
+    const auto a = sdk::targets::parse_address(host);
+    if (!a) return false;
+    if (!a->v6) return a->bytes[0] == 127;
+    return *a == *sdk::targets::parse_address("::1");
 }
 
 namespace {
-std::vector<std::string> strings(const Poco::JSON::Object::Ptr& o, const char* key) {
+
+// A bad value: thrown inside parse_config, returned as invalid_input.
+struct Bad : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::vector<std::string> strings(const Poco::JSON::Object::Ptr& o, const std::string& key, const std::string& path) {
     std::vector<std::string> out;
-    if (auto a = o->getArray(key)) {
-        for (std::size_t i = 0; i < a->size(); ++i) out.push_back(a->getElement<std::string>(static_cast<unsigned>(i)));
+    if (!o->has(key) || o->isNull(key)) return out;
+    const auto a = o->getArray(key);
+    if (!a) throw Bad(path + key + ": expected a list of strings");
+    for (std::size_t i = 0; i < a->size(); ++i) {
+        const auto v = a->get(static_cast<unsigned>(i));
+        if (!v.isString()) throw Bad(path + key + "[" + std::to_string(i) + "]: expected a string");
+        out.push_back(v.convert<std::string>());
     }
     return out;
 }
+
+// An integer option within [min, max]; the error names the key and the range.
+std::int64_t ranged(const Poco::JSON::Object::Ptr& o, const std::string& key, const std::string& path, std::int64_t fallback,
+                    std::int64_t min, std::int64_t max) {
+    if (!o->has(key) || o->isNull(key)) return fallback;
+    const auto v = o->get(key);
+    std::int64_t n = 0;
+    if (!v.isInteger()) throw Bad(path + key + ": expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    try {
+        n = v.convert<std::int64_t>();
+    } catch (const std::exception&) {
+        throw Bad(path + key + ": expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    if (n < min || n > max) {
+        throw Bad(path + key + ": " + std::to_string(n) + " is out of range (" + std::to_string(min) + " to " + std::to_string(max) + ")");
+    }
+    return n;
+}
+
+constexpr std::int64_t kDay = 86400;
+
 }  // namespace
 
 sdk::Result<HttpConfig> parse_config(const std::string& json) {
@@ -31,52 +69,94 @@ sdk::Result<HttpConfig> parse_config(const std::string& json) {
         auto& host = c.server.host;
         host = listen.substr(0, colon);
         if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);  // [::1]
-        const int port = std::stoi(listen.substr(colon + 1));
-        if (port < 0 || port > 65535) return sdk::Error::invalid_input("listen '" + listen + "': port out of range");
-        c.server.port = static_cast<std::uint16_t>(port);
-        c.require_auth = o->optValue<bool>("require_auth", false) || !c.loopback();
-        c.allowed_origins = strings(o, "allowed_origins");
-        const auto request_timeout = o->optValue<std::int64_t>("request_timeout", 30);
-        const auto keep_alive_timeout = o->optValue<std::int64_t>("keep_alive_timeout", 5);
-        if (request_timeout < 1) return sdk::Error::invalid_input("request_timeout must be at least 1 second");
-        if (keep_alive_timeout < 1) return sdk::Error::invalid_input("keep_alive_timeout must be at least 1 second");
-        c.server.request_timeout = std::chrono::seconds(request_timeout);
-        c.server.keep_alive_timeout = std::chrono::seconds(keep_alive_timeout);
-        c.max_sessions = static_cast<std::uint32_t>(o->optValue<std::int64_t>("max_sessions", 1000));
-        c.session_idle_seconds = o->optValue<std::int64_t>("session_idle_timeout", 3600);
+        const auto port_text = listen.substr(colon + 1);
+        if (port_text.empty() || port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoi(port_text) > 65535) {
+            return sdk::Error::invalid_input("listen '" + listen + "': port must be a number from 0 to 65535");
+        }
+        c.server.port = static_cast<std::uint16_t>(std::stoi(port_text));
+        c.allowed_origins = strings(o, "allowed_origins", "");
+        c.allowed_hosts = strings(o, "allowed_hosts", "");
+        // Upper bounds keep every duration far from overflowing a clock's
+        // time_point (a huge value would wrap into an instant expiry).
+        c.server.request_timeout = std::chrono::seconds(ranged(o, "request_timeout", "", 30, 1, 3600));
+        c.server.keep_alive_timeout = std::chrono::seconds(ranged(o, "keep_alive_timeout", "", 5, 1, 3600));
+        c.max_sessions = static_cast<std::uint32_t>(ranged(o, "max_sessions", "", 1000, 1, 1'000'000));
+        c.max_sessions_per_client =
+            static_cast<std::uint32_t>(ranged(o, "max_sessions_per_client", "", std::min<std::int64_t>(100, c.max_sessions), 1,
+                                              c.max_sessions));
+        c.session_idle_seconds = ranged(o, "session_idle_timeout", "", 3600, 1, 30 * kDay);
         c.server.tls_cert = o->optValue<std::string>("tls_cert", "");
         c.server.tls_key = o->optValue<std::string>("tls_key", "");
-        const auto threads = o->optValue<std::int64_t>("threads", 8);
-        if (threads < 1 || threads > 1024) return sdk::Error::invalid_input("threads must be between 1 and 1024");
-        c.server.threads = static_cast<std::uint32_t>(threads);
-        const auto connections = o->optValue<std::int64_t>("max_connections", 1024);
-        if (connections < 1) return sdk::Error::invalid_input("max_connections must be at least 1");
-        c.server.max_connections = static_cast<std::size_t>(connections);
-        const auto body = o->optValue<std::int64_t>("max_body_bytes", 1 << 20);
-        if (body < 1) return sdk::Error::invalid_input("max_body_bytes must be at least 1");
-        c.server.max_body_bytes = static_cast<std::uint64_t>(body);
+        c.server.threads = static_cast<std::uint32_t>(ranged(o, "threads", "", 8, 1, 1024));
+        c.server.max_connections = static_cast<std::size_t>(ranged(o, "max_connections", "", 1024, 1, 1'000'000));
+        c.server.max_connections_per_address = static_cast<std::size_t>(ranged(
+            o, "max_connections_per_address", "", std::min<std::int64_t>(256, static_cast<std::int64_t>(c.server.max_connections)), 1,
+            static_cast<std::int64_t>(c.server.max_connections)));
+        c.server.max_body_bytes = static_cast<std::uint64_t>(ranged(o, "max_body_bytes", "", 1 << 20, 1, 64LL << 20));
         c.public_metrics = o->optValue<bool>("public_metrics", false);
+        c.allow_anonymous_loopback = o->optValue<bool>("allow_anonymous_loopback", false);
         if (c.server.tls_cert.empty() != c.server.tls_key.empty()) return sdk::Error::invalid_input("tls_cert and tls_key go together");
-        if (auto clients = o->getObject("clients")) {
+        if (o->has("clients") && !o->isNull("clients")) {
+            const auto clients = o->getObject("clients");
+            if (!clients) return sdk::Error::invalid_input("clients: expected a mapping of NAME: {token, tools, scope, max_concurrent_scans}");
             for (const auto& [name, v] : *clients) {
+                const std::string path = "clients." + name + ".";
                 auto co = clients->getObject(name);
                 if (!co) return sdk::Error::invalid_input("clients." + name + " must be a mapping");
+                for (const auto& [key, ignored] : *co) {
+                    if (key != "token" && key != "tools" && key != "scope" && key != "max_concurrent_scans") {
+                        return sdk::Error::invalid_input(path + key + ": unknown key (valid: token, tools, scope, max_concurrent_scans)");
+                    }
+                }
                 Client cl;
                 cl.name = name;
                 cl.token = co->optValue<std::string>("token", "");
                 if (cl.token.size() < 16) {
                     return sdk::Error::invalid_input("clients." + name + ".token must be at least 16 characters");
                 }
-                cl.tools = strings(co, "tools");
-                cl.scope = strings(co, "scope");
-                cl.max_concurrent_scans = static_cast<std::uint32_t>(co->optValue<std::int64_t>("max_concurrent_scans", 0));
+                for (const auto& other : c.clients) {
+                    if (other.token == cl.token) {
+                        return sdk::Error::invalid_input("clients." + name + ".token is the same as clients." + other.name + ".token");
+                    }
+                }
+                cl.tools = strings(co, "tools", path);
+                const bool has_scope = co->has("scope") && !co->isNull("scope");
+                cl.scope = strings(co, "scope", path);
+                if (has_scope) {
+                    // Fail closed: one entry that does not parse stops the
+                    // start, never narrows or widens the client silently.
+                    const auto parsed = sdk::targets::parse_scope(cl.scope);
+                    if (!parsed.errors.empty()) {
+                        std::string msg;
+                        for (const auto& e : parsed.errors) {
+                            msg += (msg.empty() ? "" : "; ") + path + "scope[" + std::to_string(e.index) + "]: " + e.message;
+                        }
+                        return sdk::Error::invalid_input(msg);
+                    }
+                    if (parsed.entries.empty()) {  // `scope: []` allows nothing, never "everything"
+                        cl.scope_nothing = true;
+                        cl.scope = {std::string(sdk::targets::kNothingInScope)};
+                    }
+                }
+                cl.max_concurrent_scans = static_cast<std::uint32_t>(ranged(co, "max_concurrent_scans", path, 0, 0, 100'000));
                 c.clients.push_back(std::move(cl));
             }
         }
-        if (c.require_auth && c.clients.empty()) {
-            return sdk::Error::invalid_input("listening on " + c.server.host + " (not loopback) needs bearer tokens: add `clients` "
-                                             "with a token each");
+        const bool off_loopback = !c.loopback();
+        if (c.allow_anonymous_loopback && off_loopback) {
+            return sdk::Error::invalid_input("allow_anonymous_loopback applies on loopback only; listening on " + c.server.host +
+                                             " always needs bearer tokens");
         }
+        c.require_auth = o->optValue<bool>("require_auth", false) || off_loopback ||
+                         (!c.clients.empty() && !c.allow_anonymous_loopback);
+        if (c.require_auth && c.clients.empty()) {
+            return sdk::Error::invalid_input(off_loopback ? "listening on " + c.server.host +
+                                                                " (not loopback) needs bearer tokens: add `clients` with a token each"
+                                                          : std::string("require_auth needs `clients` with a token each"));
+        }
+    } catch (const Bad& e) {
+        return sdk::Error::invalid_input(e.what());
     } catch (const std::exception& e) {
         return sdk::Error::invalid_input(std::string("config: ") + e.what());
     }

@@ -14,6 +14,8 @@
 
 #include <array>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -72,8 +74,28 @@ private:
 struct Shared {
     ServerOptions opt;
     RequestHandler handler;
+    HeaderCheck check;
     Server::Warn warn;
     std::atomic<std::size_t> connections{0};
+    std::mutex per_address_mu;
+    std::map<net::ip::address, std::size_t> per_address;  ///< open connections by client address
+};
+
+// One connection's place in its address's count, given back on destruction.
+class AddressSlot {
+public:
+    AddressSlot(Shared& sh, net::ip::address a) : sh_(sh), a_(std::move(a)) {}
+    ~AddressSlot() {
+        std::lock_guard lock(sh_.per_address_mu);
+        const auto it = sh_.per_address.find(a_);
+        if (it != sh_.per_address.end() && --it->second == 0) sh_.per_address.erase(it);
+    }
+    AddressSlot(const AddressSlot&) = delete;
+    AddressSlot& operator=(const AddressSlot&) = delete;
+
+private:
+    Shared& sh_;
+    net::ip::address a_;
 };
 
 template <class Stream>
@@ -82,8 +104,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 public:
     template <class... Args>
-    Session(Shared& shared, Args&&... args)
-        : sh_(shared), stream_(std::forward<Args>(args)...), body_timer_(stream_.get_executor()) {
+    Session(Shared& shared, std::unique_ptr<AddressSlot> slot, Args&&... args)
+        : sh_(shared), slot_(std::move(slot)), stream_(std::forward<Args>(args)...), body_timer_(stream_.get_executor()) {
         ++sh_.connections;
     }
     ~Session() { --sh_.connections; }
@@ -131,6 +153,18 @@ private:
         if (ec) return;  // stalled headers (slowloris), or the client went away: drop, answer nothing
         const auto& req = parser_->get();
         if (parser_->is_done()) return respond(BodyState::complete);
+        // A body is owed: judge the headers first, so that a request refused
+        // (no token, wrong origin) is not read, nor invited with 100 Continue.
+        if (sh_.check) {
+            std::optional<Reply> refused;
+            try {
+                refused = sh_.check(BeastRequest(req, BodyState::pending));
+            } catch (const std::exception& e) {
+                refused = Reply{500, json_error("internal error"), "application/json", {}};
+                sh_.warn(std::string("request header check failed: ") + e.what());
+            }
+            if (refused) return send(std::move(*refused), req.version(), true);
+        }
         if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
             continue_ = {bhttp::status::continue_, req.version()};
             bhttp::async_write(stream_, continue_, [self = this->shared_from_this()](error_code e, std::size_t) {
@@ -218,6 +252,7 @@ private:
     }
 
     Shared& sh_;
+    std::unique_ptr<AddressSlot> slot_;
     Stream stream_;
     net::steady_timer body_timer_;
     beast::flat_buffer buffer_;
@@ -266,15 +301,40 @@ private:
             }
             error_code ignored;
             s.close(ignored);
-        } else {
-            full_logged_ = false;
-            error_code ignored;
-            s.set_option(tcp::no_delay(true), ignored);  // replies are one write; never wait for an ACK
-            if (tls_ != nullptr) {
-                std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(sh_, std::move(s), *tls_)->run();
-            } else {
-                std::make_shared<Session<beast::tcp_stream>>(sh_, std::move(s))->run();
+            return accept();
+        }
+        full_logged_ = false;
+        error_code ec2;
+        auto address = s.remote_endpoint(ec2).address();
+        if (ec2) {  // gone already
+            s.close(ec2);
+            return accept();
+        }
+        if (address.is_v6() && address.to_v6().is_v4_mapped()) {  // one host, however it reached a dual-stack socket
+            address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+        }
+        {
+            std::lock_guard lock(sh_.per_address_mu);
+            auto& n = sh_.per_address[address];
+            if (n >= sh_.opt.max_connections_per_address) {
+                if (!address_full_logged_.exchange(true)) {
+                    sh_.warn("refusing connections from " + address.to_string() + ": max_connections_per_address (" +
+                             std::to_string(sh_.opt.max_connections_per_address) + ") are open from it");
+                }
+                error_code ignored;
+                s.close(ignored);
+                return accept();
             }
+            ++n;
+        }
+        address_full_logged_ = false;
+        auto slot = std::make_unique<AddressSlot>(sh_, address);
+        error_code ignored;
+        s.set_option(tcp::no_delay(true), ignored);  // replies are one write; never wait for an ACK
+        if (tls_ != nullptr) {
+            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(sh_, std::move(slot), std::move(s), *tls_)->run();
+        } else {
+            std::make_shared<Session<beast::tcp_stream>>(sh_, std::move(slot), std::move(s))->run();
         }
         accept();
     }
@@ -285,9 +345,83 @@ private:
     tcp::acceptor acceptor_;
     net::steady_timer retry_;
     std::atomic<bool> full_logged_{false};
+    std::atomic<bool> address_full_logged_{false};
 };
 
 }  // namespace
+
+std::vector<Reply> serve_bytes(std::string_view bytes, const ServerOptions& opt, const RequestHandler& handler,
+                               const HeaderCheck& check) {
+    std::vector<Reply> out;
+    auto answer = [&](const bhttp::request<bhttp::string_body>& req, BodyState state) {
+        try {
+            out.push_back(handler(BeastRequest(req, state)));
+        } catch (const std::exception&) {
+            out.push_back({500, json_error("internal error"), "application/json", {}});
+        }
+        return state == BodyState::complete && req.keep_alive();  // go on with the next request?
+    };
+    while (!bytes.empty()) {
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.header_limit(kHeaderLimit);
+        parser.body_limit(opt.max_body_bytes);
+        error_code ec;
+        auto feed = [&](bool header_only) {
+            while (!bytes.empty() && !(header_only ? parser.is_header_done() : parser.is_done())) {
+                const auto n = parser.put(net::buffer(bytes.data(), bytes.size()), ec);
+                bytes.remove_prefix(n);
+                if (ec == bhttp::error::need_more) {
+                    ec = {};
+                    if (n == 0) break;  // the rest is not a whole element: wait for more, which never comes
+                    continue;
+                }
+                if (ec) return;
+                if (n == 0) break;  // no progress: treat as input that stalls
+            }
+        };
+        feed(true);
+        if (ec == bhttp::error::header_limit) {
+            out.push_back({431, json_error("request headers larger than 16 KiB"), "application/json", {}});
+            return out;
+        }
+        if (ec == bhttp::error::body_limit) {
+            answer(parser.get(), BodyState::too_large);
+            return out;
+        }
+        if (ec) {
+            out.push_back({400, json_error("malformed HTTP request: " + ec.message()), "application/json", {}});
+            return out;
+        }
+        if (!parser.is_header_done()) return out;  // stalled headers: dropped without an answer
+        if (!parser.is_done() && check) {
+            std::optional<Reply> refused;
+            try {
+                refused = check(BeastRequest(parser.get(), BodyState::pending));
+            } catch (const std::exception&) {
+                refused = Reply{500, json_error("internal error"), "application/json", {}};
+            }
+            if (refused) {
+                out.push_back(std::move(*refused));
+                return out;
+            }
+        }
+        feed(false);
+        if (ec == bhttp::error::body_limit) {
+            answer(parser.get(), BodyState::too_large);
+            return out;
+        }
+        if (ec) {
+            out.push_back({400, json_error("malformed HTTP request body: " + ec.message()), "application/json", {}});
+            return out;
+        }
+        if (!parser.is_done()) {
+            answer(parser.get(), BodyState::incomplete);
+            return out;
+        }
+        if (!answer(parser.get(), BodyState::complete)) return out;
+    }
+    return out;
+}
 
 // Destruction order matters: the io_context goes first (its handlers own the
 // sessions), then what the sessions point at.
@@ -298,9 +432,10 @@ struct Server::Impl {
     std::vector<std::thread> threads;
 };
 
-Server::Server(ServerOptions options, RequestHandler handler, Warn warn) : impl_(std::make_unique<Impl>()) {
+Server::Server(ServerOptions options, RequestHandler handler, Warn warn, HeaderCheck check) : impl_(std::make_unique<Impl>()) {
     impl_->shared.opt = std::move(options);
     impl_->shared.handler = std::move(handler);
+    impl_->shared.check = std::move(check);
     impl_->shared.warn = std::move(warn);
 }
 

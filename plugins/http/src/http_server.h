@@ -13,8 +13,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "scanorch/sdk/result.h"
 
@@ -25,6 +27,7 @@ enum class BodyState {
     complete,
     too_large,   ///< over max_body_bytes: not read; the connection closes after the reply
     incomplete,  ///< stalled past request_timeout or cut off: the connection closes after the reply
+    pending,     ///< headers only, the body not read yet (HeaderCheck)
 };
 
 /// A request as the routes see it: valid for the duration of the call.
@@ -47,6 +50,10 @@ struct Reply {
 };
 
 using RequestHandler = std::function<Reply(const Request&)>;
+/// Judges a request from its headers alone, before its body is read or
+/// `100 Continue` is sent: a Reply refuses it (the connection then closes
+/// without reading the body), nullopt lets it go on to the handler.
+using HeaderCheck = std::function<std::optional<Reply>(const Request&)>;
 
 struct ServerOptions {
     std::string host = "127.0.0.1";
@@ -54,15 +61,24 @@ struct ServerOptions {
     std::string tls_cert, tls_key;  ///< both set: HTTPS
     unsigned threads = 8;           ///< run requests; a tool call that waits holds one
     std::size_t max_connections = 1024;
+    std::size_t max_connections_per_address = 256;  ///< open connections from one client address
     std::uint64_t max_body_bytes = 1 << 20;
     std::chrono::seconds request_timeout{30};     ///< a request's headers, body or reply stalled this long
     std::chrono::seconds keep_alive_timeout{5};   ///< an idle connection between requests
 };
 
+/// One connection's bytes, served without a socket: parsed with the limits
+/// and answered with the decisions of a real connection (header check before
+/// the body, body cap, pipelining, close after a refusal), every reply in
+/// order. Input that ends mid-request gets what a stalled connection gets.
+/// For the fuzz target.
+std::vector<Reply> serve_bytes(std::string_view bytes, const ServerOptions& options, const RequestHandler& handler,
+                               const HeaderCheck& check = {});
+
 class Server {
 public:
     using Warn = std::function<void(const std::string&)>;
-    Server(ServerOptions options, RequestHandler handler, Warn warn);
+    Server(ServerOptions options, RequestHandler handler, Warn warn, HeaderCheck check = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -48,11 +48,22 @@ Reply send(redisContext* c, const std::vector<std::string>& argv) {
 
 }  // namespace
 
+std::string redacted_url(const std::string& url) {
+    const auto scheme = url.find("://");
+    const auto from = scheme == std::string::npos ? 0 : scheme + 3;
+    const auto at = url.find('@', from);
+    if (at == std::string::npos) return url;
+    const auto colon = url.find(':', from);
+    return colon != std::string::npos && colon < at ? url.substr(0, colon + 1) + "***" + url.substr(at)
+                                                    : url.substr(0, from) + "***" + url.substr(at);
+}
+
 sdk::Result<RedisSettings> parse_url(const std::string& url) {
     RedisSettings s;
+    const std::string shown = redacted_url(url);  // errors name the URL, never its password
     try {
         Poco::URI u(url);
-        if (u.getScheme() != "redis") return sdk::Error::invalid_input("url '" + url + "' must start with redis://");
+        if (u.getScheme() != "redis") return sdk::Error::invalid_input("url '" + shown + "' must start with redis://");
         if (!u.getHost().empty()) s.host = u.getHost();
         if (u.getPort() != 0) s.port = u.getPort();
         const auto info = u.getUserInfo();
@@ -60,7 +71,7 @@ sdk::Result<RedisSettings> parse_url(const std::string& url) {
         const auto path = u.getPath();
         if (path.size() > 1) s.db = std::stoi(path.substr(1));
     } catch (const std::exception& e) {
-        return sdk::Error::invalid_input("url '" + url + "' is not a redis:// URL: " + e.what());
+        return sdk::Error::invalid_input("url '" + shown + "' is not a redis:// URL");
     }
     return s;
 }

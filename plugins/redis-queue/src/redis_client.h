@@ -36,8 +36,12 @@ struct RedisSettings {
     std::string sentinel_master;
 };
 
-/// Parses redis://[:password@]host[:port][/db].
+/// Parses redis://[:password@]host[:port][/db]. Errors show the URL with
+/// its password as ***.
 sdk::Result<RedisSettings> parse_url(const std::string& url);
+/// The URL with the password of its user info (or a lone user, often a
+/// token) replaced by ***, for messages and logs.
+std::string redacted_url(const std::string& url);
 
 class RedisPool {
 public:

@@ -150,6 +150,19 @@ TEST(HostConfig, WorkerMetricsListen) {
                         "127.0.0.1:9465; port 0 = any free port)");
 }
 
+// A scope entry that does not parse stops the start, named with its line,
+// instead of being dropped (which narrowed or, for a client, widened scope).
+TEST(HostConfig, EveryScopeEntryMustParse) {
+    EXPECT_EQ(parse("scope: [192.0.2.0/24, .lab.example.com, '::ffff:198.51.100.0/120']\n").scope.size(), 3u);
+    EXPECT_CONFIG_ERROR(parse("scope:\n  - 192.0.2.0/24\n  - 192.0.2.0/33\n"),
+                        "/etc/scanorch/scanorch.yaml:3: scope[1]: scope entry '192.0.2.0/33': prefix must be 0..32");
+    EXPECT_CONFIG_ERROR(parse("scope: ['*.lab.example.com']\n"),
+                        "/etc/scanorch/scanorch.yaml:1: scope[0]: scope entry '*.lab.example.com': wildcards are not supported; "
+                        "write '.lab.example.com' for every host name below lab.example.com");
+    EXPECT_CONFIG_ERROR(parse("", {{"SCANORCH_SCOPE", "192.0.2.0/24, 198.51.100.0/40"}}),
+                        "environment: SCANORCH_SCOPE: scope entry '198.51.100.0/40': prefix must be 0..32");
+}
+
 TEST(HostConfig, TheShippedConfigIsValid) {
     const auto c = sf::load_host_config(std::string(SCANORCH_SOURCE_DIR) + "/config/scanorch.yaml", defaults(),
                                         fake_env({}));

@@ -59,6 +59,25 @@ TEST(PluginConfig, SecretsAreRedactedForLogs) {
     EXPECT_NE(json.find(R"("password":"***")"), std::string::npos) << json;
 }
 
+// The debug log of a plugin's config must not carry a bearer token from a
+// free-form object (the http plugin's `clients`) nor a password in a URL.
+TEST(PluginConfig, TokensInObjectsAndUrlPasswordsAreRedactedForLogs) {
+    const auto json = build("config:\n  url: 'redis://:hunter2@redis.example:6379/0'\n"
+                            "  sentinels: ['redis://user:pw-in-list@h:26379']\n"
+                            "  extra: {ops: {token: tok-0123456789abcdef, tools: [a]}, viewer: {Token: tok-fedcba9876543210},"
+                            " deep: [{api_key: k-123}], safe: keep-me}\n",
+                            {}, {}, true);
+    for (const char* secret : {"hunter2", "pw-in-list", "tok-0123456789abcdef", "tok-fedcba9876543210", "k-123"}) {
+        EXPECT_EQ(json.find(secret), std::string::npos) << secret << " in " << json;
+    }
+    EXPECT_NE(json.find(R"("url":"redis://:***@redis.example:6379/0")"), std::string::npos) << json;
+    EXPECT_NE(json.find(R"("token":"***")"), std::string::npos) << json;
+    EXPECT_NE(json.find("keep-me"), std::string::npos) << "only secrets are hidden: " << json;
+    EXPECT_NE(json.find(R"("tools":["a"])"), std::string::npos) << json;
+    const auto plain = build("config: {url: 'redis://:hunter2@h:1'}\n");
+    EXPECT_NE(plain.find("hunter2"), std::string::npos) << "the plugin itself still gets the password";
+}
+
 TEST(PluginConfig, EnvironmentOverridesApplyToDeclaredKeysOnly) {
     const auto json = build("config: {url: 'redis://file'}\n", {},
                             {{"url", "redis://env:6379"}, {"listen", "0.0.0.0:1"}});

@@ -58,3 +58,72 @@ TEST(Targets, ErrorsNameTheItem) {
     expect_error("-lead.example", "target '-lead.example': not an address, network, range or host name");
     expect_error("192.0.2.01", "target '192.0.2.01': not a valid IPv4 address");
 }
+
+// ::ffff:a.b.c.d names the IPv4 host a.b.c.d: judged as that address, so an
+// IPv6 scope does not let it through and an IPv4 scope covers it.
+TEST(Targets, Ipv4MappedIpv6IsJudgedAsIpv4) {
+    const auto mapped = t::parse_target("::ffff:192.0.2.9").value();
+    EXPECT_FALSE(mapped.first.v6);
+    EXPECT_EQ(mapped.text, "192.0.2.9") << "the scanner is given the address that was checked";
+    EXPECT_TRUE(t::contains(t::parse_target("192.0.2.0/24").value(), mapped));
+    EXPECT_FALSE(t::covered_by({t::parse_target("::/0").value()}, t::parse_target("::ffff:8.8.8.8").value()))
+        << "an IPv6 scope must not admit an IPv4 host in disguise";
+    EXPECT_FALSE(t::covered_by({t::parse_target("192.0.2.0/24").value()}, t::parse_target("::FFFF:c000:0301").value()))
+        << "192.0.3.1 in hex groups";
+    EXPECT_TRUE(t::covered_by({t::parse_target("192.0.2.0/24").value()}, t::parse_target("0:0:0:0:0:ffff:c000:0201").value()));
+    const auto net = t::parse_target("::ffff:192.0.2.0/120").value();
+    EXPECT_FALSE(net.first.v6);
+    EXPECT_EQ(net.prefix, 24u);
+    EXPECT_EQ(net.text, "192.0.2.0/24");
+    EXPECT_FALSE(t::parse_target("::ffff:0:0/95")->first.v6 == false) << "a prefix below 96 reaches past the mapped block";
+    const auto range = t::parse_target("::ffff:192.0.2.1-9").value();
+    EXPECT_EQ(range.count, 9u);
+    EXPECT_TRUE(t::parse_target("2001:db8::1")->first.v6) << "other IPv6 addresses stay IPv6";
+    EXPECT_EQ(t::to_string(t::parse_address("2001:db8:0:0:1:0:0:1").value()), "2001:db8::1:0:0:1");
+    EXPECT_EQ(t::to_string(t::parse_address("::").value()), "::");
+}
+
+TEST(Targets, HostNameSuffixesMatchWithoutRegardToCase) {
+    EXPECT_TRUE(t::in_domain("db1.lab.example.com", ".lab.example.com"));
+    EXPECT_TRUE(t::in_domain("DB1.Lab.Example.COM", ".lab.example.com"));
+    EXPECT_TRUE(t::in_domain("db1.lab.example.com", ".LAB.EXAMPLE.COM"));
+    EXPECT_TRUE(t::in_domain("db1.lab.example.com", "lab.example.com")) << "the leading dot is implied";
+    EXPECT_FALSE(t::in_domain("lab.example.com", ".lab.example.com")) << "the suffix itself is not below it";
+    EXPECT_FALSE(t::in_domain("xlab.example.com", "lab.example.com")) << "a label boundary is required";
+    EXPECT_FALSE(t::in_domain("db1.lab.example.com.evil.example", ".lab.example.com"));
+    EXPECT_FALSE(t::in_domain("anything", ""));
+    const auto domain = t::parse_scope_entry(".Lab.Example.com").value();
+    EXPECT_EQ(domain.kind, t::Kind::domain);
+    EXPECT_TRUE(t::contains(domain, t::parse_target("web.LAB.example.COM").value()));
+    EXPECT_TRUE(t::contains(domain, t::parse_scope_entry(".x.lab.example.com").value()));
+    EXPECT_FALSE(t::contains(domain, t::parse_target("192.0.2.1").value()));
+    EXPECT_FALSE(t::contains(t::parse_target("0.0.0.0/0").value(), domain));
+    EXPECT_FALSE(t::contains(t::parse_target("web.lab.example.com").value(), domain));
+    EXPECT_FALSE(t::parse_target(".lab.example.com")) << "a suffix is a scope entry, never a target";
+}
+
+TEST(Targets, ScopeParsingReportsEveryBadEntry) {
+    const auto s = t::parse_scope({"192.0.2.0/24", ".lab.example.com", "192.0.2.0/33", "*.corp.example", "bad_host!", "..x", " ",
+                                   "::ffff:198.51.100.0/120"});
+    ASSERT_EQ(s.entries.size(), 3u);
+    EXPECT_FALSE(s.nothing);
+    ASSERT_EQ(s.errors.size(), 5u);
+    EXPECT_EQ(s.errors[0].index, 2u);
+    EXPECT_EQ(s.errors[0].message, "scope entry '192.0.2.0/33': prefix must be 0..32");
+    EXPECT_EQ(s.errors[1].message,
+              "scope entry '*.corp.example': wildcards are not supported; write '.corp.example' for every host name below corp.example");
+    EXPECT_EQ(s.errors[2].message, "scope entry 'bad_host!': not an address, network, range or host name");
+    EXPECT_EQ(s.errors[3].message, "scope entry '..x': not a host-name suffix (.example.com)");
+    EXPECT_EQ(s.errors[4].message, "scope entry '': empty");
+    EXPECT_TRUE(s.allows(t::parse_target("198.51.100.7").value()));
+    EXPECT_TRUE(s.allows(t::parse_target("Web.LAB.example.com").value()));
+    EXPECT_FALSE(s.allows(t::parse_target("203.0.113.1").value()));
+
+    const auto nothing = t::parse_scope({std::string(t::kNothingInScope)});
+    EXPECT_TRUE(nothing.nothing);
+    EXPECT_TRUE(nothing.errors.empty());
+    EXPECT_FALSE(nothing.allows(t::parse_target("192.0.2.1").value()));
+    EXPECT_FALSE(nothing.allows(t::parse_target(t::kNothingInScope).value())) << "the marker itself is not a target to allow";
+    EXPECT_TRUE(t::is_nothing_scope({"NOTHING-IN-SCOPE.invalid"}));
+    EXPECT_FALSE(t::is_nothing_scope({}));
+}

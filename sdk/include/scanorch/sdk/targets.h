@@ -24,7 +24,9 @@ struct Address {
     bool operator==(const Address&) const = default;
 };
 
-enum class Kind : std::uint32_t { address = 1, network = 2, range = 3, hostname = 4 };
+/// `domain` is a scope entry only (".example.com": every host name below
+/// example.com); parse_target never returns it, parse_scope_entry does.
+enum class Kind : std::uint32_t { address = 1, network = 2, range = 3, hostname = 4, domain = 5 };
 
 /// One item of a target list.
 struct Target {
@@ -172,10 +174,70 @@ inline int compare(const Address& a, const Address& b) {
 
 }  // namespace detail
 
-/// Parses one address (IPv4 dotted quad or IPv6).
+/// True for an IPv4-mapped IPv6 address (::ffff:a.b.c.d): the host it names
+/// is the IPv4 address a.b.c.d, and a scanner given it scans that host.
+inline bool is_v4_mapped(const Address& a) {
+    if (!a.v6) return false;
+    for (std::size_t i = 0; i < 10; ++i) {
+        if (a.bytes[i] != 0) return false;
+    }
+    return a.bytes[10] == 0xFF && a.bytes[11] == 0xFF;
+}
+
+/// The address a scope check must judge: an IPv4-mapped IPv6 address becomes
+/// its IPv4 address; every other address is returned as is.
+inline Address normalize(const Address& a) {
+    if (!is_v4_mapped(a)) return a;
+    Address v4;
+    for (std::size_t i = 0; i < 4; ++i) v4.bytes[i] = a.bytes[12 + i];
+    return v4;
+}
+
+/// Dotted quad or RFC 5952-ish IPv6 text (lower case, longest zero run as ::).
+inline std::string to_string(const Address& a) {
+    if (!a.v6) {
+        return std::to_string(a.bytes[0]) + "." + std::to_string(a.bytes[1]) + "." + std::to_string(a.bytes[2]) + "." +
+               std::to_string(a.bytes[3]);
+    }
+    std::array<unsigned, 8> g{};
+    for (std::size_t i = 0; i < 8; ++i) g[i] = static_cast<unsigned>(a.bytes[2 * i] << 8 | a.bytes[2 * i + 1]);
+    std::size_t best = 8, best_len = 0;
+    for (std::size_t i = 0; i < 8;) {
+        std::size_t j = i;
+        while (j < 8 && g[j] == 0) ++j;
+        if (j - i > best_len && j - i >= 2) best = i, best_len = j - i;
+        i = j == i ? i + 1 : j;
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < 8; ++i) {
+        if (i == best) {
+            out += "::";
+            i += best_len - 1;
+            continue;
+        }
+        if (!out.empty() && out.back() != ':') out += ':';
+        std::string group;
+        unsigned v = g[i];
+        do {
+            group.insert(group.begin(), hex[v & 15]);
+            v >>= 4;
+        } while (v != 0);
+        out += group;
+    }
+    return out;
+}
+
+/// Parses one address (IPv4 dotted quad or IPv6). IPv4-mapped IPv6 addresses
+/// (::ffff:192.0.2.1) come back as the IPv4 address they name, so that
+/// containment sees the host a scanner would reach.
 inline std::optional<Address> parse_address(std::string_view s) {
     s = detail::trim(s);
-    if (s.find(':') != std::string_view::npos) return detail::parse_v6(s);
+    if (s.find(':') != std::string_view::npos) {
+        const auto a = detail::parse_v6(s);
+        if (!a) return std::nullopt;
+        return normalize(*a);
+    }
     return detail::parse_v4(s);
 }
 
@@ -188,11 +250,21 @@ inline Result<Target> parse_target(std::string_view text) {
     auto bad = [&](const std::string& why) { return Error::invalid_input("target '" + t.text + "': " + why); };
     if (text.empty()) return bad("empty");
     if (const auto slash = text.find('/'); slash != std::string_view::npos) {
-        const auto addr = parse_address(text.substr(0, slash));
-        if (!addr) return bad("not an address before '/'");
+        const auto before = detail::trim(text.substr(0, slash));
+        const auto raw = before.find(':') != std::string_view::npos ? detail::parse_v6(before) : detail::parse_v4(before);
+        if (!raw) return bad("not an address before '/'");
+        const unsigned written_max = raw->v6 ? 128 : 32;
+        auto prefix = detail::parse_uint(text.substr(slash + 1), written_max);
+        if (!prefix) return bad("prefix must be 0.." + std::to_string(written_max));
+        // ::ffff:a.b.c.d/p with p >= 96 is an IPv4 network; a shorter prefix
+        // reaches beyond the mapped block and stays IPv6.
+        std::optional<Address> addr = raw;
+        if (is_v4_mapped(*raw) && *prefix >= 96) {
+            addr = normalize(*raw);
+            *prefix -= 96;
+        }
         const unsigned max = addr->v6 ? 128 : 32;
-        const auto prefix = detail::parse_uint(text.substr(slash + 1), max);
-        if (!prefix) return bad("prefix must be 0.." + std::to_string(max));
+        if (addr != raw) t.text = to_string(*addr) + "/" + std::to_string(*prefix);  // what is scanned
         t.kind = Kind::network;
         t.prefix = *prefix;
         t.first = t.last = *addr;
@@ -230,6 +302,7 @@ inline Result<Target> parse_target(std::string_view text) {
         t.kind = Kind::address;
         t.first = t.last = *addr;
         t.prefix = addr->v6 ? 128 : 32;
+        if (!addr->v6 && text.find(':') != std::string_view::npos) t.text = to_string(*addr);  // what is scanned
         return t;
     }
     if (text.find(':') != std::string_view::npos) return bad("not a valid IPv6 address");
@@ -275,18 +348,42 @@ inline std::uint64_t count(const std::vector<Target>& list) {
     return n;
 }
 
+namespace detail {
+inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+inline bool iequal(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    }
+    return true;
+}
+}  // namespace detail
+
+/// True when host name `name` lies below `suffix` (".lab.example.com"),
+/// compared without regard to ASCII case: "DB.Lab.Example.COM" is below
+/// ".lab.example.com"; "lab.example.com" and "xlab.example.com" are not.
+/// A suffix without its leading dot is taken as if it had one.
+inline bool in_domain(std::string_view name, std::string_view suffix) {
+    if (suffix.empty()) return false;
+    const bool dotted = suffix.front() == '.';
+    const std::size_t need = suffix.size() + (dotted ? 0 : 1);
+    if (name.size() <= need) return false;
+    if (!dotted && name[name.size() - suffix.size() - 1] != '.') return false;
+    return detail::iequal(name.substr(name.size() - suffix.size()), suffix);
+}
+
 /// True when every address of `inner` lies within `outer` (host names: equal
-/// names, case-insensitive; a host name is never inside a network).
+/// names, case-insensitive, or below an outer `domain`; a host name is never
+/// inside a network).
 inline bool contains(const Target& outer, const Target& inner) {
+    if (outer.kind == Kind::domain) {
+        if (inner.kind == Kind::hostname) return in_domain(inner.text, outer.text);
+        if (inner.kind == Kind::domain) return detail::iequal(inner.text, outer.text) || in_domain(inner.text, outer.text);
+        return false;
+    }
+    if (inner.kind == Kind::domain) return false;
     if (outer.kind == Kind::hostname || inner.kind == Kind::hostname) {
-        if (outer.kind != inner.kind || outer.text.size() != inner.text.size()) return false;
-        for (std::size_t i = 0; i < outer.text.size(); ++i) {
-            if (std::tolower(static_cast<unsigned char>(outer.text[i])) !=
-                std::tolower(static_cast<unsigned char>(inner.text[i]))) {
-                return false;
-            }
-        }
-        return true;
+        return outer.kind == inner.kind && detail::iequal(outer.text, inner.text);
     }
     if (outer.first.v6 != inner.first.v6) return false;
     return detail::compare(outer.first, inner.first) <= 0 && detail::compare(inner.last, outer.last) <= 0;
@@ -298,6 +395,86 @@ inline bool covered_by(const std::vector<Target>& allowed, const Target& inner) 
         if (contains(a, inner)) return true;
     }
     return false;
+}
+
+/// A scope list that allows nothing, where a list that ends up empty would
+/// otherwise read as "no restriction": a host name under the reserved
+/// `.invalid` top-level domain (RFC 6761), which never resolves and lies
+/// outside any sensible global scope. A scope check must refuse every target
+/// when it meets this entry (is_nothing_scope), not merely fail to match it.
+inline constexpr std::string_view kNothingInScope = "nothing-in-scope.invalid";
+
+/// True when `scope` is the "allows nothing" marker list.
+inline bool is_nothing_scope(const std::vector<std::string>& scope) {
+    for (const auto& s : scope) {
+        if (detail::iequal(detail::trim(s), kNothingInScope)) return true;
+    }
+    return false;
+}
+
+/// Parses one scope entry: any target form, or ".example.com" for every host
+/// name below example.com (Kind::domain).
+inline Result<Target> parse_scope_entry(std::string_view text) {
+    text = detail::trim(text);
+    auto bad = [&](const std::string& why) {
+        return Error::invalid_input("scope entry '" + std::string(text) + "': " + why);
+    };
+    if (!text.empty() && (text.front() == '.' || text.front() == '*')) {
+        if (text.front() == '*') {
+            return bad(text.size() > 2 && text[1] == '.'
+                           ? "wildcards are not supported; write '" + std::string(text.substr(1)) + "' for every host name below " +
+                                 std::string(text.substr(2))
+                           : std::string("wildcards are not supported"));
+        }
+        if (!detail::valid_hostname(text.substr(1))) return bad("not a host-name suffix (.example.com)");
+        Target t;
+        t.text = std::string(text);
+        t.kind = Kind::domain;
+        t.count = 0;  // host names only: no addresses
+        return t;
+    }
+    auto t = parse_target(text);
+    if (!t) {
+        auto message = t.error().message;
+        const std::string prefix = "target '";
+        if (message.rfind(prefix, 0) == 0) message = "scope entry '" + message.substr(prefix.size());
+        return Error::invalid_input(message);
+    }
+    return t;
+}
+
+/// One scope entry that did not parse: its position, text and why.
+struct ScopeError {
+    std::size_t index = 0;
+    std::string entry;
+    std::string message;  ///< "scope entry '192.0.2.0/33': prefix must be 0..32"
+};
+
+/// A scope list, parsed: every entry that parsed, and every one that did not
+/// (a caller that fails closed refuses the whole list when `errors` is not
+/// empty, naming each).
+struct ParsedScope {
+    std::vector<Target> entries;
+    std::vector<ScopeError> errors;
+    bool nothing = false;  ///< the list was the kNothingInScope marker: allow no target at all
+
+    /// True when `t` lies within some entry. Never true for `nothing`.
+    bool allows(const Target& t) const { return !nothing && covered_by(entries, t); }
+};
+
+inline ParsedScope parse_scope(const std::vector<std::string>& list) {
+    ParsedScope out;
+    out.nothing = is_nothing_scope(list);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        if (detail::iequal(detail::trim(list[i]), kNothingInScope)) continue;
+        auto t = parse_scope_entry(list[i]);
+        if (t) {
+            out.entries.push_back(std::move(t).value());
+        } else {
+            out.errors.push_back({i, list[i], t.error().message});
+        }
+    }
+    return out;
 }
 
 }  // namespace scanorch::sdk::targets

@@ -24,10 +24,14 @@ public:
 
     /// From SCANORCH_CREDENTIAL_KEY if set, else from `key_file`; when the
     /// file does not exist and `create` is true, a new random key is written
-    /// to it (mode 0600) — the single-machine default.
+    /// to it (created 0600, never wider) — the single-machine default. Only
+    /// `scanorchd all` may pass create=true: API and worker processes must
+    /// share a key, so without one they refuse to start.
     static sdk::Result<CredentialSealer> from_environment(const std::filesystem::path& key_file, bool create);
     static std::optional<Key> parse_key(const std::string& text);
 
+    /// Throws std::runtime_error when OpenSSL has no randomness for the
+    /// nonce or the cipher fails: never a blob under a predictable nonce.
     std::string seal(const std::string& plaintext, const std::string& associated) const;
     sdk::Result<std::string> open(const std::string& sealed, const std::string& associated) const;
 

@@ -17,10 +17,11 @@ public:
     /// Every entry must parse; the error names the first that does not.
     static sdk::Result<ScopePolicy> parse(const std::vector<std::string>& entries);
 
-    bool empty() const { return targets_.empty() && suffixes_.empty(); }
+    /// Allows nothing: no entries, or the SDK's "nothing in scope" marker.
+    bool empty() const;
 
-    /// invalid_input naming the first target outside the scope (or saying
-    /// that no scope is configured at all).
+    /// forbidden, naming the first target outside the scope (or saying that
+    /// no scope is configured at all).
     sdk::Result<void> check(const std::vector<sdk::targets::Target>& wanted) const;
     /// The same for a comma list as stored on a task.
     sdk::Result<void> check(const std::string& target_list) const;
@@ -29,8 +30,7 @@ public:
     bool covers(const sdk::targets::Target& t) const;
 
 private:
-    std::vector<sdk::targets::Target> targets_;
-    std::vector<std::string> suffixes_;  ///< ".example.com", lower case
+    sdk::targets::ParsedScope scope_;  ///< addresses, networks, ranges, names, ".domain" suffixes
 };
 
 }  // namespace scanorch::framework
