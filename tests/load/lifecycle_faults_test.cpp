@@ -164,6 +164,7 @@ protected:
             o << "  queue: {use: memory-queue}\n";
         }
         o << "  frontend:\n    use: http\n    config:\n      listen: '127.0.0.1:" << http_port_ << "'\n";
+        default_token_ = c.capped_client ? kCappedToken : "";
         if (c.capped_client) {
             o << "      clients:\n        capped: {token: '" << kCappedToken << "', max_concurrent_scans: 5}\n";
         }
@@ -185,8 +186,10 @@ protected:
     }
 
     HttpReply call(const std::string& tool, const std::string& args, const std::string& token = "") {
-        return http_call(http_port_, "POST", "/tools/" + tool, args, token);
+        return http_call(http_port_, "POST", "/tools/" + tool, args, token.empty() ? default_token_ : token);
     }
+    /// With clients configured every request needs a token, loopback included.
+    std::string default_token_;
 
     /// Submits a scan; its task id, or "" after recording a failure.
     std::string submit(const std::string& tool, const std::string& args, const std::string& token = "") {

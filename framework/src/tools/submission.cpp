@@ -127,7 +127,10 @@ sdk::Result<void> Submission::check_scope(const std::vector<targets::Target>& wa
     // that the front end marked as empty, allows nothing rather than everything.
     auto mine = ScopePolicy::parse(c.scope);
     if (!mine) return sdk::Error::forbidden("client '" + c.client + "' has an unusable scope: " + mine.error().message);
-    if (mine->empty()) return sdk::Error::forbidden("client '" + c.client + "' may scan no targets (its scope is empty)");
+    if (mine->empty() && !wanted.empty()) {
+        return sdk::Error::forbidden("target " + wanted.front().text + " is outside the scope of client '" + c.client +
+                                     "', which allows no targets");
+    }
     for (const auto& t : wanted) {
         if (!mine->covers(t)) {
             return sdk::Error::forbidden("target " + t.text + " is outside the scope of client '" + c.client + "'");
