@@ -341,32 +341,6 @@ TEST(HttpFrontend, CapsOpenConnectionsAndStopsWithIdleOnesOpen) {
     EXPECT_TRUE(read_until_closed(one).closed);
 }
 
-namespace {
-// The error that starting a front end with this config gives ("" if it starts).
-std::string start_error(const std::string& frontend_config) {
-    sf::HostConfigDefaults d;
-    d.plugin_dir = SCANORCH_PLUGIN_DIR;
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-http-bad-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    std::ofstream(dir / "scanners.yaml") << "scanners: []\n";
-    std::ofstream(dir / "scanorch.yaml") << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir / "data").string()
-                                         << "\nscanners_file: scanners.yaml\nplugins:\n  frontend:\n    use: http\n"
-                                            "    config: "
-                                         << frontend_config << "\n";
-    std::string error;
-    try {
-        sf::Host host(sf::load_host_config((dir / "scanorch.yaml").string(), d));
-        host.load_plugins();
-        sf::Orchestrator core(host, sf::Mode::all);
-        core.start();
-        core.stop();
-    } catch (const std::exception& e) {
-        error = e.what();
-    }
-    std::filesystem::remove_all(dir);
-    return error;
-}
-}  // namespace
 
 TEST(HttpFrontend, RefusesBadSettingsByName) {
     EXPECT_NE(start_error("{listen: '127.0.0.1:0', keep_alive_timeout: 0}").find("keep_alive_timeout: 0 is out of range (1 to 3600)"),

@@ -16,30 +16,6 @@ namespace {
 const std::string kListen = "      listen: 127.0.0.1:0\n";
 std::map<std::string, std::string> bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
-// The error that starting a front end with this config gives ("" if it starts).
-std::string start_error(const std::string& frontend_config) {
-    sf::HostConfigDefaults d;
-    d.plugin_dir = SCANORCH_PLUGIN_DIR;
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-http-hard-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    std::ofstream(dir / "scanners.yaml") << "scanners: []\n";
-    std::ofstream(dir / "scanorch.yaml") << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir / "data").string()
-                                         << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\nplugins:\n  frontend:\n    use: http\n"
-                                            "    config: "
-                                         << frontend_config << "\n";
-    std::string error;
-    try {
-        sf::Host host(sf::load_host_config((dir / "scanorch.yaml").string(), d));
-        host.load_plugins();
-        sf::Orchestrator core(host, sf::Mode::all);
-        core.start();
-        core.stop();
-    } catch (const std::exception& e) {
-        error = e.what();
-    }
-    std::filesystem::remove_all(dir);
-    return error;
-}
 
 // Every log line written meanwhile, at info and above.
 class LogCapture {

@@ -13,6 +13,8 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -160,6 +162,32 @@ inline std::size_t count(const std::string& text, const std::string& what) {
     std::size_t n = 0;
     for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
     return n;
+}
+
+
+/// The error that starting a front end with this config gives ("" if it starts).
+inline std::string start_error(const std::string& frontend_config) {
+    sf::HostConfigDefaults d;
+    d.plugin_dir = SCANORCH_PLUGIN_DIR;
+    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-http-start-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "scanners.yaml") << "scanners: []\n";
+    std::ofstream(dir / "scanorch.yaml") << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir / "data").string()
+                                         << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\nplugins:\n  frontend:\n"
+                                            "    use: http\n    config: "
+                                         << frontend_config << "\n";
+    std::string error;
+    try {
+        sf::Host host(sf::load_host_config((dir / "scanorch.yaml").string(), d));
+        host.load_plugins();
+        sf::Orchestrator core(host, sf::Mode::all);
+        core.start();
+        core.stop();
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    std::filesystem::remove_all(dir);
+    return error;
 }
 
 }  // namespace http_test
