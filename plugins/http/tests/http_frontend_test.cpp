@@ -305,31 +305,23 @@ TEST(HttpFrontend, SpeaksHttp11AndRefusesWhatItCannotParse) {
 TEST(HttpFrontend, CapsOpenConnectionsAndStopsWithIdleOnesOpen) {
     auto api = std::make_unique<Api>("      listen: 127.0.0.1:0\n      max_connections: 2\n");
     const Poco::Net::SocketAddress at("127.0.0.1", static_cast<Poco::UInt16>(api->port()));
-    const std::string get = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-    auto ask = [&](Poco::Net::StreamSocket& s) {
-        s.sendBytes(get.data(), static_cast<int>(get.size()));
-        char buf[512];
-        s.setReceiveTimeout(Poco::Timespan(5, 0));
-        const int n = s.receiveBytes(buf, sizeof buf);
-        return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-    };
     Poco::Net::StreamSocket one(at), two(at);
-    EXPECT_NE(ask(one).find("200 OK"), std::string::npos);
-    EXPECT_NE(ask(two).find("200 OK"), std::string::npos);
+    EXPECT_NE(ask_health(one).find("200 OK"), std::string::npos);
+    EXPECT_NE(ask_health(two).find("200 OK"), std::string::npos);
     {
         Poco::Net::StreamSocket three(at);
         const auto third = read_until_closed(three);
         EXPECT_TRUE(third.closed) << "a connection past max_connections must be closed";
         EXPECT_TRUE(third.data.empty()) << third.data;
     }
-    EXPECT_NE(ask(one).find("200 OK"), std::string::npos) << "open connections keep working";
+    EXPECT_NE(ask_health(one).find("200 OK"), std::string::npos) << "open connections keep working";
     two.close();
     bool served = false;
     for (int i = 0; i < 50 && !served; ++i) {  // the server notices the close on its next read
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         Poco::Net::StreamSocket again(at);
         try {
-            served = ask(again).find("200 OK") != std::string::npos;
+            served = ask_health(again).find("200 OK") != std::string::npos;
         } catch (const Poco::Exception&) {
         }
     }

@@ -169,21 +169,13 @@ TEST(HttpHardening, AuthenticatesFromTheHeadersBeforeReadingTheBody) {
 TEST(HttpHardening, CapsOpenConnectionsPerAddress) {
     Api api(kListen + "      max_connections_per_address: 2\n");
     const Poco::Net::SocketAddress at("127.0.0.1", static_cast<Poco::UInt16>(api.port()));
-    const std::string get = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-    auto ask = [&](Poco::Net::StreamSocket& s) {
-        s.sendBytes(get.data(), static_cast<int>(get.size()));
-        char buf[512];
-        s.setReceiveTimeout(Poco::Timespan(5, 0));
-        const int n = s.receiveBytes(buf, sizeof buf);
-        return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-    };
     Poco::Net::StreamSocket one(at), two(at);
-    EXPECT_NE(ask(one).find("200 OK"), std::string::npos);
-    EXPECT_NE(ask(two).find("200 OK"), std::string::npos);
+    EXPECT_NE(ask_health(one).find("200 OK"), std::string::npos);
+    EXPECT_NE(ask_health(two).find("200 OK"), std::string::npos);
     Poco::Net::StreamSocket three(at);
     const auto third = read_until_closed(three);
     EXPECT_TRUE(third.closed && third.data.empty()) << "a third connection from one address is closed on arrival: " << third.data;
-    EXPECT_NE(ask(one).find("200 OK"), std::string::npos);
+    EXPECT_NE(ask_health(one).find("200 OK"), std::string::npos);
 }
 
 TEST(HttpHardening, ConfigValuesAreRangeChecked) {

@@ -190,4 +190,15 @@ inline std::string start_error(const std::string& frontend_config) {
     return error;
 }
 
+
+/// GET /health on an open keep-alive connection; what came back ("" on none within 5 s).
+inline std::string ask_health(Poco::Net::StreamSocket& s) {
+    const std::string get = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    s.sendBytes(get.data(), static_cast<int>(get.size()));
+    char buf[512];
+    s.setReceiveTimeout(Poco::Timespan(5, 0));
+    const int n = s.receiveBytes(buf, sizeof buf);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
 }  // namespace http_test
