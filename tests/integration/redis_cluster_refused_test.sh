@@ -7,14 +7,18 @@
 set -u
 scanorchd=$1 plugins=$2
 . "$(dirname "$0")/../support/processes.sh"
-cport=$(free_port); sport=$(free_port); mport=$(free_port)
+# A cluster node also listens on its port + 10000, so its port must be 55535 or less.
+cport=$(free_port); while [ "$cport" -gt 55535 ]; do cport=$(free_port); done
+sport=$(free_port); mport=$(free_port)
 export SCANORCH_METRICS_LISTEN=127.0.0.1:$mport  # a worker's listener, off the default port
 mkdir -p "$work/cluster"
 (cd "$work/cluster" && exec redis-server --port "$cport" --bind 127.0.0.1 --cluster-enabled yes \
-   --cluster-config-file nodes.conf --save "" --appendonly no --loglevel warning) >/dev/null 2>&1 &
+   --cluster-config-file nodes.conf --save "" --appendonly no --loglevel warning) >"$work/cluster.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 50); do redis-cli -p "$cport" ping >/dev/null 2>&1 && break; sleep 0.1; done
-redis-cli -p "$cport" info cluster | grep -q 'cluster_enabled:1' || fail "the test's redis-server is not in cluster mode"
+# Until it answers, with a deadline that holds on a loaded machine (30 s).
+for _ in $(seq 1 300); do redis-cli -p "$cport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$cport" info cluster | grep -q 'cluster_enabled:1' ||
+  { cat "$work/cluster.log"; fail "the test's redis-server is not in cluster mode (or did not start)"; }
 start_redis "$sport"
 cat >"$work/scanners.yaml" <<YAML
 scanners:
