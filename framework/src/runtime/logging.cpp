@@ -11,30 +11,54 @@ namespace scanorch::framework {
 
 namespace {
 
-// %* in a pattern: the message, escaped for a JSON string.
-class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+// How a message's bytes are made safe for one output line. Both keep a
+// request's text (a path with %0a decoded into a newline, a header) from
+// forging a second log line, wherever the message was built.
+enum class Escaping { json_string, text_line };
+
+// %* in a pattern: the message, escaped for its format.
+template <Escaping kMode>
+class EscapedMessage final : public spdlog::custom_flag_formatter {
 public:
     void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
         static constexpr char hex[] = "0123456789abcdef";
         for (const char ch : msg.payload) {
             const auto c = static_cast<unsigned char>(ch);
             switch (c) {
-                case '"': dest.append(std::string_view("\\\"")); break;
-                case '\\': dest.append(std::string_view("\\\\")); break;
+                case '"':
+                    if constexpr (kMode == Escaping::json_string) {
+                        dest.append(std::string_view("\\\""));
+                    } else {
+                        dest.push_back(ch);
+                    }
+                    break;
+                case '\\':
+                    if constexpr (kMode == Escaping::json_string) {
+                        dest.append(std::string_view("\\\\"));
+                    } else {
+                        dest.push_back(ch);
+                    }
+                    break;
                 case '\n': dest.append(std::string_view("\\n")); break;
                 case '\r': dest.append(std::string_view("\\r")); break;
                 case '\t': dest.append(std::string_view("\\t")); break;
                 default:
-                    if (c < 0x20) {
-                        const char esc[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
-                        dest.append(esc, esc + sizeof esc);
+                    if (c < 0x20 || (kMode == Escaping::text_line && c == 0x7f)) {
+                        // JSON has \u00XX; a text line uses the shorter \xXX.
+                        if constexpr (kMode == Escaping::json_string) {
+                            const char esc[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+                            dest.append(esc, esc + sizeof esc);
+                        } else {
+                            const char esc[] = {'\\', 'x', hex[c >> 4], hex[c & 0xF]};
+                            dest.append(esc, esc + sizeof esc);
+                        }
                     } else {
                         dest.push_back(ch);
                     }
             }
         }
     }
-    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonEscapedMessage>(); }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<EscapedMessage>(); }
 };
 
 }  // namespace
@@ -47,17 +71,22 @@ spdlog::level::level_enum parse_log_level(const std::string& level) {
     return spdlog::level::from_str(l);
 }
 
+std::unique_ptr<spdlog::formatter> make_log_formatter(const std::string& format) {
+    if (format == "json") {
+        auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+        formatter->add_flag<EscapedMessage<Escaping::json_string>>('*').set_pattern(
+            R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","pid":%P,"thread":%t,"msg":"%*"})");
+        return formatter;
+    }
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<EscapedMessage<Escaping::text_line>>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %*");
+    return formatter;
+}
+
 void configure_logging(const LogSettings& settings) {
     auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
     auto logger = std::make_shared<spdlog::logger>("scanorch", sink);
-    if (settings.format == "json") {
-        auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-        formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
-            R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","pid":%P,"thread":%t,"msg":"%*"})");
-        logger->set_formatter(std::move(formatter));
-    } else {
-        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
-    }
+    logger->set_formatter(make_log_formatter(settings.format));
     const auto level = parse_log_level(settings.level);
     logger->set_level(level);
     logger->flush_on(spdlog::level::warn);

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <spdlog/common.h>
+#include <spdlog/formatter.h>
 
+#include <memory>
 #include <string>
 
 #include "scanorch/framework/config/host_config.h"
@@ -12,6 +14,10 @@ namespace scanorch::framework {
 
 /// "info" -> spdlog::level::info; accepts "warning" for warn.
 spdlog::level::level_enum parse_log_level(const std::string& level);
+
+/// The line format of "text" or "json": the message is escaped for it (no
+/// control character reaches the output raw, so no message makes two lines).
+std::unique_ptr<spdlog::formatter> make_log_formatter(const std::string& format);
 
 /// Replaces the default logger with a stdout logger in the given format.
 void configure_logging(const LogSettings& settings);
