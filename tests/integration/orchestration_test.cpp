@@ -385,6 +385,71 @@ TEST(Orchestration, AClientAtItsCapIsRefusedAtSubmission) {
     EXPECT_FALSE(dep.call("run_untrusted_scan", scan_args("full again", "192.0.2.65"), "agent", 2));
 }
 
+
+// list_tasks pages with a cursor: every task once, newest first (ties on the
+// creation time ordered by id), a task created between pages neither repeats
+// nor shifts the pages, and a cursor that list_tasks did not make is refused.
+TEST(Orchestration, ListTasksPagesEveryTaskOnceWithACursor) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(0.3));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 1);
+    // Records written as another process would, five to a millisecond so
+    // the order has ties to break.
+    sf::TaskStore elsewhere(dir.path / "data");
+    auto add = [&](std::int64_t created_at, int n) {
+        sf::TaskRecord t;
+        t.task_id = "00000000-0000-4000-8000-" + std::string(12 - std::to_string(n).size(), '0') + std::to_string(n);
+        t.name = "paged " + std::to_string(n);
+        t.targets = "192.0.2.1";
+        t.status = sf::TaskStatus::completed;
+        t.created_at = t.queued_at = t.updated_at = t.last_accessed_at = created_at;
+        EXPECT_TRUE(elsewhere.create(t, "")) << t.task_id;
+        return t.task_id;
+    };
+    std::vector<std::pair<std::int64_t, std::string>> expected;
+    for (int n = 0; n < 23; ++n) {
+        const std::int64_t at = 1'700'000'000'000 + n / 5;
+        expected.emplace_back(at, add(at, n));
+    }
+    std::sort(expected.begin(), expected.end(), [](const auto& x, const auto& y) { return x > y; });
+
+    std::vector<std::string> seen;
+    std::string cursor;
+    int pages = 0;
+    for (;;) {
+        const auto page = dep.must("list_tasks", R"({"limit":4)" + (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}");
+        const auto tasks = page->getArray("tasks");
+        for (std::size_t i = 0; i < tasks->size(); ++i) seen.push_back(tasks->getObject(static_cast<unsigned>(i))->getValue<std::string>("task_id"));
+        ++pages;
+        if (pages == 2) {
+            add(1'800'000'000'000, 90);  // newer than every page: belongs before the cursor
+            expected.emplace_back(1'600'000'000'000, add(1'600'000'000'000, 91));  // older: on a later page
+        }
+        if (page->isNull("next_cursor")) {
+            EXPECT_FALSE(page->getValue<bool>("truncated"));
+            break;
+        }
+        EXPECT_TRUE(page->getValue<bool>("truncated"));
+        EXPECT_EQ(tasks->size(), 4u) << "a page before the last is full";
+        cursor = page->getValue<std::string>("next_cursor");
+        ASSERT_LT(pages, 20) << "the cursor does not advance";
+    }
+    std::vector<std::string> want;
+    for (const auto& [at, id] : expected) want.push_back(id);
+    EXPECT_EQ(seen, want);
+    EXPECT_EQ(pages, 6);
+
+    for (const char* bad : {"nonsense", "t1.", "t1.12x.abc", "t1.99999999999999999999.abc"}) {
+        auto r = dep.call("list_tasks", std::string(R"({"cursor":")") + bad + "\"}");
+        ASSERT_FALSE(r) << bad;
+        EXPECT_EQ(r.error().kind, sdk::ErrorKind::invalid_input) << bad;
+        EXPECT_NE(r.error().message.find("is not a list_tasks cursor"), std::string::npos) << r.error().message;
+    }
+    auto big = dep.call("list_tasks", R"({"limit":1001})");
+    ASSERT_FALSE(big);
+    EXPECT_EQ(big.error().kind, sdk::ErrorKind::invalid_input);
+}
+
 TEST(Orchestration, ATaskQueuedPastMaxQueueWaitFailsInsteadOfWaitingForever) {
     EmulatorProcess a(NESSUS_EMULATOR, emulator_args(5));
     Dir dir;

@@ -16,6 +16,34 @@ using tools::text;
 
 namespace {
 
+// A list_tasks page ends at a task; the next page starts after it in the
+// list's order (newest first, then task id), so a page never repeats or
+// skips a task when tasks are created or removed between calls.
+struct ListPosition {
+    std::int64_t created_at = 0;
+    std::string task_id;
+};
+
+bool comes_after(const TaskRecord& t, const ListPosition& p) {
+    return t.created_at != p.created_at ? t.created_at < p.created_at : t.task_id < p.task_id;
+}
+
+constexpr std::string_view kCursorTag = "t1.";
+
+std::string to_cursor(const TaskRecord& t) { return std::string(kCursorTag) + std::to_string(t.created_at) + "." + t.task_id; }
+
+sdk::Result<ListPosition> parse_cursor(const std::string& cursor) {
+    const auto bad = [&] {
+        return sdk::Error::invalid_input("cursor '" + cursor + "' is not a list_tasks cursor (pass next_cursor unchanged)");
+    };
+    if (cursor.rfind(kCursorTag, 0) != 0) return bad();
+    const auto dot = cursor.find('.', kCursorTag.size());
+    if (dot == std::string::npos || dot == kCursorTag.size() || dot + 1 == cursor.size() || dot - kCursorTag.size() > 15) return bad();
+    const std::string ms = cursor.substr(kCursorTag.size(), dot - kCursorTag.size());
+    if (ms.find_first_not_of("0123456789") != std::string::npos) return bad();
+    return ListPosition{std::stoll(ms), cursor.substr(dot + 1)};
+}
+
 // What to do about a failed login, from the answer's own fields.
 Poco::Dynamic::Var troubleshooting(const TaskRecord& t) {
     const auto auth = t.authentication_status;
@@ -128,6 +156,12 @@ sdk::Result<Obj> TaskViews::list(const Obj& a, const sdk::CallContext& c) {
     const auto since = tools::parse_time(text(a, "since"));
     const auto until = tools::parse_time(text(a, "until"));
     const std::uint64_t limit = a->has("limit") ? a->getValue<std::uint64_t>("limit") : 100;
+    std::optional<ListPosition> after;
+    if (const auto cursor = text(a, "cursor"); !cursor.empty()) {
+        auto p = parse_cursor(cursor);
+        if (!p) return std::move(p).error();
+        after = std::move(p).value();
+    }
     std::optional<targets::Target> target;
     if (a->has("target")) {
         auto parsed = targets::parse_target(text(a, "target"));
@@ -145,6 +179,7 @@ sdk::Result<Obj> TaskViews::list(const Obj& a, const sdk::CallContext& c) {
         if (!want_pool.empty() && t.scanner_pool != want_pool && t.requested_pool != want_pool) continue;
         if (since && t.created_at < *since) continue;
         if (until && t.created_at >= *until) continue;
+        if (after && !comes_after(t, *after)) continue;
         if (target) {
             auto list = targets::parse_list(t.targets);
             bool hit = false;
@@ -155,7 +190,11 @@ sdk::Result<Obj> TaskViews::list(const Obj& a, const sdk::CallContext& c) {
         }
         matched.push_back(*loaded);
     }
-    std::sort(matched.begin(), matched.end(), [](const auto& x, const auto& y) { return x->created_at > y->created_at; });
+    // Only the page is ordered, not every match.
+    const auto page_end = matched.begin() + static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(limit, matched.size()));
+    std::partial_sort(matched.begin(), page_end, matched.end(), [](const auto& x, const auto& y) {
+        return comes_after(*y, ListPosition{x->created_at, x->task_id});
+    });
     Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
     for (std::size_t i = 0; i < matched.size() && i < limit; ++i) {
         const auto& t = *matched[i];
@@ -177,6 +216,7 @@ sdk::Result<Obj> TaskViews::list(const Obj& a, const sdk::CallContext& c) {
     o->set("tasks", arr);
     o->set("count", arr->size());
     o->set("truncated", matched.size() > limit);
+    o->set("next_cursor", matched.size() > limit ? Poco::Dynamic::Var(to_cursor(*matched[limit - 1])) : Poco::Dynamic::Var());
     return o;
 }
 

@@ -67,12 +67,15 @@ inline constexpr const char* kListTasksInput = R"json({"type": "object", "proper
   "scanner_instance": {"type": "string"}, "scanner_pool": {"type": "string"},
   "since": {"type": "string", "description": "ISO 8601 time or epoch milliseconds: created at or after"},
   "until": {"type": "string", "description": "ISO 8601 time or epoch milliseconds: created before"},
-  "target": {"type": "string", "description": "Only tasks whose targets contain this address or network"},
-  "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}, "additionalProperties": false})json";
+  "target": {"type": "string", "description": "Only tasks whose targets contain this address or network", "maxLength": 200},
+  "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+  "cursor": {"type": "string", "maxLength": 200, "description": "next_cursor of the previous page: the tasks after it, with the same filters"}},
+  "additionalProperties": false})json";
 
 inline constexpr const char* kListTasksOutput = R"json({"type": "object", "properties": {
-  "tasks": {"type": "array", "items": {"type": "object"}}, "count": {"type": "integer"}, "truncated": {"type": "boolean"}},
-  "required": ["tasks", "count"]})json";
+  "tasks": {"type": "array", "items": {"type": "object"}}, "count": {"type": "integer"}, "truncated": {"type": "boolean"},
+  "next_cursor": {"type": ["string", "null"], "description": "Pass as cursor for the next page; null on the last page"}},
+  "required": ["tasks", "count", "next_cursor"]})json";
 
 inline constexpr const char* kCancelOutput = R"json({"type": "object", "properties": {
   "task_id": {"type": "string"}, "status": {"type": "string"}, "message": {"type": "string"}}, "required": ["task_id", "status"]})json";
