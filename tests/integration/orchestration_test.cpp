@@ -50,7 +50,7 @@ class Deployment {
 public:
     Deployment(const Dir& dir, const std::vector<std::pair<std::string, int>>& scanners, std::uint32_t capacity,
                const std::string& housekeeping = "{ttl_seconds: 1, interval_seconds: 3600}",
-               const std::string& scope = "[192.0.2.0/24, 198.51.100.0/24]") {
+               const std::string& scope = "[192.0.2.0/24, 198.51.100.0/24]", const std::string& extra_yaml = "") {
         std::ofstream y(dir.path / "scanners.yaml");
         y << "scanners:\n";
         for (const auto& [id, port] : scanners) {
@@ -64,7 +64,7 @@ public:
           << "\nscanners_file: scanners.yaml\nscope: " << scope << "\n"
              "workers: {poll_interval_ms: 100, retry_base_ms: 20, retries: 1, circuit_failures: 2, circuit_open_ms: 1500}\n"
           << "housekeeping: " << housekeeping << "\n"
-          << "logging: {level: warn}\nplugins:\n  frontend: {use: none}\n";
+          << "logging: {level: warn}\nplugins:\n  frontend: {use: none}\n" << extra_yaml;
         c.close();
         sf::HostConfigDefaults d;
         d.plugin_dir = SCANORCH_PLUGIN_DIR;
@@ -385,6 +385,49 @@ TEST(Orchestration, AClientAtItsCapIsRefusedAtSubmission) {
     EXPECT_FALSE(dep.call("run_untrusted_scan", scan_args("full again", "192.0.2.65"), "agent", 2));
 }
 
+
+// A client's submissions per hour are capped across the deployment: the
+// scan past the limit is refused (429) saying when the next fits; a repeat
+// under an idempotency key, a refused submission and one that queued nothing
+// do not count; other clients keep their own count.
+TEST(Orchestration, AClientPastItsSubmissionRateIsRefusedAndNothingElseCounts) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(0.3));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 1, "{ttl_seconds: 3600, interval_seconds: 3600}",
+                   "[192.0.2.0/24, 198.51.100.0/24]",
+                   "limits:\n  submissions_per_hour: 100\n  client_submissions_per_hour: {soc: 3, race: 5}\n");
+    auto submit = [&](const std::string& client, const std::string& extra = "", const std::string& targets = "192.0.2.7") {
+        return dep.call("run_untrusted_scan", scan_args("rated", targets, extra), client);
+    };
+    ASSERT_TRUE(submit("soc", R"(,"idempotency_key":"once")"));
+    ASSERT_TRUE(submit("soc", R"(,"idempotency_key":"once")")) << "a repeat answers with the first task";
+    EXPECT_FALSE(submit("soc", "", "203.0.113.9")) << "outside the scope";
+    EXPECT_FALSE(submit("soc", R"(,"scanner_instance":"mars")")) << "unknown scanner: routed nowhere";
+    ASSERT_TRUE(submit("soc"));
+    ASSERT_TRUE(submit("soc")) << "the third of three";
+    auto over = submit("soc");
+    ASSERT_FALSE(over);
+    EXPECT_EQ(over.error().kind, sdk::ErrorKind::capacity);
+    EXPECT_NE(over.error().message.find("client 'soc' reached the limit of 3 scan submissions per hour; the next one fits in about"),
+              std::string::npos)
+        << over.error().message;
+    EXPECT_FALSE(submit("soc")) << "still refused: a refusal does not use up room";
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(submit("ci")) << "another client has its own (default) limit";
+    std::size_t soc_tasks = 0;
+    auto listed = dep.must("list_tasks", "{}")->getArray("tasks");
+    for (std::size_t i = 0; i < listed->size(); ++i) {
+        soc_tasks += listed->getObject(static_cast<unsigned>(i))->getValue<std::string>("name") == "rated";
+    }
+    EXPECT_EQ(soc_tasks, 3u + 5u) << "three of soc's, five of ci's; nothing refused was created";
+    // Exactly the limit under a race of many submitters.
+    std::atomic<int> accepted{0};
+    std::vector<std::thread> racers;
+    for (int i = 0; i < 12; ++i) {
+        racers.emplace_back([&] { accepted += submit("race").ok() ? 1 : 0; });
+    }
+    for (auto& t : racers) t.join();
+    EXPECT_EQ(accepted.load(), 5);
+}
 
 // list_tasks pages with a cursor: every task once, newest first (ties on the
 // creation time ordered by id), a task created between pages neither repeats

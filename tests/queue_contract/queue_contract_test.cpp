@@ -3,6 +3,8 @@
 #include <thread>
 
 #include "queue_fixture.h"
+#include "scanorch/sdk/counters.h"
+#include "scanorch/sdk/extensions.h"
 #include "redis_server.h"
 
 using namespace contract;
@@ -219,6 +221,37 @@ TEST_P(QueueContract, SharedStateForCoordination) {
     EXPECT_EQ(c.state, sdk::CircuitState::open);
     EXPECT_EQ(c.consecutive_failures, 5u);
     EXPECT_EQ(c.opened_at_ms, now_.load());
+}
+
+// Counters behind per-client submission rates: one atomic add across every
+// caller, an expiry set when a counter starts and never moved, and a space
+// apart from the key/value state.
+TEST_P(QueueContract, SharedCountersAddAtomicallyAndExpire) {
+    auto* counters = static_cast<sdk::SharedCounters*>(queue_->extension(sdk::kQueueCounters));
+    ASSERT_NE(counters, nullptr) << "every shipped backend counts";
+    EXPECT_EQ(counters->add("rate:soc:1", 1, 10'000).value(), 1);
+    EXPECT_EQ(counters->add("rate:soc:1", 2, 10'000).value(), 3);
+    EXPECT_EQ(counters->add("rate:soc:1", 0, 10'000).value(), 3) << "a zero add reads";
+    EXPECT_EQ(counters->add("rate:soc:1", -1, 10'000).value(), 2) << "a give-back";
+    EXPECT_EQ(counters->add("rate:ci:1", 0, 10'000).value(), 0) << "a counter of its own";
+    EXPECT_EQ(queue_->kv_get("rate:soc:1").value(), std::nullopt) << "not the key/value space";
+    now_ += 6000;
+    EXPECT_EQ(counters->add("rate:soc:1", 1, 10'000).value(), 3) << "later adds do not move the expiry";
+    now_ += 4000;
+    EXPECT_EQ(counters->add("rate:soc:1", 1, 10'000).value(), 1) << "expired: starts again at 0";
+    EXPECT_EQ(counters->add("forever", 5, 0).value(), 5);
+    now_ += 365LL * 24 * 3600 * 1000;
+    EXPECT_EQ(counters->add("forever", 0, 0).value(), 5) << "ttl 0: never expires";
+
+    // Many threads (each its own connection on Redis) adding at once lose nothing.
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 50; ++i) ASSERT_TRUE(counters->add("contended", 1, 60'000).ok());
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(counters->add("contended", 0, 60'000).value(), 400);
 }
 
 TEST_P(QueueContract, WaitingWorkersWakeWhenWorkArrives) {

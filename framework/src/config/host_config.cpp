@@ -48,7 +48,7 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
     const std::string base = file.empty() ? "" : std::filesystem::path(file).parent_path().string();
     if (root.IsDefined() && !root.IsNull()) {
         r.check_keys(root, "", {"plugin_dir", "data_dir", "scanners_file", "logging", "plugins", "scope", "workers",
-                                "housekeeping"});
+                                "housekeeping", "limits"});
         c.scope = r.string_list(root, "", "scope");
         // Fail closed: an entry that does not parse stops the start (the
         // tool layer would otherwise drop it and scan within what is left).
@@ -80,6 +80,22 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
             hs.ttl_seconds = r.integer(h, "housekeeping", "ttl_seconds", hs.ttl_seconds, 1, 10LL * 365 * 86400);
             hs.interval_seconds = r.integer(h, "housekeeping", "interval_seconds", hs.interval_seconds, 1, 86400);
             hs.max_queue_wait_seconds = r.integer(h, "housekeeping", "max_queue_wait_seconds", hs.max_queue_wait_seconds, 1, 365LL * 86400);
+        }
+        if (const YAML::Node l = root["limits"]; l && !l.IsNull()) {
+            r.check_keys(l, "limits", {"submissions_per_hour", "client_submissions_per_hour"});
+            auto& ls = c.limits;
+            ls.submissions_per_hour = r.integer(l, "limits", "submissions_per_hour", 0, 0, 1'000'000);
+            if (const YAML::Node per = l["client_submissions_per_hour"]; per && !per.IsNull()) {
+                if (!per.IsMap()) r.fail(per, "limits.client_submissions_per_hour", "expected a mapping of CLIENT: scans per hour");
+                for (const auto& kv : per) {
+                    const auto name = kv.first.as<std::string>("");
+                    if (ls.client_submissions_per_hour.count(name)) {
+                        r.fail(kv.first, "limits.client_submissions_per_hour." + name, "key given twice");
+                    }
+                    ls.client_submissions_per_hour[name] =
+                        r.integer(per, "limits.client_submissions_per_hour", name, 0, 0, 1'000'000);
+                }
+            }
         }
         c.plugin_dir = resolve(base, r.string_or(root, "", "plugin_dir", c.plugin_dir));
         c.data_dir = resolve(base, r.string_or(root, "", "data_dir", c.data_dir));

@@ -46,6 +46,10 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         d.metrics = metrics_;
         d.registry = host.services()->registry_ptr();
         d.scope = scope_;
+        const auto* queue_slot = cfg.slot("queue");
+        auto rate = SubmissionRate::make(cfg.limits, queue_, queue_slot ? queue_slot->use : std::string("the queue plugin"));
+        if (!rate) throw HostError((cfg.file.empty() ? std::string("config") : cfg.file) + ": " + rate.error().message);
+        d.rate = std::move(rate).value();
         tools_ = std::make_shared<HostToolService>(std::move(d));
         frontend_ = host.make_configured<sdk::Frontend>("frontend");
     }

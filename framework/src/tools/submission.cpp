@@ -258,6 +258,15 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
         }
     }
 
+    // Counted only for a new task (an idempotent repeat returned above), and
+    // given back on every way out below that queues nothing.
+    std::optional<SubmissionRate::Ticket> counted;
+    if (d_.rate) {
+        auto ticket = d_.rate->take(c.client, now_ms());
+        if (!ticket) return std::move(ticket).error();
+        if (ticket->has_value()) counted.emplace(std::move(**ticket));
+    }
+
     std::vector<sdk::ScannerSnapshot> snapshot;
     auto decision = route(t, *parsed, snapshot);
     if (!decision) return std::move(decision).error();
@@ -283,6 +292,7 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
         return sdk::Error::transient("queue backend unreachable, nothing was queued: " + position.error().message);
     }
     if (guard) guard->commit();
+    if (counted) counted->commit();
     spdlog::info("task {} ({}, trace {}) queued on {}: {}", t.task_id, sdk::to_string(type), t.trace_id,
                  t.queue.empty() ? "the global queue" : t.queue, decision->reason);
 

@@ -22,6 +22,7 @@
 #include <set>
 #include <sstream>
 
+#include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/queue.h"
@@ -30,7 +31,7 @@ namespace {
 
 namespace sdk = scanorch::sdk;
 
-class MemoryQueue final : public sdk::Queue {
+class MemoryQueue final : public sdk::Queue, public sdk::SharedCounters {
 public:
     using interface_type = sdk::Queue;
     static constexpr const char* kName = "memory-queue";
@@ -61,7 +62,9 @@ public:
     // Its queues are this process's memory: say so, so `api`/`worker` refuse it.
     void* extension(std::string_view id) noexcept override {
         static int process_local = 1;
-        return id == sdk::kQueueProcessLocal ? &process_local : nullptr;
+        if (id == sdk::kQueueProcessLocal) return &process_local;
+        if (id == sdk::kQueueCounters) return static_cast<sdk::SharedCounters*>(this);
+        return nullptr;
     }
 
     sdk::Result<std::uint64_t> enqueue(const sdk::QueueTask& task) noexcept override {
@@ -321,6 +324,28 @@ public:
         });
     }
 
+    sdk::Result<std::int64_t> add(const std::string& key, std::int64_t delta, std::int64_t ttl_ms) noexcept override {
+        return locked([&]() -> sdk::Result<std::int64_t> {
+            const auto now = ctx_.now_unix_ms();
+            auto [it, fresh] = counters_.try_emplace(key, Counter{});
+            if (!fresh && it->second.expires_at > 0 && it->second.expires_at <= now) {
+                it->second = Counter{};
+                fresh = true;
+            }
+            if (fresh && ttl_ms > 0) it->second.expires_at = now + ttl_ms;
+            it->second.value += delta;
+            // Expired counters nobody asks for again are dropped here, a few at
+            // a time, so the map follows the live counters.
+            for (int i = 0; i < 2 && !counters_.empty(); ++i) {
+                auto victim = counters_.upper_bound(sweep_from_);
+                if (victim == counters_.end()) victim = counters_.begin();
+                sweep_from_ = victim->first;
+                if (victim != it && victim->second.expires_at > 0 && victim->second.expires_at <= now) counters_.erase(victim);
+            }
+            return it->second.value;
+        });
+    }
+
 private:
     struct Held {
         sdk::Claim claim;
@@ -487,6 +512,12 @@ private:
     std::deque<sdk::DlqEntry> dlq_;  ///< newest first
     std::map<std::string, sdk::CircuitInfo> circuits_;
     std::map<std::string, std::pair<std::string, std::int64_t>> kv_;  ///< value, expiry (0 = none)
+    struct Counter {
+        std::int64_t value = 0;
+        std::int64_t expires_at = 0;  ///< 0 = never
+    };
+    std::map<std::string, Counter> counters_;
+    std::string sweep_from_;
     bool rebuild_ = true;
     std::atomic<std::int64_t> last_resync_{0};
 };

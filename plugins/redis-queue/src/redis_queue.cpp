@@ -24,6 +24,8 @@
 #include <unordered_map>
 
 #include "redis_client.h"
+#include "scanorch/sdk/counters.h"
+#include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/queue.h"
 
@@ -177,6 +179,26 @@ else redis.call('SET', KEYS[1], '0|' .. ARGV[1]) end
 return false
 )lua";
 
+// KEYS[1] counter; ARGV: delta, ttl_ms, now. Stored as "<expiry ms>|<value>"
+// like the key/value state, so expiry follows the host's clock; the Redis
+// TTL (an hour past it) only collects what nobody reads again.
+const std::string kCounterAdd = R"lua(
+local v = redis.call('GET', KEYS[1])
+local now = tonumber(ARGV[3])
+local exp, n = 0, 0
+if v then
+  local bar = string.find(v, '|', 1, true)
+  exp = tonumber(string.sub(v, 1, bar - 1))
+  n = tonumber(string.sub(v, bar + 1))
+  if exp > 0 and exp <= now then v = false; exp = 0; n = 0 end
+end
+if not v and tonumber(ARGV[2]) > 0 then exp = now + tonumber(ARGV[2]) end
+n = n + tonumber(ARGV[1])
+if exp > 0 then redis.call('SET', KEYS[1], exp .. '|' .. n, 'PX', exp - now + 3600000)
+else redis.call('SET', KEYS[1], '0|' .. n) end
+return n
+)lua";
+
 // KEYS[1] key; ARGV: expected, now
 const std::string kDeleteIf = R"lua(
 local v = redis.call('GET', KEYS[1])
@@ -208,7 +230,7 @@ struct Script {
     explicit Script(const std::string& t) : text(t), sha(RedisPool::sha1(t)) {}
 };
 
-class RedisQueue final : public sdk::Queue {
+class RedisQueue final : public sdk::Queue, public sdk::SharedCounters {
 public:
     using interface_type = sdk::Queue;
     static constexpr const char* kName = "redis-queue";
@@ -522,6 +544,18 @@ public:
         });
     }
 
+    sdk::Result<std::int64_t> add(const std::string& key, std::int64_t delta, std::int64_t ttl_ms) noexcept override {
+        return guard([&]() -> sdk::Result<std::int64_t> {
+            auto r = run(counter_add_, {p_ + ":counter:" + key}, {std::to_string(delta), std::to_string(ttl_ms), now()});
+            if (!r) return std::move(r).error();
+            return static_cast<std::int64_t>(r->integer);
+        });
+    }
+
+    void* extension(std::string_view id) noexcept override {
+        return id == sdk::kQueueCounters ? static_cast<sdk::SharedCounters*>(this) : nullptr;
+    }
+
 private:
     template <class F>
     auto guard(F&& f) noexcept -> decltype(f()) {
@@ -615,7 +649,8 @@ private:
     std::mutex seen_mu_;
     std::unordered_map<std::string, std::string> queue_seen_;  ///< task id -> queue key it was last found in
     const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
-        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_set_{kKvSet}, delete_if_{kDeleteIf}, position_{kPosition};
+        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_set_{kKvSet}, delete_if_{kDeleteIf}, position_{kPosition},
+        counter_add_{kCounterAdd};
 };
 
 }  // namespace

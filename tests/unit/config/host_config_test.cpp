@@ -77,7 +77,7 @@ TEST(HostConfig, TheDesignsEnvironmentVariablesOverrideTheFile) {
 TEST(HostConfig, EveryErrorNamesFileLineAndKey) {
     EXPECT_CONFIG_ERROR(parse("plugin_dirs: /x\n"),
                         "/etc/scanorch/scanorch.yaml:1: plugin_dirs: unknown key (valid: plugin_dir, data_dir, "
-                        "scanners_file, logging, plugins, scope, workers, housekeeping)");
+                        "scanners_file, logging, plugins, scope, workers, housekeeping, limits)");
     EXPECT_CONFIG_ERROR(parse("logging:\n  level: loud\n"),
                         "/etc/scanorch/scanorch.yaml:2: logging.level: 'loud' is not a level (trace, debug, info, "
                         "warn, error, critical, off)");
@@ -113,6 +113,25 @@ TEST(HostConfig, ScopeWorkersAndHousekeeping) {
               (std::vector<std::string>{"198.51.100.0/24", "203.0.113.7"}));
     EXPECT_CONFIG_ERROR(parse("workers: {poll_interval_ms: 1}\n"),
                         "/etc/scanorch/scanorch.yaml:1: workers.poll_interval_ms: expected an integer from 10 to 3600000, got '1'");
+}
+
+TEST(HostConfig, PerClientSubmissionLimits) {
+    EXPECT_FALSE(parse("").limits.any()) << "no limit unless one is set";
+    const auto c = parse("limits:\n  submissions_per_hour: 100\n  client_submissions_per_hour: {ci: 5, soc: 0}\n");
+    EXPECT_TRUE(c.limits.any());
+    EXPECT_EQ(c.limits.submissions_per_hour, 100);
+    EXPECT_EQ(c.limits.client_submissions_per_hour.at("ci"), 5);
+    EXPECT_EQ(c.limits.client_submissions_per_hour.at("soc"), 0);
+    EXPECT_TRUE(parse("limits: {client_submissions_per_hour: {ci: 5}}\n").limits.any());
+    EXPECT_FALSE(parse("limits: {client_submissions_per_hour: {ci: 0}}\n").limits.any());
+    EXPECT_CONFIG_ERROR(parse("limits:\n  submissions_per_hour: -1\n"),
+                        "/etc/scanorch/scanorch.yaml:2: limits.submissions_per_hour: expected an integer from 0 to 1000000, got '-1'");
+    EXPECT_CONFIG_ERROR(parse("limits:\n  client_submissions_per_hour:\n    ci: 5\n    ci: 6\n"),
+                        "/etc/scanorch/scanorch.yaml:4: limits.client_submissions_per_hour.ci: key given twice");
+    EXPECT_CONFIG_ERROR(parse("limits:\n  client_submissions_per_hour: [ci]\n"),
+                        "/etc/scanorch/scanorch.yaml:2: limits.client_submissions_per_hour: expected a mapping of CLIENT: scans per hour");
+    EXPECT_CONFIG_ERROR(parse("limits: {rate: 5}\n"),
+                        "/etc/scanorch/scanorch.yaml:1: limits.rate: unknown key (valid: submissions_per_hour, client_submissions_per_hour)");
 }
 
 TEST(HostConfig, RedisUrlAloneSelectsRedisQueue) {

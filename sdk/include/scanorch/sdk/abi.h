@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #define SCANORCH_SDK_ABI_MAJOR 1
-#define SCANORCH_SDK_ABI_MINOR 1
+#define SCANORCH_SDK_ABI_MINOR 2
 /* The major is in the name, so a v2 host can still recognise (and refuse
  * with a useful message) a v1 plugin instead of calling it "not a plugin". */
 #define SCANORCH_PLUGIN_ENTRY_SYMBOL "scanorch_plugin_entry_v1"

@@ -15,3 +15,13 @@ namespace scanorch::sdk {
 inline constexpr std::string_view kQueueProcessLocal = "scanorch.queue.process_local";
 
 }  // namespace scanorch::sdk
+
+namespace scanorch::sdk {
+
+/// Queue: asked with this id, a backend that can count atomically across
+/// every process sharing it returns a `SharedCounters*` (counters.h), valid
+/// for the backend's lifetime. The host needs it for per-client submission
+/// rates; without it a configured rate refuses to start, naming the backend.
+inline constexpr std::string_view kQueueCounters = "scanorch.queue.counters";
+
+}  // namespace scanorch::sdk

@@ -59,6 +59,24 @@ struct HousekeepingSettings {
     std::int64_t max_queue_wait_seconds = 86400;  ///< a task queued longer fails
 };
 
+/// Per-client limits on what callers may ask for (scanorch.yaml `limits:`).
+/// A client is the name its bearer token carries; anonymous callers (no
+/// clients configured) share one count.
+struct LimitSettings {
+    /// Scans a client may submit in any hour (sliding); 0 = no limit.
+    std::int64_t submissions_per_hour = 0;
+    /// Per-client overrides of submissions_per_hour (0 = that client has none).
+    std::map<std::string, std::int64_t> client_submissions_per_hour;
+
+    bool any() const {
+        if (submissions_per_hour > 0) return true;
+        for (const auto& [client, n] : client_submissions_per_hour) {
+            if (n > 0) return true;
+        }
+        return false;
+    }
+};
+
 struct HostConfig {
     std::string file;  ///< empty when no file was read (built-in defaults)
     std::string plugin_dir;
@@ -69,6 +87,7 @@ struct HostConfig {
     std::vector<std::string> scope;  ///< targets scans may touch; SCANORCH_SCOPE overrides
     WorkerSettings workers;
     HousekeepingSettings housekeeping;
+    LimitSettings limits;
 
     const PluginSlot* slot(const std::string& kind) const;
 };

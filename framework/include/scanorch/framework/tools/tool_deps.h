@@ -10,6 +10,7 @@
 #include "scanorch/framework/tasks/credential_sealer.h"
 #include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/framework/tools/scope_policy.h"
+#include "scanorch/framework/tools/submission_rate.h"
 #include "scanorch/sdk/queue.h"
 #include "scanorch/sdk/router.h"
 
@@ -29,6 +30,8 @@ struct ToolServiceDeps {
     std::shared_ptr<prometheus::Registry> registry;
     /// Targets scans may touch; an empty policy refuses every scan.
     std::shared_ptr<const ScopePolicy> scope;
+    /// Per-client submission rates; null = none configured.
+    std::shared_ptr<const SubmissionRate> rate;
     std::int64_t idempotency_ttl_ms = 24 * 3600 * 1000;
 };
 
