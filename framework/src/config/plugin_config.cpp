@@ -148,7 +148,47 @@ Poco::Dynamic::Var redact(const Poco::Dynamic::Var& v) {
     return v;
 }
 
+// The node at `path` ("a.b[1].c") under `n`, or an undefined node. Recursive
+// rather than a loop: assigning a yaml-cpp Node writes into the tree.
+YAML::Node node_at(const YAML::Node& n, std::string_view path) {
+    if (path.empty()) return n;
+    if (!n || !n.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+    if (path.front() == '[') {
+        const auto close = path.find(']');
+        if (close == std::string_view::npos || !n.IsSequence()) return YAML::Node(YAML::NodeType::Undefined);
+        const auto index = parse_int(path.substr(1, close - 1));
+        if (!index || *index < 0 || static_cast<std::size_t>(*index) >= n.size()) return YAML::Node(YAML::NodeType::Undefined);
+        auto rest = path.substr(close + 1);
+        if (!rest.empty() && rest.front() == '.') rest.remove_prefix(1);
+        return node_at(n[static_cast<std::size_t>(*index)], rest);
+    }
+    const auto end = path.find_first_of(".[");
+    const std::string key(path.substr(0, end));
+    if (!n.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    auto rest = end == std::string_view::npos ? std::string_view() : path.substr(end);
+    if (!rest.empty() && rest.front() == '.') rest.remove_prefix(1);
+    for (const auto& kv : n) {
+        if (kv.first.as<std::string>("") == key) return node_at(kv.second, rest);
+    }
+    return YAML::Node(YAML::NodeType::Undefined);
+}
+
 }  // namespace
+
+std::optional<std::string> locate_config_error(const std::string& file, const YAML::Node& config,
+                                               std::string_view config_path, std::string_view message) {
+    if (file.empty() || !config || !config.IsMap()) return std::nullopt;
+    const auto end = message.find_first_of(": ");
+    if (end == 0 || end == std::string_view::npos) return std::nullopt;
+    const auto path = message.substr(0, end);
+    const bool path_like = std::all_of(path.begin(), path.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '[' || c == ']';
+    });
+    if (!path_like) return std::nullopt;
+    const YAML::Node at = node_at(config, path);
+    if (!at || !at.IsDefined() || at.Mark().is_null()) return std::nullopt;
+    return file + ":" + std::to_string(at.Mark().line + 1) + ": " + std::string(config_path) + "." + std::string(message);
+}
 
 PluginConfigJson build_plugin_config(const YamlReader& r, const YAML::Node& config, std::string_view path,
                                      const PluginInfo& plugin, const std::map<std::string, std::string>& overrides) {

@@ -246,7 +246,8 @@ std::vector<const PluginInfo*> PluginLoader::plugins() const {
 
 sdk::Result<std::shared_ptr<void>> PluginLoader::instantiate_raw(std::string_view name, scanorch_plugin_kind expected,
                                                                  const std::string& config_json,
-                                                                 const std::shared_ptr<HostApi>& host) const {
+                                                                 const std::shared_ptr<HostApi>& host,
+                                                                 const ConfigErrorLocator& locate) const {
     const Entry* entry = nullptr;
     for (const auto& e : entries_) {
         if (e->info.name == name) entry = e.get();
@@ -276,9 +277,14 @@ sdk::Result<std::shared_ptr<void>> PluginLoader::instantiate_raw(std::string_vie
     }
     if (raw == nullptr) {
         status.message[sizeof(status.message) - 1] = '\0';
-        const auto kind = status.kind >= SCANORCH_ERR_TRANSIENT && status.kind <= SCANORCH_ERR_INTERNAL
+        const auto kind = status.kind >= SCANORCH_ERR_TRANSIENT && status.kind <= SCANORCH_ERR_FORBIDDEN
                               ? static_cast<sdk::ErrorKind>(status.kind)
                               : sdk::ErrorKind::internal;
+        if (kind == sdk::ErrorKind::invalid_input && locate) {
+            if (auto located = locate(status.message)) {
+                return sdk::Error{kind, *located + " (plugin " + quoted(info.name) + " refused its config)"};
+            }
+        }
         return sdk::Error{kind, "plugin " + quoted(info.name) + " failed to start: " +
                                     (status.message[0] != '\0' ? status.message : "no reason given")};
     }

@@ -70,6 +70,12 @@ std::string Host::slot_config_json(const PluginSlot& slot, const PluginInfo& inf
     return cfg.json;
 }
 
+ConfigErrorLocator Host::config_locator(const PluginSlot& slot) const {
+    return [file = config_.file, config = slot.config, path = slot.path + ".config"](std::string_view message) {
+        return locate_config_error(file, config, path, message);
+    };
+}
+
 std::shared_ptr<sdk::Scanner> Host::make_scanner(const ScannerConfig& scanner) {
     const ScannersConfig& all = scanners();
     const PluginInfo& info =

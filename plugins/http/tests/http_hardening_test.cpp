@@ -51,6 +51,8 @@ TEST(HttpHardening, ClientScopeIsCheckedAtStartUpNamingClientAndEntry) {
     const auto typo = start_error(client + "['192.0.2.0/24', '192.0.2.0/33', 'bad host']}}}");
     EXPECT_NE(typo.find("clients.soc.scope[1]: scope entry '192.0.2.0/33': prefix must be 0..32"), std::string::npos) << typo;
     EXPECT_NE(typo.find("clients.soc.scope[2]: scope entry 'bad host'"), std::string::npos) << "every bad entry is named: " << typo;
+    EXPECT_NE(typo.find("/scanorch.yaml:8: plugins.frontend.config.clients.soc.scope[1]: "), std::string::npos)
+        << "the file and line of the first bad entry: " << typo;
     EXPECT_EQ(start_error(client + "['.lab.example.com', '192.0.2.0/25', '::ffff:192.0.2.0/120']}}}"), "")
         << "a host-name suffix is a scope entry, as in the global scope";
     const auto wildcard = start_error(client + "['*.lab.example.com']}}}");

@@ -142,3 +142,30 @@ TEST(PluginConfig, ScannerEntriesCarryUrlCredentialsAndCheckedOptions) {
                         "scanners.yaml:2: scanners[0].options.verify: unknown key for plugin 'nessus' (valid: "
                         "timeout, ca_file)");
 }
+
+// A plugin names the key it refuses first; the host adds where it is.
+TEST(PluginConfig, APluginsConfigErrorIsPlacedAtItsKey) {
+    const auto config = YAML::Load("listen: 127.0.0.1:0\n"
+                                   "clients:\n"
+                                   "  soc:\n"
+                                   "    token: short\n"
+                                   "    scope:\n"
+                                   "      - 192.0.2.0/24\n"
+                                   "      - 192.0.2.0/33\n");
+    const std::string file = "/etc/scanorch/scanorch.yaml";
+    const std::string at = "plugins.frontend.config";
+    EXPECT_EQ(sf::locate_config_error(file, config, at, "clients.soc.scope[1]: prefix must be 0..32"),
+              "/etc/scanorch/scanorch.yaml:7: plugins.frontend.config.clients.soc.scope[1]: prefix must be 0..32");
+    EXPECT_EQ(sf::locate_config_error(file, config, at, "clients.soc.token must be at least 16 characters"),
+              "/etc/scanorch/scanorch.yaml:4: plugins.frontend.config.clients.soc.token must be at least 16 characters");
+    EXPECT_EQ(sf::locate_config_error(file, config, at, "listen: not HOST:PORT"),
+              "/etc/scanorch/scanorch.yaml:1: plugins.frontend.config.listen: not HOST:PORT");
+    // Nothing to place: the message stays the plugin's own.
+    for (const char* unplaced : {"clients.ops.token must be set", "clients.soc.scope[9]: no", "clients.soc.scope[x]: no",
+                                 "tls_cert and tls_key go together", "config: JSON error", ": x", "listen"}) {
+        EXPECT_EQ(sf::locate_config_error(file, config, at, unplaced), std::nullopt) << unplaced;
+    }
+    EXPECT_EQ(sf::locate_config_error("", config, at, "listen: x"), std::nullopt) << "no file: nothing to name";
+    EXPECT_EQ(sf::locate_config_error(file, YAML::Node(), at, "listen: x"), std::nullopt);
+    EXPECT_EQ(config["clients"]["soc"]["scope"].size(), 2u) << "looking a path up leaves the tree as it was";
+}

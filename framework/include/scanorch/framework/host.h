@@ -57,7 +57,7 @@ public:
         if (slot == nullptr) return nullptr;
         const PluginInfo& info = require(slot->use, slot->path + ".use");
         auto made = loader_->template instantiate<Iface>(info.name, slot_config_json(*slot, info),
-                                                         HostApi::make(services_, info.name));
+                                                         HostApi::make(services_, info.name), config_locator(*slot));
         if (!made) throw HostError(made.error().message);
         return std::move(made).value();
     }
@@ -68,6 +68,7 @@ public:
 private:
     const PluginInfo& require(const std::string& name, const std::string& where) const;
     std::string slot_config_json(const PluginSlot& slot, const PluginInfo& info) const;
+    ConfigErrorLocator config_locator(const PluginSlot& slot) const;
 
     HostConfig config_;
     std::shared_ptr<HostServices> services_;

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,14 @@ struct PluginConfigJson {
 PluginConfigJson build_plugin_config(const YamlReader& reader, const YAML::Node& config, std::string_view path,
                                      const PluginInfo& plugin,
                                      const std::map<std::string, std::string>& overrides = {});
+
+/// Plugins start a config error with the key's path (`clients.soc.scope[1]:
+/// ...` or `clients.soc.token must ...`; docs/SDK_RULES.md). When that path
+/// is in `config`, returns the message with the file and line of the key and
+/// the path of `config` itself in front:
+/// `scanorch.yaml:12: plugins.frontend.config.clients.soc.scope[1]: ...`.
+std::optional<std::string> locate_config_error(const std::string& file, const YAML::Node& config,
+                                               std::string_view config_path, std::string_view message);
 
 /// The config of a host slot (plugins.<kind>) in scanorch.yaml.
 PluginConfigJson slot_plugin_config(const HostConfig& host, const PluginSlot& slot, const PluginInfo& plugin,

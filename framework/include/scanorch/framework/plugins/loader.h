@@ -7,6 +7,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,6 +20,10 @@
 #include "scanorch/sdk/result.h"
 
 namespace scanorch::framework {
+
+/// Given a plugin's own message refusing its config, the same message with
+/// the file and line of the key it names, or nullopt when it names none.
+using ConfigErrorLocator = std::function<std::optional<std::string>(std::string_view)>;
 
 class PluginLoader {
 public:
@@ -50,8 +56,9 @@ public:
     /// and calls the plugin's destroy(); it may outlive this loader.
     template <class Iface>
     sdk::Result<std::shared_ptr<Iface>> instantiate(std::string_view name, const std::string& config_json,
-                                                    const std::shared_ptr<HostApi>& host) const {
-        auto raw = instantiate_raw(name, Iface::kind, config_json, host);
+                                                    const std::shared_ptr<HostApi>& host,
+                                                    const ConfigErrorLocator& locate = {}) const {
+        auto raw = instantiate_raw(name, Iface::kind, config_json, host, locate);
         if (!raw) return std::move(raw).error();
         std::shared_ptr<void> owner = std::move(raw).value();
         Iface* typed = static_cast<Iface*>(owner.get());
@@ -61,8 +68,8 @@ public:
 private:
     struct Entry;
     sdk::Result<std::shared_ptr<void>> instantiate_raw(std::string_view name, scanorch_plugin_kind expected,
-                                                       const std::string& config_json,
-                                                       const std::shared_ptr<HostApi>& host) const;
+                                                       const std::string& config_json, const std::shared_ptr<HostApi>& host,
+                                                       const ConfigErrorLocator& locate) const;
     sdk::Result<const PluginInfo*> register_descriptor(const scanorch_plugin_descriptor* descriptor,
                                                        std::string origin, std::shared_ptr<const void> keepalive);
 
