@@ -20,6 +20,12 @@
 #include "scanorch/framework/service/orchestrator.h"
 #include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/framework/workers/client_slot.h"
+#include "scanorch/framework/clock.h"
+#include "scanorch/framework/tasks/shared_keys.h"
+#include "scanorch/framework/tools/submission_rate.h"
+#include "scanorch/sdk/counters.h"
+#include "scanorch/sdk/extensions.h"
+#include <numeric>
 
 namespace sf = scanorch::framework;
 namespace sdk = scanorch::sdk;
@@ -411,7 +417,17 @@ TEST(Orchestration, AClientPastItsSubmissionRateIsRefusedAndNothingElseCounts) {
     EXPECT_NE(over.error().message.find("client 'soc' reached the limit of 3 scan submissions per hour; the next one fits in about"),
               std::string::npos)
         << over.error().message;
-    EXPECT_FALSE(submit("soc")) << "still refused: a refusal does not use up room";
+    EXPECT_FALSE(submit("soc")) << "still refused";
+    auto* counters = static_cast<sdk::SharedCounters*>(dep.orchestrator->queue().extension(sdk::kQueueCounters));
+    ASSERT_NE(counters, nullptr);
+    auto counted = [&](const std::string& client) {
+        std::vector<std::string> keys;
+        const auto bucket = sf::now_ms() / sf::submission_window::kBucketMs;
+        for (std::int64_t b = bucket - 12; b <= bucket; ++b) keys.push_back(sf::shared_keys::submissions(client, b));
+        const auto v = counters->read(keys).value();
+        return std::accumulate(v.begin(), v.end(), std::int64_t{0});
+    };
+    EXPECT_EQ(counted("soc"), 3) << "only what was queued counts: no refusal, repeat or failed submission";
     for (int i = 0; i < 5; ++i) EXPECT_TRUE(submit("ci")) << "another client has its own (default) limit";
     std::size_t soc_tasks = 0;
     auto listed = dep.must("list_tasks", "{}")->getArray("tasks");
@@ -427,6 +443,44 @@ TEST(Orchestration, AClientPastItsSubmissionRateIsRefusedAndNothingElseCounts) {
     }
     for (auto& t : racers) t.join();
     EXPECT_EQ(accepted.load(), 5);
+    EXPECT_EQ(counted("race"), 5) << "every refused racer gave its count back";
+}
+
+// A worker that stopped between creating a scan and launching it left the
+// scan recorded on the task: the next holder launches that scan (the
+// scanner reports it `created`) instead of waiting on it forever or
+// creating a second one.
+TEST(Orchestration, AScanCreatedButNeverLaunchedIsLaunchedOnResume) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(1.0));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 1);
+    const auto blocker = dep.must("run_untrusted_scan", scan_args("blocker", "192.0.2.60"))->getValue<std::string>("task_id");
+    const auto waiting = dep.must("run_untrusted_scan", scan_args("resumed", "192.0.2.61"))->getValue<std::string>("task_id");
+    ASSERT_EQ(dep.must("get_scan_status", R"({"task_id":")" + waiting + R"("})")->getValue<std::string>("status"), "queued");
+    // The scan the crashed holder created, as it would have: on east, not launched.
+    auto scanner = dep.host->make_scanner(dep.host->scanners().scanners.at(0));
+    sdk::ScanRequest request;
+    request.task_id = waiting;
+    request.name = "resumed";
+    request.targets = "192.0.2.61";
+    const auto created = scanner->create_scan(request);
+    ASSERT_TRUE(created) << created.error().message;
+    const auto before = scanner->poll_scan(*created);
+    ASSERT_TRUE(before);
+    ASSERT_EQ(before->state, sdk::ScanState::created) << "the scanner's word for never launched";
+    sf::TaskStore elsewhere(dir.path / "data");
+    ASSERT_TRUE(elsewhere.update(waiting, [&](sf::TaskRecord& t) {
+        t.scan = {"east", *created};
+        t.phase = sf::TaskPhase::launching;
+        return true;
+    }));
+    EXPECT_EQ(dep.wait_done(blocker)->getValue<std::string>("status"), "completed");
+    const auto done = dep.wait_done(waiting);
+    EXPECT_EQ(done->getValue<std::string>("status"), "completed") << done->get("error").toString();
+    const auto stats = get_json(a.port(), "/emulator/stats");
+    EXPECT_EQ(stats->getValue<int>("scans_created"), 2) << "the blocker's and the recorded one; no third";
+    EXPECT_EQ(stats->getValue<int>("scans_launched"), 2);
+    EXPECT_EQ(elsewhere.load(waiting)->scan.id, *created);
 }
 
 // list_tasks pages with a cursor: every task once, newest first (ties on the

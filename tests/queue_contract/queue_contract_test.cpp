@@ -239,9 +239,17 @@ TEST_P(QueueContract, SharedCountersAddAtomicallyAndExpire) {
     EXPECT_EQ(counters->add("rate:soc:1", 1, 10'000).value(), 3) << "later adds do not move the expiry";
     now_ += 4000;
     EXPECT_EQ(counters->add("rate:soc:1", 1, 10'000).value(), 1) << "expired: starts again at 0";
+    EXPECT_EQ(counters->add("absent", -1, 10'000).value(), 0) << "a give-back never makes room that was not taken";
+    EXPECT_EQ(counters->add("absent", 0, 10'000).value(), 0);
+    EXPECT_EQ(counters->add("absent", 1, 10'000).value(), 1) << "and wrote nothing: it starts at 0";
+    EXPECT_EQ(counters->add("absent", -5, 10'000).value(), 0) << "never below 0";
+    EXPECT_EQ(counters->read({"rate:soc:1", "absent", "never-written", "rate:ci:1"}).value(),
+              (std::vector<std::int64_t>{1, 0, 0, 0}));
+    EXPECT_EQ(counters->read({}).value(), std::vector<std::int64_t>{});
     EXPECT_EQ(counters->add("forever", 5, 0).value(), 5);
     now_ += 365LL * 24 * 3600 * 1000;
     EXPECT_EQ(counters->add("forever", 0, 0).value(), 5) << "ttl 0: never expires";
+    EXPECT_EQ(counters->read({"rate:soc:1", "forever"}).value(), (std::vector<std::int64_t>{0, 5})) << "expired reads as 0";
 
     // Many threads (each its own connection on Redis) adding at once lose nothing.
     std::vector<std::thread> threads;

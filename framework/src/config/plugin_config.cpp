@@ -148,29 +148,36 @@ Poco::Dynamic::Var redact(const Poco::Dynamic::Var& v) {
     return v;
 }
 
-// The node at `path` ("a.b[1].c") under `n`, or an undefined node. Recursive
-// rather than a loop: assigning a yaml-cpp Node writes into the tree.
-YAML::Node node_at(const YAML::Node& n, std::string_view path) {
-    if (path.empty()) return n;
-    if (!n || !n.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+// Where the key at `path` ("a.b[1].c") under `n` is written: the mark of the
+// key itself for a mapping entry (a block value's own mark is its first
+// child, a line late), of the item for a list entry. Recursive rather than a
+// loop: assigning a yaml-cpp Node writes into the tree.
+std::optional<YAML::Mark> key_mark(const YAML::Node& n, std::string_view path) {
+    if (!n || !n.IsDefined() || path.empty()) return std::nullopt;
+    auto rest_after = [](std::string_view rest) {
+        if (!rest.empty() && rest.front() == '.') rest.remove_prefix(1);
+        return rest;
+    };
     if (path.front() == '[') {
         const auto close = path.find(']');
-        if (close == std::string_view::npos || !n.IsSequence()) return YAML::Node(YAML::NodeType::Undefined);
+        if (close == std::string_view::npos || !n.IsSequence()) return std::nullopt;
         const auto index = parse_int(path.substr(1, close - 1));
-        if (!index || *index < 0 || static_cast<std::size_t>(*index) >= n.size()) return YAML::Node(YAML::NodeType::Undefined);
-        auto rest = path.substr(close + 1);
-        if (!rest.empty() && rest.front() == '.') rest.remove_prefix(1);
-        return node_at(n[static_cast<std::size_t>(*index)], rest);
+        if (!index || *index < 0 || static_cast<std::size_t>(*index) >= n.size()) return std::nullopt;
+        const YAML::Node item = n[static_cast<std::size_t>(*index)];
+        const auto rest = rest_after(path.substr(close + 1));
+        if (rest.empty()) return item.Mark();
+        return key_mark(item, rest);
     }
+    if (!n.IsMap()) return std::nullopt;
     const auto end = path.find_first_of(".[");
-    const std::string key(path.substr(0, end));
-    if (!n.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-    auto rest = end == std::string_view::npos ? std::string_view() : path.substr(end);
-    if (!rest.empty() && rest.front() == '.') rest.remove_prefix(1);
+    const std::string_view key = path.substr(0, end);
+    const auto rest = end == std::string_view::npos ? std::string_view() : rest_after(path.substr(end));
     for (const auto& kv : n) {
-        if (kv.first.as<std::string>("") == key) return node_at(kv.second, rest);
+        if (kv.first.as<std::string>("") != key) continue;
+        if (rest.empty()) return kv.first.Mark();
+        return key_mark(kv.second, rest);
     }
-    return YAML::Node(YAML::NodeType::Undefined);
+    return std::nullopt;
 }
 
 }  // namespace
@@ -185,9 +192,9 @@ std::optional<std::string> locate_config_error(const std::string& file, const YA
         return std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '[' || c == ']';
     });
     if (!path_like) return std::nullopt;
-    const YAML::Node at = node_at(config, path);
-    if (!at || !at.IsDefined() || at.Mark().is_null()) return std::nullopt;
-    return file + ":" + std::to_string(at.Mark().line + 1) + ": " + std::string(config_path) + "." + std::string(message);
+    const auto at = key_mark(config, path);
+    if (!at || at->is_null()) return std::nullopt;
+    return file + ":" + std::to_string(at->line + 1) + ": " + std::string(config_path) + "." + std::string(message);
 }
 
 PluginConfigJson build_plugin_config(const YamlReader& r, const YAML::Node& config, std::string_view path,

@@ -71,7 +71,11 @@ std::string Host::slot_config_json(const PluginSlot& slot, const PluginInfo& inf
 }
 
 ConfigErrorLocator Host::config_locator(const PluginSlot& slot) const {
-    return [file = config_.file, config = slot.config, path = slot.path + ".config"](std::string_view message) {
+    return [file = config_.file, config = slot.config, path = slot.path + ".config",
+            overrides = slot.overrides](std::string_view message) -> std::optional<std::string> {
+        // A value the environment set is not the one written in the file.
+        const auto first = message.substr(0, message.find_first_of(".[: "));
+        if (overrides.count(std::string(first))) return std::nullopt;
         return locate_config_error(file, config, path, message);
     };
 }

@@ -22,8 +22,22 @@ class EscapedMessage final : public spdlog::custom_flag_formatter {
 public:
     void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
         static constexpr char hex[] = "0123456789abcdef";
-        for (const char ch : msg.payload) {
+        const std::string_view text(msg.payload.data(), msg.payload.size());
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            const char ch = text[i];
             const auto c = static_cast<unsigned char>(ch);
+            // Unicode's line breaks (NEL, LINE and PARAGRAPH SEPARATOR): some
+            // log viewers start a new line at them too.
+            if (c == 0xC2 && text.substr(i, 2) == "\xC2\x85") {
+                dest.append(std::string_view("\\u0085"));
+                ++i;
+                continue;
+            }
+            if (c == 0xE2 && (text.substr(i, 3) == "\xE2\x80\xA8" || text.substr(i, 3) == "\xE2\x80\xA9")) {
+                dest.append(text[i + 2] == '\xA8' ? std::string_view("\\u2028") : std::string_view("\\u2029"));
+                i += 2;
+                continue;
+            }
             switch (c) {
                 case '"':
                     if constexpr (kMode == Escaping::json_string) {

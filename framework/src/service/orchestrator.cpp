@@ -47,7 +47,9 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         d.registry = host.services()->registry_ptr();
         d.scope = scope_;
         const auto* queue_slot = cfg.slot("queue");
-        auto rate = SubmissionRate::make(cfg.limits, queue_, queue_slot ? queue_slot->use : std::string("the queue plugin"));
+        const auto* queue_plugin = queue_slot ? host.loader().find(queue_slot->use) : nullptr;
+        auto rate = SubmissionRate::make(cfg.limits, queue_, queue_slot ? queue_slot->use : std::string("the queue plugin"),
+                                         queue_plugin ? queue_plugin->abi_minor : 0);
         if (!rate) throw HostError((cfg.file.empty() ? std::string("config") : cfg.file) + ": " + rate.error().message);
         d.rate = std::move(rate).value();
         tools_ = std::make_shared<HostToolService>(std::move(d));

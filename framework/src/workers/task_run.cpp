@@ -150,8 +150,8 @@ TaskRun::Next TaskRun::ensure_scan() {
     if (!scan_.empty()) {  // ours (take_over moved any other): resume it
         spdlog::info("task {}: resuming scan {} on '{}'", id_, scan_.id, me);
         auto p = with_retry("poll scan", [&] { return d_.plugin->poll_scan(scan_.id); });
-        // Nessus's word for a scan that was created but never launched.
-        if (p && p->scanner_status == "empty") {
+        // The last holder stopped between creating and launching it.
+        if (p && p->state == sdk::ScanState::created) {
             (void)with_retry("launch scan", [&] { return d_.plugin->launch_scan(scan_.id); });
         }
         if (auto e = after_write(write([](TaskRecord& t) {

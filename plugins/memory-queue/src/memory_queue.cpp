@@ -327,22 +327,32 @@ public:
     sdk::Result<std::int64_t> add(const std::string& key, std::int64_t delta, std::int64_t ttl_ms) noexcept override {
         return locked([&]() -> sdk::Result<std::int64_t> {
             const auto now = ctx_.now_unix_ms();
-            auto [it, fresh] = counters_.try_emplace(key, Counter{});
-            if (!fresh && it->second.expires_at > 0 && it->second.expires_at <= now) {
-                it->second = Counter{};
-                fresh = true;
+            sweep_counters(now);
+            auto it = counters_.find(key);
+            if (it != counters_.end() && it->second.expires_at > 0 && it->second.expires_at <= now) {
+                counters_.erase(it);
+                it = counters_.end();
             }
-            if (fresh && ttl_ms > 0) it->second.expires_at = now + ttl_ms;
-            it->second.value += delta;
-            // Expired counters nobody asks for again are dropped here, a few at
-            // a time, so the map follows the live counters.
-            for (int i = 0; i < 2 && !counters_.empty(); ++i) {
-                auto victim = counters_.upper_bound(sweep_from_);
-                if (victim == counters_.end()) victim = counters_.begin();
-                sweep_from_ = victim->first;
-                if (victim != it && victim->second.expires_at > 0 && victim->second.expires_at <= now) counters_.erase(victim);
+            if (it == counters_.end()) {
+                if (delta <= 0) return std::int64_t{0};
+                it = counters_.emplace(key, Counter{0, ttl_ms > 0 ? now + ttl_ms : 0}).first;
             }
+            it->second.value = std::max<std::int64_t>(0, it->second.value + delta);
             return it->second.value;
+        });
+    }
+
+    sdk::Result<std::vector<std::int64_t>> read(const std::vector<std::string>& keys) noexcept override {
+        return locked([&]() -> sdk::Result<std::vector<std::int64_t>> {
+            const auto now = ctx_.now_unix_ms();
+            std::vector<std::int64_t> out;
+            out.reserve(keys.size());
+            for (const auto& k : keys) {
+                auto it = counters_.find(k);
+                const bool live = it != counters_.end() && (it->second.expires_at == 0 || it->second.expires_at > now);
+                out.push_back(live ? it->second.value : 0);
+            }
+            return out;
         });
     }
 
@@ -397,6 +407,17 @@ private:
             }
         }
         return false;
+    }
+
+    // Expired counters nobody asks for again are dropped a few at a time, as
+    // counters are added, so the map follows the live counters.
+    void sweep_counters(std::int64_t now) {
+        for (int i = 0; i < 2 && !counters_.empty(); ++i) {
+            auto victim = counters_.upper_bound(sweep_from_);
+            if (victim == counters_.end()) victim = counters_.begin();
+            sweep_from_ = victim->first;
+            if (victim->second.expires_at > 0 && victim->second.expires_at <= now) counters_.erase(victim);
+        }
     }
 
     std::map<std::string, std::pair<std::string, std::int64_t>>::iterator live(const std::string& key) {

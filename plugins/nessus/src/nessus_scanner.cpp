@@ -75,7 +75,8 @@ sdk::ScanState NessusScanner::map_status(const std::string& s) {
     if (s == "running" || s == "processing" || s == "pausing" || s == "resuming" || s == "stopping") {
         return sdk::ScanState::running;
     }
-    return sdk::ScanState::pending;  // empty, pending, queued, and anything new
+    if (s == "empty") return sdk::ScanState::created;  // Nessus's word for never launched
+    return sdk::ScanState::pending;                     // pending, queued, and anything new
 }
 
 sdk::Result<sdk::ScannerHealth> NessusScanner::health() {

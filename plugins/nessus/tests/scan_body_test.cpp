@@ -66,7 +66,8 @@ TEST(ScanBody, RefusesWhatCannotWork) {
 }
 
 TEST(ScanBody, StatusWords) {
-    EXPECT_EQ(NessusScanner::map_status("empty"), sdk::ScanState::pending);
+    EXPECT_EQ(NessusScanner::map_status("empty"), sdk::ScanState::created);
+    EXPECT_EQ(NessusScanner::map_status("pending"), sdk::ScanState::pending);
     EXPECT_EQ(NessusScanner::map_status("processing"), sdk::ScanState::running);
     EXPECT_EQ(NessusScanner::map_status("stopping"), sdk::ScanState::running);
     EXPECT_EQ(NessusScanner::map_status("paused"), sdk::ScanState::paused);

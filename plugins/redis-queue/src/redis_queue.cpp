@@ -181,10 +181,12 @@ return false
 
 // KEYS[1] counter; ARGV: delta, ttl_ms, now. Stored as "<expiry ms>|<value>"
 // like the key/value state, so expiry follows the host's clock; the Redis
-// TTL (an hour past it) only collects what nobody reads again.
+// TTL (an hour past it) only collects what nobody reads again. Never below 0;
+// a missing counter is not created by a zero or negative add.
 const std::string kCounterAdd = R"lua(
 local v = redis.call('GET', KEYS[1])
 local now = tonumber(ARGV[3])
+local delta = tonumber(ARGV[1])
 local exp, n = 0, 0
 if v then
   local bar = string.find(v, '|', 1, true)
@@ -192,11 +194,32 @@ if v then
   n = tonumber(string.sub(v, bar + 1))
   if exp > 0 and exp <= now then v = false; exp = 0; n = 0 end
 end
-if not v and tonumber(ARGV[2]) > 0 then exp = now + tonumber(ARGV[2]) end
-n = n + tonumber(ARGV[1])
+if not v then
+  if delta <= 0 then return 0 end
+  if tonumber(ARGV[2]) > 0 then exp = now + tonumber(ARGV[2]) end
+end
+n = n + delta
+if n < 0 then n = 0 end
 if exp > 0 then redis.call('SET', KEYS[1], exp .. '|' .. n, 'PX', exp - now + 3600000)
 else redis.call('SET', KEYS[1], '0|' .. n) end
 return n
+)lua";
+
+// KEYS: counters; ARGV: now. Their values, 0 for missing or expired.
+const std::string kCounterRead = R"lua(
+local now = tonumber(ARGV[1])
+local out = {}
+for i, k in ipairs(KEYS) do
+  local v = redis.call('GET', k)
+  local n = 0
+  if v then
+    local bar = string.find(v, '|', 1, true)
+    local exp = tonumber(string.sub(v, 1, bar - 1))
+    if exp == 0 or exp > now then n = tonumber(string.sub(v, bar + 1)) end
+  end
+  out[i] = n
+end
+return out
 )lua";
 
 // KEYS[1] key; ARGV: expected, now
@@ -552,6 +575,21 @@ public:
         });
     }
 
+    sdk::Result<std::vector<std::int64_t>> read(const std::vector<std::string>& keys) noexcept override {
+        return guard([&]() -> sdk::Result<std::vector<std::int64_t>> {
+            std::vector<std::string> prefixed;
+            prefixed.reserve(keys.size());
+            for (const auto& k : keys) prefixed.push_back(p_ + ":counter:" + k);
+            auto r = run(counter_read_, prefixed, {now()});
+            if (!r) return std::move(r).error();
+            std::vector<std::int64_t> out;
+            out.reserve(r->elements.size());
+            for (const auto& e : r->elements) out.push_back(static_cast<std::int64_t>(e.integer));
+            if (out.size() != keys.size()) return sdk::Error::internal("counter read answered " + std::to_string(out.size()) + " values for " + std::to_string(keys.size()) + " keys");
+            return out;
+        });
+    }
+
     void* extension(std::string_view id) noexcept override {
         return id == sdk::kQueueCounters ? static_cast<sdk::SharedCounters*>(this) : nullptr;
     }
@@ -650,7 +688,7 @@ private:
     std::unordered_map<std::string, std::string> queue_seen_;  ///< task id -> queue key it was last found in
     const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
         dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_set_{kKvSet}, delete_if_{kDeleteIf}, position_{kPosition},
-        counter_add_{kCounterAdd};
+        counter_add_{kCounterAdd}, counter_read_{kCounterRead};
 };
 
 }  // namespace

@@ -160,6 +160,14 @@ TEST(PluginConfig, APluginsConfigErrorIsPlacedAtItsKey) {
               "/etc/scanorch/scanorch.yaml:4: plugins.frontend.config.clients.soc.token must be at least 16 characters");
     EXPECT_EQ(sf::locate_config_error(file, config, at, "listen: not HOST:PORT"),
               "/etc/scanorch/scanorch.yaml:1: plugins.frontend.config.listen: not HOST:PORT");
+    // A key whose value is a block, or empty, is placed at the key itself.
+    EXPECT_EQ(sf::locate_config_error(file, config, at, "clients.soc: must be a mapping"),
+              "/etc/scanorch/scanorch.yaml:3: plugins.frontend.config.clients.soc: must be a mapping");
+    EXPECT_EQ(sf::locate_config_error(file, config, at, "clients.soc.scope: bad"),
+              "/etc/scanorch/scanorch.yaml:5: plugins.frontend.config.clients.soc.scope: bad");
+    const auto empty = YAML::Load("a: 1\nclients:\n  soc:\n    token:\n    tools: [x]\n");
+    EXPECT_EQ(sf::locate_config_error(file, empty, at, "clients.soc.token must be set"),
+              "/etc/scanorch/scanorch.yaml:4: plugins.frontend.config.clients.soc.token must be set");
     // Nothing to place: the message stays the plugin's own.
     for (const char* unplaced : {"clients.ops.token must be set", "clients.soc.scope[9]: no", "clients.soc.scope[x]: no",
                                  "tls_cert and tls_key go together", "config: JSON error", ": x", "listen"}) {

@@ -33,6 +33,10 @@ TEST(Logging, TextLinesCannotBeForgedByAMessage) {
     EXPECT_EQ(line.find('\x7f'), std::string::npos);
     EXPECT_NE(line.find(R"(GET /x\n2026-12-01T00:00:00.000 info  admin logged in\r\x1b[31m\x7f end)"), std::string::npos)
         << line;
+    // Unicode line breaks too; other non-ASCII text is left alone.
+    const auto unicode = formatted("text", "a\xC2\x85" "b\xE2\x80\xA8" "c\xE2\x80\xA9" "d \xC3\xA9t\xC3\xA9");
+    EXPECT_NE(unicode.find("a\\u0085b\\u2028c\\u2029d \xC3\xA9t\xC3\xA9"), std::string::npos) << unicode;
+    EXPECT_NE(formatted("json", "x\xE2\x80\xA8y").find("x\\u2028y"), std::string::npos);
     // Ordinary text is left as it is.
     EXPECT_NE(formatted("text", R"(task "a" at C:\scans)").find(R"(task "a" at C:\scans)"), std::string::npos);
 }

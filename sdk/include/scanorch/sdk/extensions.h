@@ -1,6 +1,8 @@
 // Well-known ids for the plugins' `extension(id)` hook: optional facts and
-// interfaces a host may ask a plugin for without a new ABI version. A plugin
-// that does not know an id returns nullptr, which always means "no".
+// interfaces a host may ask a plugin for without changing any existing
+// interface. A new id is a minor ABI bump (this file is under the ABI lock),
+// and the host asks for it only from plugins built for that minor or later.
+// A plugin that does not know an id returns nullptr, which always means "no".
 #pragma once
 
 #include <string_view>

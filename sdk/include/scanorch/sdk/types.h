@@ -72,6 +72,10 @@ enum class ScanState : std::uint32_t {
     completed = 4,   ///< terminal, results available
     cancelled = 5,   ///< terminal, stopped by a user
     aborted = 6,     ///< terminal, the scanner gave up
+    /// ABI 1.2: created and never launched, so launching it is the caller's
+    /// next step (a worker resuming a task after a crash between the two).
+    /// Scanners built for 1.1 report such a scan as pending.
+    created = 7,
 };
 
 constexpr bool is_terminal(ScanState s) noexcept {
@@ -86,6 +90,7 @@ constexpr std::string_view to_string(ScanState s) noexcept {
         case ScanState::completed: return "completed";
         case ScanState::cancelled: return "cancelled";
         case ScanState::aborted: return "aborted";
+        case ScanState::created: return "created";
     }
     return "pending";
 }

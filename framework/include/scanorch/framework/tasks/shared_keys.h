@@ -21,7 +21,7 @@ inline std::string client_slot(const std::string& client, std::uint32_t index) {
     return "scanorch:client_slot:" + client + ":" + std::to_string(index);
 }
 
-/// The shared counter of a client's submissions in rate window `window`
+/// The shared counter of a client's submissions in 5-minute bucket `window`
 /// (a counter, not a key/value entry: sdk::SharedCounters).
 inline std::string submissions(const std::string& client, std::int64_t window) {
     return "scanorch:submissions:" + client + ":" + std::to_string(window);

@@ -1,13 +1,16 @@
 // Per-client submission rate (scanorch.yaml `limits:`): how many scans a
-// client may submit in any hour, counted in the queue backend's shared
+// client may submit in any 60 minutes, counted in the queue backend's shared
 // counters so that every API process counts together.
 //
-// The hour slides: the estimate is this clock hour's count plus the previous
-// hour's, weighted by how much of that hour still lies inside the last 60
-// minutes. Two shared counters per client, no list of timestamps, and no
-// burst of twice the limit across an hour boundary (a fixed window allows one).
+// Counts go into 5-minute buckets; a submission is allowed when it and the
+// last 13 buckets' (this one included) stay within the limit. Those buckets
+// cover every 60-minute span that ends now, so no 60 minutes ever hold more
+// than the limit, at any boundary, in any order of arrival; the price is
+// that a submission keeps counting for 60 to 65 minutes. Two round trips per
+// submission (add to this bucket, read the other twelve), no timestamps kept.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,25 +23,30 @@
 
 namespace scanorch::framework {
 
-/// The sliding estimate: `current` submissions in this window so far,
-/// `previous` in the window before, `elapsed_ms` into this one.
-std::int64_t sliding_count(std::int64_t previous, std::int64_t current, std::int64_t elapsed_ms, std::int64_t window_ms);
+namespace submission_window {
+inline constexpr std::int64_t kSpanMs = 3'600'000;        ///< "per hour"
+inline constexpr std::int64_t kBucketMs = kSpanMs / 12;   ///< 5 minutes
+inline constexpr std::size_t kBuckets = 13;               ///< cover any 60 minutes ending now
+/// Bucket counts, oldest first; the last is the current bucket.
+using Counts = std::array<std::int64_t, kBuckets>;
 
-/// Milliseconds from `elapsed_ms` until one more submission fits under
-/// `limit` (0 = now), given the counts before it.
-std::int64_t wait_for_room(std::int64_t previous, std::int64_t current, std::int64_t elapsed_ms, std::int64_t window_ms,
-                           std::int64_t limit);
+/// Submissions counted now.
+std::int64_t total(const Counts& counts);
+/// Milliseconds from `elapsed_ms` into the current bucket until one more
+/// submission fits under `limit` (> 0): buckets leave the count as they age.
+std::int64_t wait_for_room(const Counts& counts, std::int64_t elapsed_ms, std::int64_t limit);
+}  // namespace submission_window
 
 class SubmissionRate {
 public:
-    static constexpr std::int64_t kWindowMs = 3'600'000;
-
     /// Fails (invalid_input) when limits are set and `queue` offers no shared
     /// counters, naming the backend: a rate each process counted alone would
-    /// let N API processes take N times the limit.
+    /// let N API processes take N times the limit. `backend_abi_minor` is the
+    /// queue plugin's: counters exist from SDK ABI 1.2 on.
     static sdk::Result<std::shared_ptr<const SubmissionRate>> make(const LimitSettings& limits,
                                                                     std::shared_ptr<sdk::Queue> queue,
-                                                                    const std::string& backend_name);
+                                                                    const std::string& backend_name,
+                                                                    std::uint32_t backend_abi_minor);
 
     /// The client's limit per hour; 0 = none.
     std::int64_t limit_for(const std::string& client) const;
@@ -67,10 +75,11 @@ public:
     /// `capacity` (HTTP 429) naming the limit and the wait when it is used up.
     sdk::Result<std::optional<Ticket>> take(const std::string& client, std::int64_t now_ms) const;
 
-private:
+    /// For tests and tools: rates over `counters` directly.
     SubmissionRate(LimitSettings limits, std::shared_ptr<sdk::Queue> queue, sdk::SharedCounters* counters)
         : limits_(std::move(limits)), queue_(std::move(queue)), counters_(counters) {}
 
+private:
     LimitSettings limits_;
     std::shared_ptr<sdk::Queue> queue_;  ///< keeps the counters alive
     sdk::SharedCounters* counters_;
