@@ -691,7 +691,10 @@ TEST_F(LifecycleFaults, SigtermedWorkerHandsBackAndAnotherResumesWellInsideTheLe
     EXPECT_EQ(st, "completed") << stringify(status(id));
     EXPECT_LT(took.count(), 15000) << "after the hand-back the task took " << took.count() << " ms: it waited for the lease";
     const auto scans = scans_named(emu.port(), "handoff");
-    EXPECT_EQ(scans.size(), 1u) << describe(scans);
+    ASSERT_EQ(scans.size(), 1u) << describe(scans);
+    EXPECT_EQ(scans[0]->getValue<int>("launches"), 1) << "resumed, not launched again: " << describe(scans);
+    auto stats = http_call(emu.port(), "GET", "/emulator/stats");
+    EXPECT_EQ(str(stats.json(), "scans_created"), "1") << "the scanner created one scan in all: " << stats.body;
 }
 
 // A task cancelled while its worker is dead (SIGKILLed mid-scan): cancel_scan
