@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build/default}" && pwd)
 secs=${2:-10}
 . "$root/tests/support/processes.sh"
-rport=$(free_port); hport=$(free_port)
+free_port rport; free_port hport
 start_redis "$rport"
 # One scan runs for the whole benchmark (its task.json changes as the worker
 # polls it); a second waits behind it, so each of its answers asks Redis for

@@ -7,7 +7,7 @@
 set -u
 scanorchd=$1 emulator=$2 plugins=$3
 . "$(dirname "$0")/../support/processes.sh"
-rport=$(free_port); hport=$(free_port)
+free_port rport; free_port hport
 start_redis "$rport"
 emulator_args=(--user admin:adminpw --target-account scan:scanpw --scan-seconds 3 --export-seconds 0.1 --max-running 10)
 start_emulator emu1 "$emulator" "${emulator_args[@]}"; e1=$emulator_url

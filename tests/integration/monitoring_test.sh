@@ -54,7 +54,7 @@ declare -A after_event=(
   [scanorch_http_requests_total]="labelled by endpoint and status: appears with the first request the front end answers"
 )
 
-rport=$(free_port); hport=$(free_port)
+free_port rport; free_port hport
 start_emulator emu "$emulator" --user admin:adminpw --target-account scan:scanpw --scan-seconds 1 --export-seconds 0.1
 cat >"$work/scanners.yaml" <<YAML
 scanners:

@@ -8,7 +8,7 @@
 set -u
 scanorchd=$1 emulator=$2 plugins=$3
 . "$(dirname "$0")/../support/processes.sh"
-rport=$(free_port); hport=$(free_port); mport=$(free_port)
+free_port rport; free_port hport; free_port mport
 export SCANORCH_METRICS_LISTEN=127.0.0.1:$mport  # a worker's listener, off the default port
 start_redis "$rport"
 start_emulator emu "$emulator" --user admin:adminpw --scan-seconds 1 --export-seconds 0.1
@@ -64,7 +64,8 @@ echo "ok the worker (REDIS_URL alone) ran the scan the api queued"
 unset REDIS_URL
 
 # One process needs no shared queue.
-sed -i "s/127.0.0.1:$hport/127.0.0.1:$(free_port)/" "$work/scanorch.yaml"
+free_port hport2
+sed -i "s/127.0.0.1:$hport/127.0.0.1:$hport2/" "$work/scanorch.yaml"
 "$scanorchd" --config "$work/scanorch.yaml" all >"$work/all.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q 'scanorchd ready' "$work/all.log" && break; sleep 0.1; done

@@ -9,7 +9,7 @@
 set -u
 scanorchd=$1 emulator=$2 plugins=$3
 . "$(dirname "$0")/../support/processes.sh"
-rport=$(free_port); hport=$(free_port); mport=$(free_port)
+free_port rport; free_port hport; free_port mport
 start_redis "$rport"
 start_emulator emu "$emulator" --user admin:adminpw --target-account scan:scanpw --scan-seconds 1 --export-seconds 0.1
 cat >"$work/scanners.yaml" <<YAML

@@ -179,9 +179,17 @@ protected:
         return *kids_.back();
     }
 
-    /// Until the front end answers /health (false if the process ended first).
+    /// Until the front end answers /health and it is this daemon's (its log says
+    /// it serves our port: another test's server there must never pass); false
+    /// if the process ended first.
     bool healthy(Child& d, std::chrono::milliseconds timeout = 30s) {
-        return wait_until([&] { return !d.alive() || http_call(http_port_, "GET", "/health").status == 200; }, timeout) &&
+        const std::string mine = "front end serving at http://127.0.0.1:" + std::to_string(http_port_);
+        return wait_until(
+                   [&] {
+                       return !d.alive() || (http_call(http_port_, "GET", "/health").status == 200 &&
+                                             d.log_text().find(mine) != std::string::npos);
+                   },
+                   timeout) &&
                d.alive();
     }
 

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 start_emulator emulator "$emulator" --user admin:adminpw --target-account scan:scanpw --scan-seconds 1 --export-seconds 0.1
 emu_url=$emulator_url
-hport=$(free_port)
+free_port hport
 cat >"$work/scanners.yaml" <<YAML
 scanners:
   - {instance_id: local_emulator, scanner_type: nessus, url: '$emu_url', credentials: {username: admin, password: adminpw},
