@@ -39,16 +39,21 @@ echo "ok 2. submitted to nessus_prod_2"
 
 # 5. Check queue routing, while three scans wait for nessus_prod_1 (capacity 2)
 for i in 1 2 3; do curl -s -X POST $base/tools/run_untrusted_scan -d "{\"targets\":\"192.0.2.1$i\",\"name\":\"r$i\",\"scanner_instance\":\"nessus_prod_1\"}" >/dev/null; done
-sleep 1
-running=$(rcli SMEMBERS nessus:scanners:nessus_prod_1:running | grep -c .)
-queued=$(rcli LLEN nessus:queue:nessus:nessus_prod_1)
-global=$(rcli LLEN nessus:queue:global)
-[ "$running" = 2 ] && [ "$queued" = 1 ] && [ "$global" = 0 ] || fail "5. routing: running=$running queued=$queued global=$global"
+routed() {
+  running=$(rcli SMEMBERS nessus:scanners:nessus_prod_1:running | grep -c .)
+  queued=$(rcli LLEN nessus:queue:nessus:nessus_prod_1)
+  global=$(rcli LLEN nessus:queue:global)
+  [ "$running" = 2 ] && [ "$queued" = 1 ] && [ "$global" = 0 ]
+}
+wait_for 20 routed || fail "5. routing: running=$running queued=$queued global=$global"
 echo "ok 5. redis: nessus:scanners:nessus_prod_1:running has 2, nessus:queue:nessus:nessus_prod_1 has 1, global 0"
 
-# 3. Check per-scanner metrics, changing as scans run
-m=$(curl -s $base/metrics | grep scanner_active_scans)
-echo "$m" | grep -q 'nessus_scanner_active_scans{scanner_instance="nessus_prod_1"} 2' || fail "3. metrics while running: $m"
+# 3. Check per-scanner metrics, changing as scans run (the core refreshes its gauges every 5 s)
+active() {
+  m=$(curl -s $base/metrics | grep scanner_active_scans)
+  echo "$m" | grep -q "nessus_scanner_active_scans{scanner_instance=\"nessus_prod_1\"} $1\$"
+}
+wait_for 20 active 2 || fail "3. metrics while running: $m"
 echo "ok 3. $(echo "$m" | tr '\n' ' ')"
 
 # 4. Trusted scan with bad credentials fails with an auth error
@@ -63,14 +68,10 @@ echo "$st" | grep -q '"status":"failed"' && echo "$st" | grep -q '"authenticatio
 echo "ok 4. bad credentials: failed, authentication_status failed"
 
 # Everything drains; the gauges come back down.
-for _ in $(seq 1 100); do
-  [ "$(rcli SCARD nessus:scanners:nessus_prod_1:running)" = 0 ] && [ "$(rcli LLEN nessus:queue:nessus:nessus_prod_1)" = 0 ] && break
-  sleep 0.2
-done
-sleep 6  # the core refreshes its gauges every 5 s
-m=$(curl -s $base/metrics | grep 'scanner_active_scans{scanner_instance="nessus_prod_1"}')
-echo "$m" | grep -q ' 0$' || fail "3. metrics after the scans: $m"
-echo "ok 3. after: $m"
+drained() { [ "$(rcli SCARD nessus:scanners:nessus_prod_1:running)" = 0 ] && [ "$(rcli LLEN nessus:queue:nessus:nessus_prod_1)" = 0 ]; }
+wait_for 30 drained || fail "3. the scans on nessus_prod_1 did not drain"
+wait_for 20 active 0 || fail "3. metrics after the scans: $m"
+echo "ok 3. after: $(echo "$m" | grep nessus_prod_1)"
 # With the queue backend down: not ready, and scans are refused with 503, nothing queued.
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null
 ready=$(curl -s -o /dev/null -w '%{http_code}' $base/ready)

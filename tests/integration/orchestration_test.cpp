@@ -367,11 +367,13 @@ TEST(Orchestration, AClientAtItsCapWhenAScanStartsWaitsForItsSlot) {
     ASSERT_TRUE(first) << first.error().message;
     const auto id1 = (*first)->getValue<std::string>("task_id");
     ASSERT_TRUE(wait_for_phase(id1, "waiting_for_client_slot"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     auto still = dep.must("get_scan_status", R"({"task_id":")" + id1 + R"("})");
     EXPECT_EQ(still->getValue<std::string>("status"), "queued") << "no scan may start past the client's cap";
     EXPECT_EQ(slot_holder(), "elsewhere");
     EXPECT_EQ(dep.must("cancel_scan", R"({"task_id":")" + id1 + R"("})")->getValue<std::string>("status"), "cancelled");
+    // Over its whole wait, from the worker's claim to the cancel, no scan was created for it.
+    EXPECT_EQ(get_json(a.port(), "/emulator/stats")->getValue<int>("scans_created"), 0)
+        << "no scan may start past the client's cap";
 
     auto second = dep.call("run_untrusted_scan", scan_args("capped-2", "192.0.2.8"), "agent", 1);
     ASSERT_TRUE(second) << second.error().message;
