@@ -51,6 +51,9 @@ struct RigConfig {
     int housekeeping_s = 3600;
     std::vector<ScannerDef> scanners;
     bool capped_client = false;  ///< a REST client `capped` with max_concurrent_scans 5
+    int retries = 2;
+    std::string workers_more;    ///< more `workers:` settings, each after ", "
+    int scanner_timeout_s = 5;   ///< the nessus plugin's request timeout
 };
 
 std::vector<std::string> emulator_args(const std::string& scan_seconds, const std::string& export_seconds,
@@ -147,7 +150,8 @@ protected:
             for (const auto& s : c.scanners) {
                 y << "  - {instance_id: " << s.id << ", scanner_type: nessus, url: 'http://127.0.0.1:" << s.port
                   << "', max_concurrent_scans: " << s.max
-                  << ", credentials: {username: admin, password: adminpw}, options: {export_poll_ms: 50, timeout: 5}}\n";
+                  << ", credentials: {username: admin, password: adminpw}, options: {export_poll_ms: 50, timeout: "
+                  << c.scanner_timeout_s << "}}\n";
             }
         }
         config_ = dir_ / "scanorch.yaml";
@@ -155,7 +159,7 @@ protected:
         o << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir_ / "data").string()
           << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\n"
           << "workers: {poll_interval_ms: " << c.poll_ms << ", lease_ms: " << c.lease_ms
-          << ", retry_base_ms: 200, retries: 2, metrics_listen: '127.0.0.1:0'}\n"
+          << ", retry_base_ms: 200, retries: " << c.retries << ", metrics_listen: '127.0.0.1:0'" << c.workers_more << "}\n"
           << "housekeeping: {interval_seconds: " << c.housekeeping_s << "}\n"
           << "logging: {level: info}\nplugins:\n";
         if (c.redis) {
@@ -746,4 +750,84 @@ TEST_F(LifecycleFaults, CancelledTaskWhoseWorkerDiedHasItsScanStoppedByTheNextCl
         << describe(scans_named(emu.port(), "orphan-cancel"));
     EXPECT_EQ(status_of(id), "cancelled") << stringify(status(id));
     EXPECT_EQ(scans_named(emu.port(), "orphan-cancel").size(), 1u);
+}
+
+// The circuit breaker's whole cycle through `scanorchd all`, with its state
+// (list_scanners) and gauge (/metrics) checked at each step: failures open it;
+// while open no scan is tried; after circuit_open_ms one trial runs
+// (half-open) and its success closes it; a failed trial opens it again. The
+// open time (12 s) is far longer than any check made inside it, so no step
+// races the flip to half-open; each trial lasts seconds so half-open is seen.
+TEST_F(LifecycleFaults, CircuitBreakerOpensTriesOnceAndClosesOrReopens) {
+    const int port = scanorch::testing::free_port();  // the scanner's: down, up, slow, in turn
+    RigConfig c;
+    c.retries = 0;
+    c.poll_ms = 200;
+    c.scanner_timeout_s = 2;
+    c.workers_more = ", circuit_failures: 2, circuit_open_ms: 12000";
+    c.scanners = {{"s1", port, 2}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d));
+    auto circuit = [&] {
+        auto arr = call("list_scanners", "{}").json();
+        auto list = arr ? arr->getArray("scanners") : nullptr;
+        return list && list->size() == 1 ? str(list->getObject(0), "circuit") : std::string("?");
+    };
+    auto gauge = [&] {
+        const auto text = http_call(http_port_, "GET", "/metrics").body;
+        const std::string series = "nessus_scanner_circuit_breaker_open{scanner_instance=\"s1\"} ";
+        const auto at = text.find(series);
+        return at == std::string::npos ? std::string("?") : text.substr(at + series.size(), 1);
+    };
+    auto scan = [&](const std::string& name) {
+        return submit("run_untrusted_scan", R"({"name":")" + name + R"(","targets":"192.0.2.90","scanner_instance":"s1"})");
+    };
+    auto open_with_failures = [&](const std::string& round) {
+        // Two failures in a row (nothing listens: connection refused) open it.
+        for (const auto& n : {"a", "b"}) EXPECT_EQ(wait_terminal(scan(round + n), 30s), "failed");
+        EXPECT_TRUE(wait_until([&] { return circuit() == "open"; }, 5s)) << round << ": " << circuit();
+        EXPECT_TRUE(wait_until([&] { return gauge() == "1"; }, 8s)) << round << ": gauge " << gauge();
+    };
+    ASSERT_EQ(circuit(), "closed");
+    EXPECT_EQ(gauge(), "0");
+
+    // 1. Open; a scan submitted now waits, untried, until the open time passes.
+    open_with_failures("c1");
+    EmulatorProcess up(NESSUS_EMULATOR, emulator_args("3", "0.1", {"--listen", "127.0.0.1:" + std::to_string(port)}));
+    ASSERT_EQ(up.port(), port);
+    const auto trial = scan("trial-ok");
+    EXPECT_EQ(circuit(), "open") << "well inside the 12 s open time";
+    // 2. Half-open: one trial scan runs (3 s); the gauge says not open. Until
+    // then the trial waits: seen started while the circuit (read after) is
+    // still open would be a scan let through an open circuit.
+    std::string started_while_open;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const auto st = status_of(trial);
+            const auto now = circuit();
+            if (st != "queued" && now == "open") started_while_open = st;
+            return now == "half_open";
+        },
+        30s, 100ms))
+        << circuit();
+    EXPECT_EQ(started_while_open, "") << "the trial left the queue while the circuit was open";
+    EXPECT_TRUE(wait_until([&] { return gauge() == "0"; }, 8s)) << "gauge " << gauge();
+    // 3. The trial succeeds: closed.
+    EXPECT_EQ(wait_terminal(trial, 30s), "completed") << stringify(status(trial));
+    EXPECT_TRUE(wait_until([&] { return circuit() == "closed"; }, 5s)) << circuit();
+    EXPECT_EQ(gauge(), "0");
+    EXPECT_EQ(http_call(port, "GET", "/emulator/stats").json()->getValue<int>("scans_created"), 1) << "one trial, no more";
+    up.stop();
+
+    // 4. Open again; the trial meets a scanner that answers too slowly (2 s timeout): open again.
+    open_with_failures("c2");
+    EmulatorProcess slow(NESSUS_EMULATOR, emulator_args("3", "0.1", {"--listen", "127.0.0.1:" + std::to_string(port),
+                                                                     "--slow-ms", "4000"}));
+    const auto failing = scan("trial-fails");
+    ASSERT_TRUE(wait_until([&] { return circuit() == "half_open"; }, 30s, 100ms)) << circuit();
+    EXPECT_EQ(wait_terminal(failing, 30s), "failed") << stringify(status(failing));
+    EXPECT_TRUE(wait_until([&] { return circuit() == "open"; }, 5s)) << "a failed trial reopens it: " << circuit();
+    EXPECT_TRUE(wait_until([&] { return gauge() == "1"; }, 8s)) << "gauge " << gauge();
+    EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
 }

@@ -95,6 +95,46 @@ start_scanorchd() {
   wait_for 15 serves "$@" || fail "scanorchd did not answer at $base/health"
 }
 
+# write_config [KEY=VALUE...] — writes $work/scanorch.yaml for the scanners in
+# $work/scanners.yaml, data in $work/data and the plugins in $plugins. Each
+# KEY=VALUE replaces one part (the value in YAML flow style):
+#   redis=PORT       queue: redis-queue on 127.0.0.1:PORT (default: memory-queue)
+#   queue=YAML       the queue slot itself (e.g. a Sentinel config)
+#   listen=PORT      frontend: http on 127.0.0.1:PORT; frontend=YAML the slot itself
+#   scope=YAML       default [192.0.2.0/24]
+#   workers=YAML     default {poll_interval_ms: 200}
+#   logging=YAML     default {level: info}
+#   housekeeping=YAML   default: none given
+write_config() {
+  local queue='{use: memory-queue}' frontend='{use: none}' scope='[192.0.2.0/24]' workers='{poll_interval_ms: 200}'
+  local logging='{level: info}' housekeeping='' kv
+  for kv in "$@"; do
+    case $kv in
+      redis=*) queue="{use: redis-queue, config: {url: \"redis://127.0.0.1:${kv#*=}\"}}" ;;
+      queue=*) queue=${kv#*=} ;;
+      listen=*) frontend="{use: http, config: {listen: \"127.0.0.1:${kv#*=}\"}}" ;;
+      frontend=*) frontend=${kv#*=} ;;
+      scope=*) scope=${kv#*=} ;;
+      workers=*) workers=${kv#*=} ;;
+      logging=*) logging=${kv#*=} ;;
+      housekeeping=*) housekeeping=${kv#*=} ;;
+      *) fail "write_config: unknown setting '$kv'" ;;
+    esac
+  done
+  {
+    echo "plugin_dir: $plugins"
+    echo "data_dir: $work/data"
+    echo "scanners_file: scanners.yaml"
+    echo "scope: $scope"
+    echo "workers: $workers"
+    echo "logging: $logging"
+    [ -n "$housekeeping" ] && echo "housekeeping: $housekeeping"
+    echo "plugins:"
+    echo "  queue: $queue"
+    echo "  frontend: $frontend"
+  } >"$work/scanorch.yaml"
+}
+
 # API and worker processes of one deployment share the credential key, as in
 # production (only `scanorchd all` may make its own). A test key, never a real one.
 export SCANORCH_CREDENTIAL_KEY=${SCANORCH_CREDENTIAL_KEY:-5c0a2e7f1b9d4c3a8e6f0b2d4a6c8e1f3b5d7f9a1c3e5b7d9f0a2c4e6b8d0f13}
