@@ -52,6 +52,7 @@ struct RigConfig {
     std::vector<ScannerDef> scanners;
     bool capped_client = false;  ///< a REST client `capped` with max_concurrent_scans 5
     int retries = 2;
+    int retry_base_ms = 200;
     std::string workers_more;    ///< more `workers:` settings, each after ", "
     int scanner_timeout_s = 5;   ///< the nessus plugin's request timeout
 };
@@ -159,7 +160,7 @@ protected:
         o << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir_ / "data").string()
           << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\n"
           << "workers: {poll_interval_ms: " << c.poll_ms << ", lease_ms: " << c.lease_ms
-          << ", retry_base_ms: 200, retries: " << c.retries << ", metrics_listen: '127.0.0.1:0'" << c.workers_more << "}\n"
+          << ", retry_base_ms: " << c.retry_base_ms << ", retries: " << c.retries << ", metrics_listen: '127.0.0.1:0'" << c.workers_more << "}\n"
           << "housekeeping: {interval_seconds: " << c.housekeeping_s << "}\n"
           << "logging: {level: info}\nplugins:\n";
         if (c.redis) {
@@ -829,5 +830,71 @@ TEST_F(LifecycleFaults, CircuitBreakerOpensTriesOnceAndClosesOrReopens) {
     EXPECT_EQ(wait_terminal(failing, 30s), "failed") << stringify(status(failing));
     EXPECT_TRUE(wait_until([&] { return circuit() == "open"; }, 5s)) << "a failed trial reopens it: " << circuit();
     EXPECT_TRUE(wait_until([&] { return gauge() == "1"; }, 8s)) << "gauge " << gauge();
+    EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
+}
+
+// The retry backoff as the scanner sees it: every request fails (HTTP 500),
+// and the worker's attempts at one step arrive 1x, 2x and 4x retry_base_ms
+// apart (never sooner; a second of slack above), then the task fails.
+TEST_F(LifecycleFaults, RetriesBackOffOneTwoFourTimesTheBase) {
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "0.1", {"--fail-rate", "1"}));
+    RigConfig c;
+    c.retries = 3;
+    c.retry_base_ms = 400;
+    c.scanners = {{"s1", emu.port(), 1}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d));
+    const std::string id = submit("run_untrusted_scan", R"({"name":"backoff","targets":"192.0.2.95"})");
+    ASSERT_FALSE(id.empty());
+    EXPECT_EQ(wait_terminal(id, 60s), "failed") << stringify(status(id));
+
+    // The attempts: the faults on the request the worker's first attempt hit.
+    auto faults = http_call(emu.port(), "GET", "/emulator/faults").json();
+    ASSERT_TRUE(faults);
+    auto arr = faults->getArray("faults");
+    std::string first;
+    std::vector<std::int64_t> at;
+    for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+        auto f = arr->getObject(static_cast<unsigned>(i));
+        const auto request = str(f, "method") + " " + str(f, "path");
+        if (str(f, "method") != "POST") continue;  // health checks GET; the task's steps start with a POST
+        if (first.empty()) first = request;
+        if (request == first) at.push_back(f->getValue<std::int64_t>("at_ms"));
+    }
+    ASSERT_EQ(at.size(), 4u) << "one attempt and three retries of '" << first << "': " << stringify(faults);
+    for (std::size_t k = 1; k < at.size(); ++k) {
+        const std::int64_t want = 400LL << (k - 1), gap = at[k] - at[k - 1];
+        EXPECT_GE(gap, want) << "retry " << k << " came " << gap << " ms after the attempt before it, expected " << want;
+        EXPECT_LT(gap, want + 1000) << "retry " << k << " came " << gap << " ms after the attempt before it, expected " << want;
+    }
+}
+
+// A flaky scanner (one connection in ten dropped unanswered) costs
+// retries, never a second Nessus scan for a task: every task completes with
+// exactly one scan, launched once.
+TEST_F(LifecycleFaults, AFlakyScannerNeverGetsTwoScansForOneTask) {
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "0.1", {"--drop-rate", "0.1"}));
+    RigConfig c;
+    c.retries = 6;
+    c.retry_base_ms = 50;
+    c.scanners = {{"s1", emu.port(), 3}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d));
+    std::vector<std::string> ids;
+    for (int i = 0; i < 6; ++i) {
+        ids.push_back(submit("run_untrusted_scan", R"({"name":"flaky-)" + std::to_string(i) + R"(","targets":"192.0.2.)" +
+                                                       std::to_string(110 + i) + "\"}"));
+        ASSERT_FALSE(ids.back().empty());
+    }
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_EQ(wait_terminal(ids[i], 90s), "completed") << stringify(status(ids[i]));
+        const auto scans = scans_named(emu.port(), "flaky-" + std::to_string(i));
+        ASSERT_EQ(scans.size(), 1u) << "flaky-" << i << ": " << describe(scans);
+        EXPECT_EQ(scans[0]->getValue<int>("launches"), 1) << describe(scans);
+    }
+    auto stats = http_call(emu.port(), "GET", "/emulator/stats").json();
+    EXPECT_GT(stats->getValue<int>("faults_injected"), 0) << "the scanner dropped nothing: the test proved nothing";
     EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
 }
