@@ -17,17 +17,7 @@ scanners:
   - {instance_id: nessus_prod_1, scanner_type: nessus, url: '$e1', max_concurrent_scans: 2, credentials: {username: admin, password: adminpw}}
   - {instance_id: nessus_prod_2, scanner_type: nessus, url: '$e2', max_concurrent_scans: 3, credentials: {username: admin, password: adminpw}}
 YAML
-cat >"$work/scanorch.yaml" <<YAML
-plugin_dir: $plugins
-data_dir: $work/data
-scanners_file: scanners.yaml
-scope: [192.0.2.0/24]
-workers: {poll_interval_ms: 200}
-logging: {level: info}
-plugins:
-  queue: {use: redis-queue, config: {url: "redis://127.0.0.1:$rport"}}
-  frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
-YAML
+write_config redis="$rport" listen="$hport"
 base=http://127.0.0.1:$hport
 start_scanorchd "$scanorchd" "$work/scanorch.yaml" "$base" all
 rcli() { redis-cli -p "$rport" "$@"; }

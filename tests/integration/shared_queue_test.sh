@@ -17,16 +17,7 @@ scanners:
   - {instance_id: lab_1, scanner_type: nessus, url: '$emulator_url', credentials: {username: admin, password: adminpw}}
 YAML
 # The shipped config's choice: memory-queue, named explicitly.
-cat >"$work/scanorch.yaml" <<YAML
-plugin_dir: $plugins
-data_dir: $work/data
-scanners_file: scanners.yaml
-scope: [192.0.2.0/24]
-workers: {poll_interval_ms: 200}
-plugins:
-  queue: {use: memory-queue}
-  frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
-YAML
+write_config listen="$hport"
 api=http://127.0.0.1:$hport
 
 expect_refusal() {  # MODE ARGS... — exit 1, naming the mode, the plugin and the fix
