@@ -483,8 +483,12 @@ Response Emulator::route(const Request& r) {
             stored.will_abort = dice(opt_.abort_rate);
             ++scans_launched_;
         }
+        // The create answer carries the "template-..." uuid, as recorded from
+        // Nessus, though the list shows a never-launched scan's uuid as null.
+        auto created = Poco::JSON::Parser().parse(scan_json(stored)).extract<Object::Ptr>();
+        created->set("uuid", stored.uuid);
         Object::Ptr o = new Object;
-        o->set("scan", Poco::JSON::Parser().parse(scan_json(stored)));
+        o->set("scan", created);
         return ok(o);
     }
     if (std::regex_match(path, m, action_re) && method == "POST") {
@@ -598,6 +602,9 @@ Response Emulator::route(const Request& r) {
         o->set("notes", Poco::Dynamic::Var());
         o->set("compliance", Array::Ptr(new Array));
         o->set("comphosts", Array::Ptr(new Array));
+        // Present in every recorded answer; no client reads them, so empty here.
+        o->set("filters", Array::Ptr(new Array));
+        o->set("remediations", Object::Ptr(new Object));
         return ok(o);
     }
     if (std::regex_match(path, m, export_re) && method == "POST") {
