@@ -493,15 +493,20 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
     EXPECT_EQ(completed + failed, 8) << "every task accounted for";
     EXPECT_GE(failed, 2) << "east's tasks fail once retries are exhausted";
     EXPECT_GE(completed, 3) << "west kept working";
+    // The circuit opened. Its open time here is short (1.5 s, so east's waiting
+    // tasks get their trials within the test), so by now it may have turned
+    // half-open on its own: either says it opened, closed would not. The
+    // whole cycle, gauge included, is tested with a long open time in
+    // LifecycleFaults.CircuitBreakerOpensTriesOnceAndClosesOrReopens.
     auto circuit = dep.orchestrator->queue().circuit("east");
     ASSERT_TRUE(circuit);
-    EXPECT_EQ(circuit->state, sdk::CircuitState::open);
+    EXPECT_NE(circuit->state, sdk::CircuitState::closed);
+    EXPECT_GE(circuit->consecutive_failures, 2u);
     // New work avoids the open circuit.
     auto r = dep.must("run_untrusted_scan", scan_args("after", "192.0.2.6"));
     EXPECT_EQ(r->getValue<std::string>("queue"), "west");
     EXPECT_EQ(dep.wait_done(r->getValue<std::string>("task_id"))->getValue<std::string>("status"), "completed");
     auto metrics = dep.orchestrator->tools()->metrics_text();
-    EXPECT_NE(metrics.find("nessus_scanner_circuit_breaker_open{scanner_instance=\"east\"} 1"), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("nessus_scanner_capacity{scanner_instance=\"west\"} 2"), std::string::npos);
     EXPECT_TRUE(eventually([&] { return dep.orchestrator->queue().running("east").value().empty(); })) << "slots released";
 }
