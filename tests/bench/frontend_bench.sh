@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build/default}" && pwd)
 secs=${2:-10}
 . "$root/tests/support/processes.sh"
-rport=$(free_port); hport=$(free_port)
+free_port rport; free_port hport
 start_redis "$rport"
 # One scan runs for the whole benchmark (its task.json changes as the worker
 # polls it); a second waits behind it, so each of its answers asks Redis for
@@ -21,17 +21,9 @@ cat >"$work/scanners.yaml" <<YAML
 scanners:
   - {instance_id: bench, scanner_type: nessus, url: '$emu', max_concurrent_scans: 1, credentials: {username: admin, password: adminpw}}
 YAML
-cat >"$work/scanorch.yaml" <<YAML
-plugin_dir: $build/lib/scanorch/plugins
-data_dir: $work/data
-scanners_file: scanners.yaml
-scope: [192.0.2.0/24]
-workers: {poll_interval_ms: 1000}
-logging: {level: warn}
-plugins:
-  queue: {use: redis-queue, config: {url: "redis://127.0.0.1:$rport"}}
-  frontend: {use: http, config: {listen: "127.0.0.1:$hport"${HTTP_THREADS:+, threads: $HTTP_THREADS}}}
-YAML
+plugins=$build/lib/scanorch/plugins
+write_config redis="$rport" workers='{poll_interval_ms: 1000}' logging='{level: warn}' \
+  frontend="{use: http, config: {listen: \"127.0.0.1:$hport\"${HTTP_THREADS:+, threads: $HTTP_THREADS}}}"
 start_scanorchd "$build/bin/scanorchd" "$work/scanorch.yaml" "http://127.0.0.1:$hport" all
 base=http://127.0.0.1:$hport
 submit() { curl -s -X POST "$base/tools/run_untrusted_scan" -d "{\"targets\":\"192.0.2.$1\",\"name\":\"bench $1\"}" |

@@ -7,7 +7,7 @@
 set -u
 scanorchd=$1 emulator=$2 plugins=$3
 . "$(dirname "$0")/../support/processes.sh"
-rport=$(free_port); hport=$(free_port)
+free_port rport; free_port hport
 start_redis "$rport"
 emulator_args=(--user admin:adminpw --target-account scan:scanpw --scan-seconds 3 --export-seconds 0.1 --max-running 10)
 start_emulator emu1 "$emulator" "${emulator_args[@]}"; e1=$emulator_url
@@ -17,17 +17,7 @@ scanners:
   - {instance_id: nessus_prod_1, scanner_type: nessus, url: '$e1', max_concurrent_scans: 2, credentials: {username: admin, password: adminpw}}
   - {instance_id: nessus_prod_2, scanner_type: nessus, url: '$e2', max_concurrent_scans: 3, credentials: {username: admin, password: adminpw}}
 YAML
-cat >"$work/scanorch.yaml" <<YAML
-plugin_dir: $plugins
-data_dir: $work/data
-scanners_file: scanners.yaml
-scope: [192.0.2.0/24]
-workers: {poll_interval_ms: 200}
-logging: {level: info}
-plugins:
-  queue: {use: redis-queue, config: {url: "redis://127.0.0.1:$rport"}}
-  frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
-YAML
+write_config redis="$rport" listen="$hport"
 base=http://127.0.0.1:$hport
 start_scanorchd "$scanorchd" "$work/scanorch.yaml" "$base" all
 rcli() { redis-cli -p "$rport" "$@"; }
@@ -39,16 +29,21 @@ echo "ok 2. submitted to nessus_prod_2"
 
 # 5. Check queue routing, while three scans wait for nessus_prod_1 (capacity 2)
 for i in 1 2 3; do curl -s -X POST $base/tools/run_untrusted_scan -d "{\"targets\":\"192.0.2.1$i\",\"name\":\"r$i\",\"scanner_instance\":\"nessus_prod_1\"}" >/dev/null; done
-sleep 1
-running=$(rcli SMEMBERS nessus:scanners:nessus_prod_1:running | grep -c .)
-queued=$(rcli LLEN nessus:queue:nessus:nessus_prod_1)
-global=$(rcli LLEN nessus:queue:global)
-[ "$running" = 2 ] && [ "$queued" = 1 ] && [ "$global" = 0 ] || fail "5. routing: running=$running queued=$queued global=$global"
+routed() {
+  running=$(rcli SMEMBERS nessus:scanners:nessus_prod_1:running | grep -c .)
+  queued=$(rcli LLEN nessus:queue:nessus:nessus_prod_1)
+  global=$(rcli LLEN nessus:queue:global)
+  [ "$running" = 2 ] && [ "$queued" = 1 ] && [ "$global" = 0 ]
+}
+wait_for 20 routed || fail "5. routing: running=$running queued=$queued global=$global"
 echo "ok 5. redis: nessus:scanners:nessus_prod_1:running has 2, nessus:queue:nessus:nessus_prod_1 has 1, global 0"
 
-# 3. Check per-scanner metrics, changing as scans run
-m=$(curl -s $base/metrics | grep scanner_active_scans)
-echo "$m" | grep -q 'nessus_scanner_active_scans{scanner_instance="nessus_prod_1"} 2' || fail "3. metrics while running: $m"
+# 3. Check per-scanner metrics, changing as scans run (the core refreshes its gauges every 5 s)
+active() {
+  m=$(curl -s $base/metrics | grep scanner_active_scans)
+  echo "$m" | grep -q "nessus_scanner_active_scans{scanner_instance=\"nessus_prod_1\"} $1\$"
+}
+wait_for 20 active 2 || fail "3. metrics while running: $m"
 echo "ok 3. $(echo "$m" | tr '\n' ' ')"
 
 # 4. Trusted scan with bad credentials fails with an auth error
@@ -63,14 +58,10 @@ echo "$st" | grep -q '"status":"failed"' && echo "$st" | grep -q '"authenticatio
 echo "ok 4. bad credentials: failed, authentication_status failed"
 
 # Everything drains; the gauges come back down.
-for _ in $(seq 1 100); do
-  [ "$(rcli SCARD nessus:scanners:nessus_prod_1:running)" = 0 ] && [ "$(rcli LLEN nessus:queue:nessus:nessus_prod_1)" = 0 ] && break
-  sleep 0.2
-done
-sleep 6  # the core refreshes its gauges every 5 s
-m=$(curl -s $base/metrics | grep 'scanner_active_scans{scanner_instance="nessus_prod_1"}')
-echo "$m" | grep -q ' 0$' || fail "3. metrics after the scans: $m"
-echo "ok 3. after: $m"
+drained() { [ "$(rcli SCARD nessus:scanners:nessus_prod_1:running)" = 0 ] && [ "$(rcli LLEN nessus:queue:nessus:nessus_prod_1)" = 0 ]; }
+wait_for 30 drained || fail "3. the scans on nessus_prod_1 did not drain"
+wait_for 20 active 0 || fail "3. metrics after the scans: $m"
+echo "ok 3. after: $(echo "$m" | grep nessus_prod_1)"
 # With the queue backend down: not ready, and scans are refused with 503, nothing queued.
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null
 ready=$(curl -s -o /dev/null -w '%{http_code}' $base/ready)

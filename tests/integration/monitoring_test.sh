@@ -54,21 +54,13 @@ declare -A after_event=(
   [scanorch_http_requests_total]="labelled by endpoint and status: appears with the first request the front end answers"
 )
 
-rport=$(free_port); hport=$(free_port)
+free_port rport; free_port hport
 start_emulator emu "$emulator" --user admin:adminpw --target-account scan:scanpw --scan-seconds 1 --export-seconds 0.1
 cat >"$work/scanners.yaml" <<YAML
 scanners:
   - {instance_id: lab_1, scanner_type: nessus, url: '$emulator_url', credentials: {username: admin, password: adminpw}}
 YAML
-cat >"$work/scanorch.yaml" <<YAML
-plugin_dir: $plugins
-data_dir: $work/data
-scanners_file: scanners.yaml
-scope: [192.0.2.0/24]
-workers: {poll_interval_ms: 200}
-plugins:
-  frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
-YAML
+write_config listen="$hport"
 base=http://127.0.0.1:$hport
 start_scanorchd "$scanorchd" "$work/scanorch.yaml" "$base" all
 

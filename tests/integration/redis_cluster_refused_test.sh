@@ -8,15 +8,16 @@ set -u
 scanorchd=$1 plugins=$2
 . "$(dirname "$0")/../support/processes.sh"
 # A cluster node also listens on its port + 10000, so its port must be 55535 or less.
-cport=$(free_port); while [ "$cport" -gt 55535 ]; do cport=$(free_port); done
-sport=$(free_port); mport=$(free_port)
+free_port cport; while [ "$cport" -gt 55535 ]; do free_port cport; done
+free_port sport; free_port mport
 export SCANORCH_METRICS_LISTEN=127.0.0.1:$mport  # a worker's listener, off the default port
 mkdir -p "$work/cluster"
 (cd "$work/cluster" && exec redis-server --port "$cport" --bind 127.0.0.1 --cluster-enabled yes \
    --cluster-config-file nodes.conf --save "" --appendonly no --loglevel warning) >"$work/cluster.log" 2>&1 &
-pids+=($!)
-# Until it answers, with a deadline that holds on a loaded machine (30 s).
-for _ in $(seq 1 300); do redis-cli -p "$cport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+cpid=$!
+pids+=("$cpid")
+# Until it answers (and is ours), with a deadline that holds on a loaded machine (30 s).
+wait_for 30 redis_is "$cport" "$cpid"
 redis-cli -p "$cport" info cluster | grep -q 'cluster_enabled:1' ||
   { cat "$work/cluster.log"; fail "the test's redis-server is not in cluster mode (or did not start)"; }
 start_redis "$sport"
@@ -24,15 +25,7 @@ cat >"$work/scanners.yaml" <<YAML
 scanners:
   - {instance_id: lab_1, scanner_type: nessus, url: 'http://127.0.0.1:9', credentials: {username: a, password: b}}
 YAML
-cat >"$work/scanorch.yaml" <<YAML
-plugin_dir: $plugins
-data_dir: $work/data
-scanners_file: scanners.yaml
-scope: [192.0.2.0/24]
-plugins:
-  queue: {use: redis-queue}
-  frontend: {use: none}
-YAML
+write_config queue='{use: redis-queue}'  # the URL comes from REDIS_URL
 for mode in "api" "worker --scanner lab_1" "all"; do
   # shellcheck disable=SC2086
   out=$(REDIS_URL=redis://127.0.0.1:$cport timeout 20 "$scanorchd" --config "$work/scanorch.yaml" $mode 2>&1); rc=$?

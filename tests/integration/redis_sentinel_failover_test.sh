@@ -8,15 +8,18 @@
 set -u
 scanorchd=$1 emulator=$2 plugins=$3
 . "$(dirname "$0")/../support/processes.sh"
-m=$(free_port); r=$(free_port); s=$(free_port); hport=$(free_port)
+free_port m; free_port r; free_port s; free_port hport
 # A replica writes the RDB of its full sync to its directory (the old master
 # too, once demoted): keep both in the scratch folder.
 mkdir -p "$work/m" "$work/r"
 redis-server --port "$m" --bind 127.0.0.1 --dir "$work/m" --save "" --appendonly no --loglevel warning >/dev/null 2>&1 &
-pids+=($!)
+mpid=$!
+pids+=("$mpid")
 redis-server --port "$r" --bind 127.0.0.1 --dir "$work/r" --save "" --appendonly no --loglevel warning --replicaof 127.0.0.1 "$m" >/dev/null 2>&1 &
-pids+=($!)
-for _ in $(seq 1 50); do redis-cli -p "$m" ping >/dev/null 2>&1 && break; sleep 0.1; done
+rpid=$!
+pids+=("$rpid")
+wait_for 10 redis_is "$m" "$mpid" || fail "the master did not start on port $m"
+wait_for 10 redis_is "$r" "$rpid" || fail "the replica did not start on port $r"
 cat >"$work/sentinel.conf" <<CONF
 port $s
 bind 127.0.0.1
@@ -26,7 +29,9 @@ sentinel down-after-milliseconds mymaster 1000
 sentinel failover-timeout mymaster 10000
 CONF
 redis-server "$work/sentinel.conf" --sentinel >"$work/sentinel.log" 2>&1 &
-pids+=($!)
+spid=$!
+pids+=("$spid")
+wait_for 10 redis_is "$s" "$spid" || fail "the Sentinel did not start on port $s"
 for _ in $(seq 1 100); do
   [ "$(redis-cli -p "$r" info replication | tr -d '\r' | grep -c 'master_link_status:up')" = 1 ] &&
     redis-cli -p "$s" sentinel replicas mymaster 2>/dev/null | grep -q "$r" && break
@@ -38,16 +43,8 @@ cat >"$work/scanners.yaml" <<YAML
 scanners:
   - {instance_id: lab_1, scanner_type: nessus, url: '$emulator_url', credentials: {username: admin, password: adminpw}}
 YAML
-cat >"$work/scanorch.yaml" <<YAML
-plugin_dir: $plugins
-data_dir: $work/data
-scanners_file: scanners.yaml
-scope: [192.0.2.0/24]
-workers: {poll_interval_ms: 200}
-plugins:
-  queue: {use: redis-queue, config: {sentinels: ["127.0.0.1:$s"], sentinel_master: mymaster, timeout_ms: 1000}}
-  frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
-YAML
+write_config listen="$hport" \
+  queue="{use: redis-queue, config: {sentinels: [\"127.0.0.1:$s\"], sentinel_master: mymaster, timeout_ms: 1000}}"
 base=http://127.0.0.1:$hport
 start_scanorchd "$scanorchd" "$work/scanorch.yaml" "$base" all
 

@@ -8,7 +8,7 @@
 set -u
 scanorchd=$1 emulator=$2 plugins=$3
 . "$(dirname "$0")/../support/processes.sh"
-rport=$(free_port); hport=$(free_port); mport=$(free_port)
+free_port rport; free_port hport; free_port mport
 export SCANORCH_METRICS_LISTEN=127.0.0.1:$mport  # a worker's listener, off the default port
 start_redis "$rport"
 start_emulator emu "$emulator" --user admin:adminpw --scan-seconds 1 --export-seconds 0.1
@@ -17,16 +17,7 @@ scanners:
   - {instance_id: lab_1, scanner_type: nessus, url: '$emulator_url', credentials: {username: admin, password: adminpw}}
 YAML
 # The shipped config's choice: memory-queue, named explicitly.
-cat >"$work/scanorch.yaml" <<YAML
-plugin_dir: $plugins
-data_dir: $work/data
-scanners_file: scanners.yaml
-scope: [192.0.2.0/24]
-workers: {poll_interval_ms: 200}
-plugins:
-  queue: {use: memory-queue}
-  frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
-YAML
+write_config listen="$hport"
 api=http://127.0.0.1:$hport
 
 expect_refusal() {  # MODE ARGS... — exit 1, naming the mode, the plugin and the fix
@@ -64,7 +55,8 @@ echo "ok the worker (REDIS_URL alone) ran the scan the api queued"
 unset REDIS_URL
 
 # One process needs no shared queue.
-sed -i "s/127.0.0.1:$hport/127.0.0.1:$(free_port)/" "$work/scanorch.yaml"
+free_port hport2
+sed -i "s/127.0.0.1:$hport/127.0.0.1:$hport2/" "$work/scanorch.yaml"
 "$scanorchd" --config "$work/scanorch.yaml" all >"$work/all.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q 'scanorchd ready' "$work/all.log" && break; sleep 0.1; done

@@ -9,24 +9,14 @@
 set -u
 scanorchd=$1 emulator=$2 plugins=$3
 . "$(dirname "$0")/../support/processes.sh"
-rport=$(free_port); hport=$(free_port); mport=$(free_port)
+free_port rport; free_port hport; free_port mport
 start_redis "$rport"
 start_emulator emu "$emulator" --user admin:adminpw --target-account scan:scanpw --scan-seconds 1 --export-seconds 0.1
 cat >"$work/scanners.yaml" <<YAML
 scanners:
   - {instance_id: lab_1, scanner_type: nessus, url: '$emulator_url', max_concurrent_scans: 2, credentials: {username: admin, password: adminpw}}
 YAML
-cat >"$work/scanorch.yaml" <<YAML
-plugin_dir: $plugins
-data_dir: $work/data
-scanners_file: scanners.yaml
-scope: [192.0.2.0/24]
-workers: {poll_interval_ms: 200}
-logging: {level: info}
-plugins:
-  queue: {use: redis-queue, config: {url: "redis://127.0.0.1:$rport"}}
-  frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
-YAML
+write_config redis="$rport" listen="$hport"
 api=http://127.0.0.1:$hport
 start_scanorchd "$scanorchd" "$work/scanorch.yaml" "$api" api
 mv "$work/scanorchd.log" "$work/api.log"

@@ -47,11 +47,7 @@ TEST_P(DlqCli, ListInspectRetryPurgeStats) {
     if (redis_backend) redis = std::make_unique<scanorch::testing::RedisServer>();
     const auto dir = std::filesystem::temp_directory_path() / ("scanorch-dlq-" + std::to_string(::getpid()) + GetParam());
     std::filesystem::create_directories(dir);
-    int port = 0;
-    {
-        Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
-        port = probe.address().port();
-    }  // nothing listens there yet: the scanner is down
+    const int port = scanorch::testing::free_port();  // held for the emulator; nothing listens there yet: the scanner is down
     std::ofstream(dir / "scanners.yaml") << "scanners:\n  - {instance_id: east, scanner_type: nessus, url: 'http://127.0.0.1:"
                                          << port << "', credentials: {username: admin, password: adminpw},"
                                                     " options: {export_poll_ms: 50, timeout: 2}}\n";
@@ -108,6 +104,7 @@ TEST_P(DlqCli, ListInspectRetryPurgeStats) {
     scanorch::testing::EmulatorProcess emulator(
         NESSUS_EMULATOR, {"--listen", "127.0.0.1:" + std::to_string(port), "--user", "admin:adminpw", "--scan-seconds",
                           "0.3", "--export-seconds", "0.1", "--extra-items", "2"});
+    ASSERT_EQ(emulator.port(), port) << "the emulator must serve the scanner's configured port";
     auto retry = ctl(dir / "scanorch.yaml", {"dlq", "retry", ids[0]});
     ASSERT_EQ(retry.rc, 0) << retry.out;
     EXPECT_NE(retry.out.find("re-queued to east"), std::string::npos) << retry.out;

@@ -51,6 +51,10 @@ struct RigConfig {
     int housekeeping_s = 3600;
     std::vector<ScannerDef> scanners;
     bool capped_client = false;  ///< a REST client `capped` with max_concurrent_scans 5
+    int retries = 2;
+    int retry_base_ms = 200;
+    std::string workers_more;    ///< more `workers:` settings, each after ", "
+    int scanner_timeout_s = 5;   ///< the nessus plugin's request timeout
 };
 
 std::vector<std::string> emulator_args(const std::string& scan_seconds, const std::string& export_seconds,
@@ -147,7 +151,8 @@ protected:
             for (const auto& s : c.scanners) {
                 y << "  - {instance_id: " << s.id << ", scanner_type: nessus, url: 'http://127.0.0.1:" << s.port
                   << "', max_concurrent_scans: " << s.max
-                  << ", credentials: {username: admin, password: adminpw}, options: {export_poll_ms: 50, timeout: 5}}\n";
+                  << ", credentials: {username: admin, password: adminpw}, options: {export_poll_ms: 50, timeout: "
+                  << c.scanner_timeout_s << "}}\n";
             }
         }
         config_ = dir_ / "scanorch.yaml";
@@ -155,7 +160,7 @@ protected:
         o << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir_ / "data").string()
           << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\n"
           << "workers: {poll_interval_ms: " << c.poll_ms << ", lease_ms: " << c.lease_ms
-          << ", retry_base_ms: 200, retries: 2, metrics_listen: '127.0.0.1:0'}\n"
+          << ", retry_base_ms: " << c.retry_base_ms << ", retries: " << c.retries << ", metrics_listen: '127.0.0.1:0'" << c.workers_more << "}\n"
           << "housekeeping: {interval_seconds: " << c.housekeeping_s << "}\n"
           << "logging: {level: info}\nplugins:\n";
         if (c.redis) {
@@ -179,9 +184,17 @@ protected:
         return *kids_.back();
     }
 
-    /// Until the front end answers /health (false if the process ended first).
+    /// Until the front end answers /health and it is this daemon's (its log says
+    /// it serves our port: another test's server there must never pass); false
+    /// if the process ended first.
     bool healthy(Child& d, std::chrono::milliseconds timeout = 30s) {
-        return wait_until([&] { return !d.alive() || http_call(http_port_, "GET", "/health").status == 200; }, timeout) &&
+        const std::string mine = "front end serving at http://127.0.0.1:" + std::to_string(http_port_);
+        return wait_until(
+                   [&] {
+                       return !d.alive() || (http_call(http_port_, "GET", "/health").status == 200 &&
+                                             d.log_text().find(mine) != std::string::npos);
+                   },
+                   timeout) &&
                d.alive();
     }
 
@@ -691,7 +704,10 @@ TEST_F(LifecycleFaults, SigtermedWorkerHandsBackAndAnotherResumesWellInsideTheLe
     EXPECT_EQ(st, "completed") << stringify(status(id));
     EXPECT_LT(took.count(), 15000) << "after the hand-back the task took " << took.count() << " ms: it waited for the lease";
     const auto scans = scans_named(emu.port(), "handoff");
-    EXPECT_EQ(scans.size(), 1u) << describe(scans);
+    ASSERT_EQ(scans.size(), 1u) << describe(scans);
+    EXPECT_EQ(scans[0]->getValue<int>("launches"), 1) << "resumed, not launched again: " << describe(scans);
+    auto stats = http_call(emu.port(), "GET", "/emulator/stats");
+    EXPECT_EQ(str(stats.json(), "scans_created"), "1") << "the scanner created one scan in all: " << stats.body;
 }
 
 // A task cancelled while its worker is dead (SIGKILLed mid-scan): cancel_scan
@@ -735,4 +751,150 @@ TEST_F(LifecycleFaults, CancelledTaskWhoseWorkerDiedHasItsScanStoppedByTheNextCl
         << describe(scans_named(emu.port(), "orphan-cancel"));
     EXPECT_EQ(status_of(id), "cancelled") << stringify(status(id));
     EXPECT_EQ(scans_named(emu.port(), "orphan-cancel").size(), 1u);
+}
+
+// The circuit breaker's whole cycle through `scanorchd all`, with its state
+// (list_scanners) and gauge (/metrics) checked at each step: failures open it;
+// while open no scan is tried; after circuit_open_ms one trial runs
+// (half-open) and its success closes it; a failed trial opens it again. The
+// open time (12 s) is far longer than any check made inside it, so no step
+// races the flip to half-open; each trial lasts seconds so half-open is seen.
+TEST_F(LifecycleFaults, CircuitBreakerOpensTriesOnceAndClosesOrReopens) {
+    const int port = scanorch::testing::free_port();  // the scanner's: down, up, slow, in turn
+    RigConfig c;
+    c.retries = 0;
+    c.poll_ms = 200;
+    c.scanner_timeout_s = 2;
+    c.workers_more = ", circuit_failures: 2, circuit_open_ms: 12000";
+    c.scanners = {{"s1", port, 2}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d));
+    auto circuit = [&] {
+        auto arr = call("list_scanners", "{}").json();
+        auto list = arr ? arr->getArray("scanners") : nullptr;
+        return list && list->size() == 1 ? str(list->getObject(0), "circuit") : std::string("?");
+    };
+    auto gauge = [&] {
+        const auto text = http_call(http_port_, "GET", "/metrics").body;
+        const std::string series = "nessus_scanner_circuit_breaker_open{scanner_instance=\"s1\"} ";
+        const auto at = text.find(series);
+        return at == std::string::npos ? std::string("?") : text.substr(at + series.size(), 1);
+    };
+    auto scan = [&](const std::string& name) {
+        return submit("run_untrusted_scan", R"({"name":")" + name + R"(","targets":"192.0.2.90","scanner_instance":"s1"})");
+    };
+    auto open_with_failures = [&](const std::string& round) {
+        // Two failures in a row (nothing listens: connection refused) open it.
+        for (const auto& n : {"a", "b"}) EXPECT_EQ(wait_terminal(scan(round + n), 30s), "failed");
+        EXPECT_TRUE(wait_until([&] { return circuit() == "open"; }, 5s)) << round << ": " << circuit();
+        EXPECT_TRUE(wait_until([&] { return gauge() == "1"; }, 8s)) << round << ": gauge " << gauge();
+    };
+    ASSERT_EQ(circuit(), "closed");
+    EXPECT_EQ(gauge(), "0");
+
+    // 1. Open; a scan submitted now waits, untried, until the open time passes.
+    open_with_failures("c1");
+    EmulatorProcess up(NESSUS_EMULATOR, emulator_args("3", "0.1", {"--listen", "127.0.0.1:" + std::to_string(port)}));
+    ASSERT_EQ(up.port(), port);
+    const auto trial = scan("trial-ok");
+    EXPECT_EQ(circuit(), "open") << "well inside the 12 s open time";
+    // 2. Half-open: one trial scan runs (3 s); the gauge says not open. Until
+    // then the trial waits: seen started while the circuit (read after) is
+    // still open would be a scan let through an open circuit.
+    std::string started_while_open;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const auto st = status_of(trial);
+            const auto now = circuit();
+            if (st != "queued" && now == "open") started_while_open = st;
+            return now == "half_open";
+        },
+        30s, 100ms))
+        << circuit();
+    EXPECT_EQ(started_while_open, "") << "the trial left the queue while the circuit was open";
+    EXPECT_TRUE(wait_until([&] { return gauge() == "0"; }, 8s)) << "gauge " << gauge();
+    // 3. The trial succeeds: closed.
+    EXPECT_EQ(wait_terminal(trial, 30s), "completed") << stringify(status(trial));
+    EXPECT_TRUE(wait_until([&] { return circuit() == "closed"; }, 5s)) << circuit();
+    EXPECT_EQ(gauge(), "0");
+    EXPECT_EQ(http_call(port, "GET", "/emulator/stats").json()->getValue<int>("scans_created"), 1) << "one trial, no more";
+    up.stop();
+
+    // 4. Open again; the trial meets a scanner that answers too slowly (2 s timeout): open again.
+    open_with_failures("c2");
+    EmulatorProcess slow(NESSUS_EMULATOR, emulator_args("3", "0.1", {"--listen", "127.0.0.1:" + std::to_string(port),
+                                                                     "--slow-ms", "4000"}));
+    const auto failing = scan("trial-fails");
+    ASSERT_TRUE(wait_until([&] { return circuit() == "half_open"; }, 30s, 100ms)) << circuit();
+    EXPECT_EQ(wait_terminal(failing, 30s), "failed") << stringify(status(failing));
+    EXPECT_TRUE(wait_until([&] { return circuit() == "open"; }, 5s)) << "a failed trial reopens it: " << circuit();
+    EXPECT_TRUE(wait_until([&] { return gauge() == "1"; }, 8s)) << "gauge " << gauge();
+    EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
+}
+
+// The retry backoff as the scanner sees it: every request fails (HTTP 500),
+// and the worker's attempts at one step arrive 1x, 2x and 4x retry_base_ms
+// apart (never sooner; a second of slack above), then the task fails.
+TEST_F(LifecycleFaults, RetriesBackOffOneTwoFourTimesTheBase) {
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "0.1", {"--fail-rate", "1"}));
+    RigConfig c;
+    c.retries = 3;
+    c.retry_base_ms = 400;
+    c.scanners = {{"s1", emu.port(), 1}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d));
+    const std::string id = submit("run_untrusted_scan", R"({"name":"backoff","targets":"192.0.2.95"})");
+    ASSERT_FALSE(id.empty());
+    EXPECT_EQ(wait_terminal(id, 60s), "failed") << stringify(status(id));
+
+    // The attempts: the faults on the request the worker's first attempt hit.
+    auto faults = http_call(emu.port(), "GET", "/emulator/faults").json();
+    ASSERT_TRUE(faults);
+    auto arr = faults->getArray("faults");
+    std::string first;
+    std::vector<std::int64_t> at;
+    for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+        auto f = arr->getObject(static_cast<unsigned>(i));
+        const auto request = str(f, "method") + " " + str(f, "path");
+        if (str(f, "method") != "POST") continue;  // health checks GET; the task's steps start with a POST
+        if (first.empty()) first = request;
+        if (request == first) at.push_back(f->getValue<std::int64_t>("at_ms"));
+    }
+    ASSERT_EQ(at.size(), 4u) << "one attempt and three retries of '" << first << "': " << stringify(faults);
+    for (std::size_t k = 1; k < at.size(); ++k) {
+        const std::int64_t want = 400LL << (k - 1), gap = at[k] - at[k - 1];
+        EXPECT_GE(gap, want) << "retry " << k << " came " << gap << " ms after the attempt before it, expected " << want;
+        EXPECT_LT(gap, want + 1000) << "retry " << k << " came " << gap << " ms after the attempt before it, expected " << want;
+    }
+}
+
+// A flaky scanner (one connection in ten dropped unanswered) costs
+// retries, never a second Nessus scan for a task: every task completes with
+// exactly one scan, launched once.
+TEST_F(LifecycleFaults, AFlakyScannerNeverGetsTwoScansForOneTask) {
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "0.1", {"--drop-rate", "0.1"}));
+    RigConfig c;
+    c.retries = 6;
+    c.retry_base_ms = 50;
+    c.scanners = {{"s1", emu.port(), 3}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d));
+    std::vector<std::string> ids;
+    for (int i = 0; i < 6; ++i) {
+        ids.push_back(submit("run_untrusted_scan", R"({"name":"flaky-)" + std::to_string(i) + R"(","targets":"192.0.2.)" +
+                                                       std::to_string(110 + i) + "\"}"));
+        ASSERT_FALSE(ids.back().empty());
+    }
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_EQ(wait_terminal(ids[i], 90s), "completed") << stringify(status(ids[i]));
+        const auto scans = scans_named(emu.port(), "flaky-" + std::to_string(i));
+        ASSERT_EQ(scans.size(), 1u) << "flaky-" << i << ": " << describe(scans);
+        EXPECT_EQ(scans[0]->getValue<int>("launches"), 1) << describe(scans);
+    }
+    auto stats = http_call(emu.port(), "GET", "/emulator/stats").json();
+    EXPECT_GT(stats->getValue<int>("faults_injected"), 0) << "the scanner dropped nothing: the test proved nothing";
+    EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
 }

@@ -11,22 +11,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 start_emulator emulator "$emulator" --user admin:adminpw --target-account scan:scanpw --scan-seconds 1 --export-seconds 0.1
 emu_url=$emulator_url
-hport=$(free_port)
+free_port hport
 cat >"$work/scanners.yaml" <<YAML
 scanners:
   - {instance_id: local_emulator, scanner_type: nessus, url: '$emu_url', credentials: {username: admin, password: adminpw},
      options: {export_poll_ms: 100}}
 YAML
-cat >"$work/scanorch.yaml" <<YAML
-plugin_dir: $plugins
-data_dir: $work/data
-scanners_file: scanners.yaml
-scope: [192.0.2.0/24]
-workers: {poll_interval_ms: 200}
-logging: {level: info}
-plugins:
-  frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
-YAML
+write_config listen="$hport"
 endpoint=http://127.0.0.1:$hport
 start_scanorchd "$scanorchd" "$work/scanorch.yaml" "$endpoint" all
 echo "scanorchd at $endpoint/mcp, emulator at $emu_url"

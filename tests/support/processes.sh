@@ -10,14 +10,54 @@ trap cleanup EXIT
 # Says why (with the daemon's last lines) and stops the script.
 fail() { echo "FAIL: $*"; tail -30 "$work/scanorchd.log" 2>/dev/null; exit 1; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# wait_for SECONDS COMMAND... — runs COMMAND every 0.1 s until it succeeds;
+# false when SECONDS pass first. For conditions, instead of fixed sleeps.
+wait_for() {
+  local end=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ "$SECONDS" -ge "$end" ] && return 1
+    sleep 0.1
+  done
+}
+
+# free_port VAR... — gives each VAR a free loopback port, claimed by a lock on
+# /tmp/scanorch-test-ports/PORT held until this script and its children end.
+# The C++ tests claim theirs the same way (tests/support/ports.h), so tests
+# running at once never pick the same port, not even while a server on it is
+# down for a restart. Servers that can bind port 0 and report theirs should.
+port_locks=/tmp/scanorch-test-ports
+free_port() {
+  mkdir -p "$port_locks" 2>/dev/null && chmod 1777 "$port_locks" 2>/dev/null
+  # Locals with names no caller passes in, or printf -v would set them instead.
+  local __fp_var __fp_port __fp_fd
+  for __fp_var in "$@"; do
+    for _ in $(seq 1 100); do
+      __fp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+      exec {__fp_fd}>>"$port_locks/$__fp_port" || continue
+      if flock -n "$__fp_fd"; then printf -v "$__fp_var" '%s' "$__fp_port"; continue 2; fi
+      exec {__fp_fd}>&-
+    done
+    fail "no free loopback port that no other test holds"
+  done
+}
+
+# redis_is PORT PID — true once the server answering on PORT is process PID
+# (INFO server's process_id); stops the script if another one answers there,
+# so a test never silently shares another test's Redis.
+redis_is() {
+  local id
+  id=$(redis-cli -p "$1" info server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p')
+  [ -z "$id" ] && return 1
+  [ "$id" = "$2" ] || fail "port $1 is served by another redis-server (pid $id), not the one started here (pid $2)"
+}
 
 # start_redis PORT — a throwaway redis-server (no persistence) on 127.0.0.1:PORT.
 start_redis() {
   redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning >/dev/null 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 50); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
-  fail "redis-server did not start on port $1"
+  local pid=$!
+  pids+=("$pid")
+  wait_for 10 redis_is "$1" "$pid" || fail "redis-server did not start on port $1"
 }
 
 # start_emulator NAME EMULATOR_BINARY ARGS... — sets emulator_url (log: $work/NAME.log).
@@ -36,14 +76,63 @@ start_emulator() {
   fail "emulator $name did not start"
 }
 
-# start_scanorchd SCANORCHD_BINARY CONFIG BASE_URL ARGS... — waits until BASE_URL/health answers.
+# start_scanorchd SCANORCHD_BINARY CONFIG BASE_URL ARGS... — waits until BASE_URL/health
+# answers and the daemon's log says it is the one serving BASE_URL (front end
+# or worker metrics), not some other process on that port. Appends to
+# $work/scanorchd.log, so daemons started one after another keep every line.
 start_scanorchd() {
   local bin=$1 config=$2 base=$3
   shift 3
-  "$bin" --config "$config" "$@" >"$work/scanorchd.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 100); do curl -fs "$base/health" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  fail "scanorchd did not answer at $base/health"
+  local from=$(($(stat -c %s "$work/scanorchd.log" 2>/dev/null || echo 0) + 1))  # this start's lines only
+  "$bin" --config "$config" "$@" >>"$work/scanorchd.log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  serves() {
+    kill -0 "$pid" 2>/dev/null || fail "scanorchd $* exited at start"
+    curl -fs "$base/health" >/dev/null 2>&1 &&
+      tail -c "+$from" "$work/scanorchd.log" | grep -qE " at ${base//./\\.}(/metrics)?\$"
+  }
+  wait_for 15 serves "$@" || fail "scanorchd did not answer at $base/health"
+}
+
+# write_config [KEY=VALUE...] — writes $work/scanorch.yaml for the scanners in
+# $work/scanners.yaml, data in $work/data and the plugins in $plugins. Each
+# KEY=VALUE replaces one part (the value in YAML flow style):
+#   redis=PORT       queue: redis-queue on 127.0.0.1:PORT (default: memory-queue)
+#   queue=YAML       the queue slot itself (e.g. a Sentinel config)
+#   listen=PORT      frontend: http on 127.0.0.1:PORT; frontend=YAML the slot itself
+#   scope=YAML       default [192.0.2.0/24]
+#   workers=YAML     default {poll_interval_ms: 200}
+#   logging=YAML     default {level: info}
+#   housekeeping=YAML   default: none given
+write_config() {
+  local queue='{use: memory-queue}' frontend='{use: none}' scope='[192.0.2.0/24]' workers='{poll_interval_ms: 200}'
+  local logging='{level: info}' housekeeping='' kv
+  for kv in "$@"; do
+    case $kv in
+      redis=*) queue="{use: redis-queue, config: {url: \"redis://127.0.0.1:${kv#*=}\"}}" ;;
+      queue=*) queue=${kv#*=} ;;
+      listen=*) frontend="{use: http, config: {listen: \"127.0.0.1:${kv#*=}\"}}" ;;
+      frontend=*) frontend=${kv#*=} ;;
+      scope=*) scope=${kv#*=} ;;
+      workers=*) workers=${kv#*=} ;;
+      logging=*) logging=${kv#*=} ;;
+      housekeeping=*) housekeeping=${kv#*=} ;;
+      *) fail "write_config: unknown setting '$kv'" ;;
+    esac
+  done
+  {
+    echo "plugin_dir: $plugins"
+    echo "data_dir: $work/data"
+    echo "scanners_file: scanners.yaml"
+    echo "scope: $scope"
+    echo "workers: $workers"
+    echo "logging: $logging"
+    [ -n "$housekeeping" ] && echo "housekeeping: $housekeeping"
+    echo "plugins:"
+    echo "  queue: $queue"
+    echo "  frontend: $frontend"
+  } >"$work/scanorch.yaml"
 }
 
 # API and worker processes of one deployment share the credential key, as in

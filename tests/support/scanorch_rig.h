@@ -28,15 +28,12 @@
 #include <thread>
 #include <vector>
 
+#include "ports.h"
+
 namespace scanorch::testing {
 
 using Clock = std::chrono::steady_clock;
 using JsonPtr = Poco::JSON::Object::Ptr;
-
-inline int free_port() {
-    Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
-    return probe.address().port();
-}
 
 /// Polls `done` every `step` until it holds or `timeout` passes; true when it held.
 inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,

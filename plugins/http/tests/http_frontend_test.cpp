@@ -68,6 +68,14 @@ TEST(HttpFrontend, BearerTokensAndPerClientLimits) {
     EXPECT_EQ(api.request("POST", "/tools/list_scanners", "{}", viewer).status, 200);
     EXPECT_EQ(api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"198.51.100.2","name":"x"})", viewer).status, 403)
         << "not in the client's tool list";
+    // Scope per client: `lab` may run scans, but only inside its own scope, a
+    // part of the global one; a target the global scope allows is still refused.
+    const std::map<std::string, std::string> lab = {{"Authorization", "Bearer " + kScoped}};
+    auto outside = api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"192.0.2.8","name":"x"})", lab);
+    EXPECT_EQ(outside.status, 422) << outside.body;
+    EXPECT_NE(outside.body.find("192.0.2.8 is outside the scope of client 'lab'"), std::string::npos) << outside.body;
+    auto inside = api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"198.51.100.3","name":"x"})", lab);
+    EXPECT_EQ(inside.status, 200) << inside.body;
     auto mine = api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"192.0.2.7","name":"x"})", ops);
     EXPECT_EQ(mine.status, 200);
     // A task is visible to the client that created it only.

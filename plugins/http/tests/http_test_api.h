@@ -39,6 +39,7 @@ struct Response {
 
 const std::string kToken = "tok-ops-0123456789abcdef";
 const std::string kLimited = "tok-ro-0123456789abcdef0";
+const std::string kScoped = "tok-lab-0123456789abcdef";
 
 class Api {
 public:
@@ -126,7 +127,8 @@ private:
 const std::string kOpen = "      listen: 127.0.0.1:0\n      max_body_bytes: 4096\n";
 const std::string kAuth = "      listen: 127.0.0.1:0\n      require_auth: true\n      clients:\n"
                           "        ops: {token: " + kToken + "}\n"
-                          "        viewer: {token: " + kLimited + ", tools: [get_scan_status, list_scanners], scope: [198.51.100.0/24]}\n";
+                          "        viewer: {token: " + kLimited + ", tools: [get_scan_status, list_scanners], scope: [198.51.100.0/24]}\n"
+                          "        lab: {token: " + kScoped + ", scope: [198.51.100.0/24]}\n";
 
 // Reads until the server closes the connection; closed=false when the client's
 // own 10 s patience ran out first.

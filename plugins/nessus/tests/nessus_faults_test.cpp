@@ -3,6 +3,7 @@
 #include <Poco/Net/ServerSocket.h>
 
 #include "harness.h"
+#include "http_json.h"
 
 using namespace harness;
 using scanorch::testing::EmulatorProcess;
@@ -69,16 +70,25 @@ TEST(NessusFaults, WrongScannerPasswordIsAuth) {
     EXPECT_NE(h->message.find("rejected"), std::string::npos) << h->message;
 }
 
+// One login per session: the plugin keeps its session while Nessus accepts it
+// and logs in again only once Nessus answers 401 for an expired one.
 TEST(NessusFaults, ExpiredSessionsLogInAgain) {
-    EmulatorProcess emu(NESSUS_EMULATOR, with({"--session-ttl", "0.5"}));
+    EmulatorProcess emu(NESSUS_EMULATOR, with({"--session-ttl", "1.5"}));
+    auto logins = [&] { return scanorch::testing::get_json(emu.port(), "/emulator/stats")->getValue<int>("logins"); };
     auto p = load(config(emu.url()));
     ASSERT_TRUE(p.scanner);
     auto first = p.scanner->create_scan(request("192.0.2.1"));
     ASSERT_TRUE(first) << first.error().message;
-    std::this_thread::sleep_for(std::chrono::milliseconds(900));  // idle past the TTL
+    auto polled = p.scanner->poll_scan(*first);
+    ASSERT_TRUE(polled) << polled.error().message;
+    EXPECT_EQ(logins(), 1) << "creating and polling a scan within the session's life needs one login";
+    std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // idle past the session's TTL
     auto second = p.scanner->poll_scan(*first);
     ASSERT_TRUE(second) << second.error().message;
     EXPECT_EQ(second->state, sdk::ScanState::pending);
+    EXPECT_EQ(logins(), 2) << "the expired session is replaced by exactly one new login";
+    ASSERT_TRUE(p.scanner->poll_scan(*first));
+    EXPECT_EQ(logins(), 2) << "the new session is kept";
 }
 
 TEST(NessusFaults, LicenceGateIsPermanentAndExplained) {

@@ -244,12 +244,17 @@ Response Emulator::handle(const Request& r) {
     if (opt_.slow_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(opt_.slow_ms));
     std::lock_guard lock(mu_);
     if (r.path.rfind("/emulator/", 0) != 0) {  // faults never hit the emulator's own endpoint
-        if (dice(opt_.drop_rate)) {
+        auto fault = [&](const char* kind) {
             ++faults_injected_;
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_).count();
+            faults_.push_back({static_cast<std::int64_t>(ms), kind, r.method, r.path});
+        };
+        if (dice(opt_.drop_rate)) {
+            fault("drop");
             return {0, "", "", true, true};
         }
         if (dice(opt_.fail_rate)) {
-            ++faults_injected_;
+            fault("500");
             return error(500, "Internal Server Error");
         }
     }
@@ -287,6 +292,20 @@ Response Emulator::route(const Request& r) {
         return ok(o);
     }
     if (path == "/emulator/scans" && method == "GET") return journal_json();
+    if (path == "/emulator/faults" && method == "GET") {
+        Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
+        for (const auto& f : faults_) {
+            Object::Ptr o = new Object;
+            o->set("at_ms", f.at_ms);
+            o->set("kind", f.kind);
+            o->set("method", f.method);
+            o->set("path", f.path);
+            arr->add(o);
+        }
+        Object::Ptr o = new Object;
+        o->set("faults", arr);
+        return ok(o);
+    }
     if (path == "/server/status" && method == "GET") {
         const bool loading = std::chrono::duration<double>(Clock::now() - started_).count() < opt_.warmup_seconds;
         Object::Ptr o = new Object;
@@ -464,8 +483,12 @@ Response Emulator::route(const Request& r) {
             stored.will_abort = dice(opt_.abort_rate);
             ++scans_launched_;
         }
+        // The create answer carries the "template-..." uuid, as recorded from
+        // Nessus, though the list shows a never-launched scan's uuid as null.
+        auto created = Poco::JSON::Parser().parse(scan_json(stored)).extract<Object::Ptr>();
+        created->set("uuid", stored.uuid);
         Object::Ptr o = new Object;
-        o->set("scan", Poco::JSON::Parser().parse(scan_json(stored)));
+        o->set("scan", created);
         return ok(o);
     }
     if (std::regex_match(path, m, action_re) && method == "POST") {
@@ -579,6 +602,9 @@ Response Emulator::route(const Request& r) {
         o->set("notes", Poco::Dynamic::Var());
         o->set("compliance", Array::Ptr(new Array));
         o->set("comphosts", Array::Ptr(new Array));
+        // Present in every recorded answer; no client reads them, so empty here.
+        o->set("filters", Array::Ptr(new Array));
+        o->set("remediations", Object::Ptr(new Object));
         return ok(o);
     }
     if (std::regex_match(path, m, export_re) && method == "POST") {

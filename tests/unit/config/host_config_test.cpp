@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "scanorch/framework/config/config_error.h"
 #include "scanorch/framework/config/host_config.h"
 #include "test_env.h"
@@ -182,8 +186,28 @@ TEST(HostConfig, EveryScopeEntryMustParse) {
                         "environment: SCANORCH_SCOPE: scope entry '198.51.100.0/40': prefix must be 0..32");
 }
 
+// The sample an operator copies must load and say what its comments say. The
+// built-in defaults have no scope (no scan may run) and /etc/scanorch's
+// scanners.yaml, so a file that lost its scope or did not resolve its paths
+// as documented fails here.
 TEST(HostConfig, TheShippedConfigIsValid) {
-    const auto c = sf::load_host_config(std::string(SCANORCH_SOURCE_DIR) + "/config/scanorch.yaml", defaults(),
-                                        fake_env({}));
-    EXPECT_FALSE(c.plugins.empty());
+    const std::string dir = std::string(SCANORCH_SOURCE_DIR) + "/config";
+    const auto c = sf::load_host_config(dir + "/scanorch.yaml", defaults(), fake_env({}));
+    EXPECT_EQ(c.file, dir + "/scanorch.yaml");
+    EXPECT_EQ(c.scanners_file, dir + "/scanners.yaml") << "relative to the file, not the built-in /etc path";
+    EXPECT_EQ(c.scope, (std::vector<std::string>{"127.0.0.0/8", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"}))
+        << "without a scope no scan may run";
+    EXPECT_EQ(c.data_dir, "/var/lib/scanorch");
+    for (const auto& [kind, use] : std::map<std::string, std::string>{{"queue", "memory-queue"},
+                                                                    {"router", "capacity-router"},
+                                                                    {"validator", "nessus-validator"},
+                                                                    {"frontend", "http"}}) {
+        ASSERT_NE(c.slot(kind), nullptr) << kind;
+        EXPECT_EQ(c.slot(kind)->use, use) << kind;
+    }
+    // ${DATA_DIR:-...} and the documented overrides reach the values.
+    const auto env = sf::load_host_config(dir + "/scanorch.yaml", defaults(),
+                                          fake_env({{"DATA_DIR", "/srv/scanorch"}, {"SCANORCH_SCOPE", "192.0.2.7"}}));
+    EXPECT_EQ(env.data_dir, "/srv/scanorch");
+    EXPECT_EQ(env.scope, std::vector<std::string>{"192.0.2.7"});
 }
