@@ -57,7 +57,8 @@ private:
         if (s.zones.empty()) return "";
         std::vector<targets::Target> zones;
         for (const auto& z : s.zones) {
-            if (auto t = targets::parse_target(z)) zones.push_back(std::move(t).value());
+            // Zones say what a scanner reaches, like scope entries (any IPv6 network included).
+            if (auto t = targets::parse_scope_entry(z)) zones.push_back(std::move(t).value());
         }
         for (const auto& t : wanted) {
             if (!targets::covered_by(zones, t)) return t.text;

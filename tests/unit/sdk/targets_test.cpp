@@ -36,7 +36,8 @@ TEST(Targets, ContainmentForScopesAndZones) {
     EXPECT_FALSE(t::contains(net, host));
     EXPECT_TRUE(t::covered_by({net, host}, t::parse_target("scanme.example.org").value()));
     EXPECT_TRUE(t::contains(t::parse_target("0.0.0.0/0").value(), t::parse_target("203.0.113.1").value()));
-    EXPECT_EQ(t::parse_target("::/0")->count, UINT64_MAX);
+    EXPECT_EQ(t::parse_scope_entry("::/0")->count, UINT64_MAX);
+    EXPECT_EQ(t::parse_target("2001:db8::/32")->count, UINT64_MAX);
 }
 
 TEST(Targets, ErrorsNameTheItem) {
@@ -66,7 +67,7 @@ TEST(Targets, Ipv4MappedIpv6IsJudgedAsIpv4) {
     EXPECT_FALSE(mapped.first.v6);
     EXPECT_EQ(mapped.text, "192.0.2.9") << "the scanner is given the address that was checked";
     EXPECT_TRUE(t::contains(t::parse_target("192.0.2.0/24").value(), mapped));
-    EXPECT_FALSE(t::covered_by({t::parse_target("::/0").value()}, t::parse_target("::ffff:8.8.8.8").value()))
+    EXPECT_FALSE(t::covered_by({t::parse_scope_entry("::/0").value()}, t::parse_target("::ffff:8.8.8.8").value()))
         << "an IPv6 scope must not admit an IPv4 host in disguise";
     EXPECT_FALSE(t::covered_by({t::parse_target("192.0.2.0/24").value()}, t::parse_target("::FFFF:c000:0301").value()))
         << "192.0.3.1 in hex groups";
@@ -75,7 +76,20 @@ TEST(Targets, Ipv4MappedIpv6IsJudgedAsIpv4) {
     EXPECT_FALSE(net.first.v6);
     EXPECT_EQ(net.prefix, 24u);
     EXPECT_EQ(net.text, "192.0.2.0/24");
-    EXPECT_FALSE(t::parse_target("::ffff:0:0/95")->first.v6 == false) << "a prefix below 96 reaches past the mapped block";
+    // An IPv6 network around the mapped block would reach IPv4 hosts as IPv6
+    // targets that an IPv6 scope (::/0) allows: refused as a target, while a
+    // scope may still name it (it only allows, and never an IPv4 host).
+    for (const char* around : {"::ffff:0:0/95", "::/80", "::a/80", "::/0", "::/2"}) {
+        const auto refused = t::parse_target(around);
+        ASSERT_FALSE(refused) << around;
+        EXPECT_NE(refused.error().message.find("contains the IPv4-mapped addresses"), std::string::npos) << refused.error().message;
+        EXPECT_TRUE(t::parse_scope_entry(around)) << around;
+    }
+    EXPECT_FALSE(t::parse_list("192.0.2.1, ::/80")) << "the whole list is refused";
+    EXPECT_TRUE(t::parse_target("::/81")) << "::/81 ends before ::ffff:0:0";
+    EXPECT_FALSE(t::parse_target("0:0:0:0:0:ffff::/96")->first.v6) << "the mapped block itself is all of IPv4, judged as IPv4";
+    EXPECT_TRUE(t::parse_target("2001:db8::/32"));
+    EXPECT_TRUE(t::parse_target("::1/128"));
     const auto range = t::parse_target("::ffff:192.0.2.1-9").value();
     EXPECT_EQ(range.count, 9u);
     EXPECT_TRUE(t::parse_target("2001:db8::1")->first.v6) << "other IPv6 addresses stay IPv6";

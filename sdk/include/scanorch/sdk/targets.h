@@ -241,9 +241,11 @@ inline std::optional<Address> parse_address(std::string_view s) {
     return detail::parse_v4(s);
 }
 
-/// Parses one item: address, CIDR network, range (a.b.c.d-e.f.g.h or
-/// a.b.c.d-h), or host name.
-inline Result<Target> parse_target(std::string_view text) {
+namespace detail {
+
+/// One item as written: address, CIDR network, range or host name. What a
+/// target may not be on top of that is parse_target's.
+inline Result<Target> parse_item(std::string_view text) {
     text = detail::trim(text);
     Target t;
     t.text = std::string(text);
@@ -310,6 +312,28 @@ inline Result<Target> parse_target(std::string_view text) {
     if (numeric) return bad("not a valid IPv4 address");
     if (!detail::valid_hostname(text)) return bad("not an address, network, range or host name");
     t.kind = Kind::hostname;
+    return t;
+}
+
+}  // namespace detail
+
+/// Parses one target: address, CIDR network, range (a.b.c.d-e.f.g.h or
+/// a.b.c.d-h), or host name. An IPv6 network that contains the IPv4-mapped
+/// block (::ffff:0:0/96, e.g. ::/80 or ::/0) is refused: a scanner given it
+/// would reach IPv4 hosts that no IPv4 scope entry was asked about.
+inline Result<Target> parse_target(std::string_view text) {
+    auto t = detail::parse_item(text);
+    if (!t || t->kind != Kind::network || !t->first.v6) return t;
+    Address mapped_first;
+    mapped_first.v6 = true;
+    mapped_first.bytes[10] = mapped_first.bytes[11] = 0xFF;
+    Address mapped_last = mapped_first;
+    for (std::size_t i = 12; i < 16; ++i) mapped_last.bytes[i] = 0xFF;
+    if (detail::compare(t->first, mapped_last) <= 0 && detail::compare(t->last, mapped_first) >= 0) {
+        return Error::invalid_input("target '" + t->text +
+                                    "': this IPv6 network contains the IPv4-mapped addresses (::ffff:0:0/96), which reach "
+                                    "IPv4 hosts; give IPv4 targets as IPv4");
+    }
     return t;
 }
 
@@ -433,7 +457,7 @@ inline Result<Target> parse_scope_entry(std::string_view text) {
         t.count = 0;  // host names only: no addresses
         return t;
     }
-    auto t = parse_target(text);
+    auto t = detail::parse_item(text);  // a scope may name any IPv6 network: it only allows
     if (!t) {
         auto message = t.error().message;
         const std::string prefix = "target '";
