@@ -48,7 +48,7 @@ std::string postgres_config(int n) {
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContract,
                          ::testing::Values(Backend{"sqlite", SQLITE_STORE_PLUGIN, "sqlite-store",
-                                                   [](int) { return std::string(R"({"busy_timeout_ms":20000})"); },
+                                                   [](int) { return std::string(R"({"busy_timeout_ms":20000,"synchronous":"normal"})"); },
                                                    sqlite_raw}),
                          [](const auto& info) { return info.param.name; });
 

@@ -4,9 +4,11 @@
 // times by read-modify-write on its revision (retrying when stale), and
 // appends COUNT findings to the shared "shared" task. Prints the number of
 // stale retries; exits 1 on the first error.
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "scanorch/framework/plugins/loader.h"
 #include "scanorch/sdk/store.h"
@@ -50,6 +52,10 @@ int main(int argc, char** argv) {
             if (!c) return fail("get counter", c.error());
             auto next = *c;
             next.document = std::to_string(std::stoll(c->document) + 1);
+            // Work between the read and the write, as a real read-modify-write
+            // has: it widens the window in which the other process writes, so
+            // a missing revision check loses increments every run.
+            std::this_thread::sleep_for(std::chrono::microseconds(300));
             sdk::WriteGuard g;
             g.revision = c->revision;
             auto u = store.tasks().update(next, g);
