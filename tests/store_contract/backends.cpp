@@ -100,3 +100,20 @@ TEST(PostgresStoreConfig, RefusesBadValuesAndNeverShowsThePassword) {
     EXPECT_NE(down.error().message.find("cannot connect to PostgreSQL"), std::string::npos) << down.error().message;
     EXPECT_EQ(down.error().message.find("pw-not-for-logs"), std::string::npos) << down.error().message;
 }
+
+// A lost connection (the server restarted) fails one call as transient; the
+// pool then replaces the connection and the data is still there.
+TEST(PostgresStoreConfig, ReconnectsAfterAServerRestart) {
+    PostgresServer own;
+    auto store = open_with(POSTGRES_STORE_PLUGIN, "postgres-store", R"({"url":")" + own.url() + R"(","pool_size":1})");
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE((*store)->tasks().create(sample_task("survivor")));
+    own.restart();
+    auto first = (*store)->tasks().get("survivor");
+    ASSERT_FALSE(first) << "the pooled connection was cut by the restart";
+    EXPECT_EQ(first.error().kind, sdk::ErrorKind::transient) << first.error().message;
+    auto again = (*store)->tasks().get("survivor");
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->targets, sample_task("survivor").targets);
+    EXPECT_TRUE((*store)->ping());
+}

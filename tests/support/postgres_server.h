@@ -78,6 +78,13 @@ public:
     PostgresServer(const PostgresServer&) = delete;
     PostgresServer& operator=(const PostgresServer&) = delete;
 
+    /// Stops the server (connections are cut) and starts it again on the same port and data.
+    void restart() const {
+        run(bin_ + "/pg_ctl", {"-D", data(), "-m", "fast", "-w", "stop"}, "pg_ctl stop");
+        run(bin_ + "/pg_ctl", {"-D", data(), "-l", dir_ + "/server.log", "-w", "-t", "60", "-o", server_options(), "start"},
+            "pg_ctl start");
+    }
+
     int port() const { return port_; }
     /// The superuser's URL on the default database.
     std::string url() const { return "postgresql://scanorch@127.0.0.1:" + std::to_string(port_) + "/postgres"; }
