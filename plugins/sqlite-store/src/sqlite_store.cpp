@@ -40,7 +40,7 @@ public:
 
     SqliteStore(const SqliteOptions& o, std::size_t pool)
         : ss::SqlStore([o] { return std::make_unique<SqliteConnection>(o); }, pool,
-                       ss::Dialect{"sqlite", "BEGIN IMMEDIATE", "", ""}) {}
+                       ss::Dialect{"sqlite", "BEGIN IMMEDIATE", "", "", ""}) {}
 
     static sdk::Result<std::unique_ptr<SqliteStore>> create(sdk::PluginContext ctx) {
         auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();

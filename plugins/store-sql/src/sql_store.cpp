@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <map>
 #include <tuple>
@@ -506,6 +507,14 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
             if (!cve_params.empty()) c->run(cve_sql, cve_params);
         }
         tx.commit();
+        // PostgreSQL plans from statistics that autovacuum gathers about a
+        // minute after a bulk load; until then it scanned the whole table for
+        // every page of a new task (95 ms a page at 100k findings, measured).
+        // So the statistics are refreshed whenever a task's findings pass a
+        // power of two: log2(n) samples per task, each of a bounded size.
+        const auto before = lo->seq, after = hi->seq + 1;
+        const bool doubled = after >= 1024 && (std::bit_width(before) != std::bit_width(after));
+        if (doubled && !d_.refresh_statistics.empty()) c->run(d_.refresh_statistics);
         return true;
     });
 }

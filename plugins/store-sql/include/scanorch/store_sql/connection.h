@@ -50,6 +50,7 @@ struct Dialect {
     std::string migration_lock;   ///< run first in the migration transaction ("" = none needed)
     std::string lock_row;         ///< appended to a SELECT that decides a write (" FOR UPDATE"), "" when
                                   ///< begin_write already excludes every other writer
+    std::string refresh_statistics;  ///< run after a task's findings double ("" = the planner needs none)
 };
 
 class Connection {
