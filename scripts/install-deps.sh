@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev
   libssl-dev
   redis-server redis-tools           # integration tests start their own on loopback
+  libsqlite3-dev                     # sqlite-store
+  libpq-dev postgresql               # postgres-store; the store contract starts its own server (initdb, pg_ctl)
   expat                              # xmlwf, the validator benchmark's ceiling
   openssl                            # the TLS tests make their own CA
   curl                               # the quick start's first request

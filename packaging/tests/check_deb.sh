@@ -32,7 +32,7 @@ for f in ./usr/bin/scanorchd ./usr/bin/scanorchctl ./etc/scanorch/scanorch.yaml 
   grep -qxF "$f" <<<"$contents" || bad "$f is not in $(basename "$daemon")"
 done
 plugin_files=$(dpkg-deb -c "$plugins" | awk '{print $6}')
-for p in nessus nessus-validator memory-queue redis-queue capacity-router http; do
+for p in nessus nessus-validator memory-queue redis-queue capacity-router http sqlite-store postgres-store; do
   grep -qxF "./usr/lib/scanorch/plugins/libscanorch-$p.so" <<<"$plugin_files" || bad "plugin $p is not in scanorch-plugins"
 done
 dpkg-deb -e "$daemon" "$tmp/control"

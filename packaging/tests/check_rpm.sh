@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the RPMs from a build tree and checks them against the layout
 # packaging/cpack_project.cmake promises for RHEL 9 hosts:
-#   - one `scanorch` rpm: binaries, the 6 default plugins, config, units, and
+#   - one `scanorch` rpm: binaries, the 8 default plugins, config, units, and
 #     the bundled libraries in /usr/lib/scanorch/lib (nothing on the system
 #     library path);
 #   - Requires only what RHEL 9 has (glibc, libstdc++/libgcc, OpenSSL 3, zlib, expat,
@@ -35,7 +35,7 @@ for f in /usr/bin/scanorchd /usr/bin/scanorchctl /etc/scanorch/scanorch.yaml /et
          /usr/lib/scanorch/lib/libhiredis.so.0.14 /usr/lib/scanorch/lib/libyaml-cpp.so.0.7; do
   grep -qxF "$f" <<<"$files" || bad "$f is not in $(basename "$rpm")"
 done
-for p in nessus nessus-validator memory-queue redis-queue capacity-router http; do
+for p in nessus nessus-validator memory-queue redis-queue capacity-router http sqlite-store postgres-store; do
   grep -qxF "/usr/lib/scanorch/plugins/libscanorch-$p.so" <<<"$files" || bad "plugin $p is not in the rpm"
 done
 # Private libraries only: nothing under a directory ld.so searches by default.

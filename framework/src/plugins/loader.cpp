@@ -152,9 +152,9 @@ sdk::Result<const PluginInfo*> PluginLoader::register_descriptor(const scanorch_
         return sdk::Error::invalid_input(who + " was built for C++ library " + quoted(cxx_abi) +
                                          ", scanorchd uses " + quoted(SCANORCH_CXX_ABI_TAG));
     }
-    if (desc.kind < SCANORCH_KIND_SCANNER || desc.kind > SCANORCH_KIND_FRONTEND) {
+    if (desc.kind < SCANORCH_KIND_SCANNER || desc.kind > SCANORCH_KIND_STORE) {
         return sdk::Error::invalid_input(who + " has unknown kind " + std::to_string(desc.kind) +
-                                         " (known: 1 scanner, 2 validator, 3 queue, 4 router, 5 frontend)");
+                                         " (known: 1 scanner, 2 validator, 3 queue, 4 router, 5 frontend, 6 store)");
     }
     if (!valid_name(name)) {
         return sdk::Error::invalid_input(where + ": plugin name " + quoted(name) +

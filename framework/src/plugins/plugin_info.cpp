@@ -9,13 +9,14 @@ std::string kind_name(std::uint32_t kind) {
         case SCANORCH_KIND_QUEUE: return "queue";
         case SCANORCH_KIND_ROUTER: return "router";
         case SCANORCH_KIND_FRONTEND: return "frontend";
+        case SCANORCH_KIND_STORE: return "store";
         default: return "unknown(" + std::to_string(kind) + ")";
     }
 }
 
 std::optional<scanorch_plugin_kind> parse_kind(std::string_view name) {
     for (auto k : {SCANORCH_KIND_SCANNER, SCANORCH_KIND_VALIDATOR, SCANORCH_KIND_QUEUE, SCANORCH_KIND_ROUTER,
-                   SCANORCH_KIND_FRONTEND}) {
+                   SCANORCH_KIND_FRONTEND, SCANORCH_KIND_STORE}) {
         if (kind_name(k) == name) return k;
     }
     return std::nullopt;

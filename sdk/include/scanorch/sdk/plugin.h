@@ -116,7 +116,7 @@ constexpr bool check_plugin() {
     using Iface = typename Impl::interface_type;
     static_assert(std::is_base_of_v<Iface, Impl>,
                   "SCANORCH_PLUGIN: the class must derive from its interface_type "
-                  "(scanorch::sdk::Scanner, Validator, Queue, Router or Frontend)");
+                  "(scanorch::sdk::Scanner, Validator, Queue, Router, Frontend or Store)");
     static_assert(std::has_virtual_destructor_v<Iface>, "SCANORCH_PLUGIN: interface_type is not an SDK interface");
     static_assert(std::is_convertible_v<decltype(Impl::kName), const char*>,
                   "SCANORCH_PLUGIN: expected `static constexpr const char* kName = \"my-plugin\";`");

@@ -32,7 +32,7 @@ struct PluginInfo {
     std::vector<ConfigFieldInfo> config;
 };
 
-/// "scanner", "validator", "queue", "router", "frontend"; "unknown(N)" otherwise.
+/// "scanner", "validator", "queue", "router", "frontend", "store"; "unknown(N)" otherwise.
 std::string kind_name(std::uint32_t kind);
 std::optional<scanorch_plugin_kind> parse_kind(std::string_view name);
 /// "string", "int", "bool", ... for config field types.

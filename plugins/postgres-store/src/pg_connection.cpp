@@ -1,0 +1,147 @@
+#include "pg_connection.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <memory>
+#include <type_traits>
+
+namespace scanorch::postgres_store {
+
+using store_sql::DbError;
+using store_sql::Value;
+
+namespace {
+
+// Type OIDs (pg_type.h): the server then never has to guess a parameter's type.
+constexpr Oid kInt8 = 20, kFloat8 = 701, kText = 25;
+
+class ResultRow final : public store_sql::Row {
+public:
+    ResultRow(const PGresult* r, int row) : r_(r), row_(row) {}
+    bool null(int c) const override { return PQgetisnull(r_, row_, c) != 0; }
+    std::int64_t integer(int c) const override {
+        if (null(c)) return 0;
+        return std::strtoll(PQgetvalue(r_, row_, c), nullptr, 10);
+    }
+    double real(int c) const override { return null(c) ? 0.0 : std::strtod(PQgetvalue(r_, row_, c), nullptr); }
+    std::string text(int c) const override {
+        return std::string(PQgetvalue(r_, row_, c), static_cast<std::size_t>(PQgetlength(r_, row_, c)));
+    }
+
+private:
+    const PGresult* r_;
+    int row_;
+};
+
+// SQLSTATE classes that a later attempt may not meet: connection trouble,
+// serialization failures and deadlocks, resources, an administrator's shutdown.
+sdk::ErrorKind kind_of(const char* sqlstate) {
+    const std::string s = sqlstate ? sqlstate : "";
+    if (s.rfind("08", 0) == 0 || s.rfind("40", 0) == 0 || s.rfind("53", 0) == 0 || s.rfind("57P", 0) == 0) {
+        return sdk::ErrorKind::transient;
+    }
+    if (s.rfind("23", 0) == 0) return sdk::ErrorKind::invalid_input;
+    return sdk::ErrorKind::internal;
+}
+
+std::string trimmed(const char* m) {
+    std::string s = m ? m : "";
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+bool valid_schema_name(const std::string& s) {
+    if (s.empty() || s.size() > 63 || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) return false;
+    for (char c : s) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    }
+    return true;
+}
+
+PgConnection::PgConnection(const std::string& url, const std::string& schema) {
+    c_ = PQconnectdb(url.c_str());
+    if (c_ == nullptr || PQstatus(c_) != CONNECTION_OK) {
+        const std::string why = c_ ? trimmed(PQerrorMessage(c_)) : "out of memory";
+        PQfinish(c_);
+        c_ = nullptr;
+        throw DbError(sdk::ErrorKind::transient, "cannot connect to PostgreSQL: " + why);
+    }
+    // The server's notices ("already exists, skipping") would go to stderr.
+    run("SET client_min_messages TO warning", {}, {});
+    if (!schema.empty()) run("SET search_path TO " + schema, {}, {});  // checked by valid_schema_name
+}
+
+PgConnection::~PgConnection() { PQfinish(c_); }
+
+const std::string& PgConnection::numbered(const std::string& sql) {
+    if (auto it = numbered_.find(sql); it != numbered_.end()) return it->second;
+    if (numbered_.size() > 512) numbered_.clear();
+    std::string out;
+    out.reserve(sql.size() + 16);
+    int n = 0;
+    bool quoted = false;
+    for (char ch : sql) {
+        if (ch == '\'') quoted = !quoted;
+        if (ch == '?' && !quoted) {
+            out += '$' + std::to_string(++n);
+        } else {
+            out += ch;
+        }
+    }
+    return numbered_.emplace(sql, std::move(out)).first->second;
+}
+
+std::int64_t PgConnection::run(const std::string& sql, const std::vector<Value>& params, const store_sql::RowFn& on_row) {
+    std::vector<std::string> texts(params.size());
+    std::vector<const char*> values(params.size(), nullptr);
+    std::vector<Oid> types(params.size(), 0);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        std::visit(
+            [&](const auto& v) {
+                using T = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<T, std::monostate>) {
+                    return;  // NULL, type taken from the context
+                } else if constexpr (std::is_same_v<T, std::int64_t>) {
+                    texts[i] = std::to_string(v);
+                    types[i] = kInt8;
+                } else if constexpr (std::is_same_v<T, double>) {
+                    char buf[64];
+                    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
+                    texts[i].assign(buf, ec == std::errc() ? end : buf);
+                    types[i] = kFloat8;
+                } else {
+                    texts[i] = v;
+                    types[i] = kText;
+                }
+                values[i] = texts[i].c_str();
+            },
+            params[i]);
+    }
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(
+        PQexecParams(c_, numbered(sql).c_str(), static_cast<int>(params.size()), types.data(), values.data(), nullptr,
+                     nullptr, 0),
+        &PQclear);
+    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        if (PQstatus(c_) != CONNECTION_OK) {
+            healthy_ = false;
+            throw DbError(sdk::ErrorKind::transient, "lost the PostgreSQL connection: " + trimmed(PQerrorMessage(c_)));
+        }
+        const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+        throw DbError(kind_of(state), trimmed(r ? PQresultErrorMessage(r.get()) : PQerrorMessage(c_)) + " (in: " +
+                                          sql.substr(0, 80) + ")");
+    }
+    if (status == PGRES_COMMAND_OK) {
+        const char* n = PQcmdTuples(r.get());
+        return n && *n ? std::strtoll(n, nullptr, 10) : 0;
+    }
+    const int rows = PQntuples(r.get());
+    if (on_row) {
+        for (int i = 0; i < rows; ++i) on_row(ResultRow(r.get(), i));
+    }
+    return rows;
+}
+
+}  // namespace scanorch::postgres_store

@@ -1,0 +1,70 @@
+// postgres-store: tasks and findings in PostgreSQL, for API and worker
+// processes on different hosts (no shared filesystem). Each process keeps a
+// small pool of connections; every query is one round trip or one short
+// transaction, and a conditional write is a single UPDATE the server decides.
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <memory>
+
+#include "pg_connection.h"
+#include "scanorch/sdk/plugin.h"
+#include "scanorch/sdk/store.h"
+#include "scanorch/store_sql/sql_store.h"
+
+namespace sdk = scanorch::sdk;
+namespace ss = scanorch::store_sql;
+using scanorch::postgres_store::PgConnection;
+
+namespace {
+
+// Any fixed number: processes migrating one database take turns on it.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7305042918)";
+
+class PostgresStore final : public ss::SqlStore {
+public:
+    using interface_type = sdk::Store;
+    static constexpr const char* kName = "postgres-store";
+    static constexpr const char* kVersion = "0.1.0";
+    static constexpr const char* kDescription = "Tasks and findings in PostgreSQL, shared by every host";
+    static constexpr scanorch_config_field kConfig[] = {
+        {"url", SCANORCH_CFG_SECRET, 1, nullptr,
+         "libpq connection URL, e.g. postgresql://scanorch:PASSWORD@db.example:5432/scanorch?connect_timeout=5"},
+        {"schema", SCANORCH_CFG_STRING, 0, "\"scanorch\"", "Schema holding the tables (created if absent)"},
+        {"pool_size", SCANORCH_CFG_INT, 0, "8", "Connections kept open per process"},
+    };
+
+    PostgresStore(const std::string& url, const std::string& schema, std::size_t pool)
+        : ss::SqlStore([url, schema] { return std::make_unique<PgConnection>(url, schema); }, pool,
+                       ss::Dialect{"postgres", "BEGIN", kMigrationLock, " FOR UPDATE", "ANALYZE findings, finding_cves"}) {}
+
+    static sdk::Result<std::unique_ptr<PostgresStore>> create(sdk::PluginContext ctx) {
+        auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();
+        const auto url = o->optValue<std::string>("url", "");
+        if (url.empty()) return sdk::Error::invalid_input("url is required (a postgresql:// connection URL)");
+        const auto schema = o->optValue<std::string>("schema", "scanorch");
+        if (!scanorch::postgres_store::valid_schema_name(schema)) {
+            return sdk::Error::invalid_input("schema '" + schema + "' is not a lower-case identifier ([a-z_][a-z0-9_]*)");
+        }
+        const auto pool = o->optValue<std::int64_t>("pool_size", 8);
+        if (pool < 1 || pool > 256) return sdk::Error::invalid_input("pool_size must be 1..256, not " + std::to_string(pool));
+        try {
+            {
+                // The schema before any connection points its search_path at it;
+                // under the migration lock, as two processes may start at once.
+                PgConnection first(url, "");
+                first.run("BEGIN", {}, {});
+                first.run(kMigrationLock, {}, {});
+                first.run("CREATE SCHEMA IF NOT EXISTS " + schema, {}, {});
+                first.run("COMMIT", {}, {});
+            }
+            return std::make_unique<PostgresStore>(url, schema, static_cast<std::size_t>(pool));
+        } catch (const ss::DbError& e) {
+            return sdk::Error{e.kind(), e.what()};
+        }
+    }
+};
+
+}  // namespace
+
+SCANORCH_PLUGIN(PostgresStore)

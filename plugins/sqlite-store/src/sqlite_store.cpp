@@ -1,0 +1,72 @@
+// sqlite-store: tasks and findings in one SQLite file in the data dir.
+//
+// Several processes of one host (`all`, or `api` and `worker`s sharing a
+// data dir) open the same file: WAL lets readers run beside the one writer,
+// writes that span statements start with BEGIN IMMEDIATE (so two writers
+// queue instead of deadlocking on a lock upgrade), and busy_timeout_ms is
+// how long a writer waits for its turn before the call fails as transient.
+// Not for a network filesystem: SQLite's locks need one host's kernel.
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "scanorch/sdk/plugin.h"
+#include "scanorch/sdk/store.h"
+#include "scanorch/store_sql/sql_store.h"
+#include "sqlite_connection.h"
+
+namespace sdk = scanorch::sdk;
+namespace ss = scanorch::store_sql;
+using scanorch::sqlite_store::SqliteConnection;
+using scanorch::sqlite_store::SqliteOptions;
+
+namespace {
+
+class SqliteStore final : public ss::SqlStore {
+public:
+    using interface_type = sdk::Store;
+    static constexpr const char* kName = "sqlite-store";
+    static constexpr const char* kVersion = "0.1.0";
+    static constexpr const char* kDescription = "Tasks and findings in an SQLite database in the data dir";
+    static constexpr scanorch_config_field kConfig[] = {
+        {"path", SCANORCH_CFG_STRING, 0, "\"store.sqlite\"", "Database file; relative paths are below the data dir"},
+        {"busy_timeout_ms", SCANORCH_CFG_INT, 0, "10000", "How long a writer waits for another process's write"},
+        {"pool_size", SCANORCH_CFG_INT, 0, "4", "Connections kept open (concurrent readers)"},
+        {"synchronous", SCANORCH_CFG_STRING, 0, "\"full\"",
+         "full: every commit is on disk; normal: a power loss may undo the last commits (never corrupts)"},
+    };
+
+    SqliteStore(const SqliteOptions& o, std::size_t pool)
+        : ss::SqlStore([o] { return std::make_unique<SqliteConnection>(o); }, pool,
+                       ss::Dialect{"sqlite", "BEGIN IMMEDIATE", "", "", ""}) {}
+
+    static sdk::Result<std::unique_ptr<SqliteStore>> create(sdk::PluginContext ctx) {
+        auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();
+        SqliteOptions opts;
+        std::filesystem::path path = o->optValue<std::string>("path", "store.sqlite");
+        if (path.is_relative()) {
+            if (ctx.data_dir().empty()) return sdk::Error::invalid_input("path '" + path.string() + "' is relative and there is no data dir");
+            path = std::filesystem::path(ctx.data_dir()) / path;
+        }
+        std::error_code ec;
+        std::filesystem::create_directories(path.parent_path(), ec);
+        opts.path = path.string();
+        opts.busy_timeout_ms = static_cast<int>(o->optValue<std::int64_t>("busy_timeout_ms", 10000));
+        const auto sync = o->optValue<std::string>("synchronous", "full");
+        if (sync != "full" && sync != "normal") return sdk::Error::invalid_input("synchronous must be full or normal, not '" + sync + "'");
+        opts.synchronous_full = sync == "full";
+        const auto pool = o->optValue<std::int64_t>("pool_size", 4);
+        if (pool < 1 || pool > 64) return sdk::Error::invalid_input("pool_size must be 1..64, not " + std::to_string(pool));
+        try {
+            return std::make_unique<SqliteStore>(opts, static_cast<std::size_t>(pool));
+        } catch (const ss::DbError& e) {
+            return sdk::Error{e.kind(), e.what()};
+        }
+    }
+};
+
+}  // namespace
+
+SCANORCH_PLUGIN(SqliteStore)

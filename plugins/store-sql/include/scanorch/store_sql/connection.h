@@ -1,0 +1,69 @@
+// What the shared SQL store needs from a database: run one statement with
+// positional `?` parameters and read its rows. Each store plugin implements
+// it for its database (sqlite3, libpq); everything above is written once.
+//
+// Errors inside this layer are exceptions (DbError), turned into sdk::Result
+// values at the interface boundary (SqlStore::guard), so every query reads
+// as straight-line code.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "scanorch/sdk/result.h"
+
+namespace scanorch::store_sql {
+
+using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+
+class DbError : public std::runtime_error {
+public:
+    DbError(sdk::ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+    sdk::ErrorKind kind() const noexcept { return kind_; }
+
+private:
+    sdk::ErrorKind kind_;
+};
+
+/// One result row; valid only inside the row callback.
+class Row {
+public:
+    virtual ~Row() = default;
+    virtual bool null(int column) const = 0;
+    virtual std::int64_t integer(int column) const = 0;
+    virtual double real(int column) const = 0;
+    virtual std::string text(int column) const = 0;
+};
+
+using RowFn = std::function<void(const Row&)>;
+
+/// What differs between the SQL dialects the shared code speaks.
+struct Dialect {
+    std::string name;             ///< "sqlite", "postgres"
+    std::string begin_write;      ///< starts a transaction that will write
+    std::string migration_lock;   ///< run first in the migration transaction ("" = none needed)
+    std::string lock_row;         ///< appended to a SELECT that decides a write (" FOR UPDATE"), "" when
+                                  ///< begin_write already excludes every other writer
+    std::string refresh_statistics;  ///< run after a task's findings double ("" = the planner needs none)
+};
+
+class Connection {
+public:
+    virtual ~Connection() = default;
+    /// Runs one statement; calls on_row per result row; returns the rows it
+    /// changed (INSERT/UPDATE/DELETE) or returned. Throws DbError.
+    virtual std::int64_t run(const std::string& sql, const std::vector<Value>& params = {},
+                             const RowFn& on_row = {}) = 0;
+    /// False once the connection is unusable (the pool then drops it).
+    virtual bool healthy() const = 0;
+};
+
+using ConnectionFactory = std::function<std::unique_ptr<Connection>()>;
+
+}  // namespace scanorch::store_sql

@@ -1,0 +1,737 @@
+// The store contract (sdk/store.h), run against every store plugin.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "store_fixture.h"
+
+using namespace contract;
+
+namespace {
+
+constexpr std::int64_t kBase = 1'700'000'000'000;
+
+#define MUST(expr)                                                              \
+    [&] {                                                                       \
+        auto r_ = (expr);                                                       \
+        EXPECT_TRUE(r_.ok()) << #expr << ": " << (r_.ok() ? "" : r_.error().message); \
+        return r_;                                                              \
+    }()
+
+// Deterministic findings with every attribute varying on its own period, so
+// each filter selects a different, irregular subset.
+sdk::Finding make_finding(std::uint64_t i) {
+    sdk::Finding f;
+    f.seq = i;
+    f.host = "192.0.2." + std::to_string(i % 50 + 1);
+    f.host_ip = f.host;
+    static const std::uint32_t ports[] = {0, 22, 80, 443};
+    f.port = ports[i % 4];
+    f.protocol = i % 6 == 0 ? "udp" : "tcp";
+    f.service = f.port == 22 ? "ssh" : "www";
+    f.plugin_id = 10000 + i % 37;
+    f.plugin_name = "Check " + std::to_string(f.plugin_id);
+    f.plugin_family = "General";
+    f.severity = static_cast<sdk::Severity>((i * 7) % 5);
+    f.risk_factor = std::string(sdk::to_string(f.severity));
+    const double score = static_cast<double>(static_cast<int>(f.severity)) * 2.0 + 0.5;
+    if (i % 3 == 0) {
+        f.cvss_base_score = score - 0.5;
+    } else {
+        f.cvss3_base_score = score;
+    }
+    if (i % 11 == 0) f.cves = {"CVE-2024-" + std::to_string(1000 + i % 5), "CVE-2023-0001"};
+    f.synopsis = "Synopsis " + std::to_string(i);
+    f.solution = "Upgrade";
+    f.description = i % 13 == 0 ? "contains the needle here" : "plain";
+    f.see_also = "https://example.invalid/" + std::to_string(i);
+    f.plugin_output = i % 17 == 0 ? "OUTPUT WITH NEEDLE" : "output";
+    f.seen_at_ms = kBase + static_cast<std::int64_t>(i);
+    return f;
+}
+
+bool matches(const sdk::Finding& f, const sdk::FindingFilter& q) {
+    if (!q.severities.empty() && std::find(q.severities.begin(), q.severities.end(), f.severity) == q.severities.end()) return false;
+    if (q.min_severity && f.severity < *q.min_severity) return false;
+    if (!q.host.empty() && f.host != q.host) return false;
+    if (q.plugin_id && f.plugin_id != *q.plugin_id) return false;
+    if (q.port && f.port != *q.port) return false;
+    if (q.min_cvss) {
+        const auto s = f.cvss3_base_score ? f.cvss3_base_score : f.cvss_base_score;
+        if (!s || *s < *q.min_cvss) return false;
+    }
+    if (!q.text.empty()) {
+        auto lower = [](std::string s) {
+            for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            return s;
+        };
+        const auto n = lower(q.text);
+        bool hit = false;
+        for (const auto* s : {&f.plugin_name, &f.synopsis, &f.description, &f.plugin_output}) hit = hit || lower(*s).find(n) != std::string::npos;
+        if (!hit) return false;
+    }
+    return true;
+}
+
+void expect_same_finding(const sdk::Finding& a, const sdk::Finding& b, bool with_text) {
+    EXPECT_EQ(a.seq, b.seq);
+    EXPECT_EQ(a.host, b.host);
+    EXPECT_EQ(a.host_ip, b.host_ip);
+    EXPECT_EQ(a.port, b.port);
+    EXPECT_EQ(a.protocol, b.protocol);
+    EXPECT_EQ(a.service, b.service);
+    EXPECT_EQ(a.plugin_id, b.plugin_id);
+    EXPECT_EQ(a.plugin_name, b.plugin_name);
+    EXPECT_EQ(a.plugin_family, b.plugin_family);
+    EXPECT_EQ(a.severity, b.severity);
+    EXPECT_EQ(a.risk_factor, b.risk_factor);
+    EXPECT_EQ(a.cvss3_base_score, b.cvss3_base_score);
+    EXPECT_EQ(a.cvss_base_score, b.cvss_base_score);
+    EXPECT_EQ(a.cves, b.cves);
+    EXPECT_EQ(a.synopsis, b.synopsis);
+    EXPECT_EQ(a.solution, b.solution);
+    EXPECT_EQ(a.seen_at_ms, b.seen_at_ms);
+    if (with_text) {
+        EXPECT_EQ(a.description, b.description);
+        EXPECT_EQ(a.see_also, b.see_also);
+        EXPECT_EQ(a.plugin_output, b.plugin_output);
+    }
+}
+
+void expect_same_task(const sdk::StoredTask& a, const sdk::StoredTask& b) {
+    EXPECT_EQ(a.task_id, b.task_id);
+    EXPECT_EQ(a.client, b.client);
+    EXPECT_EQ(a.status, b.status);
+    EXPECT_EQ(a.scanner, b.scanner);
+    EXPECT_EQ(a.pool, b.pool);
+    EXPECT_EQ(a.targets, b.targets);
+    EXPECT_EQ(a.lease_token, b.lease_token);
+    EXPECT_EQ(a.created_at_ms, b.created_at_ms);
+    EXPECT_EQ(a.updated_at_ms, b.updated_at_ms);
+    EXPECT_EQ(a.completed_at_ms, b.completed_at_ms);
+    EXPECT_EQ(a.last_accessed_at_ms, b.last_accessed_at_ms);
+    EXPECT_EQ(a.summary, b.summary);
+    EXPECT_EQ(a.document, b.document);
+    EXPECT_EQ(a.payload, b.payload);
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ tasks
+
+TEST_P(StoreContract, EveryTaskFieldRoundTrips) {
+    auto t = sample_task("round-trip_1");
+    t.status = sdk::TaskState::running;
+    t.lease_token = "lease-abc";
+    t.completed_at_ms = kBase + 9;
+    t.payload = std::string("line1\nline2\t\"quoted\" 'single' \\ ✓");
+    auto made = MUST(tasks().create(t));
+    ASSERT_TRUE(made);
+    EXPECT_EQ(made->revision, 1u);
+    auto got = MUST(tasks().get("round-trip_1"));
+    ASSERT_TRUE(got);
+    expect_same_task(*got, t);
+    EXPECT_EQ(got->revision, 1u);
+
+    // Every status word survives, through update as well as create.
+    for (auto s : {sdk::TaskState::queued, sdk::TaskState::running, sdk::TaskState::completed, sdk::TaskState::failed,
+                   sdk::TaskState::cancelled}) {
+        auto next = *got;
+        next.status = s;
+        next.document = "doc for " + std::string(sdk::to_string(s));
+        auto u = MUST(tasks().update(next, {}));
+        ASSERT_TRUE(u);
+        EXPECT_EQ(u->outcome, sdk::UpdateOutcome::written);
+        auto again = MUST(tasks().get("round-trip_1"));
+        ASSERT_TRUE(again);
+        EXPECT_EQ(again->status, s);
+        EXPECT_EQ(again->document, next.document);
+        EXPECT_EQ(again->payload, t.payload) << "update never changes the payload";
+        EXPECT_EQ(again->created_at_ms, t.created_at_ms);
+    }
+    // Another instance (another process) reads the same row.
+    auto other = make();
+    ASSERT_TRUE(other);
+    auto seen = MUST(other->tasks().get("round-trip_1"));
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(seen->status, sdk::TaskState::cancelled);
+    EXPECT_EQ(seen->revision, 6u);
+}
+
+TEST_P(StoreContract, CreateRefusesADuplicateOrABadIdAndGetNamesAMissingTask) {
+    ASSERT_TRUE(MUST(tasks().create(sample_task("dup"))));
+    auto again = tasks().create(sample_task("dup"));
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().kind, sdk::ErrorKind::invalid_input);
+    EXPECT_NE(again.error().message.find("'dup' already exists"), std::string::npos) << again.error().message;
+    for (const std::string& bad : std::vector<std::string>{"", "../etc", "a b", "x:y", std::string(65, 'a')}) {
+        auto r = tasks().create(sample_task(bad));
+        ASSERT_FALSE(r) << bad;
+        EXPECT_EQ(r.error().kind, sdk::ErrorKind::invalid_input) << bad;
+    }
+    auto missing = tasks().get("nope");
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().kind, sdk::ErrorKind::not_found);
+    EXPECT_NE(missing.error().message.find("'nope'"), std::string::npos);
+    auto upd = tasks().update(sample_task("nope"), {});
+    ASSERT_FALSE(upd);
+    EXPECT_EQ(upd.error().kind, sdk::ErrorKind::not_found);
+    EXPECT_EQ(tasks().touch("nope", kBase).error().kind, sdk::ErrorKind::not_found);
+    EXPECT_FALSE(*MUST(tasks().remove("nope")));
+}
+
+TEST_P(StoreContract, AFencedUpdateLosesToANewerLeaseToken) {
+    auto t = sample_task("fenced");
+    t.status = sdk::TaskState::running;
+    t.lease_token = "old-claim";
+    ASSERT_TRUE(MUST(tasks().create(t)));
+
+    // A newer claim takes the task over (the worker's take-over write).
+    auto takeover = t;
+    takeover.lease_token = "new-claim";
+    takeover.document = "taken over";
+    auto r = MUST(tasks().update(takeover, {}));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->outcome, sdk::UpdateOutcome::written);
+
+    // The old claim's write is refused, names the reason, and changes nothing.
+    auto late = t;
+    late.document = "late write of the old claim";
+    sdk::WriteGuard old_claim;
+    old_claim.lease_token = "old-claim";
+    old_claim.unless_terminal = true;
+    auto lost = MUST(tasks().update(late, old_claim));
+    ASSERT_TRUE(lost);
+    EXPECT_EQ(lost->outcome, sdk::UpdateOutcome::fenced);
+    EXPECT_EQ(lost->current.lease_token, "new-claim");
+    EXPECT_EQ(lost->current.document, "taken over");
+    EXPECT_EQ(MUST(tasks().get("fenced"))->document, "taken over");
+
+    // The new claim's own fenced write goes through.
+    sdk::WriteGuard new_claim;
+    new_claim.lease_token = "new-claim";
+    new_claim.unless_terminal = true;
+    auto progress = takeover;
+    progress.document = "scanning";
+    auto ok = MUST(tasks().update(progress, new_claim));
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->outcome, sdk::UpdateOutcome::written);
+    EXPECT_EQ(ok->current.revision, 3u);
+
+    // Cancelled meanwhile (by the API, no token): the worker's write says "ended".
+    auto cancel = ok->current;
+    cancel.status = sdk::TaskState::cancelled;
+    ASSERT_EQ(MUST(tasks().update(cancel, {}))->outcome, sdk::UpdateOutcome::written);
+    progress.document = "would resurrect it";
+    auto ended = MUST(tasks().update(progress, new_claim));
+    ASSERT_TRUE(ended);
+    EXPECT_EQ(ended->outcome, sdk::UpdateOutcome::ended);
+    EXPECT_EQ(ended->current.status, sdk::TaskState::cancelled);
+
+    // Read-modify-write by revision: a write in between makes the second stale.
+    auto a = *MUST(tasks().get("fenced"));
+    auto b = a;
+    a.document = "first";
+    b.document = "second";
+    sdk::WriteGuard at_a;
+    at_a.revision = a.revision;
+    EXPECT_EQ(MUST(tasks().update(a, at_a))->outcome, sdk::UpdateOutcome::written);
+    auto stale = MUST(tasks().update(b, at_a));
+    ASSERT_TRUE(stale);
+    EXPECT_EQ(stale->outcome, sdk::UpdateOutcome::stale);
+    EXPECT_EQ(stale->current.document, "first");
+}
+
+TEST_P(StoreContract, TouchRecordsAReadWithoutCountingAsAChange) {
+    auto t = sample_task("touched");
+    ASSERT_TRUE(MUST(tasks().create(t)));
+    ASSERT_TRUE(MUST(tasks().touch("touched", kBase + 500)));
+    auto got = *MUST(tasks().get("touched"));
+    EXPECT_EQ(got.last_accessed_at_ms, kBase + 500);
+    EXPECT_EQ(got.revision, 1u) << "a read is not a write";
+    EXPECT_EQ(got.updated_at_ms, t.updated_at_ms);
+    ASSERT_TRUE(MUST(tasks().touch("touched", kBase + 100)));
+    EXPECT_EQ(MUST(tasks().get("touched"))->last_accessed_at_ms, kBase + 500) << "never moves back";
+    // An update carrying an older read time (read before the touch) keeps the later one.
+    t.document = "changed";
+    ASSERT_TRUE(MUST(tasks().update(t, {})));
+    EXPECT_EQ(MUST(tasks().get("touched"))->last_accessed_at_ms, kBase + 500);
+}
+
+TEST_P(StoreContract, ListFiltersNewestFirstWithAStableCursorWhileTasksArrive) {
+    std::vector<sdk::StoredTask> all;
+    const std::vector<std::string> clients = {"", "team-a", "team-b"};
+    const std::vector<sdk::TaskState> states = {sdk::TaskState::queued, sdk::TaskState::running,
+                                                sdk::TaskState::completed, sdk::TaskState::failed,
+                                                sdk::TaskState::cancelled};
+    for (int i = 0; i < 240; ++i) {
+        auto t = sample_task("t" + std::to_string(i), kBase + (i / 3) * 1000);  // three tasks share each created_at
+        t.client = clients[i % 3];
+        t.status = states[i % 5];
+        t.scanner = "nessus-" + std::to_string(i % 4);
+        t.pool = i % 2 ? "dmz" : "lan";
+        t.targets = "192.0.2." + std::to_string(i % 7);
+        t.document.clear();
+        ASSERT_TRUE(tasks().create(t)) << i;
+        all.push_back(t);
+    }
+    auto newest_first = [](const sdk::StoredTask& a, const sdk::StoredTask& b) {
+        return a.created_at_ms != b.created_at_ms ? a.created_at_ms > b.created_at_ms : a.task_id > b.task_id;
+    };
+    std::sort(all.begin(), all.end(), newest_first);
+
+    auto page_all = [&](sdk::TaskQuery q, const std::function<void(int)>& between_pages = {}) {
+        std::vector<std::string> ids;
+        for (int page = 0; page < 1000; ++page) {
+            auto p = MUST(tasks().list(q));
+            if (!p) break;
+            EXPECT_LE(p->tasks.size(), q.limit);
+            for (const auto& t : p->tasks) ids.push_back(t.task_id);
+            if (p->next_cursor.empty()) break;
+            q.cursor = p->next_cursor;
+            if (between_pages) between_pages(page);
+        }
+        return ids;
+    };
+    auto expected = [&](const std::function<bool(const sdk::StoredTask&)>& keep) {
+        std::vector<std::string> ids;
+        for (const auto& t : all) {
+            if (keep(t)) ids.push_back(t.task_id);
+        }
+        return ids;
+    };
+
+    // Every task once, newest first, while newer tasks arrive between pages:
+    // they sort before the cursor, so the walk neither repeats nor skips.
+    sdk::TaskQuery q;
+    q.limit = 7;
+    int arrived = 0;
+    auto walked = page_all(q, [&](int) {
+        ++arrived;
+        auto t = sample_task("new" + std::to_string(arrived), kBase + 10'000'000 + arrived);
+        ASSERT_TRUE(tasks().create(t));
+    });
+    EXPECT_EQ(walked, expected([](const auto&) { return true; }));
+    EXPECT_GT(arrived, 30);
+
+    auto only = [&](const std::function<void(sdk::TaskQuery&)>& set, const std::function<bool(const sdk::StoredTask&)>& keep,
+                    const char* what) {
+        sdk::TaskQuery f;
+        f.limit = 11;
+        f.created_before_ms = kBase + 10'000'000;  // not the ones that arrived
+        set(f);
+        EXPECT_EQ(page_all(f), expected(keep)) << what;
+    };
+    only([](auto& f) { f.clients = std::vector<std::string>{"", "team-a"}; },
+         [](const auto& t) { return t.client.empty() || t.client == "team-a"; }, "visible clients");
+    only([](auto& f) { f.clients = std::vector<std::string>{}; }, [](const auto&) { return false; }, "no visible client");
+    only([](auto& f) { f.statuses = {sdk::TaskState::completed, sdk::TaskState::failed}; },
+         [](const auto& t) { return t.status == sdk::TaskState::completed || t.status == sdk::TaskState::failed; }, "status");
+    only([](auto& f) { f.scanner = "nessus-2"; }, [](const auto& t) { return t.scanner == "nessus-2"; }, "scanner");
+    only([](auto& f) { f.pool = "lan"; }, [](const auto& t) { return t.pool == "lan"; }, "pool");
+    only([](auto& f) { f.targets = "192.0.2.3"; }, [](const auto& t) { return t.targets == "192.0.2.3"; }, "targets");
+    only([](auto& f) { f.created_from_ms = kBase + 20'000; f.created_before_ms = kBase + 40'000; },
+         [](const auto& t) { return t.created_at_ms >= kBase + 20'000 && t.created_at_ms < kBase + 40'000; }, "window");
+    only([](auto& f) { f.clients = std::vector<std::string>{"team-b"}; f.statuses = {sdk::TaskState::queued}; f.pool = "dmz"; },
+         [](const auto& t) { return t.client == "team-b" && t.status == sdk::TaskState::queued && t.pool == "dmz"; },
+         "combined");
+
+    // Lists carry the summary; the document and payload only when asked.
+    sdk::TaskQuery one;
+    one.limit = 1;
+    auto p = *MUST(tasks().list(one));
+    ASSERT_EQ(p.tasks.size(), 1u);
+    EXPECT_FALSE(p.tasks[0].summary.empty());
+    EXPECT_TRUE(p.tasks[0].payload.empty());
+    one.with_document = true;
+    EXPECT_FALSE(MUST(tasks().list(one))->tasks[0].payload.empty());
+
+    // Cursors and limits from elsewhere are refused by name.
+    sdk::TaskQuery bad;
+    bad.cursor = "f1:12";
+    auto refused = tasks().list(bad);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().kind, sdk::ErrorKind::invalid_input);
+    EXPECT_NE(refused.error().message.find("cursor 'f1:12'"), std::string::npos) << refused.error().message;
+    bad.cursor.clear();
+    bad.limit = 0;
+    EXPECT_EQ(tasks().list(bad).error().kind, sdk::ErrorKind::invalid_input);
+}
+
+TEST_P(StoreContract, ExpiredNamesIdleTerminalTasksOldestFirst) {
+    auto add = [&](const std::string& id, sdk::TaskState s, std::int64_t accessed, std::int64_t completed) {
+        auto t = sample_task(id);
+        t.status = s;
+        t.last_accessed_at_ms = accessed;
+        t.completed_at_ms = completed;
+        ASSERT_TRUE(tasks().create(t));
+    };
+    add("old-read", sdk::TaskState::completed, kBase + 100, kBase + 50);
+    add("older-read", sdk::TaskState::failed, kBase + 10, kBase + 5);
+    add("never-read", sdk::TaskState::cancelled, 0, kBase + 20);
+    add("recent", sdk::TaskState::completed, kBase + 5000, kBase + 50);
+    add("running", sdk::TaskState::running, kBase + 1, 0);
+    add("queued", sdk::TaskState::queued, 0, 0);
+    auto ids = MUST(tasks().expired(kBase + 1000, 100));
+    ASSERT_TRUE(ids);
+    EXPECT_EQ(*ids, (std::vector<std::string>{"older-read", "never-read", "old-read"}));
+    EXPECT_EQ(*MUST(tasks().expired(kBase + 1000, 2)), (std::vector<std::string>{"older-read", "never-read"}));
+    // Removing a task removes its findings.
+    auto t = *MUST(tasks().get("old-read"));
+    ASSERT_TRUE(*MUST(findings().append("old-read", t.lease_token, {make_finding(0), make_finding(11)})));
+    ASSERT_TRUE(*MUST(tasks().remove("old-read")));
+    sdk::FindingSearch s;
+    s.cve = "CVE-2023-0001";
+    EXPECT_TRUE(MUST(findings().search(s))->hits.empty()) << "its CVE index went with it";
+    auto p = findings().page(page_of("old-read"));
+    ASSERT_FALSE(p);
+    EXPECT_EQ(p.error().kind, sdk::ErrorKind::not_found);
+}
+
+TEST_P(StoreContract, AnUnknownStatusInARowIsAnErrorNamingIt) {
+    ASSERT_TRUE(MUST(tasks().create(sample_task("odd"))));
+    raw("UPDATE tasks SET status = 'paused' WHERE task_id = 'odd'");
+    auto r = tasks().get("odd");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("task 'odd' has an unknown status 'paused'"), std::string::npos) << r.error().message;
+    auto l = tasks().list({});
+    ASSERT_FALSE(l) << "a list never skips or reinterprets the row";
+    EXPECT_NE(l.error().message.find("'paused'"), std::string::npos);
+
+    ASSERT_TRUE(MUST(tasks().create(sample_task("sev"))));
+    ASSERT_TRUE(*MUST(findings().append("sev", "", {make_finding(1)})));
+    raw("UPDATE findings SET severity = 9 WHERE task_id = 'sev'");
+    auto p = findings().page(page_of("sev"));
+    ASSERT_FALSE(p);
+    EXPECT_NE(p.error().message.find("task 'sev': finding 1 has severity 9"), std::string::npos) << p.error().message;
+}
+
+// --------------------------------------------------------------- findings
+
+TEST_P(StoreContract, FindingsPageByKeysetWithEveryFilter) {
+    auto t = sample_task("big");
+    t.lease_token = "run-1";
+    ASSERT_TRUE(MUST(tasks().create(t)));
+    constexpr std::uint64_t kCount = 6000;
+    std::vector<sdk::Finding> all;
+    for (std::uint64_t i = 0; i < kCount; ++i) all.push_back(make_finding(i));
+    // Batches arrive out of order; paging still follows seq.
+    std::vector<std::vector<sdk::Finding>> batches;
+    for (std::uint64_t i = 0; i < kCount; i += 500) batches.emplace_back(all.begin() + i, all.begin() + std::min(kCount, i + 500));
+    std::swap(batches[1], batches[5]);
+    for (const auto& b : batches) ASSERT_TRUE(*MUST(findings().append("big", "run-1", b)));
+    // Findings of another task never leak into this one's pages.
+    ASSERT_TRUE(MUST(tasks().create(sample_task("other"))));
+    ASSERT_TRUE(*MUST(findings().append("other", "", {make_finding(0), make_finding(1)})));
+
+    auto walk = [&](const sdk::FindingFilter& f, std::uint32_t limit, bool with_text, const char* what) {
+        sdk::FindingPageQuery q;
+        q.task_id = "big";
+        q.filter = f;
+        q.limit = limit;
+        q.with_text = with_text;
+        q.count = true;
+        std::vector<sdk::Finding> got;
+        for (int n = 0; n < 10000; ++n) {
+            auto p = MUST(findings().page(q));
+            if (!p) return;
+            EXPECT_LE(p->findings.size(), limit);
+            if (n == 0) {
+                EXPECT_EQ(p->total, kCount) << what;
+                EXPECT_EQ(*p->total_matching,
+                          static_cast<std::uint64_t>(std::count_if(all.begin(), all.end(), [&](const auto& x) { return matches(x, f); })))
+                    << what;
+            }
+            got.insert(got.end(), p->findings.begin(), p->findings.end());
+            if (p->next_cursor.empty()) break;
+            q.cursor = p->next_cursor;
+            q.count = false;
+        }
+        std::vector<sdk::Finding> want;
+        std::copy_if(all.begin(), all.end(), std::back_inserter(want), [&](const auto& x) { return matches(x, f); });
+        ASSERT_EQ(got.size(), want.size()) << what;
+        EXPECT_FALSE(want.empty()) << what << ": the filter must select something to prove anything";
+        for (std::size_t i = 0; i < want.size(); ++i) {
+            expect_same_finding(got[i], want[i], with_text);
+            if (::testing::Test::HasFailure()) {
+                ADD_FAILURE() << what << " at " << i;
+                return;
+            }
+        }
+    };
+    walk({}, 500, true, "everything");
+    walk({}, 997, false, "everything, brief");
+    sdk::FindingFilter f;
+    f.severities = {sdk::Severity::critical, sdk::Severity::low};
+    walk(f, 97, false, "severities");
+    f = {};
+    f.min_severity = sdk::Severity::high;
+    walk(f, 97, false, "min_severity");
+    f = {};
+    f.host = "192.0.2.17";
+    walk(f, 13, false, "host");
+    f = {};
+    f.plugin_id = 10005;
+    walk(f, 13, false, "plugin_id");
+    f = {};
+    f.port = 443;
+    walk(f, 301, false, "port");
+    f = {};
+    f.port = 0;
+    walk(f, 301, false, "port 0");
+    f = {};
+    f.min_cvss = 6.4;
+    walk(f, 301, false, "min_cvss");
+    f = {};
+    f.text = "NeEdLe";
+    walk(f, 31, true, "text");
+    f = {};
+    f.text = "100%";  // LIKE's wildcards are literal here
+    EXPECT_TRUE(MUST(findings().page(page_of("big", f)))->findings.empty());
+    f = {};
+    f.min_severity = sdk::Severity::medium;
+    f.port = 80;
+    f.text = "check 1001";
+    walk(f, 7, false, "combined");
+
+    // Bad input, by name.
+    auto bad = page_of("big");
+    bad.cursor = "t1:1:x";
+    auto r = findings().page(bad);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, sdk::ErrorKind::invalid_input);
+    bad.cursor = "f1:notanumber";
+    EXPECT_EQ(findings().page(bad).error().kind, sdk::ErrorKind::invalid_input);
+    bad.cursor.clear();
+    bad.limit = 5001;
+    EXPECT_EQ(findings().page(bad).error().kind, sdk::ErrorKind::invalid_input);
+    EXPECT_EQ(findings().page(page_of("missing")).error().kind, sdk::ErrorKind::not_found);
+}
+
+TEST_P(StoreContract, AppendIsFencedByTheLeaseAndABatchSentTwiceIsStoredOnce) {
+    auto t = sample_task("fence-f");
+    t.lease_token = "mine";
+    ASSERT_TRUE(MUST(tasks().create(t)));
+    std::vector<sdk::Finding> batch = {make_finding(0), make_finding(1), make_finding(2)};
+    EXPECT_FALSE(*MUST(findings().append("fence-f", "someone-else", batch))) << "a stale worker writes nothing";
+    EXPECT_TRUE(MUST(findings().page(page_of("fence-f")))->findings.empty());
+    EXPECT_TRUE(*MUST(findings().append("fence-f", "mine", batch)));
+    batch[1].synopsis = "second send";
+    EXPECT_TRUE(*MUST(findings().append("fence-f", "mine", batch)));
+    auto p = *MUST(findings().page(page_of("fence-f")));
+    ASSERT_EQ(p.findings.size(), 3u);
+    EXPECT_EQ(p.findings[1].synopsis, "second send");
+    sdk::FindingSearch s;
+    s.cve = "CVE-2023-0001";
+    EXPECT_EQ(MUST(findings().search(s))->hits.size(), 1u) << "the CVE index holds the finding once";
+    EXPECT_FALSE(*MUST(findings().clear("fence-f", "someone-else")));
+    EXPECT_EQ(MUST(findings().page(page_of("fence-f")))->findings.size(), 3u);
+    EXPECT_TRUE(*MUST(findings().clear("fence-f", "mine")));
+    EXPECT_TRUE(MUST(findings().page(page_of("fence-f")))->findings.empty());
+    EXPECT_EQ(findings().append("gone", "mine", batch).error().kind, sdk::ErrorKind::not_found);
+    auto bad = make_finding(3);
+    bad.cves = {"CVE-1,CVE-2"};
+    EXPECT_EQ(findings().append("fence-f", "mine", {bad}).error().kind, sdk::ErrorKind::invalid_input);
+}
+
+TEST_P(StoreContract, SearchFindsByEachCriterionWithinTheVisibleClients) {
+    auto add = [&](const std::string& id, const std::string& client, std::uint64_t from, std::uint64_t n) {
+        auto t = sample_task(id);
+        t.client = client;
+        ASSERT_TRUE(tasks().create(t));
+        std::vector<sdk::Finding> batch;
+        for (std::uint64_t i = from; i < from + n; ++i) batch.push_back(make_finding(i));
+        ASSERT_TRUE(*findings().append(id, "", batch));
+    };
+    add("s-a", "team-a", 0, 400);
+    add("s-b", "team-b", 100, 400);
+    add("s-anon", "", 300, 300);
+    struct Row {
+        std::string task;
+        sdk::Finding f;
+    };
+    std::vector<Row> all;
+    for (std::uint64_t i = 0; i < 400; ++i) all.push_back({"s-a", make_finding(i)});
+    for (std::uint64_t i = 300; i < 600; ++i) all.push_back({"s-anon", make_finding(i)});
+    for (std::uint64_t i = 100; i < 500; ++i) all.push_back({"s-b", make_finding(i)});
+    std::sort(all.begin(), all.end(), [](const Row& a, const Row& b) { return std::tie(a.task, a.f.seq) < std::tie(b.task, b.f.seq); });
+
+    auto check = [&](sdk::FindingSearch q, const std::function<bool(const Row&)>& keep, const char* what) {
+        q.limit = 37;
+        std::vector<std::pair<std::string, std::uint64_t>> got, want;
+        for (int n = 0; n < 1000; ++n) {
+            auto p = MUST(findings().search(q));
+            if (!p) return;
+            for (const auto& h : p->hits) {
+                got.emplace_back(h.task_id, h.finding.seq);
+                EXPECT_TRUE(h.finding.plugin_output.empty()) << "search leaves the large fields out";
+            }
+            if (p->next_cursor.empty()) break;
+            q.cursor = p->next_cursor;
+        }
+        for (const auto& r : all) {
+            if (keep(r)) want.emplace_back(r.task, r.f.seq);
+        }
+        EXPECT_FALSE(want.empty()) << what;
+        EXPECT_EQ(got, want) << what;
+    };
+    sdk::FindingSearch q;
+    q.cve = "CVE-2024-1003";
+    check(q, [](const Row& r) { return std::find(r.f.cves.begin(), r.f.cves.end(), "CVE-2024-1003") != r.f.cves.end(); }, "cve");
+    q = {};
+    q.plugin_id = 10020;
+    check(q, [](const Row& r) { return r.f.plugin_id == 10020; }, "plugin");
+    q = {};
+    q.host = "192.0.2.9";
+    check(q, [](const Row& r) { return r.f.host == "192.0.2.9"; }, "host");
+    q = {};
+    q.network = "192.0.2.8/30";  // .8 - .11
+    check(q, [](const Row& r) { return r.f.host == "192.0.2.8" || r.f.host == "192.0.2.9" || r.f.host == "192.0.2.10" || r.f.host == "192.0.2.11"; },
+          "network");
+    q = {};
+    q.min_severity = sdk::Severity::critical;
+    check(q, [](const Row& r) { return r.f.severity == sdk::Severity::critical; }, "min severity");
+    q = {};
+    q.seen_from_ms = kBase + 250;
+    q.seen_before_ms = kBase + 320;
+    check(q, [](const Row& r) { return r.f.seen_at_ms >= kBase + 250 && r.f.seen_at_ms < kBase + 320; }, "window");
+    q = {};
+    q.clients = std::vector<std::string>{"team-a", ""};
+    q.min_severity = sdk::Severity::high;
+    check(q, [](const Row& r) { return r.task != "s-b" && r.f.severity >= sdk::Severity::high; }, "visible clients");
+    q = {};
+    q.clients = std::vector<std::string>{"team-b"};
+    q.cve = "CVE-2023-0001";
+    q.network = "192.0.2.0/26";
+    check(q, [](const Row& r) { return r.task == "s-b" && !r.f.cves.empty(); }, "combined");
+    q = {};
+    q.clients = std::vector<std::string>{};
+    auto none = MUST(findings().search(q));
+    EXPECT_TRUE(none->hits.empty());
+
+    q = {};
+    q.network = "2001:db8::/32";
+    auto v6 = findings().search(q);
+    ASSERT_FALSE(v6);
+    EXPECT_NE(v6.error().message.find("network '2001:db8::/32' is not an IPv4"), std::string::npos) << v6.error().message;
+    q.network = "192.0.2.0/33";
+    EXPECT_EQ(findings().search(q).error().kind, sdk::ErrorKind::invalid_input);
+}
+
+TEST_P(StoreContract, CompareTellsNewFixedUnchangedAndReratedPerHost) {
+    auto base = [](std::uint64_t seq, const std::string& host, std::uint32_t port, std::uint64_t plugin, sdk::Severity s) {
+        sdk::Finding f;
+        f.seq = seq;
+        f.host = host;
+        f.port = port;
+        f.protocol = "tcp";
+        f.plugin_id = plugin;
+        f.plugin_name = "P" + std::to_string(plugin);
+        f.severity = s;
+        return f;
+    };
+    using S = sdk::Severity;
+    ASSERT_TRUE(MUST(tasks().create(sample_task("monday"))));
+    ASSERT_TRUE(MUST(tasks().create(sample_task("tuesday"))));
+    ASSERT_TRUE(*MUST(findings().append("monday", "", {
+        base(0, "192.0.2.1", 22, 100, S::high),      // fixed
+        base(1, "192.0.2.1", 80, 200, S::medium),    // unchanged
+        base(2, "192.0.2.1", 443, 300, S::low),      // re-rated up
+        base(3, "192.0.2.2", 22, 100, S::critical),  // re-rated down
+        base(4, "192.0.2.2", 0, 19506, S::info),     // unchanged info
+        base(5, "192.0.2.3", 80, 200, S::medium),    // host gone: fixed
+        base(6, "192.0.2.1", 80, 200, S::low),       // reported twice: the worse counts
+    })));
+    ASSERT_TRUE(*MUST(findings().append("tuesday", "", {
+        base(0, "192.0.2.1", 80, 200, S::medium),
+        base(1, "192.0.2.1", 443, 300, S::high),
+        base(2, "192.0.2.2", 22, 100, S::medium),
+        base(3, "192.0.2.2", 0, 19506, S::info),
+        base(4, "192.0.2.2", 8080, 400, S::critical),  // new
+        base(5, "192.0.2.4", 22, 100, S::low),         // new host
+        base(6, "192.0.2.1", 80, 200, S::low),
+    })));
+    auto c = MUST(findings().compare("monday", "tuesday", S::info));
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->added, 2u);
+    EXPECT_EQ(c->fixed, 2u);
+    EXPECT_EQ(c->unchanged, 2u);
+    EXPECT_EQ(c->rerated, 2u);
+    ASSERT_EQ(c->hosts.size(), 4u);
+    std::map<std::string, sdk::HostChanges> by;
+    for (const auto& h : c->hosts) by[h.host] = h;
+    const auto& h1 = by["192.0.2.1"];
+    EXPECT_EQ(std::tie(h1.added, h1.fixed, h1.unchanged, h1.rerated), std::make_tuple(0ull + 0, 1ull, 1ull, 1ull));
+    ASSERT_EQ(h1.changes.size(), 2u) << "unchanged ones are counted, not listed";
+    auto find = [](const sdk::HostChanges& h, std::uint64_t plugin) {
+        for (const auto& ch : h.changes) {
+            if (ch.plugin_id == plugin) return ch;
+        }
+        ADD_FAILURE() << "no change for plugin " << plugin << " on " << h.host;
+        return sdk::FindingChange{};
+    };
+    auto fixed = find(h1, 100);
+    EXPECT_EQ(fixed.change, sdk::Change::fixed);
+    EXPECT_EQ(fixed.before, S::high);
+    EXPECT_FALSE(fixed.after);
+    auto up = find(h1, 300);
+    EXPECT_EQ(up.change, sdk::Change::rerated);
+    EXPECT_EQ(up.before, S::low);
+    EXPECT_EQ(up.after, S::high);
+    EXPECT_EQ(up.port, 443u);
+    const auto& h2 = by["192.0.2.2"];
+    EXPECT_EQ(find(h2, 100).change, sdk::Change::rerated);
+    auto added = find(h2, 400);
+    EXPECT_EQ(added.change, sdk::Change::added);
+    EXPECT_FALSE(added.before);
+    EXPECT_EQ(added.after, S::critical);
+    EXPECT_EQ(h2.unchanged, 1u);
+    EXPECT_EQ(by["192.0.2.3"].fixed, 1u);
+    EXPECT_EQ(by["192.0.2.4"].added, 1u);
+
+    // min_severity drops what stays below it on both sides (the info finding).
+    auto serious = *MUST(findings().compare("monday", "tuesday", S::medium));
+    EXPECT_EQ(serious.unchanged, 1u);
+    EXPECT_EQ(serious.added, 1u) << "the new low finding on .4 is below medium";
+    EXPECT_EQ(serious.rerated, 2u) << "low -> high counts: one side reaches medium";
+
+    auto missing = findings().compare("monday", "nope", S::info);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().kind, sdk::ErrorKind::not_found);
+    EXPECT_NE(missing.error().message.find("'nope'"), std::string::npos);
+}
+
+// ------------------------------------------------------------- the schema
+
+TEST_P(StoreContract, ReopeningIsIdempotentAndANewerSchemaIsRefusedByName) {
+    ASSERT_TRUE(MUST(tasks().create(sample_task("kept"))));
+    EXPECT_EQ(*MUST(store_->schema_version()), 1u);
+    for (int i = 0; i < 2; ++i) {
+        auto again = make();  // migrations run again at every open: nothing to do, nothing lost
+        ASSERT_TRUE(again);
+        EXPECT_EQ(*MUST(again->schema_version()), 1u);
+        EXPECT_TRUE(again->tasks().get("kept"));
+        EXPECT_TRUE(again->ping());
+    }
+    raw("UPDATE schema_version SET version = 7");
+    auto newer = open(config_);
+    ASSERT_FALSE(newer);
+    EXPECT_EQ(newer.error().kind, sdk::ErrorKind::permanent);
+    EXPECT_NE(newer.error().message.find("schema is at version 7, newer than this plugin knows (1)"), std::string::npos)
+        << newer.error().message;
+}
+
+TEST_P(StoreContract, AnOlderDatabaseIsMigratedAtOpen) {
+    // A database from before the store existed at all (version 0: no tables),
+    // and one whose version table is empty, are both brought up to date.
+    store_.reset();
+    raw("DROP TABLE finding_cves");
+    raw("DROP TABLE findings");
+    raw("DROP TABLE tasks");
+    raw("DELETE FROM schema_version");
+    auto reopened = make();
+    ASSERT_TRUE(reopened);
+    EXPECT_EQ(*MUST(reopened->schema_version()), 1u);
+    EXPECT_TRUE(MUST(reopened->tasks().create(sample_task("after-migration"))));
+}
