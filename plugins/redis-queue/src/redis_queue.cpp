@@ -24,7 +24,9 @@
 #include <unordered_map>
 
 #include "redis_client.h"
+#include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/plugin.h"
+#include "scanorch/sdk/pool_snapshot.h"
 #include "scanorch/sdk/queue.h"
 
 namespace {
@@ -202,13 +204,36 @@ if not p then return -1 end
 return {p + 1, q}
 )lua";
 
+// The whole pool in one round trip: the global and dead-letter depths, then per
+// scanner (in ARGV order) its queue length, running-set size and circuit
+// fields ('' when never set). A script rather than a pipeline: Redis runs it
+// as one step, so every figure belongs to the same instant (no claim lands
+// between a scanner's queue length and its running count), and EVALSHA sends
+// only the ids, not 3 commands per scanner. Keys are built as queue_key(),
+// running_key() and circuit_key() build them.
+// ARGV: prefix, scanner ids...
+const std::string kPoolSnapshot = R"lua(
+local p = ARGV[1]
+local out = {redis.call('LLEN', p..':queue:global'), redis.call('LLEN', p..':dlq')}
+for i = 2, #ARGV do
+  local s = ARGV[i]
+  local c = redis.call('HMGET', p..':circuit:'..s, 'state', 'failures', 'opened_at')
+  out[#out + 1] = redis.call('LLEN', p..':queue:nessus:'..s)
+  out[#out + 1] = redis.call('SCARD', p..':scanners:'..s..':running')
+  out[#out + 1] = c[1] or ''
+  out[#out + 1] = c[2] or ''
+  out[#out + 1] = c[3] or ''
+end
+return out
+)lua";
+
 struct Script {
     const std::string& text;
     std::string sha;
     explicit Script(const std::string& t) : text(t), sha(RedisPool::sha1(t)) {}
 };
 
-class RedisQueue final : public sdk::Queue {
+class RedisQueue final : public sdk::Queue, public sdk::QueuePoolSnapshot {
 public:
     using interface_type = sdk::Queue;
     static constexpr const char* kName = "redis-queue";
@@ -424,6 +449,41 @@ public:
         });
     }
 
+    void* extension(std::string_view id) noexcept override {
+        if (id == sdk::kQueuePoolSnapshot) return static_cast<sdk::QueuePoolSnapshot*>(this);
+        return nullptr;
+    }
+
+    sdk::Result<sdk::PoolQueueState> pool_snapshot(const std::vector<std::string>& scanners) noexcept override {
+        return guard([&]() -> sdk::Result<sdk::PoolQueueState> {
+            std::vector<std::string> args;
+            args.reserve(scanners.size() + 1);
+            args.push_back(p_);
+            args.insert(args.end(), scanners.begin(), scanners.end());
+            auto r = run(pool_snapshot_, {}, args);
+            if (!r) return std::move(r).error();
+            const auto& e = r->elements;
+            if (r->type != Value::Type::array || e.size() != 2 + 5 * scanners.size()) {
+                return sdk::Error::internal("redis-queue: pool snapshot answered " + std::to_string(e.size()) +
+                                            " fields for " + std::to_string(scanners.size()) + " scanners");
+            }
+            sdk::PoolQueueState st;
+            st.global = static_cast<std::uint64_t>(e[0].integer);
+            st.dead_letter = static_cast<std::uint64_t>(e[1].integer);
+            st.scanners.reserve(scanners.size());
+            for (std::size_t i = 0; i < scanners.size(); ++i) {
+                const auto* f = &e[2 + 5 * i];
+                sdk::ScannerQueueState s;
+                s.scanner_id = scanners[i];
+                s.queued = static_cast<std::uint64_t>(f[0].integer);
+                s.running = static_cast<std::uint64_t>(f[1].integer);
+                if (!f[2].str.empty()) s.circuit = circuit_of(f[2].str, f[3].str, f[4].str);
+                st.scanners.push_back(std::move(s));
+            }
+            return st;
+        });
+    }
+
     sdk::Result<std::vector<sdk::DlqEntry>> dlq_list(std::uint64_t offset, std::uint64_t limit) noexcept override {
         return guard([&]() -> sdk::Result<std::vector<sdk::DlqEntry>> {
             auto ids = redis_.command({"LRANGE", p_ + ":dlq", std::to_string(offset), std::to_string(offset + limit - 1)});
@@ -461,21 +521,18 @@ public:
 
     sdk::Result<sdk::CircuitInfo> circuit(const std::string& scanner) noexcept override {
         return guard([&]() -> sdk::Result<sdk::CircuitInfo> {
-            auto r = redis_.command({"HMGET", p_ + ":circuit:" + scanner, "state", "failures", "opened_at"});
+            auto r = redis_.command({"HMGET", circuit_key(scanner), "state", "failures", "opened_at"});
             if (!r) return std::move(r).error();
-            sdk::CircuitInfo c;
             if (r->elements.size() == 3 && !r->elements[0].is_nil()) {
-                c.state = static_cast<sdk::CircuitState>(std::stoul(r->elements[0].str));
-                c.consecutive_failures = static_cast<std::uint32_t>(std::stoul(r->elements[1].str));
-                c.opened_at_ms = std::stoll(r->elements[2].str);
+                return circuit_of(r->elements[0].str, r->elements[1].str, r->elements[2].str);
             }
-            return c;
+            return sdk::CircuitInfo{};
         });
     }
 
     sdk::Result<void> set_circuit(const std::string& scanner, const sdk::CircuitInfo& c) noexcept override {
         return guard([&]() -> sdk::Result<void> {
-            auto r = redis_.command({"HSET", p_ + ":circuit:" + scanner, "state", std::to_string(static_cast<unsigned>(c.state)),
+            auto r = redis_.command({"HSET", circuit_key(scanner), "state", std::to_string(static_cast<unsigned>(c.state)),
                                      "failures", std::to_string(c.consecutive_failures), "opened_at",
                                      std::to_string(c.opened_at_ms)});
             if (!r) return std::move(r).error();
@@ -542,6 +599,15 @@ private:
     }
     std::string running_key(const std::string& scanner) const { return p_ + ":scanners:" + scanner + ":running"; }
     std::string task_key(const std::string& id) const { return p_ + ":task:" + id; }
+    std::string circuit_key(const std::string& scanner) const { return p_ + ":circuit:" + scanner; }
+
+    static sdk::CircuitInfo circuit_of(const std::string& state, const std::string& failures, const std::string& opened) {
+        sdk::CircuitInfo c;
+        c.state = static_cast<sdk::CircuitState>(std::stoul(state));
+        c.consecutive_failures = failures.empty() ? 0 : static_cast<std::uint32_t>(std::stoul(failures));
+        c.opened_at_ms = opened.empty() ? 0 : std::stoll(opened);
+        return c;
+    }
 
     std::string make_token() {
         std::lock_guard lock(rng_mu_);
@@ -615,7 +681,8 @@ private:
     std::mutex seen_mu_;
     std::unordered_map<std::string, std::string> queue_seen_;  ///< task id -> queue key it was last found in
     const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
-        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_set_{kKvSet}, delete_if_{kDeleteIf}, position_{kPosition};
+        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_set_{kKvSet}, delete_if_{kDeleteIf}, position_{kPosition},
+        pool_snapshot_{kPoolSnapshot};
 };
 
 }  // namespace
