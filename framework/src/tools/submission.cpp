@@ -141,18 +141,17 @@ sdk::Result<void> Submission::check_scope(const std::vector<targets::Target>& wa
 
 sdk::Result<sdk::RouteDecision> Submission::route(const TaskRecord& t, const std::vector<targets::Target>& wanted,
                                                   std::vector<sdk::ScannerSnapshot>& snapshot) const {
-    auto snap = d_.pool->snapshot(*d_.queue);
-    if (!snap) return sdk::Error::transient("queue backend unreachable: " + snap.error().message);
-    snapshot = std::move(snap).value();
-    auto depths = d_.queue->depths({});
-    if (!depths) return sdk::Error::transient("queue backend unreachable: " + depths.error().message);
+    // One read of the backend for the whole pool and the global queue.
+    auto state = d_.pool->state(*d_.queue);
+    if (!state) return sdk::Error::transient("queue backend unreachable: " + state.error().message);
+    snapshot = std::move(state->scanners);
     sdk::RouteRequest rr;
     rr.task_id = t.task_id;
     rr.requested_scanner = t.requested_scanner;
     rr.requested_pool = t.requested_pool;
     rr.scan_type = t.scan_type;
     for (const auto& x : wanted) rr.targets.push_back(x.text);
-    rr.global_queued = depths->global;
+    rr.global_queued = state->global;
     return d_.router->route(rr, snapshot);
 }
 

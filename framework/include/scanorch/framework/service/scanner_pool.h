@@ -14,6 +14,16 @@
 
 namespace scanorch::framework {
 
+/// The pool and the queues around it, as one read of the queue backend saw them.
+struct PoolState {
+    std::vector<sdk::ScannerSnapshot> scanners;  ///< in scanners.yaml order
+    std::uint64_t global = 0;                    ///< tasks in the global queue
+    std::uint64_t dead_letter = 0;
+
+    /// The same figures in the shape of Queue::depths().
+    sdk::QueueDepths depths() const;
+};
+
 class ScannerPool {
 public:
     explicit ScannerPool(ScannersConfig config) : config_(std::move(config)) {}
@@ -23,7 +33,11 @@ public:
     std::vector<std::string> ids() const;
     std::vector<std::string> pools() const;
 
-    /// Live state of every scanner; Error when the queue backend is unreachable.
+    /// Live state of every scanner and of the global and dead-letter queues;
+    /// Error when the queue backend is unreachable. One call to the backend
+    /// when it offers sdk::QueuePoolSnapshot, else a few per scanner.
+    sdk::Result<PoolState> state(sdk::Queue& queue) const;
+    /// state() without the queue totals.
     sdk::Result<std::vector<sdk::ScannerSnapshot>> snapshot(sdk::Queue& queue) const;
 
 private:
