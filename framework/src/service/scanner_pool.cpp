@@ -80,4 +80,36 @@ sdk::Result<std::vector<sdk::ScannerSnapshot>> ScannerPool::snapshot(sdk::Queue&
     return std::move(st->scanners);
 }
 
+sdk::Result<PoolState> ScannerPool::routing_state(sdk::Queue& queue) const {
+    std::lock_guard lock(routing_mu_);
+    const auto now = std::chrono::steady_clock::now();
+    // Read under the lock: a burst of submissions after the view expired
+    // waits for one read instead of each making its own.
+    if (!routing_ || now - routing_read_at_ >= routing_staleness_) {
+        auto st = state(queue);
+        if (!st) {
+            routing_.reset();
+            return std::move(st).error();
+        }
+        routing_ = std::move(st).value();
+        routing_read_at_ = now;
+    }
+    return *routing_;
+}
+
+void ScannerPool::note_queued(const std::string& queue_scanner) const {
+    std::lock_guard lock(routing_mu_);
+    if (!routing_) return;
+    if (queue_scanner.empty()) {
+        ++routing_->global;
+        return;
+    }
+    for (auto& s : routing_->scanners) {
+        if (s.instance_id == queue_scanner) {
+            ++s.queued;
+            return;
+        }
+    }
+}
+
 }  // namespace scanorch::framework

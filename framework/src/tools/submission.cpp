@@ -141,8 +141,9 @@ sdk::Result<void> Submission::check_scope(const std::vector<targets::Target>& wa
 
 sdk::Result<sdk::RouteDecision> Submission::route(const TaskRecord& t, const std::vector<targets::Target>& wanted,
                                                   std::vector<sdk::ScannerSnapshot>& snapshot) const {
-    // One read of the backend for the whole pool and the global queue.
-    auto state = d_.pool->state(*d_.queue);
+    // One read of the backend for the whole pool and the global queue, and
+    // not even that while the last one is recent (ScannerPool::routing_state).
+    auto state = d_.pool->routing_state(*d_.queue);
     if (!state) return sdk::Error::transient("queue backend unreachable: " + state.error().message);
     snapshot = std::move(state->scanners);
     sdk::RouteRequest rr;
@@ -282,6 +283,7 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
         return sdk::Error::transient("queue backend unreachable, nothing was queued: " + position.error().message);
     }
     if (guard) guard->commit();
+    d_.pool->note_queued(t.queue);
     spdlog::info("task {} ({}, trace {}) queued on {}: {}", t.task_id, sdk::to_string(type), t.trace_id,
                  t.queue.empty() ? "the global queue" : t.queue, decision->reason);
 
@@ -358,6 +360,7 @@ sdk::Result<Placement> Submission::retry(const std::string& task_id, const std::
         });
         return sdk::Error::transient("queue backend unreachable, nothing was queued: " + position.error().message);
     }
+    d_.pool->note_queued(qt.scanner_id);
     return Placement{qt.scanner_id, decision->scanner_instance, *position,
                      estimated_wait_s(qt.scanner_id, *position, snapshot), decision->reason};
 }

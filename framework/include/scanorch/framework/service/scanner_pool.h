@@ -3,7 +3,11 @@
 // backend (running, queued, circuit) for routing, status tools and metrics.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +30,11 @@ struct PoolState {
 
 class ScannerPool {
 public:
-    explicit ScannerPool(ScannersConfig config) : config_(std::move(config)) {}
+    /// How old the routing view may be before it is read again (see routing_state()).
+    static constexpr std::chrono::milliseconds kRoutingStaleness{200};
+
+    explicit ScannerPool(ScannersConfig config, std::chrono::milliseconds routing_staleness = kRoutingStaleness)
+        : config_(std::move(config)), routing_staleness_(routing_staleness) {}
 
     const ScannersConfig& config() const { return config_; }
     const ScannerConfig* find(const std::string& id) const { return config_.find(id); }
@@ -40,8 +48,23 @@ public:
     /// state() without the queue totals.
     sdk::Result<std::vector<sdk::ScannerSnapshot>> snapshot(sdk::Queue& queue) const;
 
+    /// The view a submission routes on: state() read at most once per
+    /// routing_staleness and kept current in between with this process's own
+    /// placements (note_queued). What it can miss for that long: other API
+    /// processes' submissions and slots freed or taken by workers. Neither
+    /// can break a scanner's limit (the queue's atomic claim enforces it);
+    /// at worst a scan waits in a queue that looked shorter, or in the global
+    /// queue while a slot had just been freed.
+    sdk::Result<PoolState> routing_state(sdk::Queue& queue) const;
+    /// A task this process just queued on `queue_scanner` ("" = the global queue).
+    void note_queued(const std::string& queue_scanner) const;
+
 private:
     ScannersConfig config_;
+    std::chrono::milliseconds routing_staleness_;
+    mutable std::mutex routing_mu_;
+    mutable std::optional<PoolState> routing_;
+    mutable std::chrono::steady_clock::time_point routing_read_at_{};
 };
 
 }  // namespace scanorch::framework
