@@ -235,6 +235,20 @@ TEST_P(QueueContract, WaitingWorkersWakeWhenWorkArrives) {
     EXPECT_FALSE(queue_->wait_for_work("s1", 50).value_or(true)) << "times out when nothing happens";
 }
 
+// A task on the global queue wakes a waiting worker that has a free slot
+// (without waking the whole pool: the Redis backend hands out one token).
+TEST_P(QueueContract, AWaitingWorkerWakesForAGlobalTask) {
+    std::atomic<bool> woke{false};
+    std::thread waiter([&] { woke = queue_->wait_for_work("s1", 5000).value_or(false); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(queue_->enqueue(task("g")));
+    waiter.join();
+    EXPECT_TRUE(woke.load());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+    EXPECT_EQ(must_claim("s1").task.task_id, "g");
+}
+
 // Every backend the project ships offers the one-step pool snapshot, and it
 // says exactly what the per-scanner calls say: routing and the status tools
 // must not see a different pool depending on how they asked.

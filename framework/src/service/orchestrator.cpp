@@ -59,6 +59,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         wo.retries = static_cast<int>(cfg.workers.retries);
         wo.circuit_failures = static_cast<std::uint32_t>(cfg.workers.circuit_failures);
         wo.circuit_open_ms = cfg.workers.circuit_open_ms;
+        wo.last_reclaim_ms = std::make_shared<std::atomic<std::int64_t>>(0);
         auto pool_config = std::make_shared<const ScannersConfig>(pool_->config());
         for (const auto& s : pool_->config().scanners) {
             if (mode == Mode::worker && s.instance_id != worker_scanner) continue;
@@ -110,6 +111,7 @@ void Orchestrator::stop() {
     }
     cv_.notify_all();
     if (frontend_) frontend_->stop();
+    for (auto& w : workers_) w->request_stop();
     for (auto& w : workers_) w->stop();
     if (housekeeping_.joinable()) housekeeping_.join();
     if (metrics_listener_) metrics_listener_->stop();

@@ -9,6 +9,7 @@
 //   nessus:circuit:{scanner}         HASH  state, failures, opened_at
 //   nessus:kv:{key}                  STRING shared state (TTL via PX)
 //   nessus:wake:{scanner}            LIST  wake-up token for blocked workers
+//   nessus:wake:global               LIST  one token per global task, for one worker with a free slot
 // Every multi-key step is one Lua script, so claiming a task, taking the
 // running slot and starting its lease happen at once or not at all. Times
 // come from the host clock (ARGV), never from Redis. Redis Cluster is refused
@@ -18,6 +19,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -43,18 +45,27 @@ redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], 'payload', ARGV[2], 'queue', ARGV[3], 'enqueued_at', ARGV[4], 'attempts', ARGV[5], 'state', 'queued')
 local n
 if ARGV[6] == '1' then n = redis.call('LPUSH', KEYS[1], ARGV[1]) else n = redis.call('RPUSH', KEYS[1], ARGV[1]) end
-local function wake(s) local k = ARGV[7]..':wake:'..s; redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0) end
 if ARGV[3] == '' then
-  for _, s in ipairs(redis.call('SMEMBERS', ARGV[7]..':scanners:known')) do wake(s) end
-else wake(ARGV[3]) end
+  -- One token per global task: it wakes ONE waiting worker (BLPOP serves the
+  -- longest waiting first), not the whole pool; workers of full scanners do
+  -- not wait on it (wait_for_work). Bounded, so an idle pool cannot pile them up.
+  local k = ARGV[7]..':wake:global'
+  redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 999)
+else
+  local k = ARGV[7]..':wake:'..ARGV[3]
+  redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0)
+end
 if ARGV[6] == '1' then return 1 end
 return n
 )lua";
 
 // KEYS[1] running set, KEYS[2] scanner queue, KEYS[3] global queue, KEYS[4] lease zset
 // ARGV: scanner, max, now, lease_ms, token, prefix
+// Nothing to claim: 0 when the scanner is full, nil when both queues are empty.
+// A claim also says whether it took the scanner's last free slot.
 const std::string kClaim = R"lua(
-if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return false end
+local held = redis.call('SCARD', KEYS[1])
+if held >= tonumber(ARGV[2]) then return 0 end
 local id = redis.call('LPOP', KEYS[2])
 local g = 0
 if not id then id = redis.call('LPOP', KEYS[3]); g = 1 end
@@ -66,7 +77,9 @@ redis.call('ZADD', KEYS[4], exp, id)
 local attempts = tonumber(redis.call('HGET', th, 'attempts') or '0')
 redis.call('HSET', th, 'state', 'held', 'token', ARGV[5], 'scanner', ARGV[1], 'from_global', g, 'attempts', attempts + 1)
 local h = redis.call('HMGET', th, 'payload', 'queue', 'enqueued_at')
-return {id, h[1] or '', h[2] or '', h[3] or '0', tostring(attempts), tostring(g), tostring(exp)}
+local full = '0'
+if held + 1 >= tonumber(ARGV[2]) then full = '1' end
+return {id, h[1] or '', h[2] or '', h[3] or '0', tostring(attempts), tostring(g), tostring(exp), full}
 )lua";
 
 // KEYS[1] task hash, KEYS[2] lease zset; ARGV: id, token, expiry
@@ -307,8 +320,12 @@ public:
             auto r = run(claim_, {running_key(scanner), queue_key(scanner), queue_key(""), p_ + ":lease_expiry"},
                          {scanner, std::to_string(max), now(), std::to_string(lease_ms), token, p_});
             if (!r) return std::move(r).error();
-            if (r->is_nil() || r->type != Value::Type::array || r->elements.size() < 7) return std::optional<sdk::Claim>{};
+            if (r->is_nil() || r->type != Value::Type::array || r->elements.size() < 7) {
+                set_full(scanner, r->type == Value::Type::integer);
+                return std::optional<sdk::Claim>{};
+            }
             const auto& e = r->elements;
+            set_full(scanner, e.size() > 7 && e[7].str == "1");
             sdk::Claim c;
             c.task.task_id = e[0].str;
             c.task.payload = e[1].str;
@@ -325,11 +342,20 @@ public:
 
     sdk::Result<bool> wait_for_work(const std::string& scanner, std::int64_t timeout_ms) noexcept override {
         return guard([&]() -> sdk::Result<bool> {
-            (void)redis_.command({"SADD", p_ + ":scanners:known", scanner});
+            register_waiter(scanner);
             const double seconds = std::max<std::int64_t>(timeout_ms, 1) / 1000.0;
-            auto r = redis_.command({"BLPOP", p_ + ":wake:" + scanner, std::to_string(seconds)},
-                                    static_cast<int>(timeout_ms));
-            if (!r) return std::move(r).error();
+            // A scanner with a free slot also waits for global tasks; a full one
+            // (as its last claim found it) would only take the token from a
+            // worker that can run the task, and is woken when a slot frees.
+            std::vector<std::string> argv = {"BLPOP", p_ + ":wake:" + scanner};
+            if (!is_full(scanner)) argv.push_back(p_ + ":wake:global");
+            argv.push_back(std::to_string(seconds));
+            auto r = redis_.command(argv, static_cast<int>(timeout_ms));
+            if (!r) {  // Redis may come back empty: register again at once
+                std::lock_guard lock(known_mu_);
+                registered_.clear();
+                return std::move(r).error();
+            }
             return !r->is_nil();
         });
     }
@@ -617,6 +643,34 @@ private:
         return t;
     }
 
+    // The known set told API processes before the global wake list whom to
+    // wake for a global task; kept while such processes may share the queue.
+    // Once a minute per scanner is enough to keep it (and to rebuild it
+    // after a Redis that restarted empty), and spares an idle pool one
+    // command per worker per wait.
+    void register_waiter(const std::string& scanner) {
+        const auto now = std::chrono::steady_clock::now();
+        {
+            std::lock_guard lock(known_mu_);
+            auto it = registered_.find(scanner);
+            if (it != registered_.end() && now - it->second < std::chrono::minutes(1)) return;
+        }
+        if (redis_.command({"SADD", p_ + ":scanners:known", scanner})) {
+            std::lock_guard lock(known_mu_);
+            registered_[scanner] = now;
+        }
+    }
+
+    void set_full(const std::string& scanner, bool full) {
+        std::lock_guard lock(known_mu_);
+        full_[scanner] = full;
+    }
+    bool is_full(const std::string& scanner) {
+        std::lock_guard lock(known_mu_);
+        auto it = full_.find(scanner);
+        return it != full_.end() && it->second;
+    }
+
     static sdk::Error lost(const sdk::Claim& c) {
         return sdk::Error::not_found("task '" + c.task.task_id + "' is no longer held by this lease (it lapsed and "
                                      "the task was reclaimed)");
@@ -678,6 +732,9 @@ private:
     std::mutex rng_mu_;
     std::mt19937_64 rng_;
     static constexpr std::size_t kQueueSeenEntries = 4096;
+    std::mutex known_mu_;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> registered_;  ///< scanner -> last SADD
+    std::unordered_map<std::string, bool> full_;  ///< scanner -> its last claim found (or left) it full
     std::mutex seen_mu_;
     std::unordered_map<std::string, std::string> queue_seen_;  ///< task id -> queue key it was last found in
     const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
