@@ -170,7 +170,11 @@ std::int64_t Submission::estimated_wait_s(const std::string& queue, std::uint64_
     for (const auto& s : snapshot) {
         if (!s.enabled || (!queue.empty() && s.instance_id != queue)) continue;
         capacity += s.capacity;
-        if (s.circuit != sdk::CircuitState::open && s.running < s.capacity) free += s.capacity - s.running;
+        // A task in the global queue comes after those in the scanners' own
+        // queues (a worker claims its own queue first): their slots are not
+        // free for it. A scanner queue's tasks ahead are counted by position.
+        const std::uint64_t taken = s.running + (queue.empty() ? s.queued : 0);
+        if (s.circuit != sdk::CircuitState::open && taken < s.capacity) free += s.capacity - taken;
     }
     const std::uint64_t ahead = position > 0 ? position - 1 : 0;
     if (ahead < free) return 0;  // a slot is free for it now

@@ -97,7 +97,7 @@ constexpr std::int64_t kReclaimEveryMs = 5000;
 void Worker::dispatch_loop() {
     auto reclaim_clock = d_.options.last_reclaim_ms ? d_.options.last_reclaim_ms
                                                     : std::make_shared<std::atomic<std::int64_t>>(0);
-    bool may_have_work = true;
+    bool queue_was_empty = false;  // the last claim found nothing, and nothing woke the worker since
     int quiet_waits = 0;
     while (!stopping_.load()) {
         {  // join the threads of finished runs
@@ -116,7 +116,10 @@ void Worker::dispatch_loop() {
             }
         }
         bool claimed = false;
-        if (may_have_work && active_.load() < d_.scanner.max_concurrent_scans && circuit_.allows(active_.load())) {
+        const bool room = active_.load() < d_.scanner.max_concurrent_scans;
+        if (!room) queue_was_empty = false;  // it did not ask: ask again once a run here ends
+        if (room && (!queue_was_empty || quiet_waits % kQuietWaitsBetweenClaims == 0) &&
+            circuit_.allows(active_.load())) {
             auto c = d_.queue->claim(d_.scanner.instance_id, d_.scanner.max_concurrent_scans, d_.options.lease_ms);
             if (!c) {
                 spdlog::warn("scanner '{}': cannot claim: {}", d_.scanner.instance_id, c.error().message);
@@ -126,16 +129,21 @@ void Worker::dispatch_loop() {
             if (c->has_value()) {
                 claimed = true;
                 accept(std::move(**c));
+            } else {
+                queue_was_empty = true;
             }
         }
         // Claim again at once after a success; otherwise wait to be woken.
         if (claimed) {
-            may_have_work = true;
+            queue_was_empty = false;
             continue;
         }
         auto woke = d_.queue->wait_for_work(d_.scanner.instance_id, 1000);
-        const bool quiet = woke && !*woke;  // an error is not quiet: try again
-        may_have_work = !quiet || ++quiet_waits % kQuietWaitsBetweenClaims == 0;
+        if (woke && !*woke) {
+            ++quiet_waits;
+        } else {  // woken, or an error (which is not quiet: try again)
+            queue_was_empty = false;
+        }
     }
 }
 
