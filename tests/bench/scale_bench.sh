@@ -27,6 +27,8 @@ SCANNERS=${SCANNERS:-200} SLOTS=${SLOTS:-5} SCANS=${SCANS:-3000} SCAN_SECONDS=${
 PER_EMULATOR=${PER_EMULATOR:-200} POLL_MS=${POLL_MS:-1000} SUBMIT_ONLY=${SUBMIT_ONLY:-0}
 IDLE_SECONDS=${IDLE_SECONDS:-5}
 . "$root/tests/support/processes.sh"
+[ $(( PER_EMULATOR * SLOTS )) -le 1000 ] ||
+  fail "PER_EMULATOR x SLOTS is $(( PER_EMULATOR * SLOTS )); one nessus-emulator runs at most 1000 scans at once: lower PER_EMULATOR"
 if [ -n "${STORE_DIR:-}" ]; then
   data=$(mktemp -d "$STORE_DIR/scale-bench.XXXXXX")
   trap 'cleanup; rm -rf "$data"' EXIT
@@ -154,7 +156,7 @@ rcli INFO commandstats >"$work/commandstats"
 if [ -n "${monitor_pid:-}" ]; then
   kill "$monitor_pid" 2>/dev/null || true
   wait "$monitor_pid" 2>/dev/null || true
-  awk '/^\+[0-9.]+ \[/ { if ($0 ~ / lua\] /) next; split($0, f, "\""); n[toupper(f[2])]++ }
+  awk '/^\+?[0-9.]+ \[/ { if ($0 ~ / lua\] /) next; split($0, f, "\""); n[toupper(f[2])]++ }
        END { for (c in n) print c, n[c] }' "$work/monitor.log" >"$work/roundtrips"
   rm -f "$work/monitor.log"
 fi
