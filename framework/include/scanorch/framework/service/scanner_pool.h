@@ -3,6 +3,7 @@
 // backend (running, queued, circuit) for routing, status tools and metrics.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -30,11 +31,16 @@ struct PoolState {
 
 class ScannerPool {
 public:
-    /// How old the routing view may be before it is read again (see routing_state()).
+    /// How old the routing view may be before it is read again (see
+    /// routing_state()): this, or a millisecond per scanner when the pool is
+    /// larger, so the reads cost the queue backend about the same whatever
+    /// the pool's size (a read is a few commands per scanner).
     static constexpr std::chrono::milliseconds kRoutingStaleness{200};
 
-    explicit ScannerPool(ScannersConfig config, std::chrono::milliseconds routing_staleness = kRoutingStaleness)
-        : config_(std::move(config)), routing_staleness_(routing_staleness) {}
+    explicit ScannerPool(ScannersConfig config)
+        : config_(std::move(config)),
+          routing_staleness_(std::max(kRoutingStaleness,
+                                      std::chrono::milliseconds(static_cast<std::int64_t>(config_.scanners.size())))) {}
 
     const ScannersConfig& config() const { return config_; }
     const ScannerConfig* find(const std::string& id) const { return config_.find(id); }
