@@ -7,6 +7,8 @@
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
 #include "redis_server.h"
+#include "scanorch/sdk/extensions.h"
+#include "scanorch/sdk/pool_snapshot.h"
 
 using namespace contract;
 
@@ -282,6 +284,77 @@ TEST_P(QueueContract, WaitingWorkersWakeWhenWorkArrives) {
     EXPECT_TRUE(woken.get()) << "woken by work, not by its timeout";
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10)) << sent << " tasks sent";
     EXPECT_FALSE(queue_->wait_for_work("s1", 50).value_or(true)) << "times out when nothing happens";
+}
+
+// A task on the global queue wakes a waiting worker that has a free slot
+// (without waking the whole pool: the Redis backend hands out one token).
+TEST_P(QueueContract, AWaitingWorkerWakesForAGlobalTask) {
+    std::atomic<bool> woke{false};
+    std::thread waiter([&] { woke = queue_->wait_for_work("s1", 5000).value_or(false); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(queue_->enqueue(task("g")));
+    waiter.join();
+    EXPECT_TRUE(woke.load());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+    EXPECT_EQ(must_claim("s1").task.task_id, "g");
+}
+
+// Every backend the project ships offers the one-step pool snapshot, and it
+// says exactly what the per-scanner calls say: routing and the status tools
+// must not see a different pool depending on how they asked.
+TEST_P(QueueContract, PoolSnapshotMatchesThePerScannerCalls) {
+    auto* whole = static_cast<sdk::QueuePoolSnapshot*>(queue_->extension(sdk::kQueuePoolSnapshot));
+    ASSERT_NE(whole, nullptr) << GetParam().name << " does not offer " << sdk::kQueuePoolSnapshot;
+    // A pool in varied states: queued, running, full, tripped, dead-lettered, never seen.
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(queue_->enqueue(task("a" + std::to_string(i), "s1")));
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(queue_->enqueue(task("b" + std::to_string(i), "s2")));
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(queue_->enqueue(task("g" + std::to_string(i))));
+    must_claim("s1", 5);
+    must_claim("s2", 2);
+    must_claim("s2", 2);
+    auto dead = must_claim("s3", 5);  // from the global queue
+    ASSERT_TRUE(queue_->dead_letter(dead, "broken").ok());
+    ASSERT_TRUE(queue_->set_circuit("s2", {sdk::CircuitState::open, 3, now_.load()}).ok());
+    ASSERT_TRUE(queue_->set_circuit("s3", {sdk::CircuitState::half_open, 1, now_.load() - 5}).ok());
+
+    const std::vector<std::string> ids = {"s3", "s1", "never-seen", "s2"};  // order kept, not sorted
+    auto st = whole->pool_snapshot(ids);
+    ASSERT_TRUE(st) << st.error().message;
+    auto d = queue_->depths(ids);
+    ASSERT_TRUE(d) << d.error().message;
+    EXPECT_EQ(st->global, d->global);
+    EXPECT_EQ(st->dead_letter, d->dead_letter);
+    EXPECT_EQ(st->global, 1u);
+    EXPECT_EQ(st->dead_letter, 1u);
+    ASSERT_EQ(st->scanners.size(), ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const auto& s = st->scanners[i];
+        SCOPED_TRACE(ids[i]);
+        EXPECT_EQ(s.scanner_id, ids[i]);
+        EXPECT_EQ(s.queued, d->scanners[i].queued);
+        EXPECT_EQ(s.running, d->scanners[i].running);
+        EXPECT_EQ(s.running, queue_->running(ids[i]).value().size());
+        const auto c = queue_->circuit(ids[i]).value();
+        EXPECT_EQ(s.circuit.state, c.state);
+        EXPECT_EQ(s.circuit.consecutive_failures, c.consecutive_failures);
+        EXPECT_EQ(s.circuit.opened_at_ms, c.opened_at_ms);
+    }
+    // And the figures themselves, so two wrong answers cannot agree.
+    EXPECT_EQ(st->scanners[1].queued, 2u);
+    EXPECT_EQ(st->scanners[1].running, 1u);
+    EXPECT_EQ(st->scanners[3].queued, 2u);
+    EXPECT_EQ(st->scanners[3].running, 2u);
+    EXPECT_EQ(st->scanners[3].circuit.state, sdk::CircuitState::open);
+    EXPECT_EQ(st->scanners[3].circuit.consecutive_failures, 3u);
+    EXPECT_EQ(st->scanners[0].running, 0u);
+    EXPECT_EQ(st->scanners[0].circuit.state, sdk::CircuitState::half_open);
+    EXPECT_EQ(st->scanners[2].queued + st->scanners[2].running, 0u);
+    EXPECT_EQ(st->scanners[2].circuit.state, sdk::CircuitState::closed);
+    auto empty = whole->pool_snapshot({});
+    ASSERT_TRUE(empty);
+    EXPECT_TRUE(empty->scanners.empty());
+    EXPECT_EQ(empty->global, 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, QueueContract,

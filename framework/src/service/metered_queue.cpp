@@ -3,14 +3,17 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 
+#include "scanorch/sdk/extensions.h"
+
 namespace scanorch::framework {
 
 namespace {
 
 class MeteredQueue final : public sdk::Queue {
 public:
-    MeteredQueue(std::shared_ptr<sdk::Queue> q, prometheus::Registry& r)
+    MeteredQueue(std::shared_ptr<sdk::Queue> q, prometheus::Registry& r, std::uint32_t abi_minor)
         : q_(std::move(q)),
+          abi_minor_(abi_minor),
           reclaims_(prometheus::BuildCounter()
                         .Name("scanorch_lease_reclaims_total")
                         .Help("Tasks whose worker's lease lapsed and that went back to their queue, by queue")
@@ -80,17 +83,25 @@ public:
     sdk::Result<bool> kv_delete_if(const std::string& k, const std::string& expected) noexcept override {
         return q_->kv_delete_if(k, expected);
     }
-    void* extension(std::string_view id) noexcept override { return q_->extension(id); }
+    // ABI rule 4: an id added in minor N is asked only of plugins built for
+    // N or later (an older plugin might answer an id it never heard of).
+    void* extension(std::string_view id) noexcept override {
+        const bool since_1_2 = id == sdk::kQueueCounters || id == sdk::kQueuePoolSnapshot;
+        if (since_1_2 && abi_minor_ < 2) return nullptr;
+        return q_->extension(id);
+    }
 
 private:
     std::shared_ptr<sdk::Queue> q_;
+    std::uint32_t abi_minor_;
     prometheus::Family<prometheus::Counter>& reclaims_;
 };
 
 }  // namespace
 
-std::shared_ptr<sdk::Queue> metered_queue(std::shared_ptr<sdk::Queue> queue, prometheus::Registry& registry) {
-    return std::make_shared<MeteredQueue>(std::move(queue), registry);
+std::shared_ptr<sdk::Queue> metered_queue(std::shared_ptr<sdk::Queue> queue, prometheus::Registry& registry,
+                                          std::uint32_t abi_minor) {
+    return std::make_shared<MeteredQueue>(std::move(queue), registry, abi_minor);
 }
 
 }  // namespace scanorch::framework

@@ -148,9 +148,7 @@ std::unique_ptr<MetricsListener> make_worker_metrics_listener(const HostConfig& 
     MetricsListener::Handlers h;
     h.metrics = [&registry, queue, pool, metrics] {
         try {
-            auto snap = pool->snapshot(*queue);
-            auto depths = queue->depths({});
-            if (snap && depths) metrics->refresh(*snap, depths->global, depths->dead_letter);
+            if (auto st = pool->state(*queue)) metrics->refresh(st->scanners, st->global, st->dead_letter);
             return prometheus::TextSerializer().Serialize(registry.Collect());
         } catch (const std::exception& e) {
             return "# metrics unavailable: " + std::string(e.what()) + "\n";

@@ -18,7 +18,9 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     const bool workers = mode != Mode::api;
     queue_ = host.make_configured<sdk::Queue>("queue");
     if (!queue_) throw HostError("a queue plugin is required (plugins.queue.use in scanorch.yaml, or QUEUE_BACKEND)");
-    queue_ = metered_queue(queue_, host.services()->registry());
+    const auto* queue_slot = cfg.slot("queue");
+    const auto* queue_plugin = queue_slot ? host.loader().find(queue_slot->use) : nullptr;
+    queue_ = metered_queue(queue_, host.services()->registry(), queue_plugin ? queue_plugin->abi_minor : 0);
     store_ = std::make_shared<TaskStore>(cfg.data_dir);
     // Single machine: a key file is created on first start. Elsewhere API and
     // workers must share SCANORCH_CREDENTIAL_KEY (or the file).
@@ -46,10 +48,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         d.metrics = metrics_;
         d.registry = host.services()->registry_ptr();
         d.scope = scope_;
-        const auto* queue_slot = cfg.slot("queue");
-        const auto* queue_plugin = queue_slot ? host.loader().find(queue_slot->use) : nullptr;
-        auto rate = SubmissionRate::make(cfg.limits, queue_, queue_slot ? queue_slot->use : std::string("the queue plugin"),
-                                         queue_plugin ? queue_plugin->abi_minor : 0);
+        auto rate = SubmissionRate::make(cfg.limits, queue_, queue_slot ? queue_slot->use : std::string("the queue plugin"));
         if (!rate) throw HostError((cfg.file.empty() ? std::string("config") : cfg.file) + ": " + rate.error().message);
         d.rate = std::move(rate).value();
         tools_ = std::make_shared<HostToolService>(std::move(d));
@@ -65,6 +64,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         wo.retries = static_cast<int>(cfg.workers.retries);
         wo.circuit_failures = static_cast<std::uint32_t>(cfg.workers.circuit_failures);
         wo.circuit_open_ms = cfg.workers.circuit_open_ms;
+        wo.last_reclaim_ms = std::make_shared<std::atomic<std::int64_t>>(0);
         auto pool_config = std::make_shared<const ScannersConfig>(pool_->config());
         for (const auto& s : pool_->config().scanners) {
             if (mode == Mode::worker && s.instance_id != worker_scanner) continue;
@@ -116,6 +116,7 @@ void Orchestrator::stop() {
     }
     cv_.notify_all();
     if (frontend_) frontend_->stop();
+    for (auto& w : workers_) w->request_stop();
     for (auto& w : workers_) w->stop();
     if (housekeeping_.joinable()) housekeeping_.join();
     if (metrics_listener_) metrics_listener_->stop();

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "scanorch/sdk/extensions.h"
+#include "scanorch/sdk/pool_snapshot.h"
+
 namespace scanorch::framework {
 
 std::vector<std::string> ScannerPool::ids() const {
@@ -18,12 +21,18 @@ std::vector<std::string> ScannerPool::pools() const {
     return out;
 }
 
-sdk::Result<std::vector<sdk::ScannerSnapshot>> ScannerPool::snapshot(sdk::Queue& queue) const {
-    auto depths = queue.depths(ids());
-    if (!depths) return std::move(depths).error();
-    std::vector<sdk::ScannerSnapshot> out;
-    for (std::size_t i = 0; i < config_.scanners.size(); ++i) {
-        const auto& c = config_.scanners[i];
+sdk::QueueDepths PoolState::depths() const {
+    sdk::QueueDepths d;
+    d.global = global;
+    d.dead_letter = dead_letter;
+    for (const auto& s : scanners) d.scanners.push_back({s.instance_id, s.queued, s.running});
+    return d;
+}
+
+sdk::Result<PoolState> ScannerPool::state(sdk::Queue& queue) const {
+    PoolState out;
+    out.scanners.reserve(config_.scanners.size());
+    for (const auto& c : config_.scanners) {
         sdk::ScannerSnapshot s;
         s.instance_id = c.instance_id;
         s.scanner_type = c.scanner_type;
@@ -32,14 +41,75 @@ sdk::Result<std::vector<sdk::ScannerSnapshot>> ScannerPool::snapshot(sdk::Queue&
         s.enabled = c.enabled;
         s.capacity = c.max_concurrent_scans;
         s.zones = c.zones;
-        s.running = static_cast<std::uint32_t>(depths->scanners[i].running);
-        s.queued = depths->scanners[i].queued;
-        auto circuit = queue.circuit(c.instance_id);
+        out.scanners.push_back(std::move(s));
+    }
+    if (auto* whole = static_cast<sdk::QueuePoolSnapshot*>(queue.extension(sdk::kQueuePoolSnapshot))) {
+        auto st = whole->pool_snapshot(ids());
+        if (!st) return std::move(st).error();
+        if (st->scanners.size() != out.scanners.size()) {
+            return sdk::Error::internal("the queue backend's pool snapshot has " + std::to_string(st->scanners.size()) +
+                                        " scanners, scanners.yaml " + std::to_string(out.scanners.size()));
+        }
+        out.global = st->global;
+        out.dead_letter = st->dead_letter;
+        for (std::size_t i = 0; i < out.scanners.size(); ++i) {
+            out.scanners[i].running = static_cast<std::uint32_t>(st->scanners[i].running);
+            out.scanners[i].queued = st->scanners[i].queued;
+            out.scanners[i].circuit = st->scanners[i].circuit.state;
+        }
+        return out;
+    }
+    // A backend without the snapshot: a few calls per scanner.
+    auto depths = queue.depths(ids());
+    if (!depths) return std::move(depths).error();
+    out.global = depths->global;
+    out.dead_letter = depths->dead_letter;
+    for (std::size_t i = 0; i < out.scanners.size(); ++i) {
+        out.scanners[i].running = static_cast<std::uint32_t>(depths->scanners[i].running);
+        out.scanners[i].queued = depths->scanners[i].queued;
+        auto circuit = queue.circuit(out.scanners[i].instance_id);
         if (!circuit) return std::move(circuit).error();
-        s.circuit = circuit->state;
-        out.push_back(std::move(s));
+        out.scanners[i].circuit = circuit->state;
     }
     return out;
+}
+
+sdk::Result<std::vector<sdk::ScannerSnapshot>> ScannerPool::snapshot(sdk::Queue& queue) const {
+    auto st = state(queue);
+    if (!st) return std::move(st).error();
+    return std::move(st->scanners);
+}
+
+sdk::Result<PoolState> ScannerPool::routing_state(sdk::Queue& queue) const {
+    std::lock_guard lock(routing_mu_);
+    const auto now = std::chrono::steady_clock::now();
+    // Read under the lock: a burst of submissions after the view expired
+    // waits for one read instead of each making its own.
+    if (!routing_ || now - routing_read_at_ >= routing_staleness_) {
+        auto st = state(queue);
+        if (!st) {
+            routing_.reset();
+            return std::move(st).error();
+        }
+        routing_ = std::move(st).value();
+        routing_read_at_ = now;
+    }
+    return *routing_;
+}
+
+void ScannerPool::note_queued(const std::string& queue_scanner) const {
+    std::lock_guard lock(routing_mu_);
+    if (!routing_) return;
+    if (queue_scanner.empty()) {
+        ++routing_->global;
+        return;
+    }
+    for (auto& s : routing_->scanners) {
+        if (s.instance_id == queue_scanner) {
+            ++s.queued;
+            return;
+        }
+    }
 }
 
 }  // namespace scanorch::framework

@@ -109,9 +109,7 @@ sdk::Result<void> HostToolService::ready() noexcept {
 
 void HostToolService::refresh_metrics() {
     if (!d_.metrics || !d_.queue) return;
-    auto snap = d_.pool->snapshot(*d_.queue);
-    auto depths = d_.queue->depths({});
-    if (snap && depths) d_.metrics->refresh(*snap, depths->global, depths->dead_letter);
+    if (auto st = d_.pool->state(*d_.queue)) d_.metrics->refresh(st->scanners, st->global, st->dead_letter);
 }
 
 }  // namespace scanorch::framework

@@ -84,9 +84,9 @@ sdk::Result<Obj> PoolViews::pool(const std::string& name) const {
 }
 
 sdk::Result<Obj> PoolViews::queues() const {
-    auto d = d_.queue->depths(d_.pool->ids());
-    if (!d) return unreachable(d.error());
-    return to_json(*d);
+    auto st = d_.pool->state(*d_.queue);
+    if (!st) return unreachable(st.error());
+    return to_json(st->depths());
 }
 
 }  // namespace scanorch::framework

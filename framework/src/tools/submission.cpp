@@ -141,18 +141,18 @@ sdk::Result<void> Submission::check_scope(const std::vector<targets::Target>& wa
 
 sdk::Result<sdk::RouteDecision> Submission::route(const TaskRecord& t, const std::vector<targets::Target>& wanted,
                                                   std::vector<sdk::ScannerSnapshot>& snapshot) const {
-    auto snap = d_.pool->snapshot(*d_.queue);
-    if (!snap) return sdk::Error::transient("queue backend unreachable: " + snap.error().message);
-    snapshot = std::move(snap).value();
-    auto depths = d_.queue->depths({});
-    if (!depths) return sdk::Error::transient("queue backend unreachable: " + depths.error().message);
+    // One read of the backend for the whole pool and the global queue, and
+    // not even that while the last one is recent (ScannerPool::routing_state).
+    auto state = d_.pool->routing_state(*d_.queue);
+    if (!state) return sdk::Error::transient("queue backend unreachable: " + state.error().message);
+    snapshot = std::move(state->scanners);
     sdk::RouteRequest rr;
     rr.task_id = t.task_id;
     rr.requested_scanner = t.requested_scanner;
     rr.requested_pool = t.requested_pool;
     rr.scan_type = t.scan_type;
     for (const auto& x : wanted) rr.targets.push_back(x.text);
-    rr.global_queued = depths->global;
+    rr.global_queued = state->global;
     return d_.router->route(rr, snapshot);
 }
 
@@ -170,7 +170,11 @@ std::int64_t Submission::estimated_wait_s(const std::string& queue, std::uint64_
     for (const auto& s : snapshot) {
         if (!s.enabled || (!queue.empty() && s.instance_id != queue)) continue;
         capacity += s.capacity;
-        if (s.circuit != sdk::CircuitState::open && s.running < s.capacity) free += s.capacity - s.running;
+        // A task in the global queue comes after those in the scanners' own
+        // queues (a worker claims its own queue first): their slots are not
+        // free for it. A scanner queue's tasks ahead are counted by position.
+        const std::uint64_t taken = s.running + (queue.empty() ? s.queued : 0);
+        if (s.circuit != sdk::CircuitState::open && taken < s.capacity) free += s.capacity - taken;
     }
     const std::uint64_t ahead = position > 0 ? position - 1 : 0;
     if (ahead < free) return 0;  // a slot is free for it now
@@ -293,6 +297,7 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
     }
     if (guard) guard->commit();
     if (counted) counted->commit();
+    d_.pool->note_queued(t.queue);
     spdlog::info("task {} ({}, trace {}) queued on {}: {}", t.task_id, sdk::to_string(type), t.trace_id,
                  t.queue.empty() ? "the global queue" : t.queue, decision->reason);
 
@@ -369,6 +374,7 @@ sdk::Result<Placement> Submission::retry(const std::string& task_id, const std::
         });
         return sdk::Error::transient("queue backend unreachable, nothing was queued: " + position.error().message);
     }
+    d_.pool->note_queued(qt.scanner_id);
     return Placement{qt.scanner_id, decision->scanner_instance, *position,
                      estimated_wait_s(qt.scanner_id, *position, snapshot), decision->reason};
 }

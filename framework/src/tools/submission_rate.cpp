@@ -40,11 +40,10 @@ std::int64_t sw::wait_for_room(const Counts& counts, std::int64_t elapsed_ms, st
 
 sdk::Result<std::shared_ptr<const SubmissionRate>> SubmissionRate::make(const LimitSettings& limits,
                                                                          std::shared_ptr<sdk::Queue> queue,
-                                                                         const std::string& backend_name,
-                                                                         std::uint32_t backend_abi_minor) {
+                                                                         const std::string& backend_name) {
     if (!limits.any()) return std::shared_ptr<const SubmissionRate>();
-    // A plugin built before 1.2 never heard of the id: do not even ask it.
-    auto* counters = backend_abi_minor >= 2 ? static_cast<sdk::SharedCounters*>(queue->extension(sdk::kQueueCounters)) : nullptr;
+    // The host's queue wrapper asks only plugins built for 1.2 or later.
+    auto* counters = static_cast<sdk::SharedCounters*>(queue->extension(sdk::kQueueCounters));
     if (!counters) {
         return sdk::Error::invalid_input("limits: per-client submission rates need a queue backend with shared counters, "
                                          "and '" + backend_name + "' has none (use redis-queue or memory-queue)");

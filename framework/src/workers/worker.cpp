@@ -19,13 +19,18 @@ void Worker::start() {
     heartbeat_ = std::thread([this] { heartbeat_loop(); });
 }
 
+void Worker::request_stop() {
+    stopping_ = true;
+    cv_.notify_all();
+}
+
 void Worker::stop() {
-    if (stopping_.exchange(true)) {
+    if (stopped_.exchange(true)) {
         if (dispatcher_.joinable()) dispatcher_.join();
         if (heartbeat_.joinable()) heartbeat_.join();
         return;
     }
-    cv_.notify_all();
+    request_stop();
     if (dispatcher_.joinable()) dispatcher_.join();
     // Runs hand their tasks back; the heartbeat keeps their leases until they have.
     while (true) {
@@ -78,8 +83,22 @@ void Worker::heartbeat_loop() {
     }
 }
 
+namespace {
+
+// An idle worker skips its claim after a quiet wait (nothing was queued and
+// no slot or circuit changed, or it would have been woken), but not forever:
+// every this many waits it claims anyway, in case a wake-up was lost with a
+// queue backend that restarted empty.
+constexpr int kQuietWaitsBetweenClaims = 10;
+constexpr std::int64_t kReclaimEveryMs = 5000;
+
+}  // namespace
+
 void Worker::dispatch_loop() {
-    std::int64_t last_reclaim = 0;
+    auto reclaim_clock = d_.options.last_reclaim_ms ? d_.options.last_reclaim_ms
+                                                    : std::make_shared<std::atomic<std::int64_t>>(0);
+    bool queue_was_empty = false;  // the last claim found nothing, and nothing woke the worker since
+    int quiet_waits = 0;
     while (!stopping_.load()) {
         {  // join the threads of finished runs
             std::lock_guard lock(mu_);
@@ -88,8 +107,8 @@ void Worker::dispatch_loop() {
             }
             finished_.clear();
         }
-        if (now_ms() - last_reclaim > 5000) {
-            last_reclaim = now_ms();
+        auto last_reclaim = reclaim_clock->load();
+        if (now_ms() - last_reclaim > kReclaimEveryMs && reclaim_clock->compare_exchange_strong(last_reclaim, now_ms())) {
             if (auto moved = d_.queue->reclaim_expired(); moved && !moved->empty()) {
                 for (const auto& t : *moved) {
                     spdlog::warn("task {}: its worker's lease lapsed; returned to its queue", t.task_id);
@@ -97,7 +116,10 @@ void Worker::dispatch_loop() {
             }
         }
         bool claimed = false;
-        if (active_.load() < d_.scanner.max_concurrent_scans && circuit_.allows(active_.load())) {
+        const bool room = active_.load() < d_.scanner.max_concurrent_scans;
+        if (!room) queue_was_empty = false;  // it did not ask: ask again once a run here ends
+        if (room && (!queue_was_empty || quiet_waits % kQuietWaitsBetweenClaims == 0) &&
+            circuit_.allows(active_.load())) {
             auto c = d_.queue->claim(d_.scanner.instance_id, d_.scanner.max_concurrent_scans, d_.options.lease_ms);
             if (!c) {
                 spdlog::warn("scanner '{}': cannot claim: {}", d_.scanner.instance_id, c.error().message);
@@ -107,10 +129,21 @@ void Worker::dispatch_loop() {
             if (c->has_value()) {
                 claimed = true;
                 accept(std::move(**c));
+            } else {
+                queue_was_empty = true;
             }
         }
         // Claim again at once after a success; otherwise wait to be woken.
-        if (!claimed) (void)d_.queue->wait_for_work(d_.scanner.instance_id, 1000);
+        if (claimed) {
+            queue_was_empty = false;
+            continue;
+        }
+        auto woke = d_.queue->wait_for_work(d_.scanner.instance_id, 1000);
+        if (woke && !*woke) {
+            ++quiet_waits;
+        } else {  // woken, or an error (which is not quiet: try again)
+            queue_was_empty = false;
+        }
     }
 }
 

@@ -25,13 +25,14 @@
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/plugin.h"
+#include "scanorch/sdk/pool_snapshot.h"
 #include "scanorch/sdk/queue.h"
 
 namespace {
 
 namespace sdk = scanorch::sdk;
 
-class MemoryQueue final : public sdk::Queue, public sdk::SharedCounters {
+class MemoryQueue final : public sdk::Queue, public sdk::SharedCounters, public sdk::QueuePoolSnapshot {
 public:
     using interface_type = sdk::Queue;
     static constexpr const char* kName = "memory-queue";
@@ -60,11 +61,31 @@ public:
     sdk::Result<void> ping() noexcept override { return {}; }
 
     // Its queues are this process's memory: say so, so `api`/`worker` refuse it.
+    // The pool snapshot saves taking the lock once per scanner.
     void* extension(std::string_view id) noexcept override {
         static int process_local = 1;
         if (id == sdk::kQueueProcessLocal) return &process_local;
         if (id == sdk::kQueueCounters) return static_cast<sdk::SharedCounters*>(this);
+        if (id == sdk::kQueuePoolSnapshot) return static_cast<sdk::QueuePoolSnapshot*>(this);
         return nullptr;
+    }
+
+    sdk::Result<sdk::PoolQueueState> pool_snapshot(const std::vector<std::string>& scanners) noexcept override {
+        return locked([&]() -> sdk::Result<sdk::PoolQueueState> {
+            sdk::PoolQueueState st;
+            st.global = size_of(queues_, "");
+            st.dead_letter = dlq_.size();
+            st.scanners.reserve(scanners.size());
+            for (const auto& s : scanners) {
+                sdk::ScannerQueueState one;
+                one.scanner_id = s;
+                one.queued = size_of(queues_, s);
+                one.running = size_of(running_, s);
+                if (auto c = circuits_.find(s); c != circuits_.end()) one.circuit = c->second;
+                st.scanners.push_back(std::move(one));
+            }
+            return st;
+        });
     }
 
     sdk::Result<std::uint64_t> enqueue(const sdk::QueueTask& task) noexcept override {
@@ -520,6 +541,13 @@ private:
                                   [&](const sdk::DlqEntry& e) { return !still_dead.count(e.task.task_id); }),
                    dlq_.end());
         if (changed || dlq_.size() != before) wake();
+    }
+
+    // Reading must not create entries (operator[] would, under a read).
+    template <class Map>
+    static std::uint64_t size_of(const Map& m, const std::string& key) {
+        auto it = m.find(key);
+        return it == m.end() ? 0 : it->second.size();
     }
 
     sdk::PluginContext ctx_;

@@ -9,6 +9,7 @@
 //   nessus:circuit:{scanner}         HASH  state, failures, opened_at
 //   nessus:kv:{key}                  STRING shared state (TTL via PX)
 //   nessus:wake:{scanner}            LIST  wake-up token for blocked workers
+//   nessus:wake:global               LIST  one token per global task, for one worker with a free slot
 // Every multi-key step is one Lua script, so claiming a task, taking the
 // running slot and starting its lease happen at once or not at all. Times
 // come from the host clock (ARGV), never from Redis. Redis Cluster is refused
@@ -18,6 +19,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -27,6 +29,7 @@
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/plugin.h"
+#include "scanorch/sdk/pool_snapshot.h"
 #include "scanorch/sdk/queue.h"
 
 namespace {
@@ -43,18 +46,27 @@ redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], 'payload', ARGV[2], 'queue', ARGV[3], 'enqueued_at', ARGV[4], 'attempts', ARGV[5], 'state', 'queued')
 local n
 if ARGV[6] == '1' then n = redis.call('LPUSH', KEYS[1], ARGV[1]) else n = redis.call('RPUSH', KEYS[1], ARGV[1]) end
-local function wake(s) local k = ARGV[7]..':wake:'..s; redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0) end
 if ARGV[3] == '' then
-  for _, s in ipairs(redis.call('SMEMBERS', ARGV[7]..':scanners:known')) do wake(s) end
-else wake(ARGV[3]) end
+  -- One token per global task: it wakes ONE waiting worker (BLPOP serves the
+  -- longest waiting first), not the whole pool; workers of full scanners do
+  -- not wait on it (wait_for_work). Bounded, so an idle pool cannot pile them up.
+  local k = ARGV[7]..':wake:global'
+  redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 999)
+else
+  local k = ARGV[7]..':wake:'..ARGV[3]
+  redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0)
+end
 if ARGV[6] == '1' then return 1 end
 return n
 )lua";
 
 // KEYS[1] running set, KEYS[2] scanner queue, KEYS[3] global queue, KEYS[4] lease zset
 // ARGV: scanner, max, now, lease_ms, token, prefix
+// Nothing to claim: 0 when the scanner is full, nil when both queues are empty.
+// A claim also says whether it took the scanner's last free slot.
 const std::string kClaim = R"lua(
-if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return false end
+local held = redis.call('SCARD', KEYS[1])
+if held >= tonumber(ARGV[2]) then return 0 end
 local id = redis.call('LPOP', KEYS[2])
 local g = 0
 if not id then id = redis.call('LPOP', KEYS[3]); g = 1 end
@@ -66,7 +78,9 @@ redis.call('ZADD', KEYS[4], exp, id)
 local attempts = tonumber(redis.call('HGET', th, 'attempts') or '0')
 redis.call('HSET', th, 'state', 'held', 'token', ARGV[5], 'scanner', ARGV[1], 'from_global', g, 'attempts', attempts + 1)
 local h = redis.call('HMGET', th, 'payload', 'queue', 'enqueued_at')
-return {id, h[1] or '', h[2] or '', h[3] or '0', tostring(attempts), tostring(g), tostring(exp)}
+local full = '0'
+if held + 1 >= tonumber(ARGV[2]) then full = '1' end
+return {id, h[1] or '', h[2] or '', h[3] or '0', tostring(attempts), tostring(g), tostring(exp), full}
 )lua";
 
 // KEYS[1] task hash, KEYS[2] lease zset; ARGV: id, token, expiry
@@ -247,13 +261,36 @@ if not p then return -1 end
 return {p + 1, q}
 )lua";
 
+// The whole pool in one round trip: the global and dead-letter depths, then per
+// scanner (in ARGV order) its queue length, running-set size and circuit
+// fields ('' when never set). A script rather than a pipeline: Redis runs it
+// as one step, so every figure belongs to the same instant (no claim lands
+// between a scanner's queue length and its running count), and EVALSHA sends
+// only the ids, not 3 commands per scanner. Keys are built as queue_key(),
+// running_key() and circuit_key() build them.
+// ARGV: prefix, scanner ids...
+const std::string kPoolSnapshot = R"lua(
+local p = ARGV[1]
+local out = {redis.call('LLEN', p..':queue:global'), redis.call('LLEN', p..':dlq')}
+for i = 2, #ARGV do
+  local s = ARGV[i]
+  local c = redis.call('HMGET', p..':circuit:'..s, 'state', 'failures', 'opened_at')
+  out[#out + 1] = redis.call('LLEN', p..':queue:nessus:'..s)
+  out[#out + 1] = redis.call('SCARD', p..':scanners:'..s..':running')
+  out[#out + 1] = c[1] or ''
+  out[#out + 1] = c[2] or ''
+  out[#out + 1] = c[3] or ''
+end
+return out
+)lua";
+
 struct Script {
     const std::string& text;
     std::string sha;
     explicit Script(const std::string& t) : text(t), sha(RedisPool::sha1(t)) {}
 };
 
-class RedisQueue final : public sdk::Queue, public sdk::SharedCounters {
+class RedisQueue final : public sdk::Queue, public sdk::SharedCounters, public sdk::QueuePoolSnapshot {
 public:
     using interface_type = sdk::Queue;
     static constexpr const char* kName = "redis-queue";
@@ -327,8 +364,12 @@ public:
             auto r = run(claim_, {running_key(scanner), queue_key(scanner), queue_key(""), p_ + ":lease_expiry"},
                          {scanner, std::to_string(max), now(), std::to_string(lease_ms), token, p_});
             if (!r) return std::move(r).error();
-            if (r->is_nil() || r->type != Value::Type::array || r->elements.size() < 7) return std::optional<sdk::Claim>{};
+            if (r->is_nil() || r->type != Value::Type::array || r->elements.size() < 7) {
+                set_full(scanner, r->type == Value::Type::integer);
+                return std::optional<sdk::Claim>{};
+            }
             const auto& e = r->elements;
+            set_full(scanner, e.size() > 7 && e[7].str == "1");
             sdk::Claim c;
             c.task.task_id = e[0].str;
             c.task.payload = e[1].str;
@@ -345,11 +386,20 @@ public:
 
     sdk::Result<bool> wait_for_work(const std::string& scanner, std::int64_t timeout_ms) noexcept override {
         return guard([&]() -> sdk::Result<bool> {
-            (void)redis_.command({"SADD", p_ + ":scanners:known", scanner});
+            register_waiter(scanner);
             const double seconds = std::max<std::int64_t>(timeout_ms, 1) / 1000.0;
-            auto r = redis_.command({"BLPOP", p_ + ":wake:" + scanner, std::to_string(seconds)},
-                                    static_cast<int>(timeout_ms));
-            if (!r) return std::move(r).error();
+            // A scanner with a free slot also waits for global tasks; a full one
+            // (as its last claim found it) would only take the token from a
+            // worker that can run the task, and is woken when a slot frees.
+            std::vector<std::string> argv = {"BLPOP", p_ + ":wake:" + scanner};
+            if (!is_full(scanner)) argv.push_back(p_ + ":wake:global");
+            argv.push_back(std::to_string(seconds));
+            auto r = redis_.command(argv, static_cast<int>(timeout_ms));
+            if (!r) {  // Redis may come back empty: register again at once
+                std::lock_guard lock(known_mu_);
+                registered_.clear();
+                return std::move(r).error();
+            }
             return !r->is_nil();
         });
     }
@@ -469,6 +519,42 @@ public:
         });
     }
 
+    void* extension(std::string_view id) noexcept override {
+        if (id == sdk::kQueuePoolSnapshot) return static_cast<sdk::QueuePoolSnapshot*>(this);
+        if (id == sdk::kQueueCounters) return static_cast<sdk::SharedCounters*>(this);
+        return nullptr;
+    }
+
+    sdk::Result<sdk::PoolQueueState> pool_snapshot(const std::vector<std::string>& scanners) noexcept override {
+        return guard([&]() -> sdk::Result<sdk::PoolQueueState> {
+            std::vector<std::string> args;
+            args.reserve(scanners.size() + 1);
+            args.push_back(p_);
+            args.insert(args.end(), scanners.begin(), scanners.end());
+            auto r = run(pool_snapshot_, {}, args);
+            if (!r) return std::move(r).error();
+            const auto& e = r->elements;
+            if (r->type != Value::Type::array || e.size() != 2 + 5 * scanners.size()) {
+                return sdk::Error::internal("redis-queue: pool snapshot answered " + std::to_string(e.size()) +
+                                            " fields for " + std::to_string(scanners.size()) + " scanners");
+            }
+            sdk::PoolQueueState st;
+            st.global = static_cast<std::uint64_t>(e[0].integer);
+            st.dead_letter = static_cast<std::uint64_t>(e[1].integer);
+            st.scanners.reserve(scanners.size());
+            for (std::size_t i = 0; i < scanners.size(); ++i) {
+                const auto* f = &e[2 + 5 * i];
+                sdk::ScannerQueueState s;
+                s.scanner_id = scanners[i];
+                s.queued = static_cast<std::uint64_t>(f[0].integer);
+                s.running = static_cast<std::uint64_t>(f[1].integer);
+                if (!f[2].str.empty()) s.circuit = circuit_of(f[2].str, f[3].str, f[4].str);
+                st.scanners.push_back(std::move(s));
+            }
+            return st;
+        });
+    }
+
     sdk::Result<std::vector<sdk::DlqEntry>> dlq_list(std::uint64_t offset, std::uint64_t limit) noexcept override {
         return guard([&]() -> sdk::Result<std::vector<sdk::DlqEntry>> {
             auto ids = redis_.command({"LRANGE", p_ + ":dlq", std::to_string(offset), std::to_string(offset + limit - 1)});
@@ -506,21 +592,18 @@ public:
 
     sdk::Result<sdk::CircuitInfo> circuit(const std::string& scanner) noexcept override {
         return guard([&]() -> sdk::Result<sdk::CircuitInfo> {
-            auto r = redis_.command({"HMGET", p_ + ":circuit:" + scanner, "state", "failures", "opened_at"});
+            auto r = redis_.command({"HMGET", circuit_key(scanner), "state", "failures", "opened_at"});
             if (!r) return std::move(r).error();
-            sdk::CircuitInfo c;
             if (r->elements.size() == 3 && !r->elements[0].is_nil()) {
-                c.state = static_cast<sdk::CircuitState>(std::stoul(r->elements[0].str));
-                c.consecutive_failures = static_cast<std::uint32_t>(std::stoul(r->elements[1].str));
-                c.opened_at_ms = std::stoll(r->elements[2].str);
+                return circuit_of(r->elements[0].str, r->elements[1].str, r->elements[2].str);
             }
-            return c;
+            return sdk::CircuitInfo{};
         });
     }
 
     sdk::Result<void> set_circuit(const std::string& scanner, const sdk::CircuitInfo& c) noexcept override {
         return guard([&]() -> sdk::Result<void> {
-            auto r = redis_.command({"HSET", p_ + ":circuit:" + scanner, "state", std::to_string(static_cast<unsigned>(c.state)),
+            auto r = redis_.command({"HSET", circuit_key(scanner), "state", std::to_string(static_cast<unsigned>(c.state)),
                                      "failures", std::to_string(c.consecutive_failures), "opened_at",
                                      std::to_string(c.opened_at_ms)});
             if (!r) return std::move(r).error();
@@ -590,10 +673,6 @@ public:
         });
     }
 
-    void* extension(std::string_view id) noexcept override {
-        return id == sdk::kQueueCounters ? static_cast<sdk::SharedCounters*>(this) : nullptr;
-    }
-
 private:
     template <class F>
     auto guard(F&& f) noexcept -> decltype(f()) {
@@ -614,6 +693,15 @@ private:
     }
     std::string running_key(const std::string& scanner) const { return p_ + ":scanners:" + scanner + ":running"; }
     std::string task_key(const std::string& id) const { return p_ + ":task:" + id; }
+    std::string circuit_key(const std::string& scanner) const { return p_ + ":circuit:" + scanner; }
+
+    static sdk::CircuitInfo circuit_of(const std::string& state, const std::string& failures, const std::string& opened) {
+        sdk::CircuitInfo c;
+        c.state = static_cast<sdk::CircuitState>(std::stoul(state));
+        c.consecutive_failures = failures.empty() ? 0 : static_cast<std::uint32_t>(std::stoul(failures));
+        c.opened_at_ms = opened.empty() ? 0 : std::stoll(opened);
+        return c;
+    }
 
     std::string make_token() {
         std::lock_guard lock(rng_mu_);
@@ -621,6 +709,34 @@ private:
         std::string t;
         for (int i = 0; i < 32; ++i) t += hex[rng_() % 16];
         return t;
+    }
+
+    // The known set told API processes before the global wake list whom to
+    // wake for a global task; kept while such processes may share the queue.
+    // Once a minute per scanner is enough to keep it (and to rebuild it
+    // after a Redis that restarted empty), and spares an idle pool one
+    // command per worker per wait.
+    void register_waiter(const std::string& scanner) {
+        const auto now = std::chrono::steady_clock::now();
+        {
+            std::lock_guard lock(known_mu_);
+            auto it = registered_.find(scanner);
+            if (it != registered_.end() && now - it->second < std::chrono::minutes(1)) return;
+        }
+        if (redis_.command({"SADD", p_ + ":scanners:known", scanner})) {
+            std::lock_guard lock(known_mu_);
+            registered_[scanner] = now;
+        }
+    }
+
+    void set_full(const std::string& scanner, bool full) {
+        std::lock_guard lock(known_mu_);
+        full_[scanner] = full;
+    }
+    bool is_full(const std::string& scanner) {
+        std::lock_guard lock(known_mu_);
+        auto it = full_.find(scanner);
+        return it != full_.end() && it->second;
     }
 
     static sdk::Error lost(const sdk::Claim& c) {
@@ -684,11 +800,14 @@ private:
     std::mutex rng_mu_;
     std::mt19937_64 rng_;
     static constexpr std::size_t kQueueSeenEntries = 4096;
+    std::mutex known_mu_;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> registered_;  ///< scanner -> last SADD
+    std::unordered_map<std::string, bool> full_;  ///< scanner -> its last claim found (or left) it full
     std::mutex seen_mu_;
     std::unordered_map<std::string, std::string> queue_seen_;  ///< task id -> queue key it was last found in
     const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
         dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_set_{kKvSet}, delete_if_{kDeleteIf}, position_{kPosition},
-        counter_add_{kCounterAdd}, counter_read_{kCounterRead};
+        counter_add_{kCounterAdd}, counter_read_{kCounterRead}, pool_snapshot_{kPoolSnapshot};
 };
 
 }  // namespace

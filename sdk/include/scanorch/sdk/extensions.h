@@ -26,4 +26,12 @@ namespace scanorch::sdk {
 /// rates; without it a configured rate refuses to start, naming the backend.
 inline constexpr std::string_view kQueueCounters = "scanorch.queue.counters";
 
+/// Queue: asked with this id, a backend that can report the state of every
+/// scanner at once (queued, running, circuit, plus the global and dead-letter
+/// depths) in a single round trip returns a `QueuePoolSnapshot*`
+/// (pool_snapshot.h) converted to void*. The host then routes, answers the
+/// pool status tools and refreshes /metrics with one call instead of a few
+/// per scanner. nullptr (the default) keeps the per-scanner calls.
+inline constexpr std::string_view kQueuePoolSnapshot = "scanorch.queue.pool_snapshot";
+
 }  // namespace scanorch::sdk

@@ -41,12 +41,10 @@ class SubmissionRate {
 public:
     /// Fails (invalid_input) when limits are set and `queue` offers no shared
     /// counters, naming the backend: a rate each process counted alone would
-    /// let N API processes take N times the limit. `backend_abi_minor` is the
-    /// queue plugin's: counters exist from SDK ABI 1.2 on.
+    /// let N API processes take N times the limit.
     static sdk::Result<std::shared_ptr<const SubmissionRate>> make(const LimitSettings& limits,
                                                                     std::shared_ptr<sdk::Queue> queue,
-                                                                    const std::string& backend_name,
-                                                                    std::uint32_t backend_abi_minor);
+                                                                    const std::string& backend_name);
 
     /// The client's limit per hour; 0 = none.
     std::int64_t limit_for(const std::string& client) const;

@@ -40,6 +40,10 @@ struct WorkerOptions {
     std::uint32_t circuit_failures = 5;    ///< consecutive failures that open the circuit
     std::int64_t circuit_open_ms = 300'000;
     bool delete_scans = true;              ///< remove finished scans from the scanner
+    /// When the workers of this process last returned lapsed leases: the
+    /// reclaim covers every scanner, so one worker per process does it every
+    /// few seconds, not each of them. Null: each worker keeps its own.
+    std::shared_ptr<std::atomic<std::int64_t>> last_reclaim_ms;
 };
 
 /// What every run of one worker shares.

@@ -8,7 +8,8 @@
 // new lease: a worker never runs one task twice.
 //
 // Dispatch is event-driven (the queue wakes the worker when a task arrives
-// or a slot frees). stop() stops claiming and makes every run hand its task
+// or a slot frees); an idle worker only waits, so an idle pool of hundreds
+// costs the queue backend one blocking wait per worker per second. stop() stops claiming and makes every run hand its task
 // back: to the head of this scanner's queue when its scan runs here, else to
 // the queue it came from.
 #pragma once
@@ -37,6 +38,10 @@ public:
     void start();
     /// Stops claiming, hands unfinished tasks back, joins every thread.
     void stop();
+    /// Tells the worker to stop without waiting for it: stopping a pool of
+    /// hundreds calls this on all first, so their blocking waits for work
+    /// end together rather than one after another in stop().
+    void request_stop();
 
     std::uint32_t active() const { return active_.load(); }
 
@@ -57,6 +62,7 @@ private:
     CircuitBreaker circuit_;
 
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> stopped_{false};
     std::atomic<std::uint32_t> active_{0};
     std::mutex mu_;
     std::condition_variable cv_;

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# A pool of many scanner instances, simulated: SCANNERS instances of SLOTS
+# slots each, served by nessus-emulator processes (PER_EMULATOR instances
+# each, one emulator's --max-running = its instances' slots), `scanorchd all`
+# on a Redis queue, SCANS untrusted scans of SCAN_SECONDS submitted over ONE
+# keep-alive connection. Everything on loopback, in a temp dir, stopped at exit.
+#   tests/bench/scale_bench.sh [BUILD_DIR]
+# Parameters (environment): SCANNERS=200 SLOTS=5 SCANS=3000 SCAN_SECONDS=5
+#   PER_EMULATOR=200  POLL_MS=1000 (workers.poll_interval_ms: how soon a
+#   finished scan is noticed)  SUBMIT_ONLY=1 (measure the submissions, then
+#   stop: for a baseline whose scans would take hours)  IDLE_SECONDS=5 (the
+#   idle-pool measurement before the run; 0 skips it)  STORE_DIR=DIR (where
+#   scanorchd's data_dir, the task store, lives; default the temp dir. Every
+#   task record write is fsynced: STORE_DIR=/dev/shm shows what is left
+#   without the disk's fsync latency)
+# Prints: wall time against the ideal (waves x scan time), submissions/s,
+# scanorchd CPU per scan and peak RSS, Redis CPU, Redis commands per scan by
+# command (INFO commandstats: commands run inside a script are counted too,
+# under their own names), peak slots in use (the emulators' peak_running).
+# Targets (issue 16, 200 x 5 slots, 3000 scans of 5 s, 2 cores): wall <= 1.5x
+# ideal, >= 1000 submissions/s (>= 0.5x a one-scanner pool), <= 20 Redis
+# commands per scan, <= 5 ms scanorchd CPU per scan.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:-$root/build/default}" && pwd)
+SCANNERS=${SCANNERS:-200} SLOTS=${SLOTS:-5} SCANS=${SCANS:-3000} SCAN_SECONDS=${SCAN_SECONDS:-5}
+PER_EMULATOR=${PER_EMULATOR:-200} POLL_MS=${POLL_MS:-1000} SUBMIT_ONLY=${SUBMIT_ONLY:-0}
+IDLE_SECONDS=${IDLE_SECONDS:-5}
+. "$root/tests/support/processes.sh"
+[ $(( PER_EMULATOR * SLOTS )) -le 1000 ] ||
+  fail "PER_EMULATOR x SLOTS is $(( PER_EMULATOR * SLOTS )); one nessus-emulator runs at most 1000 scans at once: lower PER_EMULATOR"
+if [ -n "${STORE_DIR:-}" ]; then
+  data=$(mktemp -d "$STORE_DIR/scale-bench.XXXXXX")
+  trap 'cleanup; rm -rf "$data"' EXIT
+else
+  data=$work/data
+fi
+rport=$(free_port); hport=$(free_port)
+start_redis "$rport"
+rcli() { redis-cli -p "$rport" "$@"; }
+
+emulators=$(( (SCANNERS + PER_EMULATOR - 1) / PER_EMULATOR ))
+emu_urls=()
+for e in $(seq 1 "$emulators"); do
+  n=$(( e < emulators ? PER_EMULATOR : SCANNERS - (emulators - 1) * PER_EMULATOR ))
+  # Small exports (3 filler items) and a short export: the benchmark is about
+  # the orchestration, not about moving .nessus files.
+  start_emulator "emu$e" "$build/bin/nessus-emulator" --user admin:adminpw --scan-seconds "$SCAN_SECONDS" \
+    --max-running $(( n * SLOTS )) --extra-items 3 --export-seconds 0.1
+  emu_urls+=("$emulator_url")
+done
+{
+  echo "scanners:"
+  for i in $(seq 1 "$SCANNERS"); do
+    url=${emu_urls[$(( (i - 1) / PER_EMULATOR ))]}
+    echo "  - {instance_id: s$i, scanner_type: nessus, url: '$url', max_concurrent_scans: $SLOTS," \
+         "credentials: {username: admin, password: adminpw}, options: {export_poll_ms: 100}}"
+  done
+} >"$work/scanners.yaml"
+cat >"$work/scanorch.yaml" <<YAML
+plugin_dir: $build/lib/scanorch/plugins
+data_dir: $data
+scanners_file: scanners.yaml
+scope: [192.0.2.0/24]
+workers: {poll_interval_ms: $POLL_MS}
+logging: {level: warn}
+plugins:
+  queue: {use: redis-queue, config: {url: "redis://127.0.0.1:$rport"}}
+  frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
+YAML
+base=http://127.0.0.1:$hport
+start_scanorchd "$build/bin/scanorchd" "$work/scanorch.yaml" "$base" all
+spid=${pids[-1]}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+redis_cpu() { rcli INFO cpu | awk -F: '/^used_cpu_(sys|user):/ {s += $2} END {printf "%.3f", s}'; }
+redis_cmds() { rcli INFO stats | awk -F: '/^total_commands_processed:/ {print $2+0}'; }
+hz=$(getconf CLK_TCK)
+
+echo "scale_bench: $SCANNERS scanners x $SLOTS slots on $emulators emulator(s), $SCANS scans of ${SCAN_SECONDS}s," \
+     "workers poll every ${POLL_MS} ms, task store in $(df --output=fstype "$data" | tail -1) $data"
+sleep 2  # workers start and block
+if [ "$IDLE_SECONDS" -gt 0 ]; then
+  c0=$(cpu_ticks "$spid"); r0=$(redis_cpu); n0=$(redis_cmds)
+  sleep "$IDLE_SECONDS"
+  c1=$(cpu_ticks "$spid"); r1=$(redis_cpu); n1=$(redis_cmds)
+  python3 - "$IDLE_SECONDS" "$hz" "$c0" "$c1" "$r0" "$r1" "$n0" "$n1" <<'PY'
+import sys
+secs, hz, c0, c1, r0, r1, n0, n1 = (float(x) for x in sys.argv[1:])
+print(f"idle pool ({secs:.0f} s): scanorchd CPU {100 * (c1 - c0) / hz / secs:.1f}%, "
+      f"Redis CPU {100 * (r1 - r0) / secs:.1f}%, Redis {(n1 - n0 - 3) / secs:.0f} commands/s")
+PY
+fi
+
+rcli CONFIG RESETSTAT >/dev/null
+# Round trips: MONITOR marks the commands a script ran ("[0 lua]") apart from
+# those a client sent, which INFO commandstats does not. It costs Redis some
+# CPU of its own (ROUND_TRIPS=0 leaves it out).
+if [ "${ROUND_TRIPS:-1}" = 1 ]; then
+  redis-cli -p "$rport" MONITOR >"$work/monitor.log" &
+  monitor_pid=$!
+  pids+=("$monitor_pid")
+  sleep 0.2
+fi
+c0=$(cpu_ticks "$spid"); r0=$(redis_cpu)
+# One keep-alive connection; the reply of each submission is read before the next.
+python3 - "$hport" "$SCANS" >"$work/submit.out" <<'PY'
+import http.client, json, sys, time
+port, scans = int(sys.argv[1]), int(sys.argv[2])
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+t0 = time.monotonic()
+for i in range(scans):
+    body = json.dumps({"targets": f"192.0.2.{i % 254 + 1}", "name": f"scale {i}"})
+    conn.request("POST", "/tools/run_untrusted_scan", body, {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    data = r.read()
+    if r.status != 200:
+        sys.exit(f"submission {i} answered {r.status}: {data[:300]!r}")
+t1 = time.monotonic()
+print(t0, t1)
+PY
+read -r t_start t_submitted <"$work/submit.out"
+c_sub=$(cpu_ticks "$spid")
+
+status() { curl -s -X POST "$base/tools/get_queue_status" -d '{}'; }
+exports() {
+  local sum=0 u
+  for u in "${emu_urls[@]}"; do
+    sum=$(( sum + $(curl -s "$u/emulator/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["exports"])') ))
+  done
+  echo "$sum"
+}
+idle() { status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+busy = d.get("global", 0) + sum(s.get("queued", 0) + s.get("running", 0) for s in d.get("scanners", []))
+sys.exit(0 if busy == 0 else 1)'; }
+polls=0
+if [ "$SUBMIT_ONLY" != 1 ]; then
+  # The emulators' counters first (no Redis traffic), then get_queue_status
+  # until nothing is queued or running; its few polls are counted below.
+  deadline=$(( $(date +%s) + 60 + 4 * SCANS * SCAN_SECONDS / (SCANNERS * SLOTS) + 10 * SCAN_SECONDS ))
+  while [ "$(exports)" -lt "$SCANS" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "only $(exports) of $SCANS scans were exported in time"
+    sleep 0.2
+  done
+  until polls=$((polls + 1)); idle; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "tasks still queued or running: $(status)"
+    sleep 0.1
+  done
+fi
+t_end=$(python3 -c 'import time; print(time.monotonic())')
+c1=$(cpu_ticks "$spid"); r1=$(redis_cpu)
+rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$spid/status")
+rcli INFO commandstats >"$work/commandstats"
+if [ -n "${monitor_pid:-}" ]; then
+  kill "$monitor_pid" 2>/dev/null || true
+  wait "$monitor_pid" 2>/dev/null || true
+  awk '/^\+?[0-9.]+ \[/ { if ($0 ~ / lua\] /) next; split($0, f, "\""); n[toupper(f[2])]++ }
+       END { for (c in n) print c, n[c] }' "$work/monitor.log" >"$work/roundtrips"
+  rm -f "$work/monitor.log"
+fi
+peak=0
+for u in "${emu_urls[@]}"; do
+  peak=$(( peak + $(curl -s "$u/emulator/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["peak_running"])') ))
+done
+
+python3 - <<PY
+import re, math
+scans, scanners, slots, secs = $SCANS, $SCANNERS, $SLOTS, $SCAN_SECONDS
+t0, tsub, tend = $t_start, $t_submitted, $t_end
+hz = $hz
+cpu_all = ($c1 - $c0) / hz
+cpu_sub = ($c_sub - $c0) / hz
+redis_cpu = $r1 - $r0
+stats = {}
+for line in open("$work/commandstats"):
+    m = re.match(r"cmdstat_(\S+):calls=(\d+)", line)
+    if m and m.group(1) not in ("info", "config|resetstat"):
+        stats[m.group(1)] = int(m.group(2))
+total = sum(stats.values())
+print(f"submissions: {scans / (tsub - t0):.0f}/s ({tsub - t0:.2f} s for {scans}); "
+      f"scanorchd CPU while submitting {1000 * cpu_sub / scans:.2f} ms per scan")
+if $SUBMIT_ONLY != 1:
+    waves = math.ceil(scans / (scanners * slots))
+    ideal = waves * secs
+    print(f"wall: {tend - t0:.1f} s, ideal {ideal:.0f} s ({waves} waves x {secs} s): {(tend - t0) / ideal:.2f}x")
+    print(f"peak slots in use: {$peak} of {scanners * slots} (emulators' peak_running, summed)")
+print(f"scanorchd CPU: {1000 * cpu_all / scans:.2f} ms per scan ({cpu_all:.1f} s); peak RSS {$rss / 1024:.0f} MB")
+print(f"Redis CPU: {redis_cpu:.1f} s ({1000 * redis_cpu / scans:.2f} ms per scan)")
+print(f"Redis commands per scan: {total / scans:.1f} (incl. {$polls} get_queue_status polls at the end)")
+for name, calls in sorted(stats.items(), key=lambda kv: -kv[1]):
+    print(f"  {name:<16} {calls / scans:8.2f}")
+import os
+if os.path.exists("$work/roundtrips"):
+    rt = {}
+    for line in open("$work/roundtrips"):
+        c, n = line.split()
+        if c not in ("INFO", "CONFIG", "MONITOR"):
+            rt[c] = int(n)
+    print(f"Redis round trips per scan: {sum(rt.values()) / scans:.1f} (commands clients sent; MONITOR)")
+    for name, calls in sorted(rt.items(), key=lambda kv: -kv[1]):
+        print(f"  {name.lower():<16} {calls / scans:8.2f}")
+PY
