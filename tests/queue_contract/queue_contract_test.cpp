@@ -7,7 +7,6 @@
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
 #include "redis_server.h"
-#include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/pool_snapshot.h"
 
 using namespace contract;

@@ -22,6 +22,7 @@
 #include "scanorch/framework/config/config_error.h"
 #include "scanorch/framework/config/plugin_config.h"
 #include "scanorch/framework/host.h"
+#include "scanorch/framework/service/metered_queue.h"
 #include "scanorch/framework/json/sdk_json.h"
 #include "scanorch/framework/logging.h"
 #include "scanorch/framework/tasks/task_codec.h"
@@ -288,7 +289,9 @@ DlqTarget dlq_target(const cli::Args& args, const std::vector<std::string>& rest
     if (rest.size() != 1) throw cli::UsageError("dlq " + verb + " takes one task id");
     DlqTarget t;
     t.host = open_host(args);
-    t.queue = need<sdk::Queue>(*t.host, "queue");
+    // Through the host's wrapper: a retry routes, and routing asks the
+    // backend for extensions only a plugin built for them may be asked.
+    t.queue = sf::metered_queue(need<sdk::Queue>(*t.host, "queue"), t.host->services()->registry(), t.host->abi_minor_of("queue"));
     t.entry = value_or_throw(t.queue->dlq_get(rest[0]), "dead-letter queue");
     if (!t.entry) std::cerr << "scanorchctl: task '" << rest[0] << "' is not in the dead-letter queue\n";
     return t;

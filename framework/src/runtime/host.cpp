@@ -70,6 +70,12 @@ std::string Host::slot_config_json(const PluginSlot& slot, const PluginInfo& inf
     return cfg.json;
 }
 
+std::uint32_t Host::abi_minor_of(const std::string& kind) const {
+    const PluginSlot* slot = config_.slot(kind);
+    const PluginInfo* info = slot ? loader_->find(slot->use) : nullptr;
+    return info ? info->abi_minor : 0;
+}
+
 ConfigErrorLocator Host::config_locator(const PluginSlot& slot) const {
     return [file = config_.file, config = slot.config, path = slot.path + ".config",
             overrides = slot.overrides](std::string_view message) -> std::optional<std::string> {

@@ -19,8 +19,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     queue_ = host.make_configured<sdk::Queue>("queue");
     if (!queue_) throw HostError("a queue plugin is required (plugins.queue.use in scanorch.yaml, or QUEUE_BACKEND)");
     const auto* queue_slot = cfg.slot("queue");
-    const auto* queue_plugin = queue_slot ? host.loader().find(queue_slot->use) : nullptr;
-    queue_ = metered_queue(queue_, host.services()->registry(), queue_plugin ? queue_plugin->abi_minor : 0);
+    queue_ = metered_queue(queue_, host.services()->registry(), host.abi_minor_of("queue"));
     store_ = std::make_shared<TaskStore>(cfg.data_dir);
     // Single machine: a key file is created on first start. Elsewhere API and
     // workers must share SCANORCH_CREDENTIAL_KEY (or the file).

@@ -275,6 +275,10 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
     auto decision = route(t, *parsed, snapshot);
     if (!decision) return std::move(decision).error();
     t.queue = decision->queue_scanner;
+    // Noted at once, before the durable writes below (milliseconds each):
+    // concurrent submissions in this process then see this placement. One
+    // that fails later leaves the note for at most the view's age.
+    d_.pool->note_queued(t.queue);
     t.scanner_instance = decision->scanner_instance;
     if (const auto* s = d_.pool->find(t.scanner_instance)) {
         t.scanner_url = s->url;
@@ -297,7 +301,6 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
     }
     if (guard) guard->commit();
     if (counted) counted->commit();
-    d_.pool->note_queued(t.queue);
     spdlog::info("task {} ({}, trace {}) queued on {}: {}", t.task_id, sdk::to_string(type), t.trace_id,
                  t.queue.empty() ? "the global queue" : t.queue, decision->reason);
 

@@ -85,11 +85,6 @@ void Worker::heartbeat_loop() {
 
 namespace {
 
-// An idle worker skips its claim after a quiet wait (nothing was queued and
-// no slot or circuit changed, or it would have been woken), but not forever:
-// every this many waits it claims anyway, in case a wake-up was lost with a
-// queue backend that restarted empty.
-constexpr int kQuietWaitsBetweenClaims = 10;
 constexpr std::int64_t kReclaimEveryMs = 5000;
 
 }  // namespace
@@ -97,8 +92,6 @@ constexpr std::int64_t kReclaimEveryMs = 5000;
 void Worker::dispatch_loop() {
     auto reclaim_clock = d_.options.last_reclaim_ms ? d_.options.last_reclaim_ms
                                                     : std::make_shared<std::atomic<std::int64_t>>(0);
-    bool queue_was_empty = false;  // the last claim found nothing, and nothing woke the worker since
-    int quiet_waits = 0;
     while (!stopping_.load()) {
         {  // join the threads of finished runs
             std::lock_guard lock(mu_);
@@ -117,9 +110,12 @@ void Worker::dispatch_loop() {
         }
         bool claimed = false;
         const bool room = active_.load() < d_.scanner.max_concurrent_scans;
-        if (!room) queue_was_empty = false;  // it did not ask: ask again once a run here ends
-        if (room && (!queue_was_empty || quiet_waits % kQuietWaitsBetweenClaims == 0) &&
-            circuit_.allows(active_.load())) {
+        // A claim after every wait, woken or not: a wake-up can be lost (a
+        // global task handed back or reclaimed wakes one scanner; a wake token
+        // taken by a worker that could not claim; a backend restarted empty),
+        // and one claim a second per idle worker is the bound on how long work
+        // waits beside a free slot.
+        if (room && circuit_.allows(active_.load())) {
             auto c = d_.queue->claim(d_.scanner.instance_id, d_.scanner.max_concurrent_scans, d_.options.lease_ms);
             if (!c) {
                 spdlog::warn("scanner '{}': cannot claim: {}", d_.scanner.instance_id, c.error().message);
@@ -129,21 +125,11 @@ void Worker::dispatch_loop() {
             if (c->has_value()) {
                 claimed = true;
                 accept(std::move(**c));
-            } else {
-                queue_was_empty = true;
             }
         }
         // Claim again at once after a success; otherwise wait to be woken.
-        if (claimed) {
-            queue_was_empty = false;
-            continue;
-        }
-        auto woke = d_.queue->wait_for_work(d_.scanner.instance_id, 1000);
-        if (woke && !*woke) {
-            ++quiet_waits;
-        } else {  // woken, or an error (which is not quiet: try again)
-            queue_was_empty = false;
-        }
+        if (claimed) continue;
+        (void)d_.queue->wait_for_work(d_.scanner.instance_id, 1000);
     }
 }
 

@@ -62,6 +62,10 @@ public:
         return std::move(made).value();
     }
 
+    /// The SDK ABI minor the plugin configured for `kind` was built for (0
+    /// when none is configured): what extension ids the host may ask it for.
+    std::uint32_t abi_minor_of(const std::string& kind) const;
+
     /// The scanner plugin instance for one scanners.yaml entry.
     std::shared_ptr<sdk::Scanner> make_scanner(const ScannerConfig& scanner);
 
