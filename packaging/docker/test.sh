@@ -68,7 +68,11 @@ docker run --rm --entrypoint sh "scanorch:$tag" -c 'command -v gcc g++ cc c++ ld
   && fail "the runtime image has a compiler or build tool"
 [ "$(docker run --rm --entrypoint id "scanorch:$tag" -u)" != 0 ] || fail "the image runs as root"
 docker run --rm "scanorch:$tag" plugins >"$work/plugins.txt" || { cat "$work/plugins.txt"; fail "scanorchd plugins in the image"; }
-grep -q "6 plugin(s) loaded" "$work/plugins.txt" || { cat "$work/plugins.txt"; fail "expected the 6 default plugins"; }
+# Each shipped plugin by name on its own line, not only a count.
+for p in capacity-router http memory-queue nessus-validator nessus postgres-store redis-queue sqlite-store; do
+  grep -Eq "^[a-z]+ +$p +" "$work/plugins.txt" || { cat "$work/plugins.txt"; fail "plugin $p is not in the image"; }
+done
+grep -q "8 plugin(s) loaded" "$work/plugins.txt" || { cat "$work/plugins.txt"; fail "expected the 8 shipped plugins"; }
 
 log "secrets, certificates and config in $work"
 certs=$work/certs config=$work/config
