@@ -131,8 +131,8 @@ dx 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
   || fail "libexpat1 in the rpm container"
 dx 'scanorchd --version' || fail ".rpm: scanorchd --version"
 dx 'scanorchd plugins' >"$work/rpm-plugins.txt" || { cat "$work/rpm-plugins.txt"; fail ".rpm: scanorchd plugins"; }
-grep -q "6 plugin(s) loaded" "$work/rpm-plugins.txt" || fail ".rpm: $(cat "$work/rpm-plugins.txt")"
+grep -q "8 plugin(s) loaded" "$work/rpm-plugins.txt" || fail ".rpm: $(cat "$work/rpm-plugins.txt")"
 dx 'mkdir -p /var/lib/scanorch'
 scan "$c" root || fail ".rpm: scan with the extracted daemon"
-log ".rpm: --version, 6 plugins loaded, a trusted scan to completed, with only the rpm's own libraries"
+log ".rpm: --version, 8 plugins loaded, a trusted scan to completed, with only the rpm's own libraries"
 log "PASS"
