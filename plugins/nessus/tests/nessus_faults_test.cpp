@@ -85,7 +85,7 @@ TEST(NessusFaults, ExpiredSessionsLogInAgain) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // idle past the session's TTL
     auto second = p.scanner->poll_scan(*first);
     ASSERT_TRUE(second) << second.error().message;
-    EXPECT_EQ(second->state, sdk::ScanState::pending);
+    EXPECT_EQ(second->state, sdk::ScanState::created) << "created, never launched";
     EXPECT_EQ(logins(), 2) << "the expired session is replaced by exactly one new login";
     ASSERT_TRUE(p.scanner->poll_scan(*first));
     EXPECT_EQ(logins(), 2) << "the new session is kept";
