@@ -26,6 +26,7 @@
 #include "scanorch/framework/tools/submission_rate.h"
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
+#include "task_store_access.h"
 #include <numeric>
 
 namespace sf = scanorch::framework;
@@ -199,12 +200,20 @@ TEST(Orchestration, FailedAuthenticationEndsInTheDlqWithTroubleshooting) {
     // The export is still there to read.
     auto results = dep.must("get_scan_results", R"({"task_id":")" + id + R"(","schema_profile":"minimal","filters":{"plugin_id":"104410"}})");
     EXPECT_EQ(results->getValue<int>("total_matching"), 1);
-    // Credentials never reach the task store.
-    std::ifstream task(dir.path / "data" / "tasks" / id / "task.json");
-    std::string json((std::istreambuf_iterator<char>(task)), std::istreambuf_iterator<char>());
-    EXPECT_EQ(json.find("wrong"), std::string::npos);
-    std::ifstream payload(dir.path / "data" / "tasks" / id / "payload.sealed");
-    std::string sealed((std::istreambuf_iterator<char>(payload)), std::istreambuf_iterator<char>());
+    // Credentials never reach the task store: not the record, not the
+    // payload (sealed), not any byte of the database's files.
+    auto store = scanorch::testing::open_task_store(dir.path / "data", SQLITE_STORE_PLUGIN);
+    auto row = store->db().tasks().get(id);
+    ASSERT_TRUE(row) << row.error().message;
+    EXPECT_EQ(row->document.find("wrong"), std::string::npos);
+    EXPECT_EQ(row->summary.find("wrong"), std::string::npos);
+    for (const auto& e : std::filesystem::directory_iterator(dir.path / "data")) {
+        if (e.path().filename().string().rfind("store.sqlite", 0) != 0) continue;
+        std::ifstream f(e.path(), std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        EXPECT_EQ(bytes.find("ssh_password\":\"wrong"), std::string::npos) << e.path();
+    }
+    const std::string& sealed = row->payload;
     EXPECT_EQ(sealed.find("wrong"), std::string::npos);
     EXPECT_NE(sealed.find("\"credentials\":\"v1:"), std::string::npos);
 }
@@ -282,18 +291,17 @@ TEST(Orchestration, TtlRemovesOnlyFinishedTasksNotReadForTheTtl) {
     for (int i = 0; i < 100 && status_of(running) != "running"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ASSERT_EQ(status_of(running), "running");
 
-    sf::TaskStore elsewhere(dir.path / "data");
     const auto two_hours_ago = sf::now_ms() - 2 * 3600 * 1000;
-    for (const auto& id : {unread, read, running}) ASSERT_TRUE(elsewhere.touch(id, two_hours_ago)) << id;
+    for (const auto& id : {unread, read, running}) scanorch::testing::age_task(dir.path / "data", id, two_hours_ago);
     EXPECT_EQ(status_of(read), "completed");  // a read: the TTL starts again
 
     dep.orchestrator->housekeeping_pass();
     auto gone = dep.call("get_scan_status", R"({"task_id":")" + unread + R"("})");
     ASSERT_FALSE(gone) << "a finished task not read for the TTL must be removed";
     EXPECT_EQ(gone.error().kind, sdk::ErrorKind::not_found);
-    EXPECT_FALSE(std::filesystem::exists(dir.path / "data" / "tasks" / unread));
+    EXPECT_FALSE(std::filesystem::exists(dir.path / "data" / "exports" / unread)) << "its export goes with it";
     EXPECT_EQ(status_of(read), "completed") << "a task read within the TTL stays";
-    EXPECT_TRUE(std::filesystem::exists(dir.path / "data" / "tasks" / read));
+    EXPECT_TRUE(std::filesystem::exists(dir.path / "data" / "exports" / read));
     EXPECT_EQ(status_of(running), "running") << "an unfinished task is never removed by the TTL";
 }
 
@@ -321,7 +329,8 @@ TEST(Orchestration, StatusShowsEveryChangeOfTheTaskAtOnce) {
 
     const auto args = R"({"task_id":")" + id + R"("})";
     EXPECT_EQ(dep.wait_done(id)->getValue<std::string>("status"), "completed");
-    sf::TaskStore elsewhere(dir.path / "data");
+    auto elsewhere_store = scanorch::testing::open_task_store(dir.path / "data", SQLITE_STORE_PLUGIN);
+    auto& elsewhere = *elsewhere_store;
     auto warnings = [&] {
         std::vector<std::string> out;
         auto w = dep.must("get_scan_status", args)->getArray("warnings");
@@ -500,7 +509,8 @@ TEST(Orchestration, AScanCreatedButNeverLaunchedIsLaunchedOnResume) {
     const auto before = scanner->poll_scan(*created);
     ASSERT_TRUE(before);
     ASSERT_EQ(before->state, sdk::ScanState::created) << "the scanner's word for never launched";
-    sf::TaskStore elsewhere(dir.path / "data");
+    auto elsewhere_store = scanorch::testing::open_task_store(dir.path / "data", SQLITE_STORE_PLUGIN);
+    auto& elsewhere = *elsewhere_store;
     ASSERT_TRUE(elsewhere.update(waiting, [&](sf::TaskRecord& t) {
         t.scan = {"east", *created};
         t.phase = sf::TaskPhase::launching;
@@ -524,7 +534,8 @@ TEST(Orchestration, ListTasksPagesEveryTaskOnceWithACursor) {
     Deployment dep(dir, {{"east", a.port()}}, 1);
     // Records written as another process would, five to a millisecond so
     // the order has ties to break.
-    sf::TaskStore elsewhere(dir.path / "data");
+    auto elsewhere_store = scanorch::testing::open_task_store(dir.path / "data", SQLITE_STORE_PLUGIN);
+    auto& elsewhere = *elsewhere_store;
     auto add = [&](std::int64_t created_at, int n) {
         sf::TaskRecord t;
         t.task_id = "00000000-0000-4000-8000-" + std::string(12 - std::to_string(n).size(), '0') + std::to_string(n);

@@ -1,5 +1,5 @@
 // What only the memory queue does: rebuild itself from the task store.
-#include <fstream>
+#include <optional>
 
 #include "queue_fixture.h"
 
@@ -8,19 +8,26 @@ using namespace contract;
 class MemoryQueueRebuild : public QueueContract {};
 
 TEST_P(MemoryQueueRebuild, RebuildsFromTheTaskStoreAtStart) {
-    auto write_task = [&](const std::string& id, const std::string& status, const std::string& queue, long created) {
-        const auto dir = data_dir_ / "tasks" / id;
-        std::filesystem::create_directories(dir);
-        std::ofstream(dir / "task.json") << R"({"task_id":")" << id << R"(","status":")" << status << R"(","queue":")"
-                                         << queue << R"(","created_at":)" << created << R"(,"attempts":1})";
-        std::ofstream(dir / "payload.sealed") << "payload-of-" << id;
+    // What the host hands it (abi.h local_queue_tasks): the store's
+    // unfinished tasks and dead-lettered failures, in no particular order.
+    std::string tasks = "[";
+    auto add = [&](const std::string& id, const std::string& status, const std::string& queue, long created,
+                   bool dead_letter = false) {
+        tasks += std::string(tasks.size() > 1 ? "," : "") + R"({"task_id":")" + id + R"(","status":")" + status +
+                 R"(","queue":")" + queue + R"(","created_at":)" + std::to_string(created) +
+                 R"(,"attempts":1,"dead_letter":)" + (dead_letter ? "true" : "false") +
+                 R"(,"error":"boom","completed_at":)" + std::to_string(created + 1) + R"(,"payload":"payload-of-)" + id + "\"}";
     };
-    write_task("late", "queued", "s1", 300);
-    write_task("early", "queued", "s1", 100);
-    write_task("was-running", "running", "s1", 200);
-    write_task("done", "completed", "s1", 50);
-    write_task("global", "queued", "", 10);
-    auto q = make();  // a fresh process over the same data dir
+    add("late", "queued", "s1", 300);
+    add("early", "queued", "s1", 100);
+    add("was-running", "running", "s1", 200);
+    add("done", "completed", "s1", 50);
+    add("global", "queued", "", 10);
+    add("dead", "failed", "s1", 5, true);
+    add("failed-not-dead", "failed", "s1", 6);
+    tasks += "]";
+    local_tasks_ = [&] { return std::optional<std::string>(tasks); };
+    auto q = make();  // a fresh process over the same store
     ASSERT_TRUE(q);
     std::vector<std::string> order;
     for (int i = 0; i < 4; ++i) {
@@ -32,6 +39,32 @@ TEST_P(MemoryQueueRebuild, RebuildsFromTheTaskStoreAtStart) {
         }
     }
     EXPECT_EQ(order, (std::vector<std::string>{"was-running", "early", "late", "global"}));
+    auto dlq = q->dlq_list(0, 10);
+    ASSERT_TRUE(dlq);
+    ASSERT_EQ(dlq->size(), 1u) << "only the failed task marked dead_letter";
+    EXPECT_EQ((*dlq)[0].task.task_id, "dead");
+    EXPECT_EQ((*dlq)[0].reason, "boom");
+}
+
+// A host that cannot read its store now: the queue keeps what it holds. A
+// resync over "nothing known" must not empty the dead-letter queue.
+TEST_P(MemoryQueueRebuild, AnUnreadableStoreChangesNothing) {
+    local_tasks_ = [] { return std::optional<std::string>(); };
+    auto q = make();
+    ASSERT_TRUE(q);
+    ASSERT_TRUE(q->enqueue(task("dead", "s1")));
+    auto c = q->claim("s1", 10, 1000);
+    ASSERT_TRUE(c && c->has_value());
+    ASSERT_TRUE(q->dead_letter(**c, "boom"));
+    ASSERT_TRUE(q->enqueue(task("kept", "s1")));
+    now_ += 10'000;  // past the resync period
+    ASSERT_TRUE(q->wait_for_work("s1", 10));
+    auto dlq = q->dlq_list(0, 10);
+    ASSERT_TRUE(dlq);
+    ASSERT_EQ(dlq->size(), 1u);
+    auto next = q->claim("s1", 10, 1000);
+    ASSERT_TRUE(next && next->has_value());
+    EXPECT_EQ((*next)->task.task_id, "kept");
 }
 
 INSTANTIATE_TEST_SUITE_P(Memory, MemoryQueueRebuild,

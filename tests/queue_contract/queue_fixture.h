@@ -48,11 +48,15 @@ protected:
             EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
         }
         auto services = std::make_shared<sf::HostServices>(nullptr, data_dir_.string(), [this] { return now_.load(); });
+        if (local_tasks_) services->set_local_queue_tasks(local_tasks_);
         auto q = loader_.instantiate<sdk::Queue>(GetParam().plugin_name, config,
                                                  sf::HostApi::make(services, GetParam().plugin_name));
         EXPECT_TRUE(q) << (q ? "" : q.error().message);
         return q ? std::move(q).value() : nullptr;
     }
+
+    /// What the host offers a process-local queue to rebuild from (none by default).
+    sf::HostServices::LocalQueueTasks local_tasks_;
 
     static sdk::QueueTask task(const std::string& id, const std::string& queue = "") {
         sdk::QueueTask t;

@@ -26,6 +26,7 @@
 #include "scanorch/framework/json/sdk_json.h"
 #include "scanorch/framework/logging.h"
 #include "scanorch/framework/tasks/task_codec.h"
+#include "scanorch/framework/tasks/local_queue_tasks.h"
 #include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/framework/tools/submission.h"
 #include "scanorch/framework/tools/task_views.h"
@@ -255,9 +256,37 @@ std::string format_time(std::int64_t ms) {
     return buf;
 }
 
+// The task store the daemons use: the configured store plugin (its
+// migrations run as it opens) over the configured data dir. Opened before
+// the queue: a process-local queue rebuilds itself from it, and so shows
+// the daemons' tasks and dead-letter queue here too.
+std::shared_ptr<sf::TaskStore> open_store(sf::Host& host) {
+    auto store = std::make_shared<sf::TaskStore>(need<sdk::Store>(host, "store"), host.config().data_dir);
+    host.services()->set_local_queue_tasks([weak = std::weak_ptr<sf::TaskStore>(store)]() -> std::optional<std::string> {
+        auto s = weak.lock();
+        return s ? sf::local_queue_tasks(*s) : std::nullopt;
+    });
+    return store;
+}
+
+// The queue and the store it may rebuild from, kept alive together.
+struct OpenQueue {
+    std::shared_ptr<sf::TaskStore> store;
+    std::shared_ptr<sdk::Queue> queue;
+};
+
+OpenQueue open_queue(sf::Host& host) {
+    OpenQueue q;
+    q.store = open_store(host);
+    // Through the host's wrapper: a retry routes, and routing asks the
+    // backend for extensions only a plugin built for them may be asked.
+    q.queue = sf::metered_queue(need<sdk::Queue>(host, "queue"), host.services()->registry(), host.abi_minor_of("queue"));
+    return q;
+}
+
 int dlq_list(const cli::Args& args, const std::vector<std::string>&) {
     auto host = open_host(args);
-    auto queue = need<sdk::Queue>(*host, "queue");
+    const auto [store, queue] = open_queue(*host);
     const auto entries = value_or_throw(queue->dlq_list(0, limit_of(args)), "dead-letter queue");
     if (args.has("json")) {
         Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
@@ -281,6 +310,7 @@ int dlq_list(const cli::Args& args, const std::vector<std::string>&) {
 // why) when the task is not in the dead-letter queue.
 struct DlqTarget {
     std::unique_ptr<sf::Host> host;
+    std::shared_ptr<sf::TaskStore> store;
     std::shared_ptr<sdk::Queue> queue;
     std::optional<sdk::DlqEntry> entry;
 };
@@ -289,19 +319,18 @@ DlqTarget dlq_target(const cli::Args& args, const std::vector<std::string>& rest
     if (rest.size() != 1) throw cli::UsageError("dlq " + verb + " takes one task id");
     DlqTarget t;
     t.host = open_host(args);
-    // Through the host's wrapper: a retry routes, and routing asks the
-    // backend for extensions only a plugin built for them may be asked.
-    t.queue = sf::metered_queue(need<sdk::Queue>(*t.host, "queue"), t.host->services()->registry(), t.host->abi_minor_of("queue"));
+    auto opened = open_queue(*t.host);
+    t.store = std::move(opened.store);
+    t.queue = std::move(opened.queue);
     t.entry = value_or_throw(t.queue->dlq_get(rest[0]), "dead-letter queue");
     if (!t.entry) std::cerr << "scanorchctl: task '" << rest[0] << "' is not in the dead-letter queue\n";
     return t;
 }
 
 int dlq_inspect(const cli::Args& args, const std::vector<std::string>& rest) {
-    const auto [host, queue, entry] = dlq_target(args, rest, "inspect");
+    const auto [host, store, queue, entry] = dlq_target(args, rest, "inspect");
     if (!entry) return kExitFailure;
-    sf::TaskStore store(host->config().data_dir);
-    auto task = store.load(entry->task.task_id);
+    auto task = store->load(entry->task.task_id);
     if (args.has("json")) {
         auto o = sf::to_json(*entry);
         o->set("task", task ? Poco::Dynamic::Var(sf::TaskViews::status_object(*task, std::nullopt)) : Poco::Dynamic::Var());
@@ -331,7 +360,7 @@ int dlq_inspect(const cli::Args& args, const std::vector<std::string>& rest) {
 }
 
 int dlq_retry(const cli::Args& args, const std::vector<std::string>& rest) {
-    const auto [host, queue, entry] = dlq_target(args, rest, "retry");
+    const auto [host, store, queue, entry] = dlq_target(args, rest, "retry");
     if (!entry) return kExitFailure;
     const auto& cfg = host->config();
     auto scope = sf::ScopePolicy::parse(cfg.scope);
@@ -340,7 +369,7 @@ int dlq_retry(const cli::Args& args, const std::vector<std::string>& rest) {
     d.pool = std::make_shared<sf::ScannerPool>(host->scanners());
     d.queue = queue;
     d.router = need<sdk::Router>(*host, "router");
-    d.store = std::make_shared<sf::TaskStore>(cfg.data_dir);
+    d.store = store;
     d.scope = std::make_shared<const sf::ScopePolicy>(std::move(scope).value());
     sf::Submission submission(d);
     // Routed again and queued from nothing: the failed run's results are gone.
@@ -359,7 +388,7 @@ int dlq_retry(const cli::Args& args, const std::vector<std::string>& rest) {
 
 int dlq_purge(const cli::Args& args, const std::vector<std::string>&) {
     auto host = open_host(args);
-    auto queue = need<sdk::Queue>(*host, "queue");
+    const auto [store, queue] = open_queue(*host);
     if (!args.has("yes")) {
         const auto depth = value_or_throw(queue->depths({}), "queue depths").dead_letter;
         std::cout << "Delete all " << depth << " dead-letter entries? Type 'yes': " << std::flush;
@@ -371,9 +400,8 @@ int dlq_purge(const cli::Args& args, const std::vector<std::string>&) {
     }
     const auto entries = value_or_throw(queue->dlq_list(0, UINT64_MAX / 2), "dead-letter queue");
     const auto n = value_or_throw(queue->dlq_purge(), "dead-letter queue");
-    sf::TaskStore store(host->config().data_dir);
     for (const auto& e : entries) {  // still failed, no longer waiting for a retry
-        (void)store.update(e.task.task_id, [](sf::TaskRecord& t) {
+        (void)store->update(e.task.task_id, [](sf::TaskRecord& t) {
             t.dead_letter = false;
             return true;
         });
@@ -382,9 +410,52 @@ int dlq_purge(const cli::Args& args, const std::vector<std::string>&) {
     return kExitOk;
 }
 
+int task_show(const cli::Args& args, const std::vector<std::string>& rest) {
+    if (rest.size() != 1) throw cli::UsageError("task show takes one task id");
+    auto host = open_host(args);
+    auto store = open_store(*host);
+    auto task = store->load(rest[0]);
+    if (!task) {
+        std::cerr << "scanorchctl: task '" << rest[0] << "': " << task.error().message << "\n";
+        return kExitFailure;
+    }
+    if (args.has("json")) {  // the whole record, as the store holds it
+        std::cout << sf::stringify(sf::to_json(*task)) << "\n";
+        return kExitOk;
+    }
+    const auto& t = *task;
+    std::cout << "task:      " << t.task_id << "\n"
+              << "name:      " << t.name << "\n"
+              << "scan type: " << sdk::to_string(t.scan_type) << "\n"
+              << "targets:   " << t.targets << "\n"
+              << "client:    " << (t.client.empty() ? "-" : t.client) << "\n"
+              << "status:    " << sf::to_string(t.status) << " / " << sf::to_string(t.phase)
+              << (t.failure == sf::FailureKind::none ? "" : " (" + std::string(sf::to_string(t.failure)) + ")") << "\n"
+              << "scanner:   " << (t.scanner_instance.empty() ? "-" : t.scanner_instance) << "\n"
+              << "scan:      " << (t.scan.empty() ? "-" : t.scan.scanner + "/" + t.scan.id) << "\n"
+              << "attempts:  " << t.attempts << "\n"
+              << "created:   " << format_time(t.created_at) << "\n"
+              << "completed: " << (t.completed_at ? format_time(t.completed_at) : "-") << "\n"
+              << "auth:      " << (t.authentication_status ? std::string(sdk::to_string(*t.authentication_status)) : "-") << "\n";
+    if (!t.error.empty()) std::cout << "error:     " << t.error << "\n";
+    for (const auto& w : t.validation_warnings) std::cout << "warning:   " << w << "\n";
+    return kExitOk;
+}
+
+// The store plugin migrates its schema as it opens (under a lock, so
+// processes starting together do it once); this runs that step alone, for
+// an upgrade done before the daemons start.
+int db_migrate(const cli::Args& args, const std::vector<std::string>&) {
+    auto host = open_host(args);
+    auto db = need<sdk::Store>(*host, "store");
+    const auto version = value_or_throw(db->schema_version(), "store");
+    std::cout << "store '" << host->config().slot("store")->use << "' is at schema version " << version << "\n";
+    return kExitOk;
+}
+
 int stats(const cli::Args& args, const std::vector<std::string>&) {
     auto host = open_host(args);
-    auto queue = need<sdk::Queue>(*host, "queue");
+    const auto [store, queue] = open_queue(*host);
     std::vector<std::string> ids;
     std::map<std::string, const sf::ScannerConfig*> by_id;
     for (const auto& s : host->scanners().scanners) {
@@ -442,6 +513,15 @@ Command command_tree() {
                                               {"plugin-dir"}, dlq_retry, {}};
     root.children["dlq"].children["purge"] = {"dlq purge [--yes]", "Delete every dead-letter entry.",
                                               {"yes", "plugin-dir"}, dlq_purge, {}};
+    root.children["task"] = {"task show ID [--json]", "Tasks in the store.", {}, nullptr, {}};
+    root.children["task"].children["show"] = {"task show ID [--json]",
+                                              "Show one task; --json prints the whole stored record.",
+                                              {"json", "plugin-dir"}, task_show, {}};
+    root.children["db"] = {"db migrate", "The store's database.", {}, nullptr, {}};
+    root.children["db"].children["migrate"] = {"db migrate",
+                                               "Bring the store's schema to this version (the daemons also do at start) "
+                                               "and print the version.",
+                                               {"plugin-dir"}, db_migrate, {}};
     root.children["stats"] = {"stats [--json]", "Queue depths and running scans per scanner.",
                               {"json", "plugin-dir"}, stats, {}};
     return root;

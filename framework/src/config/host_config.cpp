@@ -11,7 +11,7 @@ namespace scanorch::framework {
 
 namespace {
 
-constexpr std::string_view kKinds[] = {"queue", "router", "validator", "frontend"};
+constexpr std::string_view kKinds[] = {"queue", "router", "validator", "frontend", "store"};
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -113,7 +113,7 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
             }
         }
         if (const YAML::Node p = root["plugins"]; p && !p.IsNull()) {
-            r.check_keys(p, "plugins", {"queue", "router", "validator", "frontend"});
+            r.check_keys(p, "plugins", {"queue", "router", "validator", "frontend", "store"});
             for (auto kind : kKinds) {
                 const YAML::Node s = p[std::string(kind)];
                 if (!s || s.IsNull()) continue;
@@ -186,6 +186,16 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
         }
     }
     if (auto v = var("REDIS_URL")) c.plugins["queue"].overrides["url"] = *v;
+    if (auto v = var("DATABASE_URL")) {
+        // Like REDIS_URL: naming a PostgreSQL means the processes share it.
+        auto& slot = c.plugins["store"];
+        if (slot.path.empty()) slot.path = "plugins.store";
+        if (slot.use == "sqlite-store") {
+            slot.use = "postgres-store";
+            slot.config = YAML::Node();  // sqlite-store's options do not apply
+        }
+        slot.overrides["url"] = *v;
+    }
     if (auto v = var("SCANORCH_LISTEN")) c.plugins["frontend"].overrides["listen"] = *v;
     if (auto v = var("SCANORCH_METRICS_LISTEN")) {
         if (!valid_listen(*v)) {

@@ -189,7 +189,33 @@ std::int64_t cb_now(void* ctx) {
     }
 }
 
+int cb_local_queue_tasks(void* ctx, void (*sink)(void*, const char*, size_t), void* user) {
+    try {
+        auto tasks = static_cast<HostApi*>(ctx)->services().local_queue_tasks();
+        if (!tasks || sink == nullptr) return -1;
+        sink(user, tasks->data(), tasks->size());
+        return 0;
+    } catch (...) {
+        return -1;
+    }
+}
+
 }  // namespace
+
+void HostServices::set_local_queue_tasks(LocalQueueTasks source) {
+    std::lock_guard lock(mutex_);
+    local_queue_tasks_ = std::move(source);
+}
+
+std::optional<std::string> HostServices::local_queue_tasks() const {
+    LocalQueueTasks source;
+    {
+        std::lock_guard lock(mutex_);
+        source = local_queue_tasks_;
+    }
+    if (!source) return std::nullopt;
+    return source();
+}
 
 HostApi::HostApi(std::shared_ptr<HostServices> services, std::string plugin_name)
     : services_(std::move(services)), plugin_name_(std::move(plugin_name)), data_dir_(services_->data_dir()) {
@@ -201,6 +227,7 @@ HostApi::HostApi(std::shared_ptr<HostServices> services, std::string plugin_name
     table_.metric_record = &cb_metric_record;
     table_.data_dir = data_dir_.c_str();
     table_.now_unix_ms = &cb_now;
+    table_.local_queue_tasks = &cb_local_queue_tasks;
 }
 
 std::shared_ptr<HostApi> HostApi::make(std::shared_ptr<HostServices> services, std::string plugin_name) {

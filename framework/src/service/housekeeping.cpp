@@ -33,6 +33,9 @@ Housekeeping::Housekeeping(HousekeepingSettings settings, std::int64_t lease_ms,
 
 HousekeepingReport Housekeeping::pass() {
     HousekeepingReport report;
+    // Exports live on the worker that downloaded them: each process clears
+    // its own once the task is gone, whoever removed the row.
+    report.exports_swept = store_->sweep_local_exports();
     const std::string key = shared_keys::housekeeping_lock();
     const std::string holder = me();
     auto lock = queue_->kv_set_if_absent(key, holder, std::max<std::int64_t>(h_.interval_seconds * 1000, 60'000));
@@ -60,18 +63,27 @@ HousekeepingReport Housekeeping::pass() {
     std::sort(held.begin(), held.end());
     std::map<std::string, std::uint32_t> caps;
     const auto now = now_ms();
-    for (const auto& id : store_->ids()) {
-        auto t = store_->load(id);
-        if (!t) continue;
-        if (t->terminal()) {
-            if (t->last_accessed_at > 0 && now - t->last_accessed_at > h_.ttl_seconds * 1000 && store_->remove(id)) {
-                ++report.removed;
-            }
-            continue;
+    // TTL: a batch at a time, so one pass after a long outage stays bounded
+    // per statement and the oldest go first.
+    for (;;) {
+        auto ids = store_->expired(now - h_.ttl_seconds * 1000, 500);
+        if (!ids) {
+            spdlog::warn("housekeeping: cannot list expired tasks: {}", ids.error().message);
+            break;
         }
-        if (!t->client.empty() && t->client_cap > 0) caps[t->client] = std::max(caps[t->client], t->client_cap);
-        if (held_known) reconcile(*t, held, report);
+        std::uint64_t removed_now = 0;
+        for (const auto& id : *ids) {
+            if (store_->remove(id)) ++removed_now;
+        }
+        report.removed += removed_now;
+        if (ids->size() < 500 || removed_now == 0) break;
     }
+    auto walked = store_->for_each({TaskStatus::queued, TaskStatus::running}, [&](const TaskRecord& t, const std::string&) {
+        if (!t.client.empty() && t.client_cap > 0) caps[t.client] = std::max(caps[t.client], t.client_cap);
+        if (held_known) reconcile(t, held, report);
+        return true;
+    });
+    if (!walked) spdlog::warn("housekeeping: cannot read the unfinished tasks: {}", walked.error().message);
     if (held_known) free_client_slots(caps, report);
     if (metrics_) {
         if (report.removed) metrics_->ttl_deletion(report.removed);

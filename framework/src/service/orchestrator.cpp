@@ -3,11 +3,13 @@
 #include "scanorch/framework/service/metered_queue.h"
 #include "scanorch/framework/service/metrics_listener.h"
 #include "scanorch/framework/service/shared_queue.h"
+#include "scanorch/framework/tasks/local_queue_tasks.h"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include "scanorch/sdk/router.h"
+#include "scanorch/sdk/store.h"
 #include "scanorch/sdk/validator.h"
 
 namespace scanorch::framework {
@@ -16,11 +18,22 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     const auto& cfg = host.config();
     const bool api = mode != Mode::worker;
     const bool workers = mode != Mode::api;
+    auto db = host.make_configured<sdk::Store>("store");
+    if (!db) throw HostError("a store plugin is required (plugins.store.use in scanorch.yaml, or DATABASE_URL)");
+    if (auto ping = db->ping(); !ping) {
+        throw HostError("store plugin '" + cfg.slot("store")->use + "' cannot reach its database: " + ping.error().message);
+    }
+    store_ = std::make_shared<TaskStore>(db, cfg.data_dir);
+    // A queue that lives in this process's memory is a view of the store:
+    // it rebuilds itself from it as it starts, and follows it after.
+    host.services()->set_local_queue_tasks([store = std::weak_ptr<TaskStore>(store_)]() -> std::optional<std::string> {
+        auto s = store.lock();
+        return s ? local_queue_tasks(*s) : std::nullopt;
+    });
     queue_ = host.make_configured<sdk::Queue>("queue");
     if (!queue_) throw HostError("a queue plugin is required (plugins.queue.use in scanorch.yaml, or QUEUE_BACKEND)");
     const auto* queue_slot = cfg.slot("queue");
     queue_ = metered_queue(queue_, host.services()->registry(), host.abi_minor_of("queue"));
-    store_ = std::make_shared<TaskStore>(cfg.data_dir);
     // Single machine: a key file is created on first start. Elsewhere API and
     // workers must share SCANORCH_CREDENTIAL_KEY (or the file).
     auto sealer = CredentialSealer::from_environment(std::filesystem::path(cfg.data_dir) / "credential.key", mode == Mode::all);

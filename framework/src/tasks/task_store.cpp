@@ -4,14 +4,7 @@
 #include "scanorch/framework/tasks/task_codec.h"
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/SHA2Engine.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <random>
 #include <algorithm>
 #include <sstream>
 
@@ -19,149 +12,97 @@ namespace scanorch::framework {
 
 namespace {
 
-// A descriptor closed on every path.
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
+sdk::TaskState state_of(TaskStatus s) {
+    switch (s) {
+        case TaskStatus::queued: return sdk::TaskState::queued;
+        case TaskStatus::running: return sdk::TaskState::running;
+        case TaskStatus::completed: return sdk::TaskState::completed;
+        case TaskStatus::failed: return sdk::TaskState::failed;
+        case TaskStatus::cancelled: return sdk::TaskState::cancelled;
     }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
+    return sdk::TaskState::queued;
+}
 
-private:
-    int fd_;
-};
+std::string stringify(const Poco::JSON::Object::Ptr& o) {
+    std::ostringstream out;
+    o->stringify(out);
+    return out.str();
+}
 
-bool read_all(int fd, std::string& out) {
-    char buf[16384];
-    for (;;) {
-        const auto n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return false;
-        if (n == 0) return true;
-        out.append(buf, static_cast<std::size_t>(n));
+// What list pages carry instead of the whole document: the record without
+// its large parts (per-host validation stats can run to tens of KB).
+std::string summary_of(const TaskRecord& t) {
+    TaskRecord s = t;
+    s.description.clear();
+    s.error.clear();
+    s.validation_warnings.clear();
+    s.validation_stats.reset();
+    return stringify(to_json(s));
+}
+
+sdk::StoredTask row_of(const TaskRecord& t) {
+    sdk::StoredTask r;
+    r.task_id = t.task_id;
+    r.client = t.client;
+    r.status = state_of(t.status);
+    r.scanner = t.scanner_instance;
+    r.pool = t.scanner_pool.empty() ? t.requested_pool : t.scanner_pool;
+    r.targets = t.targets;
+    r.lease_token = t.lease_token;
+    r.created_at_ms = t.created_at;
+    r.updated_at_ms = t.updated_at;
+    r.completed_at_ms = t.completed_at;
+    r.last_accessed_at_ms = t.last_accessed_at;
+    r.document = stringify(to_json(t));
+    r.summary = summary_of(t);
+    return r;
+}
+
+sdk::Result<TaskRecord> parse_record(const std::string& id, const std::string& text) {
+    try {
+        auto parsed = task_from_json(Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>());
+        if (!parsed) return sdk::Error::internal("task '" + id + "': stored record: " + parsed.error().message);
+        return parsed;
+    } catch (const Poco::Exception& e) {
+        return sdk::Error::internal("task '" + id + "': stored record is unreadable: " + e.displayText());
     }
 }
 
-std::string read_file(const std::filesystem::path& p, bool& ok) {
-    const Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
-    std::string out;
-    ok = fd.get() >= 0 && read_all(fd.get(), out);
-    return out;
+// The columns are the truth for what they hold: touch() moves
+// last_accessed_at without rewriting the document.
+void overlay(TaskRecord& t, const sdk::StoredTask& row) {
+    t.last_accessed_at = row.last_accessed_at_ms;
 }
 
-// An flock held for the lifetime of the object.
-class DirLock {
-public:
-    explicit DirLock(const std::filesystem::path& dir) : fd_(::open(dir.c_str(), O_RDONLY | O_DIRECTORY)) {
-        if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+sdk::TaskQuery to_query(const TaskListQuery& q) {
+    sdk::TaskQuery s;
+    s.clients = q.clients;
+    for (auto st : q.statuses) s.statuses.push_back(state_of(st));
+    s.scanner = q.scanner;
+    s.pool = q.pool;
+    s.targets = q.targets;
+    s.created_from_ms = q.created_from;
+    s.created_before_ms = q.created_before;
+    if (q.after) {
+        // The store pages by its own cursor; a position of ours becomes a
+        // bound (ties within its millisecond are skipped as they are read).
+        const auto bound = q.after->created_at + 1;
+        s.created_before_ms = s.created_before_ms ? std::min(s.created_before_ms, bound) : bound;
     }
-    ~DirLock() {
-        if (fd_ >= 0) {
-            ::flock(fd_, LOCK_UN);
-            ::close(fd_);
-        }
-    }
-    DirLock(const DirLock&) = delete;
-    DirLock& operator=(const DirLock&) = delete;
-    bool ok() const { return fd_ >= 0; }
+    return s;
+}
 
-private:
-    int fd_;
-};
+// Retries of a read-modify-write that kept losing to other writers: each
+// loss means another write landed, so this bound is only reached by a task
+// written in a tight loop elsewhere.
+constexpr int kUpdateAttempts = 64;
 
 }  // namespace
 
-sdk::Result<void> write_file_atomically(const std::filesystem::path& path, const std::string& content) {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    const auto tmp = path.parent_path() / ("." + path.filename().string() + ".tmp-" + std::to_string(rng()));
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) return sdk::Error::internal("cannot create " + tmp.string() + ": " + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const auto n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            const std::string why = std::strerror(errno);
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            return sdk::Error::internal("cannot write " + tmp.string() + ": " + why);
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        ::unlink(tmp.c_str());
-        return sdk::Error::internal("cannot flush " + tmp.string() + ": " + std::strerror(errno));
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        return sdk::Error::internal("cannot rename into " + path.string() + ": " + why);
-    }
-    // The rename itself must survive a crash: sync the directory entry.
-    const int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
-    return {};
-}
-
-TaskStore::TaskStore(std::filesystem::path data_dir)
-    : root_(data_dir / "tasks"), client_root_(std::move(data_dir) / "client_tasks") {
+TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path data_dir)
+    : db_(std::move(db)), exports_(std::move(data_dir) / "exports") {
     std::error_code ec;
-    std::filesystem::create_directories(root_, ec);
-}
-
-// Client names come from config and may hold anything: hashed, they make a
-// safe directory name of fixed length.
-std::filesystem::path TaskStore::client_dir(const std::string& client) const {
-    Poco::SHA2Engine sha;
-    sha.update(client);
-    return client_root_ / Poco::DigestEngine::digestToHex(sha.digest());
-}
-
-// An empty file per task; losing one (a crash before it reached the disk)
-// only undercounts until the task ends, and the scan start check still holds.
-void TaskStore::index_for_client(const std::string& client, const std::string& id) const {
-    const auto dir = client_dir(client);
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    const Fd fd(::open((dir / id).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
-}
-
-// Done once per data dir, by whichever process first needs the index; tasks
-// created meanwhile are indexed by create() anyway.
-void TaskStore::build_client_index() const {
-    const auto built = client_root_ / ".built";
-    std::error_code ec;
-    if (std::filesystem::exists(built, ec)) return;
-    for (const auto& id : ids()) {
-        auto t = load_shared(id);
-        if (t && !(*t)->client.empty() && !(*t)->terminal()) index_for_client((*t)->client, id);
-    }
-    std::filesystem::create_directories(client_root_, ec);
-    const Fd fd(::open(built.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
-}
-
-std::vector<std::string> TaskStore::unfinished_for(const std::string& client) const {
-    build_client_index();
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(client_dir(client), ec)) {
-        const auto id = e.path().filename().string();
-        auto t = valid_id(id) ? load_shared(id) : sdk::Error::not_found(id);
-        // An unreadable task.json still counts: the cap errs on the safe side.
-        const bool ended = t ? (*t)->terminal() || (*t)->client != client : t.error().kind == sdk::ErrorKind::not_found;
-        if (ended) {
-            std::filesystem::remove(e.path(), ec);
-        } else {
-            out.push_back(id);
-        }
-    }
-    return out;
+    std::filesystem::create_directories(exports_, ec);
 }
 
 // ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$: never a path separator, never a dot.
@@ -172,136 +113,189 @@ bool TaskStore::valid_id(const std::string& id) {
     return std::all_of(id.begin(), id.end(), [&](char c) { return alnum(c) || c == '_' || c == '-'; });
 }
 
-bool TaskStore::Stamp::operator==(const Stamp& o) const {
-    return dev == o.dev && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
-           mtime.tv_nsec == o.mtime.tv_nsec && ctime.tv_sec == o.ctime.tv_sec && ctime.tv_nsec == o.ctime.tv_nsec;
-}
-
-std::filesystem::path TaskStore::dir(const std::string& id) const { return root_ / id; }
+std::filesystem::path TaskStore::dir(const std::string& id) const { return exports_ / id; }
 std::filesystem::path TaskStore::export_path(const std::string& id, const std::string& attempt) const {
     // One file per attempt: a worker that lost its lease and is still
     // downloading never writes into the file of the one that took over.
-    return root_ / id / ("scan-" + attempt + ".nessus");
-}
-
-sdk::Result<void> TaskStore::write(const TaskRecord& t) const {
-    std::ostringstream out;
-    to_json(t)->stringify(out, 2);
-    return write_file_atomically(dir(t.task_id) / "task.json", out.str());
+    std::error_code ec;
+    std::filesystem::create_directories(dir(id), ec);
+    return dir(id) / ("scan-" + attempt + ".nessus");
 }
 
 sdk::Result<void> TaskStore::create(const TaskRecord& t, const std::string& payload) {
     if (!valid_id(t.task_id)) return sdk::Error::invalid_input("invalid task id '" + t.task_id + "'");
-    std::error_code ec;
-    if (!std::filesystem::create_directory(dir(t.task_id), ec)) {
-        if (ec) return sdk::Error::internal("cannot create " + dir(t.task_id).string() + ": " + ec.message());
-        return sdk::Error::invalid_input("task '" + t.task_id + "' already exists");
-    }
-    std::filesystem::permissions(dir(t.task_id), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                                                     std::filesystem::perms::group_exec, ec);
-    // The payload first: a task.json without its payload would be a task no worker can run.
-    if (auto r = write_file_atomically(dir(t.task_id) / "payload.sealed", payload); !r) return r;
-    if (auto r = write(t); !r) return r;
-    if (!t.client.empty()) index_for_client(t.client, t.task_id);
-    return {};
-}
-
-sdk::Result<TaskRecord> TaskStore::load(const std::string& id) const {
-    auto t = read(id, true);
-    if (!t) return std::move(t).error();
-    return **t;
-}
-
-sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::load_shared(const std::string& id) const { return read(id, true); }
-
-sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::read(const std::string& id, bool use_cache) const {
-    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
-    const auto path = dir(id) / "task.json";
-    auto stamp_of = [](const struct stat& st) {
-        return Stamp{st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
-    };
-    // open() and fstat(), not stat(): on NFS, open() revalidates the path and
-    // the file's attributes (close-to-open), where stat() may answer from an
-    // attribute cache up to a minute old.
-    const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    struct stat st {};
-    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0) return sdk::Error::not_found("task '" + id + "' not found");
-    if (use_cache) {
-        std::lock_guard lock(cache_mu_);
-        if (auto it = cache_.find(id); it != cache_.end() && it->second.stamp == stamp_of(st)) return it->second.record;
-    }
-    std::string text;
-    if (!read_all(fd.get(), text)) return sdk::Error::internal("task '" + id + "': cannot read task.json: " + std::strerror(errno));
-    std::shared_ptr<const TaskRecord> record;
-    try {
-        auto parsed = task_from_json(Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>());
-        if (!parsed) return sdk::Error::internal("task '" + id + "': task.json: " + parsed.error().message);
-        record = std::make_shared<const TaskRecord>(std::move(parsed).value());
-    } catch (const Poco::Exception& e) {
-        return sdk::Error::internal("task '" + id + "': task.json is unreadable: " + e.displayText());
-    }
-    if (!use_cache) return record;
-    std::lock_guard lock(cache_mu_);
-    if (cache_.size() >= kCacheEntries && !cache_.count(id)) cache_.erase(cache_.begin());
-    cache_[id] = Cached{stamp_of(st), record};
-    return record;
-}
-
-sdk::Result<std::string> TaskStore::payload(const std::string& id) const {
-    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
-    bool ok = false;
-    std::string text = read_file(dir(id) / "payload.sealed", ok);
-    if (!ok) return sdk::Error::not_found("task '" + id + "' has no payload");
-    return text;
-}
-
-sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::function<bool(TaskRecord&)>& change) {
-    return write_locked(id, change, true);
-}
-
-sdk::Result<void> TaskStore::touch(const std::string& id, std::int64_t at) {
-    auto r = write_locked(id, [at](TaskRecord& t) {
-        t.last_accessed_at = at;
-        return true;
-    }, false);
+    auto row = row_of(t);
+    row.payload = payload;
+    auto r = db_->tasks().create(row);
     if (!r) return std::move(r).error();
     return {};
 }
 
-sdk::Result<TaskRecord> TaskStore::write_locked(const std::string& id, const std::function<bool(TaskRecord&)>& change,
-                                                bool stamp) {
-    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
-    DirLock lock(dir(id));
-    if (!lock.ok()) return sdk::Error::not_found("task '" + id + "' not found");
-    auto read_back = read(id, false);  // a record of its own: `change` may alter what it shares with the cache
-    if (!read_back) return std::move(read_back).error();
-    TaskRecord t = **read_back;
-    if (!change(t)) return t;
-    if (stamp) t.updated_at = now_ms();
-    if (auto w = write(t); !w) return std::move(w).error();
-    return t;
+sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::decode(const sdk::StoredTask& row, bool use_cache) const {
+    if (use_cache) {
+        std::lock_guard lock(cache_mu_);
+        if (auto it = cache_.find(row.task_id); it != cache_.end() && it->second.revision == row.revision &&
+                                                it->second.last_accessed_at == row.last_accessed_at_ms) {
+            return it->second.record;
+        }
+    }
+    auto parsed = parse_record(row.task_id, row.document);
+    if (!parsed) return std::move(parsed).error();
+    overlay(*parsed, row);
+    auto record = std::make_shared<const TaskRecord>(std::move(parsed).value());
+    if (!use_cache) return record;
+    std::lock_guard lock(cache_mu_);
+    if (cache_.size() >= kCacheEntries && !cache_.count(row.task_id)) cache_.erase(cache_.begin());
+    cache_[row.task_id] = Cached{row.revision, row.last_accessed_at_ms, record};
+    return record;
 }
 
-std::vector<std::string> TaskStore::ids() const {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(root_, ec)) {
-        const auto name = e.path().filename().string();
-        if (e.is_directory() && valid_id(name)) out.push_back(name);
+sdk::Result<TaskRecord> TaskStore::load(const std::string& id) const {
+    auto t = load_shared(id);
+    if (!t) return std::move(t).error();
+    return **t;
+}
+
+sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::load_shared(const std::string& id) const {
+    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    auto row = db_->tasks().get(id);
+    if (!row) return std::move(row).error();
+    return decode(*row, true);
+}
+
+sdk::Result<std::string> TaskStore::payload(const std::string& id) const {
+    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    auto row = db_->tasks().get(id);
+    if (!row) return std::move(row).error();
+    if (row->payload.empty()) return sdk::Error::not_found("task '" + id + "' has no payload");
+    return std::move(row->payload);
+}
+
+sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::function<bool(TaskRecord&)>& change) {
+    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    for (int attempt = 0; attempt < kUpdateAttempts; ++attempt) {
+        auto row = db_->tasks().get(id);
+        if (!row) return std::move(row).error();
+        // A record of its own: `change` may alter what it shares with the cache.
+        auto current = decode(*row, false);
+        if (!current) return std::move(current).error();
+        TaskRecord t = **current;
+        if (!change(t)) return t;
+        t.updated_at = std::max(now_ms(), row->updated_at_ms);
+        sdk::WriteGuard guard;
+        guard.revision = row->revision;
+        auto w = db_->tasks().update(row_of(t), guard);
+        if (!w) return std::move(w).error();
+        if (w->outcome == sdk::UpdateOutcome::written) return t;
     }
-    return out;
+    return sdk::Error::transient("task '" + id + "' kept changing under this write (" + std::to_string(kUpdateAttempts) +
+                                 " attempts); try again");
+}
+
+sdk::Result<void> TaskStore::touch(const std::string& id, std::int64_t at) {
+    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    return db_->tasks().touch(id, at);
+}
+
+sdk::Result<TaskList> TaskStore::list(const TaskListQuery& q) const {
+    TaskList out;
+    auto query = to_query(q);
+    std::uint32_t examined = 0;
+    for (;;) {
+        // One more than the page: whether anything is left is then known
+        // without another call.
+        const std::uint32_t want = q.limit + 1 - static_cast<std::uint32_t>(out.tasks.size());
+        query.limit = std::clamp<std::uint32_t>(q.accept ? std::max<std::uint32_t>(want, 200) : want + 8, 1, 1000);
+        auto page = db_->tasks().list(query);
+        if (!page) return std::move(page).error();
+        for (const auto& row : page->tasks) {
+            if (q.after && row.created_at_ms == q.after->created_at && row.task_id >= q.after->task_id) continue;
+            ++examined;
+            auto t = parse_record(row.task_id, row.summary);
+            if (!t) return std::move(t).error();
+            overlay(*t, row);
+            const ListPosition here{row.created_at_ms, row.task_id};
+            if (!q.accept || q.accept(*t)) {
+                if (out.tasks.size() == q.limit) {
+                    out.next = ListPosition{out.tasks.back().created_at, out.tasks.back().task_id};
+                    return out;
+                }
+                out.tasks.push_back(std::move(t).value());
+            }
+            if (q.accept && examined >= q.scan_budget) {
+                out.next = here;
+                return out;
+            }
+        }
+        if (page->next_cursor.empty()) return out;
+        query.cursor = page->next_cursor;
+    }
+}
+
+sdk::Result<void> TaskStore::for_each(const std::vector<TaskStatus>& statuses, const EachTask& each) const {
+    sdk::TaskQuery query;
+    for (auto st : statuses) query.statuses.push_back(state_of(st));
+    query.with_document = true;
+    query.limit = 200;
+    for (;;) {
+        auto page = db_->tasks().list(query);
+        if (!page) return std::move(page).error();
+        for (const auto& row : page->tasks) {
+            auto t = decode(row, false);
+            if (!t) return std::move(t).error();
+            if (!each(**t, row.payload)) return {};
+        }
+        if (page->next_cursor.empty()) return {};
+        query.cursor = page->next_cursor;
+    }
+}
+
+sdk::Result<std::vector<std::string>> TaskStore::unfinished_for(const std::string& client) const {
+    sdk::TaskQuery query;
+    query.clients = std::vector<std::string>{client};
+    query.statuses = {sdk::TaskState::queued, sdk::TaskState::running};
+    query.limit = 1000;
+    std::vector<std::string> out;
+    for (;;) {
+        auto page = db_->tasks().list(query);
+        if (!page) return std::move(page).error();
+        for (auto& row : page->tasks) out.push_back(std::move(row.task_id));
+        if (page->next_cursor.empty()) return out;
+        query.cursor = page->next_cursor;
+    }
+}
+
+sdk::Result<std::vector<std::string>> TaskStore::expired(std::int64_t idle_before, std::uint32_t limit) const {
+    return db_->tasks().expired(idle_before, limit);
 }
 
 sdk::Result<void> TaskStore::remove(const std::string& id) {
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
-    std::error_code ec;
-    std::filesystem::remove_all(dir(id), ec);
+    auto r = db_->tasks().remove(id);
     {
         std::lock_guard lock(cache_mu_);
         cache_.erase(id);
     }
-    if (ec) return sdk::Error::internal("cannot remove task '" + id + "': " + ec.message());
+    if (!r) return std::move(r).error();
+    std::error_code ec;
+    std::filesystem::remove_all(dir(id), ec);
+    if (ec) return sdk::Error::internal("cannot remove the exports of task '" + id + "': " + ec.message());
     return {};
+}
+
+std::size_t TaskStore::sweep_local_exports() const {
+    std::size_t removed = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(exports_, ec)) {
+        const auto id = e.path().filename().string();
+        if (!valid_id(id)) continue;
+        auto row = db_->tasks().get(id);
+        if (row || row.error().kind != sdk::ErrorKind::not_found) continue;  // there, or the database is away
+        std::error_code rm;
+        std::filesystem::remove_all(e.path(), rm);
+        if (!rm) ++removed;
+    }
+    return removed;
 }
 
 }  // namespace scanorch::framework

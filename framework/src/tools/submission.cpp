@@ -255,7 +255,9 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
 
     // Per-client cap on scans not yet finished.
     if (c.max_concurrent_scans > 0) {
-        const auto open = static_cast<std::uint32_t>(d_.store->unfinished_for(c.client).size());
+        auto unfinished = d_.store->unfinished_for(c.client);
+        if (!unfinished) return std::move(unfinished).error();
+        const auto open = static_cast<std::uint32_t>(unfinished->size());
         if (open >= c.max_concurrent_scans) {
             return sdk::Error::capacity("client '" + c.client + "' already has " + std::to_string(open) +
                                         " unfinished scans (its limit); wait for one to finish");

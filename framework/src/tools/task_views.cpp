@@ -19,18 +19,9 @@ namespace {
 // A list_tasks page ends at a task; the next page starts after it in the
 // list's order (newest first, then task id), so a page never repeats or
 // skips a task when tasks are created or removed between calls.
-struct ListPosition {
-    std::int64_t created_at = 0;
-    std::string task_id;
-};
-
-bool comes_after(const TaskRecord& t, const ListPosition& p) {
-    return t.created_at != p.created_at ? t.created_at < p.created_at : t.task_id < p.task_id;
-}
-
 constexpr std::string_view kCursorTag = "t1.";
 
-std::string to_cursor(const TaskRecord& t) { return std::string(kCursorTag) + std::to_string(t.created_at) + "." + t.task_id; }
+std::string to_cursor(const ListPosition& p) { return std::string(kCursorTag) + std::to_string(p.created_at) + "." + p.task_id; }
 
 sdk::Result<ListPosition> parse_cursor(const std::string& cursor) {
     const auto bad = [&] {
@@ -41,7 +32,9 @@ sdk::Result<ListPosition> parse_cursor(const std::string& cursor) {
     if (dot == std::string::npos || dot == kCursorTag.size() || dot + 1 == cursor.size() || dot - kCursorTag.size() > 15) return bad();
     const std::string ms = cursor.substr(kCursorTag.size(), dot - kCursorTag.size());
     if (ms.find_first_not_of("0123456789") != std::string::npos) return bad();
-    return ListPosition{std::stoll(ms), cursor.substr(dot + 1)};
+    ListPosition p{std::stoll(ms), cursor.substr(dot + 1)};
+    if (!TaskStore::valid_id(p.task_id)) return bad();
+    return p;
 }
 
 // What to do about a failed login, from the answer's own fields.
@@ -168,36 +161,31 @@ sdk::Result<Obj> TaskViews::list(const Obj& a, const sdk::CallContext& c) {
         if (!parsed) return std::move(parsed).error();
         target = std::move(parsed).value();
     }
-    std::vector<std::shared_ptr<const TaskRecord>> matched;
-    for (const auto& id : d_.store->ids()) {
-        auto loaded = d_.store->load_shared(id);
-        if (!loaded) continue;
-        const auto& t = **loaded;
-        if (!c.client.empty() && !t.client.empty() && t.client != c.client) continue;
-        if (want_status && t.status != *want_status) continue;
-        if (!want_scanner.empty() && t.scanner_instance != want_scanner) continue;
-        if (!want_pool.empty() && t.scanner_pool != want_pool && t.requested_pool != want_pool) continue;
-        if (since && t.created_at < *since) continue;
-        if (until && t.created_at >= *until) continue;
-        if (after && !comes_after(t, *after)) continue;
-        if (target) {
+    TaskListQuery q;
+    // A named client sees its own tasks and anonymous ones.
+    if (!c.client.empty()) q.clients = std::vector<std::string>{c.client, ""};
+    if (want_status) q.statuses = {*want_status};
+    q.scanner = want_scanner;
+    q.pool = want_pool;
+    if (since) q.created_from = *since;
+    if (until) q.created_before = *until;
+    q.after = after;
+    q.limit = static_cast<std::uint32_t>(limit);
+    if (target) {
+        q.accept = [&](const TaskRecord& t) {
             auto list = targets::parse_list(t.targets);
             bool hit = false;
             if (list) {
                 for (const auto& x : *list) hit = hit || targets::contains(x, *target) || targets::contains(*target, x);
             }
-            if (!hit) continue;
-        }
-        matched.push_back(*loaded);
+            return hit;
+        };
     }
-    // Only the page is ordered, not every match.
-    const auto page_end = matched.begin() + static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(limit, matched.size()));
-    std::partial_sort(matched.begin(), page_end, matched.end(), [](const auto& x, const auto& y) {
-        return comes_after(*y, ListPosition{x->created_at, x->task_id});
-    });
+    auto page = d_.store->list(q);
+    if (!page) return std::move(page).error();
+    const auto& matched = page->tasks;
     Poco::JSON::Array::Ptr arr = new Poco::JSON::Array;
-    for (std::size_t i = 0; i < matched.size() && i < limit; ++i) {
-        const auto& t = *matched[i];
+    for (const auto& t : matched) {
         Obj o = tools::object();
         o->set("task_id", t.task_id);
         o->set("name", t.name);
@@ -215,8 +203,8 @@ sdk::Result<Obj> TaskViews::list(const Obj& a, const sdk::CallContext& c) {
     Obj o = tools::object();
     o->set("tasks", arr);
     o->set("count", arr->size());
-    o->set("truncated", matched.size() > limit);
-    o->set("next_cursor", matched.size() > limit ? Poco::Dynamic::Var(to_cursor(*matched[limit - 1])) : Poco::Dynamic::Var());
+    o->set("truncated", page->next.has_value());
+    o->set("next_cursor", page->next ? Poco::Dynamic::Var(to_cursor(*page->next)) : Poco::Dynamic::Var());
     return o;
 }
 

@@ -30,10 +30,11 @@ bool HeldTask::adopt(sdk::Claim claim, TaskStore& store) {
     // reclaimed), the new claim must start a fresh run with its own take-over.
     bool rewritten = false;
     auto r = store.update(id_, [&](TaskRecord& t) {
-        if (t.lease_token != old_token || t.terminal()) return false;
-        t.lease_token = new_token;
-        rewritten = true;
-        return true;
+        // May run again on a newer record (the store retries a write that
+        // lost to another): decide afresh each time.
+        rewritten = t.lease_token == old_token && !t.terminal();
+        if (rewritten) t.lease_token = new_token;
+        return rewritten;
     });
     if (!r || !rewritten) return false;
     claim_ = std::move(claim);
@@ -51,6 +52,7 @@ WriteOutcome HeldTask::write(TaskStore& store, const std::function<bool(TaskReco
     if (lost_) return WriteOutcome::fenced;
     WriteOutcome outcome = WriteOutcome::written;
     auto r = store.update(id_, [&](TaskRecord& t) {
+        outcome = WriteOutcome::written;  // decided afresh if the store runs this again
         if (t.lease_token != claim_.lease_token) {
             outcome = WriteOutcome::fenced;
             return false;
@@ -77,6 +79,7 @@ WriteOutcome HeldTask::take_over(TaskStore& store, const std::function<void(Task
     std::lock_guard lock(mu_);
     WriteOutcome outcome = WriteOutcome::written;
     auto r = store.update(id_, [&](TaskRecord& t) {
+        outcome = WriteOutcome::written;
         if (t.terminal()) {
             outcome = t.status == TaskStatus::cancelled ? WriteOutcome::cancelled : WriteOutcome::ended;
             return false;

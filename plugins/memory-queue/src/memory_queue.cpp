@@ -1,11 +1,13 @@
 // The `memory-queue` plugin: the queue contract (sdk/queue.h) inside one
 // process, for single-machine use (`scanorchd all`). It keeps nothing the
 // task store does not already have: at start it rebuilds its queues from
-// data_dir/tasks (queued tasks in creation order; tasks that were running
-// when the process died go first, to be resumed), so a restart loses nothing.
+// the host's task store (queued tasks in creation order; tasks that were
+// running when the process died go first, to be resumed), so a restart loses
+// nothing. The host hands it the store's tasks (abi.h, local_queue_tasks).
 // The task store stays the source of truth on one machine: failed tasks marked
 // dead_letter form the DLQ, and every few seconds the queue resyncs with the
 // store, so `scanorchctl dlq retry/purge` (another process) takes effect.
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
@@ -13,11 +15,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -39,7 +40,7 @@ public:
     static constexpr const char* kVersion = "1.0.0";
     static constexpr const char* kDescription = "In-process queues for one machine; rebuilt from the task store at start";
     static constexpr scanorch_config_field kConfig[] = {
-        {"rebuild_from_tasks", SCANORCH_CFG_BOOL, 0, "true", "Rebuild the queues from data_dir/tasks at start"},
+        {"rebuild_from_tasks", SCANORCH_CFG_BOOL, 0, "true", "Rebuild the queues from the host's task store at start, and follow it"},
     };
 
     explicit MemoryQueue(sdk::PluginContext ctx) : ctx_(std::move(ctx)), rng_(std::random_device{}()) {}
@@ -458,19 +459,17 @@ private:
         sdk::QueueTask task;
     };
 
-    // data_dir/tasks/*/{task.json,payload.sealed}, read without the lock.
-    std::vector<Stored> scan_store() {
+    // The host's store, through scanorch_host_api::local_queue_tasks; read
+    // without the lock. nullopt when the host offers none or cannot read it.
+    std::optional<std::vector<Stored>> scan_store() {
+        auto text = ctx_.local_queue_tasks();
+        if (!text) return std::nullopt;
         std::vector<Stored> out;
-        const auto root = std::filesystem::path(ctx_.data_dir()) / "tasks";
-        std::error_code ec;
-        if (!std::filesystem::is_directory(root, ec)) return out;
-        for (const auto& e : std::filesystem::directory_iterator(root, ec)) {
-            try {
-                std::ifstream in(e.path() / "task.json");
-                if (!in) continue;
-                std::stringstream text;
-                text << in.rdbuf();
-                auto o = Poco::JSON::Parser().parse(text.str()).extract<Poco::JSON::Object::Ptr>();
+        try {
+            auto arr = Poco::JSON::Parser().parse(*text).extract<Poco::JSON::Array::Ptr>();
+            for (std::size_t i = 0; i < arr->size(); ++i) {
+                auto o = arr->getObject(static_cast<unsigned>(i));
+                if (!o) continue;
                 Stored s;
                 s.status = o->optValue<std::string>("status", "");
                 s.dead_letter = o->optValue<bool>("dead_letter", false);
@@ -478,18 +477,16 @@ private:
                 s.created = o->optValue<std::int64_t>("created_at", 0);
                 s.completed = o->optValue<std::int64_t>("completed_at", 0);
                 if (s.status != "queued" && s.status != "running" && !(s.status == "failed" && s.dead_letter)) continue;
-                std::ifstream p(e.path() / "payload.sealed");
-                std::stringstream payload;
-                payload << p.rdbuf();
                 s.task.task_id = o->optValue<std::string>("task_id", "");
                 s.task.scanner_id = o->optValue<std::string>("queue", "");
-                s.task.payload = payload.str();
+                s.task.payload = o->optValue<std::string>("payload", "");
                 s.task.enqueued_at_ms = s.created;
                 s.task.attempts = static_cast<std::uint32_t>(o->optValue<std::int64_t>("attempts", 0));
                 if (!s.task.task_id.empty()) out.push_back(std::move(s));
-            } catch (const std::exception& ex) {
-                ctx_.log().warn("skipping ", e.path().string(), " while reading the task store: ", ex.what());
             }
+        } catch (const std::exception& ex) {
+            ctx_.log().warn("cannot read the host's tasks: ", ex.what());
+            return std::nullopt;
         }
         std::sort(out.begin(), out.end(), [](const Stored& a, const Stored& b) { return a.created < b.created; });
         return out;
@@ -498,7 +495,9 @@ private:
     // At start: queued tasks in creation order; tasks that were running when
     // the process stopped go to the head (to be resumed); the DLQ as it was.
     void rebuild() {
-        auto stored = scan_store();
+        auto found = scan_store();
+        if (!found) return;
+        auto& stored = *found;
         std::lock_guard lock(mu_);
         std::size_t resumed = 0, queued = 0;
         std::stable_partition(stored.begin(), stored.end(), [](const Stored& s) { return s.status == "running"; });
@@ -520,7 +519,9 @@ private:
     // Picks up what another process changed in the store: tasks put back in
     // the queue (dlq retry), and dead-letter entries retried or purged.
     void resync() {
-        auto stored = scan_store();
+        auto found = scan_store();
+        if (!found) return;  // nothing known: keep what is held
+        auto& stored = *found;
         std::lock_guard lock(mu_);
         const auto now = ctx_.now_unix_ms();
         std::set<std::string> still_dead;

@@ -89,7 +89,7 @@ TEST(HostConfig, EveryErrorNamesFileLineAndKey) {
                         "/etc/scanorch/scanorch.yaml:1: logging.format: 'xml' is not text or json");
     EXPECT_CONFIG_ERROR(parse("plugins:\n  scanner: {use: nessus}\n"),
                         "/etc/scanorch/scanorch.yaml:2: plugins.scanner: unknown key (valid: queue, router, "
-                        "validator, frontend)");
+                        "validator, frontend, store)");
     EXPECT_CONFIG_ERROR(parse("plugins:\n  queue: {config: {}}\n"),
                         "/etc/scanorch/scanorch.yaml:2: plugins.queue.use: is required");
     EXPECT_CONFIG_ERROR(parse("plugins:\n  queue:\n    use: memory-queue\n    config: [1, 2]\n"),

@@ -2,68 +2,82 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <sstream>
+#include <fstream>
 #include <thread>
 
 #include "scanorch/framework/tasks/task_codec.h"
 #include "scanorch/framework/tasks/task_store.h"
+#include "task_store_access.h"
 
 namespace sf = scanorch::framework;
+namespace sdk = scanorch::sdk;
 using sf::TaskStatus;
 
 namespace {
 struct TempDir {
     std::filesystem::path path = std::filesystem::temp_directory_path() / ("scanorch-store-" + std::to_string(::getpid()));
-    TempDir() { std::filesystem::create_directories(path); }
+    TempDir() {
+        std::filesystem::remove_all(path);
+        std::filesystem::create_directories(path);
+    }
     ~TempDir() { std::filesystem::remove_all(path); }
 };
-sf::TaskRecord task(const std::string& id) {
+
+// A real sqlite-store over the data dir: each call is another plugin
+// instance and connection pool, as another process on the host would have.
+std::shared_ptr<sf::TaskStore> open_store(const std::filesystem::path& data_dir) {
+    return scanorch::testing::open_task_store(data_dir, SQLITE_STORE_PLUGIN);
+}
+
+sf::TaskRecord task(const std::string& id, std::int64_t created_at = 1700000000000) {
     sf::TaskRecord t;
     t.task_id = id;
-    t.scan_type = scanorch::sdk::ScanType::trusted_basic;
+    t.scan_type = sdk::ScanType::trusted_basic;
     t.targets = "192.0.2.1";
     t.name = "weekly";
-    t.created_at = 1700000000000;
+    t.created_at = created_at;
     return t;
 }
 }  // namespace
 
 TEST(TaskStore, CreateLoadUpdateRemove) {
     TempDir d;
-    sf::TaskStore store(d.path);
-    ASSERT_TRUE(store.create(task("t-1"), "v1:sealed").ok());
-    auto again = store.create(task("t-1"), "x");
+    auto store = open_store(d.path);
+    ASSERT_TRUE(store->create(task("t-1"), "v1:sealed").ok());
+    auto again = store->create(task("t-1"), "x");
     ASSERT_FALSE(again.ok());
-    EXPECT_EQ(again.error().message, "task 't-1' already exists");
+    EXPECT_EQ(again.error().kind, sdk::ErrorKind::invalid_input);
+    EXPECT_NE(again.error().message.find("t-1"), std::string::npos) << again.error().message;
 
-    auto loaded = store.load("t-1");
-    ASSERT_TRUE(loaded);
+    auto loaded = store->load("t-1");
+    ASSERT_TRUE(loaded) << loaded.error().message;
     EXPECT_EQ(loaded->targets, "192.0.2.1");
     EXPECT_EQ(loaded->status, TaskStatus::queued);
-    EXPECT_EQ(store.payload("t-1").value_or(""), "v1:sealed");
+    EXPECT_EQ(store->payload("t-1").value_or(""), "v1:sealed");
 
-    auto updated = store.update("t-1", [](sf::TaskRecord& t) {
+    auto updated = store->update("t-1", [](sf::TaskRecord& t) {
         t.status = TaskStatus::running;
         t.scan = {"s1", "42"};
         return true;
     });
     ASSERT_TRUE(updated);
-    EXPECT_EQ(store.load("t-1")->scan, (sf::ScanRef{"s1", "42"}));
-    EXPECT_GT(store.load("t-1")->updated_at, 0) << "every write is stamped";
-    // No temp files are left behind.
-    for (const auto& e : std::filesystem::directory_iterator(store.dir("t-1"))) {
-        EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
-    }
-    EXPECT_EQ(store.ids(), std::vector<std::string>{"t-1"});
-    ASSERT_TRUE(store.remove("t-1").ok());
-    EXPECT_EQ(store.load("t-1").error().kind, scanorch::sdk::ErrorKind::not_found);
+    EXPECT_EQ(store->load("t-1")->scan, (sf::ScanRef{"s1", "42"}));
+    EXPECT_GT(store->load("t-1")->updated_at, 0) << "every write is stamped";
+    EXPECT_EQ(store->payload("t-1").value_or(""), "v1:sealed") << "an update never touches the payload";
+
+    // An export of this process goes with the task.
+    std::ofstream(store->export_path("t-1", "a1")) << "<x/>";
+    ASSERT_TRUE(std::filesystem::exists(store->dir("t-1")));
+    ASSERT_TRUE(store->remove("t-1").ok());
+    EXPECT_EQ(store->load("t-1").error().kind, sdk::ErrorKind::not_found);
+    EXPECT_FALSE(std::filesystem::exists(store->dir("t-1")));
 }
 
 TEST(TaskStore, RefusesPathTricks) {
     TempDir d;
-    sf::TaskStore store(d.path);
-    EXPECT_EQ(store.load("../etc/passwd").error().kind, scanorch::sdk::ErrorKind::invalid_input);
-    EXPECT_FALSE(store.create(task("a/b"), "").ok());
+    auto store = open_store(d.path);
+    EXPECT_EQ(store->load("../etc/passwd").error().kind, sdk::ErrorKind::invalid_input);
+    EXPECT_FALSE(store->create(task("a/b"), "").ok());
     EXPECT_FALSE(sf::TaskStore::valid_id(""));
     for (const char* bad : {".", "..", ".hidden", "-lead", "_lead", "a.b", "a b", "a\\b", "t-1\n"}) {
         EXPECT_FALSE(sf::TaskStore::valid_id(bad)) << bad;
@@ -73,79 +87,77 @@ TEST(TaskStore, RefusesPathTricks) {
     EXPECT_TRUE(sf::TaskStore::valid_id("0b5e7c1a-4f1e-4e3c-9f6f-2f7d0c8e9a11"));
 }
 
-TEST(TaskStore, ConcurrentUpdatesLoseNothing) {
+// Two stores on one database (two processes): the revision-guarded
+// read-modify-write re-applies a change that lost, so none is lost.
+TEST(TaskStore, ConcurrentUpdatesFromTwoProcessesLoseNothing) {
     TempDir d;
-    sf::TaskStore store(d.path);
-    ASSERT_TRUE(store.create(task("t-2"), "").ok());
+    auto a = open_store(d.path);
+    auto b = open_store(d.path);
+    ASSERT_TRUE(a->create(task("t-2"), "").ok());
     std::vector<std::thread> threads;
     for (int i = 0; i < 4; ++i) {
-        threads.emplace_back([&] {
+        threads.emplace_back([&, i] {
+            auto& store = i % 2 ? *a : *b;
             for (int n = 0; n < 25; ++n) {
-                ASSERT_TRUE(store.update("t-2", [](sf::TaskRecord& t) {
+                auto r = store.update("t-2", [](sf::TaskRecord& t) {
                     ++t.attempts;
                     return true;
-                }));
+                });
+                ASSERT_TRUE(r) << r.error().message;
             }
         });
     }
     for (auto& t : threads) t.join();
-    EXPECT_EQ(store.load("t-2")->attempts, 100u);
+    EXPECT_EQ(a->load("t-2")->attempts, 100u);
 }
 
-// load() keeps what it parsed; a change made through another store (another
-// process, another host on the same data dir) or by replacing the file must
-// still be seen at once.
+// load_shared() keeps what it decoded; a change made through another store
+// (another process, another host) must still be seen at once, and a read
+// recorded by touch() shows without a new revision.
 TEST(TaskStore, LoadSeesEveryChangeFromAnywhere) {
     TempDir d;
-    sf::TaskStore api(d.path), worker(d.path);
-    ASSERT_TRUE(api.create(task("t-3"), "").ok());
-    ASSERT_EQ(api.load("t-3")->status, TaskStatus::queued);
-    ASSERT_EQ(api.load("t-3")->status, TaskStatus::queued);  // now from the cache
+    auto api = open_store(d.path);
+    auto worker = open_store(d.path);
+    ASSERT_TRUE(api->create(task("t-3"), "").ok());
+    auto first = api->load_shared("t-3");
+    ASSERT_TRUE(first);
+    EXPECT_EQ(api->load_shared("t-3")->get(), first->get()) << "unchanged: the same instance";
     for (const auto status : {TaskStatus::running, TaskStatus::completed}) {
-        ASSERT_TRUE(worker.update("t-3", [&](sf::TaskRecord& t) {
+        ASSERT_TRUE(worker->update("t-3", [&](sf::TaskRecord& t) {
             t.status = status;
             return true;
         }));
-        EXPECT_EQ(api.load("t-3")->status, status);
+        EXPECT_EQ(api->load("t-3")->status, status);
     }
-    // The same size and the same second: only the file's identity differs.
-    auto t = *api.load("t-3");
-    t.status = TaskStatus::cancelled;
-    t.name = "weekl";  // "completed" -> "cancelled" is one byte longer, the name one shorter
-    std::ostringstream text;
-    sf::to_json(t)->stringify(text, 2);
-    ASSERT_TRUE(sf::write_file_atomically(api.dir("t-3") / "task.json", text.str()).ok());
-    EXPECT_EQ(api.load("t-3")->status, TaskStatus::cancelled);
-    // Removed by another store: not found here either, not served from memory.
-    ASSERT_TRUE(worker.remove("t-3").ok());
-    EXPECT_EQ(api.load("t-3").error().kind, scanorch::sdk::ErrorKind::not_found);
+    ASSERT_TRUE(worker->touch("t-3", 1800000000000).ok());
+    EXPECT_EQ(api->load("t-3")->last_accessed_at, 1800000000000);
+    ASSERT_TRUE(worker->remove("t-3").ok());
+    EXPECT_EQ(api->load("t-3").error().kind, sdk::ErrorKind::not_found);
 }
 
-// update() hands `change` a record of its own: a change it then drops (returns
-// false) or fails to write must not show in later loads.
+// update() hands `change` a record of its own: a change it then drops
+// (returns false) must not show in later loads.
 TEST(TaskStore, ADroppedChangeNeverReachesTheCache) {
     TempDir d;
-    sf::TaskStore store(d.path);
+    auto store = open_store(d.path);
     auto t = task("t-4");
-    t.validation_stats = scanorch::sdk::ValidationStats{};
+    t.validation_stats = sdk::ValidationStats{};
     t.validation_stats->hosts_scanned = 1;
-    ASSERT_TRUE(store.create(t, "").ok());
-    ASSERT_EQ(store.load("t-4")->validation_stats->hosts_scanned, 1u);
-    ASSERT_TRUE(store.update("t-4", [](sf::TaskRecord& r) {
+    ASSERT_TRUE(store->create(t, "").ok());
+    ASSERT_EQ(store->load("t-4")->validation_stats->hosts_scanned, 1u);
+    ASSERT_TRUE(store->update("t-4", [](sf::TaskRecord& r) {
         r.validation_stats->hosts_scanned = 99;
         r.status = TaskStatus::failed;
         return false;
     }));
-    const auto after = store.load("t-4");
+    const auto after = store->load("t-4");
     EXPECT_EQ(after->status, TaskStatus::queued);
     EXPECT_EQ(after->validation_stats->hosts_scanned, 1u);
 }
 
-// A client's unfinished tasks come from an index that create() feeds and
-// unfinished_for() prunes; a data dir from before the index gets it built.
-TEST(TaskStore, CountsAClientsUnfinishedTasksFromItsIndex) {
+TEST(TaskStore, CountsAClientsUnfinishedTasks) {
     TempDir d;
-    sf::TaskStore store(d.path);
+    auto store = open_store(d.path);
     auto for_client = [](const std::string& id, const std::string& client) {
         auto t = task(id);
         t.client = client;
@@ -153,37 +165,106 @@ TEST(TaskStore, CountsAClientsUnfinishedTasksFromItsIndex) {
     };
     for (const auto& [id, client] : std::vector<std::pair<std::string, std::string>>{
              {"a-1", "agent a"}, {"a-2", "agent a"}, {"b-1", "agent/b"}, {"none", ""}}) {
-        ASSERT_TRUE(store.create(for_client(id, client), "").ok());
+        ASSERT_TRUE(store->create(for_client(id, client), "").ok());
     }
     auto sorted = [&](const std::string& client) {
-        auto ids = store.unfinished_for(client);
-        std::sort(ids.begin(), ids.end());
-        return ids;
+        auto ids = store->unfinished_for(client);
+        EXPECT_TRUE(ids) << ids.error().message;
+        std::sort(ids->begin(), ids->end());
+        return *ids;
     };
     EXPECT_EQ(sorted("agent a"), (std::vector<std::string>{"a-1", "a-2"}));
-    EXPECT_EQ(sorted("agent/b"), std::vector<std::string>{"b-1"}) << "any client name is safe as a key";
+    EXPECT_EQ(sorted("agent/b"), std::vector<std::string>{"b-1"});
     EXPECT_TRUE(sorted("nobody").empty());
-
-    ASSERT_TRUE(store.update("a-1", [](sf::TaskRecord& t) {
+    ASSERT_TRUE(store->update("a-1", [](sf::TaskRecord& t) {
         t.status = TaskStatus::completed;
         return true;
     }));
     EXPECT_EQ(sorted("agent a"), std::vector<std::string>{"a-2"}) << "an ended task no longer counts";
-    ASSERT_TRUE(store.remove("a-2").ok());
+    ASSERT_TRUE(store->remove("a-2").ok());
     EXPECT_TRUE(sorted("agent a").empty()) << "a removed task no longer counts";
-    std::size_t entries = 0;
-    for (const auto& dir : std::filesystem::directory_iterator(d.path / "client_tasks")) {
-        if (dir.is_directory()) entries += static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
-    }
-    EXPECT_EQ(entries, 1u) << "pruned entries are gone; b-1's stays";
+}
 
-    // A data dir written before the index existed: built from the tasks on first use.
-    std::filesystem::remove_all(d.path / "client_tasks");
-    ASSERT_TRUE(store.create(for_client("a-3", "agent a"), "").ok());
-    std::filesystem::remove_all(d.path / "client_tasks");
-    sf::TaskStore upgraded(d.path);
-    EXPECT_EQ(upgraded.unfinished_for("agent a"), std::vector<std::string>{"a-3"});
-    EXPECT_EQ(upgraded.unfinished_for("agent/b"), std::vector<std::string>{"b-1"});
+// list(): newest first, ties by id; a position resumes after that task
+// even among tasks of the same millisecond; `accept` filters as rows are
+// read and a scan budget bounds one call over sparse matches.
+TEST(TaskStore, ListsInOrderAndResumesAfterAPosition) {
+    TempDir d;
+    auto store = open_store(d.path);
+    std::vector<std::string> expected;  // list order
+    for (int ms = 0; ms < 6; ++ms) {
+        for (int k = 0; k < 4; ++k) {
+            const auto id = "t" + std::to_string(ms) + "-" + std::to_string(k);
+            auto t = task(id, 1700000000000 + ms);
+            t.targets = k == 3 ? "198.51.100.7" : "192.0.2.1";
+            ASSERT_TRUE(store->create(t, "").ok());
+        }
+    }
+    for (int ms = 5; ms >= 0; --ms) {
+        for (int k = 3; k >= 0; --k) expected.push_back("t" + std::to_string(ms) + "-" + std::to_string(k));
+    }
+    std::vector<std::string> seen;
+    std::optional<sf::ListPosition> after;
+    int pages = 0;
+    do {
+        sf::TaskListQuery q;
+        q.limit = 5;
+        q.after = after;
+        auto page = store->list(q);
+        ASSERT_TRUE(page) << page.error().message;
+        EXPECT_LE(page->tasks.size(), 5u);
+        for (const auto& t : page->tasks) seen.push_back(t.task_id);
+        after = page->next;
+        ASSERT_LT(++pages, 10);
+    } while (after);
+    EXPECT_EQ(seen, expected);
+
+    std::vector<std::string> odd;
+    after.reset();
+    pages = 0;
+    do {
+        sf::TaskListQuery q;
+        q.limit = 2;
+        q.after = after;
+        q.scan_budget = 7;
+        q.accept = [](const sf::TaskRecord& t) { return t.targets == "198.51.100.7"; };
+        auto page = store->list(q);
+        ASSERT_TRUE(page) << page.error().message;
+        for (const auto& t : page->tasks) odd.push_back(t.task_id);
+        after = page->next;
+        ASSERT_LT(++pages, 20);
+    } while (after);
+    EXPECT_EQ(odd, (std::vector<std::string>{"t5-3", "t4-3", "t3-3", "t2-3", "t1-3", "t0-3"}));
+}
+
+// The TTL lists finished tasks not read since a time; unfinished ones never.
+// sweep_local_exports() clears this process's files of tasks another
+// process removed.
+TEST(TaskStore, ExpiresFinishedTasksAndSweepsOrphanExports) {
+    TempDir d;
+    auto store = open_store(d.path);
+    auto old_done = task("old-done");
+    old_done.status = TaskStatus::completed;
+    old_done.completed_at = 1000;
+    old_done.last_accessed_at = 2000;
+    auto old_open = task("old-open");
+    old_open.last_accessed_at = 2000;
+    auto fresh_done = task("fresh-done");
+    fresh_done.status = TaskStatus::completed;
+    fresh_done.completed_at = 1000;
+    fresh_done.last_accessed_at = 9000;
+    for (const auto& t : {old_done, old_open, fresh_done}) ASSERT_TRUE(store->create(t, "").ok());
+    auto ids = store->expired(5000, 100);
+    ASSERT_TRUE(ids) << ids.error().message;
+    EXPECT_EQ(*ids, std::vector<std::string>{"old-done"});
+
+    std::ofstream(store->export_path("old-done", "a")) << "x";
+    std::ofstream(store->export_path("fresh-done", "a")) << "x";
+    // Removed by another process's housekeeping: the row only, not this host's files.
+    ASSERT_TRUE(store->db().tasks().remove("old-done"));
+    EXPECT_EQ(store->sweep_local_exports(), 1u);
+    EXPECT_FALSE(std::filesystem::exists(store->dir("old-done")));
+    EXPECT_TRUE(std::filesystem::exists(store->dir("fresh-done")));
 }
 
 // The codec: every field survives a round trip, and an unknown word is an

@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #define SCANORCH_SDK_ABI_MAJOR 1
-#define SCANORCH_SDK_ABI_MINOR 2
+#define SCANORCH_SDK_ABI_MINOR 3
 /* The major is in the name, so a v2 host can still recognise (and refuse
  * with a useful message) a v1 plugin instead of calling it "not a plugin". */
 #define SCANORCH_PLUGIN_ENTRY_SYMBOL "scanorch_plugin_entry_v1"
@@ -129,6 +129,16 @@ typedef struct scanorch_host_api {
                           size_t label_count, double value);
     const char* data_dir; /* NUL-terminated absolute path; the plugin may create files below it */
     int64_t (*now_unix_ms)(void* host_ctx); /* the host's clock (tests inject time) */
+    /* ABI 1.3. For a queue whose state lives in one process's memory: the
+     * tasks of the host's store it must hold, so it can rebuild itself after
+     * a restart and follow what other processes change (the store is the
+     * truth; such a queue is a view of it). Calls sink once with a JSON array
+     * of objects {task_id, status ("queued", "running" or "failed"),
+     * dead_letter, error, queue ("" = global), created_at, completed_at,
+     * attempts, payload}: every unfinished task and every failed one waiting
+     * in the dead-letter queue. Returns 0, or -1 when the host has no store
+     * to offer or cannot read it now (the sink is then not called). */
+    int (*local_queue_tasks)(void* host_ctx, void (*sink)(void* user, const char* json, size_t json_len), void* user);
 } scanorch_host_api;
 
 /* What the entry symbol returns.

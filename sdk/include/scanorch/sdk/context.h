@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <sstream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -174,6 +175,17 @@ public:
         return std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
             .count();
+    }
+
+    /// ABI 1.3: the store's tasks a process-local queue must hold (see
+    /// scanorch_host_api::local_queue_tasks), as a JSON array; nullopt when
+    /// the host offers none or cannot read its store now.
+    std::optional<std::string> local_queue_tasks() const {
+        if (!SCANORCH_HOST_HAS(host_, local_queue_tasks) || host_->local_queue_tasks == nullptr) return std::nullopt;
+        std::string out;
+        const auto sink = [](void* user, const char* json, size_t len) { static_cast<std::string*>(user)->assign(json, len); };
+        if (host_->local_queue_tasks(host_->host_ctx, sink, &out) != 0) return std::nullopt;
+        return out;
     }
 
     /// The raw table, for code that needs a newer field than this SDK wraps.

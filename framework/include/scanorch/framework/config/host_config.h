@@ -10,6 +10,8 @@
 //   SCANORCH_LISTEN  the frontend plugin's `listen`
 //   SCANORCH_PLUGIN_DIR  plugin_dir          SCANORCH_SCOPE  scope (comma list)
 //   SCANORCH_METRICS_LISTEN  workers.metrics_listen (a worker's /metrics)
+//   DATABASE_URL     the store plugin's `url`; it also turns the sqlite-store
+//                    default into postgres-store
 //
 // Relative paths are relative to the directory of scanorch.yaml.
 #pragma once
@@ -100,7 +102,8 @@ struct HostConfigDefaults {
     std::map<std::string, std::string> plugins{{"queue", "memory-queue"},
                                                {"router", "capacity-router"},
                                                {"validator", "nessus-validator"},
-                                               {"frontend", "http"}};
+                                               {"frontend", "http"},
+                                               {"store", "sqlite-store"}};
 };
 
 /// Reads `file` (nullopt = built-in defaults only) and applies the

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,13 +44,20 @@ public:
     /// Records into a family; wrong handles or label counts are ignored.
     void record_metric(std::uint64_t handle, const std::vector<std::string>& label_values, double value);
 
+    /// What a process-local queue rebuilds itself from (the JSON of
+    /// scanorch_host_api::local_queue_tasks); nullopt = none to offer now.
+    using LocalQueueTasks = std::function<std::optional<std::string>()>;
+    void set_local_queue_tasks(LocalQueueTasks source);
+    std::optional<std::string> local_queue_tasks() const;
+
 private:
     struct Family;
     std::shared_ptr<prometheus::Registry> registry_;
     std::string data_dir_;
     Clock clock_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::vector<std::unique_ptr<Family>> families_;
+    LocalQueueTasks local_queue_tasks_;
 };
 
 /// The C table handed to one plugin instance. Kept alive by that instance's

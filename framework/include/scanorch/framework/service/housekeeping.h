@@ -1,6 +1,7 @@
 // Housekeeping, one process at a time across the deployment (a lock in the
 // queue backend's shared state):
-// - TTL: finished tasks not read for ttl_seconds are removed with their files;
+// - TTL: finished tasks not read for ttl_seconds are removed with their
+//   findings (and each process removes its own export files of them);
 // - queue wait: a task that never started and waited past
 //   max_queue_wait_seconds fails with that reason;
 // - reconciliation: the task store is the truth about which tasks exist, the
@@ -28,6 +29,7 @@ struct HousekeepingReport {
     std::uint64_t expired = 0;      ///< failed after max_queue_wait
     std::uint64_t requeued = 0;     ///< lost by the backend, queued again
     std::uint64_t slots_freed = 0;  ///< client slots of ended tasks
+    std::uint64_t exports_swept = 0;  ///< this process's export directories of removed tasks
     bool ran = false;               ///< false when another process held the lock
 };
 

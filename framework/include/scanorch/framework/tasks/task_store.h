@@ -1,17 +1,21 @@
-// data_dir/tasks/{task_id}/task.json, written atomically (temp file, fsync,
-// rename, fsync of the directory), plus the files that belong to a task (its
-// sealed queue payload, its export). Read-modify-write goes through update(),
-// which holds an flock on the task's directory, so API and worker processes
-// sharing a data dir never lose each other's changes.
+// The host's tasks in the store plugin (sdk/store.h): one row per task, the
+// whole TaskRecord as its document (task_codec.h), the columns queries filter
+// on, the sealed queue payload, and the task's findings. The database is the
+// truth, shared by every process of a deployment; nothing here needs a
+// shared filesystem.
 //
-// load() keeps the records it parsed, keyed by the file's identity (inode,
-// size, modification and change times): every write replaces the file, so a
-// record changed by any process on any host is read again, and a status poll
-// of an unchanged task costs an open() and fstat() instead of a read and a
-// JSON parse (open(), not stat(): on NFS only open() is sure to be fresh).
+// Read-modify-write goes through update(): the row's revision guards the
+// write, and a write that lost to another process reads again and re-applies
+// the change, so API and worker processes never lose each other's changes.
+//
+// Exports are the one thing on local disk: data_dir/exports/{task_id}/, on
+// the worker that downloaded them. No query reads them (findings are indexed
+// while the worker validates), so they need not be shared.
+//
+// load_shared() keeps the records it decoded, keyed by the row's revision
+// and read time: a status poll of an unchanged task costs one row read and
+// no JSON parse, and returns the same instance.
 #pragma once
-
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <functional>
@@ -24,14 +28,50 @@
 
 #include "scanorch/framework/tasks/task.h"
 #include "scanorch/sdk/result.h"
+#include "scanorch/sdk/store.h"
 
 namespace scanorch::framework {
 
+/// list_tasks' order: newest first, then task id (both descending).
+struct ListPosition {
+    std::int64_t created_at = 0;
+    std::string task_id;
+};
+
+/// What list() asks for; text filters on the columns are exact.
+struct TaskListQuery {
+    std::optional<std::vector<std::string>> clients;  ///< visible clients ("" = anonymous); nullopt = all
+    std::vector<TaskStatus> statuses;                 ///< empty = any
+    std::string scanner;
+    std::string pool;
+    std::string targets;
+    std::int64_t created_from = 0;    ///< inclusive; 0 = none
+    std::int64_t created_before = 0;  ///< exclusive; 0 = none
+    std::optional<ListPosition> after;
+    /// A further test on each record (e.g. target overlap), applied as rows
+    /// are read; null = none.
+    std::function<bool(const TaskRecord&)> accept;
+    std::uint32_t limit = 100;
+    /// With `accept`, stop after examining this many rows and return what
+    /// matched, with the position reached (sparse matches never make one
+    /// call read the whole table).
+    std::uint32_t scan_budget = 20'000;
+};
+
+struct TaskList {
+    std::vector<TaskRecord> tasks;
+    /// Where the next page starts; nullopt when nothing is left.
+    std::optional<ListPosition> next;
+};
+
 class TaskStore {
 public:
-    explicit TaskStore(std::filesystem::path data_dir);
+    TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path data_dir);
 
-    const std::filesystem::path& root() const { return root_; }
+    sdk::Store& db() { return *db_; }
+    sdk::FindingIndex& findings() { return db_->findings(); }
+
+    /// This process's directory for a task's exports.
     std::filesystem::path dir(const std::string& task_id) const;
     /// Where an attempt's export goes; `attempt` names the claim (its lease
     /// token), so concurrent or stale attempts never share a file.
@@ -47,8 +87,9 @@ public:
     /// The sealed payload written at create().
     sdk::Result<std::string> payload(const std::string& task_id) const;
 
-    /// Load, change, save, under the task's lock. `change` returns false to
-    /// leave the task as it was.
+    /// Load, change, save, atomically against every other writer. `change`
+    /// returns false to leave the task as it was; it may run more than once
+    /// (again on the newer record when another process wrote in between).
     /// Stamps updated_at on every write.
     sdk::Result<TaskRecord> update(const std::string& task_id, const std::function<bool(TaskRecord&)>& change);
     /// Records a read (last_accessed_at, for the TTL) without counting as a
@@ -56,49 +97,38 @@ public:
     /// is measured from, and a client polling a lost task must not keep it lost.
     sdk::Result<void> touch(const std::string& task_id, std::int64_t at);
 
-    /// Every task id in the store (unordered).
-    std::vector<std::string> ids() const;
-
-    /// The ids of a client's unfinished tasks, from an index beside the tasks
-    /// (data_dir/client_tasks/<SHA-256 of the name>/<task id>): create() adds
-    /// an entry, and this drops the entries whose task has ended or is gone, so
-    /// the cost follows the client's open tasks rather than the whole store.
-    /// The first call on a data dir without the index builds it from every task.
-    std::vector<std::string> unfinished_for(const std::string& client) const;
-    /// Removes a task and its files.
+    /// A page of tasks in list order.
+    sdk::Result<TaskList> list(const TaskListQuery& query) const;
+    /// Every task in one of `statuses`, whole and with its sealed payload,
+    /// read a page at a time (`each` returns false to stop).
+    using EachTask = std::function<bool(const TaskRecord& task, const std::string& payload)>;
+    sdk::Result<void> for_each(const std::vector<TaskStatus>& statuses, const EachTask& each) const;
+    /// The ids of a client's unfinished tasks.
+    sdk::Result<std::vector<std::string>> unfinished_for(const std::string& client) const;
+    /// TTL: terminal tasks not read (or, never read, finished) since `idle_before`.
+    sdk::Result<std::vector<std::string>> expired(std::int64_t idle_before, std::uint32_t limit) const;
+    /// Removes a task, its findings and this process's files of it.
     sdk::Result<void> remove(const std::string& task_id);
+    /// Removes this process's export directories whose task is gone (another
+    /// process's housekeeping removed the row); returns how many.
+    std::size_t sweep_local_exports() const;
 
     static bool valid_id(const std::string& task_id);
 
 private:
-    struct Stamp {
-        dev_t dev = 0;
-        ino_t ino = 0;
-        off_t size = 0;
-        timespec mtime{}, ctime{};
-        bool operator==(const Stamp& o) const;
-    };
     struct Cached {
-        Stamp stamp;
+        std::uint64_t revision = 0;
+        std::int64_t last_accessed_at = 0;
         std::shared_ptr<const TaskRecord> record;
     };
     static constexpr std::size_t kCacheEntries = 4096;
 
-    sdk::Result<std::shared_ptr<const TaskRecord>> read(const std::string& task_id, bool use_cache) const;
-    sdk::Result<void> write(const TaskRecord& task) const;
-    sdk::Result<TaskRecord> write_locked(const std::string& task_id, const std::function<bool(TaskRecord&)>& change,
-                                         bool stamp);
-    std::filesystem::path client_dir(const std::string& client) const;
-    void index_for_client(const std::string& client, const std::string& task_id) const;
-    void build_client_index() const;
-    std::filesystem::path root_;
-    std::filesystem::path client_root_;
+    sdk::Result<std::shared_ptr<const TaskRecord>> decode(const sdk::StoredTask& row, bool use_cache) const;
+
+    std::shared_ptr<sdk::Store> db_;
+    std::filesystem::path exports_;
     mutable std::mutex cache_mu_;
     mutable std::unordered_map<std::string, Cached> cache_;
 };
-
-/// Writes `content` to `path` atomically: temp file in the same directory,
-/// fsync, rename, fsync of the directory. The file is whole or absent.
-sdk::Result<void> write_file_atomically(const std::filesystem::path& path, const std::string& content);
 
 }  // namespace scanorch::framework
