@@ -72,7 +72,7 @@ for url in "$api" "$wm"; do
 done
 echo "ok /metrics of the API and the worker: no password"
 
-[ -d "$work/data/tasks/$id" ] || fail "no task directory under data_dir: the audit would see nothing"
+grep -qaF "$id" "$work/data"/store.sqlite* || fail "the task is not in the store under data_dir: the audit would see nothing"
 grep -rlaF "$password" "$work/data" && fail "the password is in a file under data_dir (above)"
 echo "ok data_dir: $(find "$work/data" -type f | wc -l) files, the password in none"
 

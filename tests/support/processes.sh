@@ -4,7 +4,13 @@
 # each answers. Needs bash, python3 (free ports) and curl.
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+pg_stop=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ ${#pg_stop[@]} -gt 0 ] && "${pg_stop[@]}" >/dev/null 2>&1
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 # Says why (with the daemon's last lines) and stops the script.
@@ -58,6 +64,27 @@ start_redis() {
   local pid=$!
   pids+=("$pid")
   wait_for 10 redis_is "$1" "$pid" || fail "redis-server did not start on port $1"
+}
+
+# start_postgres PORT — a throwaway PostgreSQL (Debian's package; fsync off)
+# on 127.0.0.1:PORT, superuser `scanorch`, no password (trust); sets
+# database_url. As root the server runs as the `postgres` user (initdb
+# refuses root). Stopped on exit.
+start_postgres() {
+  local port=$1 bin=${SCANORCH_POSTGRES_BIN_DIR:-/usr/lib/postgresql/15/bin} dir=$work/pg as=()
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    chmod o+x "$work"
+    chown postgres "$dir"
+    as=(runuser -u postgres --)
+  fi
+  "${as[@]}" "$bin/initdb" -D "$dir/data" -U scanorch -A trust -E UTF8 --locale=C --no-sync >"$work/initdb.log" 2>&1 ||
+    fail "initdb: $(tail -5 "$work/initdb.log")"
+  pg_stop=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop)
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c full_page_writes=off" start >/dev/null 2>&1 ||
+    fail "PostgreSQL did not start: $(tail -5 "$dir/server.log" 2>/dev/null)"
+  database_url="postgresql://scanorch@127.0.0.1:$port/postgres?connect_timeout=5"
 }
 
 # start_emulator NAME EMULATOR_BINARY ARGS... — sets emulator_url (log: $work/NAME.log).

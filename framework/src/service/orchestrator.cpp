@@ -24,6 +24,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         throw HostError("store plugin '" + cfg.slot("store")->use + "' cannot reach its database: " + ping.error().message);
     }
     store_ = std::make_shared<TaskStore>(db, cfg.data_dir);
+    if (auto v = db->schema_version()) spdlog::info("tasks and findings in store '{}' (schema version {})", cfg.slot("store")->use, *v);
     // A queue that lives in this process's memory is a view of the store:
     // it rebuilds itself from it as it starts, and follows it after.
     host.services()->set_local_queue_tasks([store = std::weak_ptr<TaskStore>(store_)]() -> std::optional<std::string> {
