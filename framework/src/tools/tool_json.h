@@ -6,8 +6,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "scanorch/sdk/result.h"
 
 namespace scanorch::framework::tools {
 
@@ -26,6 +29,18 @@ std::string text(const Obj& a, const std::string& key);
 std::optional<std::int64_t> parse_time(const std::string& s);
 
 Poco::Dynamic::Var null_if_empty(const std::string& s);
+
+/// `f()`, with an invalid_argument thrown while reading the arguments
+/// answered as invalid_input (for callers that do not go through the
+/// registry, which does the same).
+template <class F>
+auto refusing_bad_input(F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const std::invalid_argument& e) {
+        return sdk::Error::invalid_input(e.what());
+    }
+}
 
 template <class C>
 Poco::JSON::Array::Ptr array_of(const C& items) {
