@@ -136,11 +136,41 @@ protected:
         return sf::query_results(deps_, record(id), args(json));
     }
 
-    /// A tool through the service: its registration, schema check and handler.
+    /// A tool through the service: its registration, schema check and
+    /// handler; an answer must also fit the output schema it publishes.
     sdk::Result<Obj> call(const std::string& tool, const std::string& json, const sdk::CallContext& c = {}) {
         auto r = service_->call(tool, json, c);
         if (!r) return std::move(r).error();
-        return args(*r);
+        auto answer = args(*r);
+        expect_fits(tool, answer);
+        return answer;
+    }
+
+    /// JSON Schema's `required` asks only that a key be there (null is a
+    /// value); the registry's input check is stricter, so it is applied here
+    /// to the rest of the schema.
+    void expect_fits(const std::string& tool, const Obj& answer) {
+        for (const auto& t : service_->tools()) {
+            if (t.name != tool) continue;
+            auto schema = args(t.output_schema_json);
+            if (auto req = schema->getArray("required")) {
+                for (std::size_t i = 0; i < req->size(); ++i) {
+                    EXPECT_TRUE(answer->has(req->getElement<std::string>(static_cast<unsigned>(i))))
+                        << tool << " answered without " << req->getElement<std::string>(static_cast<unsigned>(i));
+                }
+                schema->remove("required");
+            }
+            auto fits = sf::check_against_schema(Poco::Dynamic::Var(answer), schema, "");
+            EXPECT_TRUE(fits) << tool << " answered outside its output schema: " << fits.error().message;
+        }
+    }
+
+    /// get_scan_results through the service, for a task `record` describes
+    /// (the service's task store is not what this test is about).
+    sdk::Result<Obj> results_checked(const std::string& id, const std::string& json) {
+        auto r = results(id, json);
+        if (r) expect_fits("get_scan_results", *r);
+        return r;
     }
 
     /// Many findings over four hosts, every severity, two ports, plugins 1..9.
@@ -186,7 +216,7 @@ TEST_F(FindingQueries, ResultsPagesByCursorReturnEveryFindingOnce) {
     const auto pages = all_pages([&](const std::string& cursor) {
         // Another task indexed between pages does not move this task's pages.
         if (pages_read++ == 3) task("late", "", many(5));
-        return results("t1", R"({"task_id":"t1","page_size":10,"schema_profile":"full")" +
+        return results_checked("t1", R"({"task_id":"t1","page_size":10,"schema_profile":"full")" +
                                  (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}");
     });
     ASSERT_EQ(pages.size(), 11u);
@@ -246,7 +276,7 @@ TEST_F(FindingQueries, ResultsFiltersMatchExactlyTheRowsThatQualify) {
 
 TEST_F(FindingQueries, ResultsShowTheProfilesFieldsAsBefore) {
     task("t1", "", {finding(0, "192.0.2.1", 22, 8, sdk::Severity::high), finding(1, "192.0.2.1", 0, 9, sdk::Severity::info)});
-    auto brief = results("t1", R"({"task_id":"t1"})");
+    auto brief = results_checked("t1", R"({"task_id":"t1"})");
     ASSERT_TRUE(brief) << brief.error().message;
     EXPECT_EQ(str((*brief)->get("fields")),
               R"(["host","plugin_id","plugin_name","severity","risk_factor","port","protocol","cvss3_base_score","cvss_base_score","cve","synopsis","solution"])");
