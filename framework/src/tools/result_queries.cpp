@@ -95,11 +95,11 @@ sdk::Result<Obj> query(const ToolServiceDeps& d, const TaskRecord& t, const Obj&
     sdk::FindingPageQuery q;
     q.task_id = t.task_id;
     if (auto f = a->getObject("filters")) q.filter = read_filters(f);
-    const std::uint32_t page_size = a->has("page_size") ? a->getValue<std::uint32_t>("page_size") : 50;
+    const std::int64_t page_size = a->has("page_size") ? a->getValue<std::int64_t>("page_size") : 50;
     if (page_size < 1 || page_size > 500) {
-        return sdk::Error::invalid_input("page_size must be 1..500, not " + a->get("page_size").toString());
+        return sdk::Error::invalid_input("page_size must be 1..500, not " + std::to_string(page_size));
     }
-    q.limit = page_size;
+    q.limit = static_cast<std::uint32_t>(page_size);
     q.cursor = text(a, "cursor");
     q.with_text = tools::needs_text(*fields);
     q.count = q.cursor.empty();  // totals cost a pass over the task: once, on the first page
@@ -114,7 +114,7 @@ sdk::Result<Obj> query(const ToolServiceDeps& d, const TaskRecord& t, const Obj&
     if (page->total && page->total_matching) {
         o->set("total_findings", *page->total);
         o->set("total_matching", *page->total_matching);
-        o->set("total_pages", (*page->total_matching + page_size - 1) / page_size);
+        o->set("total_pages", (*page->total_matching + q.limit - 1) / q.limit);
     }
     o->set("fields", tools::array_of(*fields));
     o->set("findings", findings);

@@ -312,6 +312,9 @@ TEST_F(FindingQueries, ResultsRefuseBadArgumentsByName) {
     auto port = results("t1", R"({"task_id":"t1","filters":{"port":"https"}})");
     ASSERT_FALSE(port);
     EXPECT_NE(port.error().message.find("'https'"), std::string::npos) << port.error().message;
+    auto size = results("t1", R"({"task_id":"t1","page_size":-3})");
+    ASSERT_FALSE(size);
+    EXPECT_EQ(size.error().message, "page_size must be 1..500, not -3");
     auto cursor = results("t1", R"({"task_id":"t1","cursor":"s1:t1:4"})");
     ASSERT_FALSE(cursor);
     EXPECT_EQ(cursor.error().kind, sdk::ErrorKind::invalid_input);
