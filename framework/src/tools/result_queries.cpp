@@ -105,6 +105,13 @@ sdk::Result<Obj> query(const ToolServiceDeps& d, const TaskRecord& t, const Obj&
     q.count = q.cursor.empty();  // totals cost a pass over the task: once, on the first page
     auto page = d.db->findings().page(q);
     if (!page) return std::move(page).error();
+    // A task validated before findings were indexed has an export with items
+    // and none in the index: an empty answer would read as a clean scan.
+    if (page->total && *page->total == 0 && t.validation_stats && t.validation_stats->report_items > 0) {
+        return sdk::Error::not_found("task " + t.task_id + " has " + std::to_string(t.validation_stats->report_items) +
+                                     " findings in its export but none in the findings index (it was validated "
+                                     "before findings were indexed)");
+    }
 
     Poco::JSON::Array::Ptr findings = new Poco::JSON::Array;
     for (const auto& f : page->findings) findings->add(tools::finding_object(f, *fields));

@@ -328,6 +328,21 @@ TEST_F(FindingQueries, ResultsRefuseBadArgumentsByName) {
     ASSERT_FALSE(early);
     EXPECT_EQ(early.error().message, "task t1 has no results yet (status running, phase scanning)");
 
+    // Validated (the export has items) but never indexed: not an empty page.
+    task("unindexed", "", {});
+    auto old = record("unindexed");
+    old.validation_stats = sdk::ValidationStats{};
+    old.validation_stats->report_items = 12;
+    auto missing = sf::query_results(deps_, old, args(R"({"task_id":"unindexed"})"));
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().kind, sdk::ErrorKind::not_found);
+    EXPECT_EQ(missing.error().message, "task unindexed has 12 findings in its export but none in the findings index (it "
+                                       "was validated before findings were indexed)");
+    old.validation_stats->report_items = 0;
+    auto empty = sf::query_results(deps_, old, args(R"({"task_id":"unindexed"})"));
+    ASSERT_TRUE(empty) << empty.error().message;
+    EXPECT_EQ((*empty)->getValue<int>("total_findings"), 0);
+
     sf::ToolServiceDeps none;
     auto no_db = sf::query_results(none, record("t1"), args(R"({"task_id":"t1"})"));
     ASSERT_FALSE(no_db);
