@@ -3,6 +3,7 @@
 // scan of the same targets that the caller may see.
 #include <Poco/JSON/Array.h>
 
+#include "scanorch/framework/clock.h"
 #include "scanorch/framework/tools/caller_visibility.h"
 #include "scanorch/framework/tools/result_queries.h"
 #include "finding_fields.h"
@@ -109,6 +110,11 @@ sdk::Result<Obj> compare(const ToolServiceDeps& d, const Obj& a, const sdk::Call
 
     auto cmp = d.db->findings().compare(older->task_id, newer->task_id, min_severity);
     if (!cmp) return std::move(cmp).error();
+    // A comparison reads both scans: the TTL counts it like get_scan_status
+    // (and, like it, refreshes at most once a minute).
+    for (const auto* t : {&*older, &*newer}) {
+        if (now_ms() - t->last_accessed_at_ms > 60'000) (void)tasks.touch(t->task_id, now_ms());
+    }
 
     Poco::JSON::Array::Ptr warnings = new Poco::JSON::Array;
     for (const auto* t : {&*older, &*newer}) {

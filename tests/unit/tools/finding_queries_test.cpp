@@ -505,6 +505,9 @@ TEST_F(FindingQueries, CompareCountsEveryKindOfChangePerHost) {
                            R"({"change":"rerated","port":"443","protocol":"tcp","plugin_id":"11","plugin_name":"Check 11","severity_before":2,"severity_after":4})",
                            R"({"change":"new","port":"22","protocol":"tcp","plugin_id":"17","plugin_name":"Check 17","severity_before":null,"severity_after":0})"}));
     EXPECT_EQ((*r)->getArray("warnings")->size(), 0u);
+    for (const char* id : {"before", "after"}) {
+        EXPECT_GT(deps_.db->tasks().get(id)->last_accessed_at_ms, kT0 + kDay) << id << ": reading it for a comparison counts for the TTL";
+    }
 
     // The default leaves info out; high leaves out what never reached high.
     auto low = call("compare_scans", R"({"older_task_id":"before","newer_task_id":"after"})", as("team-a"));
