@@ -602,6 +602,7 @@ TEST_F(FindingQueries, TheNewToolsArePublishedWithTheirSchemas) {
     const std::set<std::string> search_in = {"cve", "plugin_id", "host", "network", "min_severity", "seen_from",
                                              "seen_before", "limit", "cursor"};
     std::set<std::string> published;
-    for (const auto& [k, v] : *args(tools["search_findings"].input_schema_json)->getObject("properties")) published.insert(k);
+    const auto properties = args(tools["search_findings"].input_schema_json)->getObject("properties");
+    for (const auto& [k, v] : *properties) published.insert(k);
     EXPECT_EQ(published, search_in);
 }
