@@ -252,7 +252,7 @@ TEST(Orchestration, ResultsStatusListCancelIdempotencyScope) {
     EXPECT_EQ(s->getValue<std::string>("status"), "completed");
     EXPECT_EQ(s->getValue<std::string>("authentication_status"), "not_applicable");
     auto page = dep.must("get_scan_results",
-                         R"({"task_id":")" + id + R"(","page":1,"page_size":5,"schema_profile":"summary","filters":{"min_severity":"medium"}})");
+                         R"({"task_id":")" + id + R"(","page_size":5,"schema_profile":"summary","filters":{"min_severity":"medium"}})");
     EXPECT_LE(page->getArray("findings")->size(), 5u);
     EXPECT_GT(page->getValue<int>("total_matching"), 0);
     for (std::size_t i = 0; i < page->getArray("findings")->size(); ++i) {

@@ -232,9 +232,10 @@ protected:
     std::set<std::string> finding_hosts(const std::string& id, std::size_t& findings) {
         std::set<std::string> hosts;
         findings = 0;
+        std::string cursor;
         for (int page = 1; page < 100; ++page) {
-            auto r = call("get_scan_results", R"({"task_id":")" + id + R"(","schema_profile":"minimal","page_size":500,"page":)" +
-                                                  std::to_string(page) + "}");
+            auto r = call("get_scan_results", R"({"task_id":")" + id + R"(","schema_profile":"minimal","page_size":500)" +
+                                                  (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}");
             auto o = r.json();
             if (r.status != 200 || !o) {
                 ADD_FAILURE() << "get_scan_results " << id << ": " << r.status << " " << r.body;
@@ -245,7 +246,8 @@ protected:
                 hosts.insert(str(arr->getObject(static_cast<unsigned>(i)), "host"));
                 ++findings;
             }
-            if (page >= o->getValue<int>("total_pages")) break;
+            if (o->isNull("next_cursor")) break;
+            cursor = o->getValue<std::string>("next_cursor");
         }
         return hosts;
     }

@@ -54,13 +54,24 @@ HostToolService::HostToolService(ToolServiceDeps deps) : d_(std::move(deps)) {
          schemas::kTaskId, schemas::kStatusOutput, reads,
          [this](const Args& a, const sdk::CallContext& c) { return views_.status(text(a, "task_id"), c); });
     tool("get_scan_results", "Get a scan's findings",
-         "Findings from the export, paginated, with a detail level (schema_profile) or custom_fields, and filters.",
+         "A finished scan's findings, paged by cursor (pass next_cursor back as cursor), with a detail level "
+         "(schema_profile) or custom_fields, and filters.",
          schemas::kResultsInput, schemas::kResultsOutput, reads,
          printed([this](const Args& a, const sdk::CallContext& c) -> sdk::Result<Poco::JSON::Object::Ptr> {
              auto t = views_.visible(text(a, "task_id"), c);
              if (!t) return std::move(t).error();
-             return query_results(**t, a);
+             return query_results(d_, **t, a);
          }));
+    tool("search_findings", "Search findings across scans",
+         "Which of your scans found a CVE, a plugin, a host or a network, with a minimum severity and a time window; "
+         "paged by cursor.",
+         schemas::kSearchFindingsInput, schemas::kSearchFindingsOutput, reads,
+         printed([this](const Args& a, const sdk::CallContext& c) { return search_findings(d_, a, c); }));
+    tool("compare_scans", "Compare two scans",
+         "What changed between two completed scans, per host: new, fixed and re-rated findings with counts. Pass "
+         "task_id to compare with the previous completed scan of the same targets.",
+         schemas::kCompareScansInput, schemas::kCompareScansOutput, reads,
+         printed([this](const Args& a, const sdk::CallContext& c) { return compare_scans(d_, a, c); }));
     tool("list_tasks", "List scan tasks", "Tasks, newest first, filtered by status, scanner, pool, time or target.",
          schemas::kListTasksInput, schemas::kListTasksOutput, reads,
          printed([this](const Args& a, const sdk::CallContext& c) { return views_.list(a, c); }));

@@ -3,11 +3,11 @@
 #include <Poco/JSON/Array.h>
 
 #include <algorithm>
-#include <map>
+#include <charconv>
 #include <stdexcept>
 
-#include "scanorch/framework/service/results_reader.h"
 #include "scanorch/framework/tasks/task_codec.h"
+#include "finding_fields.h"
 #include "tool_json.h"
 
 namespace scanorch::framework {
@@ -17,45 +17,43 @@ using tools::text;
 
 namespace {
 
-int severity_level(const std::string& s) {
-    static const std::map<std::string, int> m = {{"info", 0}, {"low", 1}, {"medium", 2}, {"high", 3}, {"critical", 4}};
-    auto it = m.find(s);
-    if (it == m.end()) throw std::invalid_argument("severity '" + s + "' is not critical, high, medium, low or info");
-    return it->second;
+template <class N>
+N number(const std::string& s, const char* what) {
+    N n{};
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
+        throw std::invalid_argument(std::string("filters.") + what + " '" + s + "' is not a number");
+    }
+    return n;
 }
 
-void read_filters(const Obj& f, ResultsQuery& q) {
+sdk::FindingFilter read_filters(const Obj& f) {
+    sdk::FindingFilter q;
     if (f->has("severity")) {
         const auto v = f->get("severity");
         if (v.isArray()) {
             auto arr = f->getArray("severity");
             for (std::size_t i = 0; i < arr->size(); ++i) {
-                q.severities.insert(severity_level(arr->getElement<std::string>(static_cast<unsigned>(i))));
+                q.severities.push_back(
+                    tools::severity_word(arr->getElement<std::string>(static_cast<unsigned>(i)), "filters.severity"));
             }
         } else {
-            q.severities.insert(severity_level(v.convert<std::string>()));
+            q.severities.push_back(tools::severity_word(v.convert<std::string>(), "filters.severity"));
         }
     }
-    if (f->has("min_severity")) q.min_severity = severity_level(text(f, "min_severity"));
+    if (f->has("min_severity")) q.min_severity = tools::severity_word(text(f, "min_severity"), "filters.min_severity");
     q.host = text(f, "host");
-    q.plugin_id = text(f, "plugin_id");
-    q.port = text(f, "port");
+    if (const auto id = text(f, "plugin_id"); !id.empty()) q.plugin_id = number<std::uint64_t>(id, "plugin_id");
+    if (const auto port = text(f, "port"); !port.empty()) q.port = number<std::uint32_t>(port, "port");
     if (f->has("min_cvss")) q.min_cvss = f->getValue<double>("min_cvss");
     q.text = text(f, "text");
+    return q;
 }
 
-}  // namespace
-
-sdk::Result<Obj> query_results(const TaskRecord& t, const Obj& a) {
-    if (t.export_path.empty() || t.phase != TaskPhase::done) {
-        return sdk::Error::invalid_input("task " + t.task_id + " has no results yet (status " +
-                                         std::string(to_string(t.status)) + ", phase " + std::string(to_string(t.phase)) + ")");
-    }
-    ResultsQuery q;
-    q.page = a->has("page") ? a->getValue<std::uint64_t>("page") : 1;
-    q.page_size = a->has("page_size") ? a->getValue<std::uint64_t>("page_size") : 50;
+sdk::Result<std::vector<std::string>> output_fields(const Obj& a) {
     if (auto custom = a->getArray("custom_fields")) {
-        const auto& all = all_result_fields();
+        const auto& all = tools::all_finding_fields();
+        std::vector<std::string> fields;
         for (std::size_t i = 0; i < custom->size(); ++i) {
             const auto f = custom->getElement<std::string>(static_cast<unsigned>(i));
             if (std::find(all.begin(), all.end(), f) == all.end()) {
@@ -63,25 +61,78 @@ sdk::Result<Obj> query_results(const TaskRecord& t, const Obj& a) {
                 for (const auto& n : all) names += (names.empty() ? "" : ", ") + n;
                 return sdk::Error::invalid_input("unknown field '" + f + "' in custom_fields (valid: " + names + ")");
             }
-            q.fields.push_back(f);
+            fields.push_back(f);
         }
-    } else {
-        const std::string profile = a->has("schema_profile") ? text(a, "schema_profile") : "brief";
-        q.fields = profile_fields(profile);
+        return fields;
     }
-    if (auto f = a->getObject("filters")) read_filters(f, q);
-    auto page = read_results(t.export_path, q);
+    const std::string profile = a->has("schema_profile") ? text(a, "schema_profile") : "brief";
+    auto fields = tools::profile_fields(profile);
+    if (!fields) {
+        return sdk::Error::invalid_input("schema_profile '" + profile + "' is not minimal, summary, brief or full");
+    }
+    return *fields;
+}
+
+}  // namespace
+
+namespace {
+
+sdk::Result<Obj> query(const ToolServiceDeps& d, const TaskRecord& t, const Obj& a) {
+    if (t.export_path.empty() || t.phase != TaskPhase::done) {
+        return sdk::Error::invalid_input("task " + t.task_id + " has no results yet (status " +
+                                         std::string(to_string(t.status)) + ", phase " + std::string(to_string(t.phase)) + ")");
+    }
+    // OFFSET paging re-reads every earlier page; a cursor continues where the
+    // last page ended. Old callers get told what to send instead.
+    if (a->has("page")) {
+        return sdk::Error::invalid_input("'page' is no longer supported: get_scan_results pages by cursor. Omit page "
+                                         "for the first page, then pass each answer's next_cursor as 'cursor'");
+    }
+    if (!d.db) return sdk::Error::internal("get_scan_results needs the findings index, and no store is configured");
+    auto fields = output_fields(a);
+    if (!fields) return std::move(fields).error();
+
+    sdk::FindingPageQuery q;
+    q.task_id = t.task_id;
+    if (auto f = a->getObject("filters")) q.filter = read_filters(f);
+    const std::int64_t page_size = a->has("page_size") ? a->getValue<std::int64_t>("page_size") : 50;
+    if (page_size < 1 || page_size > 500) {
+        return sdk::Error::invalid_input("page_size must be 1..500, not " + std::to_string(page_size));
+    }
+    q.limit = static_cast<std::uint32_t>(page_size);
+    q.cursor = text(a, "cursor");
+    q.with_text = tools::needs_text(*fields);
+    q.count = q.cursor.empty();  // totals cost a pass over the task: once, on the first page
+    auto page = d.db->findings().page(q);
     if (!page) return std::move(page).error();
+    // A task validated before findings were indexed has an export with items
+    // and none in the index: an empty answer would read as a clean scan.
+    if (page->total && *page->total == 0 && t.validation_stats && t.validation_stats->report_items > 0) {
+        return sdk::Error::not_found("task " + t.task_id + " has " + std::to_string(t.validation_stats->report_items) +
+                                     " findings in its export but none in the findings index (it was validated "
+                                     "before findings were indexed)");
+    }
+
+    Poco::JSON::Array::Ptr findings = new Poco::JSON::Array;
+    for (const auto& f : page->findings) findings->add(tools::finding_object(f, *fields));
     Obj o = tools::object();
     o->set("task_id", t.task_id);
-    o->set("page", q.page);
-    o->set("page_size", q.page_size);
-    o->set("total_findings", page->total_findings);
-    o->set("total_matching", page->total_matching);
-    o->set("total_pages", (page->total_matching + q.page_size - 1) / q.page_size);
-    o->set("fields", tools::array_of(q.fields));
-    o->set("findings", page->findings);
+    o->set("page_size", page_size);
+    if (page->total && page->total_matching) {
+        o->set("total_findings", *page->total);
+        o->set("total_matching", *page->total_matching);
+        o->set("total_pages", (*page->total_matching + q.limit - 1) / q.limit);
+    }
+    o->set("fields", tools::array_of(*fields));
+    o->set("findings", findings);
+    o->set("next_cursor", tools::null_if_empty(page->next_cursor));
     return o;
+}
+
+}  // namespace
+
+sdk::Result<Obj> query_results(const ToolServiceDeps& d, const TaskRecord& t, const Obj& a) {
+    return tools::refusing_bad_input([&] { return query(d, t, a); });
 }
 
 }  // namespace scanorch::framework

@@ -2,12 +2,16 @@
 #pragma once
 
 #include <Poco/JSON/Array.h>
+#include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "scanorch/sdk/result.h"
 
 namespace scanorch::framework::tools {
 
@@ -26,6 +30,20 @@ std::string text(const Obj& a, const std::string& key);
 std::optional<std::int64_t> parse_time(const std::string& s);
 
 Poco::Dynamic::Var null_if_empty(const std::string& s);
+
+/// `f()`, with an invalid_argument (or a Poco conversion error) thrown while
+/// reading the arguments answered as invalid_input, as the registry does, for
+/// callers that do not go through it.
+template <class F>
+auto refusing_bad_input(F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const std::invalid_argument& e) {
+        return sdk::Error::invalid_input(e.what());
+    } catch (const Poco::Exception& e) {  // an argument of another type than read (the schema was not applied)
+        return sdk::Error::invalid_input(e.displayText());
+    }
+}
 
 template <class C>
 Poco::JSON::Array::Ptr array_of(const C& items) {

@@ -88,10 +88,12 @@ sdk::Result<void> check_against_schema(const Poco::Dynamic::Var& value, const Po
     } else if (type == "integer" || type == "number") {
         const double d = value.convert<double>();
         if (schema->has("minimum") && d < schema->getValue<double>("minimum")) {
-            return sdk::Error::invalid_input("'" + path + "' must be at least " + schema->get("minimum").toString());
+            return sdk::Error::invalid_input("'" + path + "' must be at least " + schema->get("minimum").toString() +
+                                             ", not " + value.toString());
         }
         if (schema->has("maximum") && d > schema->getValue<double>("maximum")) {
-            return sdk::Error::invalid_input("'" + path + "' must be at most " + schema->get("maximum").toString());
+            return sdk::Error::invalid_input("'" + path + "' must be at most " + schema->get("maximum").toString() +
+                                             ", not " + value.toString());
         }
     } else if (type == "array") {
         auto arr = value.extract<Poco::JSON::Array::Ptr>();

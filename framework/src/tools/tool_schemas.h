@@ -45,22 +45,73 @@ inline constexpr const char* kStatusOutput = R"json({"type": "object", "properti
 
 inline constexpr const char* kResultsInput = R"json({"type": "object", "properties": {
   "task_id": {"type": "string", "minLength": 1, "maxLength": 64},
-  "page": {"type": "integer", "minimum": 1, "default": 1},
   "page_size": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+  "cursor": {"type": "string", "maxLength": 200, "description": "next_cursor of the previous page; omit for the first page"},
+  "page": {"deprecated": true, "description": "Removed: pages are read by cursor (pass next_cursor as cursor); any value is refused"},
   "schema_profile": {"type": "string", "enum": ["minimal", "summary", "brief", "full"], "default": "brief"},
   "custom_fields": {"type": "array", "items": {"type": "string"}, "maxItems": 64, "description": "Instead of a profile: exactly these fields"},
   "filters": {"type": "object", "properties": {
      "severity": {"description": "A level (critical, high, medium, low, info) or a list; matches that level", "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
      "min_severity": {"type": "string", "enum": ["critical", "high", "medium", "low", "info"]},
-     "host": {"type": "string"}, "plugin_id": {"type": "string"}, "port": {"type": "string"},
-     "min_cvss": {"type": "number"}, "text": {"type": "string"}}, "additionalProperties": false}},
+     "host": {"type": "string"}, "plugin_id": {"type": "string", "description": "Plugin number, e.g. \"104410\""},
+     "port": {"type": "string", "description": "Port number, e.g. \"443\" (0 = host-level findings)"},
+     "min_cvss": {"type": "number"}, "text": {"type": "string", "description": "Case-insensitive, in plugin name, synopsis, description and output"}},
+     "additionalProperties": false}},
   "required": ["task_id"], "additionalProperties": false})json";
 
 inline constexpr const char* kResultsOutput = R"json({"type": "object", "properties": {
-  "task_id": {"type": "string"}, "page": {"type": "integer"}, "page_size": {"type": "integer"},
-  "total_findings": {"type": "integer"}, "total_matching": {"type": "integer"}, "total_pages": {"type": "integer"},
-  "fields": {"type": "array", "items": {"type": "string"}}, "findings": {"type": "array", "items": {"type": "object"}}},
-  "required": ["task_id", "page", "total_matching", "findings"]})json";
+  "task_id": {"type": "string"}, "page_size": {"type": "integer"},
+  "total_findings": {"type": "integer", "description": "First page only"}, "total_matching": {"type": "integer", "description": "First page only"},
+  "total_pages": {"type": "integer", "description": "First page only"},
+  "fields": {"type": "array", "items": {"type": "string"}}, "findings": {"type": "array", "items": {"type": "object"}},
+  "next_cursor": {"type": ["string", "null"], "description": "Pass as cursor for the next page; null on the last page"}},
+  "required": ["task_id", "page_size", "fields", "findings", "next_cursor"]})json";
+
+inline constexpr const char* kSearchFindingsInput = R"json({"type": "object", "properties": {
+  "cve": {"type": "string", "maxLength": 32, "description": "A CVE id, e.g. CVE-2024-3094"},
+  "plugin_id": {"type": ["integer", "string"], "description": "Plugin number, e.g. 104410"},
+  "host": {"type": "string", "minLength": 1, "maxLength": 255, "description": "Host name or address as the scanner reported it"},
+  "network": {"type": "string", "maxLength": 64, "description": "IPv4 network in CIDR notation (192.0.2.0/24) or one IPv4 address"},
+  "min_severity": {"type": "string", "enum": ["critical", "high", "medium", "low", "info"]},
+  "seen_from": {"type": "string", "maxLength": 64, "description": "RFC 3339 time (2026-12-01T00:00:00Z): findings seen at or after it"},
+  "seen_before": {"type": "string", "maxLength": 64, "description": "RFC 3339 time: findings seen before it"},
+  "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
+  "cursor": {"type": "string", "maxLength": 300, "description": "next_cursor of the previous page, with the same criteria"}},
+  "additionalProperties": false})json";
+
+inline constexpr const char* kSearchFindingsOutput = R"json({"type": "object", "properties": {
+  "findings": {"type": "array", "items": {"type": "object", "properties": {
+    "task_id": {"type": "string"}, "host": {"type": "string"}, "host_ip": {"type": ["string", "null"]},
+    "port": {"type": "string"}, "protocol": {"type": "string"}, "plugin_id": {"type": "string"}, "plugin_name": {"type": "string"},
+    "severity": {"type": "integer", "description": "0 info .. 4 critical"}, "cve": {"type": "array", "items": {"type": "string"}},
+    "cvss3_base_score": {"type": ["number", "null"]}, "cvss_base_score": {"type": ["number", "null"]},
+    "seen_at": {"type": ["string", "null"]}}}},
+  "count": {"type": "integer"},
+  "next_cursor": {"type": ["string", "null"], "description": "Pass as cursor for the next page; null on the last page"}},
+  "required": ["findings", "count", "next_cursor"]})json";
+
+inline constexpr const char* kCompareScansInput = R"json({"type": "object", "properties": {
+  "task_id": {"type": "string", "minLength": 1, "maxLength": 64, "description": "Compare this scan with the previous completed scan of the same targets"},
+  "older_task_id": {"type": "string", "minLength": 1, "maxLength": 64, "description": "With newer_task_id: compare these two scans"},
+  "newer_task_id": {"type": "string", "minLength": 1, "maxLength": 64},
+  "min_severity": {"type": "string", "enum": ["critical", "high", "medium", "low", "info"], "default": "low",
+                   "description": "Leave out changes where neither scan reaches this level"},
+  "include_changes": {"type": "boolean", "default": true, "description": "false: per-host counts only"}},
+  "additionalProperties": false})json";
+
+inline constexpr const char* kCompareScansOutput = R"json({"type": "object", "properties": {
+  "older": {"type": "object"}, "newer": {"type": "object"}, "min_severity": {"type": "string"},
+  "totals": {"type": "object", "properties": {"new": {"type": "integer"}, "fixed": {"type": "integer"},
+             "rerated": {"type": "integer"}, "unchanged": {"type": "integer"}}},
+  "hosts": {"type": "array", "items": {"type": "object", "properties": {
+    "host": {"type": "string"}, "new": {"type": "integer"}, "fixed": {"type": "integer"}, "rerated": {"type": "integer"},
+    "unchanged": {"type": "integer"},
+    "changes": {"type": "array", "items": {"type": "object", "properties": {
+      "change": {"type": "string", "enum": ["new", "fixed", "rerated"]}, "port": {"type": "string"}, "protocol": {"type": "string"},
+      "plugin_id": {"type": "string"}, "plugin_name": {"type": "string"},
+      "severity_before": {"type": ["integer", "null"]}, "severity_after": {"type": ["integer", "null"]}}}}}}},
+  "warnings": {"type": "array", "items": {"type": "string"}}},
+  "required": ["older", "newer", "totals", "hosts", "warnings"]})json";
 
 inline constexpr const char* kListTasksInput = R"json({"type": "object", "properties": {
   "status": {"type": "string", "enum": ["queued", "running", "completed", "failed", "cancelled"]},

@@ -13,6 +13,7 @@
 #include "scanorch/framework/tools/submission_rate.h"
 #include "scanorch/sdk/queue.h"
 #include "scanorch/sdk/router.h"
+#include "scanorch/sdk/store.h"
 
 namespace prometheus {
 class Registry;
@@ -25,6 +26,11 @@ struct ToolServiceDeps {
     std::shared_ptr<sdk::Queue> queue;
     std::shared_ptr<sdk::Router> router;
     std::shared_ptr<TaskStore> store;
+    /// The store plugin's database: get_scan_results, search_findings and
+    /// compare_scans read its task table and findings index. Filled in by
+    /// the orchestrator; null = no store, and those tools answer with an
+    /// error saying so.
+    std::shared_ptr<sdk::Store> db;
     std::shared_ptr<CredentialSealer> sealer;
     std::shared_ptr<CoreMetrics> metrics;
     std::shared_ptr<prometheus::Registry> registry;

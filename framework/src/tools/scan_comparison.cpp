@@ -1,0 +1,173 @@
+// compare_scans: what changed between two completed scans, per host, from
+// the findings index. With one task id, the other is the previous completed
+// scan of the same targets that the caller may see.
+#include <Poco/JSON/Array.h>
+
+#include "scanorch/framework/clock.h"
+#include "scanorch/framework/tools/caller_visibility.h"
+#include "scanorch/framework/tools/result_queries.h"
+#include "finding_fields.h"
+#include "tool_json.h"
+
+namespace scanorch::framework {
+
+using tools::Obj;
+using tools::text;
+
+namespace {
+
+// Another client's task answers like a missing one, as get_scan_status does:
+// the caller learns nothing about tasks it may not see.
+sdk::Result<sdk::StoredTask> completed_task(sdk::TaskTable& tasks, const std::string& id, const sdk::CallContext& c) {
+    auto t = tasks.get(id);
+    if (!t && (t.error().kind == sdk::ErrorKind::not_found || t.error().kind == sdk::ErrorKind::invalid_input)) {
+        return sdk::Error::not_found("no task '" + id + "'");
+    }
+    if (!t) return t;
+    if (!may_see(c, t->client)) return sdk::Error::not_found("no task '" + id + "'");
+    if (t->status != sdk::TaskState::completed) {
+        return sdk::Error::invalid_input("task " + id + " is " + std::string(sdk::to_string(t->status)) +
+                                         ", not completed: compare_scans compares completed scans");
+    }
+    return t;
+}
+
+sdk::Result<sdk::StoredTask> previous_scan(sdk::TaskTable& tasks, const sdk::StoredTask& newer, const sdk::CallContext& c) {
+    sdk::TaskQuery q;
+    q.clients = visible_clients(c);
+    q.statuses = {sdk::TaskState::completed};
+    q.targets = newer.targets;
+    q.created_before_ms = newer.created_at_ms;
+    q.limit = 1;
+    auto page = tasks.list(q);
+    if (!page) return std::move(page).error();
+    if (page->tasks.empty()) {
+        return sdk::Error::not_found("no completed scan of the same targets ('" + newer.targets + "') before task " +
+                                     newer.task_id + "; pass older_task_id and newer_task_id to compare other scans");
+    }
+    return page->tasks.front();
+}
+
+Obj task_object(const sdk::StoredTask& t) {
+    auto o = tools::object();
+    o->set("task_id", t.task_id);
+    o->set("targets", t.targets);
+    o->set("created_at", tools::iso(t.created_at_ms));
+    o->set("completed_at", tools::iso(t.completed_at_ms));
+    return o;
+}
+
+Poco::Dynamic::Var severity(const std::optional<sdk::Severity>& s) {
+    return s ? Poco::Dynamic::Var(static_cast<int>(*s)) : Poco::Dynamic::Var();
+}
+
+template <class Counts>
+void put_counts(Poco::JSON::Object& o, const Counts& n) {
+    o.set(std::string(sdk::to_string(sdk::Change::added)), n.added);
+    o.set(std::string(sdk::to_string(sdk::Change::fixed)), n.fixed);
+    o.set(std::string(sdk::to_string(sdk::Change::rerated)), n.rerated);
+    o.set(std::string(sdk::to_string(sdk::Change::unchanged)), n.unchanged);
+}
+
+// A completed scan with nothing indexed was most likely indexed never (it
+// ended before the index existed): every finding of the other side would
+// read as new or fixed, so the answer says so.
+sdk::Result<bool> has_findings(sdk::FindingIndex& index, const std::string& id) {
+    sdk::FindingPageQuery q;
+    q.task_id = id;
+    q.limit = 1;
+    q.with_text = false;
+    auto p = index.page(q);
+    if (!p) return std::move(p).error();
+    return !p->findings.empty();
+}
+
+sdk::Result<Obj> compare(const ToolServiceDeps& d, const Obj& a, const sdk::CallContext& c) {
+    const auto one = text(a, "task_id"), older_id = text(a, "older_task_id"), newer_id = text(a, "newer_task_id");
+    if (!one.empty() && (!older_id.empty() || !newer_id.empty())) {
+        return sdk::Error::invalid_input("pass either task_id (compared with the previous scan of its targets) or "
+                                         "older_task_id and newer_task_id, not both");
+    }
+    if (one.empty() && (older_id.empty() || newer_id.empty())) {
+        return sdk::Error::invalid_input(older_id.empty() && newer_id.empty()
+                                             ? "pass task_id, or older_task_id and newer_task_id"
+                                             : std::string(older_id.empty() ? "older_task_id" : "newer_task_id") +
+                                                   " is required with " + (older_id.empty() ? "newer_task_id" : "older_task_id"));
+    }
+    if (one.empty() && older_id == newer_id) {
+        return sdk::Error::invalid_input("older_task_id and newer_task_id are both '" + older_id + "': pass two scans");
+    }
+    const auto min_severity =
+        tools::severity_word(a->has("min_severity") ? text(a, "min_severity") : "low", "min_severity");
+    const bool with_changes = !a->has("include_changes") || a->getValue<bool>("include_changes");
+    if (!d.db) return sdk::Error::internal("compare_scans needs the findings index, and no store is configured");
+
+    auto& tasks = d.db->tasks();
+    sdk::Result<sdk::StoredTask> newer = completed_task(tasks, one.empty() ? newer_id : one, c);
+    if (!newer) return std::move(newer).error();
+    auto older = one.empty() ? completed_task(tasks, older_id, c) : previous_scan(tasks, *newer, c);
+    if (!older) return std::move(older).error();
+
+    auto cmp = d.db->findings().compare(older->task_id, newer->task_id, min_severity);
+    if (!cmp) return std::move(cmp).error();
+    // A comparison reads both scans: the TTL counts it like get_scan_status
+    // (and, like it, refreshes at most once a minute).
+    for (const auto* t : {&*older, &*newer}) {
+        if (now_ms() - t->last_accessed_at_ms > 60'000) (void)tasks.touch(t->task_id, now_ms());
+    }
+
+    Poco::JSON::Array::Ptr warnings = new Poco::JSON::Array;
+    for (const auto* t : {&*older, &*newer}) {
+        auto any = has_findings(d.db->findings(), t->task_id);
+        if (!any) return std::move(any).error();
+        if (!*any) {
+            warnings->add("task " + t->task_id + " has no findings in the index (it may have completed before "
+                          "findings were indexed): its side of the comparison is empty");
+        }
+    }
+    if (older->created_at_ms > newer->created_at_ms) {
+        warnings->add("older_task_id " + older->task_id + " was created after newer_task_id " + newer->task_id +
+                      ": 'new' means only in " + newer->task_id);
+    }
+
+    Poco::JSON::Array::Ptr hosts = new Poco::JSON::Array;
+    for (const auto& h : cmp->hosts) {
+        auto ho = tools::object();
+        ho->set("host", h.host);
+        put_counts(*ho, h);
+        if (with_changes) {
+            Poco::JSON::Array::Ptr changes = new Poco::JSON::Array;
+            for (const auto& ch : h.changes) {
+                auto co = tools::object();
+                co->set("change", std::string(sdk::to_string(ch.change)));
+                co->set("port", std::to_string(ch.port));
+                co->set("protocol", ch.protocol);
+                co->set("plugin_id", std::to_string(ch.plugin_id));
+                co->set("plugin_name", ch.plugin_name);
+                co->set("severity_before", severity(ch.before));
+                co->set("severity_after", severity(ch.after));
+                changes->add(co);
+            }
+            ho->set("changes", changes);
+        }
+        hosts->add(ho);
+    }
+    Obj totals = tools::object();
+    put_counts(*totals, *cmp);
+    Obj o = tools::object();
+    o->set("older", task_object(*older));
+    o->set("newer", task_object(*newer));
+    o->set("min_severity", std::string(sdk::to_string(min_severity)));
+    o->set("totals", totals);
+    o->set("hosts", hosts);
+    o->set("warnings", warnings);
+    return o;
+}
+
+}  // namespace
+
+sdk::Result<Obj> compare_scans(const ToolServiceDeps& d, const Obj& a, const sdk::CallContext& c) {
+    return tools::refusing_bad_input([&] { return compare(d, a, c); });
+}
+
+}  // namespace scanorch::framework
