@@ -370,6 +370,7 @@ int dlq_retry(const cli::Args& args, const std::vector<std::string>& rest) {
     d.queue = queue;
     d.router = need<sdk::Router>(*host, "router");
     d.store = store;
+    d.db = std::shared_ptr<sdk::Store>(store, &store->db());  // lives as long as the facade
     d.scope = std::make_shared<const sf::ScopePolicy>(std::move(scope).value());
     sf::Submission submission(d);
     // Routed again and queued from nothing: the failed run's results are gone.

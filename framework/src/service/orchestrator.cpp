@@ -57,6 +57,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         d.queue = queue_;
         d.router = router_;
         d.store = store_;
+        d.db = db;
         d.sealer = sealer_;
         d.metrics = metrics_;
         d.registry = host.services()->registry_ptr();
