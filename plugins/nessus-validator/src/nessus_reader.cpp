@@ -25,6 +25,7 @@ namespace {
 // hostile file must not make us hold megabytes.
 constexpr std::size_t kMaxCapture = 64 * 1024;
 constexpr std::size_t kMaxDetail = 300;
+constexpr std::size_t kMaxCveId = 64;
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -279,7 +280,8 @@ public:
             } else if (tag_ == "HOST_END_TIMESTAMP") {
                 // Seconds since the epoch: exact, where HOST_END is the
                 // scanner's local time with no zone.
-                if (const auto seconds = number<std::int64_t>(v); seconds && *seconds > 0) {
+                constexpr std::int64_t kYear10000 = 253'402'300'800;  // and no overflow in ms
+                if (const auto seconds = number<std::int64_t>(v); seconds && *seconds > 0 && *seconds < kYear10000) {
                     host_end_ms_ = *seconds * 1000;
                     host_end_exact_ = true;
                 }
@@ -340,7 +342,11 @@ private:
             case ItemField::cvss3: finding_.cvss3_base_score = number<double>(scratch_); break;
             case ItemField::cvss2: finding_.cvss_base_score = number<double>(scratch_); break;
             case ItemField::cve:
-                if (const auto id = trim(scratch_); !id.empty() && finding_.cves.size() < sdk::kFindingMaxCves) {
+                // An id is short ("CVE-2024-3094"); anything else is not one,
+                // and must not make a finding large.
+                if (const auto id = trim(scratch_); !id.empty() && id.size() <= kMaxCveId &&
+                                                    id.find_first_of(", \t\n") == std::string_view::npos &&
+                                                    finding_.cves.size() < sdk::kFindingMaxCves) {
                     finding_.cves.emplace_back(id);
                 }
                 break;

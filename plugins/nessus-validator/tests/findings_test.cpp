@@ -316,3 +316,37 @@ TEST(Findings, ThroughThePluginBoundary) {
     ASSERT_NE(failure, nullptr);
     EXPECT_EQ(failure->host, ip(192, 168, 2, 101));
 }
+
+TEST(Findings, OddValuesAreReadCarefully) {
+    // CVE ids trimmed; empty, listed-with-commas and overlong ones left out;
+    // an absurd timestamp ignored for HOST_END; scores that are not numbers absent.
+    const std::string cves = "<cve> CVE-2024-3094\n</cve><cve></cve><cve>CVE-1,CVE-2</cve><cve>" + std::string(100, 'C') +
+                             "</cve><cve>CVE-2021-44228</cve><cvss3_base_score>high</cvss3_base_score>"
+                             "<cvss_base_score> 5.0 </cvss_base_score><risk_factor> Medium </risk_factor>";
+    std::string odd = item("10180", 2, "out", "General", "Ping", "80");
+    odd.insert(odd.find("</ReportItem>"), cves);
+    const TempFile f(report("<ReportHost name=\"" + ip(192, 0, 2, 7) +
+                            "\"><HostProperties><tag name=\"HOST_END_TIMESTAMP\">99999999999999999</tag>"
+                            "<tag name=\"HOST_END\">Mon Jul  1 11:40:48 2013</tag></HostProperties>" +
+                            odd + "<ReportItem port=\"x\" severity=\"7\" pluginID=\"abc\"/></ReportHost>"));
+    Collect sink;
+    auto r = nv::validate_file({f.path(), sdk::ScanType::untrusted, ""}, {}, sink);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(sink.findings.size(), 2u);
+    const auto& a = sink.findings[0];
+    EXPECT_EQ(a.cves, (std::vector<std::string>{"CVE-2024-3094", "CVE-2021-44228"}));
+    EXPECT_FALSE(a.cvss3_base_score);
+    ASSERT_TRUE(a.cvss_base_score);
+    EXPECT_DOUBLE_EQ(*a.cvss_base_score, 5.0);
+    EXPECT_EQ(a.risk_factor, "Medium");
+    EXPECT_EQ(a.port, 80u);
+    EXPECT_EQ(a.severity, sdk::Severity::medium);
+    EXPECT_EQ(a.seen_at_ms, 1372678848000LL);
+    // Attributes that are not numbers: 0, and a severity out of range is info
+    // (as the verdict's breakdown counts it).
+    const auto& b = sink.findings[1];
+    EXPECT_EQ(b.port, 0u);
+    EXPECT_EQ(b.plugin_id, 0u);
+    EXPECT_EQ(b.severity, sdk::Severity::info);
+    EXPECT_EQ(r->stats.severity_breakdown.info, 1u);
+}
