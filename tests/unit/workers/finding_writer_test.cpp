@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -32,10 +34,15 @@ public:
     explicit RecordingIndex(sdk::FindingIndex& real) : real_(real) {}
     std::vector<std::size_t> batches;
     int clears = 0;
+    /// Runs before the append of this number (1 = the first): another
+    /// worker taking the task over between two batches.
+    std::optional<std::size_t> before_append;
+    std::function<void()> meanwhile;
 
     sdk::Result<bool> append(const std::string& task_id, const std::string& token,
                              const std::vector<sdk::Finding>& batch) noexcept override {
         batches.push_back(batch.size());
+        if (before_append && batches.size() == *before_append && meanwhile) meanwhile();
         return real_.append(task_id, token, batch);
     }
     sdk::Result<bool> clear(const std::string& task_id, const std::string& token) noexcept override {
@@ -379,4 +386,27 @@ TEST_F(ValidateWithFindings, ALeaseMovedBeforeTheRunIsTheWritersError) {
     EXPECT_EQ(r.error().kind, sdk::ErrorKind::forbidden);
     EXPECT_TRUE(writer.fenced());
     EXPECT_TRUE(all_findings().empty());
+}
+
+TEST_F(ValidateWithFindings, ALeaseMovedInTheMiddleOfThePassStopsTheValidatorWithTheFence) {
+    // Another worker takes the task over after two batches of 50 were written:
+    // the third is refused, the plugin stops its pass and hands the error back.
+    RecordingIndex index(store_->findings());
+    index.before_append = 3;
+    index.meanwhile = [&] { move_lease("lease-2"); };
+    sf::FindingWriter writer(index, "task-1", "lease-1", kNow, quick(50));
+    sf::FindingsIndexing how = sf::FindingsIndexing::no_writer;
+    auto r = sf::validate_with_findings(*validator_, minor_,
+                                        {fixture("pytenable__example.nessus"), sdk::ScanType::trusted_basic, ""}, &writer,
+                                        &how);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(how, sf::FindingsIndexing::indexed);
+    EXPECT_EQ(r.error().kind, sdk::ErrorKind::forbidden);
+    EXPECT_NE(r.error().message.find("lease moved to another claim"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(writer.fenced());
+    EXPECT_EQ(writer.written(), 100u);
+    EXPECT_EQ(index.batches, (std::vector<std::size_t>{50, 50, 50})) << "nothing after the refused batch";
+    const auto kept = all_findings();
+    ASSERT_EQ(kept.size(), 100u);
+    EXPECT_EQ(kept.back().seq, 99u);
 }
