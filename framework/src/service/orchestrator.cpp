@@ -89,7 +89,8 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
             auto plugin = host.make_scanner(s);
             scanners_.push_back(plugin);
             workers_.push_back(std::make_unique<Worker>(
-                WorkerDeps{s, plugin, queue_, validator_, store_, sealer_, metrics_, pool_config, scope_, wo}));
+                WorkerDeps{s, plugin, queue_, validator_, host.abi_minor_of("validator"), store_, sealer_, metrics_,
+                           pool_config, scope_, wo}));
             metrics_->init_scanner(s.instance_id);
         }
         if (mode == Mode::worker && workers_.empty()) {

@@ -1,4 +1,5 @@
 #include "scanorch/framework/workers/task_run.h"
+#include "scanorch/framework/workers/finding_writer.h"
 
 #include <spdlog/spdlog.h>
 
@@ -261,8 +262,18 @@ TaskRun::Next TaskRun::validate() {
         })))
         return *e;
     if (!d_.validator) return Completed{};
-    auto v = d_.validator->validate({export_path_, task_.scan_type, task_.targets});
+    // Findings are indexed in the validator's one pass over the export,
+    // fenced by this run's lease: a run that lost the task writes nothing.
+    FindingWriter writer(d_.store->findings(), id_, held_->token(), now_ms());
+    FindingsIndexing indexing = FindingsIndexing::no_writer;
+    auto v = validate_with_findings(*d_.validator, d_.validator_abi_minor, {export_path_, task_.scan_type, task_.targets},
+                                    &writer, &indexing);
+    if (!v && writer.fenced()) return Lost{};
     if (!v) return fail(v.error(), false);
+    if (indexing != FindingsIndexing::indexed) {
+        spdlog::warn("task {}: the validator does not emit findings ({}): its results cannot be queried", id_,
+                     to_string(indexing));
+    }
     verdict_ = *v;
     if (auto e = after_write(write([&](TaskRecord& t) {
             t.validation_stats = v->stats;

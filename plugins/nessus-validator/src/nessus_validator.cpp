@@ -33,9 +33,9 @@ std::string list_hosts(const std::vector<std::pair<std::string, std::string>>& h
     return out;
 }
 
-}  // namespace
-
-sdk::ValidationResult validate_file(const sdk::ValidationRequest& req, const ValidatorConfig& config) {
+// Both faces of validate_file(): the one pass, with or without a sink.
+sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& req, const ValidatorConfig& config,
+                                            sdk::FindingSink* sink) {
     sdk::ValidationResult r;
     r.authentication_status =
         req.scan_type == sdk::ScanType::untrusted ? sdk::AuthStatus::not_applicable : sdk::AuthStatus::unknown;
@@ -65,7 +65,8 @@ sdk::ValidationResult validate_file(const sdk::ValidationRequest& req, const Val
     in.rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     in.open(req.path, std::ios::binary);
     if (!in) return invalid(std::move(r), "unreadable", "export file cannot be read: " + req.path);
-    ReadOutcome read = read_report(in, config);
+    ReadOutcome read = read_report(in, config, sink);
+    if (read.stopped) return std::move(*read.stopped);
     const ReportFacts& f = read.facts;
     if (read.failure) {
         const auto& p = *read.failure;
@@ -173,6 +174,17 @@ sdk::ValidationResult validate_file(const sdk::ValidationRequest& req, const Val
                                list_hosts(not_authenticated, 3) + ")");
     }
     return r;
+}
+
+}  // namespace
+
+sdk::ValidationResult validate_file(const sdk::ValidationRequest& req, const ValidatorConfig& config) {
+    return validate(req, config, nullptr).value();  // no sink: nothing can stop the pass
+}
+
+sdk::Result<sdk::ValidationResult> validate_file(const sdk::ValidationRequest& req, const ValidatorConfig& config,
+                                                 sdk::FindingSink& sink) {
+    return validate(req, config, &sink);
 }
 
 }  // namespace scanorch::nessus_validator

@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "scanorch/sdk/findings.h"
 #include "scanorch/sdk/types.h"
 #include "validator_config.h"
 
@@ -19,5 +20,11 @@ inline constexpr std::string_view kFailureReasons[] = {
 
 /// Never throws for bad input: every problem is in the result.
 sdk::ValidationResult validate_file(const sdk::ValidationRequest& request, const ValidatorConfig& config);
+
+/// The same verdict, and every ReportItem sent to `sink` during the same
+/// pass (sdk::FindingEmitter's contract). An Error only when the sink
+/// refused a finding: its error, unchanged.
+sdk::Result<sdk::ValidationResult> validate_file(const sdk::ValidationRequest& request, const ValidatorConfig& config,
+                                                 sdk::FindingSink& sink);
 
 }  // namespace scanorch::nessus_validator

@@ -1,7 +1,10 @@
-// The `nessus-validator` plugin: the SDK face of validate_file().
+// The `nessus-validator` plugin: the SDK face of validate_file(), with the
+// findings of its pass offered through kValidatorFindings (ABI 1.3).
 #include <memory>
 
 #include "nessus_validator.h"
+#include "scanorch/sdk/extensions.h"
+#include "scanorch/sdk/findings.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/validator.h"
 #include "validator_config.h"
@@ -11,11 +14,11 @@ namespace {
 namespace sdk = scanorch::sdk;
 namespace nv = scanorch::nessus_validator;
 
-class NessusValidatorPlugin final : public sdk::Validator {
+class NessusValidatorPlugin final : public sdk::Validator, public sdk::FindingEmitter {
 public:
     using interface_type = sdk::Validator;
     static constexpr const char* kName = "nessus-validator";
-    static constexpr const char* kVersion = "1.0.0";
+    static constexpr const char* kVersion = "1.1.0";
     static constexpr const char* kDescription =
         "Streams .nessus exports; checks structure, host counts and per-host authentication";
     static constexpr scanorch_config_field kConfig[] = {
@@ -54,18 +57,38 @@ public:
 
     sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& request) noexcept override {
         try {
-            auto result = nv::validate_file(request, config_);
-            if (!result.is_valid) {
-                failures_.add({result.failure_reason});
-                ctx_.log().info("invalid export ", request.path, ": ", result.error);
-            }
-            return result;
+            return judged(request, nv::validate_file(request, config_));
         } catch (const std::exception& e) {
             return sdk::Error::internal("validating " + request.path + ": " + e.what());
         }
     }
 
+    sdk::Result<sdk::ValidationResult> validate_and_emit(const sdk::ValidationRequest& request,
+                                                         sdk::FindingSink& sink) noexcept override {
+        try {
+            auto result = nv::validate_file(request, config_, sink);
+            if (!result) return result;  // the sink's own error, as it gave it
+            return judged(request, std::move(result).value());
+        } catch (const std::exception& e) {
+            return sdk::Error::internal("validating " + request.path + ": " + e.what());
+        }
+    }
+
+    void* extension(std::string_view id) noexcept override {
+        if (id == sdk::kValidatorFindings) return static_cast<sdk::FindingEmitter*>(this);
+        return nullptr;
+    }
+
 private:
+    // Counts and logs a failed verdict, whichever call gave it.
+    sdk::ValidationResult judged(const sdk::ValidationRequest& request, sdk::ValidationResult result) {
+        if (!result.is_valid) {
+            failures_.add({result.failure_reason});
+            ctx_.log().info("invalid export ", request.path, ": ", result.error);
+        }
+        return result;
+    }
+
     sdk::PluginContext ctx_;
     nv::ValidatorConfig config_;
     sdk::Metric failures_;

@@ -35,3 +35,15 @@ inline constexpr std::string_view kQueueCounters = "scanorch.queue.counters";
 inline constexpr std::string_view kQueuePoolSnapshot = "scanorch.queue.pool_snapshot";
 
 }  // namespace scanorch::sdk
+
+namespace scanorch::sdk {
+
+/// Validator (ABI 1.3): asked with this id, a validator that can hand the
+/// host every result of an export while it validates returns a
+/// `FindingEmitter*` (findings.h) converted to void*, valid for the
+/// validator's lifetime. The host then indexes findings from the
+/// validator's single pass; nullptr (the default) means validate() only,
+/// and the task's results cannot be queried from the index.
+inline constexpr std::string_view kValidatorFindings = "scanorch.validator.findings";
+
+}  // namespace scanorch::sdk

@@ -52,6 +52,7 @@ struct WorkerDeps {
     std::shared_ptr<sdk::Scanner> plugin;
     std::shared_ptr<sdk::Queue> queue;
     std::shared_ptr<sdk::Validator> validator;  ///< null: exports are not checked
+    std::uint32_t validator_abi_minor = 0;      ///< what the validator plugin may be asked (findings from 1.3)
     std::shared_ptr<TaskStore> store;
     std::shared_ptr<CredentialSealer> sealer;
     std::shared_ptr<CoreMetrics> metrics;

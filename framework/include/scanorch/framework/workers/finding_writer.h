@@ -1,0 +1,121 @@
+// A task's findings, written to the store's index while the validator
+// streams the export (sdk::FindingEmitter), in batches fenced by the run's
+// lease: the host never parses a scanner's file format to index results.
+//
+// Typical use in a task run:
+//   FindingWriter writer(store.findings(), task_id, lease_token, now_ms);
+//   FindingsIndexing how;
+//   auto verdict = validate_with_findings(validator, validator_abi_minor, request, &writer, &how);
+//   if (!verdict && writer.fenced()) -> the lease moved: end the run as lost
+//   if (how != FindingsIndexing::indexed) -> log that the results cannot be queried
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scanorch/sdk/findings.h"
+#include "scanorch/sdk/store.h"
+#include "scanorch/sdk/validator.h"
+
+namespace scanorch::framework {
+
+/// Batching and retries of a FindingWriter.
+struct FindingBatching {
+    std::size_t max_findings = 500;              ///< a batch is written when it holds this many findings
+    std::size_t max_bytes = 4 * 1024 * 1024;     ///< ... or this much text, whichever comes first
+    std::uint32_t attempts = 4;                  ///< tries of one write when the store answers transient
+    std::chrono::milliseconds backoff{100};      ///< before the 2nd try; doubles for each next one
+};
+
+/// Writes one run's findings into the index. Not thread-safe: one writer
+/// per run, called from the thread that validates. Memory: one batch.
+///
+/// Errors are sticky: after the first, every call returns it and writes
+/// nothing. A write refused because the task's lease_token is no longer
+/// this run's is `forbidden`, and fenced() says so, so the run can end as
+/// lost rather than fail a task that another worker now owns.
+class FindingWriter final : public sdk::FindingSink {
+public:
+    /// `default_seen_at_ms` stands in for a finding whose seen_at_ms is 0
+    /// (the export did not say when the host was scanned).
+    FindingWriter(sdk::FindingIndex& index, std::string task_id, std::string lease_token,
+                  std::int64_t default_seen_at_ms, FindingBatching batching = {});
+
+    /// Drops what an earlier run of the task indexed (fenced, retried like a
+    /// batch) and starts counting from 0. Call before the validator runs.
+    sdk::Result<void> begin() noexcept;
+
+    /// Buffers the finding and writes the batch once it is full. The
+    /// findings must come numbered 0, 1, 2, ... (the validator's contract);
+    /// a gap or a repeat is `internal`.
+    sdk::Result<void> accept(const sdk::Finding& finding) noexcept override;
+
+    /// Writes what is still buffered. Call after the validator returned.
+    sdk::Result<void> finish() noexcept;
+
+    /// Findings the index holds from this run (written batches only).
+    std::uint64_t written() const noexcept { return written_; }
+    /// The lease moved to another claim: nothing more was written.
+    bool fenced() const noexcept { return fenced_; }
+
+private:
+    sdk::Result<void> flush() noexcept;
+    /// One fenced store call with the transient retries.
+    sdk::Result<void> fenced_call(std::string_view what, const std::function<sdk::Result<bool>()>& call) noexcept;
+    sdk::Result<void> fail(sdk::Error error) noexcept;
+
+    sdk::FindingIndex& index_;
+    std::string task_id_;
+    std::string lease_token_;
+    std::int64_t default_seen_at_ms_;
+    FindingBatching batching_;
+    std::vector<sdk::Finding> batch_;
+    std::size_t batch_bytes_ = 0;
+    std::uint64_t next_seq_ = 0;
+    std::uint64_t written_ = 0;
+    bool fenced_ = false;
+    std::optional<sdk::Error> failed_;
+};
+
+/// How validate_with_findings() went about the findings.
+enum class FindingsIndexing {
+    indexed,      ///< the validator emitted them and the writer stored them all
+    no_writer,    ///< no writer was given: plain validate()
+    not_offered,  ///< the validator is older than ABI 1.3 or offers no FindingEmitter: plain validate()
+};
+
+constexpr std::string_view to_string(FindingsIndexing i) noexcept {
+    switch (i) {
+        case FindingsIndexing::indexed: return "indexed";
+        case FindingsIndexing::no_writer: return "no_writer";
+        case FindingsIndexing::not_offered: return "not_offered";
+    }
+    return "not_offered";
+}
+
+/// The validator's FindingEmitter, asked for only when the plugin was built
+/// for ABI 1.3 or later (`validator_abi_minor`, Host::abi_minor_of); nullptr
+/// when older or not offered.
+sdk::FindingEmitter* finding_emitter(sdk::Validator& validator, std::uint32_t validator_abi_minor) noexcept;
+
+/// Validates `request` and, when the validator can emit findings and a
+/// writer is given, indexes them in the same pass: writer->begin(), the
+/// emitter's validate_and_emit() into the writer, writer->finish(). Without
+/// a writer, plain validate(). With a writer but no emitter, the task's
+/// earlier findings are still cleared (begin()), so the index never shows
+/// another export's results, then plain validate().
+///
+/// The verdict is validate()'s. An error is the writer's (fenced(): the
+/// lease moved; else the store's, after retries) or the validator's own.
+/// `indexing` (optional) receives which way it went.
+sdk::Result<sdk::ValidationResult> validate_with_findings(sdk::Validator& validator, std::uint32_t validator_abi_minor,
+                                                          const sdk::ValidationRequest& request, FindingWriter* writer,
+                                                          FindingsIndexing* indexing = nullptr);
+
+}  // namespace scanorch::framework

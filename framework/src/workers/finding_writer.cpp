@@ -1,0 +1,146 @@
+#include "scanorch/framework/workers/finding_writer.h"
+
+#include <thread>
+#include <utility>
+
+#include "scanorch/sdk/extensions.h"
+
+namespace scanorch::framework {
+
+namespace {
+
+// What a finding costs in a batch: its text, plus the fixed part.
+std::size_t weight(const sdk::Finding& f) {
+    std::size_t n = sizeof(sdk::Finding);
+    for (const std::string* s : {&f.host, &f.host_ip, &f.protocol, &f.service, &f.plugin_name, &f.plugin_family,
+                                 &f.risk_factor, &f.synopsis, &f.solution, &f.description, &f.see_also,
+                                 &f.plugin_output}) {
+        n += s->size();
+    }
+    for (const auto& cve : f.cves) n += sizeof(std::string) + cve.size();
+    return n;
+}
+
+}  // namespace
+
+FindingWriter::FindingWriter(sdk::FindingIndex& index, std::string task_id, std::string lease_token,
+                             std::int64_t default_seen_at_ms, FindingBatching batching)
+    : index_(index),
+      task_id_(std::move(task_id)),
+      lease_token_(std::move(lease_token)),
+      default_seen_at_ms_(default_seen_at_ms),
+      batching_(batching) {
+    if (batching_.max_findings == 0) batching_.max_findings = 1;
+    if (batching_.attempts == 0) batching_.attempts = 1;
+}
+
+sdk::Result<void> FindingWriter::begin() noexcept {
+    if (fenced_) return *failed_;  // a lost lease does not come back
+    batch_.clear();
+    batch_bytes_ = 0;
+    next_seq_ = 0;
+    written_ = 0;
+    failed_.reset();
+    return fenced_call("clear the findings of an earlier run",
+                       [&] { return index_.clear(task_id_, lease_token_); });
+}
+
+sdk::Result<void> FindingWriter::accept(const sdk::Finding& finding) noexcept {
+    if (failed_) return *failed_;
+    if (finding.seq != next_seq_) {
+        // The index pages by seq: a gap or a repeat would lose or hide a result.
+        return fail(sdk::Error::internal("task '" + task_id_ + "': the validator sent finding " +
+                                         std::to_string(finding.seq) + " where " + std::to_string(next_seq_) +
+                                         " was due (findings must be numbered 0, 1, 2, ... in export order)"));
+    }
+    try {
+        batch_.push_back(finding);
+    } catch (const std::exception& e) {
+        return fail(sdk::Error::internal("task '" + task_id_ + "': buffering a finding: " + e.what()));
+    }
+    ++next_seq_;
+    if (batch_.back().seen_at_ms == 0) batch_.back().seen_at_ms = default_seen_at_ms_;
+    batch_bytes_ += weight(batch_.back());
+    if (batch_.size() >= batching_.max_findings || batch_bytes_ >= batching_.max_bytes) return flush();
+    return {};
+}
+
+sdk::Result<void> FindingWriter::finish() noexcept {
+    if (failed_) return *failed_;
+    return flush();
+}
+
+sdk::Result<void> FindingWriter::flush() noexcept {
+    if (batch_.empty()) return {};
+    auto r = fenced_call("write findings " + std::to_string(batch_.front().seq) + ".." +
+                             std::to_string(batch_.back().seq),
+                         [&] { return index_.append(task_id_, lease_token_, batch_); });
+    if (!r) return r;
+    written_ += batch_.size();
+    batch_.clear();  // keeps the capacity: the next batch reuses it
+    batch_bytes_ = 0;
+    return {};
+}
+
+sdk::Result<void> FindingWriter::fenced_call(std::string_view what,
+                                             const std::function<sdk::Result<bool>()>& call) noexcept {
+    try {
+        auto wait = batching_.backoff;
+        for (std::uint32_t attempt = 1;; ++attempt) {
+            auto r = call();
+            if (r && *r) return {};
+            if (r) {
+                fenced_ = true;
+                return fail(sdk::Error::forbidden("task '" + task_id_ + "': its lease moved to another claim, so this " +
+                                                  "run may no longer write its findings (" + std::string(what) + ")"));
+            }
+            if (!r.error().retryable() || attempt >= batching_.attempts) {
+                auto e = std::move(r).error();
+                e.message = "task '" + task_id_ + "': cannot " + std::string(what) +
+                            (attempt > 1 ? " after " + std::to_string(attempt) + " tries" : std::string()) + ": " +
+                            e.message;
+                return fail(std::move(e));
+            }
+            std::this_thread::sleep_for(wait);
+            wait *= 2;
+        }
+    } catch (const std::exception& e) {
+        return fail(sdk::Error::internal("task '" + task_id_ + "': " + std::string(what) + ": " + e.what()));
+    }
+}
+
+sdk::Result<void> FindingWriter::fail(sdk::Error error) noexcept {
+    failed_ = error;
+    batch_.clear();
+    batch_bytes_ = 0;
+    return error;
+}
+
+sdk::FindingEmitter* finding_emitter(sdk::Validator& validator, std::uint32_t validator_abi_minor) noexcept {
+    // ABI rule 4: an id added in 1.3 is asked only of plugins built for it;
+    // an older one might answer an id it never heard of.
+    if (validator_abi_minor < 3) return nullptr;
+    return static_cast<sdk::FindingEmitter*>(validator.extension(sdk::kValidatorFindings));
+}
+
+sdk::Result<sdk::ValidationResult> validate_with_findings(sdk::Validator& validator, std::uint32_t validator_abi_minor,
+                                                          const sdk::ValidationRequest& request, FindingWriter* writer,
+                                                          FindingsIndexing* indexing) {
+    auto said = [&](FindingsIndexing how) {
+        if (indexing != nullptr) *indexing = how;
+    };
+    if (writer == nullptr) {
+        said(FindingsIndexing::no_writer);
+        return validator.validate(request);
+    }
+    sdk::FindingEmitter* emitter = finding_emitter(validator, validator_abi_minor);
+    said(emitter != nullptr ? FindingsIndexing::indexed : FindingsIndexing::not_offered);
+    if (auto cleared = writer->begin(); !cleared) return std::move(cleared).error();
+    if (emitter == nullptr) return validator.validate(request);
+    auto verdict = emitter->validate_and_emit(request, *writer);
+    if (!verdict) return verdict;
+    if (auto flushed = writer->finish(); !flushed) return std::move(flushed).error();
+    return verdict;
+}
+
+}  // namespace scanorch::framework
