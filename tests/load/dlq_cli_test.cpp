@@ -14,6 +14,7 @@
 
 #include "emulator_process.h"
 #include "redis_server.h"
+#include "task_store_access.h"
 #include "scanorch/framework/host.h"
 #include "scanorch/framework/service/orchestrator.h"
 
@@ -114,7 +115,7 @@ TEST_P(DlqCli, ListInspectRetryPurgeStats) {
         // An entry whose task record is gone (housekeeping removed it) is
         // refused, naming why, and stays for purge. (The memory queue derives
         // its dead letters from the records, so there the entry goes with it.)
-        std::filesystem::remove_all(dir / "data" / "tasks" / ids[1]);
+        ASSERT_TRUE(scanorch::testing::open_task_store(dir / "data", SQLITE_STORE_PLUGIN)->remove(ids[1]));
         auto orphan = ctl(dir / "scanorch.yaml", {"dlq", "retry", ids[1]});
         EXPECT_EQ(orphan.rc, 1) << orphan.out;
         EXPECT_NE(orphan.out.find("no task '" + ids[1] + "'"), std::string::npos) << orphan.out;
