@@ -154,7 +154,7 @@ for s in "${scanorch_services[@]}"; do
   uses "$s" || fail "$s does not use postgres-store"
 done
 volumes() { docker inspect -f '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}}{{"\n"}}{{end}}{{end}}' "$(cid "$1")"; }
-shared=$(for s in "${scanorch_services[@]}"; do volumes "$s" | sort -u; done | sort | uniq -d)
+shared=$(for s in "${scanorch_services[@]}"; do volumes "$s" | sed "/^$/d" | sort -u; done | sort | uniq -d)
 [ -z "$shared" ] || fail "volumes shared between scanorch containers: $shared"
 log "api and workers on postgres-store, each with its own volume"
 pg() { docker exec "$(cid postgres)" psql -h /tmp -U postgres -d scanorch -Atc "$1"; }
