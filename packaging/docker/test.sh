@@ -5,15 +5,19 @@
 # `FROM debian:bookworm-slim` and reach a Debian mirror, `docker compose` or
 # docker-compose, curl, openssl and python3.
 #   packaging/docker/test.sh
-# 1. builds the scanorch image, its nessus-emulator target and a Debian Redis
-#    image (no registry needed);
-# 2. brings up compose.yml (Redis, API, two workers) plus test/compose.test.yml
-#    (an HTTPS emulator both scanners point at), with generated secrets;
-# 3. checks health checks, resource limits, the loopback-only publication;
+# 1. builds the scanorch image, its nessus-emulator target, a Debian Redis
+#    image and the PostgreSQL image of postgres.Dockerfile (no registry needed);
+# 2. brings up compose.yml (Redis, PostgreSQL, API, two workers) plus
+#    test/compose.test.yml (an HTTPS emulator both scanners point at), with
+#    generated secrets;
+# 3. checks health checks, resource limits, the loopback-only publication,
+#    that every scanorch process uses postgres-store and that no volume is
+#    shared between them;
 # 4. runs a trusted scan through the published API to `completed` with
-#    authentication `success`;
+#    authentication `success`, and finds it completed in PostgreSQL;
 # 5. SIGKILLs a worker's process mid-scan, sees Docker restart the container
-#    and the task finish, its scan created once on the scanner;
+#    and the task finish, its scan created once on the scanner; the exports
+#    are in the workers' own volumes and no data dir holds a database;
 # 6. tears it all down (containers, network, volumes; images are kept for
 #    the next run's cache: SCANORCH_TEST_RMI=1 removes them).
 set -euo pipefail
@@ -47,7 +51,8 @@ cleanup() {
   fi
   [ -f "$work/env" ] && { dc down -v --remove-orphans >/dev/null 2>&1 || true; }
   if [ "${SCANORCH_TEST_RMI:-0}" = 1 ]; then
-    docker rmi "scanorch:$tag" "scanorch-nessus-emulator:$tag" "scanorch-test-redis:$tag" >/dev/null 2>&1 || true
+    docker rmi "scanorch:$tag" "scanorch-nessus-emulator:$tag" "scanorch-test-redis:$tag" "scanorch-test-postgres:$tag" \
+      >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
   log "$( [ $rc -eq 0 ] && echo PASS || echo FAIL ) (torn down)"
@@ -62,6 +67,8 @@ docker build -f "$root/packaging/docker/Dockerfile" --target nessus-emulator -t 
   >>"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; fail "docker build (nessus-emulator)"; }
 docker build -f "$here/test/redis.Dockerfile" -t "scanorch-test-redis:$tag" "$here/test" >>"$work/build.log" 2>&1 \
   || { tail -40 "$work/build.log"; fail "docker build (redis)"; }
+docker build -f "$here/postgres.Dockerfile" -t "scanorch-test-postgres:$tag" "$here" >>"$work/build.log" 2>&1 \
+  || { tail -40 "$work/build.log"; fail "docker build (postgres)"; }
 size=$(docker image inspect -f '{{.Size}}' "scanorch:$tag")
 log "image scanorch:$tag: $((size / 1024 / 1024)) MiB"
 docker run --rm --entrypoint sh "scanorch:$tag" -c 'command -v gcc g++ cc c++ ld as make' \
@@ -92,6 +99,7 @@ cat >"$work/env" <<ENV
 SCANORCH_CREDENTIAL_KEY=$(openssl rand -hex 32)
 SCANORCH_ADMIN_TOKEN=$token
 REDIS_PASSWORD=$(openssl rand -hex 24)
+POSTGRES_PASSWORD=$(openssl rand -hex 24)
 NESSUS_URL_1=https://nessus-emulator:8834
 NESSUS_USERNAME_1=admin
 NESSUS_PASSWORD_1=$(openssl rand -hex 12)
@@ -104,6 +112,7 @@ WORKER_LEASE_MS=10000
 SCANORCH_IMAGE=scanorch:$tag
 EMULATOR_IMAGE=scanorch-nessus-emulator:$tag
 REDIS_IMAGE=scanorch-test-redis:$tag
+POSTGRES_IMAGE=scanorch-test-postgres:$tag
 SCANORCH_ENV_FILE=$work/env
 SCANORCH_CONFIG_DIR=$config
 SCANORCH_PUBLISH=127.0.0.1:$api_port
@@ -126,13 +135,29 @@ case "$port_binding" in 127.0.0.1:*) ;; *) fail "API published as '$port_binding
 # Resource limits as compose.yml sets them.
 limits() { docker inspect -f '{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}}' "$(cid "$1")"; }
 [ "$(limits redis)" = "500000000 536870912" ] || fail "redis limits: $(limits redis)"
+[ "$(limits postgres)" = "1000000000 1073741824" ] || fail "postgres limits: $(limits postgres)"
 [ "$(docker inspect -f '{{.HostConfig.MemoryReservation}}' "$(cid worker-nessus-prod-2)")" = 1073741824 ] \
   || fail "worker memory reservation"
 [ "$(limits api)" = "1000000000 1073741824" ] || fail "api limits: $(limits api)"
 [ "$(limits worker-nessus-prod-1)" = "2000000000 2147483648" ] || fail "worker limits: $(limits worker-nessus-prod-1)"
 [ "$(docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$(cid worker-nessus-prod-2)")" = always ] || fail "restart policy"
 [ "$(docker inspect -f '{{.Config.User}}' "$(cid api)")" = scanorch ] || fail "api not running as scanorch"
-log "published on $port_binding; limits redis 0.5/512M, api 1/1G, workers 2/2G; restart always"
+log "published on $port_binding; limits redis 0.5/512M, postgres 1/1G, api 1/1G, workers 2/2G; restart always"
+
+# State is shared through Redis and PostgreSQL only: every scanorch process
+# says which store serves it, and no two of them mount the same volume.
+scanorch_services=(api worker-nessus-prod-1 worker-nessus-prod-2)
+# grep -c reads to the end: grep -q would leave `dc logs` a broken pipe (pipefail).
+uses() { [ "$(dc logs --no-color "$1" 2>&1 | grep -c "tasks and findings in store 'postgres-store'")" -ge 1 ]; }
+for s in "${scanorch_services[@]}"; do
+  for _ in $(seq 1 30); do uses "$s" && break; sleep 1; done
+  uses "$s" || fail "$s does not use postgres-store"
+done
+volumes() { docker inspect -f '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}}{{"\n"}}{{end}}{{end}}' "$(cid "$1")"; }
+shared=$(for s in "${scanorch_services[@]}"; do volumes "$s" | sed "/^$/d" | sort -u; done | sort | uniq -d)
+[ -z "$shared" ] || fail "volumes shared between scanorch containers: $shared"
+log "api and workers on postgres-store, each with its own volume"
+pg() { docker exec "$(cid postgres)" psql -h /tmp -U postgres -d scanorch -Atc "$1"; }
 
 # Without a token: 401. With it: the tools.
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/tools/list_scanners" -d '{}')
@@ -157,7 +182,9 @@ id=$(echo "$out" | field task_id)
 st=$(wait_done "$id" 120)
 [ "$(echo "$st" | field status)" = completed ] && [ "$(echo "$st" | field authentication_status)" = success ] \
   || fail "trusted scan: $st"
-log "task $id completed, authentication success"
+[ "$(pg "SELECT status FROM scanorch.tasks WHERE task_id = '$id'")" = completed ] \
+  || fail "task $id is not completed in PostgreSQL: '$(pg "SELECT status FROM scanorch.tasks WHERE task_id = '$id'")'"
+log "task $id completed, authentication success, and so recorded in PostgreSQL"
 
 log "trusted scan on nessus_prod_2 (API keys); its worker is killed mid-scan"
 out=$(call run_trusted_scan '{"targets":"192.0.2.20","name":"survives a crash","ssh_username":"scan","ssh_password":"scanpw","scanner_instance":"nessus_prod_2"}')
@@ -186,6 +213,17 @@ st=$(wait_done "$id" 180)
 created_after=$(curl -s --cacert "$certs/ca.pem" "https://127.0.0.1:$emu_port/emulator/stats" | field scans_created)
 [ "$created_before" = "$created_after" ] || fail "the scan was created again after the restart ($created_before -> $created_after)"
 log "task $id completed after the restart, authentication success, its scan created once ($created_after scans in all)"
+
+for s in "${scanorch_services[@]}"; do
+  db=$(docker exec "$(cid "$s")" find /var/lib/scanorch -name 'store.sqlite*' || true)
+  [ -z "$db" ] || fail "$s keeps a database in its data dir: $db"
+done
+for s in worker-nessus-prod-1 worker-nessus-prod-2; do
+  n=$(docker exec "$(cid "$s")" find /var/lib/scanorch/exports -name '*.nessus' 2>/dev/null | wc -l || true)
+  [ "$n" -ge 1 ] || fail "$s holds no export in its own volume"
+done
+[ -z "$(docker exec "$(cid api)" find /var/lib/scanorch -name '*.nessus' || true)" ] || fail "the API container holds exports"
+log "exports on the workers that made them; no data dir holds a database"
 
 log "health checks"
 for _ in $(seq 1 90); do

@@ -13,6 +13,9 @@ if [ ! -e "$env_file" ]; then
     ( umask 077
       { echo "# Environment of the scanorchd units. Every API and worker host of one"
         echo "# deployment needs the same SCANORCH_CREDENTIAL_KEY."
-        echo "SCANORCH_CREDENTIAL_KEY=$key"; } >"$env_file.tmp" && mv "$env_file.tmp" "$env_file" )
+        echo "SCANORCH_CREDENTIAL_KEY=$key"
+        echo "# Scale-out (scanorchd-api, scanorchd-worker@): the same on every host."
+        echo "# REDIS_URL=redis://:PASSWORD@redis.example.com:6379/0"
+        echo "# DATABASE_URL=postgresql://scanorch:PASSWORD@db.example.com:5432/scanorch?sslmode=verify-full"; } >"$env_file.tmp" && mv "$env_file.tmp" "$env_file" )
 fi
 if [ -d /run/systemd/system ]; then systemctl daemon-reload >/dev/null 2>&1 || :; fi
