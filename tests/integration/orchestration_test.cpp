@@ -13,6 +13,8 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
+#include <sstream>
 
 #include "emulator_process.h"
 #include "http_json.h"
@@ -730,4 +732,79 @@ TEST(Orchestration, AScopeNarrowedWhileATaskWaitsRefusesItAtStart) {
     EXPECT_EQ(get_json(a.port(), "/emulator/stats")->getValue<int>("scans_created"), 1) << "only the blocker reached the scanner";
     auto circuit = narrower.must("list_scanners", "{}")->getArray("scanners")->getObject(0)->getValue<std::string>("circuit");
     EXPECT_EQ(circuit, "closed");
+}
+
+std::string text_of(const Obj& o) {
+    std::ostringstream out;
+    o->stringify(out);
+    return out.str();
+}
+
+// What changed since the last scan, end to end: two scans of the same hosts
+// on the emulator, the first logged in with an account that works (local
+// checks: package vulnerabilities), the second without one. compare_scans
+// on the second finds the first by itself and reports exactly the findings
+// that only the first had as fixed, computed here from both tasks' pages;
+// search_findings finds a CVE-less plugin and a host across both.
+TEST(Orchestration, CompareScansReportsWhatChangedBetweenTwoRuns) {
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(0.3));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 2);
+    const std::string targets = "192.0.2.70-71";
+    const auto first = dep.must("run_trusted_scan", scan_args("with account", targets,
+                                                              R"(,"ssh_username":"scan","ssh_password":"scanpw")"))
+                           ->getValue<std::string>("task_id");
+    ASSERT_EQ(dep.wait_done(first)->getValue<std::string>("status"), "completed");
+    const auto second = dep.must("run_untrusted_scan", scan_args("without", targets))->getValue<std::string>("task_id");
+    ASSERT_EQ(dep.wait_done(second)->getValue<std::string>("status"), "completed");
+
+    // Every finding of a task, keyed as compare_scans keys them, by cursor.
+    using Key = std::tuple<std::string, std::string, std::string, std::string>;  // host, port, protocol, plugin
+    auto findings_of = [&](const std::string& id) {
+        std::map<Key, int> out;
+        std::string cursor;
+        for (int pages = 0; pages < 100; ++pages) {
+            auto page = dep.must("get_scan_results", R"({"task_id":")" + id + R"(","page_size":9,"custom_fields":["host","port","protocol","plugin_id","severity"])" +
+                                                         (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}");
+            auto arr = page->getArray("findings");
+            for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+                auto f = arr->getObject(static_cast<unsigned>(i));
+                out[{f->getValue<std::string>("host"), f->getValue<std::string>("port"), f->getValue<std::string>("protocol"),
+                     f->getValue<std::string>("plugin_id")}] = f->getValue<int>("severity");
+            }
+            if (page->isNull("next_cursor") || !page->has("next_cursor")) break;
+            cursor = page->getValue<std::string>("next_cursor");
+        }
+        return out;
+    };
+    const auto before = findings_of(first), after = findings_of(second);
+    ASSERT_FALSE(before.empty());
+    ASSERT_FALSE(after.empty());
+    std::uint64_t fixed = 0, added = 0, unchanged = 0, rerated = 0;  // at min_severity info: everything
+    for (const auto& [k, sev] : before) {
+        auto it = after.find(k);
+        if (it == after.end()) ++fixed;
+        else if (it->second == sev) ++unchanged;
+        else ++rerated;
+    }
+    for (const auto& [k, sev] : after) added += before.count(k) ? 0 : 1;
+    ASSERT_GT(fixed, 0u) << "the local checks of the first run are gone from the second";
+
+    auto cmp = dep.must("compare_scans", R"({"task_id":")" + second + R"(","min_severity":"info"})");
+    EXPECT_EQ(cmp->getObject("older")->getValue<std::string>("task_id"), first) << "the previous completed scan of the same targets";
+    EXPECT_EQ(cmp->getObject("newer")->getValue<std::string>("task_id"), second);
+    auto totals = cmp->getObject("totals");
+    ASSERT_TRUE(totals) << text_of(cmp);
+    EXPECT_EQ(totals->getValue<std::uint64_t>("fixed"), fixed);
+    EXPECT_EQ(totals->getValue<std::uint64_t>("new"), added);
+    EXPECT_EQ(totals->getValue<std::uint64_t>("unchanged"), unchanged);
+    EXPECT_EQ(totals->getValue<std::uint64_t>("rerated"), rerated);
+    EXPECT_EQ(cmp->getArray("hosts")->size(), 2u);
+
+    auto hits = dep.must("search_findings", R"({"host":"192.0.2.70","plugin_id":"19506"})");
+    auto arr = hits->getArray("findings");
+    ASSERT_TRUE(arr) << text_of(hits);
+    std::set<std::string> tasks;
+    for (std::size_t i = 0; i < arr->size(); ++i) tasks.insert(arr->getObject(static_cast<unsigned>(i))->getValue<std::string>("task_id"));
+    EXPECT_EQ(tasks, (std::set<std::string>{first, second})) << "plugin 19506 is reported by both runs";
 }
