@@ -26,6 +26,7 @@
 #include "scanorch/framework/json/sdk_json.h"
 #include "scanorch/framework/logging.h"
 #include "scanorch/framework/tasks/task_codec.h"
+#include "scanorch/framework/tasks/legacy_import.h"
 #include "scanorch/framework/tasks/local_queue_tasks.h"
 #include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/framework/tools/submission.h"
@@ -445,13 +446,23 @@ int task_show(const cli::Args& args, const std::vector<std::string>& rest) {
 
 // The store plugin migrates its schema as it opens (under a lock, so
 // processes starting together do it once); this runs that step alone, for
-// an upgrade done before the daemons start.
+// an upgrade done before the daemons start, and imports the tasks an
+// earlier scanorch kept as files in the data dir.
 int db_migrate(const cli::Args& args, const std::vector<std::string>&) {
     auto host = open_host(args);
-    auto db = need<sdk::Store>(*host, "store");
-    const auto version = value_or_throw(db->schema_version(), "store");
+    auto store = open_store(*host);
+    const auto version = value_or_throw(store->db().schema_version(), "store");
     std::cout << "store '" << host->config().slot("store")->use << "' is at schema version " << version << "\n";
-    return kExitOk;
+    const std::filesystem::path data_dir = host->config().data_dir;
+    if (sf::legacy_task_count(data_dir) == 0) return kExitOk;
+    auto validator = host->make_configured<sdk::Validator>("validator");
+    if (!validator) std::cout << "no validator configured: finished tasks are imported without their findings\n";
+    const auto r = sf::import_legacy_tasks(data_dir, *store, validator.get(), host->abi_minor_of("validator"));
+    std::cout << "imported " << r.imported << " task(s) from " << (data_dir / "tasks").string() << " (" << r.indexed
+              << " with their findings indexed; " << r.already << " already in the store)\n";
+    for (const auto& p : r.problems) std::cerr << "scanorchctl: " << p << "\n";
+    if (r.archived) std::cout << "the old files are in " << (data_dir / "tasks.imported").string() << " (remove them once satisfied)\n";
+    return r.problems.empty() ? kExitOk : kExitFailure;
 }
 
 int stats(const cli::Args& args, const std::vector<std::string>&) {
@@ -520,8 +531,9 @@ Command command_tree() {
                                               {"json", "plugin-dir"}, task_show, {}};
     root.children["db"] = {"db migrate", "The store's database.", {}, nullptr, {}};
     root.children["db"].children["migrate"] = {"db migrate",
-                                               "Bring the store's schema to this version (the daemons also do at start) "
-                                               "and print the version.",
+                                               "Bring the store's schema to this version (the daemons also do at start), "
+                                               "print the version, and import tasks an earlier version kept as files "
+                                               "in data_dir/tasks.",
                                                {"plugin-dir"}, db_migrate, {}};
     root.children["stats"] = {"stats [--json]", "Queue depths and running scans per scanner.",
                               {"json", "plugin-dir"}, stats, {}};

@@ -3,6 +3,7 @@
 #include "scanorch/framework/service/metered_queue.h"
 #include "scanorch/framework/service/metrics_listener.h"
 #include "scanorch/framework/service/shared_queue.h"
+#include "scanorch/framework/tasks/legacy_import.h"
 #include "scanorch/framework/tasks/local_queue_tasks.h"
 
 #include <spdlog/spdlog.h>
@@ -24,6 +25,10 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         throw HostError("store plugin '" + cfg.slot("store")->use + "' cannot reach its database: " + ping.error().message);
     }
     store_ = std::make_shared<TaskStore>(db, cfg.data_dir);
+    if (const auto old = legacy_task_count(cfg.data_dir); old > 0) {
+        spdlog::warn("{} holds {} task(s) kept as files by an earlier version; they are not served until "
+                     "`scanorchctl db migrate` imports them", (std::filesystem::path(cfg.data_dir) / "tasks").string(), old);
+    }
     if (auto v = db->schema_version()) spdlog::info("tasks and findings in store '{}' (schema version {})", cfg.slot("store")->use, *v);
     // A queue that lives in this process's memory is a view of the store:
     // it rebuilds itself from it as it starts, and follows it after.
