@@ -29,7 +29,7 @@ inline std::shared_ptr<framework::TaskStore> open_task_store(const std::filesyst
     auto db = loader.instantiate<sdk::Store>("sqlite-store", R"({"busy_timeout_ms":20000})",
                                              framework::HostApi::make(services, "sqlite-store"));
     if (!db) throw std::runtime_error(db.error().message);
-    return std::make_shared<framework::TaskStore>(std::move(db).value(), data_dir);
+    return std::make_shared<framework::TaskStore>(std::move(db).value(), data_dir / "exports");
 }
 
 /// Rewrites one task's last read time in a data dir's sqlite-store, as if it

@@ -47,8 +47,8 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
     }
     const std::string base = file.empty() ? "" : std::filesystem::path(file).parent_path().string();
     if (root.IsDefined() && !root.IsNull()) {
-        r.check_keys(root, "", {"plugin_dir", "data_dir", "scanners_file", "logging", "plugins", "scope", "workers",
-                                "housekeeping", "limits"});
+        r.check_keys(root, "", {"plugin_dir", "data_dir", "exports_dir", "scanners_file", "logging", "plugins", "scope",
+                                "workers", "housekeeping", "limits"});
         c.scope = r.string_list(root, "", "scope");
         // Fail closed: an entry that does not parse stops the start (the
         // tool layer would otherwise drop it and scan within what is left).
@@ -99,6 +99,7 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
         }
         c.plugin_dir = resolve(base, r.string_or(root, "", "plugin_dir", c.plugin_dir));
         c.data_dir = resolve(base, r.string_or(root, "", "data_dir", c.data_dir));
+        c.exports_dir = resolve(base, r.string_or(root, "", "exports_dir", c.exports_dir));
         c.scanners_file = resolve(base, r.string_or(root, "", "scanners_file", c.scanners_file));
         if (const YAML::Node l = root["logging"]; l && !l.IsNull()) {
             r.check_keys(l, "logging", {"level", "format"});
@@ -141,6 +142,10 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
     };
     if (auto v = var("SCANORCH_PLUGIN_DIR")) c.plugin_dir = *v;
     if (auto v = var("DATA_DIR")) c.data_dir = *v;
+    if (auto v = var("SCANORCH_EXPORTS_DIR")) c.exports_dir = *v;
+    // Beside the rest of this host's data unless placed elsewhere (a larger
+    // disk, or a share where an operator picks up raw exports).
+    if (c.exports_dir.empty()) c.exports_dir = (std::filesystem::path(c.data_dir) / "exports").string();
     if (auto v = var("SCANNER_CONFIG")) c.scanners_file = *v;
     if (auto v = var("LOG_LEVEL")) {
         c.logging.level = lower(*v);

@@ -99,8 +99,8 @@ constexpr int kUpdateAttempts = 64;
 
 }  // namespace
 
-TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path data_dir)
-    : db_(std::move(db)), exports_(std::move(data_dir) / "exports") {
+TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir)
+    : db_(std::move(db)), exports_(std::move(exports_dir)) {
     std::error_code ec;
     std::filesystem::create_directories(exports_, ec);
 }

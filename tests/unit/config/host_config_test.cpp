@@ -80,7 +80,7 @@ TEST(HostConfig, TheDesignsEnvironmentVariablesOverrideTheFile) {
 
 TEST(HostConfig, EveryErrorNamesFileLineAndKey) {
     EXPECT_CONFIG_ERROR(parse("plugin_dirs: /x\n"),
-                        "/etc/scanorch/scanorch.yaml:1: plugin_dirs: unknown key (valid: plugin_dir, data_dir, "
+                        "/etc/scanorch/scanorch.yaml:1: plugin_dirs: unknown key (valid: plugin_dir, data_dir, exports_dir, "
                         "scanners_file, logging, plugins, scope, workers, housekeeping, limits)");
     EXPECT_CONFIG_ERROR(parse("logging:\n  level: loud\n"),
                         "/etc/scanorch/scanorch.yaml:2: logging.level: 'loud' is not a level (trace, debug, info, "
@@ -152,6 +152,27 @@ TEST(HostConfig, RedisUrlAloneSelectsRedisQueue) {
     EXPECT_EQ(other.slot("queue")->use, "pg-queue");
     EXPECT_TRUE(other.slot("queue")->config.IsMap());
     EXPECT_EQ(parse("").slot("queue")->use, "memory-queue");
+}
+
+TEST(HostConfig, DatabaseUrlSelectsPostgresAndTheStoreSlotIsConfigurable) {
+    EXPECT_EQ(parse("").slot("store")->use, "sqlite-store") << "the embedded default";
+    for (const char* file : {"", "plugins:\n  store: {use: sqlite-store, config: {path: other.sqlite}}\n"}) {
+        const auto c = parse(file, {{"DATABASE_URL", "postgresql://scanorch@db/scanorch"}});
+        EXPECT_EQ(c.slot("store")->use, "postgres-store") << "file: " << file;
+        EXPECT_EQ(c.slot("store")->overrides.at("url"), "postgresql://scanorch@db/scanorch");
+        EXPECT_FALSE(c.slot("store")->config.IsMap()) << "sqlite-store's options do not apply to postgres-store";
+    }
+    const auto own = parse("plugins:\n  store: {use: my-store, config: {dsn: x}}\n", {{"DATABASE_URL", "postgresql://db"}});
+    EXPECT_EQ(own.slot("store")->use, "my-store") << "a third-party store keeps the URL as its own";
+    EXPECT_TRUE(own.slot("store")->config.IsMap());
+}
+
+TEST(HostConfig, ExportsDirDefaultsBesideTheDataAndMayMove) {
+    EXPECT_EQ(parse("data_dir: /srv/d\n").exports_dir, "/srv/d/exports");
+    EXPECT_EQ(parse("data_dir: /srv/d\nexports_dir: big/exports\n").exports_dir, "/etc/scanorch/big/exports")
+        << "relative to the config file, like every path";
+    EXPECT_EQ(parse("data_dir: /srv/d\n", {{"SCANORCH_EXPORTS_DIR", "/mnt/share/exports"}}).exports_dir, "/mnt/share/exports");
+    EXPECT_EQ(parse("", {{"DATA_DIR", "/app/data"}}).exports_dir, "/app/data/exports") << "follows DATA_DIR";
 }
 
 TEST(HostConfig, WorkerMetricsListen) {

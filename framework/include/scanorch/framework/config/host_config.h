@@ -3,6 +3,7 @@
 // override it, so containers and systemd units need no edited copies:
 //
 //   SCANNER_CONFIG   scanners_file            DATA_DIR        data_dir
+//   SCANORCH_EXPORTS_DIR  exports_dir (default data_dir/exports)
 //   LOG_LEVEL        logging.level            LOG_FORMAT      logging.format
 //   QUEUE_BACKEND    plugins.queue.use        (memory -> memory-queue, redis -> redis-queue)
 //   REDIS_URL        the queue plugin's `url`; without QUEUE_BACKEND it also turns
@@ -83,6 +84,7 @@ struct HostConfig {
     std::string file;  ///< empty when no file was read (built-in defaults)
     std::string plugin_dir;
     std::string data_dir;
+    std::string exports_dir;  ///< raw exports this host downloaded; default data_dir/exports
     std::string scanners_file;
     LogSettings logging;
     std::map<std::string, PluginSlot> plugins;  ///< by kind name: queue, router, validator, frontend

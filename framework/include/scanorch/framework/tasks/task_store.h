@@ -8,9 +8,11 @@
 // write, and a write that lost to another process reads again and re-applies
 // the change, so API and worker processes never lose each other's changes.
 //
-// Exports are the one thing on local disk: data_dir/exports/{task_id}/, on
-// the worker that downloaded them. No query reads them (findings are indexed
-// while the worker validates), so they need not be shared.
+// Exports are the one thing on local disk: exports_dir/{task_id}/ (default
+// data_dir/exports), on the worker that downloaded them. No query reads them
+// (findings are indexed while the worker validates), so they need not be
+// shared; an operator who wants the raw files in one place points
+// exports_dir at a share.
 //
 // load_shared() keeps the records it decoded, keyed by the row's revision
 // and read time: a status poll of an unchanged task costs one row read and
@@ -66,7 +68,8 @@ struct TaskList {
 
 class TaskStore {
 public:
-    TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path data_dir);
+    /// `exports_dir`: where this process keeps the exports it downloads.
+    TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir);
 
     sdk::Store& db() { return *db_; }
     sdk::FindingIndex& findings() { return db_->findings(); }
