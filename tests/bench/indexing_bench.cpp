@@ -1,7 +1,9 @@
 // The cost of indexing findings while validating an export: one mode per
 // process, so its peak RSS is its own. Run by hand (tests/bench/indexing_bench.sh):
 //   indexing_bench validate|null|sqlite|postgres EXPORT PLUGIN_DIR [RUNS] [STORE_CONFIG_JSON]
-// Prints one line: mode, median wall seconds over RUNS, findings, peak RSS (KB).
+// Prints one line: mode, median wall seconds over RUNS, findings, peak RSS
+// (KB), median CPU seconds (user + system) of this process over RUNS: on a
+// shared machine the CPU time is the steadier figure.
 // postgres: a server of its own (Debian's package, loopback, like the
 // contract suite's); its RSS is the server's, not counted here.
 #include <sys/resource.h>
@@ -26,6 +28,13 @@ namespace sdk = scanorch::sdk;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+double cpu_seconds() {
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return s(ru.ru_utime) + s(ru.ru_stime);
+}
 
 // Takes every finding and touches its text, so emitting is measured in full.
 class NullSink final : public sdk::FindingSink {
@@ -80,7 +89,7 @@ int main(int argc, char** argv) {
     }
 
     const sdk::ValidationRequest req{file, sdk::ScanType::trusted_basic, ""};
-    std::vector<double> seconds;
+    std::vector<double> seconds, cpu;
     std::uint64_t findings = 0;
     for (int run = 0; run < runs; ++run) {
         std::string task_id;
@@ -93,6 +102,7 @@ int main(int argc, char** argv) {
             if (auto r = (*store)->tasks().create(t); !r) die(r.error().message);
         }
         const auto t0 = Clock::now();
+        const double c0 = cpu_seconds();
         if (mode == "validate") {
             auto v = (*validator)->validate(req);
             if (!v) die(v.error().message);
@@ -112,12 +122,14 @@ int main(int argc, char** argv) {
             findings = writer.written();
         }
         seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+        cpu.push_back(cpu_seconds() - c0);
     }
     std::sort(seconds.begin(), seconds.end());
+    std::sort(cpu.begin(), cpu.end());
     rusage ru{};
     ::getrusage(RUSAGE_SELF, &ru);
-    std::printf("%s %.4f %llu %ld\n", mode.c_str(), seconds[seconds.size() / 2], static_cast<unsigned long long>(findings),
-                ru.ru_maxrss);
+    std::printf("%s %.4f %llu %ld %.4f\n", mode.c_str(), seconds[seconds.size() / 2],
+                static_cast<unsigned long long>(findings), ru.ru_maxrss, cpu[cpu.size() / 2]);
     store = sdk::Error::internal("released");  // close connections before the server stops
     validator = sdk::Error::internal("released");
     std::error_code ec;
