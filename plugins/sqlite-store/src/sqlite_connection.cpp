@@ -66,6 +66,12 @@ SqliteConnection::SqliteConnection(const SqliteOptions& o) : path_(o.path) {
     sqlite3_busy_timeout(db_, o.busy_timeout_ms);
     run("PRAGMA journal_mode = WAL", {}, {});
     run(o.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", {}, {});
+    // A multi-row INSERT inside a transaction keeps a statement journal (the
+    // pages it changed, to undo just that statement on a constraint error).
+    // In a temporary file that is one pwrite per page per statement: with
+    // the findings' four indexes it was ~0.8 writes per finding indexed. In
+    // memory it is bounded by one statement's pages (100 rows).
+    run("PRAGMA temp_store = MEMORY", {}, {});
 }
 
 SqliteConnection::~SqliteConnection() {

@@ -35,12 +35,15 @@ public:
         {"busy_timeout_ms", SCANORCH_CFG_INT, 0, "10000", "How long a writer waits for another process's write"},
         {"pool_size", SCANORCH_CFG_INT, 0, "4", "Connections kept open (concurrent readers)"},
         {"synchronous", SCANORCH_CFG_STRING, 0, "\"full\"",
-         "full: every commit is on disk; normal: a power loss may undo the last commits (never corrupts)"},
+         "full: every commit but findings batches is on disk; normal: a power loss may undo the last commits (never corrupts)"},
     };
 
     SqliteStore(const SqliteOptions& o, std::size_t pool)
         : ss::SqlStore([o] { return std::make_unique<SqliteConnection>(o); }, pool,
-                       ss::Dialect{"sqlite", "BEGIN IMMEDIATE", "", "", ""}) {}
+                       ss::Dialect{"sqlite", "BEGIN IMMEDIATE", "", "", "",
+                                   // WAL + NORMAL: the commit appends to the log without fsync
+                                   o.synchronous_full ? "PRAGMA synchronous = NORMAL" : "",
+                                   o.synchronous_full ? "PRAGMA synchronous = FULL" : ""}) {}
 
     static sdk::Result<std::unique_ptr<SqliteStore>> create(sdk::PluginContext ctx) {
         auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();

@@ -274,6 +274,28 @@ void delete_findings(Connection& c, const std::string& task_id, const std::strin
     c.run("DELETE FROM findings WHERE task_id = ?" + range, params);
 }
 
+// A findings batch's durability, relaxed for its transaction only (see
+// Dialect::relax_durability); restored after the commit or the rollback.
+class Relaxed {
+public:
+    Relaxed(Connection& c, const Dialect& d) : c_(c), d_(d) {
+        if (!d_.relax_durability.empty()) c_.run(d_.relax_durability);
+    }
+    ~Relaxed() {
+        if (d_.restore_durability.empty()) return;
+        try {
+            c_.run(d_.restore_durability);
+        } catch (...) {  // a session flag: only a broken connection fails to set it
+        }
+    }
+    Relaxed(const Relaxed&) = delete;
+    Relaxed& operator=(const Relaxed&) = delete;
+
+private:
+    Connection& c_;
+    const Dialect& d_;
+};
+
 constexpr std::size_t kRowsPerInsert = 100;  // 22 parameters a row: far below both databases' limits
 
 void check_limit(std::uint32_t limit, std::uint32_t max, const char* what) {
@@ -465,6 +487,7 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
             }
         }
         auto c = pool_.lease();
+        const Relaxed relaxed(*c, d_);
         Transaction tx(*c, d_.begin_write);
         if (!holds_lease(*c, d_, task_id, token)) return false;
         if (batch.empty()) return true;

@@ -27,8 +27,12 @@ namespace scanorch::framework {
 
 /// Batching and retries of a FindingWriter.
 struct FindingBatching {
-    std::size_t max_findings = 500;              ///< a batch is written when it holds this many findings
-    std::size_t max_bytes = 4 * 1024 * 1024;     ///< ... or this much text, whichever comes first
+    // Each commit rewrites every index page it touched, and a scan's
+    // findings land all over the (plugin_id, ...) and (host, ...) indexes:
+    // 2000 a commit cut the system time of indexing a 200 MB export by 40%
+    // against 500 (indexing_bench), for ~2.5 MB more memory.
+    std::size_t max_findings = 2000;             ///< a batch is written when it holds this many findings
+    std::size_t max_bytes = 8 * 1024 * 1024;     ///< ... or this much text, whichever comes first
     std::uint32_t attempts = 4;                  ///< tries of one write when the store answers transient
     std::chrono::milliseconds backoff{100};      ///< before the 2nd try; doubles for each next one
 };

@@ -51,6 +51,13 @@ struct Dialect {
     std::string lock_row;         ///< appended to a SELECT that decides a write (" FOR UPDATE"), "" when
                                   ///< begin_write already excludes every other writer
     std::string refresh_statistics;  ///< run after a task's findings double ("" = the planner needs none)
+    /// Run before and after a findings batch's transaction ("" = none): the
+    /// batch commits without waiting for the disk. Safe because the log is
+    /// sequential: a crash loses at most the last batches, never corrupts,
+    /// and the next durable commit (the task's own state) flushes them all.
+    /// A run lost with its batches is run again, and begin() clears it.
+    std::string relax_durability;
+    std::string restore_durability;
 };
 
 class Connection {
