@@ -376,6 +376,15 @@ TEST(Orchestration, AClientAtItsCapWhenAScanStartsWaitsForItsSlot) {
     // A scan submitted for "agent" through another API process holds the
     // client's only slot; this process's submission cannot see it, the start must.
     const auto key = sf::client_slot_key("agent", 0);
+    // The holder is a live task (housekeeping frees slots whose holder has
+    // ended or does not exist), one this submission's count did not see.
+    sf::TaskRecord holder;
+    holder.task_id = "elsewhere";
+    holder.targets = "192.0.2.99";
+    holder.status = sf::TaskStatus::running;
+    holder.phase = sf::TaskPhase::scanning;
+    holder.created_at = holder.queued_at = holder.updated_at = holder.last_accessed_at = sf::now_ms();
+    ASSERT_TRUE(scanorch::testing::open_task_store(dir.path / "data", SQLITE_STORE_PLUGIN)->create(holder, ""));
     auto taken = q.kv_set_if_absent(key, "elsewhere", 60'000);
     ASSERT_TRUE(taken && !taken->has_value());
 

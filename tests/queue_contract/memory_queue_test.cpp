@@ -67,6 +67,32 @@ TEST_P(MemoryQueueRebuild, AnUnreadableStoreChangesNothing) {
     EXPECT_EQ((*next)->task.task_id, "kept");
 }
 
+// A store that could not be read at start is read again until it can be:
+// the queue is rebuilt late rather than never. And a task that failed in
+// another process (scanorchctl, an earlier run) joins the dead-letter queue.
+TEST_P(MemoryQueueRebuild, RebuildsLateWhenTheStoreWasAwayAtStart) {
+    bool away = true;
+    const std::string tasks = R"([{"task_id":"late","status":"queued","queue":"s1","created_at":1,"payload":"p"},)"
+                              R"({"task_id":"dead","status":"failed","dead_letter":true,"queue":"s1","created_at":1,)"
+                              R"("completed_at":2,"error":"boom","payload":"q"}])";
+    local_tasks_ = [&] { return away ? std::optional<std::string>() : std::optional<std::string>(tasks); };
+    auto q = make();
+    ASSERT_TRUE(q);
+    auto none = q->claim("s1", 10, 1000);
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none->has_value()) << "nothing known yet";
+    away = false;
+    now_ += 10'000;
+    ASSERT_TRUE(q->wait_for_work("s1", 10));
+    auto c = q->claim("s1", 10, 1000);
+    ASSERT_TRUE(c && c->has_value()) << "rebuilt once the store answered";
+    EXPECT_EQ((*c)->task.task_id, "late");
+    auto dlq = q->dlq_list(0, 10);
+    ASSERT_TRUE(dlq);
+    ASSERT_EQ(dlq->size(), 1u);
+    EXPECT_EQ((*dlq)[0].task.task_id, "dead");
+}
+
 INSTANTIATE_TEST_SUITE_P(Memory, MemoryQueueRebuild,
                          ::testing::Values(Backend{"memory", MEMORY_QUEUE_PLUGIN, "memory-queue",
                                                    [] { return std::string("{}"); }}),

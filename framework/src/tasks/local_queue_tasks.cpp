@@ -22,6 +22,7 @@ std::optional<std::string> local_queue_tasks(const TaskStore& store) {
         o->set("queue", t.queue);
         o->set("created_at", t.created_at);
         o->set("completed_at", t.completed_at);
+        o->set("updated_at", t.updated_at);
         o->set("attempts", t.attempts);
         o->set("payload", payload);
         out->add(o);

@@ -181,7 +181,9 @@ sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::func
         if (!current) return std::move(current).error();
         TaskRecord t = **current;
         if (!change(t)) return t;
-        t.updated_at = std::max(now_ms(), row->updated_at_ms);
+        // Strictly later than the write it replaces: callers compare
+        // updated_at to tell whether a task changed since they read it.
+        t.updated_at = std::max(now_ms(), row->updated_at_ms + 1);
         sdk::WriteGuard guard;
         guard.revision = row->revision;
         auto w = db_->tasks().update(row_of(t), guard);
@@ -198,6 +200,7 @@ sdk::Result<void> TaskStore::touch(const std::string& id, std::int64_t at) {
 }
 
 sdk::Result<TaskList> TaskStore::list(const TaskListQuery& q) const {
+    if (q.limit == 0 || q.limit > 1000) return sdk::Error::invalid_input("limit must be 1..1000, not " + std::to_string(q.limit));
     TaskList out;
     auto query = to_query(q);
     std::uint32_t examined = 0;
@@ -279,6 +282,7 @@ sdk::Result<void> TaskStore::remove(const std::string& id) {
     if (!r) return std::move(r).error();
     std::error_code ec;
     std::filesystem::remove_all(dir(id), ec);
+    if (!*r) return sdk::Error::not_found("task '" + id + "' not found");  // someone else removed it: not counted twice
     if (ec) return sdk::Error::internal("cannot remove the exports of task '" + id + "': " + ec.message());
     return {};
 }

@@ -365,6 +365,14 @@ sdk::Result<Placement> Submission::retry(const std::string& task_id, const std::
                                          ", not failed, or changed while being retried; nothing was queued");
     }
     const auto written = reset->updated_at;
+    // The failed run's findings go now, not when the next run validates: no
+    // query may read them as this task's results meanwhile. (Fenced by the
+    // empty token the reset left: a worker that claimed it already clears
+    // them itself.)
+    if (auto cleared = d_.store->findings().clear(task_id, ""); !cleared) {
+        spdlog::warn("task {}: retried, but its previous findings could not be dropped yet: {}", task_id,
+                     cleared.error().message);
+    }
     sdk::QueueTask qt;
     qt.task_id = task_id;
     qt.scanner_id = decision->queue_scanner;

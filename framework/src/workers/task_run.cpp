@@ -95,7 +95,11 @@ TaskRun::Next TaskRun::take_over() {
             spdlog::info("task {}: already ended or gone; nothing to run", id_);
             return Lost{};
         case WriteOutcome::failed:
-            return Failed{FailureKind::internal, "the task record cannot be read or written", false};
+            // The store is away: the task goes back to its queue untouched,
+            // after a pause, so workers do not spin through the queue while it is.
+            spdlog::warn("task {}: its record cannot be written now; handed back", id_);
+            (void)sleep_(2000);
+            return HandedBack{};
     }
     if (foreign_scan) return MoveToOwner{};
     scan_ = task_.scan;  // a resumed scan is this run's to stop on cancel, whatever step that comes in
@@ -269,6 +273,13 @@ TaskRun::Next TaskRun::validate() {
     auto v = validate_with_findings(*d_.validator, d_.validator_abi_minor, {export_path_, task_.scan_type, task_.targets},
                                     &writer, &indexing);
     if (!v && writer.fenced()) return Lost{};
+    if (!v && writer.error() && writer.error()->kind == sdk::ErrorKind::transient) {
+        // The scan is done and kept: whoever runs the task next exports and
+        // indexes again, rather than a store outage failing a finished scan.
+        spdlog::warn("task {}: its findings cannot be indexed now ({}); handed back to index them again", id_,
+                     writer.error()->message);
+        return HandedBack{};
+    }
     if (!v) return fail(v.error(), false);
     if (indexing != FindingsIndexing::indexed) {
         spdlog::warn("task {}: the validator does not emit findings ({}): its results cannot be queried", id_,
@@ -432,7 +443,10 @@ void TaskRun::hand_back() {
         return true;
     });
     if (w == WriteOutcome::cancelled) return cancel();
-    if (w != WriteOutcome::written) return conclude(Lost{});
+    if (w == WriteOutcome::fenced || w == WriteOutcome::ended) return conclude(Lost{});
+    // Written, or the store is away: either way the queue gets the task back,
+    // so a store outage never drops it (whoever claims it next rewrites the
+    // record as it takes the task over).
     held_->drop_client_slot(true);
     const auto claim = held_->claim();
     if (scan_.empty()) {

@@ -456,6 +456,7 @@ private:
         bool dead_letter = false;
         std::string error;
         std::int64_t created = 0, completed = 0;
+        std::int64_t updated = 0;  ///< last write to the task (0 from a host that does not say)
         sdk::QueueTask task;
     };
 
@@ -476,6 +477,7 @@ private:
                 s.error = o->optValue<std::string>("error", "");
                 s.created = o->optValue<std::int64_t>("created_at", 0);
                 s.completed = o->optValue<std::int64_t>("completed_at", 0);
+                s.updated = o->optValue<std::int64_t>("updated_at", 0);
                 if (s.status != "queued" && s.status != "running" && !(s.status == "failed" && s.dead_letter)) continue;
                 s.task.task_id = o->optValue<std::string>("task_id", "");
                 s.task.scanner_id = o->optValue<std::string>("queue", "");
@@ -496,9 +498,10 @@ private:
     // the process stopped go to the head (to be resumed); the DLQ as it was.
     void rebuild() {
         auto found = scan_store();
-        if (!found) return;
+        if (!found) return;  // resync tries again until one read succeeds
         auto& stored = *found;
         std::lock_guard lock(mu_);
+        rebuilt_ = true;
         std::size_t resumed = 0, queued = 0;
         std::stable_partition(stored.begin(), stored.end(), [](const Stored& s) { return s.status == "running"; });
         for (auto& s : stored) {
@@ -517,31 +520,53 @@ private:
     }
 
     // Picks up what another process changed in the store: tasks put back in
-    // the queue (dlq retry), and dead-letter entries retried or purged.
+    // the queue (dlq retry), and dead-letter entries added, retried or purged.
     void resync() {
+        if (!rebuilt()) return rebuild();
+        // What failed after the read began is not in it: such entries stay.
+        const auto read_at = ctx_.now_unix_ms();
         auto found = scan_store();
         if (!found) return;  // nothing known: keep what is held
         auto& stored = *found;
         std::lock_guard lock(mu_);
         const auto now = ctx_.now_unix_ms();
-        std::set<std::string> still_dead;
+        std::set<std::string> present;  // queued or held here, built once
+        for (const auto& [id, h] : held_) present.insert(id);
+        for (const auto& [name, q] : queues_) {
+            for (const auto& t : q) present.insert(t.task_id);
+        }
+        std::set<std::string> dead_here, still_dead;
+        for (const auto& e : dlq_) dead_here.insert(e.task.task_id);
         bool changed = false;
         for (auto& s : stored) {
             if (s.status == "failed") {
                 still_dead.insert(s.task.task_id);
+                if (!dead_here.count(s.task.task_id) && !present.count(s.task.task_id)) {  // failed in another process
+                    dlq_.push_front({s.task, s.error, s.completed});
+                    changed = true;
+                }
                 continue;
             }
-            // Only tasks a few seconds old: a brand-new task is being enqueued by its own API call.
-            if (s.status == "queued" && now - s.created > 5000 && !queued_or_held(s.task.task_id)) {
+            // Only tasks untouched for a few seconds: a new or retried task is
+            // being enqueued by its own call.
+            const auto last_write = std::max(s.created, s.updated);
+            if (s.status == "queued" && now - last_write > 5000 && !present.count(s.task.task_id)) {
                 queues_[s.task.scanner_id].push_back(std::move(s.task));
                 changed = true;
             }
         }
         const auto before = dlq_.size();
         dlq_.erase(std::remove_if(dlq_.begin(), dlq_.end(),
-                                  [&](const sdk::DlqEntry& e) { return !still_dead.count(e.task.task_id); }),
+                                  [&](const sdk::DlqEntry& e) {
+                                      return !still_dead.count(e.task.task_id) && e.failed_at_ms < read_at;
+                                  }),
                    dlq_.end());
         if (changed || dlq_.size() != before) wake();
+    }
+
+    bool rebuilt() {
+        std::lock_guard lock(mu_);
+        return rebuilt_;
     }
 
     // Reading must not create entries (operator[] would, under a read).
@@ -569,6 +594,7 @@ private:
     std::map<std::string, Counter> counters_;
     std::string sweep_from_;
     bool rebuild_ = true;
+    bool rebuilt_ = false;  ///< one read of the store succeeded (under mu_)
     std::atomic<std::int64_t> last_resync_{0};
 };
 

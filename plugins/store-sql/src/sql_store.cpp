@@ -603,10 +603,12 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
             where += " AND c.cve = ?";
             params.push_back(text(q.cve));
         }
-        if (q.clients) {
-            from += " JOIN tasks t ON t.task_id = f.task_id";
-            visible_clients(q.clients, "t.client", where, params);
-        }
+        // Only finished, successful runs: a run cut short, failed or being
+        // retried holds partial findings that must not read as a result.
+        from += " JOIN tasks t ON t.task_id = f.task_id";
+        where += " AND t.status = ?";
+        params.push_back(text(std::string(sdk::to_string(sdk::TaskState::completed))));
+        if (q.clients) visible_clients(q.clients, "t.client", where, params);
         if (q.plugin_id) {
             where += " AND f.plugin_id = ?";
             params.push_back(integer(static_cast<std::int64_t>(*q.plugin_id)));

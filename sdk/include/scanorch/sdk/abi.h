@@ -134,8 +134,8 @@ typedef struct scanorch_host_api {
      * a restart and follow what other processes change (the store is the
      * truth; such a queue is a view of it). Calls sink once with a JSON array
      * of objects {task_id, status ("queued", "running" or "failed"),
-     * dead_letter, error, queue ("" = global), created_at, completed_at,
-     * attempts, payload}: every unfinished task and every failed one waiting
+     * dead_letter, error, queue ("" = global), created_at, updated_at,
+     * completed_at, attempts, payload}: every unfinished task and every failed one waiting
      * in the dead-letter queue. Returns 0, or -1 when the host has no store
      * to offer or cannot read it now (the sink is then not called). */
     int (*local_queue_tasks)(void* host_ctx, void (*sink)(void* user, const char* json, size_t json_len), void* user);

@@ -251,7 +251,9 @@ struct FindingPage {
     std::optional<std::uint64_t> total;           ///< the task's findings, when asked (count)
 };
 
-/// search(): across tasks, in (task_id, seq) order. Every set criterion must match.
+/// search(): across completed tasks (a run that failed, was cut short or is being
+/// retried may hold partial findings), in (task_id, seq) order. Every set
+/// criterion must match.
 struct FindingSearch {
     std::string cve;                          ///< exact, e.g. "CVE-2024-3094"
     std::optional<std::uint64_t> plugin_id;

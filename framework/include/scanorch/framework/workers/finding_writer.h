@@ -33,7 +33,7 @@ struct FindingBatching {
     // against 500 (indexing_bench), for ~2.5 MB more memory.
     std::size_t max_findings = 2000;             ///< a batch is written when it holds this many findings
     std::size_t max_bytes = 8 * 1024 * 1024;     ///< ... or this much text, whichever comes first
-    std::uint32_t attempts = 4;                  ///< tries of one write when the store answers transient
+    std::uint32_t attempts = 8;                  ///< tries of one write when the store answers transient (~13 s in all: a failover)
     std::chrono::milliseconds backoff{100};      ///< before the 2nd try; doubles for each next one
 };
 
@@ -67,6 +67,8 @@ public:
     std::uint64_t written() const noexcept { return written_; }
     /// The lease moved to another claim: nothing more was written.
     bool fenced() const noexcept { return fenced_; }
+    /// The error that stopped the writer, if one did.
+    const std::optional<sdk::Error>& error() const noexcept { return failed_; }
 
 private:
     sdk::Result<void> flush() noexcept;
