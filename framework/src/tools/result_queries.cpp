@@ -102,9 +102,21 @@ sdk::Result<Obj> query(const ToolServiceDeps& d, const TaskRecord& t, const Obj&
     q.limit = static_cast<std::uint32_t>(page_size);
     q.cursor = text(a, "cursor");
     q.with_text = tools::needs_text(*fields);
-    q.count = q.cursor.empty();  // totals cost a pass over the task: once, on the first page
+    // Totals cost a pass over the task: once, on the first page, and not even
+    // then without filters, where the validator already counted every item
+    // it emitted (a 1 GB export's pass takes seconds).
+    const auto& f = q.filter;
+    const bool unfiltered = f.severities.empty() && !f.min_severity && f.host.empty() && !f.plugin_id && !f.port &&
+                            !f.min_cvss && f.text.empty();
+    std::optional<std::uint64_t> counted;
+    if (q.cursor.empty() && unfiltered && t.validation_stats) counted = t.validation_stats->report_items;
+    q.count = q.cursor.empty() && !counted;
     auto page = d.db->findings().page(q);
     if (!page) return std::move(page).error();
+    if (counted) {
+        page->total = page->total_matching = *counted;
+        if (page->findings.empty()) page->total = 0;  // nothing indexed: said below, not shown as a clean scan
+    }
     // A task validated before findings were indexed has an export with items
     // and none in the index: an empty answer would read as a clean scan.
     if (page->total && *page->total == 0 && t.validation_stats && t.validation_stats->report_items > 0) {
