@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "scanorch/sdk/extensions.h"
+#include "scanorch/sdk/task_stamps.h"
 #include "store_fixture.h"
 
 using namespace contract;
@@ -257,6 +259,29 @@ TEST_P(StoreContract, TouchRecordsAReadWithoutCountingAsAChange) {
     t.document = "changed";
     ASSERT_TRUE(MUST(tasks().update(t, {})));
     EXPECT_EQ(MUST(tasks().get("touched"))->last_accessed_at_ms, kBase + 500);
+}
+
+// TaskStamps (ABI 1.3): the row's version without the row. Both backends
+// offer it; the stamp moves exactly when get() would show a change.
+TEST_P(StoreContract, StampsMoveWithEveryUpdateAndTouch) {
+    auto* stamps = static_cast<sdk::TaskStamps*>(tasks().extension(sdk::kStoreTaskStamps));
+    ASSERT_NE(stamps, nullptr);
+    EXPECT_EQ(stamps->stamp("nobody").error().kind, sdk::ErrorKind::not_found);
+    auto t = sample_task("stamped");
+    ASSERT_TRUE(MUST(tasks().create(t)));
+    auto s1 = *MUST(stamps->stamp("stamped"));
+    EXPECT_EQ(s1.revision, 1u);
+    EXPECT_EQ(s1.last_accessed_at_ms, t.last_accessed_at_ms);
+    t.document = "changed";
+    ASSERT_TRUE(MUST(tasks().update(t, {})));
+    EXPECT_EQ(MUST(stamps->stamp("stamped"))->revision, 2u);
+    ASSERT_TRUE(MUST(tasks().touch("stamped", kBase + 900)));
+    const auto s3 = *MUST(stamps->stamp("stamped"));
+    EXPECT_EQ(s3.revision, 2u) << "a read is not a write";
+    EXPECT_EQ(s3.last_accessed_at_ms, kBase + 900);
+    const auto row = *MUST(tasks().get("stamped"));
+    EXPECT_EQ(row.revision, s3.revision);
+    EXPECT_EQ(row.last_accessed_at_ms, s3.last_accessed_at_ms);
 }
 
 TEST_P(StoreContract, ListFiltersNewestFirstWithAStableCursorWhileTasksArrive) {

@@ -24,7 +24,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     if (auto ping = db->ping(); !ping) {
         throw HostError("store plugin '" + cfg.slot("store")->use + "' cannot reach its database: " + ping.error().message);
     }
-    store_ = std::make_shared<TaskStore>(db, cfg.exports_dir);
+    store_ = std::make_shared<TaskStore>(db, cfg.exports_dir, host.abi_minor_of("store"));
     if (const auto old = legacy_task_count(cfg.data_dir); old > 0) {
         spdlog::warn("{} holds {} task(s) kept as files by an earlier version; they are not served until "
                      "`scanorchctl db migrate` imports them", (std::filesystem::path(cfg.data_dir) / "tasks").string(), old);

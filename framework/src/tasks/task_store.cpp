@@ -2,6 +2,7 @@
 
 #include "scanorch/framework/clock.h"
 #include "scanorch/framework/tasks/task_codec.h"
+#include "scanorch/sdk/extensions.h"
 
 #include <Poco/JSON/Parser.h>
 
@@ -99,8 +100,9 @@ constexpr int kUpdateAttempts = 64;
 
 }  // namespace
 
-TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir)
+TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir, std::uint32_t store_abi_minor)
     : db_(std::move(db)), exports_(std::move(exports_dir)) {
+    if (store_abi_minor >= 3) stamps_ = static_cast<sdk::TaskStamps*>(db_->tasks().extension(sdk::kStoreTaskStamps));
     std::error_code ec;
     std::filesystem::create_directories(exports_, ec);
 }
@@ -158,6 +160,18 @@ sdk::Result<TaskRecord> TaskStore::load(const std::string& id) const {
 
 sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::load_shared(const std::string& id) const {
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    if (stamps_) {
+        std::optional<Cached> known;
+        {
+            std::lock_guard lock(cache_mu_);
+            if (auto it = cache_.find(id); it != cache_.end()) known = it->second;
+        }
+        if (known) {
+            auto st = stamps_->stamp(id);
+            if (!st) return std::move(st).error();
+            if (st->revision == known->revision && st->last_accessed_at_ms == known->last_accessed_at) return known->record;
+        }
+    }
     auto row = db_->tasks().get(id);
     if (!row) return std::move(row).error();
     return decode(*row, true);

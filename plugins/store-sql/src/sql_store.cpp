@@ -338,6 +338,19 @@ sdk::Result<sdk::StoredTask> SqlTasks::get(const std::string& id) noexcept {
     });
 }
 
+sdk::Result<sdk::TaskStamp> SqlTasks::stamp(const std::string& id) noexcept {
+    return guard("stamp task", [&]() -> sdk::Result<sdk::TaskStamp> {
+        if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+        auto c = pool_.lease();
+        std::optional<sdk::TaskStamp> s;
+        c->run("SELECT revision, last_accessed_at FROM tasks WHERE task_id = ?", {text(id)}, [&](const Row& r) {
+            s = sdk::TaskStamp{static_cast<std::uint64_t>(r.integer(0)), r.integer(1)};
+        });
+        if (!s) return sdk::Error::not_found("task '" + id + "' not found");
+        return *s;
+    });
+}
+
 // One UPDATE whose WHERE is the guard: the database decides atomically, so no
 // lock is held between a read and a write. Only when it wrote nothing is the
 // row read, to say which condition lost.

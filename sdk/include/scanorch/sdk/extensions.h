@@ -47,3 +47,13 @@ namespace scanorch::sdk {
 inline constexpr std::string_view kValidatorFindings = "scanorch.validator.findings";
 
 }  // namespace scanorch::sdk
+
+namespace scanorch::sdk {
+
+/// Store (ABI 1.3): asked of a store's TaskTable with this id, a backend that
+/// can tell a task's revision without reading the row returns a
+/// `TaskStamps*` (task_stamps.h) converted to void*, valid for the table's
+/// lifetime. nullptr: the host reads the whole row each time.
+inline constexpr std::string_view kStoreTaskStamps = "scanorch.store.task_stamps";
+
+}  // namespace scanorch::sdk

@@ -15,8 +15,9 @@
 // exports_dir at a share.
 //
 // load_shared() keeps the records it decoded, keyed by the row's revision
-// and read time: a status poll of an unchanged task costs one row read and
-// no JSON parse, and returns the same instance.
+// and read time: a status poll of an unchanged task costs one small read of
+// that stamp (sdk::TaskStamps, when the store offers it; else the row) and no
+// JSON parse, and returns the same instance.
 #pragma once
 
 #include <filesystem>
@@ -30,7 +31,9 @@
 
 #include "scanorch/framework/tasks/task.h"
 #include "scanorch/sdk/result.h"
+#include "scanorch/sdk/abi.h"
 #include "scanorch/sdk/store.h"
+#include "scanorch/sdk/task_stamps.h"
 
 namespace scanorch::framework {
 
@@ -69,7 +72,9 @@ struct TaskList {
 class TaskStore {
 public:
     /// `exports_dir`: where this process keeps the exports it downloads.
-    TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir);
+    /// `store_abi_minor`: what the store plugin may be asked (TaskStamps from 1.3).
+    TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir,
+              std::uint32_t store_abi_minor = SCANORCH_SDK_ABI_MINOR);
 
     sdk::Store& db() { return *db_; }
     sdk::FindingIndex& findings() { return db_->findings(); }
@@ -129,6 +134,7 @@ private:
     sdk::Result<std::shared_ptr<const TaskRecord>> decode(const sdk::StoredTask& row, bool use_cache) const;
 
     std::shared_ptr<sdk::Store> db_;
+    sdk::TaskStamps* stamps_ = nullptr;  ///< the store's cheap "did it change?", when it has one
     std::filesystem::path exports_;
     mutable std::mutex cache_mu_;
     mutable std::unordered_map<std::string, Cached> cache_;

@@ -7,7 +7,9 @@
 #include <memory>
 #include <string>
 
+#include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/store.h"
+#include "scanorch/sdk/task_stamps.h"
 #include "scanorch/store_sql/connection.h"
 #include "scanorch/store_sql/pool.h"
 
@@ -22,9 +24,13 @@ std::uint32_t latest_schema_version() noexcept;
 /// Returns the version it is at.
 std::uint32_t migrate(Connection& c, const Dialect& d);
 
-class SqlTasks final : public sdk::TaskTable {
+class SqlTasks final : public sdk::TaskTable, public sdk::TaskStamps {
 public:
     SqlTasks(Pool& pool, const Dialect& d) : pool_(pool), d_(d) {}
+    sdk::Result<sdk::TaskStamp> stamp(const std::string& task_id) noexcept override;
+    void* extension(std::string_view id) noexcept override {
+        return id == sdk::kStoreTaskStamps ? static_cast<sdk::TaskStamps*>(this) : nullptr;
+    }
     sdk::Result<sdk::StoredTask> create(const sdk::StoredTask& task) noexcept override;
     sdk::Result<sdk::StoredTask> get(const std::string& task_id) noexcept override;
     sdk::Result<sdk::UpdateResult> update(const sdk::StoredTask& next, const sdk::WriteGuard& guard) noexcept override;
