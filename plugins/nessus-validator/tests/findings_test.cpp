@@ -5,6 +5,8 @@
 // README records.
 #include <gtest/gtest.h>
 
+#include "report_items.h"
+
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -23,6 +25,8 @@ namespace sf = scanorch::framework;
 namespace sdk = scanorch::sdk;
 
 namespace {
+
+using scanorch::testing::report_item_tags;
 
 std::string ip(int a, int b, int c, int d) {
     return std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c) + "." + std::to_string(d);
@@ -44,17 +48,6 @@ public:
     }
 };
 
-/// ReportItem start tags in the file's text: no XML parser involved.
-std::uint64_t report_item_tags(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::uint64_t n = 0;
-    for (auto at = text.find("<ReportItem"); at != std::string::npos; at = text.find("<ReportItem", at + 1)) {
-        const char next = at + 11 < text.size() ? text[at + 11] : '\0';
-        if (next == ' ' || next == '>' || next == '\n' || next == '\t' || next == '\r') ++n;
-    }
-    return n;
-}
 
 std::string verdict_json(const sdk::ValidationResult& r) { return sf::stringify(sf::to_json(r)); }
 

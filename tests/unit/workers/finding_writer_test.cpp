@@ -3,6 +3,8 @@
 // the real exports: batches, the lease fence, clearing an earlier run,
 // transient retries against a database another connection has locked.
 #include <gtest/gtest.h>
+
+#include "report_items.h"
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -25,6 +27,8 @@ namespace sf = scanorch::framework;
 namespace sdk = scanorch::sdk;
 
 namespace {
+
+using scanorch::testing::report_item_tags;
 
 constexpr std::int64_t kNow = 1'750'000'000'000;
 
@@ -80,16 +84,6 @@ sdk::Finding make_finding(std::uint64_t seq, std::size_t output_bytes = 40) {
     return f;
 }
 
-std::uint64_t report_item_tags(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::uint64_t n = 0;
-    for (auto at = text.find("<ReportItem"); at != std::string::npos; at = text.find("<ReportItem", at + 1)) {
-        const char next = at + 11 < text.size() ? text[at + 11] : '\0';
-        if (next == ' ' || next == '>' || next == '\n' || next == '\t' || next == '\r') ++n;
-    }
-    return n;
-}
 
 class FindingWriterTest : public ::testing::Test {
 protected:

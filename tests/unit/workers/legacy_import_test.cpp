@@ -11,6 +11,7 @@
 #include "scanorch/framework/plugins/loader.h"
 #include "scanorch/framework/tasks/legacy_import.h"
 #include "scanorch/framework/tasks/task_codec.h"
+#include "report_items.h"
 #include "task_store_access.h"
 
 namespace sf = scanorch::framework;
@@ -100,10 +101,7 @@ TEST_F(LegacyImportTest, EveryTaskPayloadAndResultComesIntoTheStore) {
     EXPECT_TRUE(std::filesystem::exists(done->export_path)) << "the export moved with its task";
 
     // The findings equal the export's report items, counted in the file itself.
-    std::ifstream in(done->export_path);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::uint64_t items = 0;
-    for (auto at = text.find("<ReportItem"); at != std::string::npos; at = text.find("<ReportItem", at + 1)) ++items;
+    const auto items = scanorch::testing::report_item_tags(done->export_path);
     sdk::FindingPageQuery q;
     q.task_id = "done-1";
     q.limit = 1;
