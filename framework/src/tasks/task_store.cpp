@@ -7,6 +7,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <chrono>
 #include <sstream>
 
 namespace scanorch::framework {
@@ -302,11 +303,24 @@ sdk::Result<void> TaskStore::remove(const std::string& id) {
 }
 
 std::size_t TaskStore::sweep_local_exports() const {
+    // A store with no task at all beside exports of ours is a wrong or new
+    // database (a mistyped DATABASE_URL), not one whose tasks were removed:
+    // sweeping then would delete every result on this host.
+    sdk::TaskQuery any;
+    any.limit = 1;
+    auto probe = db_->tasks().list(any);
+    if (!probe || probe->tasks.empty()) return 0;
+    // Only directories untouched for a while: the TTL removes tasks long
+    // after their export was written, and a fresh one may be mid-download.
+    const auto settled = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(10);
     std::size_t removed = 0;
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(exports_, ec)) {
         const auto id = e.path().filename().string();
         if (!valid_id(id)) continue;
+        std::error_code mt;
+        const auto mtime = std::filesystem::last_write_time(e.path(), mt);
+        if (mt || mtime > settled) continue;
         auto row = db_->tasks().get(id);
         if (row || row.error().kind != sdk::ErrorKind::not_found) continue;  // there, or the database is away
         std::error_code rm;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -262,9 +263,19 @@ TEST(TaskStore, ExpiresFinishedTasksAndSweepsOrphanExports) {
     std::ofstream(store->export_path("fresh-done", "a")) << "x";
     // Removed by another process's housekeeping: the row only, not this host's files.
     ASSERT_TRUE(store->db().tasks().remove("old-done"));
+    EXPECT_EQ(store->sweep_local_exports(), 0u) << "an export written just now may be mid-download";
+    const auto an_hour_ago = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+    for (const char* id : {"old-done", "fresh-done"}) std::filesystem::last_write_time(store->dir(id), an_hour_ago);
     EXPECT_EQ(store->sweep_local_exports(), 1u);
     EXPECT_FALSE(std::filesystem::exists(store->dir("old-done")));
     EXPECT_TRUE(std::filesystem::exists(store->dir("fresh-done")));
+
+    // Pointed at an empty database (a wrong DATABASE_URL): nothing is swept.
+    auto empty = open_store(d.path / "other");
+    std::filesystem::create_directories(d.path / "other" / "exports" / "kept");
+    std::filesystem::last_write_time(d.path / "other" / "exports" / "kept", an_hour_ago);
+    EXPECT_EQ(empty->sweep_local_exports(), 0u);
+    EXPECT_TRUE(std::filesystem::exists(d.path / "other" / "exports" / "kept"));
 }
 
 // The codec: every field survives a round trip, and an unknown word is an

@@ -118,7 +118,9 @@ public:
     /// Removes a task, its findings and this process's files of it.
     sdk::Result<void> remove(const std::string& task_id);
     /// Removes this process's export directories whose task is gone (another
-    /// process's housekeeping removed the row); returns how many.
+    /// process's housekeeping removed the row) and that were not written for
+    /// ten minutes; nothing while the store holds no task at all (a wrong or
+    /// new database). Returns how many.
     std::size_t sweep_local_exports() const;
 
     static bool valid_id(const std::string& task_id);
