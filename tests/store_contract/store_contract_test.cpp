@@ -537,6 +537,7 @@ TEST_P(StoreContract, FindingsPageByKeysetWithEveryFilter) {
 TEST_P(StoreContract, AppendIsFencedByTheLeaseAndABatchSentTwiceIsStoredOnce) {
     auto t = sample_task("fence-f");
     t.lease_token = "mine";
+    t.status = sdk::TaskState::completed;  // search() reads completed tasks only
     ASSERT_TRUE(MUST(tasks().create(t)));
     std::vector<sdk::Finding> batch = {make_finding(0), make_finding(1), make_finding(2)};
     EXPECT_FALSE(*MUST(findings().append("fence-f", "someone-else", batch))) << "a stale worker writes nothing";
@@ -550,6 +551,15 @@ TEST_P(StoreContract, AppendIsFencedByTheLeaseAndABatchSentTwiceIsStoredOnce) {
     sdk::FindingSearch s;
     s.cve = "CVE-2023-0001";
     EXPECT_EQ(MUST(findings().search(s))->hits.size(), 1u) << "the CVE index holds the finding once";
+    // A run that has not completed (cut short, failed, being retried) holds
+    // partial findings: search() never returns them.
+    for (auto state : {sdk::TaskState::running, sdk::TaskState::failed, sdk::TaskState::cancelled}) {
+        auto other = sample_task("partial-" + std::string(sdk::to_string(state)));
+        other.status = state;
+        ASSERT_TRUE(MUST(tasks().create(other)));
+        ASSERT_TRUE(*MUST(findings().append(other.task_id, "", batch)));
+    }
+    EXPECT_EQ(MUST(findings().search(s))->hits.size(), 1u) << "only the completed task's finding";
     EXPECT_FALSE(*MUST(findings().clear("fence-f", "someone-else")));
     EXPECT_EQ(MUST(findings().page(page_of("fence-f")))->findings.size(), 3u);
     EXPECT_TRUE(*MUST(findings().clear("fence-f", "mine")));
@@ -564,6 +574,7 @@ TEST_P(StoreContract, SearchFindsByEachCriterionWithinTheVisibleClients) {
     auto add = [&](const std::string& id, const std::string& client, std::uint64_t from, std::uint64_t n) {
         auto t = sample_task(id);
         t.client = client;
+        t.status = sdk::TaskState::completed;  // search() reads completed tasks only
         ASSERT_TRUE(tasks().create(t));
         std::vector<sdk::Finding> batch;
         for (std::uint64_t i = from; i < from + n; ++i) batch.push_back(make_finding(i));
