@@ -8,7 +8,7 @@
 set -u
 scanorchd=$1 emulator=$2 plugins=$3
 . "$(dirname "$0")/../support/processes.sh"
-free_port rport hport mport
+free_port rport hport mport sport
 start_redis "$rport"
 start_emulator fast "$emulator" --user admin:adminpw --scan-seconds 0.5 --export-seconds 0.1; fast=$emulator_url
 start_emulator slow "$emulator" --user admin:adminpw --scan-seconds 300 --export-seconds 0.1; slow=$emulator_url
@@ -22,7 +22,7 @@ write_config redis="$rport" listen="$hport" housekeeping='{ttl_seconds: 1, inter
 api=http://127.0.0.1:$hport wm=http://127.0.0.1:$mport
 start_scanorchd "$scanorchd" "$work/scanorch.yaml" "$api" api
 start_scanorchd "$scanorchd" "$work/scanorch.yaml" "$wm" worker --scanner fast
-SCANORCH_METRICS_LISTEN=127.0.0.1:0 "$scanorchd" --config "$work/scanorch.yaml" worker --scanner slow >>"$work/slow.log" 2>&1 &
+SCANORCH_METRICS_LISTEN=127.0.0.1:$sport "$scanorchd" --config "$work/scanorch.yaml" worker --scanner slow >>"$work/slow.log" 2>&1 &
 pids+=($!)
 
 submit() {  # NAME SCANNER — its task id
@@ -55,16 +55,19 @@ print(sum(1 for s in json.load(sys.stdin)["scans"] if s["name"].startswith("shor
 echo "ok the TTL removed ${#ids[@]} finished tasks and their files"
 
 counter() { curl -s "$1/metrics" | awk '/^ttl_deletions_total /{print $2+0}'; }
-# A pass counts its removals when it ends, a moment after the tasks are gone.
+# Three processes run housekeeping (the API and both workers), one pass at a
+# time: whichever removed a task counts it, as it removes it.
+sm=http://127.0.0.1:$sport
 counted() {
-  a=$(counter "$api") w=$(counter "$wm")
-  [ -n "$a" ] && [ -n "$w" ] && [ "$((a + w))" -ge "${#ids[@]}" ]
+  a=$(counter "$api") w=$(counter "$wm") s=$(counter "$sm")
+  [ -n "$a" ] && [ -n "$w" ] && [ -n "$s" ] && [ "$((a + w + s))" -ge "${#ids[@]}" ]
 }
-wait_for 10 counted || fail "ttl_deletions_total: api '$a' + worker '$w', expected ${#ids[@]}"
+wait_for 10 counted || fail "ttl_deletions_total: api '$a' + workers '$w' + '$s', expected ${#ids[@]}"
 sleep 2  # two more passes: a removal counted twice would show now
-a=$(counter "$api") w=$(counter "$wm")
-[ "$((a + w))" = "${#ids[@]}" ] || fail "ttl_deletions_total: api $a + worker $w, expected ${#ids[@]} (each removal counted once)"
-echo "ok ttl_deletions_total: api $a + worker $w = ${#ids[@]}"
+a=$(counter "$api") w=$(counter "$wm") s=$(counter "$sm")
+[ "$((a + w + s))" = "${#ids[@]}" ] ||
+  fail "ttl_deletions_total: api $a + workers $w + $s, expected ${#ids[@]} (each removal counted once)"
+echo "ok ttl_deletions_total: api $a + workers $w + $s = ${#ids[@]}"
 
 status "$running" | grep -q '"status":"running"' || fail "an unfinished task must outlive the TTL: $(status "$running")"
 echo "ok the running task is untouched"

@@ -73,7 +73,9 @@ HousekeepingReport Housekeeping::pass() {
         }
         std::uint64_t removed_now = 0;
         for (const auto& id : *ids) {
-            if (store_->remove(id)) ++removed_now;
+            if (!store_->remove(id)) continue;
+            ++removed_now;
+            if (metrics_) metrics_->ttl_deletion(1);  // counted as it happens: a pass that throws later keeps it
         }
         report.removed += removed_now;
         if (ids->size() < 500 || removed_now == 0) break;
@@ -86,7 +88,6 @@ HousekeepingReport Housekeeping::pass() {
     if (!walked) spdlog::warn("housekeeping: cannot read the unfinished tasks: {}", walked.error().message);
     if (held_known) free_client_slots(caps, report);
     if (metrics_) {
-        if (report.removed) metrics_->ttl_deletion(report.removed);
         if (report.requeued) metrics_->reconciled("requeued", report.requeued);
         if (report.expired) metrics_->reconciled("failed", report.expired);
         if (report.slots_freed) metrics_->reconciled("slot_freed", report.slots_freed);
