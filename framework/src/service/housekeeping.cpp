@@ -80,9 +80,9 @@ HousekeepingReport Housekeeping::pass() {
         report.removed += removed_now;
         if (ids->size() < 500 || removed_now == 0) break;
     }
-    auto walked = store_->for_each({TaskStatus::queued, TaskStatus::running}, [&](const TaskRecord& t, const std::string&) {
+    auto walked = store_->for_each({TaskStatus::queued, TaskStatus::running}, [&](const TaskRecord& t, const std::string& payload) {
         if (!t.client.empty() && t.client_cap > 0) caps[t.client] = std::max(caps[t.client], t.client_cap);
-        if (held_known) reconcile(t, held, report);
+        if (held_known) reconcile(t, payload, held, report);
         return true;
     });
     if (!walked) spdlog::warn("housekeeping: cannot read the unfinished tasks: {}", walked.error().message);
@@ -98,7 +98,8 @@ HousekeepingReport Housekeeping::pass() {
     return report;
 }
 
-void Housekeeping::reconcile(const TaskRecord& t, const std::vector<std::string>& held, HousekeepingReport& report) {
+void Housekeeping::reconcile(const TaskRecord& t, const std::string& payload, const std::vector<std::string>& held,
+                             HousekeepingReport& report) {
     const auto now = now_ms();
     const bool never_started = t.scan.empty() && t.status == TaskStatus::queued;
     const bool waited_too_long = never_started && now - t.queued_at > h_.max_queue_wait_seconds * 1000;
@@ -131,10 +132,9 @@ void Housekeeping::reconcile(const TaskRecord& t, const std::vector<std::string>
     }
     // Lost: queued again, at the head of the queue of the scanner that owns
     // its scan (only that scanner may resume it), else where it was queued.
-    auto payload = store_->payload(t.task_id);
-    if (!payload) {
-        spdlog::error("task {}: lost by the queue backend and has no payload to queue again: {}", t.task_id,
-                      payload.error().message);
+    // The payload came with the page of tasks: no second read of the row.
+    if (payload.empty()) {
+        spdlog::error("task {}: lost by the queue backend and has no payload to queue again", t.task_id);
         return;
     }
     const std::string queue = t.scan.empty() ? t.queue : t.scan.scanner;
@@ -164,7 +164,7 @@ void Housekeeping::reconcile(const TaskRecord& t, const std::vector<std::string>
         return true;
     });
     if (!u || u->updated_at == t.updated_at) return;
-    sdk::QueueTask qt{t.task_id, queue, *payload, now, t.attempts};
+    sdk::QueueTask qt{t.task_id, queue, payload, now, t.attempts};
     auto r = t.scan.empty() ? queue_->enqueue(qt).ok() : queue_->enqueue_front(qt).ok();
     if (!r) return;  // next pass tries again
     ++report.requeued;

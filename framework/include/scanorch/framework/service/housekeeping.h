@@ -42,7 +42,8 @@ public:
     HousekeepingReport pass();
 
 private:
-    void reconcile(const TaskRecord& t, const std::vector<std::string>& held, HousekeepingReport& report);
+    void reconcile(const TaskRecord& t, const std::string& payload, const std::vector<std::string>& held,
+                   HousekeepingReport& report);
     void free_client_slots(const std::map<std::string, std::uint32_t>& caps, HousekeepingReport& report);
 
     HousekeepingSettings h_;
