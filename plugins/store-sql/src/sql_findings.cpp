@@ -1,0 +1,463 @@
+// The findings index in SQL: batches written under the task's lease, pages
+// in export order, searches across tasks and comparisons of two tasks.
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <map>
+#include <tuple>
+#include <utility>
+
+#include "scanorch/store_sql/sql_store.h"
+#include "sql_support.h"
+
+namespace scanorch::store_sql {
+
+namespace {
+
+// -------------------------------------------------------------- findings
+
+const char* const kFindingColumns =
+    "seq, host, host_ip, port, protocol, service, plugin_id, plugin_name, plugin_family, severity, risk_factor, "
+    "cvss3, cvss2, cves, seen_at, synopsis, solution";
+const char* const kFindingText = ", description, see_also, plugin_output";
+const char* const kFindingNoText = ", '', '', ''";
+constexpr int kFindingColumnsBefore = 0;
+
+std::optional<std::int64_t> ipv4_number(const std::string& s) {
+    in_addr a{};
+    if (s.empty() || ::inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
+    return static_cast<std::int64_t>(ntohl(a.s_addr));
+}
+
+std::pair<std::int64_t, std::int64_t> ipv4_range(const std::string& cidr) {
+    const auto slash = cidr.find('/');
+    const auto base = ipv4_number(cidr.substr(0, slash));
+    int bits = 32;
+    if (slash != std::string::npos) {
+        const auto b = cidr.substr(slash + 1);
+        const auto [end, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
+        if (ec != std::errc() || end != b.data() + b.size() || bits < 0 || bits > 32) bits = -1;
+    }
+    if (!base || bits < 0) refuse("network '" + cidr + "' is not an IPv4 address or CIDR (a.b.c.d/n)");
+    const std::int64_t size = std::int64_t{1} << (32 - bits);
+    const std::int64_t lo = *base & ~(size - 1);
+    return {lo, lo + size - 1};
+}
+
+std::string join_cves(const std::vector<std::string>& cves) {
+    std::string s;
+    for (const auto& c : cves) s += (s.empty() ? "" : ",") + c;
+    return s;
+}
+
+std::vector<std::string> split_cves(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < s.size()) {
+        auto comma = s.find(',', start);
+        if (comma == std::string::npos) comma = s.size();
+        if (comma > start) out.push_back(s.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return out;
+}
+
+sdk::Severity severity_of(std::int64_t n, const std::string& task_id, std::uint64_t seq) {
+    if (n < 0 || n > 4) {
+        throw DbError(sdk::ErrorKind::internal, "task '" + task_id + "': finding " + std::to_string(seq) +
+                                                    " has severity " + std::to_string(n) + " in the database (0..4 expected)");
+    }
+    return static_cast<sdk::Severity>(n);
+}
+
+sdk::Finding read_finding(const Row& r, int at, const std::string& task_id) {
+    sdk::Finding f;
+    f.seq = static_cast<std::uint64_t>(r.integer(at + 0));
+    f.host = r.text(at + 1);
+    f.host_ip = r.text(at + 2);
+    f.port = static_cast<std::uint32_t>(r.integer(at + 3));
+    f.protocol = r.text(at + 4);
+    f.service = r.text(at + 5);
+    f.plugin_id = static_cast<std::uint64_t>(r.integer(at + 6));
+    f.plugin_name = r.text(at + 7);
+    f.plugin_family = r.text(at + 8);
+    f.severity = severity_of(r.integer(at + 9), task_id, f.seq);
+    f.risk_factor = r.text(at + 10);
+    if (!r.null(at + 11)) f.cvss3_base_score = r.real(at + 11);
+    if (!r.null(at + 12)) f.cvss_base_score = r.real(at + 12);
+    f.cves = split_cves(r.text(at + 13));
+    f.seen_at_ms = r.integer(at + 14);
+    f.synopsis = r.text(at + 15);
+    f.solution = r.text(at + 16);
+    f.description = r.text(at + 17);
+    f.see_also = r.text(at + 18);
+    f.plugin_output = r.text(at + 19);
+    return f;
+}
+
+std::string like_pattern(const std::string& needle) {
+    std::string p = "%";
+    for (char ch : needle) {
+        const char c = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+        if (c == '%' || c == '_' || c == '\\') p += '\\';
+        p += c;
+    }
+    return p + "%";
+}
+
+void finding_filter(const sdk::FindingFilter& f, std::string& where, std::vector<Value>& params) {
+    if (!f.severities.empty()) {
+        where += " AND severity IN (" + placeholders(f.severities.size()) + ")";
+        for (auto s : f.severities) params.push_back(integer(static_cast<std::int64_t>(s)));
+    }
+    if (f.min_severity) {
+        where += " AND severity >= ?";
+        params.push_back(integer(static_cast<std::int64_t>(*f.min_severity)));
+    }
+    if (!f.host.empty()) {
+        where += " AND host = ?";
+        params.push_back(text(f.host));
+    }
+    if (f.plugin_id) {
+        where += " AND plugin_id = ?";
+        params.push_back(integer(static_cast<std::int64_t>(*f.plugin_id)));
+    }
+    if (f.port) {
+        where += " AND port = ?";
+        params.push_back(integer(*f.port));
+    }
+    if (f.min_cvss) {
+        where += " AND COALESCE(cvss3, cvss2) >= ?";
+        params.push_back(Value(*f.min_cvss));
+    }
+    if (!f.text.empty()) {
+        where += " AND (lower(plugin_name) LIKE ? ESCAPE '\\' OR lower(synopsis) LIKE ? ESCAPE '\\'"
+                 " OR lower(description) LIKE ? ESCAPE '\\' OR lower(plugin_output) LIKE ? ESCAPE '\\')";
+        const auto p = like_pattern(f.text);
+        for (int i = 0; i < 4; ++i) params.push_back(text(p));
+    }
+}
+
+// The lease check of append() and clear(): under the write transaction (and
+// the row lock where the dialect needs one), so the token cannot change
+// between the check and the write.
+bool holds_lease(Connection& c, const Dialect& d, const std::string& task_id, const std::string& token) {
+    std::optional<std::string> current;
+    c.run("SELECT lease_token FROM tasks WHERE task_id = ?" + d.lock_row, {text(task_id)},
+          [&](const Row& r) { current = r.text(0); });
+    if (!current) throw DbError(sdk::ErrorKind::not_found, "task '" + task_id + "' not found");
+    return *current == token;
+}
+
+
+// A findings batch's durability, relaxed for its transaction only (see
+// Dialect::relax_durability); restored after the commit or the rollback.
+class Relaxed {
+public:
+    Relaxed(Connection& c, const Dialect& d) : c_(c), d_(d) {
+        if (!d_.relax_durability.empty()) c_.run(d_.relax_durability);
+    }
+    ~Relaxed() {
+        if (d_.restore_durability.empty()) return;
+        try {
+            c_.run(d_.restore_durability);
+        } catch (...) {  // a session flag: only a broken connection fails to set it
+        }
+    }
+    Relaxed(const Relaxed&) = delete;
+    Relaxed& operator=(const Relaxed&) = delete;
+
+private:
+    Connection& c_;
+    const Dialect& d_;
+};
+
+constexpr std::size_t kRowsPerInsert = 100;  // 22 parameters a row: far below both databases' limits
+
+}  // namespace
+
+void delete_findings(Connection& c, const std::string& task_id, const std::string& range, const std::vector<Value>& extra) {
+    std::vector<Value> params = {text(task_id)};
+    params.insert(params.end(), extra.begin(), extra.end());
+    c.run("DELETE FROM finding_cves WHERE task_id = ?" + range, params);
+    c.run("DELETE FROM findings WHERE task_id = ?" + range, params);
+}
+
+// ============================================================== findings
+
+sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::string& token,
+                                      const std::vector<sdk::Finding>& batch) noexcept {
+    return guard("append findings", [&]() -> sdk::Result<bool> {
+        if (!valid_id(task_id)) return sdk::Error::invalid_input("invalid task id '" + task_id + "'");
+        for (const auto& f : batch) {
+            if (static_cast<std::uint32_t>(f.severity) > 4) {
+                return sdk::Error::invalid_input("finding " + std::to_string(f.seq) + " of task '" + task_id +
+                                                 "' has severity " + std::to_string(static_cast<std::uint32_t>(f.severity)) +
+                                                 " (0..4 expected)");
+            }
+            for (const auto& cve : f.cves) {
+                if (cve.empty() || cve.find(',') != std::string::npos) {
+                    return sdk::Error::invalid_input("finding " + std::to_string(f.seq) + " of task '" + task_id +
+                                                     "' has an invalid CVE id '" + cve + "'");
+                }
+            }
+        }
+        auto c = pool_.lease();
+        const Relaxed relaxed(*c, d_);
+        Transaction tx(*c, d_.begin_write);
+        if (!holds_lease(*c, d_, task_id, token)) return false;
+        if (batch.empty()) return true;
+        const auto [lo, hi] = std::minmax_element(batch.begin(), batch.end(),
+                                                  [](const auto& a, const auto& b) { return a.seq < b.seq; });
+        // A batch sent again (a retried call) replaces its rows.
+        delete_findings(*c, task_id, " AND seq BETWEEN ? AND ?",
+                        {integer(static_cast<std::int64_t>(lo->seq)), integer(static_cast<std::int64_t>(hi->seq))});
+        for (std::size_t start = 0; start < batch.size(); start += kRowsPerInsert) {
+            const auto end = std::min(batch.size(), start + kRowsPerInsert);
+            std::string sql =
+                "INSERT INTO findings (task_id, seq, host, host_ip, ipv4, port, protocol, service, plugin_id,"
+                " plugin_name, plugin_family, severity, risk_factor, cvss3, cvss2, cves, seen_at, synopsis, solution,"
+                " description, see_also, plugin_output) VALUES ";
+            std::vector<Value> params;
+            params.reserve((end - start) * 22);
+            std::string cve_sql = "INSERT INTO finding_cves (cve, task_id, seq) VALUES ";
+            std::vector<Value> cve_params;
+            for (std::size_t i = start; i < end; ++i) {
+                const auto& f = batch[i];
+                sql += (i == start ? "" : ", ") + std::string("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                const auto ip = ipv4_number(f.host_ip.empty() ? f.host : f.host_ip);
+                params.insert(params.end(),
+                              {text(task_id), integer(static_cast<std::int64_t>(f.seq)), text(f.host), text(f.host_ip),
+                               ip ? integer(*ip) : Value(), integer(f.port), text(f.protocol), text(f.service),
+                               integer(static_cast<std::int64_t>(f.plugin_id)), text(f.plugin_name),
+                               text(f.plugin_family), integer(static_cast<std::int64_t>(f.severity)),
+                               text(f.risk_factor), real_or_null(f.cvss3_base_score), real_or_null(f.cvss_base_score),
+                               text(join_cves(f.cves)), integer(f.seen_at_ms), text(f.synopsis), text(f.solution),
+                               text(f.description), text(f.see_also), text(f.plugin_output)});
+                std::vector<std::string> cves = f.cves;
+                std::sort(cves.begin(), cves.end());
+                cves.erase(std::unique(cves.begin(), cves.end()), cves.end());
+                for (const auto& cve : cves) {
+                    cve_sql += (cve_params.empty() ? "" : ", ") + std::string("(?, ?, ?)");
+                    cve_params.insert(cve_params.end(), {text(cve), text(task_id), integer(static_cast<std::int64_t>(f.seq))});
+                }
+            }
+            c->run(sql, params);
+            if (!cve_params.empty()) c->run(cve_sql, cve_params);
+        }
+        tx.commit();
+        // PostgreSQL plans from statistics that autovacuum gathers about a
+        // minute after a bulk load; until then it scanned the whole table for
+        // every page of a new task (95 ms a page at 100k findings, measured).
+        // So the statistics are refreshed whenever a task's findings pass a
+        // power of two: log2(n) samples per task, each of a bounded size.
+        const auto before = lo->seq, after = hi->seq + 1;
+        const bool doubled = after >= 1024 && (std::bit_width(before) != std::bit_width(after));
+        if (doubled && !d_.refresh_statistics.empty()) c->run(d_.refresh_statistics);
+        return true;
+    });
+}
+
+sdk::Result<bool> SqlFindings::clear(const std::string& task_id, const std::string& token) noexcept {
+    return guard("clear findings", [&]() -> sdk::Result<bool> {
+        if (!valid_id(task_id)) return sdk::Error::invalid_input("invalid task id '" + task_id + "'");
+        auto c = pool_.lease();
+        Transaction tx(*c, d_.begin_write);
+        if (!holds_lease(*c, d_, task_id, token)) return false;
+        delete_findings(*c, task_id, "", {});
+        tx.commit();
+        return true;
+    });
+}
+
+sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) noexcept {
+    return guard("page findings", [&]() -> sdk::Result<sdk::FindingPage> {
+        if (!valid_id(q.task_id)) return sdk::Error::invalid_input("invalid task id '" + q.task_id + "'");
+        check_limit(q.limit, 5000, "limit");
+        std::string where = " WHERE task_id = ?";
+        std::vector<Value> params = {text(q.task_id)};
+        finding_filter(q.filter, where, params);
+        auto c = pool_.lease();
+        bool exists = false;
+        c->run("SELECT 1 FROM tasks WHERE task_id = ?", {text(q.task_id)}, [&](const Row&) { exists = true; });
+        if (!exists) return sdk::Error::not_found("task '" + q.task_id + "' not found");
+        sdk::FindingPage page;
+        if (q.count) {
+            std::uint64_t matching = 0, total = 0;
+            c->run("SELECT count(*) FROM findings" + where, params,
+                   [&](const Row& r) { matching = static_cast<std::uint64_t>(r.integer(0)); });
+            c->run("SELECT count(*) FROM findings WHERE task_id = ?", {text(q.task_id)},
+                   [&](const Row& r) { total = static_cast<std::uint64_t>(r.integer(0)); });
+            page.total_matching = matching;
+            page.total = total;
+        }
+        if (!q.cursor.empty()) {
+            const auto parts = split_cursor(q.cursor, "f1", 1);
+            where += " AND seq > ?";
+            params.push_back(integer(cursor_number(parts[0], q.cursor)));
+        }
+        params.push_back(integer(q.limit + 1));
+        c->run(std::string("SELECT ") + kFindingColumns + (q.with_text ? kFindingText : kFindingNoText) +
+                   " FROM findings" + where + " ORDER BY seq LIMIT ?",
+               params, [&](const Row& r) { page.findings.push_back(read_finding(r, kFindingColumnsBefore, q.task_id)); });
+        if (page.findings.size() > q.limit) {
+            page.findings.pop_back();
+            page.next_cursor = "f1:" + std::to_string(page.findings.back().seq);
+        }
+        return page;
+    });
+}
+
+sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) noexcept {
+    return guard("search findings", [&]() -> sdk::Result<sdk::FindingHits> {
+        check_limit(q.limit, 5000, "limit");
+        std::string from = " FROM findings f";
+        std::string where = " WHERE 1 = 1";
+        std::vector<Value> params;
+        if (!q.cve.empty()) {
+            from += " JOIN finding_cves c ON c.task_id = f.task_id AND c.seq = f.seq";
+            where += " AND c.cve = ?";
+            params.push_back(text(q.cve));
+        }
+        // Only finished, successful runs: a run cut short, failed or being
+        // retried holds partial findings that must not read as a result.
+        from += " JOIN tasks t ON t.task_id = f.task_id";
+        where += " AND t.status = ?";
+        params.push_back(text(std::string(sdk::to_string(sdk::TaskState::completed))));
+        if (q.clients) visible_clients(q.clients, "t.client", where, params);
+        if (q.plugin_id) {
+            where += " AND f.plugin_id = ?";
+            params.push_back(integer(static_cast<std::int64_t>(*q.plugin_id)));
+        }
+        if (!q.host.empty()) {
+            where += " AND (f.host = ? OR f.host_ip = ?)";
+            params.push_back(text(q.host));
+            params.push_back(text(q.host));
+        }
+        if (!q.network.empty()) {
+            const auto [lo, hi] = ipv4_range(q.network);
+            where += " AND f.ipv4 BETWEEN ? AND ?";
+            params.push_back(integer(lo));
+            params.push_back(integer(hi));
+        }
+        if (q.min_severity) {
+            where += " AND f.severity >= ?";
+            params.push_back(integer(static_cast<std::int64_t>(*q.min_severity)));
+        }
+        if (q.seen_from_ms) {
+            where += " AND f.seen_at >= ?";
+            params.push_back(integer(q.seen_from_ms));
+        }
+        if (q.seen_before_ms) {
+            where += " AND f.seen_at < ?";
+            params.push_back(integer(q.seen_before_ms));
+        }
+        if (!q.cursor.empty()) {
+            const auto parts = split_cursor(q.cursor, "s1", 2);
+            where += " AND (f.task_id, f.seq) > (?, ?)";
+            params.push_back(text(parts[0]));
+            params.push_back(integer(cursor_number(parts[1], q.cursor)));
+        }
+        params.push_back(integer(q.limit + 1));
+        std::string columns = "f.task_id";
+        for (const char* col : {"seq", "host", "host_ip", "port", "protocol", "service", "plugin_id", "plugin_name",
+                                "plugin_family", "severity", "risk_factor", "cvss3", "cvss2", "cves", "seen_at",
+                                "synopsis", "solution"}) {
+            columns += std::string(", f.") + col;
+        }
+        auto c = pool_.lease();
+        sdk::FindingHits hits;
+        c->run("SELECT " + columns + ", '', '', ''" + from + where + " ORDER BY f.task_id, f.seq LIMIT ?", params,
+               [&](const Row& r) {
+                   const auto id = r.text(0);
+                   hits.hits.push_back({id, read_finding(r, 1, id)});
+               });
+        if (hits.hits.size() > q.limit) {
+            hits.hits.pop_back();
+            const auto& last = hits.hits.back();
+            hits.next_cursor = "s1:" + last.task_id + ":" + std::to_string(last.finding.seq);
+        }
+        return hits;
+    });
+}
+
+sdk::Result<sdk::Comparison> SqlFindings::compare(const std::string& older, const std::string& newer,
+                                                  sdk::Severity min_severity) noexcept {
+    return guard("compare tasks", [&]() -> sdk::Result<sdk::Comparison> {
+        using Key = std::tuple<std::string, std::uint32_t, std::string, std::uint64_t>;  // host, port, protocol, plugin
+        struct Seen {
+            sdk::Severity severity;
+            std::string plugin_name;
+        };
+        auto c = pool_.lease();
+        // Sorted here, not by ORDER BY: the database's collation need not be byte order.
+        auto load = [&](const std::string& id) -> sdk::Result<std::map<Key, Seen>> {
+            if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+            bool exists = false;
+            c->run("SELECT 1 FROM tasks WHERE task_id = ?", {text(id)}, [&](const Row&) { exists = true; });
+            if (!exists) return sdk::Error::not_found("task '" + id + "' not found");
+            std::map<Key, Seen> out;
+            c->run("SELECT host, port, protocol, plugin_id, severity, plugin_name, seq FROM findings WHERE task_id = ?",
+                   {text(id)}, [&](const Row& r) {
+                       Key k{r.text(0), static_cast<std::uint32_t>(r.integer(1)), r.text(2),
+                             static_cast<std::uint64_t>(r.integer(3))};
+                       const auto sev = severity_of(r.integer(4), id, static_cast<std::uint64_t>(r.integer(6)));
+                       auto [it, fresh] = out.try_emplace(std::move(k), Seen{sev, r.text(5)});
+                       if (!fresh && sev > it->second.severity) it->second.severity = sev;  // reported twice: the worse
+                   });
+            return out;
+        };
+        auto before = load(older);
+        if (!before) return std::move(before).error();
+        auto after = load(newer);
+        if (!after) return std::move(after).error();
+
+        sdk::Comparison out;
+        out.older_task_id = older;
+        out.newer_task_id = newer;
+        std::map<std::string, sdk::HostChanges> hosts;
+        auto record = [&](const Key& k, const Seen* b, const Seen* a) {
+            const auto worst = std::max(b ? b->severity : sdk::Severity::info, a ? a->severity : sdk::Severity::info);
+            if (worst < min_severity) return;
+            sdk::FindingChange ch;
+            ch.port = std::get<1>(k);
+            ch.protocol = std::get<2>(k);
+            ch.plugin_id = std::get<3>(k);
+            ch.plugin_name = a ? a->plugin_name : b->plugin_name;
+            if (b) ch.before = b->severity;
+            if (a) ch.after = a->severity;
+            ch.change = !b ? sdk::Change::added
+                        : !a ? sdk::Change::fixed
+                        : a->severity == b->severity ? sdk::Change::unchanged
+                                                     : sdk::Change::rerated;
+            auto& h = hosts[std::get<0>(k)];
+            h.host = std::get<0>(k);
+            switch (ch.change) {
+                case sdk::Change::added: ++h.added, ++out.added; break;
+                case sdk::Change::fixed: ++h.fixed, ++out.fixed; break;
+                case sdk::Change::unchanged: ++h.unchanged, ++out.unchanged; break;
+                case sdk::Change::rerated: ++h.rerated, ++out.rerated; break;
+            }
+            if (ch.change != sdk::Change::unchanged) h.changes.push_back(std::move(ch));
+        };
+        auto b = before->begin(), a = after->begin();
+        while (b != before->end() || a != after->end()) {
+            if (a == after->end() || (b != before->end() && b->first < a->first)) {
+                record(b->first, &b->second, nullptr);
+                ++b;
+            } else if (b == before->end() || a->first < b->first) {
+                record(a->first, nullptr, &a->second);
+                ++a;
+            } else {
+                record(a->first, &b->second, &a->second);
+                ++a, ++b;
+            }
+        }
+        for (auto& [name, h] : hosts) out.hosts.push_back(std::move(h));
+        return out;
+    });
+}
+
+}  // namespace scanorch::store_sql
