@@ -44,10 +44,12 @@ sdk::Finding make_finding(std::uint64_t i) {
         f.cvss3_base_score = score;
     }
     if (i % 11 == 0) f.cves = {"CVE-2024-" + std::to_string(1000 + i % 5), "CVE-2023-0001"};
-    f.synopsis = "Synopsis " + std::to_string(i);
+    // A plugin's texts are the same on every host it reports (as in real
+    // exports), so stores that keep a text set once are exercised throughout.
+    f.synopsis = "Synopsis of " + std::to_string(f.plugin_id);
     f.solution = "Upgrade";
     f.description = i % 13 == 0 ? "contains the needle here" : "plain";
-    f.see_also = "https://example.invalid/" + std::to_string(i);
+    f.see_also = "https://example.invalid/" + std::to_string(f.plugin_id);
     f.plugin_output = i % 17 == 0 ? "OUTPUT WITH NEEDLE" : "output";
     f.seen_at_ms = kBase + static_cast<std::int64_t>(i);
     return f;
@@ -570,6 +572,59 @@ TEST_P(StoreContract, AppendIsFencedByTheLeaseAndABatchSentTwiceIsStoredOnce) {
     EXPECT_EQ(findings().append("fence-f", "mine", {bad}).error().kind, sdk::ErrorKind::invalid_input);
 }
 
+TEST_P(StoreContract, TextsSharedByFindingsReadBackExactlyAcrossBatchesAndResends) {
+    auto t = sample_task("texts");
+    t.lease_token = "mine";
+    ASSERT_TRUE(MUST(tasks().create(t)));
+    // Texts with every character a bulk format escapes, texts that differ
+    // only in one field or by one character, and findings with none.
+    const std::vector<std::string> awkward = {"tab\there", "line\nbreak\r\n", "back\\slash \\N \\.", "ünïcödé ✓",
+                                              "quote ' \" ; --", ""};
+    std::vector<sdk::Finding> all;
+    for (std::uint64_t i = 0; i < 60; ++i) {
+        auto f = make_finding(i);
+        f.synopsis = awkward[i % awkward.size()];
+        f.solution = i % 4 == 0 ? "Upgrade" : "Upgrade.";
+        f.description = i % 5 == 0 ? "" : "Description " + std::to_string(i % 3);
+        f.see_also = i % 7 == 0 ? awkward[(i / 7) % awkward.size()] : "";
+        f.plugin_output = awkward[(i + 1) % awkward.size()] + std::to_string(i);
+        f.cvss_base_score.reset();
+        f.cvss3_base_score.reset();
+        all.push_back(f);
+    }
+    for (std::size_t start = 0; start < all.size(); start += 25) {
+        const std::vector<sdk::Finding> batch(all.begin() + static_cast<std::ptrdiff_t>(start),
+                                              all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), start + 25)));
+        ASSERT_TRUE(*MUST(findings().append("texts", "mine", batch)));
+        if (start == 25) {
+            ASSERT_TRUE(*MUST(findings().append("texts", "mine", batch))) << "a retried batch";
+        }
+    }
+    auto q = page_of("texts");
+    q.with_text = true;
+    q.limit = 7;  // pages that start after a text's first holder
+    std::vector<sdk::Finding> read;
+    for (;;) {
+        auto p = *MUST(findings().page(q));
+        read.insert(read.end(), p.findings.begin(), p.findings.end());
+        if (p.next_cursor.empty()) break;
+        q.cursor = p.next_cursor;
+    }
+    ASSERT_EQ(read.size(), all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        SCOPED_TRACE(i);
+        expect_same_finding(read[i], all[i], true);
+    }
+    // The text filter sees a shared text on every finding that has it.
+    sdk::FindingPageQuery needle = page_of("texts");
+    needle.filter.text = "description 2";
+    needle.limit = 100;
+    const auto hits = *MUST(findings().page(needle));
+    const auto want = std::count_if(all.begin(), all.end(), [](const auto& f) { return f.description == "Description 2"; });
+    EXPECT_EQ(static_cast<std::int64_t>(hits.findings.size()), want);
+    EXPECT_GT(want, 5);
+}
+
 TEST_P(StoreContract, SearchFindsByEachCriterionWithinTheVisibleClients) {
     auto add = [&](const std::string& id, const std::string& client, std::uint64_t from, std::uint64_t n) {
         auto t = sample_task(id);
@@ -742,11 +797,11 @@ TEST_P(StoreContract, CompareTellsNewFixedUnchangedAndReratedPerHost) {
 
 TEST_P(StoreContract, ReopeningIsIdempotentAndANewerSchemaIsRefusedByName) {
     ASSERT_TRUE(MUST(tasks().create(sample_task("kept"))));
-    EXPECT_EQ(*MUST(store_->schema_version()), 1u);
+    EXPECT_EQ(*MUST(store_->schema_version()), 2u);
     for (int i = 0; i < 2; ++i) {
         auto again = make();  // migrations run again at every open: nothing to do, nothing lost
         ASSERT_TRUE(again);
-        EXPECT_EQ(*MUST(again->schema_version()), 1u);
+        EXPECT_EQ(*MUST(again->schema_version()), 2u);
         EXPECT_TRUE(again->tasks().get("kept"));
         EXPECT_TRUE(again->ping());
     }
@@ -754,8 +809,54 @@ TEST_P(StoreContract, ReopeningIsIdempotentAndANewerSchemaIsRefusedByName) {
     auto newer = open(config_);
     ASSERT_FALSE(newer);
     EXPECT_EQ(newer.error().kind, sdk::ErrorKind::permanent);
-    EXPECT_NE(newer.error().message.find("schema is at version 7, newer than this plugin knows (1)"), std::string::npos)
+    EXPECT_NE(newer.error().message.find("schema is at version 7, newer than this plugin knows (2)"), std::string::npos)
         << newer.error().message;
+}
+
+TEST_P(StoreContract, ADatabaseOfSchemaOneKeepsItsFindingsAfterMigrating) {
+    // Version 1 had no text_seq/text_hash: every row held its own texts.
+    // Rebuild that shape, write rows the way version 1 did, and reopen.
+    auto t = sample_task("v1-task");
+    t.lease_token = "mine";
+    t.status = sdk::TaskState::completed;
+    ASSERT_TRUE(MUST(tasks().create(t)));
+    store_.reset();
+    raw("DROP INDEX findings_text_sources");
+    raw("ALTER TABLE findings DROP COLUMN text_seq");
+    raw("ALTER TABLE findings DROP COLUMN text_hash");
+    raw("UPDATE schema_version SET version = 1");
+    std::vector<sdk::Finding> old;
+    for (std::uint64_t i = 0; i < 4; ++i) {
+        auto f = make_finding(i * 37);  // the same plugin: the same texts, each row holding them
+        f.cvss_base_score.reset();
+        f.cvss3_base_score = 5.5;
+        f.cves.clear();
+        raw("INSERT INTO findings (task_id, seq, host, host_ip, ipv4, port, protocol, service, plugin_id, plugin_name,"
+            " plugin_family, severity, risk_factor, cvss3, cvss2, cves, seen_at, synopsis, solution, description,"
+            " see_also, plugin_output) VALUES ('v1-task', " + std::to_string(i) + ", '" + f.host + "', '" + f.host_ip +
+            "', NULL, " + std::to_string(f.port) + ", '" + f.protocol + "', '" + f.service + "', " +
+            std::to_string(f.plugin_id) + ", '" + f.plugin_name + "', '" + f.plugin_family + "', " +
+            std::to_string(static_cast<int>(f.severity)) + ", '" + f.risk_factor + "', 5.5, NULL, '', " +
+            std::to_string(f.seen_at_ms) + ", '" + f.synopsis + "', '" + f.solution + "', '" + f.description + "', '" +
+            f.see_also + "', '" + f.plugin_output + "')");
+        f.seq = i;
+        old.push_back(f);
+    }
+    auto reopened = make();
+    ASSERT_TRUE(reopened);
+    EXPECT_EQ(*MUST(reopened->schema_version()), 2u);
+    auto q = page_of("v1-task");
+    q.with_text = true;
+    auto before = *MUST(reopened->findings().page(q));
+    ASSERT_EQ(before.findings.size(), old.size());
+    for (std::size_t i = 0; i < old.size(); ++i) expect_same_finding(before.findings[i], old[i], true);
+    // New findings of the same task after the migration share those texts.
+    auto more = make_finding(4 * 37);
+    more.seq = 4;
+    ASSERT_TRUE(*MUST(reopened->findings().append("v1-task", "mine", {more})));
+    auto after = *MUST(reopened->findings().page(q));
+    ASSERT_EQ(after.findings.size(), 5u);
+    expect_same_finding(after.findings[4], more, true);
 }
 
 TEST_P(StoreContract, AnOlderDatabaseIsMigratedAtOpen) {
@@ -768,6 +869,6 @@ TEST_P(StoreContract, AnOlderDatabaseIsMigratedAtOpen) {
     raw("DELETE FROM schema_version");
     auto reopened = make();
     ASSERT_TRUE(reopened);
-    EXPECT_EQ(*MUST(reopened->schema_version()), 1u);
+    EXPECT_EQ(*MUST(reopened->schema_version()), 2u);
     EXPECT_TRUE(MUST(reopened->tasks().create(sample_task("after-migration"))));
 }

@@ -34,19 +34,33 @@ FindingWriter::FindingWriter(sdk::FindingIndex& index, std::string task_id, std:
     if (batching_.attempts == 0) batching_.attempts = 1;
 }
 
+FindingWriter::~FindingWriter() {
+    {
+        const std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    changed_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
 sdk::Result<void> FindingWriter::begin() noexcept {
-    if (fenced_) return *failed_;  // a lost lease does not come back
+    (void)drain();  // an earlier pass's last batch: its error is replaced below, unless it was the lease's
+    if (fenced_) return failure();  // a lost lease does not come back
     batch_.clear();
     batch_bytes_ = 0;
     next_seq_ = 0;
     written_ = 0;
-    failed_.reset();
+    {
+        const std::lock_guard lock(mutex_);
+        failed_.reset();
+        has_failed_ = false;
+    }
     return fenced_call("clear the findings of an earlier run",
                        [&] { return index_.clear(task_id_, lease_token_); });
 }
 
 sdk::Result<void> FindingWriter::accept(const sdk::Finding& finding) noexcept {
-    if (failed_) return *failed_;
+    if (has_failed_.load(std::memory_order_acquire)) return failure();
     if (finding.seq != next_seq_) {
         // The index pages by seq: a gap or a repeat would lose or hide a result.
         return fail(sdk::Error::internal("task '" + task_id_ + "': the validator sent finding " +
@@ -61,25 +75,68 @@ sdk::Result<void> FindingWriter::accept(const sdk::Finding& finding) noexcept {
     ++next_seq_;
     if (batch_.back().seen_at_ms == 0) batch_.back().seen_at_ms = default_seen_at_ms_;
     batch_bytes_ += weight(batch_.back());
-    if (batch_.size() >= batching_.max_findings || batch_bytes_ >= batching_.max_bytes) return flush();
+    if (batch_.size() >= batching_.max_findings || batch_bytes_ >= batching_.max_bytes) return hand_over();
+    return {};
+}
+
+sdk::Result<void> FindingWriter::drain() noexcept {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return writing_.empty(); });
+    if (failed_) return *failed_;
     return {};
 }
 
 sdk::Result<void> FindingWriter::finish() noexcept {
-    if (failed_) return *failed_;
-    return flush();
+    if (has_failed_.load(std::memory_order_acquire)) return failure();
+    if (auto handed = hand_over(); !handed) return handed;
+    return drain();
 }
 
-sdk::Result<void> FindingWriter::flush() noexcept {
+sdk::Result<void> FindingWriter::hand_over() noexcept {
     if (batch_.empty()) return {};
-    auto r = fenced_call("write findings " + std::to_string(batch_.front().seq) + ".." +
-                             std::to_string(batch_.back().seq),
-                         [&] { return index_.append(task_id_, lease_token_, batch_); });
-    if (!r) return r;
-    written_ += batch_.size();
-    batch_.clear();  // keeps the capacity: the next batch reuses it
+    std::optional<sdk::Error> refused;
+    {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return writing_.empty(); });
+        if (failed_) {
+            refused = failed_;
+        } else {
+            writing_.swap(batch_);  // batch_ takes the written one's storage: its capacity is reused
+            if (!thread_.joinable()) {
+                try {
+                    thread_ = std::thread([this] { write_batches(); });
+                } catch (const std::exception& e) {
+                    refused = sdk::Error::internal("task '" + task_id_ + "': cannot start the findings writer: " + e.what());
+                    failed_ = refused;
+                    has_failed_ = true;
+                    writing_.clear();
+                }
+            }
+        }
+    }
+    batch_.clear();
     batch_bytes_ = 0;
+    if (refused) return *refused;
+    changed_.notify_all();
     return {};
+}
+
+void FindingWriter::write_batches() noexcept {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        changed_.wait(lock, [&] { return !writing_.empty() || stopping_; });
+        if (writing_.empty()) return;
+        // writing_ is this thread's until it is empty again: the validating
+        // thread touches it only under the lock, and only when empty.
+        lock.unlock();
+        const auto first = writing_.front().seq, last = writing_.back().seq;
+        auto r = fenced_call("write findings " + std::to_string(first) + ".." + std::to_string(last),
+                             [&] { return index_.append(task_id_, lease_token_, writing_); });
+        if (r) written_ += writing_.size();
+        lock.lock();
+        writing_.clear();
+        changed_.notify_all();
+    }
 }
 
 sdk::Result<void> FindingWriter::fenced_call(std::string_view what,
@@ -110,10 +167,21 @@ sdk::Result<void> FindingWriter::fenced_call(std::string_view what,
 }
 
 sdk::Result<void> FindingWriter::fail(sdk::Error error) noexcept {
-    failed_ = error;
-    batch_.clear();
-    batch_bytes_ = 0;
+    const std::lock_guard lock(mutex_);
+    if (!failed_) failed_ = error;  // the first error is the one that stopped the writer
+    has_failed_.store(true, std::memory_order_release);
     return error;
+}
+
+sdk::Result<void> FindingWriter::failure() const {
+    const std::lock_guard lock(mutex_);
+    if (failed_) return *failed_;
+    return {};
+}
+
+std::optional<sdk::Error> FindingWriter::error() const {
+    const std::lock_guard lock(mutex_);
+    return failed_;
 }
 
 sdk::FindingEmitter* finding_emitter(sdk::Validator& validator, std::uint32_t validator_abi_minor) noexcept {

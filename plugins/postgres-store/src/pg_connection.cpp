@@ -111,9 +111,14 @@ std::int64_t PgConnection::run(const std::string& sql, const std::vector<Value>&
                     const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
                     texts[i].assign(buf, ec == std::errc() ? end : buf);
                     types[i] = kFloat8;
-                } else {
-                    texts[i] = v;
+                } else if constexpr (std::is_same_v<T, store_sql::BorrowedText>) {
+                    values[i] = v.text->c_str();  // NUL-terminated, and outlives the call
                     types[i] = kText;
+                    return;
+                } else {
+                    values[i] = v.c_str();
+                    types[i] = kText;
+                    return;
                 }
                 values[i] = texts[i].c_str();
             },
@@ -124,15 +129,7 @@ std::int64_t PgConnection::run(const std::string& sql, const std::vector<Value>&
                      nullptr, 0),
         &PQclear);
     const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        if (PQstatus(c_) != CONNECTION_OK) {
-            healthy_ = false;
-            throw DbError(sdk::ErrorKind::transient, "lost the PostgreSQL connection: " + trimmed(PQerrorMessage(c_)));
-        }
-        const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-        throw DbError(kind_of(state), trimmed(r ? PQresultErrorMessage(r.get()) : PQerrorMessage(c_)) + " (in: " +
-                                          sql.substr(0, 80) + ")");
-    }
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(r.get(), sql);
     if (status == PGRES_COMMAND_OK) {
         const char* n = PQcmdTuples(r.get());
         return n && *n ? std::strtoll(n, nullptr, 10) : 0;
@@ -142,6 +139,92 @@ std::int64_t PgConnection::run(const std::string& sql, const std::vector<Value>&
         for (int i = 0; i < rows; ++i) on_row(ResultRow(r.get(), i));
     }
     return rows;
+}
+
+void PgConnection::fail(const PGresult* r, const std::string& what) {
+    if (PQstatus(c_) != CONNECTION_OK) {
+        healthy_ = false;
+        throw DbError(sdk::ErrorKind::transient, "lost the PostgreSQL connection: " + trimmed(PQerrorMessage(c_)));
+    }
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    throw DbError(kind_of(state),
+                  trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(c_)) + " (in: " + what.substr(0, 80) + ")");
+}
+
+namespace {
+
+// COPY's text format: a tab between columns, a newline after a row, \N for
+// NULL, and a backslash before the characters that would end a field.
+void append_copy_field(std::string& out, const Value& v) {
+    std::visit(
+        [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>) {
+                out += "\\N";
+            } else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>) {
+                char buf[64];
+                const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);  // shortest round-trip form
+                out.append(buf, ec == std::errc() ? end : buf);
+            } else {
+                const std::string& t = [&]() -> const std::string& {
+                    if constexpr (std::is_same_v<T, store_sql::BorrowedText>) return *x.text;
+                    else return x;
+                }();
+                for (char ch : t) {
+                    switch (ch) {
+                        case '\\': out += "\\\\"; break;
+                        case '\n': out += "\\n"; break;
+                        case '\r': out += "\\r"; break;
+                        case '\t': out += "\\t"; break;
+                        default: out += ch;
+                    }
+                }
+            }
+        },
+        v);
+}
+
+constexpr std::size_t kCopyChunk = 256 * 1024;
+
+}  // namespace
+
+void PgConnection::insert_rows(const std::string& table, const std::vector<std::string>& columns,
+                               const std::vector<Value>& values) {
+    if (columns.empty() || values.size() % columns.size() != 0) {
+        throw DbError(sdk::ErrorKind::internal, "insert into " + table + ": " + std::to_string(values.size()) +
+                                                    " values for " + std::to_string(columns.size()) + " columns");
+    }
+    if (values.empty()) return;
+    std::string sql = "COPY " + table + " (";
+    for (std::size_t i = 0; i < columns.size(); ++i) (sql += i ? ", " : "") += columns[i];
+    sql += ") FROM STDIN";
+    {
+        std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(c_, sql.c_str()), &PQclear);
+        if (!r || PQresultStatus(r.get()) != PGRES_COPY_IN) fail(r.get(), sql);
+    }
+    // Sends what is buffered; on failure ends the COPY so the connection is
+    // usable again, and reports the server's reason.
+    std::string buf;
+    buf.reserve(kCopyChunk + 4096);
+    std::string error;
+    auto send = [&] {
+        if (error.empty() && PQputCopyData(c_, buf.data(), static_cast<int>(buf.size())) != 1) {
+            error = trimmed(PQerrorMessage(c_));
+        }
+        buf.clear();
+    };
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        append_copy_field(buf, values[i]);
+        buf += (i + 1) % columns.size() == 0 ? '\n' : '\t';
+        if (buf.size() >= kCopyChunk) send();
+    }
+    if (!buf.empty()) send();
+    if (PQputCopyEnd(c_, error.empty() ? nullptr : error.c_str()) != 1 && error.empty()) error = trimmed(PQerrorMessage(c_));
+    // The COPY's own result, then the end of the command.
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQgetResult(c_), &PQclear);
+    const bool ok = r && PQresultStatus(r.get()) == PGRES_COMMAND_OK;
+    for (PGresult* more = PQgetResult(c_); more != nullptr; more = PQgetResult(c_)) PQclear(more);
+    if (!ok) fail(r.get(), sql + (error.empty() ? "" : ": " + error));
 }
 
 }  // namespace scanorch::postgres_store

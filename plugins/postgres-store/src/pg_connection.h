@@ -24,9 +24,14 @@ public:
 
     std::int64_t run(const std::string& sql, const std::vector<store_sql::Value>& params,
                      const store_sql::RowFn& on_row) override;
+    /// COPY ... FROM STDIN in text format: one round trip for the rows, and
+    /// no statement to parse or plan.
+    void insert_rows(const std::string& table, const std::vector<std::string>& columns,
+                     const std::vector<store_sql::Value>& values) override;
     bool healthy() const override { return healthy_; }
 
 private:
+    [[noreturn]] void fail(const PGresult* r, const std::string& what);
     const std::string& numbered(const std::string& sql);
 
     PGconn* c_ = nullptr;

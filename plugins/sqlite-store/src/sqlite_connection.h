@@ -16,6 +16,7 @@ struct SqliteOptions {
     std::string path;
     int busy_timeout_ms = 10000;
     bool synchronous_full = true;
+    int cache_mb = 16;  ///< page cache per connection, at most
 };
 
 class SqliteConnection final : public store_sql::Connection {

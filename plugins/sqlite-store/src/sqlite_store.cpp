@@ -34,6 +34,7 @@ public:
         {"path", SCANORCH_CFG_STRING, 0, "\"store.sqlite\"", "Database file; relative paths are below the data dir"},
         {"busy_timeout_ms", SCANORCH_CFG_INT, 0, "10000", "How long a writer waits for another process's write"},
         {"pool_size", SCANORCH_CFG_INT, 0, "4", "Connections kept open (concurrent readers)"},
+        {"cache_mb", SCANORCH_CFG_INT, 0, "16", "Page cache of each connection, in MB (filled only as pages are read)"},
         {"synchronous", SCANORCH_CFG_STRING, 0, "\"full\"",
          "full: every commit but findings batches is on disk; normal: a power loss may undo the last commits (never corrupts)"},
     };
@@ -60,6 +61,9 @@ public:
         const auto sync = o->optValue<std::string>("synchronous", "full");
         if (sync != "full" && sync != "normal") return sdk::Error::invalid_input("synchronous must be full or normal, not '" + sync + "'");
         opts.synchronous_full = sync == "full";
+        const auto cache = o->optValue<std::int64_t>("cache_mb", 16);
+        if (cache < 1 || cache > 4096) return sdk::Error::invalid_input("cache_mb must be 1..4096, not " + std::to_string(cache));
+        opts.cache_mb = static_cast<int>(cache);
         const auto pool = o->optValue<std::int64_t>("pool_size", 4);
         if (pool < 1 || pool > 64) return sdk::Error::invalid_input("pool_size must be 1..64, not " + std::to_string(pool));
         try {

@@ -25,6 +25,8 @@ struct Migration {
 //   (plugin_id|host|ipv4, task_id, seq): the same filters within a task and
 //   searches across tasks, already in the cursor's order.
 // - finding_cves (cve, task_id, seq): search by CVE; (task_id, seq) deletes.
+// - findings_text_sources (task_id, text_hash), partial: a batch finds the
+//   findings of its task that already hold its texts (version 2).
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {
         {1,
@@ -83,13 +85,22 @@ const std::vector<Migration>& migrations() {
           " seq BIGINT NOT NULL,"
           " PRIMARY KEY (cve, task_id, seq))",
           "CREATE INDEX finding_cves_by_task ON finding_cves (task_id, seq)"}},
+        // A task keeps each of its plugins' text sets once (sql_findings.cpp,
+        // kFindingsFrom): text_seq points a finding at the one holding its
+        // texts; text_hash, set only on those holders, finds them. Rows of
+        // version 1 hold their own texts, as holders do, so nothing is
+        // rewritten.
+        {2,
+         {"ALTER TABLE findings ADD COLUMN text_seq BIGINT",
+          "ALTER TABLE findings ADD COLUMN text_hash BIGINT",
+          "CREATE INDEX findings_text_sources ON findings (task_id, text_hash) WHERE text_hash IS NOT NULL"}},
     };
     return all;
 }
 
 }  // namespace
 
-std::uint32_t latest_schema_version() noexcept { return 1; }
+std::uint32_t latest_schema_version() noexcept { return 2; }
 
 std::uint32_t migrate(Connection& c, const Dialect& d) {
     Transaction tx(c, d.begin_write);

@@ -5,8 +5,13 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <deque>
+#include <functional>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "scanorch/store_sql/sql_store.h"
@@ -18,10 +23,21 @@ namespace {
 
 // -------------------------------------------------------------- findings
 
+// A plugin's texts (synopsis, solution, description, see also) are the same
+// on every host it reports, and were ~85% of a scan's bytes. Each task keeps
+// them once: the first finding that carries a text set holds it (its
+// text_seq is NULL) and the later ones point at that finding's seq through
+// text_seq, with empty texts of their own. Rows written before schema 2 hold
+// their own texts, as sources do. Reading joins the source by primary key.
+const char* const kFindingsFrom = " FROM findings f LEFT JOIN findings s ON s.task_id = f.task_id AND s.seq = f.text_seq";
+const char* const kSynopsis = "COALESCE(s.synopsis, f.synopsis)";
+const char* const kDescription = "COALESCE(s.description, f.description)";
 const char* const kFindingColumns =
-    "seq, host, host_ip, port, protocol, service, plugin_id, plugin_name, plugin_family, severity, risk_factor, "
-    "cvss3, cvss2, cves, seen_at, synopsis, solution";
-const char* const kFindingText = ", description, see_also, plugin_output";
+    "f.seq, f.host, f.host_ip, f.port, f.protocol, f.service, f.plugin_id, f.plugin_name, f.plugin_family, "
+    "f.severity, f.risk_factor, f.cvss3, f.cvss2, f.cves, f.seen_at, COALESCE(s.synopsis, f.synopsis), "
+    "COALESCE(s.solution, f.solution)";
+const char* const kFindingText =
+    ", COALESCE(s.description, f.description), COALESCE(s.see_also, f.see_also), f.plugin_output";
 const char* const kFindingNoText = ", '', '', ''";
 constexpr int kFindingColumnsBefore = 0;
 
@@ -107,34 +123,36 @@ std::string like_pattern(const std::string& needle) {
     return p + "%";
 }
 
+// Columns of `findings f` (and the text source `s`, see kFindingsFrom).
 void finding_filter(const sdk::FindingFilter& f, std::string& where, std::vector<Value>& params) {
     if (!f.severities.empty()) {
-        where += " AND severity IN (" + placeholders(f.severities.size()) + ")";
+        where += " AND f.severity IN (" + placeholders(f.severities.size()) + ")";
         for (auto s : f.severities) params.push_back(integer(static_cast<std::int64_t>(s)));
     }
     if (f.min_severity) {
-        where += " AND severity >= ?";
+        where += " AND f.severity >= ?";
         params.push_back(integer(static_cast<std::int64_t>(*f.min_severity)));
     }
     if (!f.host.empty()) {
-        where += " AND host = ?";
+        where += " AND f.host = ?";
         params.push_back(text(f.host));
     }
     if (f.plugin_id) {
-        where += " AND plugin_id = ?";
+        where += " AND f.plugin_id = ?";
         params.push_back(integer(static_cast<std::int64_t>(*f.plugin_id)));
     }
     if (f.port) {
-        where += " AND port = ?";
+        where += " AND f.port = ?";
         params.push_back(integer(*f.port));
     }
     if (f.min_cvss) {
-        where += " AND COALESCE(cvss3, cvss2) >= ?";
+        where += " AND COALESCE(f.cvss3, f.cvss2) >= ?";
         params.push_back(Value(*f.min_cvss));
     }
     if (!f.text.empty()) {
-        where += " AND (lower(plugin_name) LIKE ? ESCAPE '\\' OR lower(synopsis) LIKE ? ESCAPE '\\'"
-                 " OR lower(description) LIKE ? ESCAPE '\\' OR lower(plugin_output) LIKE ? ESCAPE '\\')";
+        where += std::string(" AND (lower(f.plugin_name) LIKE ? ESCAPE '\\' OR lower(") + kSynopsis +
+                 ") LIKE ? ESCAPE '\\' OR lower(" + kDescription +
+                 ") LIKE ? ESCAPE '\\' OR lower(f.plugin_output) LIKE ? ESCAPE '\\')";
         const auto p = like_pattern(f.text);
         for (int i = 0; i < 4; ++i) params.push_back(text(p));
     }
@@ -174,7 +192,89 @@ private:
     const Dialect& d_;
 };
 
-constexpr std::size_t kRowsPerInsert = 100;  // 22 parameters a row: far below both databases' limits
+constexpr std::size_t kHashesPerLookup = 500;
+
+bool has_texts(const sdk::Finding& f) {
+    return !f.synopsis.empty() || !f.solution.empty() || !f.description.empty() || !f.see_also.empty();
+}
+
+// Which finding holds a text set is found by this hash, and always confirmed
+// by comparing the texts: a collision only costs one more source row.
+std::int64_t text_hash(const sdk::Finding& f) {
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (const std::string* t : {&f.synopsis, &f.solution, &f.description, &f.see_also}) {
+        const std::uint64_t x = std::hash<std::string_view>{}(*t);
+        h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    }
+    return static_cast<std::int64_t>(h);
+}
+
+struct TextSource {
+    std::uint64_t seq;
+    std::string synopsis, solution, description, see_also;
+    bool holds(const sdk::Finding& f) const {
+        return synopsis == f.synopsis && solution == f.solution && description == f.description && see_also == f.see_also;
+    }
+};
+
+// Decides, for each finding of a batch, whether it holds its texts or
+// points at an earlier finding of the task that holds the same ones: the
+// task's sources from earlier batches (one indexed lookup per batch), then
+// the sources this batch adds, in seq order.
+class TextSources {
+public:
+    TextSources(Connection& c, const std::string& task_id, const std::vector<sdk::Finding>& batch) {
+        hashes_.reserve(batch.size());
+        std::vector<std::int64_t> wanted;
+        for (const auto& f : batch) {
+            hashes_.push_back(has_texts(f) ? std::optional(text_hash(f)) : std::nullopt);
+            if (hashes_.back()) wanted.push_back(*hashes_.back());
+        }
+        std::sort(wanted.begin(), wanted.end());
+        wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+        for (std::size_t at = 0; at < wanted.size(); at += kHashesPerLookup) {
+            const auto n = std::min(kHashesPerLookup, wanted.size() - at);
+            std::vector<Value> params = {text(task_id)};
+            for (std::size_t i = 0; i < n; ++i) params.push_back(integer(wanted[at + i]));
+            c.run("SELECT seq, text_hash, synopsis, solution, description, see_also FROM findings"
+                  " WHERE task_id = ? AND text_hash IN (" + placeholders(n) + ")",
+                  params, [&](const Row& r) {
+                      stored_.push_back({static_cast<std::uint64_t>(r.integer(0)), r.text(2), r.text(3), r.text(4),
+                                         r.text(5)});
+                      known_.emplace(r.integer(1), Known{&stored_.back(), nullptr});
+                  });
+        }
+    }
+
+    /// The seq of the finding holding `f`'s texts, or nullopt when `f`
+    /// holds them itself (then later findings of the batch may point at it).
+    std::optional<std::uint64_t> source_of(std::size_t index, const sdk::Finding& f) {
+        const auto& h = hashes_[index];
+        if (!h) return std::nullopt;
+        for (auto [it, end] = known_.equal_range(*h); it != end; ++it) {
+            const auto& k = it->second;
+            if (k.stored && k.stored->holds(f)) return k.stored->seq;
+            if (k.batch && same_texts(*k.batch, f)) return k.batch->seq;
+        }
+        known_.emplace(*h, Known{nullptr, &f});
+        return std::nullopt;
+    }
+
+    const std::optional<std::int64_t>& hash(std::size_t index) const { return hashes_[index]; }
+
+private:
+    static bool same_texts(const sdk::Finding& a, const sdk::Finding& b) {
+        return a.synopsis == b.synopsis && a.solution == b.solution && a.description == b.description &&
+               a.see_also == b.see_also;
+    }
+    struct Known {
+        const TextSource* stored;
+        const sdk::Finding* batch;
+    };
+    std::vector<std::optional<std::int64_t>> hashes_;
+    std::deque<TextSource> stored_;  // stable addresses for known_
+    std::unordered_multimap<std::int64_t, Known> known_;
+};
 
 }  // namespace
 
@@ -211,42 +311,50 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
         if (batch.empty()) return true;
         const auto [lo, hi] = std::minmax_element(batch.begin(), batch.end(),
                                                   [](const auto& a, const auto& b) { return a.seq < b.seq; });
-        // A batch sent again (a retried call) replaces its rows.
+        // A batch sent again (a retried call) replaces its rows; its text
+        // sources go with them and are found again below.
         delete_findings(*c, task_id, " AND seq BETWEEN ? AND ?",
                         {integer(static_cast<std::int64_t>(lo->seq)), integer(static_cast<std::int64_t>(hi->seq))});
-        for (std::size_t start = 0; start < batch.size(); start += kRowsPerInsert) {
-            const auto end = std::min(batch.size(), start + kRowsPerInsert);
-            std::string sql =
-                "INSERT INTO findings (task_id, seq, host, host_ip, ipv4, port, protocol, service, plugin_id,"
-                " plugin_name, plugin_family, severity, risk_factor, cvss3, cvss2, cves, seen_at, synopsis, solution,"
-                " description, see_also, plugin_output) VALUES ";
-            std::vector<Value> params;
-            params.reserve((end - start) * 22);
-            std::string cve_sql = "INSERT INTO finding_cves (cve, task_id, seq) VALUES ";
-            std::vector<Value> cve_params;
-            for (std::size_t i = start; i < end; ++i) {
-                const auto& f = batch[i];
-                sql += (i == start ? "" : ", ") + std::string("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                const auto ip = ipv4_number(f.host_ip.empty() ? f.host : f.host_ip);
-                params.insert(params.end(),
-                              {text(task_id), integer(static_cast<std::int64_t>(f.seq)), text(f.host), text(f.host_ip),
-                               ip ? integer(*ip) : Value(), integer(f.port), text(f.protocol), text(f.service),
-                               integer(static_cast<std::int64_t>(f.plugin_id)), text(f.plugin_name),
-                               text(f.plugin_family), integer(static_cast<std::int64_t>(f.severity)),
-                               text(f.risk_factor), real_or_null(f.cvss3_base_score), real_or_null(f.cvss_base_score),
-                               text(join_cves(f.cves)), integer(f.seen_at_ms), text(f.synopsis), text(f.solution),
-                               text(f.description), text(f.see_also), text(f.plugin_output)});
-                std::vector<std::string> cves = f.cves;
-                std::sort(cves.begin(), cves.end());
-                cves.erase(std::unique(cves.begin(), cves.end()), cves.end());
-                for (const auto& cve : cves) {
-                    cve_sql += (cve_params.empty() ? "" : ", ") + std::string("(?, ?, ?)");
-                    cve_params.insert(cve_params.end(), {text(cve), text(task_id), integer(static_cast<std::int64_t>(f.seq))});
+        TextSources sources(*c, task_id, batch);
+        static const std::string none;
+        static const std::vector<std::string> kColumns = {
+            "task_id", "seq", "host", "host_ip", "ipv4", "port", "protocol", "service", "plugin_id", "plugin_name",
+            "plugin_family", "severity", "risk_factor", "cvss3", "cvss2", "cves", "seen_at", "synopsis", "solution",
+            "description", "see_also", "plugin_output", "text_seq", "text_hash"};
+        static const std::vector<std::string> kCveColumns = {"cve", "task_id", "seq"};
+        const auto b = [](const std::string& t) { return Value(BorrowedText{&t}); };
+        std::vector<Value> rows, cve_rows;
+        rows.reserve(batch.size() * kColumns.size());
+        std::vector<std::string> cve_lists;  // the joined lists outlive the insert that borrows them
+        cve_lists.reserve(batch.size());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const auto& f = batch[i];
+            const auto seq = static_cast<std::int64_t>(f.seq);
+            const auto ip = ipv4_number(f.host_ip.empty() ? f.host : f.host_ip);
+            const auto source = sources.source_of(i, f);
+            const bool own = !source;
+            cve_lists.push_back(join_cves(f.cves));
+            rows.insert(rows.end(),
+                        {b(task_id), integer(seq), b(f.host), b(f.host_ip), ip ? integer(*ip) : Value(),
+                         integer(f.port), b(f.protocol), b(f.service), integer(static_cast<std::int64_t>(f.plugin_id)),
+                         b(f.plugin_name), b(f.plugin_family), integer(static_cast<std::int64_t>(f.severity)),
+                         b(f.risk_factor), real_or_null(f.cvss3_base_score), real_or_null(f.cvss_base_score),
+                         b(cve_lists.back()), integer(f.seen_at_ms), b(own ? f.synopsis : none),
+                         b(own ? f.solution : none), b(own ? f.description : none), b(own ? f.see_also : none),
+                         b(f.plugin_output), source ? integer(static_cast<std::int64_t>(*source)) : Value(),
+                         own && sources.hash(i) ? integer(*sources.hash(i)) : Value()});
+            for (std::size_t k = 0; k < f.cves.size(); ++k) {
+                // A finding naming a CVE twice is one row.
+                const auto& cve = f.cves[k];
+                if (std::find(f.cves.begin(), f.cves.begin() + static_cast<std::ptrdiff_t>(k), cve) !=
+                    f.cves.begin() + static_cast<std::ptrdiff_t>(k)) {
+                    continue;
                 }
+                cve_rows.insert(cve_rows.end(), {b(cve), b(task_id), integer(seq)});
             }
-            c->run(sql, params);
-            if (!cve_params.empty()) c->run(cve_sql, cve_params);
         }
+        c->insert_rows("findings", kColumns, rows);
+        if (!cve_rows.empty()) c->insert_rows("finding_cves", kCveColumns, cve_rows);
         tx.commit();
         // PostgreSQL plans from statistics that autovacuum gathers about a
         // minute after a bulk load; until then it scanned the whole table for
@@ -276,7 +384,7 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
     return guard("page findings", [&]() -> sdk::Result<sdk::FindingPage> {
         if (!valid_id(q.task_id)) return sdk::Error::invalid_input("invalid task id '" + q.task_id + "'");
         check_limit(q.limit, 5000, "limit");
-        std::string where = " WHERE task_id = ?";
+        std::string where = " WHERE f.task_id = ?";
         std::vector<Value> params = {text(q.task_id)};
         finding_filter(q.filter, where, params);
         auto c = pool_.lease();
@@ -286,7 +394,7 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
         sdk::FindingPage page;
         if (q.count) {
             std::uint64_t matching = 0, total = 0;
-            c->run("SELECT count(*) FROM findings" + where, params,
+            c->run(std::string("SELECT count(*)") + kFindingsFrom + where, params,
                    [&](const Row& r) { matching = static_cast<std::uint64_t>(r.integer(0)); });
             c->run("SELECT count(*) FROM findings WHERE task_id = ?", {text(q.task_id)},
                    [&](const Row& r) { total = static_cast<std::uint64_t>(r.integer(0)); });
@@ -295,12 +403,12 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
         }
         if (!q.cursor.empty()) {
             const auto parts = split_cursor(q.cursor, "f1", 1);
-            where += " AND seq > ?";
+            where += " AND f.seq > ?";
             params.push_back(integer(cursor_number(parts[0], q.cursor)));
         }
         params.push_back(integer(q.limit + 1));
         c->run(std::string("SELECT ") + kFindingColumns + (q.with_text ? kFindingText : kFindingNoText) +
-                   " FROM findings" + where + " ORDER BY seq LIMIT ?",
+                   kFindingsFrom + where + " ORDER BY f.seq LIMIT ?",
                params, [&](const Row& r) { page.findings.push_back(read_finding(r, kFindingColumnsBefore, q.task_id)); });
         if (page.findings.size() > q.limit) {
             page.findings.pop_back();
@@ -313,7 +421,7 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
 sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) noexcept {
     return guard("search findings", [&]() -> sdk::Result<sdk::FindingHits> {
         check_limit(q.limit, 5000, "limit");
-        std::string from = " FROM findings f";
+        std::string from = kFindingsFrom;
         std::string where = " WHERE 1 = 1";
         std::vector<Value> params;
         if (!q.cve.empty()) {
@@ -361,12 +469,7 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
             params.push_back(integer(cursor_number(parts[1], q.cursor)));
         }
         params.push_back(integer(q.limit + 1));
-        std::string columns = "f.task_id";
-        for (const char* col : {"seq", "host", "host_ip", "port", "protocol", "service", "plugin_id", "plugin_name",
-                                "plugin_family", "severity", "risk_factor", "cvss3", "cvss2", "cves", "seen_at",
-                                "synopsis", "solution"}) {
-            columns += std::string(", f.") + col;
-        }
+        const std::string columns = std::string("f.task_id, ") + kFindingColumns;
         auto c = pool_.lease();
         sdk::FindingHits hits;
         c->run("SELECT " + columns + ", '', '', ''" + from + where + " ORDER BY f.task_id, f.seq LIMIT ?", params,

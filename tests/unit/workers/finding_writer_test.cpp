@@ -3,18 +3,19 @@
 // the real exports: batches, the lease fence, clearing an earlier run,
 // transient retries against a database another connection has locked.
 #include <gtest/gtest.h>
-
-#include "report_items.h"
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <functional>
-#include <optional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <iterator>
+#include <optional>
 #include <thread>
+
+#include "report_items.h"
 
 #include "scanorch/framework/json/sdk_json.h"
 #include "scanorch/framework/plugins/loader.h"
@@ -158,6 +159,7 @@ TEST_F(FindingWriterTest, WritesEveryFindingInBatchesAndPagesThemInOrder) {
     sf::FindingWriter writer(index, "task-1", "lease-1", kNow, quick());
     ASSERT_TRUE(writer.begin());
     for (std::uint64_t i = 0; i < 1234; ++i) ASSERT_TRUE(writer.accept(make_finding(i)));
+    ASSERT_TRUE(writer.drain());
     EXPECT_EQ(index.batches, (std::vector<std::size_t>{500, 500})) << "full batches go out as they fill";
     EXPECT_EQ(writer.written(), 1000u);
     ASSERT_TRUE(writer.finish());
@@ -179,6 +181,41 @@ TEST_F(FindingWriterTest, WritesEveryFindingInBatchesAndPagesThemInOrder) {
     }
 }
 
+TEST_F(FindingWriterTest, ASlowStoreHoldsTheValidatorBackAtTwoBatches) {
+    // The first batch is stuck in the store until the gate opens.
+    RecordingIndex index(store_->findings());
+    std::promise<void> open;
+    auto gate = open.get_future().share();
+    index.before_append = 1;
+    index.meanwhile = [gate] { gate.wait(); };
+    sf::FindingWriter writer(index, "task-1", "lease-1", kNow, quick(10));
+    ASSERT_TRUE(writer.begin());
+    std::atomic<std::uint64_t> accepted{0};
+    std::thread validating([&] {
+        for (std::uint64_t i = 0; i < 30; ++i) {
+            if (!writer.accept(make_finding(i))) return;
+            accepted = i + 1;
+        }
+    });
+    // 0..9 is being written; 10..19 fills, and its hand-over (the 20th
+    // finding) waits for the write before it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (accepted.load() < 19 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(accepted.load(), 19u) << "a third batch was buffered while the store was stuck";
+    open.set_value();
+    validating.join();
+    EXPECT_EQ(accepted.load(), 30u);
+    ASSERT_TRUE(writer.finish());
+    EXPECT_EQ(writer.written(), 30u);
+    EXPECT_EQ(index.batches, (std::vector<std::size_t>{10, 10, 10}));
+    const auto all = all_findings();
+    ASSERT_EQ(all.size(), 30u);
+    for (std::uint64_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].seq, i);
+}
+
 TEST_F(FindingWriterTest, ABatchIsAlsoBoundedByItsText) {
     RecordingIndex index(store_->findings());
     auto batching = quick();
@@ -198,13 +235,18 @@ TEST_F(FindingWriterTest, AMovedLeaseStopsTheWriterAndNothingMoreIsWritten) {
     sf::FindingWriter writer(store_->findings(), "task-1", "lease-1", kNow, quick(100));
     ASSERT_TRUE(writer.begin());
     for (std::uint64_t i = 0; i < 250; ++i) ASSERT_TRUE(writer.accept(make_finding(i)));
+    ASSERT_TRUE(writer.drain());
     EXPECT_EQ(writer.written(), 200u);
     move_lease("lease-2");
+    // Batch 200..299 is handed over at 299 and refused on the writing
+    // thread; the refusal reaches the validating thread at the latest when
+    // it hands over the next batch (399).
     sdk::Result<void> r;
     std::uint64_t i = 250;
-    for (; i < 400 && r; ++i) r = writer.accept(make_finding(i));
+    for (; i < 500 && r; ++i) r = writer.accept(make_finding(i));
     ASSERT_FALSE(r);
-    EXPECT_EQ(i, 300u) << "refused at the first batch written after the move";
+    EXPECT_GE(i, 300u);
+    EXPECT_LE(i, 400u) << "refused by the hand-over after the refused batch at the latest";
     EXPECT_EQ(r.error().kind, sdk::ErrorKind::forbidden);
     EXPECT_NE(r.error().message.find("lease moved to another claim"), std::string::npos) << r.error().message;
     EXPECT_TRUE(writer.fenced());

@@ -20,7 +20,13 @@
 
 namespace scanorch::store_sql {
 
-using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+/// A text parameter that is not copied: the string must outlive the run()
+/// call it is passed to. The findings' texts are most of a batch's bytes.
+struct BorrowedText {
+    const std::string* text;
+};
+
+using Value = std::variant<std::monostate, std::int64_t, double, std::string, BorrowedText>;
 
 class DbError : public std::runtime_error {
 public:
@@ -67,6 +73,12 @@ public:
     /// changed (INSERT/UPDATE/DELETE) or returned. Throws DbError.
     virtual std::int64_t run(const std::string& sql, const std::vector<Value>& params = {},
                              const RowFn& on_row = {}) = 0;
+    /// Inserts rows into `table`: `values` holds columns.size() values per
+    /// row, row after row. The default runs multi-row INSERTs of the same
+    /// text (prepared once per connection); a database with a faster bulk
+    /// path overrides it (PostgreSQL: COPY). Throws DbError.
+    virtual void insert_rows(const std::string& table, const std::vector<std::string>& columns,
+                             const std::vector<Value>& values);
     /// False once the connection is unusable (the pool then drops it).
     virtual bool healthy() const = 0;
 };
