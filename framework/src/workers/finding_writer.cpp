@@ -25,9 +25,14 @@ std::size_t weight(const sdk::Finding& f) {
 
 FindingWriter::FindingWriter(sdk::FindingIndex& index, std::string task_id, std::string lease_token,
                              std::int64_t default_seen_at_ms, FindingBatching batching)
+    : FindingWriter(index, std::move(task_id), [token = std::move(lease_token)] { return token; }, default_seen_at_ms,
+                    batching) {}
+
+FindingWriter::FindingWriter(sdk::FindingIndex& index, std::string task_id, std::function<std::string()> lease_token,
+                             std::int64_t default_seen_at_ms, FindingBatching batching)
     : index_(index),
       task_id_(std::move(task_id)),
-      lease_token_(std::move(lease_token)),
+      token_(std::move(lease_token)),
       default_seen_at_ms_(default_seen_at_ms),
       batching_(batching) {
     if (batching_.max_findings == 0) batching_.max_findings = 1;
@@ -56,7 +61,7 @@ sdk::Result<void> FindingWriter::begin() noexcept {
         has_failed_ = false;
     }
     return fenced_call("clear the findings of an earlier run",
-                       [&] { return index_.clear(task_id_, lease_token_); });
+                       [&](const std::string& token) { return index_.clear(task_id_, token); });
 }
 
 sdk::Result<void> FindingWriter::accept(const sdk::Finding& finding) noexcept {
@@ -131,7 +136,7 @@ void FindingWriter::write_batches() noexcept {
         lock.unlock();
         const auto first = writing_.front().seq, last = writing_.back().seq;
         auto r = fenced_call("write findings " + std::to_string(first) + ".." + std::to_string(last),
-                             [&] { return index_.append(task_id_, lease_token_, writing_); });
+                             [&](const std::string& token) { return index_.append(task_id_, token, writing_); });
         if (r) written_ += writing_.size();
         lock.lock();
         writing_.clear();
@@ -140,12 +145,22 @@ void FindingWriter::write_batches() noexcept {
 }
 
 sdk::Result<void> FindingWriter::fenced_call(std::string_view what,
-                                             const std::function<sdk::Result<bool>()>& call) noexcept {
+                                             const std::function<sdk::Result<bool>(const std::string&)>& call) noexcept {
     try {
         auto wait = batching_.backoff;
+        std::uint32_t adopted = 0;
         for (std::uint32_t attempt = 1;; ++attempt) {
-            auto r = call();
+            const std::string token = token_();
+            auto r = call(token);
             if (r && *r) return {};
+            // Refused while the run adopted a newer claim of the task (its
+            // token moved with the record's): the run still owns it, so the
+            // call goes again under the new token. Bounded: each adoption is
+            // a lease that lapsed and came back to this run.
+            if (r && token_() != token && ++adopted <= kMaxAdoptions) {
+                --attempt;
+                continue;
+            }
             if (r) {
                 fenced_ = true;
                 return fail(sdk::Error::forbidden("task '" + task_id_ + "': its lease moved to another claim, so this " +

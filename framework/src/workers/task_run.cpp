@@ -268,7 +268,7 @@ TaskRun::Next TaskRun::validate() {
     if (!d_.validator) return Completed{};
     // Findings are indexed in the validator's one pass over the export,
     // fenced by this run's lease: a run that lost the task writes nothing.
-    FindingWriter writer(d_.store->findings(), id_, held_->token(), now_ms());
+    FindingWriter writer(d_.store->findings(), id_, [held = held_] { return held->token(); }, now_ms());
     FindingsIndexing indexing = FindingsIndexing::no_writer;
     auto v = validate_with_findings(*d_.validator, d_.validator_abi_minor, {export_path_, task_.scan_type, task_.targets},
                                     &writer, &indexing);

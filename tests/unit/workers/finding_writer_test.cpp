@@ -12,6 +12,7 @@
 #include <functional>
 #include <future>
 #include <iterator>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -263,6 +264,37 @@ TEST_F(FindingWriterTest, AMovedLeaseStopsTheWriterAndNothingMoreIsWritten) {
     sf::FindingWriter owner(store_->findings(), "task-1", "lease-2", kNow, quick(100));
     ASSERT_TRUE(owner.begin());
     EXPECT_TRUE(all_findings().empty());
+}
+
+TEST_F(FindingWriterTest, ARunThatAdoptsANewerClaimGoesOnWritingUnderIt) {
+    // The lease lapsed and the task came back to the same run: adopt() moves
+    // the record's token and the run's together. Here the move lands after
+    // the writer read the token for its second batch, before the write.
+    RecordingIndex index(store_->findings());
+    std::mutex m;
+    std::string current = "lease-1";
+    index.before_append = 2;
+    index.meanwhile = [&] {
+        move_lease("lease-2");
+        const std::lock_guard lock(m);
+        current = "lease-2";
+    };
+    sf::FindingWriter writer(
+        index, "task-1",
+        [&] {
+            const std::lock_guard lock(m);
+            return current;
+        },
+        kNow, quick(10));
+    ASSERT_TRUE(writer.begin());
+    for (std::uint64_t i = 0; i < 35; ++i) ASSERT_TRUE(writer.accept(make_finding(i)));
+    auto done = writer.finish();
+    ASSERT_TRUE(done) << done.error().message;
+    EXPECT_FALSE(writer.fenced());
+    EXPECT_EQ(writer.written(), 35u);
+    // 35 findings in four batches; the second was refused once and sent again.
+    EXPECT_EQ(index.batches, (std::vector<std::size_t>{10, 10, 10, 10, 5}));
+    EXPECT_EQ(all_findings().size(), 35u);
 }
 
 TEST_F(FindingWriterTest, BeginClearsAnEarlierRun) {

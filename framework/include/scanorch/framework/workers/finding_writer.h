@@ -62,6 +62,13 @@ public:
     /// (the export did not say when the host was scanned).
     FindingWriter(sdk::FindingIndex& index, std::string task_id, std::string lease_token,
                   std::int64_t default_seen_at_ms, FindingBatching batching = {});
+    /// The run's lease token as it is at each write: a run that adopts a
+    /// newer claim of its task mid-validation (HeldTask::adopt moves the
+    /// record's token and the run's together) goes on writing under it. A
+    /// write refused while the token moved is made again under the new one.
+    /// Called from the writing thread: it must be thread-safe.
+    FindingWriter(sdk::FindingIndex& index, std::string task_id, std::function<std::string()> lease_token,
+                  std::int64_t default_seen_at_ms, FindingBatching batching = {});
     /// Waits for the batch being written, if any: its rows are the run's.
     ~FindingWriter() override;
     FindingWriter(const FindingWriter&) = delete;
@@ -97,13 +104,15 @@ private:
     sdk::Result<void> hand_over() noexcept;
     void write_batches() noexcept;
     /// One fenced store call with the transient retries.
-    sdk::Result<void> fenced_call(std::string_view what, const std::function<sdk::Result<bool>()>& call) noexcept;
+    sdk::Result<void> fenced_call(std::string_view what,
+                                  const std::function<sdk::Result<bool>(const std::string& token)>& call) noexcept;
     sdk::Result<void> fail(sdk::Error error) noexcept;
     sdk::Result<void> failure() const;
 
     sdk::FindingIndex& index_;
     std::string task_id_;
-    std::string lease_token_;
+    static constexpr std::uint32_t kMaxAdoptions = 8;
+    std::function<std::string()> token_;
     std::int64_t default_seen_at_ms_;
     FindingBatching batching_;
     // The validating thread's: the batch filling.
