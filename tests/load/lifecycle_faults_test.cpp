@@ -6,6 +6,7 @@
 // Each test waits on conditions with deadlines; every process it starts is
 // reaped when it ends, and on failure every process's log is printed.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <Poco/JSON/Array.h>
 
@@ -527,6 +528,83 @@ TEST_F(LifecycleFaults, WorkerKilledDuringTheExportWaitIsReclaimedAndCompletesOn
         std::size_t n = 0;
         EXPECT_EQ(finding_hosts(id, n), std::set<std::string>{"192.0.2.40"});
     }
+}
+
+// Counts a task's rows in the store's findings index, read straight from the
+// sqlite-store file the daemons share (read-only, beside their writes).
+struct IndexCount {
+    std::int64_t rows = -1, distinct_seqs = -1, max_seq = -1;
+};
+IndexCount index_count(const std::filesystem::path& db_file, const std::string& task_id) {
+    IndexCount n;
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(db_file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        sqlite3_close(db);
+        return n;
+    }
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*), count(DISTINCT seq), coalesce(max(seq), -1) FROM findings WHERE task_id = ?",
+                           -1, &st, nullptr) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, task_id.c_str(), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            n.rows = sqlite3_column_int64(st, 0);
+            n.distinct_seqs = sqlite3_column_int64(st, 1);
+            n.max_seq = sqlite3_column_int64(st, 2);
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+// The interrupted path of indexing: a worker SIGKILLed while its validator
+// streams a large export into the findings index. The task is reclaimed when
+// the lease lapses; the next run exports again, clears the half-written
+// index and indexes every finding exactly once, on the same scan.
+TEST_F(LifecycleFaults, WorkerKilledWhileIndexingIsReclaimedAndIndexesEveryFindingOnce) {
+    RedisServer redis;
+    // 16 hosts x 6000 findings: indexing takes long enough to be caught.
+    EmulatorProcess emu(NESSUS_EMULATOR, {"--user", "admin:adminpw", "--scan-seconds", "1", "--export-seconds", "0.1",
+                                          "--extra-items", "6000", "--max-running", "50"});
+    RigConfig c;
+    c.redis = &redis;
+    c.lease_ms = 2000;
+    c.scanners = {{"s1", emu.port(), 1}};
+    write_config(c);
+    Child& api = daemon("api", {"api"});
+    ASSERT_TRUE(healthy(api));
+    Child& w1 = daemon("worker-s1", {"worker", "--scanner", "s1"});
+    const auto db_file = dir_ / "data" / "store.sqlite";
+
+    const std::string id = submit("run_untrusted_scan", R"({"name":"index-kill","targets":"192.0.2.32/28"})");
+    ASSERT_FALSE(id.empty());
+    // Rows appear batch by batch while the task is still validating.
+    IndexCount at_kill;
+    ASSERT_TRUE(wait_until([&] { return (at_kill = index_count(db_file, id)).rows > 0; }, 60s, 5ms))
+        << stringify(status(id));
+    w1.kill9();
+    const auto after_kill = status(id);
+    ASSERT_EQ(str(after_kill, "status"), "running") << "indexing ended before the kill: " << stringify(after_kill);
+    ASSERT_EQ(str(after_kill, "phase"), "validating") << stringify(after_kill);
+    const auto half = index_count(db_file, id);
+    daemon("worker-s1-again", {"worker", "--scanner", "s1"});
+
+    const std::string st = wait_terminal(id, 120s);
+    ASSERT_EQ(st, "completed") << stringify(status(id));
+    EXPECT_EQ(scans_named(emu.port(), "index-kill").size(), 1u) << "the next run exports the same scan";
+    const auto done = status(id);
+    // The validator's own count of the export's ReportItems, by severity.
+    const auto summary = done->getObject("results_summary");
+    const auto by_severity = summary ? summary->getObject("severity_breakdown") : nullptr;
+    ASSERT_TRUE(by_severity) << stringify(done);
+    std::int64_t items = 0;
+    for (const auto& [severity, n] : *by_severity) items += n.convert<std::int64_t>();
+    const auto now = index_count(db_file, id);
+    EXPECT_GT(items, half.rows) << "the kill came before the last batch";
+    EXPECT_EQ(now.rows, items) << "every ReportItem indexed, none twice";
+    EXPECT_EQ(now.distinct_seqs, items);
+    EXPECT_EQ(now.max_seq, items - 1);
 }
 
 // Issue 10 #5: a submission under an idempotency key whose enqueue fails must
