@@ -32,7 +32,8 @@ struct Stats {
     }
 };
 
-// Sizes like a Nessus export's: ~100 B synopsis, ~700 B description, ~400 B output.
+// Sizes like a Nessus export's: ~100 B synopsis, ~700 B description, ~400 B output;
+// 4000 plugins, each with its own texts.
 sdk::Finding finding(std::uint64_t i) {
     sdk::Finding f;
     f.seq = i;
@@ -48,10 +49,16 @@ sdk::Finding finding(std::uint64_t i) {
     f.risk_factor = "Medium";
     if (f.severity != sdk::Severity::info) f.cvss3_base_score = 5.3;
     if (i % 20 == 0) f.cves = {"CVE-2023-" + std::to_string(i % 9000)};
-    f.synopsis = std::string(100, 's');
-    f.solution = std::string(80, 'u');
-    f.description = std::string(700, 'd');
-    f.see_also = "https://example.invalid/";
+    // A plugin's texts are its own and the same on every host, as Nessus's.
+    const auto pad = [&](std::string s, std::size_t n, char c) {
+        s.resize(std::max(n, s.size()), c);
+        return s;
+    };
+    const auto id = std::to_string(f.plugin_id);
+    f.synopsis = pad("Synopsis of plugin " + id + " ", 100, 's');
+    f.solution = pad("Solution for " + id + " ", 80, 'u');
+    f.description = pad("Description of plugin " + id + " ", 700, 'd');
+    f.see_also = "https://example.invalid/" + id;
     f.plugin_output = std::string(400, 'o');
     f.seen_at_ms = 1'700'000'000'000 + static_cast<std::int64_t>(i);
     return f;

@@ -1,6 +1,7 @@
 #include "scanorch/store_sql/connection.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace scanorch::store_sql {
 
@@ -31,14 +32,23 @@ void Connection::insert_rows(const std::string& table, const std::vector<std::st
     }
     const std::size_t rows = values.size() / columns.size();
     const std::size_t per_statement = std::max<std::size_t>(1, kParametersPerInsert / columns.size());
-    // Every full chunk is the same text, so the connection prepares it once.
-    const std::string full = insert_sql(table, columns, std::min(rows, per_statement));
+    // Statements of a few sizes only (the full one, then powers of two for
+    // the rest), so each connection prepares a handful of texts per table
+    // however the batches are cut, and its statement cache stays warm.
     std::vector<Value> chunk;
-    for (std::size_t start = 0; start < rows; start += per_statement) {
-        const std::size_t n = std::min(per_statement, rows - start);
+    std::string sql;
+    std::size_t sql_rows = 0;
+    for (std::size_t start = 0; start < rows;) {
+        std::size_t n = std::min(per_statement, rows - start);
+        if (n < per_statement) n = std::bit_floor(n);
+        if (n != sql_rows) {
+            sql = insert_sql(table, columns, n);
+            sql_rows = n;
+        }
         const auto first = values.begin() + static_cast<std::ptrdiff_t>(start * columns.size());
         chunk.assign(first, first + static_cast<std::ptrdiff_t>(n * columns.size()));
-        run(n == per_statement || n == rows ? full : insert_sql(table, columns, n), chunk, {});
+        run(sql, chunk, {});
+        start += n;
     }
 }
 

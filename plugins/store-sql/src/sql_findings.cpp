@@ -192,7 +192,7 @@ private:
     const Dialect& d_;
 };
 
-constexpr std::size_t kHashesPerLookup = 500;
+constexpr std::size_t kHashesPerLookup = 512;
 
 bool has_texts(const sdk::Finding& f) {
     return !f.synopsis.empty() || !f.solution.empty() || !f.description.empty() || !f.see_also.empty();
@@ -234,10 +234,13 @@ public:
         wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
         for (std::size_t at = 0; at < wanted.size(); at += kHashesPerLookup) {
             const auto n = std::min(kHashesPerLookup, wanted.size() - at);
-            std::vector<Value> params = {text(task_id)};
-            for (std::size_t i = 0; i < n; ++i) params.push_back(integer(wanted[at + i]));
+            // IN lists of a power-of-two length (the last hash repeated): a
+            // few statement texts, each prepared once per connection.
+            const auto slots = std::bit_ceil(n);
+            std::vector<Value> params = {BorrowedText{&task_id}};
+            for (std::size_t i = 0; i < slots; ++i) params.push_back(integer(wanted[at + std::min(i, n - 1)]));
             c.run("SELECT seq, text_hash, synopsis, solution, description, see_also FROM findings"
-                  " WHERE task_id = ? AND text_hash IN (" + placeholders(n) + ")",
+                  " WHERE task_id = ? AND text_hash IN (" + placeholders(slots) + ")",
                   params, [&](const Row& r) {
                       stored_.push_back({static_cast<std::uint64_t>(r.integer(0)), r.text(2), r.text(3), r.text(4),
                                          r.text(5)});
