@@ -397,10 +397,17 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
         sdk::FindingPage page;
         if (q.count) {
             std::uint64_t matching = 0, total = 0;
-            c->run(std::string("SELECT count(*)") + kFindingsFrom + where, params,
+            // The text source only when a text filter reads it: a count is a
+            // pass over the task's rows, and the join would double it.
+            c->run(std::string("SELECT count(*)") + (q.filter.text.empty() ? " FROM findings f" : kFindingsFrom) + where,
+                   params,
                    [&](const Row& r) { matching = static_cast<std::uint64_t>(r.integer(0)); });
-            c->run("SELECT count(*) FROM findings WHERE task_id = ?", {text(q.task_id)},
-                   [&](const Row& r) { total = static_cast<std::uint64_t>(r.integer(0)); });
+            if (params.size() == 1) {
+                total = matching;  // no filter: the same pass
+            } else {
+                c->run("SELECT count(*) FROM findings WHERE task_id = ?", {text(q.task_id)},
+                       [&](const Row& r) { total = static_cast<std::uint64_t>(r.integer(0)); });
+            }
             page.total_matching = matching;
             page.total = total;
         }
