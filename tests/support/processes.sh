@@ -1,7 +1,8 @@
 # Sourced by the shell tests and benchmarks that run real processes: a scratch
 # folder ($work), every process they start stopped on exit, and helpers that
 # start redis-server, a nessus-emulator or scanorchd on loopback and wait until
-# each answers. Needs bash, python3 (free ports) and curl.
+# each answers. Needs bash, python3 (free ports) and curl. SCANORCH_KEEP_WORK=1
+# keeps the scratch folder (logs, data dirs) for a look after a failure.
 work=$(mktemp -d)
 pids=()
 pg_stop=()
@@ -9,7 +10,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   [ ${#pg_stop[@]} -gt 0 ] && "${pg_stop[@]}" >/dev/null 2>&1
-  rm -rf "$work"
+  if [ -n "${SCANORCH_KEEP_WORK:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -69,7 +70,8 @@ start_redis() {
 # start_postgres PORT — a throwaway PostgreSQL (Debian's package; fsync off)
 # on 127.0.0.1:PORT, superuser `scanorch`, no password (trust); sets
 # database_url. As root the server runs as the `postgres` user (initdb
-# refuses root). Stopped on exit.
+# refuses root). Stopped on exit. "${pg_stop[@]}" crashes it (immediate
+# mode: no checkpoint, as a killed server); "${pg_start[@]}" starts it again.
 start_postgres() {
   local port=$1 bin=${SCANORCH_POSTGRES_BIN_DIR:-/usr/lib/postgresql/15/bin} dir=$work/pg as=()
   mkdir -p "$dir"
@@ -81,9 +83,9 @@ start_postgres() {
   "${as[@]}" "$bin/initdb" -D "$dir/data" -U scanorch -A trust -E UTF8 --locale=C --no-sync >"$work/initdb.log" 2>&1 ||
     fail "initdb: $(tail -5 "$work/initdb.log")"
   pg_stop=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop)
-  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c full_page_writes=off" start >/dev/null 2>&1 ||
-    fail "PostgreSQL did not start: $(tail -5 "$dir/server.log" 2>/dev/null)"
+  pg_start=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60
+    -o "-p $port -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c full_page_writes=off" start)
+  "${pg_start[@]}" >/dev/null 2>&1 || fail "PostgreSQL did not start: $(tail -5 "$dir/server.log" 2>/dev/null)"
   database_url="postgresql://scanorch@127.0.0.1:$port/postgres?connect_timeout=5"
 }
 

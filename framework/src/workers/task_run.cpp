@@ -99,7 +99,7 @@ TaskRun::Next TaskRun::take_over() {
             // after a pause, so workers do not spin through the queue while it is.
             spdlog::warn("task {}: its record cannot be written now; handed back", id_);
             (void)sleep_(2000);
-            return HandedBack{};
+            return HandedBack{false};
     }
     if (foreign_scan) return MoveToOwner{};
     scan_ = task_.scan;  // a resumed scan is this run's to stop on cancel, whatever step that comes in
@@ -359,7 +359,7 @@ void TaskRun::conclude(const Ending& e) {
                    [&](const Completed&) { complete(); },
                    [&](const Failed& f) { fail_task(f); },
                    [&](const Cancelled&) { cancel(); },
-                   [&](const HandedBack&) { hand_back(); },
+                   [&](const HandedBack& h) { hand_back(h); },
                    [&](const MoveToOwner&) { move_to_owner(); },
                    [&](const Lost&) {
                        spdlog::warn("task {}: this worker's lease is gone; it changes nothing more", id_);
@@ -435,13 +435,18 @@ void TaskRun::cancel() {
     spdlog::info("task {}: cancelled", id_);
 }
 
-void TaskRun::hand_back() {
-    const auto w = write([](TaskRecord& t) {
+void TaskRun::hand_back(const HandedBack& how) {
+    // A record this claim never took over still names the run before it
+    // (whose own hand-back could not be written while the store was away):
+    // writing it under this claim's token would be refused, and the task
+    // then dropped as lost. The next holder's take-over rewrites it.
+    const auto w = how.record_taken_over ? write([](TaskRecord& t) {
         t.status = TaskStatus::queued;
         t.phase = TaskPhase::queued;
         t.lease_token.clear();
         return true;
-    });
+    })
+                                         : WriteOutcome::failed;
     if (w == WriteOutcome::cancelled) return cancel();
     if (w == WriteOutcome::fenced || w == WriteOutcome::ended) return conclude(Lost{});
     // Written, or the store is away: either way the queue gets the task back,

@@ -82,7 +82,12 @@ private:
     };
     struct Completed {};
     struct Cancelled {};
-    struct HandedBack {};
+    struct HandedBack {
+        /// False when take_over() could not write the record: it never
+        /// carried this claim's token, so the hand-back releases the claim
+        /// without writing (a fenced write would read as a lost lease).
+        bool record_taken_over = true;
+    };
     struct MoveToOwner {};
     struct Lost {};
     using Ending = std::variant<Completed, Failed, Cancelled, HandedBack, MoveToOwner, Lost>;
@@ -111,7 +116,7 @@ private:
     void complete();
     void fail_task(const Failed& f);
     void cancel();
-    void hand_back();
+    void hand_back(const HandedBack& how);
     void move_to_owner();
     void forget_scan();  ///< stops and deletes this run's scan on the scanner
     void record_duration();
