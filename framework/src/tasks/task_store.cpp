@@ -269,6 +269,33 @@ sdk::Result<void> TaskStore::for_each(const std::vector<TaskStatus>& statuses, c
     }
 }
 
+sdk::Result<void> TaskStore::for_each_summary(const std::vector<TaskStatus>& statuses, const EachSummary& each) const {
+    sdk::TaskQuery query;
+    for (auto st : statuses) query.statuses.push_back(state_of(st));
+    query.limit = 1000;
+    for (;;) {
+        auto page = db_->tasks().list(query);
+        if (!page) return std::move(page).error();
+        for (const auto& row : page->tasks) {
+            auto t = parse_record(row.task_id, row.summary);
+            if (!t) return std::move(t).error();
+            overlay(*t, row);
+            if (!each(*t, row.revision)) return {};
+        }
+        if (page->next_cursor.empty()) return {};
+        query.cursor = page->next_cursor;
+    }
+}
+
+sdk::Result<TaskStore::Whole> TaskStore::load_whole(const std::string& id) const {
+    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    auto row = db_->tasks().get(id);
+    if (!row) return std::move(row).error();
+    auto t = decode(*row, false);
+    if (!t) return std::move(t).error();
+    return Whole{**t, std::move(row->payload), row->revision};
+}
+
 sdk::Result<std::vector<std::string>> TaskStore::unfinished_for(const std::string& client) const {
     sdk::TaskQuery query;
     query.clients = std::vector<std::string>{client};

@@ -113,6 +113,18 @@ public:
     /// read a page at a time (`each` returns false to stop).
     using EachTask = std::function<bool(const TaskRecord& task, const std::string& payload)>;
     sdk::Result<void> for_each(const std::vector<TaskStatus>& statuses, const EachTask& each) const;
+    /// The same tasks as their list view (the record without description,
+    /// error, validation details; no payload) and the row's revision: no
+    /// document is read or parsed.
+    using EachSummary = std::function<bool(const TaskRecord& summary, std::uint64_t revision)>;
+    sdk::Result<void> for_each_summary(const std::vector<TaskStatus>& statuses, const EachSummary& each) const;
+    /// One task whole, with its sealed payload and the row's revision, in one read.
+    struct Whole {
+        TaskRecord record;
+        std::string payload;
+        std::uint64_t revision = 0;
+    };
+    sdk::Result<Whole> load_whole(const std::string& task_id) const;
     /// The ids of a client's unfinished tasks.
     sdk::Result<std::vector<std::string>> unfinished_for(const std::string& client) const;
     /// TTL: terminal tasks not read (or, never read, finished) since `idle_before`.
