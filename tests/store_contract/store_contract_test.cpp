@@ -5,6 +5,7 @@
 #include <set>
 
 #include "scanorch/sdk/extensions.h"
+#include "scanorch/sdk/task_removal.h"
 #include "scanorch/sdk/task_stamps.h"
 #include "store_fixture.h"
 
@@ -414,6 +415,55 @@ TEST_P(StoreContract, ExpiredNamesIdleTerminalTasksOldestFirst) {
     auto p = findings().page(page_of("old-read"));
     ASSERT_FALSE(p);
     EXPECT_EQ(p.error().kind, sdk::ErrorKind::not_found);
+}
+
+// TaskRemoval (ABI 1.4): the TTL's delete holds only while the row is still
+// expired when it is deleted. A task listed by expired() and then retried or
+// read keeps its row and its findings; one still idle goes with its findings.
+TEST_P(StoreContract, RemoveIfExpiredDeletesOnlyWhatIsStillExpired) {
+    auto* removal = static_cast<sdk::TaskRemoval*>(tasks().extension(sdk::kStoreTaskRemoval));
+    ASSERT_NE(removal, nullptr);
+    auto add = [&](const std::string& id, std::int64_t accessed) {
+        auto t = sample_task(id);
+        t.status = sdk::TaskState::completed;
+        t.lease_token = "run-1";
+        t.last_accessed_at_ms = accessed;
+        t.completed_at_ms = kBase + 10;
+        ASSERT_TRUE(MUST(tasks().create(t)));
+        ASSERT_TRUE(*MUST(findings().append(id, "run-1", {make_finding(0), make_finding(11)})));
+    };
+    add("idle", kBase + 100);
+    add("retried", kBase + 100);
+    add("read-again", 0);
+    add("recent", kBase + 5000);
+    const std::int64_t cutoff = kBase + 1000;
+    EXPECT_EQ(*MUST(tasks().expired(cutoff, 100)), (std::vector<std::string>{"read-again", "idle", "retried"}));
+
+    // Between the list and the delete: a DLQ retry puts one back in the
+    // queue, a client reads another.
+    auto retried = *MUST(tasks().get("retried"));
+    retried.status = sdk::TaskState::queued;
+    retried.completed_at_ms = 0;
+    ASSERT_EQ(MUST(tasks().update(retried, {}))->outcome, sdk::UpdateOutcome::written);
+    ASSERT_TRUE(MUST(tasks().touch("read-again", kBase + 2000)));
+
+    EXPECT_TRUE(*MUST(removal->remove_if_expired("idle", cutoff)));
+    EXPECT_FALSE(*MUST(removal->remove_if_expired("retried", cutoff))) << "no longer terminal";
+    EXPECT_FALSE(*MUST(removal->remove_if_expired("read-again", cutoff))) << "read after the cutoff";
+    EXPECT_FALSE(*MUST(removal->remove_if_expired("recent", cutoff))) << "never was expired";
+    EXPECT_FALSE(*MUST(removal->remove_if_expired("idle", cutoff))) << "gone: false, not an error";
+    EXPECT_EQ(removal->remove_if_expired("../x", cutoff).error().kind, sdk::ErrorKind::invalid_input);
+
+    EXPECT_EQ(tasks().get("idle").error().kind, sdk::ErrorKind::not_found);
+    EXPECT_EQ(findings().page(page_of("idle")).error().kind, sdk::ErrorKind::not_found);
+    for (const auto* id : {"retried", "read-again", "recent"}) {
+        EXPECT_TRUE(tasks().get(id).ok()) << id;
+        auto q = page_of(id);
+        q.count = true;
+        EXPECT_EQ(MUST(findings().page(q))->total.value_or(0), 2u) << id << " keeps its findings";
+    }
+    // Only "recent" is left to expire, later; the kept ones follow the usual rule.
+    EXPECT_TRUE(*MUST(removal->remove_if_expired("recent", kBase + 6000)));
 }
 
 TEST_P(StoreContract, AnUnknownStatusInARowIsAnErrorNamingIt) {

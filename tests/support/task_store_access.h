@@ -18,8 +18,9 @@
 
 namespace scanorch::testing {
 
-inline std::shared_ptr<framework::TaskStore> open_task_store(const std::filesystem::path& data_dir,
-                                                            const std::string& plugin_file) {
+/// The sqlite-store plugin itself on a data dir (its own instance).
+inline std::shared_ptr<sdk::Store> open_store_plugin(const std::filesystem::path& data_dir,
+                                                     const std::string& plugin_file) {
     static framework::PluginLoader loader;
     if (!loader.find("sqlite-store")) {
         auto r = loader.load_file(plugin_file);
@@ -29,7 +30,12 @@ inline std::shared_ptr<framework::TaskStore> open_task_store(const std::filesyst
     auto db = loader.instantiate<sdk::Store>("sqlite-store", R"({"busy_timeout_ms":20000})",
                                              framework::HostApi::make(services, "sqlite-store"));
     if (!db) throw std::runtime_error(db.error().message);
-    return std::make_shared<framework::TaskStore>(std::move(db).value(), data_dir / "exports");
+    return std::move(db).value();
+}
+
+inline std::shared_ptr<framework::TaskStore> open_task_store(const std::filesystem::path& data_dir,
+                                                            const std::string& plugin_file) {
+    return std::make_shared<framework::TaskStore>(open_store_plugin(data_dir, plugin_file), data_dir / "exports");
 }
 
 /// Rewrites one task's last read time in a data dir's sqlite-store, as if it

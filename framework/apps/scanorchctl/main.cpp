@@ -264,10 +264,8 @@ std::string format_time(std::int64_t ms) {
 std::shared_ptr<sf::TaskStore> open_store(sf::Host& host) {
     auto store = std::make_shared<sf::TaskStore>(need<sdk::Store>(host, "store"), host.config().exports_dir,
                                                  host.abi_minor_of("store"));
-    host.services()->set_local_queue_tasks([weak = std::weak_ptr<sf::TaskStore>(store)]() -> std::optional<std::string> {
-        auto s = weak.lock();
-        return s ? sf::local_queue_tasks(*s) : std::nullopt;
-    });
+    host.services()->set_local_queue_tasks(
+        [view = std::make_shared<sf::LocalQueueTasks>(store)]() -> std::optional<std::string> { return view->read(); });
     return store;
 }
 

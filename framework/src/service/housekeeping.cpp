@@ -65,15 +65,19 @@ HousekeepingReport Housekeeping::pass() {
     const auto now = now_ms();
     // TTL: a batch at a time, so one pass after a long outage stays bounded
     // per statement and the oldest go first.
+    const auto idle_before = now - h_.ttl_seconds * 1000;
     for (;;) {
-        auto ids = store_->expired(now - h_.ttl_seconds * 1000, 500);
+        auto ids = store_->expired(idle_before, 500);
         if (!ids) {
             spdlog::warn("housekeeping: cannot list expired tasks: {}", ids.error().message);
             break;
         }
         std::uint64_t removed_now = 0;
         for (const auto& id : *ids) {
-            if (!store_->remove(id)) continue;
+            // Still expired when deleted: a task retried or read since the
+            // list was taken is no longer the one the list named.
+            auto removed = store_->remove_expired(id, idle_before);
+            if (!removed || !*removed) continue;
             ++removed_now;
             if (metrics_) metrics_->ttl_deletion(1);  // counted as it happens: a pass that throws later keeps it
         }

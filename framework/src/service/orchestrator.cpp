@@ -32,10 +32,8 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     if (auto v = db->schema_version()) spdlog::info("tasks and findings in store '{}' (schema version {})", cfg.slot("store")->use, *v);
     // A queue that lives in this process's memory is a view of the store:
     // it rebuilds itself from it as it starts, and follows it after.
-    host.services()->set_local_queue_tasks([store = std::weak_ptr<TaskStore>(store_)]() -> std::optional<std::string> {
-        auto s = store.lock();
-        return s ? local_queue_tasks(*s) : std::nullopt;
-    });
+    host.services()->set_local_queue_tasks(
+        [view = std::make_shared<LocalQueueTasks>(store_)]() -> std::optional<std::string> { return view->read(); });
     queue_ = host.make_configured<sdk::Queue>("queue");
     if (!queue_) throw HostError("a queue plugin is required (plugins.queue.use in scanorch.yaml, or QUEUE_BACKEND)");
     const auto* queue_slot = cfg.slot("queue");

@@ -3,6 +3,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "scanorch/framework/tasks/task_codec.h"
@@ -37,6 +38,44 @@ bool move_exports(const std::filesystem::path& from, TaskStore& store, const std
         ok = ok && !mv;
     }
     return ok;
+}
+
+bool has_exports(const std::filesystem::path& from) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(from, ec)) {
+        const auto name = e.path().filename().string();
+        if (name.rfind("scan-", 0) == 0 && e.path().extension() == ".nessus") return true;
+    }
+    return false;
+}
+
+// Results of a finished run, indexed from its export as a worker would (the
+// writer drops whatever an earlier, interrupted pass left first).
+void index_findings(TaskStore& store, sdk::Validator& validator, std::uint32_t validator_abi_minor, const TaskRecord& t,
+                    LegacyImport& report, const std::function<void(const std::string&)>& problem) {
+    FindingWriter writer(store.findings(), t.task_id, t.lease_token, t.completed_at ? t.completed_at : t.updated_at);
+    FindingsIndexing how = FindingsIndexing::no_writer;
+    auto v = validate_with_findings(validator, validator_abi_minor, {t.export_path, t.scan_type, t.targets}, &writer, &how);
+    if (!v) {
+        problem("imported, but its findings could not be indexed: " + v.error().message);
+    } else if (how == FindingsIndexing::indexed) {
+        ++report.indexed;
+    }
+}
+
+// Whether a finished task's findings are all in the index: none at all, or
+// fewer than the items its validation counted, is an indexing pass that
+// never ran or was cut short.
+sdk::Result<bool> fully_indexed(TaskStore& store, const TaskRecord& t) {
+    sdk::FindingPageQuery q;
+    q.task_id = t.task_id;
+    q.limit = 1;
+    q.with_text = false;
+    q.count = t.validation_stats.has_value();  // a pass over the task: only when there is a count to match
+    auto p = store.findings().page(q);
+    if (!p) return std::move(p).error();
+    if (p->findings.empty()) return false;
+    return !t.validation_stats || p->total.value_or(0) >= t.validation_stats->report_items;
 }
 
 }  // namespace
@@ -87,6 +126,26 @@ LegacyImport import_legacy_tasks(const std::filesystem::path& data_dir, TaskStor
         }
         if (auto existing = store.load(id); existing) {
             ++report.already;
+            // An earlier import that stopped after writing the row left the
+            // rest undone (the export in the old directory, the findings not
+            // indexed): this run finishes it, from the row as the store has it.
+            const bool left_behind = has_exports(e.path());
+            if (left_behind && !move_exports(e.path(), store, id)) {
+                problem("in the store, but its export could not be moved to " + store.dir(id).string());
+                continue;
+            }
+            const auto& row = *existing;
+            std::error_code missing;
+            if (validator == nullptr || row.export_path.empty() || !row.terminal() ||
+                !std::filesystem::exists(row.export_path, missing)) {
+                continue;
+            }
+            auto indexed = fully_indexed(store, row);
+            if (!indexed) {
+                problem("in the store, but its findings cannot be read: " + indexed.error().message);
+                continue;
+            }
+            if (left_behind || !*indexed) index_findings(store, *validator, validator_abi_minor, row, report, problem);
             continue;
         }
         // The record names its export where it will be; a missing one is no result.
@@ -104,16 +163,8 @@ LegacyImport import_legacy_tasks(const std::filesystem::path& data_dir, TaskStor
             problem("imported, but its export could not be moved to " + store.dir(id).string() + " (still at " + old_export + ")");
             continue;
         }
-        // Results of a finished run, indexed from its export as a worker would.
         if (validator == nullptr || t.export_path.empty() || !t.terminal()) continue;
-        FindingWriter writer(store.findings(), id, t.lease_token, t.completed_at ? t.completed_at : t.updated_at);
-        FindingsIndexing how = FindingsIndexing::no_writer;
-        auto v = validate_with_findings(*validator, validator_abi_minor, {t.export_path, t.scan_type, t.targets}, &writer, &how);
-        if (!v) {
-            problem("imported, but its findings could not be indexed: " + v.error().message);
-        } else if (how == FindingsIndexing::indexed) {
-            ++report.indexed;
-        }
+        index_findings(store, *validator, validator_abi_minor, t, report, problem);
     }
     if (report.problems.empty()) {
         std::filesystem::rename(root, data_dir / "tasks.imported", ec);

@@ -104,6 +104,7 @@ constexpr int kUpdateAttempts = 64;
 TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir, std::uint32_t store_abi_minor)
     : db_(std::move(db)), exports_(std::move(exports_dir)) {
     if (store_abi_minor >= 3) stamps_ = static_cast<sdk::TaskStamps*>(db_->tasks().extension(sdk::kStoreTaskStamps));
+    if (store_abi_minor >= 4) removal_ = static_cast<sdk::TaskRemoval*>(db_->tasks().extension(sdk::kStoreTaskRemoval));
     std::error_code ec;
     std::filesystem::create_directories(exports_, ec);
 }
@@ -268,6 +269,33 @@ sdk::Result<void> TaskStore::for_each(const std::vector<TaskStatus>& statuses, c
     }
 }
 
+sdk::Result<void> TaskStore::for_each_summary(const std::vector<TaskStatus>& statuses, const EachSummary& each) const {
+    sdk::TaskQuery query;
+    for (auto st : statuses) query.statuses.push_back(state_of(st));
+    query.limit = 1000;
+    for (;;) {
+        auto page = db_->tasks().list(query);
+        if (!page) return std::move(page).error();
+        for (const auto& row : page->tasks) {
+            auto t = parse_record(row.task_id, row.summary);
+            if (!t) return std::move(t).error();
+            overlay(*t, row);
+            if (!each(*t, row.revision)) return {};
+        }
+        if (page->next_cursor.empty()) return {};
+        query.cursor = page->next_cursor;
+    }
+}
+
+sdk::Result<TaskStore::Whole> TaskStore::load_whole(const std::string& id) const {
+    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    auto row = db_->tasks().get(id);
+    if (!row) return std::move(row).error();
+    auto t = decode(*row, false);
+    if (!t) return std::move(t).error();
+    return Whole{**t, std::move(row->payload), row->revision};
+}
+
 sdk::Result<std::vector<std::string>> TaskStore::unfinished_for(const std::string& client) const {
     sdk::TaskQuery query;
     query.clients = std::vector<std::string>{client};
@@ -300,6 +328,27 @@ sdk::Result<void> TaskStore::remove(const std::string& id) {
     if (!*r) return sdk::Error::not_found("task '" + id + "' not found");  // someone else removed it: not counted twice
     if (ec) return sdk::Error::internal("cannot remove the exports of task '" + id + "': " + ec.message());
     return {};
+}
+
+sdk::Result<bool> TaskStore::remove_expired(const std::string& id, std::int64_t idle_before) {
+    if (!removal_) {
+        auto r = remove(id);
+        if (!r && r.error().kind == sdk::ErrorKind::not_found) return false;
+        if (!r) return std::move(r).error();
+        return true;
+    }
+    if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    auto r = removal_->remove_if_expired(id, idle_before);
+    if (!r) return std::move(r).error();
+    if (!*r) return false;  // gone, or retried or read since: its files stay with it
+    {
+        std::lock_guard lock(cache_mu_);
+        cache_.erase(id);
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir(id), ec);
+    if (ec) return sdk::Error::internal("cannot remove the exports of task '" + id + "': " + ec.message());
+    return true;
 }
 
 std::size_t TaskStore::sweep_local_exports() const {

@@ -1,7 +1,22 @@
 // compare_scans: what changed between two completed scans, per host, from
 // the findings index. With one task id, the other is the previous completed
 // scan of the same targets that the caller may see.
+//
+// Memory is bounded by the largest host, not by the scans: the index pages a
+// task's findings in export order and filters them by exact host (its
+// (host, task_id, seq) index), but cannot order them by host, port,
+// protocol and plugin. So a first pass pages through both scans (without
+// the large text fields) to learn their host names, then each host is
+// compared alone, from both scans' findings on that host. Held at once: the
+// host names of both scans, one page (kPageSize findings without text), one
+// host's findings of both scans reduced to key, severity and plugin name,
+// and the answer itself (every change but the unchanged ones, and per host
+// counts). The cost: two passes over each scan, the second one host at a time.
 #include <Poco/JSON/Array.h>
+
+#include <map>
+#include <set>
+#include <tuple>
 
 #include "scanorch/framework/clock.h"
 #include "scanorch/framework/tools/caller_visibility.h"
@@ -69,17 +84,109 @@ void put_counts(Poco::JSON::Object& o, const Counts& n) {
     o.set(std::string(sdk::to_string(sdk::Change::unchanged)), n.unchanged);
 }
 
-// A completed scan with nothing indexed was most likely indexed never (it
-// ended before the index existed): every finding of the other side would
-// read as new or fixed, so the answer says so.
-sdk::Result<bool> has_findings(sdk::FindingIndex& index, const std::string& id) {
+constexpr std::uint32_t kPageSize = 2000;
+
+// Every finding of a task (optionally of one host), in export order, a page
+// at a time, without the large text fields.
+template <class Each>
+sdk::Result<void> each_finding(sdk::FindingIndex& index, const std::string& task_id, const std::string& host, Each&& each) {
     sdk::FindingPageQuery q;
-    q.task_id = id;
-    q.limit = 1;
+    q.task_id = task_id;
+    q.filter.host = host;
+    q.limit = kPageSize;
     q.with_text = false;
-    auto p = index.page(q);
-    if (!p) return std::move(p).error();
-    return !p->findings.empty();
+    for (;;) {
+        auto p = index.page(q);
+        if (!p) return std::move(p).error();
+        for (const auto& f : p->findings) each(f);
+        if (p->next_cursor.empty()) return {};
+        q.cursor = std::move(p->next_cursor);
+    }
+}
+
+// One side of one host: (port, protocol, plugin id) -> what it reported.
+using Key = std::tuple<std::uint32_t, std::string, std::uint64_t>;
+struct Seen {
+    sdk::Severity severity;
+    std::string plugin_name;
+};
+
+sdk::Result<std::map<Key, Seen>> host_side(sdk::FindingIndex& index, const std::string& task_id, const std::string& host) {
+    std::map<Key, Seen> out;
+    auto r = each_finding(index, task_id, host, [&](const sdk::Finding& f) {
+        auto [it, fresh] = out.try_emplace(Key{f.port, f.protocol, f.plugin_id}, Seen{f.severity, f.plugin_name});
+        if (!fresh && f.severity > it->second.severity) it->second.severity = f.severity;  // reported twice: the worse
+    });
+    if (!r) return std::move(r).error();
+    return out;
+}
+
+// Per host, how `newer` differs from `older`, keyed by (host, port,
+// protocol, plugin id), leaving out changes where neither side reaches
+// `min_severity`: FindingIndex::compare()'s answer, one host at a time.
+// `findings` says how many findings each side has.
+sdk::Result<sdk::Comparison> compare_findings(sdk::FindingIndex& index, const std::string& older, const std::string& newer,
+                                              sdk::Severity min_severity, std::uint64_t (&findings)[2]) {
+    std::set<std::string> host_names;  // byte order, as the answer lists hosts
+    std::size_t side = 0;
+    for (const auto* id : {&older, &newer}) {
+        findings[side] = 0;
+        auto r = each_finding(index, *id, "", [&](const sdk::Finding& f) {
+            ++findings[side];
+            host_names.insert(f.host);
+        });
+        if (!r) return std::move(r).error();
+        ++side;
+    }
+    sdk::Comparison out;
+    out.older_task_id = older;
+    out.newer_task_id = newer;
+    for (const auto& host : host_names) {
+        auto before = host_side(index, older, host);
+        if (!before) return std::move(before).error();
+        auto after = host_side(index, newer, host);
+        if (!after) return std::move(after).error();
+        sdk::HostChanges h;
+        h.host = host;
+        auto record = [&](const Key& k, const Seen* b, const Seen* a) {
+            const auto worst = std::max(b ? b->severity : sdk::Severity::info, a ? a->severity : sdk::Severity::info);
+            if (worst < min_severity) return;
+            sdk::FindingChange ch;
+            ch.port = std::get<0>(k);
+            ch.protocol = std::get<1>(k);
+            ch.plugin_id = std::get<2>(k);
+            ch.plugin_name = a ? a->plugin_name : b->plugin_name;
+            if (b) ch.before = b->severity;
+            if (a) ch.after = a->severity;
+            ch.change = !b ? sdk::Change::added
+                        : !a ? sdk::Change::fixed
+                        : a->severity == b->severity ? sdk::Change::unchanged
+                                                     : sdk::Change::rerated;
+            switch (ch.change) {
+                case sdk::Change::added: ++h.added, ++out.added; break;
+                case sdk::Change::fixed: ++h.fixed, ++out.fixed; break;
+                case sdk::Change::unchanged: ++h.unchanged, ++out.unchanged; break;
+                case sdk::Change::rerated: ++h.rerated, ++out.rerated; break;
+            }
+            if (ch.change != sdk::Change::unchanged) h.changes.push_back(std::move(ch));
+        };
+        auto b = before->begin(), a = after->begin();
+        while (b != before->end() || a != after->end()) {
+            if (a == after->end() || (b != before->end() && b->first < a->first)) {
+                record(b->first, &b->second, nullptr);
+                ++b;
+            } else if (b == before->end() || a->first < b->first) {
+                record(a->first, nullptr, &a->second);
+                ++a;
+            } else {
+                record(a->first, &b->second, &a->second);
+                ++a, ++b;
+            }
+        }
+        // A host none of whose changes reached min_severity is not listed.
+        if (h.added + h.fixed + h.unchanged + h.rerated > 0) out.hosts.push_back(std::move(h));
+    }
+    return out;
 }
 
 sdk::Result<Obj> compare(const ToolServiceDeps& d, const Obj& a, const sdk::CallContext& c) {
@@ -108,7 +215,8 @@ sdk::Result<Obj> compare(const ToolServiceDeps& d, const Obj& a, const sdk::Call
     auto older = one.empty() ? completed_task(tasks, older_id, c) : previous_scan(tasks, *newer, c);
     if (!older) return std::move(older).error();
 
-    auto cmp = d.db->findings().compare(older->task_id, newer->task_id, min_severity);
+    std::uint64_t findings[2] = {0, 0};
+    auto cmp = compare_findings(d.db->findings(), older->task_id, newer->task_id, min_severity, findings);
     if (!cmp) return std::move(cmp).error();
     // A comparison reads both scans: the TTL counts it like get_scan_status
     // (and, like it, refreshes at most once a minute).
@@ -117,10 +225,12 @@ sdk::Result<Obj> compare(const ToolServiceDeps& d, const Obj& a, const sdk::Call
     }
 
     Poco::JSON::Array::Ptr warnings = new Poco::JSON::Array;
+    // A completed scan with nothing indexed was most likely indexed never (it
+    // ended before the index existed): every finding of the other side would
+    // read as new or fixed, so the answer says so.
+    std::size_t side = 0;
     for (const auto* t : {&*older, &*newer}) {
-        auto any = has_findings(d.db->findings(), t->task_id);
-        if (!any) return std::move(any).error();
-        if (!*any) {
+        if (findings[side++] == 0) {
             warnings->add("task " + t->task_id + " has no findings in the index (it may have completed before "
                           "findings were indexed): its side of the comparison is empty");
         }

@@ -12,6 +12,12 @@ namespace {
 
 // ---------------------------------------------------------------- tasks
 
+// The TTL's test, one parameter (idle_before): terminal, and last read (or,
+// never read, completed) before it. expired() and remove_if_expired() share it.
+const char* const kExpiredCondition =
+    "status IN ('completed', 'failed', 'cancelled')"
+    " AND CASE WHEN last_accessed_at > 0 THEN last_accessed_at ELSE completed_at END < ?";
+
 const char* const kTaskColumns =
     "task_id, client, status, scanner, pool, targets, lease_token, created_at, updated_at, completed_at, "
     "last_accessed_at, revision, summary";
@@ -176,6 +182,23 @@ sdk::Result<bool> SqlTasks::remove(const std::string& id) noexcept {
     });
 }
 
+// The task row goes first, under the same test as expired(): the database
+// decides in the DELETE whether the row is still expired, so a retry, a run
+// or a read that landed after the host's expired() keeps the task. Its
+// findings go in the same transaction, only when the row did.
+sdk::Result<bool> SqlTasks::remove_if_expired(const std::string& id, std::int64_t idle_before) noexcept {
+    return guard("remove expired task", [&]() -> sdk::Result<bool> {
+        if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+        auto c = pool_.lease();
+        Transaction tx(*c, d_.begin_write);
+        const auto n = c->run(std::string("DELETE FROM tasks WHERE task_id = ? AND ") + kExpiredCondition,
+                              {text(id), integer(idle_before)});
+        if (n > 0) delete_findings(*c, id, "", {});
+        tx.commit();
+        return n > 0;
+    });
+}
+
 sdk::Result<sdk::TaskPage> SqlTasks::list(const sdk::TaskQuery& q) noexcept {
     return guard("list tasks", [&]() -> sdk::Result<sdk::TaskPage> {
         check_limit(q.limit, 1000, "limit");
@@ -226,9 +249,8 @@ sdk::Result<std::vector<std::string>> SqlTasks::expired(std::int64_t idle_before
         check_limit(limit, 100000, "limit");
         auto c = pool_.lease();
         std::vector<std::string> ids;
-        c->run("SELECT task_id FROM tasks WHERE status IN ('completed', 'failed', 'cancelled')"
-               " AND CASE WHEN last_accessed_at > 0 THEN last_accessed_at ELSE completed_at END < ?"
-               " ORDER BY CASE WHEN last_accessed_at > 0 THEN last_accessed_at ELSE completed_at END, task_id LIMIT ?",
+        c->run(std::string("SELECT task_id FROM tasks WHERE ") + kExpiredCondition +
+                   " ORDER BY CASE WHEN last_accessed_at > 0 THEN last_accessed_at ELSE completed_at END, task_id LIMIT ?",
                {integer(idle_before), integer(limit)}, [&](const Row& r) { ids.push_back(r.text(0)); });
         return ids;
     });

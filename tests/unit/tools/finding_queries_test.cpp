@@ -9,6 +9,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -519,6 +520,152 @@ TEST_F(FindingQueries, CompareCountsEveryKindOfChangePerHost) {
     ASSERT_TRUE(high) << high.error().message;
     EXPECT_EQ(counts((*high)->getObject("totals")), "new=1 fixed=1 rerated=1 unchanged=1");
     EXPECT_FALSE((*high)->getArray("hosts")->getObject(0)->has("changes"));
+}
+
+namespace {
+
+// The index seen through the SDK boundary: what compare_scans asks of it.
+class WatchedIndex final : public sdk::FindingIndex {
+public:
+    explicit WatchedIndex(sdk::FindingIndex& real) : real_(real) {}
+    int whole_task_compares = 0;   ///< compare(): both scans' findings held at once in the store
+    std::uint32_t largest_page = 0;
+    int pages_with_text = 0;
+
+    sdk::Result<bool> append(const std::string& id, const std::string& lease, const std::vector<sdk::Finding>& b) noexcept override {
+        return real_.append(id, lease, b);
+    }
+    sdk::Result<bool> clear(const std::string& id, const std::string& lease) noexcept override { return real_.clear(id, lease); }
+    sdk::Result<sdk::FindingPage> page(const sdk::FindingPageQuery& q) noexcept override {
+        largest_page = std::max(largest_page, q.limit);
+        pages_with_text += q.with_text ? 1 : 0;
+        return real_.page(q);
+    }
+    sdk::Result<sdk::FindingHits> search(const sdk::FindingSearch& q) noexcept override { return real_.search(q); }
+    sdk::Result<sdk::Comparison> compare(const std::string& a, const std::string& b, sdk::Severity min) noexcept override {
+        ++whole_task_compares;
+        return real_.compare(a, b, min);
+    }
+
+private:
+    sdk::FindingIndex& real_;
+};
+
+class WatchedFindingsStore final : public sdk::Store {
+public:
+    explicit WatchedFindingsStore(std::shared_ptr<sdk::Store> real) : real_(std::move(real)), index_(real_->findings()) {}
+    WatchedIndex& index() { return index_; }
+    sdk::Result<void> ping() noexcept override { return real_->ping(); }
+    sdk::Result<std::uint32_t> schema_version() noexcept override { return real_->schema_version(); }
+    sdk::TaskTable& tasks() noexcept override { return real_->tasks(); }
+    sdk::FindingIndex& findings() noexcept override { return index_; }
+
+private:
+    std::shared_ptr<sdk::Store> real_;
+    WatchedIndex index_;
+};
+
+// A Comparison as compare_scans prints its hosts, for side by side checks.
+std::string printed(const sdk::Comparison& c) {
+    std::ostringstream out;
+    out << "totals new=" << c.added << " fixed=" << c.fixed << " rerated=" << c.rerated << " unchanged=" << c.unchanged << "\n";
+    for (const auto& h : c.hosts) {
+        out << h.host << " new=" << h.added << " fixed=" << h.fixed << " rerated=" << h.rerated << " unchanged=" << h.unchanged << "\n";
+        for (const auto& ch : h.changes) {
+            out << "  " << sdk::to_string(ch.change) << " " << ch.port << "/" << ch.protocol << " " << ch.plugin_id << " '"
+                << ch.plugin_name << "' " << (ch.before ? std::to_string(static_cast<int>(*ch.before)) : "-") << " -> "
+                << (ch.after ? std::to_string(static_cast<int>(*ch.after)) : "-") << "\n";
+        }
+    }
+    return out.str();
+}
+
+std::string printed(const Obj& answer) {
+    std::ostringstream out;
+    const auto totals = answer->getObject("totals");
+    out << "totals new=" << totals->getValue<int>("new") << " fixed=" << totals->getValue<int>("fixed")
+        << " rerated=" << totals->getValue<int>("rerated") << " unchanged=" << totals->getValue<int>("unchanged") << "\n";
+    auto hosts = answer->getArray("hosts");
+    for (std::size_t i = 0; i < hosts->size(); ++i) {
+        auto h = hosts->getObject(static_cast<unsigned>(i));
+        out << h->getValue<std::string>("host") << " new=" << h->getValue<int>("new") << " fixed=" << h->getValue<int>("fixed")
+            << " rerated=" << h->getValue<int>("rerated") << " unchanged=" << h->getValue<int>("unchanged") << "\n";
+        auto changes = h->getArray("changes");
+        for (std::size_t j = 0; changes && j < changes->size(); ++j) {
+            auto ch = changes->getObject(static_cast<unsigned>(j));
+            const auto sev = [&](const char* k) { return ch->isNull(k) ? std::string("-") : ch->get(k).toString(); };
+            out << "  " << ch->getValue<std::string>("change") << " " << ch->getValue<std::string>("port") << "/"
+                << ch->getValue<std::string>("protocol") << " " << ch->getValue<std::string>("plugin_id") << " '"
+                << ch->getValue<std::string>("plugin_name") << "' " << sev("severity_before") << " -> " << sev("severity_after") << "\n";
+        }
+    }
+    return out.str();
+}
+
+// Line by line, naming the first that differs (the answers run to thousands).
+void expect_same_lines(const std::string& got, const std::string& want, const std::string& what) {
+    std::istringstream a(got), b(want);
+    std::string la, lb;
+    for (int n = 1;; ++n) {
+        const bool more_a = static_cast<bool>(std::getline(a, la)), more_b = static_cast<bool>(std::getline(b, lb));
+        if (!more_a && !more_b) return;
+        if (!more_a || !more_b || la != lb) {
+            ADD_FAILURE() << what << ": line " << n << " is '" << (more_a ? la : "(end)") << "', the index says '"
+                          << (more_b ? lb : "(end)") << "'";
+            return;
+        }
+    }
+}
+
+// Two large scans whose hosts interleave in export order (so no host's
+// findings are contiguous), with results reported twice with another
+// severity, several protocols, and more findings than one page holds. A
+// plugin keeps one name within a scan, as in a real export: which name a
+// result reported twice under two names shows is not part of the contract.
+std::vector<sdk::Finding> interleaved_scan(std::uint64_t salt) {
+    std::vector<sdk::Finding> out;
+    for (std::uint64_t i = 0; i < 4500; ++i) {
+        const auto n = i * 7 + salt;
+        auto f = finding(i, "192.0.2." + std::to_string(1 + (n % 61)), n % 5 == 0 ? 0 : 443 + (n % 3), 100 + (n * 13) % 47,
+                         static_cast<sdk::Severity>((n / 3 + salt) % 5));
+        f.protocol = n % 4 == 0 ? "udp" : "tcp";
+        out.push_back(f);
+    }
+    for (std::uint64_t i = 0; i < 300; ++i) {  // the same results again, later in the export
+        auto f = out[i * 11];
+        f.seq = out.size();
+        f.severity = static_cast<sdk::Severity>((static_cast<int>(f.severity) + 2) % 5);
+        out.push_back(f);
+    }
+    return out;
+}
+
+}  // namespace
+
+// compare_scans gives the index's own answer (FindingIndex::compare) while
+// holding one host at a time: it pages both scans in bounded pages without
+// the large texts, and never asks the store to compare whole tasks at once.
+TEST_F(FindingQueries, CompareReadsBoundedPagesAndAnswersAsTheIndexWould) {
+    task("big-before", "team-a", interleaved_scan(0), kT0);
+    task("big-after", "team-a", interleaved_scan(3), kT0 + kDay);
+    auto real = deps_.db;
+    auto watched = std::make_shared<WatchedFindingsStore>(real);
+    auto deps = deps_;
+    deps.db = watched;
+    sf::HostToolService service(deps);
+    for (const char* min : {"info", "low", "high", "critical"}) {
+        const auto expected = real->findings().compare("big-before", "big-after", *sdk::parse_severity(min));
+        ASSERT_TRUE(expected) << expected.error().message;
+        auto r = service.call("compare_scans",
+                              std::string(R"({"older_task_id":"big-before","newer_task_id":"big-after","min_severity":")") + min + "\"}",
+                              as("team-a"));
+        ASSERT_TRUE(r) << r.error().message;
+        expect_same_lines(printed(args(*r)), printed(*expected), std::string("min_severity ") + min);
+    }
+    EXPECT_EQ(watched->index().whole_task_compares, 0) << "a whole-task comparison holds both scans in memory";
+    EXPECT_GT(watched->index().largest_page, 0u);
+    EXPECT_LE(watched->index().largest_page, 2000u);
+    EXPECT_EQ(watched->index().pages_with_text, 0) << "no page needs the large text fields";
 }
 
 TEST_F(FindingQueries, ComparePicksThePreviousCompletedScanOfTheSameTargets) {

@@ -134,3 +134,52 @@ TEST_F(LegacyImportTest, RunsAgainSafelyAndNamesWhatItCannotImport) {
 }
 
 }  // namespace
+
+namespace {
+
+// An import stopped between its two steps: the row is written, and the
+// export could not move (here: something in the way at its new place). The
+// next run must finish the move and index the task, not leave the export in
+// the archived directory with a row pointing at nothing.
+TEST_F(LegacyImportTest, ARunAfterAnInterruptedImportFinishesTheMove) {
+    write_legacy(record("half-1", sf::TaskStatus::completed), "v1:half", "defectdojo__nessus_with_cvssv3.nessus");
+    std::filesystem::create_directories(store_->dir("half-1").parent_path());
+    std::ofstream(store_->dir("half-1")) << "in the way";
+    auto first = sf::import_legacy_tasks(dir_, *store_, validator_.get(), minor_);
+    EXPECT_EQ(first.imported, 1u);
+    ASSERT_EQ(first.problems.size(), 1u);
+    EXPECT_NE(first.problems[0].find("could not be moved"), std::string::npos) << first.problems[0];
+    EXPECT_FALSE(first.archived);
+    ASSERT_TRUE(store_->load("half-1")) << "the first step happened";
+    const auto old_place = dir_ / "tasks" / "half-1" / "scan-1-attempt.nessus";
+    ASSERT_TRUE(std::filesystem::exists(old_place)) << "the second did not";
+
+    std::filesystem::remove(store_->dir("half-1"));  // the operator clears the way and runs it again
+    auto second = sf::import_legacy_tasks(dir_, *store_, validator_.get(), minor_);
+    EXPECT_TRUE(second.problems.empty()) << second.problems.front();
+    EXPECT_EQ(second.imported, 0u);
+    EXPECT_EQ(second.already, 1u);
+    EXPECT_EQ(second.indexed, 1u) << "the task's findings were never indexed";
+    EXPECT_TRUE(second.archived);
+    const auto done = store_->load("half-1");
+    ASSERT_TRUE(done);
+    EXPECT_TRUE(std::filesystem::exists(done->export_path)) << "the export is where its row says: " << done->export_path;
+    const auto items = scanorch::testing::report_item_tags(done->export_path);
+    sdk::FindingPageQuery q;
+    q.task_id = "half-1";
+    q.limit = 1;
+    q.count = true;
+    auto page = store_->findings().page(q);
+    ASSERT_TRUE(page) << page.error().message;
+    EXPECT_EQ(page->total.value_or(0), items);
+    EXPECT_GT(items, 0u);
+
+    // Once finished, a third run changes nothing and indexes nothing again.
+    std::filesystem::rename(dir_ / "tasks.imported", dir_ / "tasks");
+    auto third = sf::import_legacy_tasks(dir_, *store_, validator_.get(), minor_);
+    EXPECT_TRUE(third.problems.empty());
+    EXPECT_EQ(third.already, 1u);
+    EXPECT_EQ(third.indexed, 0u);
+}
+
+}  // namespace

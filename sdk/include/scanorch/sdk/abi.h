@@ -14,7 +14,7 @@
  *  3. MAJOR bump: any change to an existing field, enum value or signature,
  *     and ANY change to the virtual functions of an existing C++ interface
  *     (scanner.h, validator.h, queue.h, router.h, frontend.h,
- *     tool_service.h, store.h, counters.h, pool_snapshot.h, findings.h, task_stamps.h), adding one included: an old plugin's vtable has no
+ *     tool_service.h, store.h, counters.h, pool_snapshot.h, findings.h, task_stamps.h, task_removal.h), adding one included: an old plugin's vtable has no
  *     slot for it. Rename the entry symbol to ..._v<major>.
  *  4. The host accepts a plugin when its major equals the host's and its
  *     minor is not newer than the host's. A host only uses a field or hook
@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #define SCANORCH_SDK_ABI_MAJOR 1
-#define SCANORCH_SDK_ABI_MINOR 3
+#define SCANORCH_SDK_ABI_MINOR 4
 /* The major is in the name, so a v2 host can still recognise (and refuse
  * with a useful message) a v1 plugin instead of calling it "not a plugin". */
 #define SCANORCH_PLUGIN_ENTRY_SYMBOL "scanorch_plugin_entry_v1"

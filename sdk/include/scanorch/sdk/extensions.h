@@ -57,3 +57,14 @@ namespace scanorch::sdk {
 inline constexpr std::string_view kStoreTaskStamps = "scanorch.store.task_stamps";
 
 }  // namespace scanorch::sdk
+
+namespace scanorch::sdk {
+
+/// Store (ABI 1.4): asked of a store's TaskTable with this id, a backend that
+/// can delete a task only while it is still expired returns a `TaskRemoval*`
+/// (task_removal.h) converted to void*, valid for the table's lifetime.
+/// nullptr: the host's TTL falls back to remove(), which deletes a task
+/// retried or read between the host's expired() and its remove().
+inline constexpr std::string_view kStoreTaskRemoval = "scanorch.store.task_removal";
+
+}  // namespace scanorch::sdk

@@ -18,7 +18,7 @@ namespace scanorch::framework {
 
 struct LegacyImport {
     std::uint64_t imported = 0;          ///< rows created
-    std::uint64_t already = 0;           ///< in the store already (an earlier, interrupted import)
+    std::uint64_t already = 0;           ///< in the store already (an earlier, interrupted import); finished here
     std::uint64_t indexed = 0;           ///< finished tasks whose findings were indexed
     std::vector<std::string> problems;   ///< one line per task that could not be imported, naming it and why
     bool archived = false;               ///< data_dir/tasks renamed to tasks.imported (only when no problem)
@@ -29,7 +29,10 @@ struct LegacyImport {
 std::size_t legacy_task_count(const std::filesystem::path& data_dir);
 
 /// Imports data_dir/tasks into `store`. Safe to run again after an
-/// interruption: tasks already in the store are left as they are. With a
+/// interruption: a task already in the store keeps its row, and what the
+/// interrupted run left undone is finished (an export still in the old
+/// directory moves; a finished task's findings missing from the index, or
+/// fewer than its validation counted, are indexed again). With a
 /// validator, finished tasks' exports are indexed (validator_abi_minor
 /// >= 3); without one, they are imported unindexed. The old directory is
 /// renamed to data_dir/tasks.imported once every task is in, never deleted.

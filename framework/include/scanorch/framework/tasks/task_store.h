@@ -33,6 +33,7 @@
 #include "scanorch/sdk/result.h"
 #include "scanorch/sdk/abi.h"
 #include "scanorch/sdk/store.h"
+#include "scanorch/sdk/task_removal.h"
 #include "scanorch/sdk/task_stamps.h"
 
 namespace scanorch::framework {
@@ -72,7 +73,8 @@ struct TaskList {
 class TaskStore {
 public:
     /// `exports_dir`: where this process keeps the exports it downloads.
-    /// `store_abi_minor`: what the store plugin may be asked (TaskStamps from 1.3).
+    /// `store_abi_minor`: what the store plugin may be asked (TaskStamps from
+    /// 1.3, TaskRemoval from 1.4).
     TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir,
               std::uint32_t store_abi_minor = SCANORCH_SDK_ABI_MINOR);
 
@@ -111,12 +113,30 @@ public:
     /// read a page at a time (`each` returns false to stop).
     using EachTask = std::function<bool(const TaskRecord& task, const std::string& payload)>;
     sdk::Result<void> for_each(const std::vector<TaskStatus>& statuses, const EachTask& each) const;
+    /// The same tasks as their list view (the record without description,
+    /// error, validation details; no payload) and the row's revision: no
+    /// document is read or parsed.
+    using EachSummary = std::function<bool(const TaskRecord& summary, std::uint64_t revision)>;
+    sdk::Result<void> for_each_summary(const std::vector<TaskStatus>& statuses, const EachSummary& each) const;
+    /// One task whole, with its sealed payload and the row's revision, in one read.
+    struct Whole {
+        TaskRecord record;
+        std::string payload;
+        std::uint64_t revision = 0;
+    };
+    sdk::Result<Whole> load_whole(const std::string& task_id) const;
     /// The ids of a client's unfinished tasks.
     sdk::Result<std::vector<std::string>> unfinished_for(const std::string& client) const;
     /// TTL: terminal tasks not read (or, never read, finished) since `idle_before`.
     sdk::Result<std::vector<std::string>> expired(std::int64_t idle_before, std::uint32_t limit) const;
     /// Removes a task, its findings and this process's files of it.
     sdk::Result<void> remove(const std::string& task_id);
+    /// The TTL's remove: the same, only while the task still meets
+    /// expired()'s test against `idle_before` (a task retried or read since
+    /// the list was taken stays). Decided by the store in its delete
+    /// (sdk::TaskRemoval); a store built before ABI 1.4 cannot, and then this
+    /// is remove(). true: removed by this call; false: gone or kept.
+    sdk::Result<bool> remove_expired(const std::string& task_id, std::int64_t idle_before);
     /// Removes this process's export directories whose task is gone (another
     /// process's housekeeping removed the row) and that were not written for
     /// ten minutes; nothing while the store holds no task at all (a wrong or
@@ -137,6 +157,7 @@ private:
 
     std::shared_ptr<sdk::Store> db_;
     sdk::TaskStamps* stamps_ = nullptr;  ///< the store's cheap "did it change?", when it has one
+    sdk::TaskRemoval* removal_ = nullptr;  ///< the store's conditional delete, when it has one
     std::filesystem::path exports_;
     mutable std::mutex cache_mu_;
     mutable std::unordered_map<std::string, Cached> cache_;

@@ -9,6 +9,7 @@
 
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/store.h"
+#include "scanorch/sdk/task_removal.h"
 #include "scanorch/sdk/task_stamps.h"
 #include "scanorch/store_sql/connection.h"
 #include "scanorch/store_sql/pool.h"
@@ -24,12 +25,15 @@ std::uint32_t latest_schema_version() noexcept;
 /// Returns the version it is at.
 std::uint32_t migrate(Connection& c, const Dialect& d);
 
-class SqlTasks final : public sdk::TaskTable, public sdk::TaskStamps {
+class SqlTasks final : public sdk::TaskTable, public sdk::TaskStamps, public sdk::TaskRemoval {
 public:
     SqlTasks(Pool& pool, const Dialect& d) : pool_(pool), d_(d) {}
     sdk::Result<sdk::TaskStamp> stamp(const std::string& task_id) noexcept override;
+    sdk::Result<bool> remove_if_expired(const std::string& task_id, std::int64_t idle_before_ms) noexcept override;
     void* extension(std::string_view id) noexcept override {
-        return id == sdk::kStoreTaskStamps ? static_cast<sdk::TaskStamps*>(this) : nullptr;
+        if (id == sdk::kStoreTaskStamps) return static_cast<sdk::TaskStamps*>(this);
+        if (id == sdk::kStoreTaskRemoval) return static_cast<sdk::TaskRemoval*>(this);
+        return nullptr;
     }
     sdk::Result<sdk::StoredTask> create(const sdk::StoredTask& task) noexcept override;
     sdk::Result<sdk::StoredTask> get(const std::string& task_id) noexcept override;
