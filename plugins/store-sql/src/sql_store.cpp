@@ -448,7 +448,7 @@ sdk::Result<sdk::TaskPage> SqlTasks::list(const sdk::TaskQuery& q) noexcept {
         }
         if (!q.cursor.empty()) {
             const auto parts = split_cursor(q.cursor, "t1", 2);
-            where += " AND (created_at, task_id) < (?, ?)";
+            where += " AND (created_at, task_id" + d_.bytewise + ") < (?, ?)";
             params.push_back(integer(cursor_number(parts[0], q.cursor)));
             params.push_back(text(parts[1]));
         }
@@ -456,7 +456,7 @@ sdk::Result<sdk::TaskPage> SqlTasks::list(const sdk::TaskQuery& q) noexcept {
         auto c = pool_.lease();
         sdk::TaskPage page;
         c->run(std::string("SELECT ") + kTaskColumns + (q.with_document ? ", document, payload" : "") + " FROM tasks" +
-                   where + " ORDER BY created_at DESC, task_id DESC LIMIT ?",
+                   where + " ORDER BY created_at DESC, task_id" + d_.bytewise + " DESC LIMIT ?",
                params, [&](const Row& r) { page.tasks.push_back(read_task(r, q.with_document)); });
         if (page.tasks.size() > q.limit) {
             page.tasks.pop_back();
@@ -474,7 +474,8 @@ sdk::Result<std::vector<std::string>> SqlTasks::expired(std::int64_t idle_before
         std::vector<std::string> ids;
         c->run("SELECT task_id FROM tasks WHERE status IN ('completed', 'failed', 'cancelled')"
                " AND CASE WHEN last_accessed_at > 0 THEN last_accessed_at ELSE completed_at END < ?"
-               " ORDER BY CASE WHEN last_accessed_at > 0 THEN last_accessed_at ELSE completed_at END, task_id LIMIT ?",
+               " ORDER BY CASE WHEN last_accessed_at > 0 THEN last_accessed_at ELSE completed_at END, task_id" +
+                   d_.bytewise + " LIMIT ?",
                {integer(idle_before), integer(limit)}, [&](const Row& r) { ids.push_back(r.text(0)); });
         return ids;
     });

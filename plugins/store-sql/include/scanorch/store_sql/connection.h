@@ -58,6 +58,12 @@ struct Dialect {
     /// A run lost with its batches is run again, and begin() clears it.
     std::string relax_durability;
     std::string restore_durability;
+    /// Appended to a text column compared or sorted as a key of a cursor
+    /// (" COLLATE \"C\""; "" where text already compares byte by byte): a
+    /// database's default collation (en_US.UTF-8, ICU) orders 'a-B' and 'aB'
+    /// differently from SQLite and from the host, whose positions compare ids
+    /// bytewise, so a page boundary inside a tie would skip or repeat tasks.
+    std::string bytewise;
 };
 
 class Connection {
