@@ -322,10 +322,19 @@ sdk::Result<sdk::StoredTask> SqlTasks::create(const sdk::StoredTask& t) noexcept
                 integer(t.completed_at_ms), integer(t.last_accessed_at_ms), text(t.summary), text(t.document),
                 text(t.payload)});
         tx.commit();
+        if (const auto n = ++created_; n >= 1024 && std::has_single_bit(n)) refresh_statistics(*c);
         sdk::StoredTask out = t;
         out.revision = 1;
         return out;
     });
+}
+
+void SqlTasks::refresh_statistics(Connection& c) noexcept {
+    if (d_.refresh_task_statistics.empty()) return;
+    try {
+        c.run(d_.refresh_task_statistics);
+    } catch (...) {  // the next power of two, or the next open, tries again
+    }
 }
 
 sdk::Result<sdk::StoredTask> SqlTasks::get(const std::string& id) noexcept {
@@ -762,6 +771,7 @@ SqlStore::SqlStore(ConnectionFactory factory, std::size_t pool_size, Dialect dia
     : dialect_(std::move(dialect)), pool_(std::move(factory), pool_size) {
     auto c = pool_.lease();
     migrate(*c, dialect_);
+    tasks_.refresh_statistics(*c);
 }
 
 sdk::Result<void> SqlStore::ping() noexcept {

@@ -64,6 +64,12 @@ struct Dialect {
     /// differently from SQLite and from the host, whose positions compare ids
     /// bytewise, so a page boundary inside a tie would skip or repeat tasks.
     std::string bytewise;
+    /// Refreshes the planner's statistics of the tasks table ("" = the
+    /// database keeps them itself): run at open and as the tasks a process
+    /// created pass each power of two. Without them SQLite picks an index by
+    /// rule, and "the previous completed scan of these targets" walked every
+    /// completed task by its status index instead of the few of its targets.
+    std::string refresh_task_statistics;
 };
 
 class Connection {
