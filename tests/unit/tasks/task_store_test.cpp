@@ -187,7 +187,7 @@ TEST(TaskStore, CountsAClientsUnfinishedTasks) {
 }
 
 // list(): newest first, ties by id; a position resumes after that task
-// even among tasks of the same millisecond; `accept` filters as rows are
+// even among tasks of the same millisecond; `accept_targets` filters as rows are
 // read and a scan budget bounds one call over sparse matches.
 TEST(TaskStore, ListsInOrderAndResumesAfterAPosition) {
     TempDir d;
@@ -228,7 +228,7 @@ TEST(TaskStore, ListsInOrderAndResumesAfterAPosition) {
         q.limit = 2;
         q.after = after;
         q.scan_budget = 7;
-        q.accept = [](const sf::TaskRecord& t) { return t.targets == "198.51.100.7"; };
+        q.accept_targets = [](const std::string& targets) { return targets == "198.51.100.7"; };
         auto page = store->list(q);
         ASSERT_TRUE(page) << page.error().message;
         for (const auto& t : page->tasks) odd.push_back(t.task_id);
@@ -236,6 +236,31 @@ TEST(TaskStore, ListsInOrderAndResumesAfterAPosition) {
         ASSERT_LT(++pages, 20);
     } while (after);
     EXPECT_EQ(odd, (std::vector<std::string>{"t5-3", "t4-3", "t3-3", "t2-3", "t1-3", "t0-3"}));
+
+    // The test reads the targets column: a row that fails it is never
+    // decoded (this one's stored record is unreadable), and each distinct
+    // text is tested once per call, however many tasks share it.
+    sdk::StoredTask broken;
+    broken.task_id = "t3-broken";
+    broken.targets = "203.0.113.9";
+    broken.created_at_ms = 1700000000000 + 3;
+    broken.summary = broken.document = "{not json";
+    ASSERT_TRUE(store->db().tasks().create(broken));
+    int tested = 0;
+    sf::TaskListQuery q;
+    q.limit = 100;
+    q.accept_targets = [&](const std::string& targets) {
+        ++tested;
+        return targets == "198.51.100.7";
+    };
+    auto page = store->list(q);
+    ASSERT_TRUE(page) << page.error().message;
+    EXPECT_EQ(page->tasks.size(), 6u);
+    EXPECT_EQ(tested, 3);
+    // Unfiltered, the row is read and its error names it: nothing is skipped silently.
+    auto whole = store->list(sf::TaskListQuery{});
+    ASSERT_FALSE(whole);
+    EXPECT_NE(whole.error().message.find("t3-broken"), std::string::npos) << whole.error().message;
 }
 
 // The TTL lists finished tasks not read since a time; unfinished ones never.

@@ -53,12 +53,14 @@ struct TaskListQuery {
     std::int64_t created_from = 0;    ///< inclusive; 0 = none
     std::int64_t created_before = 0;  ///< exclusive; 0 = none
     std::optional<ListPosition> after;
-    /// A further test on each record (e.g. target overlap), applied as rows
-    /// are read; null = none.
-    std::function<bool(const TaskRecord&)> accept;
+    /// A further test on each task's targets text as submitted (e.g. overlap
+    /// with one target), applied to the stored column as rows are read, so
+    /// a row that fails it is never decoded; null = none. Called once per
+    /// distinct text in a call: it must depend on the text alone.
+    std::function<bool(const std::string& targets)> accept_targets;
     std::uint32_t limit = 100;
-    /// With `accept`, stop after examining this many rows and return what
-    /// matched, with the position reached (sparse matches never make one
+    /// With `accept_targets`, stop after examining this many rows and return
+    /// what matched, with the position reached (sparse matches never make one
     /// call read the whole table).
     std::uint32_t scan_budget = 20'000;
 };
