@@ -72,11 +72,6 @@ SqliteConnection::SqliteConnection(const SqliteOptions& o) : path_(o.path) {
     // the findings' four indexes it was ~0.8 writes per finding indexed. In
     // memory it is bounded by one statement's pages (100 rows).
     run("PRAGMA temp_store = MEMORY", {}, {});
-    // A list page reads a table page per task (a row holds the whole record):
-    // through the map, a page already in the OS cache is a memory read, not a
-    // pread() and a copy into this connection's own 2 MB cache, which a walk
-    // over many tasks keeps evicting. Shared by every connection and process.
-    run("PRAGMA mmap_size = " + std::to_string(o.mmap_bytes), {}, {});
     // ANALYZE (SqlStore refreshes the planner's statistics) samples this many
     // index rows instead of reading every index whole: bounded at any size.
     run("PRAGMA analysis_limit = 1000", {}, {});

@@ -16,7 +16,6 @@ struct SqliteOptions {
     std::string path;
     int busy_timeout_ms = 10000;
     bool synchronous_full = true;
-    std::int64_t mmap_bytes = 256LL << 20;  ///< reads through a memory map of the file's first bytes (0 = pread)
 };
 
 class SqliteConnection final : public store_sql::Connection {

@@ -36,7 +36,6 @@ public:
         {"pool_size", SCANORCH_CFG_INT, 0, "4", "Connections kept open (concurrent readers)"},
         {"synchronous", SCANORCH_CFG_STRING, 0, "\"full\"",
          "full: every commit but findings batches is on disk; normal: a power loss may undo the last commits (never corrupts)"},
-        {"mmap_mb", SCANORCH_CFG_INT, 0, "256", "Reads through a memory map of the database's first MB (0: read() calls)"},
     };
 
     SqliteStore(const SqliteOptions& o, std::size_t pool)
@@ -63,9 +62,6 @@ public:
         const auto sync = o->optValue<std::string>("synchronous", "full");
         if (sync != "full" && sync != "normal") return sdk::Error::invalid_input("synchronous must be full or normal, not '" + sync + "'");
         opts.synchronous_full = sync == "full";
-        const auto mmap_mb = o->optValue<std::int64_t>("mmap_mb", 256);
-        if (mmap_mb < 0 || mmap_mb > (1 << 20)) return sdk::Error::invalid_input("mmap_mb must be 0..1048576, not " + std::to_string(mmap_mb));
-        opts.mmap_bytes = mmap_mb << 20;
         const auto pool = o->optValue<std::int64_t>("pool_size", 4);
         if (pool < 1 || pool > 64) return sdk::Error::invalid_input("pool_size must be 1..64, not " + std::to_string(pool));
         try {
