@@ -221,6 +221,27 @@ sdk::Result<void> TaskStore::touch(const std::string& id, std::int64_t at) {
     return db_->tasks().touch(id, at);
 }
 
+sdk::Result<TaskRecord> TaskStore::listed(const sdk::StoredTask& row, Poco::JSON::Parser& parser) const {
+    {
+        std::lock_guard lock(listed_mu_);
+        if (auto it = listed_.find(row.task_id);
+            it != listed_.end() && it->second.revision == row.revision && it->second.created_at == row.created_at_ms) {
+            TaskRecord t = it->second.record;
+            overlay(t, row);
+            return t;
+        }
+    }
+    auto t = parse_record(row.task_id, row.summary, parser);
+    if (!t) return std::move(t).error();
+    {
+        std::lock_guard lock(listed_mu_);
+        if (listed_.size() >= kListedEntries && !listed_.count(row.task_id)) listed_.erase(listed_.begin());
+        listed_[row.task_id] = Listed{row.revision, row.created_at_ms, *t};
+    }
+    overlay(*t, row);
+    return t;
+}
+
 sdk::Result<TaskList> TaskStore::list(const TaskListQuery& q) const {
     if (q.limit == 0 || q.limit > 1000) return sdk::Error::invalid_input("limit must be 1..1000, not " + std::to_string(q.limit));
     TaskList out;
@@ -252,9 +273,8 @@ sdk::Result<TaskList> TaskStore::list(const TaskListQuery& q) const {
                     out.next = ListPosition{out.tasks.back().created_at, out.tasks.back().task_id};
                     return out;
                 }
-                auto t = parse_record(row.task_id, row.summary, parser);
+                auto t = listed(row, parser);
                 if (!t) return std::move(t).error();
-                overlay(*t, row);
                 out.tasks.push_back(std::move(t).value());
             }
             if (q.accept_targets && examined >= q.scan_budget) {
@@ -310,6 +330,10 @@ sdk::Result<void> TaskStore::remove(const std::string& id) {
     {
         std::lock_guard lock(cache_mu_);
         cache_.erase(id);
+    }
+    {
+        std::lock_guard lock(listed_mu_);
+        listed_.erase(id);
     }
     if (!r) return std::move(r).error();
     std::error_code ec;

@@ -74,6 +74,47 @@ TEST(TaskStore, CreateLoadUpdateRemove) {
     EXPECT_FALSE(std::filesystem::exists(store->dir("t-1")));
 }
 
+// list() keeps the records it decoded; a page read again must still show
+// every change, whether this process or another one (another store over the
+// same database) made it, and a task removed and made again under the same
+// id is never served from what the old one left.
+TEST(TaskStore, ListShowsEveryChangeToAPageItReadBefore) {
+    TempDir d;
+    auto a = open_store(d.path);
+    auto b = open_store(d.path);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(a->create(task("p-" + std::to_string(i), 1700000000000 + i), "").ok());
+    auto names = [&](const sf::TaskStore& s) {
+        std::vector<std::string> out;
+        auto page = s.list(sf::TaskListQuery{});
+        EXPECT_TRUE(page) << page.error().message;
+        if (page) {
+            for (const auto& t : page->tasks) out.push_back(t.task_id + ":" + t.name + ":" + std::string(sf::to_string(t.status)));
+        }
+        return out;
+    };
+    EXPECT_EQ(names(*a), (std::vector<std::string>{"p-2:weekly:queued", "p-1:weekly:queued", "p-0:weekly:queued"}));
+    ASSERT_TRUE(b->update("p-1", [](sf::TaskRecord& t) {
+        t.status = TaskStatus::running;
+        t.name = "renamed";
+        return true;
+    }));
+    ASSERT_TRUE(a->update("p-0", [](sf::TaskRecord& t) {
+        t.status = TaskStatus::cancelled;
+        return true;
+    }));
+    EXPECT_EQ(names(*a), (std::vector<std::string>{"p-2:weekly:queued", "p-1:renamed:running", "p-0:weekly:cancelled"}));
+    ASSERT_TRUE(a->touch("p-2", 1800000000000).ok());
+    auto touched = a->list(sf::TaskListQuery{});
+    ASSERT_TRUE(touched);
+    EXPECT_EQ(touched->tasks[0].last_accessed_at, 1800000000000) << "a read moves last_accessed_at, not the revision";
+    // Removed by the other process and made again: revision 1 again, another created_at.
+    ASSERT_TRUE(b->remove("p-2").ok());
+    auto again = task("p-2", 1700000000000 + 9);
+    again.name = "second life";
+    ASSERT_TRUE(b->create(again, "").ok());
+    EXPECT_EQ(names(*a)[0], "p-2:second life:queued");
+}
+
 TEST(TaskStore, RefusesPathTricks) {
     TempDir d;
     auto store = open_store(d.path);

@@ -35,6 +35,10 @@
 #include "scanorch/sdk/store.h"
 #include "scanorch/sdk/task_stamps.h"
 
+namespace Poco::JSON {
+class Parser;
+}
+
 namespace scanorch::framework {
 
 /// list_tasks' order: newest first, then task id (both descending).
@@ -134,14 +138,28 @@ private:
         std::shared_ptr<const TaskRecord> record;
     };
     static constexpr std::size_t kCacheEntries = 4096;
+    /// list()'s records, decoded from summaries. A row's summary changes only
+    /// with its revision, and (created_at, revision) never repeats for an id
+    /// even if the task is removed and made again, so a page read again (an
+    /// agent polling list_tasks) decodes only what changed since.
+    struct Listed {
+        std::uint64_t revision = 0;
+        std::int64_t created_at = 0;
+        TaskRecord record;
+    };
+    static constexpr std::size_t kListedEntries = 4096;
 
     sdk::Result<std::shared_ptr<const TaskRecord>> decode(const sdk::StoredTask& row, bool use_cache) const;
+    /// A list row's record: from listed_, or its summary decoded (and kept).
+    sdk::Result<TaskRecord> listed(const sdk::StoredTask& row, Poco::JSON::Parser& parser) const;
 
     std::shared_ptr<sdk::Store> db_;
     sdk::TaskStamps* stamps_ = nullptr;  ///< the store's cheap "did it change?", when it has one
     std::filesystem::path exports_;
     mutable std::mutex cache_mu_;
     mutable std::unordered_map<std::string, Cached> cache_;
+    mutable std::mutex listed_mu_;
+    mutable std::unordered_map<std::string, Listed> listed_;
 };
 
 }  // namespace scanorch::framework
