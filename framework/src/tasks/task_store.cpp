@@ -235,7 +235,10 @@ sdk::Result<TaskRecord> TaskStore::listed(const sdk::StoredTask& row, Poco::JSON
     if (!t) return std::move(t).error();
     {
         std::lock_guard lock(listed_mu_);
-        if (listed_.size() >= kListedEntries && !listed_.count(row.task_id)) listed_.erase(listed_.begin());
+        // Full: start again. Not erase(begin()): in an unordered_map that is
+        // usually the entry inserted last, so the page being read would evict
+        // itself and a poll of the newest page would never hit.
+        if (listed_.size() >= kListedEntries && !listed_.count(row.task_id)) listed_.clear();
         listed_[row.task_id] = Listed{row.revision, row.created_at_ms, *t};
     }
     overlay(*t, row);
