@@ -39,8 +39,30 @@ void postgres_raw(const std::string& config, const std::string&, const std::stri
     ASSERT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) << sql << ": " << why;
 }
 
+// The contract's database sorts text as production databases usually do, by
+// a linguistic collation (ICU's en-US: lower case before upper, punctuation
+// before letters, both weighing less than the letters themselves), not by the
+// byte order of the test cluster's C locale: an ORDER BY that forgot to ask
+// for byte order then fails here, not in production.
+std::string linguistic_database_url() {
+    static const std::string url = [] {
+        const std::string server = PostgresServer::shared().url();
+        PGconn* c = PQconnectdb(server.c_str());
+        if (PQstatus(c) != CONNECTION_OK) throw std::runtime_error(std::string("connect: ") + PQerrorMessage(c));
+        PGresult* r = PQexec(c, "CREATE DATABASE contract_en_us TEMPLATE template0 ENCODING 'UTF8'"
+                                " LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'");
+        const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        const std::string why = PQresultErrorMessage(r);
+        PQclear(r);
+        PQfinish(c);
+        if (!ok) throw std::runtime_error("cannot create the contract's en-US database: " + why);
+        return server.substr(0, server.rfind('/')) + "/contract_en_us";
+    }();
+    return url;
+}
+
 std::string postgres_config(int n) {
-    return R"({"url":")" + PostgresServer::shared().url() + R"(","schema":"contract_)" + std::to_string(::getpid()) +
+    return R"({"url":")" + linguistic_database_url() + R"(","schema":"contract_)" + std::to_string(::getpid()) +
            "_" + std::to_string(n) + R"(","pool_size":4})";
 }
 

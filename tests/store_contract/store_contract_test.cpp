@@ -387,6 +387,54 @@ TEST_P(StoreContract, ListFiltersNewestFirstWithAStableCursorWhileTasksArrive) {
     EXPECT_EQ(tasks().list(bad).error().kind, sdk::ErrorKind::invalid_input);
 }
 
+// Ties on created_at are ordered by task_id byte by byte on every backend:
+// the host's list positions compare ids that way (TaskStore::list skips the
+// ids >= its position within the position's millisecond), so a database whose
+// default collation sorts 'a-B' after 'ab' (en_US.UTF-8, ICU: case and
+// punctuation weigh less than letters) would make it skip or repeat tasks.
+// The PostgreSQL backend's database has such a collation (backends.cpp).
+TEST_P(StoreContract, ListOrdersTiesByTaskIdByteWiseSoAPageBoundaryNeverSkipsOrRepeats) {
+    const std::vector<std::string> ids = {"Zeta", "alpha", "Alpha", "a-b", "a_b", "aB", "ab", "A-1", "a1",  "a-1",
+                                          "b",    "B",     "a--",   "a-",  "Z9",  "z9", "0a", "9Z",  "a-B", "a_B"};
+    std::vector<sdk::StoredTask> all;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        // Most share one millisecond; a few around it check the tie sits in the overall order.
+        auto t = sample_task(ids[i], kBase + (i % 7 == 0 ? static_cast<std::int64_t>(i) * 1000 - 5000 : 0));
+        t.client = i % 2 ? "team-a" : "";
+        ASSERT_TRUE(MUST(tasks().create(t))) << ids[i];
+        all.push_back(t);
+    }
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+        return a.created_at_ms != b.created_at_ms ? a.created_at_ms > b.created_at_ms : a.task_id > b.task_id;
+    });
+    for (const bool filtered : {false, true}) {
+        std::vector<std::string> expected;
+        for (const auto& t : all) expected.push_back(t.task_id);
+        for (std::uint32_t limit : {1u, 2u, 3u, 100u}) {
+            sdk::TaskQuery q;
+            q.limit = limit;
+            if (filtered) q.clients = std::vector<std::string>{"", "team-a"};  // the visible-clients plan
+            std::vector<std::string> walked;
+            for (int page = 0; page < 100; ++page) {
+                auto p = MUST(tasks().list(q));
+                if (!p) break;
+                for (const auto& t : p->tasks) walked.push_back(t.task_id);
+                if (p->next_cursor.empty()) break;
+                q.cursor = p->next_cursor;
+            }
+            EXPECT_EQ(walked, expected) << "pages of " << limit << (filtered ? ", visible clients" : "");
+        }
+    }
+    // The TTL's order breaks ties the same way.
+    for (const auto& id : {"b-x", "B-x", "b_x"}) {
+        auto t = sample_task(id);
+        t.status = sdk::TaskState::completed;
+        t.last_accessed_at_ms = kBase - 1;
+        ASSERT_TRUE(MUST(tasks().create(t)));
+    }
+    EXPECT_EQ(*MUST(tasks().expired(kBase, 10)), (std::vector<std::string>{"B-x", "b-x", "b_x"}));
+}
+
 TEST_P(StoreContract, ExpiredNamesIdleTerminalTasksOldestFirst) {
     auto add = [&](const std::string& id, sdk::TaskState s, std::int64_t accessed, std::int64_t completed) {
         auto t = sample_task(id);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <sstream>
+#include <unordered_map>
 
 namespace scanorch::framework {
 
@@ -60,14 +61,20 @@ sdk::StoredTask row_of(const TaskRecord& t) {
     return r;
 }
 
-sdk::Result<TaskRecord> parse_record(const std::string& id, const std::string& text) {
+sdk::Result<TaskRecord> parse_record(const std::string& id, const std::string& text, Poco::JSON::Parser& parser) {
     try {
-        auto parsed = task_from_json(Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>());
+        parser.reset();
+        auto parsed = task_from_json(parser.parse(text).extract<Poco::JSON::Object::Ptr>());
         if (!parsed) return sdk::Error::internal("task '" + id + "': stored record: " + parsed.error().message);
         return parsed;
     } catch (const Poco::Exception& e) {
         return sdk::Error::internal("task '" + id + "': stored record is unreadable: " + e.displayText());
     }
+}
+
+sdk::Result<TaskRecord> parse_record(const std::string& id, const std::string& text) {
+    Poco::JSON::Parser parser;
+    return parse_record(id, text, parser);
 }
 
 // The columns are the truth for what they hold: touch() moves
@@ -215,34 +222,67 @@ sdk::Result<void> TaskStore::touch(const std::string& id, std::int64_t at) {
     return db_->tasks().touch(id, at);
 }
 
+sdk::Result<TaskRecord> TaskStore::listed(const sdk::StoredTask& row, Poco::JSON::Parser& parser) const {
+    {
+        std::lock_guard lock(listed_mu_);
+        if (auto it = listed_.find(row.task_id);
+            it != listed_.end() && it->second.revision == row.revision && it->second.created_at == row.created_at_ms) {
+            TaskRecord t = it->second.record;
+            overlay(t, row);
+            return t;
+        }
+    }
+    auto t = parse_record(row.task_id, row.summary, parser);
+    if (!t) return std::move(t).error();
+    {
+        std::lock_guard lock(listed_mu_);
+        // Full: start again. Not erase(begin()): in an unordered_map that is
+        // usually the entry inserted last, so the page being read would evict
+        // itself and a poll of the newest page would never hit.
+        if (listed_.size() >= kListedEntries && !listed_.count(row.task_id)) listed_.clear();
+        listed_[row.task_id] = Listed{row.revision, row.created_at_ms, *t};
+    }
+    overlay(*t, row);
+    return t;
+}
+
 sdk::Result<TaskList> TaskStore::list(const TaskListQuery& q) const {
     if (q.limit == 0 || q.limit > 1000) return sdk::Error::invalid_input("limit must be 1..1000, not " + std::to_string(q.limit));
     TaskList out;
+    out.tasks.reserve(q.limit);
     auto query = to_query(q);
     std::uint32_t examined = 0;
+    // One parser for the call (its handler and buffers are reused), and each
+    // distinct targets text tested once: tasks of one schedule share it.
+    Poco::JSON::Parser parser;
+    std::unordered_map<std::string, bool> targets_tested;
+    const auto targets_pass = [&](const std::string& targets) {
+        auto [it, fresh] = targets_tested.try_emplace(targets, false);
+        if (fresh) it->second = q.accept_targets(targets);
+        return it->second;
+    };
     for (;;) {
         // One more than the page: whether anything is left is then known
         // without another call.
         const std::uint32_t want = q.limit + 1 - static_cast<std::uint32_t>(out.tasks.size());
-        query.limit = std::clamp<std::uint32_t>(q.accept ? std::max<std::uint32_t>(want, 200) : want + 8, 1, 1000);
+        query.limit = std::clamp<std::uint32_t>(q.accept_targets ? std::max<std::uint32_t>(want, 200) : want + 8, 1, 1000);
         auto page = db_->tasks().list(query);
         if (!page) return std::move(page).error();
         for (const auto& row : page->tasks) {
             if (q.after && row.created_at_ms == q.after->created_at && row.task_id >= q.after->task_id) continue;
             ++examined;
-            auto t = parse_record(row.task_id, row.summary);
-            if (!t) return std::move(t).error();
-            overlay(*t, row);
-            const ListPosition here{row.created_at_ms, row.task_id};
-            if (!q.accept || q.accept(*t)) {
+            // The column is the record's targets: a row that fails is never decoded.
+            if (!q.accept_targets || targets_pass(row.targets)) {
                 if (out.tasks.size() == q.limit) {
                     out.next = ListPosition{out.tasks.back().created_at, out.tasks.back().task_id};
                     return out;
                 }
+                auto t = listed(row, parser);
+                if (!t) return std::move(t).error();
                 out.tasks.push_back(std::move(t).value());
             }
-            if (q.accept && examined >= q.scan_budget) {
-                out.next = here;
+            if (q.accept_targets && examined >= q.scan_budget) {
+                out.next = ListPosition{row.created_at_ms, row.task_id};
                 return out;
             }
         }
@@ -321,6 +361,10 @@ sdk::Result<void> TaskStore::remove(const std::string& id) {
     {
         std::lock_guard lock(cache_mu_);
         cache_.erase(id);
+    }
+    {
+        std::lock_guard lock(listed_mu_);
+        listed_.erase(id);
     }
     if (!r) return std::move(r).error();
     std::error_code ec;

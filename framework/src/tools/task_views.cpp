@@ -172,8 +172,8 @@ sdk::Result<Obj> TaskViews::list(const Obj& a, const sdk::CallContext& c) {
     q.after = after;
     q.limit = static_cast<std::uint32_t>(limit);
     if (target) {
-        q.accept = [&](const TaskRecord& t) {
-            auto list = targets::parse_list(t.targets);
+        q.accept_targets = [&](const std::string& targets) {
+            auto list = targets::parse_list(targets);
             bool hit = false;
             if (list) {
                 for (const auto& x : *list) hit = hit || targets::contains(x, *target) || targets::contains(*target, x);

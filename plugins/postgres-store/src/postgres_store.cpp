@@ -37,7 +37,7 @@ public:
     PostgresStore(const std::string& url, const std::string& schema, std::size_t pool)
         : ss::SqlStore([url, schema] { return std::make_unique<PgConnection>(url, schema); }, pool,
                        ss::Dialect{"postgres", "BEGIN", kMigrationLock, " FOR UPDATE", "ANALYZE findings, finding_cves",
-                                   "SET synchronous_commit = off", "RESET synchronous_commit"}) {}
+                                   "SET synchronous_commit = off", "RESET synchronous_commit", " COLLATE \"C\"", ""}) {}  // autovacuum keeps the statistics
 
     static sdk::Result<std::unique_ptr<PostgresStore>> create(sdk::PluginContext ctx) {
         auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();

@@ -82,6 +82,9 @@ SqliteConnection::SqliteConnection(const SqliteOptions& o) : path_(o.path) {
     // default 1000 pages that was once per findings batch. At 8192 pages
     // (32 MB of log) a page rewritten by several batches is copied once.
     run("PRAGMA wal_autocheckpoint = 8192", {}, {});
+    // ANALYZE (SqlStore refreshes the planner's statistics) samples this many
+    // index rows instead of reading every index whole: bounded at any size.
+    run("PRAGMA analysis_limit = 1000", {}, {});
 }
 
 SqliteConnection::~SqliteConnection() {

@@ -44,7 +44,9 @@ public:
                        ss::Dialect{"sqlite", "BEGIN IMMEDIATE", "", "", "",
                                    // WAL + NORMAL: the commit appends to the log without fsync
                                    o.synchronous_full ? "PRAGMA synchronous = NORMAL" : "",
-                                   o.synchronous_full ? "PRAGMA synchronous = FULL" : ""}) {}
+                                   o.synchronous_full ? "PRAGMA synchronous = FULL" : "",
+                                   "",  // BINARY, SQLite's default collation, is byte order
+                                   "ANALYZE tasks"}) {}
 
     static sdk::Result<std::unique_ptr<SqliteStore>> create(sdk::PluginContext ctx) {
         auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();

@@ -474,7 +474,7 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
         }
         if (!q.cursor.empty()) {
             const auto parts = split_cursor(q.cursor, "s1", 2);
-            where += " AND (f.task_id, f.seq) > (?, ?)";
+            where += " AND (f.task_id" + d_.bytewise + ", f.seq) > (?, ?)";
             params.push_back(text(parts[0]));
             params.push_back(integer(cursor_number(parts[1], q.cursor)));
         }
@@ -482,7 +482,7 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
         const std::string columns = std::string("f.task_id, ") + kFindingColumns;
         auto c = pool_.lease();
         sdk::FindingHits hits;
-        c->run("SELECT " + columns + ", '', '', ''" + from + where + " ORDER BY f.task_id, f.seq LIMIT ?", params,
+        c->run("SELECT " + columns + ", '', '', ''" + from + where + " ORDER BY f.task_id" + d_.bytewise + ", f.seq LIMIT ?", params,
                [&](const Row& r) {
                    const auto id = r.text(0);
                    hits.hits.push_back({id, read_finding(r, 1, id)});

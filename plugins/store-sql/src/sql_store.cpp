@@ -82,10 +82,19 @@ sdk::Result<sdk::StoredTask> SqlTasks::create(const sdk::StoredTask& t) noexcept
                 integer(t.completed_at_ms), integer(t.last_accessed_at_ms), text(t.summary), text(t.document),
                 text(t.payload)});
         tx.commit();
+        if (const auto n = ++created_; n >= 1024 && std::has_single_bit(n)) refresh_statistics(*c);
         sdk::StoredTask out = t;
         out.revision = 1;
         return out;
     });
+}
+
+void SqlTasks::refresh_statistics(Connection& c) noexcept {
+    if (d_.refresh_task_statistics.empty()) return;
+    try {
+        c.run(d_.refresh_task_statistics);
+    } catch (...) {  // the next power of two, or the next open, tries again
+    }
 }
 
 sdk::Result<sdk::StoredTask> SqlTasks::get(const std::string& id) noexcept {
@@ -225,7 +234,7 @@ sdk::Result<sdk::TaskPage> SqlTasks::list(const sdk::TaskQuery& q) noexcept {
         }
         if (!q.cursor.empty()) {
             const auto parts = split_cursor(q.cursor, "t1", 2);
-            where += " AND (created_at, task_id) < (?, ?)";
+            where += " AND (created_at, task_id" + d_.bytewise + ") < (?, ?)";
             params.push_back(integer(cursor_number(parts[0], q.cursor)));
             params.push_back(text(parts[1]));
         }
@@ -233,7 +242,7 @@ sdk::Result<sdk::TaskPage> SqlTasks::list(const sdk::TaskQuery& q) noexcept {
         auto c = pool_.lease();
         sdk::TaskPage page;
         c->run(std::string("SELECT ") + kTaskColumns + (q.with_document ? ", document, payload" : "") + " FROM tasks" +
-                   where + " ORDER BY created_at DESC, task_id DESC LIMIT ?",
+                   where + " ORDER BY created_at DESC, task_id" + d_.bytewise + " DESC LIMIT ?",
                params, [&](const Row& r) { page.tasks.push_back(read_task(r, q.with_document)); });
         if (page.tasks.size() > q.limit) {
             page.tasks.pop_back();
@@ -250,7 +259,8 @@ sdk::Result<std::vector<std::string>> SqlTasks::expired(std::int64_t idle_before
         auto c = pool_.lease();
         std::vector<std::string> ids;
         c->run(std::string("SELECT task_id FROM tasks WHERE ") + kExpiredCondition +
-                   " ORDER BY CASE WHEN last_accessed_at > 0 THEN last_accessed_at ELSE completed_at END, task_id LIMIT ?",
+                   " ORDER BY CASE WHEN last_accessed_at > 0 THEN last_accessed_at ELSE completed_at END, task_id" +
+                   d_.bytewise + " LIMIT ?",
                {integer(idle_before), integer(limit)}, [&](const Row& r) { ids.push_back(r.text(0)); });
         return ids;
     });
@@ -262,6 +272,7 @@ SqlStore::SqlStore(ConnectionFactory factory, std::size_t pool_size, Dialect dia
     : dialect_(std::move(dialect)), pool_(std::move(factory), pool_size) {
     auto c = pool_.lease();
     migrate(*c, dialect_);
+    tasks_.refresh_statistics(*c);
 }
 
 sdk::Result<void> SqlStore::ping() noexcept {

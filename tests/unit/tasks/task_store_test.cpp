@@ -74,6 +74,47 @@ TEST(TaskStore, CreateLoadUpdateRemove) {
     EXPECT_FALSE(std::filesystem::exists(store->dir("t-1")));
 }
 
+// list() keeps the records it decoded; a page read again must still show
+// every change, whether this process or another one (another store over the
+// same database) made it, and a task removed and made again under the same
+// id is never served from what the old one left.
+TEST(TaskStore, ListShowsEveryChangeToAPageItReadBefore) {
+    TempDir d;
+    auto a = open_store(d.path);
+    auto b = open_store(d.path);
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(a->create(task("p-" + std::to_string(i), 1700000000000 + i), "").ok());
+    auto names = [&](const sf::TaskStore& s) {
+        std::vector<std::string> out;
+        auto page = s.list(sf::TaskListQuery{});
+        EXPECT_TRUE(page) << page.error().message;
+        if (page) {
+            for (const auto& t : page->tasks) out.push_back(t.task_id + ":" + t.name + ":" + std::string(sf::to_string(t.status)));
+        }
+        return out;
+    };
+    EXPECT_EQ(names(*a), (std::vector<std::string>{"p-2:weekly:queued", "p-1:weekly:queued", "p-0:weekly:queued"}));
+    ASSERT_TRUE(b->update("p-1", [](sf::TaskRecord& t) {
+        t.status = TaskStatus::running;
+        t.name = "renamed";
+        return true;
+    }));
+    ASSERT_TRUE(a->update("p-0", [](sf::TaskRecord& t) {
+        t.status = TaskStatus::cancelled;
+        return true;
+    }));
+    EXPECT_EQ(names(*a), (std::vector<std::string>{"p-2:weekly:queued", "p-1:renamed:running", "p-0:weekly:cancelled"}));
+    ASSERT_TRUE(a->touch("p-2", 1800000000000).ok());
+    auto touched = a->list(sf::TaskListQuery{});
+    ASSERT_TRUE(touched);
+    EXPECT_EQ(touched->tasks[0].last_accessed_at, 1800000000000) << "a read moves last_accessed_at, not the revision";
+    // Removed by the other process and made again: revision 1 again, another created_at.
+    ASSERT_TRUE(b->remove("p-2").ok());
+    auto again = task("p-2", 1700000000000 + 9);
+    again.name = "second life";
+    ASSERT_TRUE(b->create(again, "").ok());
+    EXPECT_EQ(names(*a)[0], "p-2:second life:queued");
+}
+
 TEST(TaskStore, RefusesPathTricks) {
     TempDir d;
     auto store = open_store(d.path);
@@ -187,7 +228,7 @@ TEST(TaskStore, CountsAClientsUnfinishedTasks) {
 }
 
 // list(): newest first, ties by id; a position resumes after that task
-// even among tasks of the same millisecond; `accept` filters as rows are
+// even among tasks of the same millisecond; `accept_targets` filters as rows are
 // read and a scan budget bounds one call over sparse matches.
 TEST(TaskStore, ListsInOrderAndResumesAfterAPosition) {
     TempDir d;
@@ -228,7 +269,7 @@ TEST(TaskStore, ListsInOrderAndResumesAfterAPosition) {
         q.limit = 2;
         q.after = after;
         q.scan_budget = 7;
-        q.accept = [](const sf::TaskRecord& t) { return t.targets == "198.51.100.7"; };
+        q.accept_targets = [](const std::string& targets) { return targets == "198.51.100.7"; };
         auto page = store->list(q);
         ASSERT_TRUE(page) << page.error().message;
         for (const auto& t : page->tasks) odd.push_back(t.task_id);
@@ -236,6 +277,31 @@ TEST(TaskStore, ListsInOrderAndResumesAfterAPosition) {
         ASSERT_LT(++pages, 20);
     } while (after);
     EXPECT_EQ(odd, (std::vector<std::string>{"t5-3", "t4-3", "t3-3", "t2-3", "t1-3", "t0-3"}));
+
+    // The test reads the targets column: a row that fails it is never
+    // decoded (this one's stored record is unreadable), and each distinct
+    // text is tested once per call, however many tasks share it.
+    sdk::StoredTask broken;
+    broken.task_id = "t3-broken";
+    broken.targets = "203.0.113.9";
+    broken.created_at_ms = 1700000000000 + 3;
+    broken.summary = broken.document = "{not json";
+    ASSERT_TRUE(store->db().tasks().create(broken));
+    int tested = 0;
+    sf::TaskListQuery q;
+    q.limit = 100;
+    q.accept_targets = [&](const std::string& targets) {
+        ++tested;
+        return targets == "198.51.100.7";
+    };
+    auto page = store->list(q);
+    ASSERT_TRUE(page) << page.error().message;
+    EXPECT_EQ(page->tasks.size(), 6u);
+    EXPECT_EQ(tested, 3);
+    // Unfiltered, the row is read and its error names it: nothing is skipped silently.
+    auto whole = store->list(sf::TaskListQuery{});
+    ASSERT_FALSE(whole);
+    EXPECT_NE(whole.error().message.find("t3-broken"), std::string::npos) << whole.error().message;
 }
 
 // The TTL lists finished tasks not read since a time; unfinished ones never.

@@ -36,6 +36,10 @@
 #include "scanorch/sdk/task_removal.h"
 #include "scanorch/sdk/task_stamps.h"
 
+namespace Poco::JSON {
+class Parser;
+}
+
 namespace scanorch::framework {
 
 /// list_tasks' order: newest first, then task id (both descending).
@@ -54,12 +58,14 @@ struct TaskListQuery {
     std::int64_t created_from = 0;    ///< inclusive; 0 = none
     std::int64_t created_before = 0;  ///< exclusive; 0 = none
     std::optional<ListPosition> after;
-    /// A further test on each record (e.g. target overlap), applied as rows
-    /// are read; null = none.
-    std::function<bool(const TaskRecord&)> accept;
+    /// A further test on each task's targets text as submitted (e.g. overlap
+    /// with one target), applied to the stored column as rows are read, so
+    /// a row that fails it is never decoded; null = none. Called once per
+    /// distinct text in a call: it must depend on the text alone.
+    std::function<bool(const std::string& targets)> accept_targets;
     std::uint32_t limit = 100;
-    /// With `accept`, stop after examining this many rows and return what
-    /// matched, with the position reached (sparse matches never make one
+    /// With `accept_targets`, stop after examining this many rows and return
+    /// what matched, with the position reached (sparse matches never make one
     /// call read the whole table).
     std::uint32_t scan_budget = 20'000;
 };
@@ -152,8 +158,20 @@ private:
         std::shared_ptr<const TaskRecord> record;
     };
     static constexpr std::size_t kCacheEntries = 4096;
+    /// list()'s records, decoded from summaries. A row's summary changes only
+    /// with its revision, and (created_at, revision) never repeats for an id
+    /// even if the task is removed and made again, so a page read again (an
+    /// agent polling list_tasks) decodes only what changed since.
+    struct Listed {
+        std::uint64_t revision = 0;
+        std::int64_t created_at = 0;
+        TaskRecord record;
+    };
+    static constexpr std::size_t kListedEntries = 4096;
 
     sdk::Result<std::shared_ptr<const TaskRecord>> decode(const sdk::StoredTask& row, bool use_cache) const;
+    /// A list row's record: from listed_, or its summary decoded (and kept).
+    sdk::Result<TaskRecord> listed(const sdk::StoredTask& row, Poco::JSON::Parser& parser) const;
 
     std::shared_ptr<sdk::Store> db_;
     sdk::TaskStamps* stamps_ = nullptr;  ///< the store's cheap "did it change?", when it has one
@@ -161,6 +179,8 @@ private:
     std::filesystem::path exports_;
     mutable std::mutex cache_mu_;
     mutable std::unordered_map<std::string, Cached> cache_;
+    mutable std::mutex listed_mu_;
+    mutable std::unordered_map<std::string, Listed> listed_;
 };
 
 }  // namespace scanorch::framework

@@ -64,6 +64,18 @@ struct Dialect {
     /// A run lost with its batches is run again, and begin() clears it.
     std::string relax_durability;
     std::string restore_durability;
+    /// Appended to a text column compared or sorted as a key of a cursor
+    /// (" COLLATE \"C\""; "" where text already compares byte by byte): a
+    /// database's default collation (en_US.UTF-8, ICU) orders 'a-B' and 'aB'
+    /// differently from SQLite and from the host, whose positions compare ids
+    /// bytewise, so a page boundary inside a tie would skip or repeat tasks.
+    std::string bytewise;
+    /// Refreshes the planner's statistics of the tasks table ("" = the
+    /// database keeps them itself): run at open and as the tasks a process
+    /// created pass each power of two. Without them SQLite picks an index by
+    /// rule, and "the previous completed scan of these targets" walked every
+    /// completed task by its status index instead of the few of its targets.
+    std::string refresh_task_statistics;
 };
 
 class Connection {

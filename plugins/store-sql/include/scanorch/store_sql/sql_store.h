@@ -3,6 +3,7 @@
 // the connections and its dialect's few differences.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -43,9 +44,14 @@ public:
     sdk::Result<sdk::TaskPage> list(const sdk::TaskQuery& query) noexcept override;
     sdk::Result<std::vector<std::string>> expired(std::int64_t idle_before_ms, std::uint32_t limit) noexcept override;
 
+    /// Runs the dialect's refresh_task_statistics; a failure (another
+    /// process holds the write lock) only postpones it.
+    void refresh_statistics(Connection& c) noexcept;
+
 private:
     Pool& pool_;
     const Dialect& d_;
+    std::atomic<std::uint64_t> created_{0};
 };
 
 class SqlFindings final : public sdk::FindingIndex {
