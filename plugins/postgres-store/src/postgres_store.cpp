@@ -21,6 +21,16 @@ namespace {
 // Any fixed number: processes migrating one database take turns on it.
 constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7305042918)";
 
+// Run whenever a task's findings double (store-sql): the columns queries
+// filter and join on only, from a 3000-row sample (statistics target 10, not
+// 100): enough to choose the indexes, and a fifth of the cost of indexing a
+// large scan became a twentieth (indexing_bench: 0.38 s -> 0.09 s of 3 s).
+constexpr const char* kRefreshFindingStatistics =
+    "SET default_statistics_target = 10; "
+    "ANALYZE findings (task_id, seq, host, host_ip, ipv4, plugin_id, severity, seen_at, text_seq, text_hash), "
+    "finding_cves; "
+    "RESET default_statistics_target";
+
 class PostgresStore final : public ss::SqlStore {
 public:
     using interface_type = sdk::Store;
@@ -36,7 +46,7 @@ public:
 
     PostgresStore(const std::string& url, const std::string& schema, std::size_t pool)
         : ss::SqlStore([url, schema] { return std::make_unique<PgConnection>(url, schema); }, pool,
-                       ss::Dialect{"postgres", "BEGIN", kMigrationLock, " FOR UPDATE", "ANALYZE findings, finding_cves",
+                       ss::Dialect{"postgres", "BEGIN", kMigrationLock, " FOR UPDATE", kRefreshFindingStatistics,
                                    "SET synchronous_commit = off", "RESET synchronous_commit", " COLLATE \"C\"", ""}) {}  // autovacuum keeps the statistics
 
     static sdk::Result<std::unique_ptr<PostgresStore>> create(sdk::PluginContext ctx) {

@@ -366,7 +366,7 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
         // power of two: log2(n) samples per task, each of a bounded size.
         const auto before = lo->seq, after = hi->seq + 1;
         const bool doubled = after >= 1024 && (std::bit_width(before) != std::bit_width(after));
-        if (doubled && !d_.refresh_statistics.empty()) c->run(d_.refresh_statistics);
+        if (doubled) run_each(*c, d_.refresh_statistics);
         return true;
     });
 }

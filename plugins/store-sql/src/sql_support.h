@@ -92,6 +92,19 @@ inline void check_limit(std::uint32_t limit, std::uint32_t max, const char* what
     if (limit < 1 || limit > max) refuse(std::string(what) + " must be 1.." + std::to_string(max) + ", not " + std::to_string(limit));
 }
 
+/// Runs each statement of `statements` ("a; b; c", the dialect's own SQL,
+/// never input): what one parameterised run() cannot take at once.
+inline void run_each(Connection& c, const std::string& statements) {
+    std::size_t start = 0;
+    while (start < statements.size()) {
+        auto end = statements.find(';', start);
+        if (end == std::string::npos) end = statements.size();
+        const auto first = statements.find_first_not_of(' ', start);
+        if (first < end) c.run(statements.substr(first, end - first), {}, {});
+        start = end + 1;
+    }
+}
+
 /// Deletes a task's findings (and their CVE rows); `range` narrows it
 /// (" AND seq BETWEEN ? AND ?" with its values in `extra`).
 void delete_findings(Connection& c, const std::string& task_id, const std::string& range,

@@ -56,7 +56,7 @@ struct Dialect {
     std::string migration_lock;   ///< run first in the migration transaction ("" = none needed)
     std::string lock_row;         ///< appended to a SELECT that decides a write (" FOR UPDATE"), "" when
                                   ///< begin_write already excludes every other writer
-    std::string refresh_statistics;  ///< run after a task's findings double ("" = the planner needs none)
+    std::string refresh_statistics;  ///< run after a task's findings double ("" = the planner needs none; "a; b" = each in turn)
     /// Run before and after a findings batch's transaction ("" = none): the
     /// batch commits without waiting for the disk. Safe because the log is
     /// sequential: a crash loses at most the last batches, never corrupts,
