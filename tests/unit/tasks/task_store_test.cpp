@@ -136,6 +136,72 @@ TEST(TaskStore, LoadSeesEveryChangeFromAnywhere) {
     EXPECT_EQ(api->load("t-3").error().kind, sdk::ErrorKind::not_found);
 }
 
+// A status poll (Freshness::poll) may answer from memory: this process's
+// writes show in its very next poll, another process's once the poll's
+// bound has passed since they committed; an exact read shows both at once.
+TEST(TaskStore, PollsSeeOwnWritesAtOnceAndOtherProcessesWithinTheBound) {
+    using Clock = std::chrono::steady_clock;
+    TempDir d;
+    auto api = open_store(d.path);
+    auto worker = open_store(d.path);
+    ASSERT_TRUE(api->create(task("t-9"), "").ok());
+    auto poll = [&] {
+        auto r = api->load_shared("t-9", sf::Freshness::poll);
+        EXPECT_TRUE(r) << r.error().message;
+        return r ? *r : std::make_shared<const sf::TaskRecord>();
+    };
+    ASSERT_EQ(poll()->status, TaskStatus::queued);
+
+    // This process's writes, one after another inside one bound.
+    for (const auto status : {TaskStatus::running, TaskStatus::queued, TaskStatus::running}) {
+        ASSERT_TRUE(api->update("t-9", [&](sf::TaskRecord& t) {
+            t.status = status;
+            return true;
+        }));
+        EXPECT_EQ(poll()->status, status) << "a write of this process shows in its next poll";
+    }
+    ASSERT_TRUE(api->touch("t-9", 1800000000000).ok());
+    EXPECT_EQ(poll()->last_accessed_at, 1800000000000);
+
+    // Another process's write reaches a poll (waited for as a condition,
+    // with a deadline far past the bound).
+    ASSERT_EQ(poll()->error, "");
+    ASSERT_TRUE(worker->update("t-9", [](sf::TaskRecord& t) {
+        t.error = "written elsewhere";
+        return true;
+    }));
+    const auto first_commit = Clock::now();
+    while (poll()->error != "written elsewhere" && Clock::now() - first_commit < std::chrono::seconds(10)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(poll()->error, "written elsewhere") << "another process's write never reached a poll";
+
+    // The bound itself: a poll begun once it has passed since the commit
+    // cannot miss the write, however slow the machine.
+    ASSERT_TRUE(worker->update("t-9", [](sf::TaskRecord& t) {
+        t.status = TaskStatus::completed;
+        return true;
+    }));
+    const auto committed = Clock::now();
+    while (Clock::now() - committed <= sf::TaskStore::kPollStaleness) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(poll()->status, TaskStatus::completed);
+
+    // An exact read never waits for the bound.
+    ASSERT_TRUE(worker->update("t-9", [](sf::TaskRecord& t) {
+        t.error = "written elsewhere again";
+        return true;
+    }));
+    EXPECT_EQ(api->load("t-9")->error, "written elsewhere again");
+
+    // A task removed here is gone for this process's next poll.
+    ASSERT_TRUE(api->remove("t-9").ok());
+    auto gone = api->load_shared("t-9", sf::Freshness::poll);
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().kind, sdk::ErrorKind::not_found);
+}
+
 // update() hands `change` a record of its own: a change it then drops
 // (returns false) must not show in later loads.
 TEST(TaskStore, ADroppedChangeNeverReachesTheCache) {
