@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -200,6 +201,43 @@ TEST(TaskStore, PollsSeeOwnWritesAtOnceAndOtherProcessesWithinTheBound) {
     auto gone = api->load_shared("t-9", sf::Freshness::poll);
     ASSERT_FALSE(gone);
     EXPECT_EQ(gone.error().kind, sdk::ErrorKind::not_found);
+}
+
+// Polls racing a write of this process: a read that began before the write
+// and ends after it must not put the older record back, or the writer's
+// next poll would miss its own write. The overlap is up to the scheduler,
+// so this catches a broken ordering often rather than always.
+TEST(TaskStore, APollRacingAWriteNeverHidesIt) {
+    TempDir d;
+    auto store = open_store(d.path);
+    auto t = task("t-10");
+    // A large record: each racing read spends long parsing it, so reads
+    // that began before a write often end after it.
+    t.validation_stats = sdk::ValidationStats{};
+    t.validation_stats->hosts.resize(2000);
+    t.validation_warnings.assign(2000, "warning text");
+    ASSERT_TRUE(store->create(t, "").ok());
+    std::atomic<bool> done{false};
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 3; ++i) {
+        readers.emplace_back([&] {
+            // Exact reads go to the store each time, so they overlap the writes.
+            while (!done) (void)store->load_shared("t-10");
+        });
+    }
+    std::uint32_t behind = 0;
+    for (std::uint32_t n = 1; n <= 300; ++n) {
+        ASSERT_TRUE(store->update("t-10", [&](sf::TaskRecord& t) {
+            t.attempts = n;
+            return true;
+        }));
+        auto seen = store->load_shared("t-10", sf::Freshness::poll);
+        ASSERT_TRUE(seen);
+        if ((*seen)->attempts < n) ++behind;
+    }
+    done = true;
+    for (auto& t : readers) t.join();
+    EXPECT_EQ(behind, 0u) << "polls after this process's own write showed an older record";
 }
 
 // update() hands `change` a record of its own: a change it then drops
