@@ -4,6 +4,9 @@
 #   tests/bench/frontend_bench.sh [BUILD_DIR] [SECONDS]
 # HTTP_THREADS=N sets the front end's `threads` (default: its own default, 8);
 # VERBOSE=1 prints wrk's whole report.
+# "cpu/req" is scanorchd's own CPU time (user + system) per answered request:
+# on a machine shared with other work, req/s follows what the others leave
+# free, while the CPU a request costs does not.
 # Target (issue 6): p99 under 10 ms at 200 connections on 2 cores.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,6 +31,9 @@ write_config redis="$rport" workers='{poll_interval_ms: 1000}' logging='{level: 
 # start is awaited on /health rather than on the "serving at" line.
 "$build/bin/scanorchd" --config "$work/scanorch.yaml" all >>"$work/scanorchd.log" 2>&1 &
 pids+=($!)
+daemon=$!
+# utime + stime of the daemon, in clock ticks (fields 14 and 15 after the command name).
+cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$daemon/stat"; }
 healthy() { curl -fs "http://127.0.0.1:$hport/health" >/dev/null 2>&1; }
 wait_for 15 healthy || fail "scanorchd did not answer at http://127.0.0.1:$hport/health"
 base=http://127.0.0.1:$hport
@@ -63,12 +69,16 @@ for state in running queued; do
   for c in 50 200; do
     for kind in rest mcp; do
       path=$([ $kind = rest ] && echo /tools/get_scan_status || echo /mcp)
+      before=$(cpu_ticks)
       out=$(wrk -t2 -c"$c" -d"${secs}s" --timeout 2s --latency -s "$work/$kind-$state.lua" "$base$path")
+      ticks=$(( $(cpu_ticks) - before ))
       [ -n "${VERBOSE:-}" ] && echo "$out"
       rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
       p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+      reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+      cpu=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$reqs" 'BEGIN {printf "%.1f", n ? t * 1e6 / hz / n : 0}')
       errs=$(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr '\n' ' ' || true)
-      printf '%-4s %-7s task %3d connections: %9s req/s  p99 %8s  %s\n' "$kind" "$state" "$c" "$rps" "$p99" "$errs"
+      printf '%-4s %-7s task %3d connections: %9s req/s  p99 %8s  cpu/req %6s us  %s\n' "$kind" "$state" "$c" "$rps" "$p99" "$cpu" "$errs"
     done
   done
 done

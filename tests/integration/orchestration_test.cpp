@@ -295,7 +295,16 @@ TEST(Orchestration, TtlRemovesOnlyFinishedTasksNotReadForTheTtl) {
 
     const auto two_hours_ago = sf::now_ms() - 2 * 3600 * 1000;
     for (const auto& id : {unread, read, running}) scanorch::testing::age_task(dir.path / "data", id, two_hours_ago);
-    EXPECT_EQ(status_of(read), "completed");  // a read: the TTL starts again
+    // A read: the TTL starts again. A status poll may answer from what it
+    // read up to a second ago (TaskStore::kPollStaleness), before the aging
+    // above, so it is polled until the store has the read.
+    auto elsewhere = scanorch::testing::open_task_store(dir.path / "data", SQLITE_STORE_PLUGIN);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (elsewhere->load(read)->last_accessed_at == two_hours_ago && std::chrono::steady_clock::now() < deadline) {
+        EXPECT_EQ(status_of(read), "completed");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_GT(elsewhere->load(read)->last_accessed_at, two_hours_ago) << "get_scan_status never recorded the read";
 
     dep.orchestrator->housekeeping_pass();
     auto gone = dep.call("get_scan_status", R"({"task_id":")" + unread + R"("})");
@@ -307,10 +316,12 @@ TEST(Orchestration, TtlRemovesOnlyFinishedTasksNotReadForTheTtl) {
     EXPECT_EQ(status_of(running), "running") << "an unfinished task is never removed by the TTL";
 }
 
-// get_scan_status keeps what it printed for an unchanged task; any change to
-// task.json — here made through a second store on the same data dir, as a
-// worker on another host would — must show in the very next answer.
-TEST(Orchestration, StatusShowsEveryChangeOfTheTaskAtOnce) {
+// get_scan_status keeps what it printed for an unchanged task; any change of
+// the task must show: one made by this process (a cancel, the queue moving)
+// in the very next answer, one made through a second store on the same data
+// dir, as a worker on another host would, within the poll's bound
+// (TaskStore::kPollStaleness), waited for with a deadline.
+TEST(Orchestration, StatusShowsEveryChangeOfTheTask) {
     EmulatorProcess a(NESSUS_EMULATOR, emulator_args(2.0));
     Dir dir;
     Deployment dep(dir, {{"east", a.port()}}, 1);
@@ -341,18 +352,27 @@ TEST(Orchestration, StatusShowsEveryChangeOfTheTaskAtOnce) {
     };
     const auto before = warnings();
     EXPECT_EQ(warnings(), before);  // unchanged: the same answer
+    // Polls until `seen` holds, for far longer than the bound.
+    auto eventually = [](const std::function<bool()>& seen) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!seen() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return seen();
+    };
     for (const std::string w : {"first change", "second change"}) {
         ASSERT_TRUE(elsewhere.update(id, [&](sf::TaskRecord& t) {
             t.validation_warnings = {w};
             return true;
         }));
-        EXPECT_EQ(warnings(), std::vector<std::string>{w});
+        EXPECT_TRUE(eventually([&] { return warnings() == std::vector<std::string>{w}; })) << w;
     }
     ASSERT_TRUE(elsewhere.update(id, [](sf::TaskRecord& t) {
         t.error = "marked by another process";
         return true;
     }));
-    EXPECT_EQ(dep.must("get_scan_status", args)->getValue<std::string>("error"), "marked by another process");
+    EXPECT_TRUE(eventually([&] {
+        auto s = dep.must("get_scan_status", args);
+        return !s->isNull("error") && s->getValue<std::string>("error") == "marked by another process";
+    }));
     EXPECT_EQ(dep.wait_done(queued)->getValue<std::string>("status"), "completed");
     EXPECT_EQ(position(queued), 0) << "no position once it left the queue";
 }

@@ -108,8 +108,9 @@ constexpr int kUpdateAttempts = 64;
 
 }  // namespace
 
-TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir, std::uint32_t store_abi_minor)
-    : db_(std::move(db)), exports_(std::move(exports_dir)) {
+TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir, std::uint32_t store_abi_minor,
+                     std::chrono::milliseconds poll_staleness)
+    : poll_staleness_(poll_staleness), db_(std::move(db)), exports_(std::move(exports_dir)) {
     if (store_abi_minor >= 3) stamps_ = static_cast<sdk::TaskStamps*>(db_->tasks().extension(sdk::kStoreTaskStamps));
     if (store_abi_minor >= 4) removal_ = static_cast<sdk::TaskRemoval*>(db_->tasks().extension(sdk::kStoreTaskRemoval));
     std::error_code ec;
@@ -142,23 +143,31 @@ sdk::Result<void> TaskStore::create(const TaskRecord& t, const std::string& payl
     return {};
 }
 
-sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::decode(const sdk::StoredTask& row, bool use_cache) const {
-    if (use_cache) {
-        std::lock_guard lock(cache_mu_);
-        if (auto it = cache_.find(row.task_id); it != cache_.end() && it->second.revision == row.revision &&
-                                                it->second.last_accessed_at == row.last_accessed_at_ms) {
-            return it->second.record;
-        }
-    }
+sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::decode(const sdk::StoredTask& row) const {
     auto parsed = parse_record(row.task_id, row.document);
     if (!parsed) return std::move(parsed).error();
     overlay(*parsed, row);
-    auto record = std::make_shared<const TaskRecord>(std::move(parsed).value());
-    if (!use_cache) return record;
+    return std::make_shared<const TaskRecord>(std::move(parsed).value());
+}
+
+void TaskStore::remember(const std::string& id, Cached entry) const {
     std::lock_guard lock(cache_mu_);
-    if (cache_.size() >= kCacheEntries && !cache_.count(row.task_id)) cache_.erase(cache_.begin());
-    cache_[row.task_id] = Cached{row.revision, row.last_accessed_at_ms, record};
-    return record;
+    auto it = cache_.find(id);
+    if (it == cache_.end()) {
+        if (cache_.size() >= kCacheEntries) {
+            // Any entry but a recent fence: dropping one would let a read
+            // begun before this process's write answer polls after it.
+            auto victim = std::find_if(cache_.begin(), cache_.end(), [&](const auto& e) {
+                return e.second.record || entry.as_of - e.second.as_of > poll_staleness_;
+            });
+            cache_.erase(victim == cache_.end() ? cache_.begin() : victim);
+        }
+        cache_.emplace(id, std::move(entry));
+        return;
+    }
+    // Two threads' reads of one task may finish in either order, and a read
+    // begun before this process wrote must not replace what the write left.
+    if (entry.as_of >= it->second.as_of) it->second = std::move(entry);
 }
 
 sdk::Result<TaskRecord> TaskStore::load(const std::string& id) const {
@@ -167,23 +176,50 @@ sdk::Result<TaskRecord> TaskStore::load(const std::string& id) const {
     return **t;
 }
 
-sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::load_shared(const std::string& id) const {
+// Why a poll may be up to poll_staleness old, and not validated by a change
+// feed: status polls are what agents repeat in a loop, and on PostgreSQL
+// every validation is a round trip holding a pooled connection the workers
+// also need. A change feed would make polls exact, but LISTEN/NOTIFY needs a
+// dedicated connection per process (unavailable through a transaction-mode
+// pooler such as PgBouncer) and, when that connection drops, a cache that
+// must notice it or serve records of unbounded age; SQLite's data_version
+// is only read inside a read transaction, which is most of what the stamp
+// read costs. A time bound needs neither, works the same on every store
+// plugin, and its worst case is a fixed, documented second — far below any
+// client's poll interval and the workers' own poll of the scanner (seconds).
+// Writes of this process never wait for it (update(), touch(), remove()), and
+// every read that decides something (workers, cancel, results, housekeeping)
+// is exact.
+sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::load_shared(const std::string& id, Freshness freshness) const {
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
-    if (stamps_) {
-        std::optional<Cached> known;
-        {
-            std::lock_guard lock(cache_mu_);
-            if (auto it = cache_.find(id); it != cache_.end()) known = it->second;
-        }
-        if (known) {
-            auto st = stamps_->stamp(id);
-            if (!st) return std::move(st).error();
-            if (st->revision == known->revision && st->last_accessed_at_ms == known->last_accessed_at) return known->record;
+    const auto started = Clock::now();
+    std::optional<Cached> known;
+    {
+        std::lock_guard lock(cache_mu_);
+        if (auto it = cache_.find(id); it != cache_.end() && it->second.record) known = it->second;
+    }
+    if (known && freshness == Freshness::poll && started - known->as_of < poll_staleness_) return known->record;
+    if (stamps_ && known) {
+        auto st = stamps_->stamp(id);
+        if (!st) return std::move(st).error();
+        if (st->revision == known->revision && st->last_accessed_at_ms == known->last_accessed_at) {
+            known->as_of = started;
+            remember(id, *known);
+            return known->record;
         }
     }
     auto row = db_->tasks().get(id);
     if (!row) return std::move(row).error();
-    return decode(*row, true);
+    std::shared_ptr<const TaskRecord> record;
+    if (known && known->revision == row->revision && known->last_accessed_at == row->last_accessed_at_ms) {
+        record = known->record;  // a store without stamps: the row was read, the document need not be parsed
+    } else {
+        auto decoded = decode(*row);
+        if (!decoded) return std::move(decoded).error();
+        record = std::move(decoded).value();
+    }
+    remember(id, Cached{row->revision, row->last_accessed_at_ms, record, started});
+    return record;
 }
 
 sdk::Result<std::string> TaskStore::payload(const std::string& id) const {
@@ -200,7 +236,7 @@ sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::func
         auto row = db_->tasks().get(id);
         if (!row) return std::move(row).error();
         // A record of its own: `change` may alter what it shares with the cache.
-        auto current = decode(*row, false);
+        auto current = decode(*row);
         if (!current) return std::move(current).error();
         TaskRecord t = **current;
         if (!change(t)) return t;
@@ -210,8 +246,26 @@ sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::func
         sdk::WriteGuard guard;
         guard.revision = row->revision;
         auto w = db_->tasks().update(row_of(t), guard);
-        if (!w) return std::move(w).error();
-        if (w->outcome == sdk::UpdateOutcome::written) return t;
+        // Taken once the write is committed: a read begun before this may
+        // not have seen it.
+        const auto written = Clock::now();
+        if (!w) {
+            fence(id, written);  // it may have been written all the same (a lost reply)
+            return std::move(w).error();
+        }
+        if (w->outcome != sdk::UpdateOutcome::written) continue;
+        // This process's next poll must show the write: the cache takes the
+        // record as written (w->current is the row read back after the
+        // write), or, when another write already followed, a fence that
+        // sends the next read to the store.
+        if (w->current.revision == row->revision + 1) {
+            auto record = std::make_shared<TaskRecord>(t);
+            overlay(*record, w->current);
+            remember(id, Cached{w->current.revision, w->current.last_accessed_at_ms, std::move(record), written});
+        } else {
+            fence(id, written);
+        }
+        return t;
     }
     return sdk::Error::transient("task '" + id + "' kept changing under this write (" + std::to_string(kUpdateAttempts) +
                                  " attempts); try again");
@@ -219,7 +273,21 @@ sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::func
 
 sdk::Result<void> TaskStore::touch(const std::string& id, std::int64_t at) {
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
-    return db_->tasks().touch(id, at);
+    auto r = db_->tasks().touch(id, at);
+    fence(id, Clock::now());
+    return r;
+}
+
+void TaskStore::forget(const std::string& id) const {
+    fence(id, Clock::now());  // polls read the store again: it says the task is gone
+    std::lock_guard lock(listed_mu_);
+    listed_.erase(id);
+}
+
+void TaskStore::fence(const std::string& id, Clock::time_point written) const {
+    // Not erased: a read of this task begun before the write and ending
+    // after it would otherwise put the old record back for a poll to find.
+    remember(id, Cached{0, 0, nullptr, written});
 }
 
 sdk::Result<TaskRecord> TaskStore::listed(const sdk::StoredTask& row, Poco::JSON::Parser& parser) const {
@@ -300,7 +368,7 @@ sdk::Result<void> TaskStore::for_each(const std::vector<TaskStatus>& statuses, c
         auto page = db_->tasks().list(query);
         if (!page) return std::move(page).error();
         for (const auto& row : page->tasks) {
-            auto t = decode(row, false);
+            auto t = decode(row);
             if (!t) return std::move(t).error();
             if (!each(**t, row.payload)) return {};
         }
@@ -331,7 +399,7 @@ sdk::Result<TaskStore::Whole> TaskStore::load_whole(const std::string& id) const
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
     auto row = db_->tasks().get(id);
     if (!row) return std::move(row).error();
-    auto t = decode(*row, false);
+    auto t = decode(*row);
     if (!t) return std::move(t).error();
     return Whole{**t, std::move(row->payload), row->revision};
 }
@@ -358,14 +426,7 @@ sdk::Result<std::vector<std::string>> TaskStore::expired(std::int64_t idle_befor
 sdk::Result<void> TaskStore::remove(const std::string& id) {
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
     auto r = db_->tasks().remove(id);
-    {
-        std::lock_guard lock(cache_mu_);
-        cache_.erase(id);
-    }
-    {
-        std::lock_guard lock(listed_mu_);
-        listed_.erase(id);
-    }
+    forget(id);
     if (!r) return std::move(r).error();
     std::error_code ec;
     std::filesystem::remove_all(dir(id), ec);
@@ -385,10 +446,7 @@ sdk::Result<bool> TaskStore::remove_expired(const std::string& id, std::int64_t 
     auto r = removal_->remove_if_expired(id, idle_before);
     if (!r) return std::move(r).error();
     if (!*r) return false;  // gone, or retried or read since: its files stay with it
-    {
-        std::lock_guard lock(cache_mu_);
-        cache_.erase(id);
-    }
+    forget(id);
     std::error_code ec;
     std::filesystem::remove_all(dir(id), ec);
     if (ec) return sdk::Error::internal("cannot remove the exports of task '" + id + "': " + ec.message());

@@ -66,22 +66,25 @@ Poco::Dynamic::Var troubleshooting(const TaskRecord& t) {
 
 }  // namespace
 
-sdk::Result<std::shared_ptr<const TaskRecord>> TaskViews::visible(const std::string& id, const sdk::CallContext& c) {
+sdk::Result<std::shared_ptr<const TaskRecord>> TaskViews::visible(const std::string& id, const sdk::CallContext& c,
+                                                                   Freshness freshness) {
     if (id.empty()) return sdk::Error::invalid_input("'task_id' is required");
-    auto t = d_.store->load_shared(id);
+    auto t = d_.store->load_shared(id, freshness);
     if (!t && t.error().kind == sdk::ErrorKind::invalid_input) return sdk::Error::not_found("no task '" + id + "'");
     if (!t) return t;
     if (!c.client.empty() && !(*t)->client.empty() && (*t)->client != c.client) {
         return sdk::Error::not_found("no task '" + id + "'");
     }
     // last_accessed_at only feeds a TTL of days: refreshing it once a minute
-    // spares a status poll the write (and fsync) of task.json.
+    // spares a status poll a write. A poll's record may be a second old, but
+    // the store never moves this time back, so the row's is at least as late.
     if (now_ms() - (*t)->last_accessed_at > 60'000) (void)d_.store->touch(id, now_ms());
     return t;
 }
 
 sdk::Result<std::string> TaskViews::status(const std::string& id, const sdk::CallContext& c) {
-    auto shared = visible(id, c);
+    // The one read agents repeat in a loop: a poll (TaskStore::load_shared).
+    auto shared = visible(id, c, Freshness::poll);
     if (!shared) return std::move(shared).error();
     const auto& record = *shared;
     // The answer is a function of the record and, while queued, of its place

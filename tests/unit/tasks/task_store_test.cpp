@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -175,6 +176,109 @@ TEST(TaskStore, LoadSeesEveryChangeFromAnywhere) {
     EXPECT_EQ(api->load("t-3")->last_accessed_at, 1800000000000);
     ASSERT_TRUE(worker->remove("t-3").ok());
     EXPECT_EQ(api->load("t-3").error().kind, sdk::ErrorKind::not_found);
+}
+
+// A status poll (Freshness::poll) may answer from memory: this process's
+// writes show in its very next poll, another process's once the poll's
+// bound has passed since they committed; an exact read shows both at once.
+TEST(TaskStore, PollsSeeOwnWritesAtOnceAndOtherProcessesWithinTheBound) {
+    using Clock = std::chrono::steady_clock;
+    TempDir d;
+    auto api = open_store(d.path);
+    auto worker = open_store(d.path);
+    ASSERT_TRUE(api->create(task("t-9"), "").ok());
+    auto poll = [&] {
+        auto r = api->load_shared("t-9", sf::Freshness::poll);
+        EXPECT_TRUE(r) << r.error().message;
+        return r ? *r : std::make_shared<const sf::TaskRecord>();
+    };
+    ASSERT_EQ(poll()->status, TaskStatus::queued);
+
+    // This process's writes, one after another inside one bound.
+    for (const auto status : {TaskStatus::running, TaskStatus::queued, TaskStatus::running}) {
+        ASSERT_TRUE(api->update("t-9", [&](sf::TaskRecord& t) {
+            t.status = status;
+            return true;
+        }));
+        EXPECT_EQ(poll()->status, status) << "a write of this process shows in its next poll";
+    }
+    ASSERT_TRUE(api->touch("t-9", 1800000000000).ok());
+    EXPECT_EQ(poll()->last_accessed_at, 1800000000000);
+
+    // Another process's write reaches a poll (waited for as a condition,
+    // with a deadline far past the bound).
+    ASSERT_EQ(poll()->error, "");
+    ASSERT_TRUE(worker->update("t-9", [](sf::TaskRecord& t) {
+        t.error = "written elsewhere";
+        return true;
+    }));
+    const auto first_commit = Clock::now();
+    while (poll()->error != "written elsewhere" && Clock::now() - first_commit < std::chrono::seconds(10)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(poll()->error, "written elsewhere") << "another process's write never reached a poll";
+
+    // The bound itself: a poll begun once it has passed since the commit
+    // cannot miss the write, however slow the machine.
+    ASSERT_TRUE(worker->update("t-9", [](sf::TaskRecord& t) {
+        t.status = TaskStatus::completed;
+        return true;
+    }));
+    const auto committed = Clock::now();
+    while (Clock::now() - committed <= sf::TaskStore::kPollStaleness) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(poll()->status, TaskStatus::completed);
+
+    // An exact read never waits for the bound.
+    ASSERT_TRUE(worker->update("t-9", [](sf::TaskRecord& t) {
+        t.error = "written elsewhere again";
+        return true;
+    }));
+    EXPECT_EQ(api->load("t-9")->error, "written elsewhere again");
+
+    // A task removed here is gone for this process's next poll.
+    ASSERT_TRUE(api->remove("t-9").ok());
+    auto gone = api->load_shared("t-9", sf::Freshness::poll);
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().kind, sdk::ErrorKind::not_found);
+}
+
+// Polls racing a write of this process: a read that began before the write
+// and ends after it must not put the older record back, or the writer's
+// next poll would miss its own write. The overlap is up to the scheduler,
+// so this catches a broken ordering often rather than always.
+TEST(TaskStore, APollRacingAWriteNeverHidesIt) {
+    TempDir d;
+    auto store = open_store(d.path);
+    auto t = task("t-10");
+    // A large record: each racing read spends long parsing it, so reads
+    // that began before a write often end after it.
+    t.validation_stats = sdk::ValidationStats{};
+    t.validation_stats->hosts.resize(2000);
+    t.validation_warnings.assign(2000, "warning text");
+    ASSERT_TRUE(store->create(t, "").ok());
+    std::atomic<bool> done{false};
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 3; ++i) {
+        readers.emplace_back([&] {
+            // Exact reads go to the store each time, so they overlap the writes.
+            while (!done) (void)store->load_shared("t-10");
+        });
+    }
+    std::uint32_t behind = 0;
+    for (std::uint32_t n = 1; n <= 300; ++n) {
+        ASSERT_TRUE(store->update("t-10", [&](sf::TaskRecord& t) {
+            t.attempts = n;
+            return true;
+        }));
+        auto seen = store->load_shared("t-10", sf::Freshness::poll);
+        ASSERT_TRUE(seen);
+        if ((*seen)->attempts < n) ++behind;
+    }
+    done = true;
+    for (auto& t : readers) t.join();
+    EXPECT_EQ(behind, 0u) << "polls after this process's own write showed an older record";
 }
 
 // update() hands `change` a record of its own: a change it then drops

@@ -15,11 +15,22 @@
 // exports_dir at a share.
 //
 // load_shared() keeps the records it decoded, keyed by the row's revision
-// and read time: a status poll of an unchanged task costs one small read of
+// and read time. An exact read of an unchanged task costs one small read of
 // that stamp (sdk::TaskStamps, when the store offers it; else the row) and no
 // JSON parse, and returns the same instance.
+//
+// A status poll (Freshness::poll, get_scan_status) may skip even that stamp
+// read: it is answered from memory while the record was read or validated
+// less than `poll_staleness` (default one second) ago. So a poll sees every
+// write this process made at once (update(), touch() and remove() refresh or
+// fence the cached entry before they return), and every write another
+// process made at most `poll_staleness` after it committed. Why a time
+// bound and not a change feed (PRAGMA data_version, LISTEN/NOTIFY): see
+// load_shared() in task_store.cpp and docs/ARCHITECTURE.md, "The store".
+// Every other read is exact.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -76,13 +87,24 @@ struct TaskList {
     std::optional<ListPosition> next;
 };
 
+/// How current a read must be.
+enum class Freshness {
+    exact,  ///< every write committed before the call, from any process
+    poll,   ///< this process's writes at once; other processes' within poll_staleness
+};
+
 class TaskStore {
 public:
+    static constexpr std::chrono::milliseconds kPollStaleness{1000};
+
     /// `exports_dir`: where this process keeps the exports it downloads.
     /// `store_abi_minor`: what the store plugin may be asked (TaskStamps from
     /// 1.3, TaskRemoval from 1.4).
+    /// `poll_staleness`: how old a Freshness::poll answer may be about
+    /// another process's writes (0: every poll is exact).
     TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir,
-              std::uint32_t store_abi_minor = SCANORCH_SDK_ABI_MINOR);
+              std::uint32_t store_abi_minor = SCANORCH_SDK_ABI_MINOR,
+              std::chrono::milliseconds poll_staleness = kPollStaleness);
 
     sdk::Store& db() { return *db_; }
     sdk::FindingIndex& findings() { return db_->findings(); }
@@ -99,7 +121,8 @@ public:
     /// The same, without a copy: while the task is unchanged every call
     /// returns the same instance, so callers may key what they derive from a
     /// record on its address.
-    sdk::Result<std::shared_ptr<const TaskRecord>> load_shared(const std::string& task_id) const;
+    sdk::Result<std::shared_ptr<const TaskRecord>> load_shared(const std::string& task_id,
+                                                               Freshness freshness = Freshness::exact) const;
     /// The sealed payload written at create().
     sdk::Result<std::string> payload(const std::string& task_id) const;
 
@@ -152,10 +175,16 @@ public:
     static bool valid_id(const std::string& task_id);
 
 private:
+    using Clock = std::chrono::steady_clock;
     struct Cached {
         std::uint64_t revision = 0;
         std::int64_t last_accessed_at = 0;
+        /// null: a fence left by this process's own write; the next read goes
+        /// to the store.
         std::shared_ptr<const TaskRecord> record;
+        /// Every write committed before this is in the entry: when the read
+        /// it came from began, or when this process's write returned.
+        Clock::time_point as_of;
     };
     static constexpr std::size_t kCacheEntries = 4096;
     /// list()'s records, decoded from summaries. A row's summary changes only
@@ -169,9 +198,20 @@ private:
     };
     static constexpr std::size_t kListedEntries = 4096;
 
-    sdk::Result<std::shared_ptr<const TaskRecord>> decode(const sdk::StoredTask& row, bool use_cache) const;
+    sdk::Result<std::shared_ptr<const TaskRecord>> decode(const sdk::StoredTask& row) const;
     /// A list row's record: from listed_, or its summary decoded (and kept).
     sdk::Result<TaskRecord> listed(const sdk::StoredTask& row, Poco::JSON::Parser& parser) const;
+    /// Keeps `entry` unless the cache already holds something newer (a read
+    /// begun later, or a write of this process that ended after `entry`'s
+    /// read began).
+    void remember(const std::string& task_id, Cached entry) const;
+    /// After a write of this process committed by `written`: neither the
+    /// cached record nor one read begun before then answers a poll.
+    void fence(const std::string& task_id, Clock::time_point written) const;
+    /// After a removal: fenced, and out of the list cache.
+    void forget(const std::string& task_id) const;
+
+    std::chrono::milliseconds poll_staleness_;
 
     std::shared_ptr<sdk::Store> db_;
     sdk::TaskStamps* stamps_ = nullptr;  ///< the store's cheap "did it change?", when it has one

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "scanorch/framework/tasks/task.h"
+#include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/framework/tools/tool_deps.h"
 #include "scanorch/sdk/types.h"
 
@@ -21,7 +22,8 @@ public:
     explicit TaskViews(const ToolServiceDeps& deps) : d_(deps) {}
 
     /// The task if the caller may see it (another client's task is not_found).
-    sdk::Result<std::shared_ptr<const TaskRecord>> visible(const std::string& task_id, const sdk::CallContext& c);
+    sdk::Result<std::shared_ptr<const TaskRecord>> visible(const std::string& task_id, const sdk::CallContext& c,
+                                                           Freshness freshness = Freshness::exact);
 
     sdk::Result<std::string> status(const std::string& task_id, const sdk::CallContext& c);
     sdk::Result<Poco::JSON::Object::Ptr> list(const Poco::JSON::Object::Ptr& args, const sdk::CallContext& c);
@@ -32,8 +34,8 @@ private:
     const ToolServiceDeps& d_;
 
     // get_scan_status of a task unchanged since it was last asked: the answer
-    // printed then, keyed on the store's shared record (a changed task.json is
-    // a new record) and, for a queued task, its queue position.
+    // printed then, keyed on the store's shared record (a changed row is a
+    // new record) and, for a queued task, its queue position.
     struct Printed {
         std::shared_ptr<const TaskRecord> record;
         std::optional<std::uint64_t> position;
