@@ -94,7 +94,28 @@ sdk::Result<void> FindingWriter::drain() noexcept {
 sdk::Result<void> FindingWriter::finish() noexcept {
     if (has_failed_.load(std::memory_order_acquire)) return failure();
     if (auto handed = hand_over(); !handed) return handed;
-    return drain();
+    if (auto drained = drain(); !drained) return drained;
+    // Batches may commit without waiting for the disk: a database that
+    // crashed and came back while this run rode the outage out can have
+    // lost some. The count is checked once all are in; the task's own next
+    // state change is a durable commit, which makes them all durable.
+    sdk::FindingPageQuery q;
+    q.task_id = task_id_;
+    q.limit = 1;
+    q.count = true;
+    auto page = index_.page(q);
+    if (!page) {
+        auto e = std::move(page).error();
+        e.message = "task '" + task_id_ + "': cannot count its indexed findings: " + e.message;
+        return fail(std::move(e));
+    }
+    if (page->total && *page->total != next_seq_) {
+        return fail(sdk::Error::transient("task '" + task_id_ + "': the index holds " + std::to_string(*page->total) +
+                                          " of the " + std::to_string(next_seq_) +
+                                          " findings written (the database lost batches: a crash?); they must be "
+                                          "indexed again"));
+    }
+    return {};
 }
 
 sdk::Result<void> FindingWriter::hand_over() noexcept {

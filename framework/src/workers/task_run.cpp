@@ -272,6 +272,7 @@ TaskRun::Next TaskRun::validate() {
     FindingsIndexing indexing = FindingsIndexing::no_writer;
     auto v = validate_with_findings(*d_.validator, d_.validator_abi_minor, {export_path_, task_.scan_type, task_.targets},
                                     &writer, &indexing);
+    if (!v) (void)writer.drain();  // a refusal still in flight decides the ending below
     if (!v && writer.fenced()) return Lost{};
     if (!v && writer.error() && writer.error()->kind == sdk::ErrorKind::transient) {
         // The scan is done and kept: whoever runs the task next exports and

@@ -190,11 +190,7 @@ constexpr std::size_t kCopyChunk = 256 * 1024;
 
 void PgConnection::insert_rows(const std::string& table, const std::vector<std::string>& columns,
                                const std::vector<Value>& values) {
-    if (columns.empty() || values.size() % columns.size() != 0) {
-        throw DbError(sdk::ErrorKind::internal, "insert into " + table + ": " + std::to_string(values.size()) +
-                                                    " values for " + std::to_string(columns.size()) + " columns");
-    }
-    if (values.empty()) return;
+    if (rows_of(table, columns, values) == 0) return;
     std::string sql = "COPY " + table + " (";
     for (std::size_t i = 0; i < columns.size(); ++i) (sql += i ? ", " : "") += columns[i];
     sql += ") FROM STDIN";

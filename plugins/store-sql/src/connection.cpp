@@ -24,13 +24,18 @@ std::string insert_sql(const std::string& table, const std::vector<std::string>&
 
 }  // namespace
 
-void Connection::insert_rows(const std::string& table, const std::vector<std::string>& columns,
-                             const std::vector<Value>& values) {
+std::size_t Connection::rows_of(const std::string& table, const std::vector<std::string>& columns,
+                                const std::vector<Value>& values) {
     if (columns.empty() || values.size() % columns.size() != 0) {
         throw DbError(sdk::ErrorKind::internal, "insert into " + table + ": " + std::to_string(values.size()) +
                                                     " values for " + std::to_string(columns.size()) + " columns");
     }
-    const std::size_t rows = values.size() / columns.size();
+    return values.size() / columns.size();
+}
+
+void Connection::insert_rows(const std::string& table, const std::vector<std::string>& columns,
+                             const std::vector<Value>& values) {
+    const std::size_t rows = rows_of(table, columns, values);
     const std::size_t per_statement = std::max<std::size_t>(1, kParametersPerInsert / columns.size());
     // Statements of a few sizes only (the full one, then powers of two for
     // the rest), so each connection prepares a handful of texts per table

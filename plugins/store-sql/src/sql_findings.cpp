@@ -223,7 +223,10 @@ struct TextSource {
 // the sources this batch adds, in seq order.
 class TextSources {
 public:
-    TextSources(Connection& c, const std::string& task_id, const std::vector<sdk::Finding>& batch) {
+    /// `before`: the batch's first seq; only findings before it may hold
+    /// texts for it (never a forward reference).
+    TextSources(Connection& c, const std::string& task_id, const std::vector<sdk::Finding>& batch,
+                std::uint64_t before) {
         hashes_.reserve(batch.size());
         std::vector<std::int64_t> wanted;
         for (const auto& f : batch) {
@@ -237,10 +240,10 @@ public:
             // IN lists of a power-of-two length (the last hash repeated): a
             // few statement texts, each prepared once per connection.
             const auto slots = std::bit_ceil(n);
-            std::vector<Value> params = {BorrowedText{&task_id}};
+            std::vector<Value> params = {BorrowedText{&task_id}, integer(static_cast<std::int64_t>(before))};
             for (std::size_t i = 0; i < slots; ++i) params.push_back(integer(wanted[at + std::min(i, n - 1)]));
             c.run("SELECT seq, text_hash, synopsis, solution, description, see_also FROM findings"
-                  " WHERE task_id = ? AND text_hash IN (" + placeholders(slots) + ")",
+                  " WHERE task_id = ? AND seq < ? AND text_hash IN (" + placeholders(slots) + ")",
                   params, [&](const Row& r) {
                       stored_.push_back({static_cast<std::uint64_t>(r.integer(0)), r.text(2), r.text(3), r.text(4),
                                          r.text(5)});
@@ -318,7 +321,11 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
         // sources go with them and are found again below.
         delete_findings(*c, task_id, " AND seq BETWEEN ? AND ?",
                         {integer(static_cast<std::int64_t>(lo->seq)), integer(static_cast<std::int64_t>(hi->seq))});
-        TextSources sources(*c, task_id, batch);
+        // Holders are read inside this transaction, so a reference never
+        // outlives its holder: a crash that loses an earlier batch (they
+        // commit without waiting for the disk) loses every later one too,
+        // the log being sequential. FindingWriter::finish() counts the rows.
+        TextSources sources(*c, task_id, batch, lo->seq);
         static const std::string none;
         static const std::vector<std::string> kColumns = {
             "task_id", "seq", "host", "host_ip", "ipv4", "port", "protocol", "service", "plugin_id", "plugin_name",
@@ -366,7 +373,16 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
         // power of two: log2(n) samples per task, each of a bounded size.
         const auto before = lo->seq, after = hi->seq + 1;
         const bool doubled = after >= 1024 && (std::bit_width(before) != std::bit_width(after));
-        if (doubled) run_each(*c, d_.refresh_statistics);
+        if (doubled && !d_.refresh_statistics.empty()) {
+            // Best effort: the batch is committed whatever happens here, and
+            // the next doubling (or autovacuum) refreshes them as well.
+            try {
+                Transaction stats(*c, d_.begin_write);  // SET LOCAL ends with it
+                run_each(*c, d_.refresh_statistics);
+                stats.commit();
+            } catch (const DbError&) {
+            }
+        }
         return true;
     });
 }

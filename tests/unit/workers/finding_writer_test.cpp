@@ -297,6 +297,29 @@ TEST_F(FindingWriterTest, ARunThatAdoptsANewerClaimGoesOnWritingUnderIt) {
     EXPECT_EQ(all_findings().size(), 35u);
 }
 
+TEST_F(FindingWriterTest, FinishRefusesAnIndexThatLostABatch) {
+    // A database crash loses batches that committed without waiting for the
+    // disk, while the run goes on: here the first batch's rows vanish.
+    RecordingIndex index(store_->findings());
+    index.before_append = 3;
+    index.meanwhile = [&] {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((dir_ / "store.sqlite").c_str(), &db), SQLITE_OK);
+        sqlite3_busy_timeout(db, 5000);
+        EXPECT_EQ(sqlite3_exec(db, "DELETE FROM findings WHERE task_id = 'task-1' AND seq < 10", nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    };
+    sf::FindingWriter writer(index, "task-1", "lease-1", kNow, quick(10));
+    ASSERT_TRUE(writer.begin());
+    for (std::uint64_t i = 0; i < 35; ++i) ASSERT_TRUE(writer.accept(make_finding(i)));
+    auto done = writer.finish();
+    ASSERT_FALSE(done);
+    EXPECT_EQ(done.error().kind, sdk::ErrorKind::transient) << "the run hands back and indexes again";
+    EXPECT_NE(done.error().message.find("holds 25 of the 35 findings"), std::string::npos) << done.error().message;
+    EXPECT_FALSE(writer.fenced());
+}
+
 TEST_F(FindingWriterTest, BeginClearsAnEarlierRun) {
     {
         sf::FindingWriter first(store_->findings(), "task-1", "lease-1", kNow, quick());

@@ -87,8 +87,10 @@ public:
     /// if one failed. The batch still filling stays buffered.
     sdk::Result<void> drain() noexcept;
 
-    /// Writes what is still buffered and waits for it. Call after the
-    /// validator returned.
+    /// Writes what is still buffered, waits for it, and checks that the
+    /// index holds every finding written (a database that crashed may have
+    /// lost batches that committed without waiting for the disk: then
+    /// `transient`, to be indexed again). Call after the validator returned.
     sdk::Result<void> finish() noexcept;
 
     /// Findings the index holds from this run (batches written so far).

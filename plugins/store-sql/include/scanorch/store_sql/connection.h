@@ -93,6 +93,11 @@ public:
                              const std::vector<Value>& values);
     /// False once the connection is unusable (the pool then drops it).
     virtual bool healthy() const = 0;
+
+protected:
+    /// insert_rows()' shape check: a whole number of rows. Returns the count.
+    static std::size_t rows_of(const std::string& table, const std::vector<std::string>& columns,
+                               const std::vector<Value>& values);
 };
 
 using ConnectionFactory = std::function<std::unique_ptr<Connection>()>;
