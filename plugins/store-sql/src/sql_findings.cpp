@@ -240,11 +240,14 @@ public:
             // IN lists of a power-of-two length (the last hash repeated): a
             // few statement texts, each prepared once per connection.
             const auto slots = std::bit_ceil(n);
-            std::vector<Value> params = {BorrowedText{&task_id}, integer(static_cast<std::int64_t>(before))};
+            std::vector<Value> params = {BorrowedText{&task_id}};
             for (std::size_t i = 0; i < slots; ++i) params.push_back(integer(wanted[at + std::min(i, n - 1)]));
             c.run("SELECT seq, text_hash, synopsis, solution, description, see_also FROM findings"
-                  " WHERE task_id = ? AND seq < ? AND text_hash IN (" + placeholders(slots) + ")",
+                  " WHERE task_id = ? AND text_hash IN (" + placeholders(slots) + ")",
                   params, [&](const Row& r) {
+                      // Filtered here: "seq < ?" in the query made SQLite walk
+                      // the task's rows by seq instead of this index.
+                      if (static_cast<std::uint64_t>(r.integer(0)) >= before) return;
                       stored_.push_back({static_cast<std::uint64_t>(r.integer(0)), r.text(2), r.text(3), r.text(4),
                                          r.text(5)});
                       known_.emplace(r.integer(1), Known{&stored_.back(), nullptr});
