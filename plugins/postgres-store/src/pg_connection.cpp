@@ -219,8 +219,16 @@ void PgConnection::insert_rows(const std::string& table, const std::vector<std::
     // The COPY's own result, then the end of the command.
     std::unique_ptr<PGresult, decltype(&PQclear)> r(PQgetResult(c_), &PQclear);
     const bool ok = r && PQresultStatus(r.get()) == PGRES_COMMAND_OK;
-    for (PGresult* more = PQgetResult(c_); more != nullptr; more = PQgetResult(c_)) PQclear(more);
-    if (!ok) fail(r.get(), sql + (error.empty() ? "" : ": " + error));
+    // Still in COPY (the end could not be sent, e.g. out of memory): every
+    // further PQgetResult says so again. The connection cannot be reused.
+    bool stuck = r && PQresultStatus(r.get()) == PGRES_COPY_IN;
+    for (PGresult* more = stuck ? nullptr : PQgetResult(c_); more != nullptr; more = PQgetResult(c_)) {
+        stuck = PQresultStatus(more) == PGRES_COPY_IN;
+        PQclear(more);
+        if (stuck) break;
+    }
+    if (stuck) healthy_ = false;
+    if (!ok) fail(r.get(), error.empty() ? sql : error + ", " + sql);  // the client's reason first: fail() cuts at 80
 }
 
 }  // namespace scanorch::postgres_store
