@@ -30,6 +30,14 @@ constexpr const char* kRefreshFindingStatistics =
     "ANALYZE findings (task_id, seq, host, host_ip, ipv4, plugin_id, severity, seen_at, text_seq, text_hash), "
     "finding_cves";
 
+// At open and whenever this process's created tasks pass a power of two
+// (store-sql): autovacuum analyzes a table about a minute after a burst, and
+// until then list_tasks by client was planned blind (store_bench, 100k tasks
+// just created: p50 38 ms, p99 184 ms; the same query 2 ms once analyzed).
+// The filtered and ordered columns only, never the large documents.
+constexpr const char* kRefreshTaskStatistics =
+    "ANALYZE tasks (task_id, client, status, scanner, pool, targets, created_at, completed_at, last_accessed_at)";
+
 class PostgresStore final : public ss::SqlStore {
 public:
     using interface_type = sdk::Store;
@@ -46,7 +54,7 @@ public:
     PostgresStore(const std::string& url, const std::string& schema, std::size_t pool)
         : ss::SqlStore([url, schema] { return std::make_unique<PgConnection>(url, schema); }, pool,
                        ss::Dialect{"postgres", "BEGIN", kMigrationLock, " FOR UPDATE", kRefreshFindingStatistics,
-                                   "SET synchronous_commit = off", "RESET synchronous_commit", " COLLATE \"C\"", ""}) {}  // autovacuum keeps the statistics
+                                   "SET synchronous_commit = off", "RESET synchronous_commit", " COLLATE \"C\"", kRefreshTaskStatistics}) {}
 
     static sdk::Result<std::unique_ptr<PostgresStore>> create(sdk::PluginContext ctx) {
         auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();
