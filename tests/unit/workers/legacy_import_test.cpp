@@ -43,6 +43,20 @@ protected:
     }
 
     // One task directory as the file store wrote it.
+    /// The task's indexed findings equal its export's report items, counted
+    /// in the file itself.
+    void expect_indexed_as_exported(const std::string& id, const std::string& export_path) {
+        const auto items = scanorch::testing::report_item_tags(export_path);
+        sdk::FindingPageQuery q;
+        q.task_id = id;
+        q.limit = 1;
+        q.count = true;
+        auto page = store_->findings().page(q);
+        ASSERT_TRUE(page) << page.error().message;
+        EXPECT_EQ(page->total.value_or(0), items);
+        EXPECT_GT(items, 0u);
+    }
+
     void write_legacy(sf::TaskRecord t, const std::string& payload, const std::string& fixture = "") {
         const auto d = dir_ / "tasks" / t.task_id;
         std::filesystem::create_directories(d);
@@ -100,16 +114,7 @@ TEST_F(LegacyImportTest, EveryTaskPayloadAndResultComesIntoTheStore) {
     EXPECT_EQ(done->export_path, (store_->dir("done-1") / "scan-1-attempt.nessus").string());
     EXPECT_TRUE(std::filesystem::exists(done->export_path)) << "the export moved with its task";
 
-    // The findings equal the export's report items, counted in the file itself.
-    const auto items = scanorch::testing::report_item_tags(done->export_path);
-    sdk::FindingPageQuery q;
-    q.task_id = "done-1";
-    q.limit = 1;
-    q.count = true;
-    auto page = store_->findings().page(q);
-    ASSERT_TRUE(page) << page.error().message;
-    EXPECT_EQ(page->total.value_or(0), items);
-    EXPECT_GT(items, 0u);
+    expect_indexed_as_exported("done-1", done->export_path);
 }
 
 // An import stopped half way (or a task already there) is run again safely;
@@ -164,15 +169,7 @@ TEST_F(LegacyImportTest, ARunAfterAnInterruptedImportFinishesTheMove) {
     const auto done = store_->load("half-1");
     ASSERT_TRUE(done);
     EXPECT_TRUE(std::filesystem::exists(done->export_path)) << "the export is where its row says: " << done->export_path;
-    const auto items = scanorch::testing::report_item_tags(done->export_path);
-    sdk::FindingPageQuery q;
-    q.task_id = "half-1";
-    q.limit = 1;
-    q.count = true;
-    auto page = store_->findings().page(q);
-    ASSERT_TRUE(page) << page.error().message;
-    EXPECT_EQ(page->total.value_or(0), items);
-    EXPECT_GT(items, 0u);
+    expect_indexed_as_exported("half-1", done->export_path);
 
     // Once finished, a third run changes nothing and indexes nothing again.
     std::filesystem::rename(dir_ / "tasks.imported", dir_ / "tasks");
