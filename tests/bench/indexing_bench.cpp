@@ -94,7 +94,11 @@ int main(int argc, char** argv) {
     for (int run = 0; run < runs; ++run) {
         std::string task_id;
         if (store) {  // a task of its own per run, so begin() has nothing to clear
-            task_id = "bench-" + std::to_string(run);
+            // The shape of the ids the product makes (UUIDs): the key of
+            // every row and index entry of the task's findings.
+            char id[40];
+            std::snprintf(id, sizeof id, "3f2b8c1e-9d4a-4b7e-a5c6-%012d", run);
+            task_id = id;
             sdk::StoredTask t;
             t.task_id = task_id;
             t.lease_token = "lease";
@@ -132,6 +136,10 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(findings), ru.ru_maxrss, cpu[cpu.size() / 2]);
     store = sdk::Error::internal("released");  // close connections before the server stops
     validator = sdk::Error::internal("released");
+    if (std::getenv("INDEXING_BENCH_KEEP")) {  // to look at the database the run wrote
+        std::fprintf(stderr, "kept %s\n", data_dir.c_str());
+        return 0;
+    }
     std::error_code ec;
     std::filesystem::remove_all(data_dir, ec);
     return 0;

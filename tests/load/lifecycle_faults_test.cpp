@@ -547,7 +547,8 @@ IndexCount index_count(const std::filesystem::path& db_file, const std::string& 
     }
     sqlite3_busy_timeout(db, 2000);
     sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*), count(DISTINCT seq), coalesce(max(seq), -1) FROM findings WHERE task_id = ?",
+    if (sqlite3_prepare_v2(db, "SELECT count(*), count(DISTINCT seq), coalesce(max(seq), -1) FROM findings"
+                           " WHERE task_key = (SELECT task_key FROM tasks WHERE task_id = ?)",
                            -1, &st, nullptr) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, task_id.c_str(), -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) == SQLITE_ROW) {

@@ -7,6 +7,7 @@
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/task_removal.h"
 #include "scanorch/sdk/task_stamps.h"
+#include "released_schemas.h"
 #include "store_fixture.h"
 
 using namespace contract;
@@ -526,7 +527,7 @@ TEST_P(StoreContract, AnUnknownStatusInARowIsAnErrorNamingIt) {
 
     ASSERT_TRUE(MUST(tasks().create(sample_task("sev"))));
     ASSERT_TRUE(*MUST(findings().append("sev", "", {make_finding(1)})));
-    raw("UPDATE findings SET severity = 9 WHERE task_id = 'sev'");
+    raw("UPDATE findings SET severity = 9 WHERE task_key = (SELECT task_key FROM tasks WHERE task_id = 'sev')");
     auto p = findings().page(page_of("sev"));
     ASSERT_FALSE(p);
     EXPECT_NE(p.error().message.find("task 'sev': finding 1 has severity 9"), std::string::npos) << p.error().message;
@@ -744,7 +745,11 @@ TEST_P(StoreContract, SearchFindsByEachCriterionWithinTheVisibleClients) {
     for (std::uint64_t i = 0; i < 400; ++i) all.push_back({"s-a", make_finding(i)});
     for (std::uint64_t i = 300; i < 600; ++i) all.push_back({"s-anon", make_finding(i)});
     for (std::uint64_t i = 100; i < 500; ++i) all.push_back({"s-b", make_finding(i)});
-    std::sort(all.begin(), all.end(), [](const Row& a, const Row& b) { return std::tie(a.task, a.f.seq) < std::tie(b.task, b.f.seq); });
+    // Task by task in the order they were stored, each task's hits by seq.
+    const std::map<std::string, int> stored = {{"s-a", 0}, {"s-b", 1}, {"s-anon", 2}};
+    std::sort(all.begin(), all.end(), [&](const Row& a, const Row& b) {
+        return std::pair(stored.at(a.task), a.f.seq) < std::pair(stored.at(b.task), b.f.seq);
+    });
 
     auto check = [&](sdk::FindingSearch q, const std::function<bool(const Row&)>& keep, const char* what) {
         q.limit = 37;
@@ -895,11 +900,11 @@ TEST_P(StoreContract, CompareTellsNewFixedUnchangedAndReratedPerHost) {
 
 TEST_P(StoreContract, ReopeningIsIdempotentAndANewerSchemaIsRefusedByName) {
     ASSERT_TRUE(MUST(tasks().create(sample_task("kept"))));
-    EXPECT_EQ(*MUST(store_->schema_version()), 2u);
+    EXPECT_EQ(*MUST(store_->schema_version()), 3u);
     for (int i = 0; i < 2; ++i) {
         auto again = make();  // migrations run again at every open: nothing to do, nothing lost
         ASSERT_TRUE(again);
-        EXPECT_EQ(*MUST(again->schema_version()), 2u);
+        EXPECT_EQ(*MUST(again->schema_version()), 3u);
         EXPECT_TRUE(again->tasks().get("kept"));
         EXPECT_TRUE(again->ping());
     }
@@ -907,42 +912,66 @@ TEST_P(StoreContract, ReopeningIsIdempotentAndANewerSchemaIsRefusedByName) {
     auto newer = open(config_);
     ASSERT_FALSE(newer);
     EXPECT_EQ(newer.error().kind, sdk::ErrorKind::permanent);
-    EXPECT_NE(newer.error().message.find("schema is at version 7, newer than this plugin knows (2)"), std::string::npos)
+    EXPECT_NE(newer.error().message.find("schema is at version 7, newer than this plugin knows (3)"), std::string::npos)
         << newer.error().message;
 }
 
+// Takes the open database back to a released schema version: the tasks
+// as they were (no task_key), the findings tables of that version, empty.
+void StoreContract::downgrade_to(int version) {
+    store_.reset();
+    raw("DROP INDEX tasks_by_key");
+    raw("ALTER TABLE tasks DROP COLUMN task_key");
+    if (GetParam().plugin_name == "postgres-store") raw("DROP SEQUENCE task_keys");
+    raw("DROP TABLE finding_cves");
+    raw("DROP TABLE findings");
+    for (const auto& sql : scanorch::testing::findings_schema_v1()) raw(sql);
+    if (version >= 2) {
+        for (const auto& sql : scanorch::testing::findings_schema_v2()) raw(sql);
+    }
+    raw("UPDATE schema_version SET version = " + std::to_string(version));
+}
+
+namespace {
+
+// A findings row as versions 1 and 2 wrote it (`extra`: their text_seq and
+// text_hash values, for version 2).
+std::string old_finding_row(const std::string& task_id, std::uint64_t seq, const sdk::Finding& f, bool own_texts,
+                            const std::string& extra_columns = "", const std::string& extra_values = "") {
+    const auto texts = own_texts ? "'" + f.synopsis + "', '" + f.solution + "', '" + f.description + "', '" + f.see_also + "'"
+                                 : std::string("'', '', '', ''");
+    return "INSERT INTO findings (task_id, seq, host, host_ip, ipv4, port, protocol, service, plugin_id, plugin_name,"
+           " plugin_family, severity, risk_factor, cvss3, cvss2, cves, seen_at, synopsis, solution, description,"
+           " see_also, plugin_output" + extra_columns + ") VALUES ('" + task_id + "', " + std::to_string(seq) + ", '" +
+           f.host + "', '" + f.host_ip + "', NULL, " + std::to_string(f.port) + ", '" + f.protocol + "', '" + f.service +
+           "', " + std::to_string(f.plugin_id) + ", '" + f.plugin_name + "', '" + f.plugin_family + "', " +
+           std::to_string(static_cast<int>(f.severity)) + ", '" + f.risk_factor + "', 5.5, NULL, '" +
+           (f.cves.empty() ? "" : f.cves[0]) + "', " + std::to_string(f.seen_at_ms) + ", " + texts + ", '" +
+           f.plugin_output + "'" + extra_values + ")";
+}
+
+}  // namespace
+
 TEST_P(StoreContract, ADatabaseOfSchemaOneKeepsItsFindingsAfterMigrating) {
-    // Version 1 had no text_seq/text_hash: every row held its own texts.
-    // Rebuild that shape, write rows the way version 1 did, and reopen.
+    // Version 1: every row held its own texts, keyed by the task's id.
     auto t = sample_task("v1-task");
     t.lease_token = "mine";
     t.status = sdk::TaskState::completed;
     ASSERT_TRUE(MUST(tasks().create(t)));
-    store_.reset();
-    raw("DROP INDEX findings_text_sources");
-    raw("ALTER TABLE findings DROP COLUMN text_seq");
-    raw("ALTER TABLE findings DROP COLUMN text_hash");
-    raw("UPDATE schema_version SET version = 1");
+    downgrade_to(1);
     std::vector<sdk::Finding> old;
     for (std::uint64_t i = 0; i < 4; ++i) {
         auto f = make_finding(i * 37);  // the same plugin: the same texts, each row holding them
         f.cvss_base_score.reset();
         f.cvss3_base_score = 5.5;
         f.cves.clear();
-        raw("INSERT INTO findings (task_id, seq, host, host_ip, ipv4, port, protocol, service, plugin_id, plugin_name,"
-            " plugin_family, severity, risk_factor, cvss3, cvss2, cves, seen_at, synopsis, solution, description,"
-            " see_also, plugin_output) VALUES ('v1-task', " + std::to_string(i) + ", '" + f.host + "', '" + f.host_ip +
-            "', NULL, " + std::to_string(f.port) + ", '" + f.protocol + "', '" + f.service + "', " +
-            std::to_string(f.plugin_id) + ", '" + f.plugin_name + "', '" + f.plugin_family + "', " +
-            std::to_string(static_cast<int>(f.severity)) + ", '" + f.risk_factor + "', 5.5, NULL, '', " +
-            std::to_string(f.seen_at_ms) + ", '" + f.synopsis + "', '" + f.solution + "', '" + f.description + "', '" +
-            f.see_also + "', '" + f.plugin_output + "')");
+        raw(old_finding_row("v1-task", i, f, true));
         f.seq = i;
         old.push_back(f);
     }
     auto reopened = make();
     ASSERT_TRUE(reopened);
-    EXPECT_EQ(*MUST(reopened->schema_version()), 2u);
+    EXPECT_EQ(*MUST(reopened->schema_version()), 3u);
     auto q = page_of("v1-task");
     q.with_text = true;
     auto before = *MUST(reopened->findings().page(q));
@@ -957,6 +986,71 @@ TEST_P(StoreContract, ADatabaseOfSchemaOneKeepsItsFindingsAfterMigrating) {
     expect_same_finding(after.findings[4], more, true);
 }
 
+TEST_P(StoreContract, ADatabaseOfSchemaTwoKeepsSharedTextsAndCvesAfterMigrating) {
+    // Version 2: a text set held by the first finding of the task carrying it,
+    // later ones pointing at it through text_seq; CVE rows keyed by task id.
+    for (const auto* id : {"v2-a", "v2-b"}) {
+        auto t = sample_task(id);
+        t.status = sdk::TaskState::completed;
+        ASSERT_TRUE(MUST(tasks().create(t)));
+    }
+    downgrade_to(2);
+    std::vector<std::pair<std::string, sdk::Finding>> old;
+    for (const auto* id : {"v2-a", "v2-b"}) {
+        for (std::uint64_t i = 0; i < 3; ++i) {
+            auto f = make_finding(i * 37);  // the same plugin and texts
+            const auto texts = make_finding(0);
+            f.synopsis = texts.synopsis, f.solution = texts.solution;
+            f.description = texts.description, f.see_also = texts.see_also;
+            f.cvss_base_score.reset();
+            f.cvss3_base_score = 5.5;
+            f.cves = {"CVE-2021-44228"};
+            const bool holder = i == 0;
+            raw(old_finding_row(id, i, f, holder, ", text_seq, text_hash", holder ? ", NULL, 12345" : ", 0, NULL"));
+            raw(std::string("INSERT INTO finding_cves (cve, task_id, seq) VALUES ('CVE-2021-44228', '") + id + "', " +
+                std::to_string(i) + ")");
+            f.seq = i;
+            old.emplace_back(id, f);
+        }
+    }
+    // A row whose task is gone (a crash between the two deletes of an older
+    // release) has no task to be kept under: the migration leaves it behind.
+    raw(old_finding_row("v2-gone", 0, make_finding(0), true, ", text_seq, text_hash", ", NULL, 1"));
+    auto reopened = make();
+    ASSERT_TRUE(reopened);
+    EXPECT_EQ(*MUST(reopened->schema_version()), 3u);
+    for (const auto* id : {"v2-a", "v2-b"}) {
+        auto q = page_of(id);
+        q.with_text = true;
+        q.count = true;
+        auto p = *MUST(reopened->findings().page(q));
+        ASSERT_EQ(p.findings.size(), 3u) << id;
+        EXPECT_EQ(p.total, 3u);
+        for (std::size_t i = 0; i < 3; ++i) {
+            const auto& want = old[(id == std::string("v2-a") ? 0 : 3) + i].second;
+            expect_same_finding(p.findings[i], want, true);
+        }
+    }
+    sdk::FindingSearch s;
+    s.cve = "CVE-2021-44228";
+    s.limit = 100;
+    auto hits = *MUST(reopened->findings().search(s));
+    std::vector<std::pair<std::string, std::uint64_t>> got;
+    for (const auto& h : hits.hits) got.emplace_back(h.task_id, h.finding.seq);
+    const std::vector<std::pair<std::string, std::uint64_t>> want = {{"v2-a", 0}, {"v2-a", 1}, {"v2-a", 2},
+                                                                      {"v2-b", 0}, {"v2-b", 1}, {"v2-b", 2}};
+    EXPECT_EQ(got, want);
+    // Tasks created after the migration get keys of their own; removing one
+    // task takes its findings only.
+    auto later = sample_task("v3-c");
+    ASSERT_TRUE(MUST(reopened->tasks().create(later)));
+    auto f = make_finding(0);
+    ASSERT_TRUE(*MUST(reopened->findings().append("v3-c", later.lease_token, {f})));
+    ASSERT_TRUE(*MUST(reopened->tasks().remove("v2-a")));
+    EXPECT_EQ(MUST(reopened->findings().page(page_of("v2-b")))->findings.size(), 3u);
+    EXPECT_EQ(MUST(reopened->findings().page(page_of("v3-c")))->findings.size(), 1u);
+}
+
 TEST_P(StoreContract, AnOlderDatabaseIsMigratedAtOpen) {
     // A database from before the store existed at all (version 0: no tables),
     // and one whose version table is empty, are both brought up to date.
@@ -964,9 +1058,10 @@ TEST_P(StoreContract, AnOlderDatabaseIsMigratedAtOpen) {
     raw("DROP TABLE finding_cves");
     raw("DROP TABLE findings");
     raw("DROP TABLE tasks");
+    if (GetParam().plugin_name == "postgres-store") raw("DROP SEQUENCE task_keys");
     raw("DELETE FROM schema_version");
     auto reopened = make();
     ASSERT_TRUE(reopened);
-    EXPECT_EQ(*MUST(reopened->schema_version()), 2u);
+    EXPECT_EQ(*MUST(reopened->schema_version()), 3u);
     EXPECT_TRUE(MUST(reopened->tasks().create(sample_task("after-migration"))));
 }

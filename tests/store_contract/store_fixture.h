@@ -60,6 +60,9 @@ protected:
                                                sf::HostApi::make(services, GetParam().plugin_name));
     }
     void raw(const std::string& sql) { GetParam().raw(config_, data_dir_.string(), sql); }
+    /// Closes the store and rebuilds the database in a released schema's shape
+    /// (store_contract_test.cpp), keeping the tasks' rows.
+    void downgrade_to(int version);
 
     sdk::TaskTable& tasks() { return store_->tasks(); }
     sdk::FindingIndex& findings() { return store_->findings(); }

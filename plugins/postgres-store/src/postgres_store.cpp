@@ -27,7 +27,7 @@ constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7305042918)
 // large scan became a twentieth (indexing_bench: 0.38 s -> 0.09 s of 3 s).
 constexpr const char* kRefreshFindingStatistics =
     "SET LOCAL default_statistics_target = 10; "
-    "ANALYZE findings (task_id, seq, host, host_ip, ipv4, plugin_id, severity, seen_at, text_seq, text_hash), "
+    "ANALYZE findings (task_key, seq, host, host_ip, ipv4, plugin_id, severity, seen_at, text_seq, text_hash), "
     "finding_cves";
 
 // At open and whenever this process's created tasks pass a power of two
@@ -54,7 +54,8 @@ public:
     PostgresStore(const std::string& url, const std::string& schema, std::size_t pool)
         : ss::SqlStore([url, schema] { return std::make_unique<PgConnection>(url, schema); }, pool,
                        ss::Dialect{"postgres", "BEGIN", kMigrationLock, " FOR UPDATE", kRefreshFindingStatistics,
-                                   "SET synchronous_commit = off", "RESET synchronous_commit", " COLLATE \"C\"", kRefreshTaskStatistics}) {}
+                                   "SET synchronous_commit = off", "RESET synchronous_commit", " COLLATE \"C\"", kRefreshTaskStatistics,
+                                   "nextval('task_keys')"}) {}
 
     static sdk::Result<std::unique_ptr<PostgresStore>> create(sdk::PluginContext ctx) {
         auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();

@@ -46,7 +46,9 @@ public:
                                    o.synchronous_full ? "PRAGMA synchronous = NORMAL" : "",
                                    o.synchronous_full ? "PRAGMA synchronous = FULL" : "",
                                    "",  // BINARY, SQLite's default collation, is byte order
-                                   "ANALYZE tasks"}) {}
+                                   "ANALYZE tasks",
+                                   // BEGIN IMMEDIATE: one writer at a time
+                                   "(SELECT COALESCE(MAX(task_key), 0) + 1 FROM tasks)"}) {}
 
     static sdk::Result<std::unique_ptr<SqliteStore>> create(sdk::PluginContext ctx) {
         auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();

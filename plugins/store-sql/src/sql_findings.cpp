@@ -29,7 +29,7 @@ namespace {
 // text_seq is NULL) and the later ones point at that finding's seq through
 // text_seq, with empty texts of their own. Rows written before schema 2 hold
 // their own texts, as sources do. Reading joins the source by primary key.
-const char* const kFindingsFrom = " FROM findings f LEFT JOIN findings s ON s.task_id = f.task_id AND s.seq = f.text_seq";
+const char* const kFindingsFrom = " FROM findings f LEFT JOIN findings s ON s.task_key = f.task_key AND s.seq = f.text_seq";
 const char* const kSynopsis = "COALESCE(s.synopsis, f.synopsis)";
 const char* const kDescription = "COALESCE(s.description, f.description)";
 const char* const kFindingColumns =
@@ -158,15 +158,29 @@ void finding_filter(const sdk::FindingFilter& f, std::string& where, std::vector
     }
 }
 
+// The number the task's findings are kept under (schema 3), or not_found.
+std::int64_t task_key_of(Connection& c, const std::string& task_id) {
+    std::optional<std::int64_t> key;
+    c.run("SELECT task_key FROM tasks WHERE task_id = ?", {text(task_id)}, [&](const Row& r) { key = r.integer(0); });
+    if (!key) throw DbError(sdk::ErrorKind::not_found, "task '" + task_id + "' not found");
+    return *key;
+}
+
 // The lease check of append() and clear(): under the write transaction (and
 // the row lock where the dialect needs one), so the token cannot change
-// between the check and the write.
-bool holds_lease(Connection& c, const Dialect& d, const std::string& task_id, const std::string& token) {
+// between the check and the write. The task's key when the token is its own.
+std::optional<std::int64_t> holds_lease(Connection& c, const Dialect& d, const std::string& task_id,
+                                        const std::string& token) {
     std::optional<std::string> current;
-    c.run("SELECT lease_token FROM tasks WHERE task_id = ?" + d.lock_row, {text(task_id)},
-          [&](const Row& r) { current = r.text(0); });
+    std::int64_t key = 0;
+    c.run("SELECT lease_token, task_key FROM tasks WHERE task_id = ?" + d.lock_row, {text(task_id)},
+          [&](const Row& r) {
+              current = r.text(0);
+              key = r.integer(1);
+          });
     if (!current) throw DbError(sdk::ErrorKind::not_found, "task '" + task_id + "' not found");
-    return *current == token;
+    if (*current != token) return std::nullopt;
+    return key;
 }
 
 
@@ -225,7 +239,7 @@ class TextSources {
 public:
     /// `before`: the batch's first seq; only findings before it may hold
     /// texts for it (never a forward reference).
-    TextSources(Connection& c, const std::string& task_id, const std::vector<sdk::Finding>& batch,
+    TextSources(Connection& c, std::int64_t task_key, const std::vector<sdk::Finding>& batch,
                 std::uint64_t before) {
         hashes_.reserve(batch.size());
         std::vector<std::int64_t> wanted;
@@ -240,10 +254,10 @@ public:
             // IN lists of a power-of-two length (the last hash repeated): a
             // few statement texts, each prepared once per connection.
             const auto slots = std::bit_ceil(n);
-            std::vector<Value> params = {BorrowedText{&task_id}};
+            std::vector<Value> params = {integer(task_key)};
             for (std::size_t i = 0; i < slots; ++i) params.push_back(integer(wanted[at + std::min(i, n - 1)]));
             c.run("SELECT seq, text_hash, synopsis, solution, description, see_also FROM findings"
-                  " WHERE task_id = ? AND text_hash IN (" + placeholders(slots) + ")",
+                  " WHERE task_key = ? AND text_hash IN (" + placeholders(slots) + ")",
                   params, [&](const Row& r) {
                       // Filtered here: "seq < ?" in the query made SQLite walk
                       // the task's rows by seq instead of this index.
@@ -287,11 +301,11 @@ private:
 
 }  // namespace
 
-void delete_findings(Connection& c, const std::string& task_id, const std::string& range, const std::vector<Value>& extra) {
-    std::vector<Value> params = {text(task_id)};
+void delete_findings(Connection& c, std::int64_t task_key, const std::string& range, const std::vector<Value>& extra) {
+    std::vector<Value> params = {integer(task_key)};
     params.insert(params.end(), extra.begin(), extra.end());
-    c.run("DELETE FROM finding_cves WHERE task_id = ?" + range, params);
-    c.run("DELETE FROM findings WHERE task_id = ?" + range, params);
+    c.run("DELETE FROM finding_cves WHERE task_key = ?" + range, params);
+    c.run("DELETE FROM findings WHERE task_key = ?" + range, params);
 }
 
 // ============================================================== findings
@@ -316,25 +330,26 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
         auto c = pool_.lease();
         const Relaxed relaxed(*c, d_);
         Transaction tx(*c, d_.begin_write);
-        if (!holds_lease(*c, d_, task_id, token)) return false;
+        const auto key = holds_lease(*c, d_, task_id, token);
+        if (!key) return false;
         if (batch.empty()) return true;
         const auto [lo, hi] = std::minmax_element(batch.begin(), batch.end(),
                                                   [](const auto& a, const auto& b) { return a.seq < b.seq; });
         // A batch sent again (a retried call) replaces its rows; its text
         // sources go with them and are found again below.
-        delete_findings(*c, task_id, " AND seq BETWEEN ? AND ?",
+        delete_findings(*c, *key, " AND seq BETWEEN ? AND ?",
                         {integer(static_cast<std::int64_t>(lo->seq)), integer(static_cast<std::int64_t>(hi->seq))});
         // Holders are read inside this transaction, so a reference never
         // outlives its holder: a crash that loses an earlier batch (they
         // commit without waiting for the disk) loses every later one too,
         // the log being sequential. FindingWriter::finish() counts the rows.
-        TextSources sources(*c, task_id, batch, lo->seq);
+        TextSources sources(*c, *key, batch, lo->seq);
         static const std::string none;
         static const std::vector<std::string> kColumns = {
-            "task_id", "seq", "host", "host_ip", "ipv4", "port", "protocol", "service", "plugin_id", "plugin_name",
+            "task_key", "seq", "host", "host_ip", "ipv4", "port", "protocol", "service", "plugin_id", "plugin_name",
             "plugin_family", "severity", "risk_factor", "cvss3", "cvss2", "cves", "seen_at", "synopsis", "solution",
             "description", "see_also", "plugin_output", "text_seq", "text_hash"};
-        static const std::vector<std::string> kCveColumns = {"cve", "task_id", "seq"};
+        static const std::vector<std::string> kCveColumns = {"cve", "task_key", "seq"};
         const auto b = [](const std::string& t) { return Value(BorrowedText{&t}); };
         std::vector<Value> rows, cve_rows;
         rows.reserve(batch.size() * kColumns.size());
@@ -348,7 +363,7 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
             const bool own = !source;
             cve_lists.push_back(join_cves(f.cves));
             rows.insert(rows.end(),
-                        {b(task_id), integer(seq), b(f.host), b(f.host_ip), ip ? integer(*ip) : Value(),
+                        {integer(*key), integer(seq), b(f.host), b(f.host_ip), ip ? integer(*ip) : Value(),
                          integer(f.port), b(f.protocol), b(f.service), integer(static_cast<std::int64_t>(f.plugin_id)),
                          b(f.plugin_name), b(f.plugin_family), integer(static_cast<std::int64_t>(f.severity)),
                          b(f.risk_factor), real_or_null(f.cvss3_base_score), real_or_null(f.cvss_base_score),
@@ -363,7 +378,7 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
                     f.cves.begin() + static_cast<std::ptrdiff_t>(k)) {
                     continue;
                 }
-                cve_rows.insert(cve_rows.end(), {b(cve), b(task_id), integer(seq)});
+                cve_rows.insert(cve_rows.end(), {b(cve), integer(*key), integer(seq)});
             }
         }
         c->insert_rows("findings", kColumns, rows);
@@ -395,8 +410,9 @@ sdk::Result<bool> SqlFindings::clear(const std::string& task_id, const std::stri
         if (!valid_id(task_id)) return sdk::Error::invalid_input("invalid task id '" + task_id + "'");
         auto c = pool_.lease();
         Transaction tx(*c, d_.begin_write);
-        if (!holds_lease(*c, d_, task_id, token)) return false;
-        delete_findings(*c, task_id, "", {});
+        const auto key = holds_lease(*c, d_, task_id, token);
+        if (!key) return false;
+        delete_findings(*c, *key, "", {});
         tx.commit();
         return true;
     });
@@ -406,13 +422,11 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
     return guard("page findings", [&]() -> sdk::Result<sdk::FindingPage> {
         if (!valid_id(q.task_id)) return sdk::Error::invalid_input("invalid task id '" + q.task_id + "'");
         check_limit(q.limit, 5000, "limit");
-        std::string where = " WHERE f.task_id = ?";
-        std::vector<Value> params = {text(q.task_id)};
-        finding_filter(q.filter, where, params);
         auto c = pool_.lease();
-        bool exists = false;
-        c->run("SELECT 1 FROM tasks WHERE task_id = ?", {text(q.task_id)}, [&](const Row&) { exists = true; });
-        if (!exists) return sdk::Error::not_found("task '" + q.task_id + "' not found");
+        const auto key = task_key_of(*c, q.task_id);
+        std::string where = " WHERE f.task_key = ?";
+        std::vector<Value> params = {integer(key)};
+        finding_filter(q.filter, where, params);
         sdk::FindingPage page;
         if (q.count) {
             std::uint64_t matching = 0, total = 0;
@@ -424,7 +438,7 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
             if (params.size() == 1) {
                 total = matching;  // no filter: the same pass
             } else {
-                c->run("SELECT count(*) FROM findings WHERE task_id = ?", {text(q.task_id)},
+                c->run("SELECT count(*) FROM findings WHERE task_key = ?", {integer(key)},
                        [&](const Row& r) { total = static_cast<std::uint64_t>(r.integer(0)); });
             }
             page.total_matching = matching;
@@ -454,13 +468,13 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
         std::string where = " WHERE 1 = 1";
         std::vector<Value> params;
         if (!q.cve.empty()) {
-            from += " JOIN finding_cves c ON c.task_id = f.task_id AND c.seq = f.seq";
+            from += " JOIN finding_cves c ON c.task_key = f.task_key AND c.seq = f.seq";
             where += " AND c.cve = ?";
             params.push_back(text(q.cve));
         }
         // Only finished, successful runs: a run cut short, failed or being
         // retried holds partial findings that must not read as a result.
-        from += " JOIN tasks t ON t.task_id = f.task_id";
+        from += " JOIN tasks t ON t.task_key = f.task_key";
         where += " AND t.status = ?";
         params.push_back(text(std::string(sdk::to_string(sdk::TaskState::completed))));
         if (q.clients) visible_clients(q.clients, "t.client", where, params);
@@ -492,24 +506,27 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
             params.push_back(integer(q.seen_before_ms));
         }
         if (!q.cursor.empty()) {
-            const auto parts = split_cursor(q.cursor, "s1", 2);
-            where += " AND (f.task_id" + d_.bytewise + ", f.seq) > (?, ?)";
-            params.push_back(text(parts[0]));
+            const auto parts = split_cursor(q.cursor, "s2", 2);
+            where += " AND (f.task_key, f.seq) > (?, ?)";
+            params.push_back(integer(cursor_number(parts[0], q.cursor)));
             params.push_back(integer(cursor_number(parts[1], q.cursor)));
         }
         params.push_back(integer(q.limit + 1));
-        const std::string columns = std::string("f.task_id, ") + kFindingColumns;
+        const std::string columns = std::string("f.task_key, t.task_id, ") + kFindingColumns;
         auto c = pool_.lease();
         sdk::FindingHits hits;
-        c->run("SELECT " + columns + ", '', '', ''" + from + where + " ORDER BY f.task_id" + d_.bytewise + ", f.seq LIMIT ?", params,
+        // In the order the indexes keep (task_key, seq): a page streams from
+        // the index that serves the criterion instead of sorting every match.
+        std::vector<std::int64_t> keys;
+        c->run("SELECT " + columns + ", '', '', ''" + from + where + " ORDER BY f.task_key, f.seq LIMIT ?", params,
                [&](const Row& r) {
-                   const auto id = r.text(0);
-                   hits.hits.push_back({id, read_finding(r, 1, id)});
+                   keys.push_back(r.integer(0));
+                   const auto id = r.text(1);
+                   hits.hits.push_back({id, read_finding(r, 2, id)});
                });
         if (hits.hits.size() > q.limit) {
             hits.hits.pop_back();
-            const auto& last = hits.hits.back();
-            hits.next_cursor = "s1:" + last.task_id + ":" + std::to_string(last.finding.seq);
+            hits.next_cursor = "s2:" + std::to_string(keys[q.limit - 1]) + ":" + std::to_string(hits.hits.back().finding.seq);
         }
         return hits;
     });
@@ -527,12 +544,10 @@ sdk::Result<sdk::Comparison> SqlFindings::compare(const std::string& older, cons
         // Sorted here, not by ORDER BY: the database's collation need not be byte order.
         auto load = [&](const std::string& id) -> sdk::Result<std::map<Key, Seen>> {
             if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
-            bool exists = false;
-            c->run("SELECT 1 FROM tasks WHERE task_id = ?", {text(id)}, [&](const Row&) { exists = true; });
-            if (!exists) return sdk::Error::not_found("task '" + id + "' not found");
+            const auto key = task_key_of(*c, id);
             std::map<Key, Seen> out;
-            c->run("SELECT host, port, protocol, plugin_id, severity, plugin_name, seq FROM findings WHERE task_id = ?",
-                   {text(id)}, [&](const Row& r) {
+            c->run("SELECT host, port, protocol, plugin_id, severity, plugin_name, seq FROM findings WHERE task_key = ?",
+                   {integer(key)}, [&](const Row& r) {
                        Key k{r.text(0), static_cast<std::uint32_t>(r.integer(1)), r.text(2),
                              static_cast<std::uint64_t>(r.integer(3))};
                        const auto sev = severity_of(r.integer(4), id, static_cast<std::uint64_t>(r.integer(6)));

@@ -75,8 +75,8 @@ sdk::Result<sdk::StoredTask> SqlTasks::create(const sdk::StoredTask& t) noexcept
         c->run("SELECT 1 FROM tasks WHERE task_id = ?", {text(t.task_id)}, [&](const Row&) { exists = true; });
         if (exists) return sdk::Error::invalid_input("task '" + t.task_id + "' already exists");
         c->run("INSERT INTO tasks (task_id, client, status, scanner, pool, targets, lease_token, created_at, updated_at,"
-               " completed_at, last_accessed_at, revision, summary, document, payload)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+               " completed_at, last_accessed_at, revision, summary, document, payload, task_key)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, " + d_.next_task_key + ")",
                {text(t.task_id), text(t.client), text(std::string(sdk::to_string(t.status))), text(t.scanner),
                 text(t.pool), text(t.targets), text(t.lease_token), integer(t.created_at_ms), integer(t.updated_at_ms),
                 integer(t.completed_at_ms), integer(t.last_accessed_at_ms), text(t.summary), text(t.document),
@@ -184,10 +184,12 @@ sdk::Result<bool> SqlTasks::remove(const std::string& id) noexcept {
         if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
         auto c = pool_.lease();
         Transaction tx(*c, d_.begin_write);
-        delete_findings(*c, id, "", {});
-        const auto n = c->run("DELETE FROM tasks WHERE task_id = ?", {text(id)});
+        std::optional<std::int64_t> key;
+        c->run("DELETE FROM tasks WHERE task_id = ? RETURNING task_key", {text(id)},
+               [&](const Row& r) { key = r.integer(0); });
+        if (key) delete_findings(*c, *key, "", {});
         tx.commit();
-        return n > 0;
+        return key.has_value();
     });
 }
 
@@ -200,11 +202,12 @@ sdk::Result<bool> SqlTasks::remove_if_expired(const std::string& id, std::int64_
         if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
         auto c = pool_.lease();
         Transaction tx(*c, d_.begin_write);
-        const auto n = c->run(std::string("DELETE FROM tasks WHERE task_id = ? AND ") + kExpiredCondition,
-                              {text(id), integer(idle_before)});
-        if (n > 0) delete_findings(*c, id, "", {});
+        std::optional<std::int64_t> key;
+        c->run(std::string("DELETE FROM tasks WHERE task_id = ? AND ") + kExpiredCondition + " RETURNING task_key",
+               {text(id), integer(idle_before)}, [&](const Row& r) { key = r.integer(0); });
+        if (key) delete_findings(*c, *key, "", {});
         tx.commit();
-        return n > 0;
+        return key.has_value();
     });
 }
 

@@ -105,9 +105,8 @@ inline void run_each(Connection& c, const std::string& statements) {
     }
 }
 
-/// Deletes a task's findings (and their CVE rows); `range` narrows it
-/// (" AND seq BETWEEN ? AND ?" with its values in `extra`).
-void delete_findings(Connection& c, const std::string& task_id, const std::string& range,
-                     const std::vector<Value>& extra);
+/// Deletes a task's findings (and their CVE rows) by its task_key; `range`
+/// narrows it (" AND seq BETWEEN ? AND ?" with its values in `extra`).
+void delete_findings(Connection& c, std::int64_t task_key, const std::string& range, const std::vector<Value>& extra);
 
 }  // namespace scanorch::store_sql

@@ -306,7 +306,8 @@ TEST_F(FindingWriterTest, FinishRefusesAnIndexThatLostABatch) {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open((dir_ / "store.sqlite").c_str(), &db), SQLITE_OK);
         sqlite3_busy_timeout(db, 5000);
-        EXPECT_EQ(sqlite3_exec(db, "DELETE FROM findings WHERE task_id = 'task-1' AND seq < 10", nullptr, nullptr, nullptr),
+        EXPECT_EQ(sqlite3_exec(db, "DELETE FROM findings WHERE seq < 10 AND task_key = "
+                                   "(SELECT task_key FROM tasks WHERE task_id = 'task-1')", nullptr, nullptr, nullptr),
                   SQLITE_OK);
         sqlite3_close(db);
     };

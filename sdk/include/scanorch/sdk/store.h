@@ -252,8 +252,10 @@ struct FindingPage {
 };
 
 /// search(): across completed tasks (a run that failed, was cut short or is being
-/// retried may hold partial findings), in (task_id, seq) order. Every set
-/// criterion must match.
+/// retried may hold partial findings), task by task in an order the store
+/// keeps stable (the order it stored them in, for the default stores), each
+/// task's hits in seq order; the cursor resumes exactly after the last hit.
+/// Every set criterion must match.
 struct FindingSearch {
     std::string cve;                          ///< exact, e.g. "CVE-2024-3094"
     std::optional<std::uint64_t> plugin_id;
