@@ -671,6 +671,128 @@ TEST_P(StoreContract, AppendIsFencedByTheLeaseAndABatchSentTwiceIsStoredOnce) {
     EXPECT_EQ(findings().append("fence-f", "mine", {bad}).error().kind, sdk::ErrorKind::invalid_input);
 }
 
+// Host filters and host/network searches read a host's findings as runs of
+// seq (an export lists a host's findings together). Runs must follow batches
+// that cut a host in two, arrive out of order, and are sent again with other
+// hosts inside an existing run, on both the few-runs and the many-runs paths.
+TEST_P(StoreContract, HostFiltersAndSearchesFollowRunsAcrossBatchesAndResends) {
+    struct Model {
+        std::map<std::uint64_t, sdk::Finding> rows;
+        void append(const std::vector<sdk::Finding>& batch) {
+            const auto [lo, hi] = std::minmax_element(batch.begin(), batch.end(),
+                                                      [](const auto& a, const auto& b) { return a.seq < b.seq; });
+            rows.erase(rows.lower_bound(lo->seq), rows.upper_bound(hi->seq));
+            for (const auto& f : batch) rows[f.seq] = f;
+        }
+    };
+    std::map<std::string, Model> model;
+    const auto finding = [](std::uint64_t seq, const std::string& host) {
+        auto f = make_finding(seq);
+        f.host = host;
+        f.host_ip = host;
+        return f;
+    };
+    const auto block_host = [](std::uint64_t seq) { return "198.51.100." + std::to_string(seq / 40 + 1); };
+    const auto write = [&](const std::string& task, std::vector<sdk::Finding> batch) {
+        ASSERT_TRUE(*MUST(findings().append(task, "", batch)));
+        model[task].append(batch);
+    };
+    for (const auto* id : {"runs-a", "runs-b"}) {
+        auto t = sample_task(id);
+        t.status = sdk::TaskState::completed;  // searches read completed tasks
+        ASSERT_TRUE(MUST(tasks().create(t)));
+    }
+    // runs-a: ten hosts of 40 findings, in batches of 50 (each host cut by
+    // a batch boundary), the second and fifth batch swapped.
+    std::vector<std::vector<sdk::Finding>> batches;
+    for (std::uint64_t at = 0; at < 400; at += 50) {
+        std::vector<sdk::Finding> b;
+        for (std::uint64_t i = at; i < at + 50; ++i) b.push_back(finding(i, block_host(i)));
+        batches.push_back(b);
+    }
+    std::swap(batches[1], batches[4]);
+    for (const auto& b : batches) write("runs-a", b);
+    // Sent again with other hosts: inside one host's run (90..99 of .3) and
+    // across runs (150..189: .4's end, .5's start become 203.0.113.7).
+    std::vector<sdk::Finding> again;
+    for (std::uint64_t i = 90; i < 100; ++i) again.push_back(finding(i, "203.0.113.9"));
+    write("runs-a", again);
+    again.clear();
+    for (std::uint64_t i = 150; i < 190; ++i) again.push_back(finding(i, "203.0.113.7"));
+    write("runs-a", again);
+    // runs-b: one batch whose single host run the resend splits in three.
+    std::vector<sdk::Finding> one;
+    for (std::uint64_t i = 0; i < 300; ++i) one.push_back(finding(i, "198.51.100.2"));
+    write("runs-b", one);
+    again.clear();
+    for (std::uint64_t i = 100; i < 120; ++i) again.push_back(finding(i, "198.51.100.3"));
+    write("runs-b", again);
+    // Many runs: hosts alternating finding by finding (past the page's cap
+    // on ranges, so the task's rows are read instead).
+    again.clear();
+    for (std::uint64_t i = 1000; i < 1300; ++i) again.push_back(finding(i, i % 2 ? "198.51.100.1" : "198.51.100.3"));
+    write("runs-b", again);
+
+    for (const auto* task : {"runs-a", "runs-b"}) {
+        for (const auto* host : {"198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4", "198.51.100.5",
+                                 "203.0.113.7", "203.0.113.9", "192.0.2.200"}) {
+            sdk::FindingFilter f;
+            f.host = host;
+            auto q = page_of(task, f);
+            q.limit = 17;
+            q.count = true;
+            std::vector<std::uint64_t> got, want;
+            for (int n = 0; n < 1000; ++n) {
+                auto p = *MUST(findings().page(q));
+                if (n == 0) {
+                    const auto n_host = std::count_if(model[task].rows.begin(), model[task].rows.end(),
+                                                      [&](const auto& r) { return r.second.host == host; });
+                    EXPECT_EQ(p.total_matching, static_cast<std::uint64_t>(n_host)) << task << " " << host;
+                }
+                for (const auto& x : p.findings) got.push_back(x.seq);
+                if (p.next_cursor.empty()) break;
+                q.cursor = p.next_cursor;
+                q.count = false;
+            }
+            for (const auto& [seq, x] : model[task].rows) {
+                if (x.host == host) want.push_back(seq);
+            }
+            EXPECT_EQ(got, want) << task << " " << host;
+        }
+    }
+    auto search = [&](sdk::FindingSearch q, const std::function<bool(const sdk::Finding&)>& keep, const char* what) {
+        q.limit = 23;
+        std::vector<std::pair<std::string, std::uint64_t>> got, want;
+        for (int n = 0; n < 1000; ++n) {
+            auto p = *MUST(findings().search(q));
+            for (const auto& h : p.hits) got.emplace_back(h.task_id, h.finding.seq);
+            if (p.next_cursor.empty()) break;
+            q.cursor = p.next_cursor;
+        }
+        for (const auto* task : {"runs-a", "runs-b"}) {
+            for (const auto& [seq, x] : model[task].rows) {
+                if (keep(x)) want.emplace_back(task, seq);
+            }
+        }
+        EXPECT_FALSE(want.empty()) << what;
+        EXPECT_EQ(got, want) << what;
+    };
+    for (const auto* host : {"198.51.100.2", "198.51.100.3", "203.0.113.7"}) {
+        sdk::FindingSearch q;
+        q.host = host;
+        search(q, [&](const sdk::Finding& x) { return x.host == host; }, host);
+    }
+    sdk::FindingSearch q;
+    q.network = "198.51.100.0/30";  // .0 - .3
+    search(q, [](const sdk::Finding& x) { return x.host == "198.51.100.1" || x.host == "198.51.100.2" || x.host == "198.51.100.3"; },
+           "network");
+    q.min_severity = sdk::Severity::high;
+    search(q, [](const sdk::Finding& x) {
+        return (x.host == "198.51.100.1" || x.host == "198.51.100.2" || x.host == "198.51.100.3") &&
+               x.severity >= sdk::Severity::high;
+    }, "network and severity");
+}
+
 TEST_P(StoreContract, TextsSharedByFindingsReadBackExactlyAcrossBatchesAndResends) {
     auto t = sample_task("texts");
     t.lease_token = "mine";
@@ -923,6 +1045,7 @@ void StoreContract::downgrade_to(int version) {
     raw("DROP INDEX tasks_by_key");
     raw("ALTER TABLE tasks DROP COLUMN task_key");
     if (GetParam().plugin_name == "postgres-store") raw("DROP SEQUENCE task_keys");
+    raw("DROP TABLE finding_hosts");
     raw("DROP TABLE finding_cves");
     raw("DROP TABLE findings");
     for (const auto& sql : scanorch::testing::findings_schema_v1()) raw(sql);
@@ -1055,6 +1178,7 @@ TEST_P(StoreContract, AnOlderDatabaseIsMigratedAtOpen) {
     // A database from before the store existed at all (version 0: no tables),
     // and one whose version table is empty, are both brought up to date.
     store_.reset();
+    raw("DROP TABLE finding_hosts");
     raw("DROP TABLE finding_cves");
     raw("DROP TABLE findings");
     raw("DROP TABLE tasks");

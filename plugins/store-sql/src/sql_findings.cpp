@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <charconv>
 #include <deque>
@@ -301,12 +302,60 @@ private:
 
 }  // namespace
 
-void delete_findings(Connection& c, std::int64_t task_key, const std::string& range, const std::vector<Value>& extra) {
-    std::vector<Value> params = {integer(task_key)};
-    params.insert(params.end(), extra.begin(), extra.end());
-    c.run("DELETE FROM finding_cves WHERE task_key = ?" + range, params);
-    c.run("DELETE FROM findings WHERE task_key = ?" + range, params);
+void delete_findings(Connection& c, std::int64_t task_key, std::optional<std::pair<std::int64_t, std::int64_t>> range) {
+    if (!range) {
+        for (const auto* table : {"finding_cves", "findings", "finding_hosts"}) {
+            c.run(std::string("DELETE FROM ") + table + " WHERE task_key = ?", {integer(task_key)});
+        }
+        return;
+    }
+    const auto [lo, hi] = *range;
+    const auto k = integer(task_key);
+    for (const auto* table : {"finding_cves", "findings"}) {
+        c.run(std::string("DELETE FROM ") + table + " WHERE task_key = ? AND seq BETWEEN ? AND ?", {k, integer(lo), integer(hi)});
+    }
+    // Host runs keep out of [lo, hi], so the rows written there get runs of
+    // their own and no two runs of a task overlap (a search joins on them).
+    // A run reaching across the range keeps its two outer parts.
+    c.run("INSERT INTO finding_hosts (task_key, first_seq, last_seq, host, host_ip, ipv4)"
+          " SELECT task_key, ?, last_seq, host, host_ip, ipv4 FROM finding_hosts"
+          " WHERE task_key = ? AND first_seq < ? AND last_seq > ?",
+          {integer(hi + 1), k, integer(lo), integer(hi)});
+    c.run("UPDATE finding_hosts SET first_seq = ? WHERE task_key = ? AND first_seq BETWEEN ? AND ? AND last_seq > ?",
+          {integer(hi + 1), k, integer(lo), integer(hi), integer(hi)});
+    c.run("UPDATE finding_hosts SET last_seq = ? WHERE task_key = ? AND first_seq < ? AND last_seq >= ?",
+          {integer(lo - 1), k, integer(lo), integer(lo)});
+    c.run("DELETE FROM finding_hosts WHERE task_key = ? AND first_seq BETWEEN ? AND ?", {k, integer(lo), integer(hi)});
 }
+
+namespace {
+
+// The batch's runs of one host's findings, in seq order: what finding_hosts
+// holds instead of a host and an address index entry per finding. An export
+// lists a host's findings together, so a batch has about one run per host.
+const std::vector<std::string> kHostRunColumns = {"task_key", "first_seq", "last_seq", "host", "host_ip", "ipv4"};
+
+std::vector<Value> host_runs(std::int64_t task_key, const std::vector<sdk::Finding>& batch) {
+    std::vector<const sdk::Finding*> order;
+    order.reserve(batch.size());
+    for (const auto& f : batch) order.push_back(&f);
+    const auto by_seq = [](const sdk::Finding* a, const sdk::Finding* b) { return a->seq < b->seq; };
+    if (!std::is_sorted(order.begin(), order.end(), by_seq)) std::sort(order.begin(), order.end(), by_seq);
+    std::vector<Value> runs;
+    for (std::size_t i = 0; i < order.size();) {
+        const auto& first = *order[i];
+        std::size_t j = i + 1;
+        while (j < order.size() && order[j]->host == first.host && order[j]->host_ip == first.host_ip) ++j;
+        const auto ip = ipv4_number(first.host_ip.empty() ? first.host : first.host_ip);
+        runs.insert(runs.end(), {integer(task_key), integer(static_cast<std::int64_t>(first.seq)),
+                                 integer(static_cast<std::int64_t>(order[j - 1]->seq)), Value(BorrowedText{&first.host}),
+                                 Value(BorrowedText{&first.host_ip}), ip ? integer(*ip) : Value()});
+        i = j;
+    }
+    return runs;
+}
+
+}  // namespace
 
 // ============================================================== findings
 
@@ -337,8 +386,7 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
                                                   [](const auto& a, const auto& b) { return a.seq < b.seq; });
         // A batch sent again (a retried call) replaces its rows; its text
         // sources go with them and are found again below.
-        delete_findings(*c, *key, " AND seq BETWEEN ? AND ?",
-                        {integer(static_cast<std::int64_t>(lo->seq)), integer(static_cast<std::int64_t>(hi->seq))});
+        delete_findings(*c, *key, std::pair(static_cast<std::int64_t>(lo->seq), static_cast<std::int64_t>(hi->seq)));
         // Holders are read inside this transaction, so a reference never
         // outlives its holder: a crash that loses an earlier batch (they
         // commit without waiting for the disk) loses every later one too,
@@ -383,6 +431,7 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
         }
         c->insert_rows("findings", kColumns, rows);
         if (!cve_rows.empty()) c->insert_rows("finding_cves", kCveColumns, cve_rows);
+        c->insert_rows("finding_hosts", kHostRunColumns, host_runs(*key, batch));
         tx.commit();
         // PostgreSQL plans from statistics that autovacuum gathers about a
         // minute after a bulk load; until then it scanned the whole table for
@@ -412,7 +461,7 @@ sdk::Result<bool> SqlFindings::clear(const std::string& task_id, const std::stri
         Transaction tx(*c, d_.begin_write);
         const auto key = holds_lease(*c, d_, task_id, token);
         if (!key) return false;
-        delete_findings(*c, *key, "", {});
+        delete_findings(*c, *key);
         tx.commit();
         return true;
     });
@@ -427,6 +476,26 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
         std::string where = " WHERE f.task_key = ?";
         std::vector<Value> params = {integer(key)};
         finding_filter(q.filter, where, params);
+        if (!q.filter.host.empty()) {
+            // The host's runs (finding_hosts) turn its filter into ranges of
+            // the primary key; past a few dozen runs (a host whose findings
+            // an export scattered) the task's rows are read instead.
+            constexpr std::size_t kMaxRanges = 64;
+            std::vector<std::pair<std::int64_t, std::int64_t>> runs;
+            c->run("SELECT first_seq, last_seq FROM finding_hosts WHERE host = ? AND task_key = ? ORDER BY first_seq LIMIT ?",
+                   {text(q.filter.host), integer(key), integer(kMaxRanges + 1)},
+                   [&](const Row& r) { runs.emplace_back(r.integer(0), r.integer(1)); });
+            if (runs.empty()) {
+                where += " AND 1 = 0";
+            } else if (runs.size() <= kMaxRanges) {
+                where += " AND (";
+                for (std::size_t i = 0; i < runs.size(); ++i) {
+                    where += i ? " OR f.seq BETWEEN ? AND ?" : "f.seq BETWEEN ? AND ?";
+                    params.insert(params.end(), {integer(runs[i].first), integer(runs[i].second)});
+                }
+                where += ")";
+            }
+        }
         sdk::FindingPage page;
         if (q.count) {
             std::uint64_t matching = 0, total = 0;
@@ -475,23 +544,31 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
         // Only finished, successful runs: a run cut short, failed or being
         // retried holds partial findings that must not read as a result.
         from += " JOIN tasks t ON t.task_key = f.task_key";
-        where += " AND t.status = ?";
-        params.push_back(text(std::string(sdk::to_string(sdk::TaskState::completed))));
-        if (q.clients) visible_clients(q.clients, "t.client", where, params);
-        if (q.plugin_id) {
-            where += " AND f.plugin_id = ?";
-            params.push_back(integer(static_cast<std::int64_t>(*q.plugin_id)));
-        }
+        std::string tasks_where = " AND t.status = ?";
+        std::vector<Value> tasks_params = {text(std::string(sdk::to_string(sdk::TaskState::completed)))};
+        if (q.clients) visible_clients(q.clients, "t.client", tasks_where, tasks_params);
+        where += tasks_where;
+        params.insert(params.end(), tasks_params.begin(), tasks_params.end());
+        // Which runs of hosts a host or network criterion reads (finding_hosts);
+        // each finding is still checked itself.
+        std::string runs_where;
+        std::vector<Value> runs_params;
         if (!q.host.empty()) {
             where += " AND (f.host = ? OR f.host_ip = ?)";
-            params.push_back(text(q.host));
-            params.push_back(text(q.host));
+            params.insert(params.end(), {text(q.host), text(q.host)});
+            runs_where += " AND (h.host = ? OR h.host_ip = ?)";
+            runs_params.insert(runs_params.end(), {text(q.host), text(q.host)});
         }
         if (!q.network.empty()) {
             const auto [lo, hi] = ipv4_range(q.network);
             where += " AND f.ipv4 BETWEEN ? AND ?";
-            params.push_back(integer(lo));
-            params.push_back(integer(hi));
+            params.insert(params.end(), {integer(lo), integer(hi)});
+            runs_where += " AND h.ipv4 BETWEEN ? AND ?";
+            runs_params.insert(runs_params.end(), {integer(lo), integer(hi)});
+        }
+        if (q.plugin_id) {
+            where += " AND f.plugin_id = ?";
+            params.push_back(integer(static_cast<std::int64_t>(*q.plugin_id)));
         }
         if (q.min_severity) {
             where += " AND f.severity >= ?";
@@ -505,25 +582,60 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
             where += " AND f.seen_at < ?";
             params.push_back(integer(q.seen_before_ms));
         }
+        std::int64_t after_key = -1, after_seq = -1;
         if (!q.cursor.empty()) {
             const auto parts = split_cursor(q.cursor, "s2", 2);
+            after_key = cursor_number(parts[0], q.cursor);
+            after_seq = cursor_number(parts[1], q.cursor);
             where += " AND (f.task_key, f.seq) > (?, ?)";
-            params.push_back(integer(cursor_number(parts[0], q.cursor)));
-            params.push_back(integer(cursor_number(parts[1], q.cursor)));
+            params.insert(params.end(), {integer(after_key), integer(after_seq)});
         }
-        params.push_back(integer(q.limit + 1));
-        const std::string columns = std::string("f.task_key, t.task_id, ") + kFindingColumns;
+        const std::string select = "SELECT f.task_key, t.task_id, " + std::string(kFindingColumns) + ", '', '', ''" + from;
         auto c = pool_.lease();
         sdk::FindingHits hits;
+        std::vector<std::int64_t> keys;
         // In the order the indexes keep (task_key, seq): a page streams from
         // the index that serves the criterion instead of sorting every match.
-        std::vector<std::int64_t> keys;
-        c->run("SELECT " + columns + ", '', '', ''" + from + where + " ORDER BY f.task_key, f.seq LIMIT ?", params,
-               [&](const Row& r) {
-                   keys.push_back(r.integer(0));
-                   const auto id = r.text(1);
-                   hits.hits.push_back({id, read_finding(r, 2, id)});
-               });
+        const auto read = [&](const std::string& sql, std::vector<Value> p, std::uint64_t want) {
+            p.push_back(integer(static_cast<std::int64_t>(want)));
+            c->run(sql + " ORDER BY f.task_key, f.seq LIMIT ?", p, [&](const Row& r) {
+                keys.push_back(r.integer(0));
+                const auto id = r.text(1);
+                hits.hits.push_back({id, read_finding(r, 2, id)});
+            });
+        };
+        if (runs_where.empty()) {
+            read(select + where, params, q.limit + 1);
+        } else {
+            // A host's or a network's findings: its runs in (task_key,
+            // first_seq) order, a few at a time, and the findings of those
+            // runs by primary key, until the page is full. Runs of a task
+            // never overlap, so each chunk's hits follow the last chunk's.
+            constexpr std::int64_t kRunsPerRead = 64;
+            for (;;) {
+                std::vector<Value> rp = tasks_params;
+                rp.insert(rp.end(), runs_params.begin(), runs_params.end());
+                rp.insert(rp.end(), {integer(after_key), integer(after_key), integer(after_seq), integer(kRunsPerRead)});
+                std::vector<std::array<std::int64_t, 3>> runs;
+                c->run("SELECT h.task_key, h.first_seq, h.last_seq FROM finding_hosts h JOIN tasks t ON t.task_key = h.task_key"
+                       " WHERE 1 = 1" + tasks_where + runs_where +
+                           " AND (h.task_key > ? OR (h.task_key = ? AND h.last_seq > ?))"
+                           " ORDER BY h.task_key, h.first_seq LIMIT ?",
+                       rp, [&](const Row& r) { runs.push_back({r.integer(0), r.integer(1), r.integer(2)}); });
+                if (runs.empty()) break;
+                std::string ranges = " AND (";
+                std::vector<Value> p = params;
+                for (std::size_t i = 0; i < runs.size(); ++i) {
+                    ranges += i ? " OR " : "";
+                    ranges += "(f.task_key = ? AND f.seq BETWEEN ? AND ?)";
+                    p.insert(p.end(), {integer(runs[i][0]), integer(runs[i][1]), integer(runs[i][2])});
+                }
+                read(select + where + ranges + ")", std::move(p), q.limit + 1 - hits.hits.size());
+                if (hits.hits.size() > q.limit || runs.size() < static_cast<std::size_t>(kRunsPerRead)) break;
+                after_key = runs.back()[0];
+                after_seq = runs.back()[2];
+            }
+        }
         if (hits.hits.size() > q.limit) {
             hits.hits.pop_back();
             hits.next_cursor = "s2:" + std::to_string(keys[q.limit - 1]) + ":" + std::to_string(hits.hits.back().finding.seq);

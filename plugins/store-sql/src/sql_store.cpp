@@ -187,7 +187,7 @@ sdk::Result<bool> SqlTasks::remove(const std::string& id) noexcept {
         std::optional<std::int64_t> key;
         c->run("DELETE FROM tasks WHERE task_id = ? RETURNING task_key", {text(id)},
                [&](const Row& r) { key = r.integer(0); });
-        if (key) delete_findings(*c, *key, "", {});
+        if (key) delete_findings(*c, *key);
         tx.commit();
         return key.has_value();
     });
@@ -205,7 +205,7 @@ sdk::Result<bool> SqlTasks::remove_if_expired(const std::string& id, std::int64_
         std::optional<std::int64_t> key;
         c->run(std::string("DELETE FROM tasks WHERE task_id = ? AND ") + kExpiredCondition + " RETURNING task_key",
                {text(id), integer(idle_before)}, [&](const Row& r) { key = r.integer(0); });
-        if (key) delete_findings(*c, *key, "", {});
+        if (key) delete_findings(*c, *key);
         tx.commit();
         return key.has_value();
     });

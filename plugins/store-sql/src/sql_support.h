@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scanorch/store_sql/connection.h"
@@ -105,8 +106,8 @@ inline void run_each(Connection& c, const std::string& statements) {
     }
 }
 
-/// Deletes a task's findings (and their CVE rows) by its task_key; `range`
-/// narrows it (" AND seq BETWEEN ? AND ?" with its values in `extra`).
-void delete_findings(Connection& c, std::int64_t task_key, const std::string& range, const std::vector<Value>& extra);
+/// Deletes a task's findings (with their CVE rows and host runs) by its
+/// task_key: all of them, or those with first <= seq <= last.
+void delete_findings(Connection& c, std::int64_t task_key, std::optional<std::pair<std::int64_t, std::int64_t>> range = {});
 
 }  // namespace scanorch::store_sql
