@@ -627,8 +627,16 @@ TEST(Orchestration, ATaskQueuedPastMaxQueueWaitFailsInsteadOfWaitingForever) {
     Dir dir;
     Deployment dep(dir, {{"east", a.port()}}, 1, "{max_queue_wait_seconds: 1, interval_seconds: 3600}");
     const auto busy = dep.must("run_untrusted_scan", scan_args("long", "192.0.2.50"))->getValue<std::string>("task_id");
+    // Taken by the worker before the pass below, or it too would have waited
+    // past max_queue_wait: on a loaded machine the claim can take a while.
+    bool started = false;
+    for (int i = 0; i < 200 && !started; ++i) {
+        started = dep.must("get_scan_status", R"({"task_id":")" + busy + R"("})")->getValue<std::string>("status") == "running";
+        if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(started) << "the first scan holds the scanner's only slot";
     const auto waiting = dep.must("run_untrusted_scan", scan_args("behind", "192.0.2.51"))->getValue<std::string>("task_id");
-    std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // past max_queue_wait (1 s): the time it checks
     dep.orchestrator->housekeeping_pass();
     auto s = dep.must("get_scan_status", R"({"task_id":")" + waiting + R"("})");
     EXPECT_EQ(s->getValue<std::string>("status"), "failed");
