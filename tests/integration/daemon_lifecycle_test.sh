@@ -4,13 +4,8 @@
 # and on SIGINT; start-up errors are one clear line and exit 1 (usage: 2).
 #   daemon_lifecycle_test.sh SCANORCHD PLUGIN_DIR
 set -u
-# API and worker processes share the credential key (only `all` may make its own).
-export SCANORCH_CREDENTIAL_KEY=5c0a2e7f1b9d4c3a8e6f0b2d4a6c8e1f3b5d7f9a1c3e5b7d9f0a2c4e6b8d0f13
-scanorchd=$1
-plugin_dir=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+scanorchd=$1 plugins=$2
+. "$(dirname "$0")/../support/processes.sh"
 
 cat >"$work/scanners.yaml" <<'YAML'
 scanners:
@@ -19,25 +14,16 @@ scanners:
     url: http://127.0.0.1:9
     credentials: {username: admin, password: "${SCANNER_PW:-t0ps3cret}"}
 YAML
-cat >"$work/scanorch.yaml" <<YAML
-plugin_dir: $plugin_dir
-data_dir: $work/data
-scanners_file: scanners.yaml
-scope: [192.0.2.0/24]
-logging: {level: debug, format: json}
-plugins:
-  frontend: {use: none}
-  router: {use: capacity-router}
-YAML
+write_config logging='{level: debug, format: json}' router='{use: capacity-router}'
 
+gone() { ! kill -0 "$pid" 2>/dev/null; }
 for sig in TERM INT; do
   "$scanorchd" --config "$work/scanorch.yaml" all >"$work/out.$sig" 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do grep -q 'scanorchd ready' "$work/out.$sig" && break; sleep 0.1; done
-  grep -q 'scanorchd ready' "$work/out.$sig" || { cat "$work/out.$sig"; kill -9 $pid; fail "not ready within 10 s"; }
+  pids+=("$pid")
+  wait_for 10 grep -q 'scanorchd ready' "$work/out.$sig" || { cat "$work/out.$sig"; kill -9 $pid; fail "not ready within 10 s"; }
   kill -$sig $pid
-  for _ in $(seq 1 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-  kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "still running 10 s after SIG$sig"; }
+  wait_for 10 gone || { kill -9 $pid; fail "still running 10 s after SIG$sig"; }
   wait $pid; rc=$?
   [ $rc -eq 0 ] || { cat "$work/out.$sig"; fail "exit $rc after SIG$sig, expected 0"; }
   grep -q '"msg":"scanorchd stopped"' "$work/out.$sig" || fail "no JSON 'stopped' line after SIG$sig"
@@ -59,8 +45,9 @@ expect 1 "scanner 'ghost' is not in .*scanners.yaml \(configured: lab_1\)" -- --
 expect 2 "unknown mode 'serve'" -- --config "$work/scanorch.yaml" serve
 expect 1 "scanorch.yaml: no such file" -- --config "$work/missing/scanorch.yaml" api
 
-sed -i 's/use: capacity-router}/use: round-robin}/' "$work/scanorch.yaml"
+write_config logging='{level: debug, format: json}' router='{use: round-robin}'
 expect 1 "plugins.router.use: plugin 'round-robin' is not in .* \(loaded: .*capacity-router" -- --config "$work/scanorch.yaml" api
-sed -i 's/use: round-robin}/use: capacity-router, config: {colour: blue}}/' "$work/scanorch.yaml"
-expect 1 "scanorch.yaml:8: plugins.router.config.colour: unknown key for plugin 'capacity-router' \(valid: none\)" -- --config "$work/scanorch.yaml" api
+write_config logging='{level: debug, format: json}' router='{use: capacity-router, config: {colour: blue}}'
+line=$(grep -n '^  router:' "$work/scanorch.yaml" | cut -d: -f1)  # the error names the key's line
+expect 1 "scanorch.yaml:$line: plugins.router.config.colour: unknown key for plugin 'capacity-router' \(valid: none\)" -- --config "$work/scanorch.yaml" api
 echo "all daemon lifecycle checks passed"

@@ -21,6 +21,7 @@
 #include "scanorch/framework/clock.h"
 #include "scanorch/framework/host.h"
 #include "scanorch/framework/service/orchestrator.h"
+#include "scanorch/framework/service/scanner_pool.h"
 #include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/framework/workers/client_slot.h"
 #include "scanorch/framework/clock.h"
@@ -626,8 +627,16 @@ TEST(Orchestration, ATaskQueuedPastMaxQueueWaitFailsInsteadOfWaitingForever) {
     Dir dir;
     Deployment dep(dir, {{"east", a.port()}}, 1, "{max_queue_wait_seconds: 1, interval_seconds: 3600}");
     const auto busy = dep.must("run_untrusted_scan", scan_args("long", "192.0.2.50"))->getValue<std::string>("task_id");
+    // Taken by the worker before the pass below, or it too would have waited
+    // past max_queue_wait: on a loaded machine the claim can take a while.
+    bool started = false;
+    for (int i = 0; i < 200 && !started; ++i) {
+        started = dep.must("get_scan_status", R"({"task_id":")" + busy + R"("})")->getValue<std::string>("status") == "running";
+        if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(started) << "the first scan holds the scanner's only slot";
     const auto waiting = dep.must("run_untrusted_scan", scan_args("behind", "192.0.2.51"))->getValue<std::string>("task_id");
-    std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // past max_queue_wait (1 s): the time it checks
     dep.orchestrator->housekeeping_pass();
     auto s = dep.must("get_scan_status", R"({"task_id":")" + waiting + R"("})");
     EXPECT_EQ(s->getValue<std::string>("status"), "failed");
@@ -706,10 +715,66 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
     ASSERT_TRUE(circuit);
     EXPECT_NE(circuit->state, sdk::CircuitState::closed);
     EXPECT_GE(circuit->consecutive_failures, 2u);
-    // New work avoids the open circuit.
-    auto r = dep.must("run_untrusted_scan", scan_args("after", "192.0.2.6"));
-    EXPECT_EQ(r->getValue<std::string>("queue"), "west");
-    EXPECT_EQ(dep.wait_done(r->getValue<std::string>("task_id"))->getValue<std::string>("status"), "completed");
+    // New work avoids an open circuit: shown only by a placement the router
+    // decided while east's circuit was open and west had room. Checked at an
+    // arbitrary moment, the placement raced the breaker: once the 1.5 s open
+    // time runs out east's worker turns the circuit half-open, which takes a
+    // trial scan, and a placement on east is then right (by the time every
+    // task above has ended that has often happened, and only a failed trial
+    // opens it again). A submission also routes on a view of the pool up to
+    // ScannerPool::kRoutingStaleness old, so a circuit opened, or west's
+    // slots freed, just before the call may not be in it yet; and with west
+    // full the scan would wait in the global queue. So a placement counts
+    // only when the circuit had been open, and west idle, for a view's age
+    // before the call, and the circuit is still in that same open period
+    // (same opened_at_ms) after it. While it is half-open with nothing to try,
+    // a scan named for east is the trial that opens it again.
+    const std::int64_t view_age = sf::ScannerPool::kRoutingStaleness.count();
+    auto finished = [&](const std::string& id) {
+        const auto st = dep.must("get_scan_status", R"({"task_id":")" + id + R"("})")->getValue<std::string>("status");
+        return st == "completed" || st == "failed" || st == "cancelled";
+    };
+    auto west_idle = [&] {
+        auto d = dep.orchestrator->queue().depths({"west"});
+        return d && d->scanners.size() == 1 && d->scanners[0].running == 0 && d->scanners[0].queued == 0;
+    };
+    std::vector<std::string> others;  // trials and placements that did not count, waited for below
+    std::string after, trial;
+    std::int64_t west_idle_since = 0;
+    for (const auto deadline = sf::now_ms() + 30'000; after.empty() && sf::now_ms() < deadline;) {
+        const auto now = sf::now_ms();
+        const auto before = dep.orchestrator->queue().circuit("east");
+        ASSERT_TRUE(before);
+        if (!west_idle()) {
+            west_idle_since = 0;
+        } else if (west_idle_since == 0) {
+            west_idle_since = now;
+        }
+        if (before->state == sdk::CircuitState::half_open && (trial.empty() || finished(trial))) {
+            trial = dep.must("run_untrusted_scan", scan_args("trial", "192.0.2.7", R"(,"scanner_instance":"east")"))
+                        ->getValue<std::string>("task_id");
+            others.push_back(trial);
+            continue;
+        }
+        if (before->state != sdk::CircuitState::open || before->opened_at_ms > now - view_age || west_idle_since == 0 ||
+            west_idle_since > now - view_age) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            continue;
+        }
+        auto r = dep.must("run_untrusted_scan", scan_args("after", "192.0.2.6"));
+        const auto still = dep.orchestrator->queue().circuit("east");
+        if (still && still->state == sdk::CircuitState::open && still->opened_at_ms == before->opened_at_ms) {
+            EXPECT_EQ(r->getValue<std::string>("queue"), "west") << r->get("routing_reason").toString();
+            after = r->getValue<std::string>("task_id");
+        } else {
+            others.push_back(r->getValue<std::string>("task_id"));
+            west_idle_since = 0;  // it may be on west now
+        }
+    }
+    ASSERT_FALSE(after.empty()) << "within 30 s, east's circuit was never open with west idle for "
+                                << view_age << " ms before a submission";
+    EXPECT_EQ(dep.wait_done(after)->getValue<std::string>("status"), "completed");
+    for (const auto& id : others) dep.wait_done(id);
     auto metrics = dep.orchestrator->tools()->metrics_text();
     EXPECT_NE(metrics.find("nessus_scanner_capacity{scanner_instance=\"west\"} 2"), std::string::npos);
     EXPECT_TRUE(eventually([&] { return dep.orchestrator->queue().running("east").value().empty(); })) << "slots released";

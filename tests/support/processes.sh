@@ -134,9 +134,10 @@ start_scanorchd() {
 #   workers=YAML     default {poll_interval_ms: 200}
 #   logging=YAML     default {level: info}
 #   housekeeping=YAML   default: none given
+#   router=YAML      the router slot (default: none given, the host's default)
 write_config() {
   local queue='{use: memory-queue}' frontend='{use: none}' scope='[192.0.2.0/24]' workers='{poll_interval_ms: 200}'
-  local logging='{level: info}' housekeeping='' kv
+  local logging='{level: info}' housekeeping='' router='' kv
   for kv in "$@"; do
     case $kv in
       redis=*) queue="{use: redis-queue, config: {url: \"redis://127.0.0.1:${kv#*=}\"}}" ;;
@@ -147,6 +148,7 @@ write_config() {
       workers=*) workers=${kv#*=} ;;
       logging=*) logging=${kv#*=} ;;
       housekeeping=*) housekeeping=${kv#*=} ;;
+      router=*) router=${kv#*=} ;;
       *) fail "write_config: unknown setting '$kv'" ;;
     esac
   done
@@ -161,6 +163,7 @@ write_config() {
     echo "plugins:"
     echo "  queue: $queue"
     echo "  frontend: $frontend"
+    if [ -n "$router" ]; then echo "  router: $router"; fi
   } >"$work/scanorch.yaml"
 }
 
