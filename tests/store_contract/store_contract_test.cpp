@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "scanorch/framework/workers/finding_writer.h"
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/task_removal.h"
 #include "scanorch/sdk/task_stamps.h"
@@ -791,6 +792,40 @@ TEST_P(StoreContract, HostFiltersAndSearchesFollowRunsAcrossBatchesAndResends) {
         return (x.host == "198.51.100.1" || x.host == "198.51.100.2" || x.host == "198.51.100.3") &&
                x.severity >= sdk::Severity::high;
     }, "network and severity");
+}
+
+// PostgreSQL refuses a text with a NUL byte or an invalid UTF-8 sequence,
+// and the whole batch with it; a validator may send either. The host's
+// writer makes every finding's text storable first, the same for every store.
+TEST_P(StoreContract, TextThatIsNotUtf8OrHoldsNulIsStoredThroughTheWriter) {
+    auto t = sample_task("bytes");
+    t.lease_token = "mine";
+    ASSERT_TRUE(MUST(tasks().create(t)));
+    sf::FindingWriter writer(findings(), "bytes", "mine", kBase);
+    ASSERT_TRUE(writer.begin());
+    auto odd = make_finding(0);
+    odd.host = std::string("host\0a", 6);
+    odd.plugin_name = "caf\xC3\xA9 \xC3(";           // a valid two-byte form, then a broken one
+    odd.synopsis = std::string("nul\0in\0text", 12);
+    odd.description = "overlong \xC0\xAF and a surrogate \xED\xA0\x80";
+    odd.plugin_output = "cut short \xE2\x82";
+    odd.cves = {"CVE-2024-1\xFF"};
+    auto plain = make_finding(1);
+    ASSERT_TRUE(writer.accept(odd));
+    ASSERT_TRUE(writer.accept(plain));
+    ASSERT_TRUE(writer.finish()) << "a text the database refuses must not fail the batch";
+    auto q = page_of("bytes");
+    q.with_text = true;
+    auto p = *MUST(findings().page(q));
+    ASSERT_EQ(p.findings.size(), 2u);
+    const auto& got = p.findings[0];
+    EXPECT_EQ(got.host, "hosta");
+    EXPECT_EQ(got.plugin_name, "caf\xC3\xA9 \xEF\xBF\xBD(");
+    EXPECT_EQ(got.synopsis, "nulintext");
+    EXPECT_EQ(got.description, "overlong \xEF\xBF\xBD\xEF\xBF\xBD and a surrogate \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    EXPECT_EQ(got.plugin_output, "cut short \xEF\xBF\xBD\xEF\xBF\xBD");
+    EXPECT_EQ(got.cves, std::vector<std::string>{"CVE-2024-1\xEF\xBF\xBD"});
+    expect_same_finding(p.findings[1], plain, true);  // plain text untouched
 }
 
 TEST_P(StoreContract, TextsSharedByFindingsReadBackExactlyAcrossBatchesAndResends) {

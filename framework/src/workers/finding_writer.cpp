@@ -3,7 +3,10 @@
 #include <thread>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "scanorch/sdk/extensions.h"
+#include "scanorch/sdk/utf8.h"
 
 namespace scanorch::framework {
 
@@ -19,6 +22,20 @@ std::size_t weight(const sdk::Finding& f) {
     }
     for (const auto& cve : f.cves) n += sizeof(std::string) + cve.size();
     return n;
+}
+
+// A validator may send any bytes (one built by a third party, or an export
+// that is not what it claims): a database refuses text that is not UTF-8 or
+// holds NUL, and with it the whole batch. Made storable here, once for every
+// store; true when something had to change.
+bool make_storable(sdk::Finding& f) {
+    bool changed = false;
+    for (std::string* s : {&f.host, &f.host_ip, &f.protocol, &f.service, &f.plugin_name, &f.plugin_family,
+                           &f.risk_factor, &f.synopsis, &f.solution, &f.description, &f.see_also, &f.plugin_output}) {
+        changed = sdk::make_storable_text(*s) || changed;
+    }
+    for (auto& cve : f.cves) changed = sdk::make_storable_text(cve) || changed;
+    return changed;
 }
 
 }  // namespace
@@ -78,6 +95,12 @@ sdk::Result<void> FindingWriter::accept(const sdk::Finding& finding) noexcept {
         return fail(sdk::Error::internal("task '" + task_id_ + "': buffering a finding: " + e.what()));
     }
     ++next_seq_;
+    if (make_storable(batch_.back()) && !warned_text_) {
+        warned_text_ = true;  // once per run: an export like that has many
+        spdlog::warn("task {}: finding {} has text that is not valid UTF-8 or holds NUL bytes; stored with "
+                     "U+FFFD for each invalid byte and without the NULs (later ones too, not logged)",
+                     task_id_, batch_.back().seq);
+    }
     if (batch_.back().seen_at_ms == 0) batch_.back().seen_at_ms = default_seen_at_ms_;
     batch_bytes_ += weight(batch_.back());
     if (batch_.size() >= batching_.max_findings || batch_bytes_ >= batching_.max_bytes) return hand_over();

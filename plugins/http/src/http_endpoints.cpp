@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "scanorch/sdk/targets.h"
+#include "scanorch/sdk/utf8.h"
 #include "scanorch/sdk/version.h"
 
 namespace scanorch::http {
@@ -86,32 +87,7 @@ std::string printable(std::string_view s, std::size_t max = 512) {
 // Text that goes into a JSON answer: valid UTF-8, each invalid byte
 // replaced by U+FFFD. Paths, headers and what a tool echoes may hold any
 // bytes; a JSON writer passes them through and the answer stops being JSON.
-std::string utf8(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-        bool ok = n > 0 && i + n <= s.size();
-        std::uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-        for (std::size_t k = 1; ok && k < n; ++k) {
-            const auto cc = static_cast<unsigned char>(s[i + k]);
-            ok = (cc & 0xC0) == 0x80;
-            cp = cp << 6 | (cc & 0x3F);
-        }
-        // No overlong forms, no surrogates, nothing past U+10FFFF.
-        ok = ok && !(n == 2 && cp < 0x80) && !(n == 3 && cp < 0x800) && !(n == 4 && cp < 0x10000) &&
-             !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
-        if (ok) {
-            out.append(s.substr(i, n));
-            i += n;
-        } else {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        }
-    }
-    return out;
-}
+std::string utf8(std::string_view s) { return sdk::valid_utf8(s); }
 
 // A caller's X-Trace-Id is kept when it is a plain token, else replaced: it
 // is echoed in a header and written to every log line of the request.

@@ -121,6 +121,7 @@ private:
     std::vector<sdk::Finding> batch_;
     std::size_t batch_bytes_ = 0;
     std::uint64_t next_seq_ = 0;
+    bool warned_text_ = false;  ///< a finding's text had to be made storable (logged once)
     // Shared with the writing thread, under mutex_.
     mutable std::mutex mutex_;
     std::condition_variable changed_;
