@@ -794,6 +794,105 @@ TEST_P(StoreContract, HostFiltersAndSearchesFollowRunsAcrossBatchesAndResends) {
     }, "network and severity");
 }
 
+// A search by host matches host or host_ip; a network matches the address
+// (host_ip, or the host when it is one). One call reads a bounded number of
+// runs: a host in more runs than that answers short pages with a cursor, and
+// every hit still comes exactly once.
+TEST_P(StoreContract, SearchesByAddressAndAcrossManyRunsComeBackWhole) {
+    auto t = sample_task("addr");
+    t.status = sdk::TaskState::completed;
+    ASSERT_TRUE(MUST(tasks().create(t)));
+    std::vector<sdk::Finding> batch;
+    for (std::uint64_t i = 0; i < 2600; ++i) {
+        auto f = make_finding(i);
+        if (i < 10) {
+            f.host = "web.example.test";  // a name, its address apart
+            f.host_ip = "198.51.100.77";
+        } else if (i < 20) {
+            f.host = "203.0.113.5";  // an address as the host, none apart
+            f.host_ip = "";
+        } else {
+            f.host = i % 2 ? "192.0.2.1" : "192.0.2.2";  // a run per finding
+            f.host_ip = f.host;
+        }
+        batch.push_back(f);
+    }
+    ASSERT_TRUE(*MUST(findings().append("addr", "", batch)));
+    auto all = [&](sdk::FindingSearch q, std::size_t* short_pages) {
+        std::vector<std::uint64_t> got;
+        for (int n = 0; n < 100; ++n) {
+            auto p = *MUST(findings().search(q));
+            if (!p.next_cursor.empty() && p.hits.size() < q.limit && short_pages) ++*short_pages;
+            for (const auto& h : p.hits) got.push_back(h.finding.seq);
+            if (p.next_cursor.empty()) break;
+            q.cursor = p.next_cursor;
+        }
+        return got;
+    };
+    auto want = [&](const std::function<bool(const sdk::Finding&)>& keep) {
+        std::vector<std::uint64_t> out;
+        for (const auto& f : batch) {
+            if (keep(f)) out.push_back(f.seq);
+        }
+        return out;
+    };
+    sdk::FindingSearch q;
+    q.limit = 500;
+    q.host = "198.51.100.77";  // the address of a named host
+    EXPECT_EQ(all(q, nullptr), want([](const auto& f) { return f.host_ip == "198.51.100.77"; }));
+    q.host = "web.example.test";
+    EXPECT_EQ(all(q, nullptr), want([](const auto& f) { return f.host == "web.example.test"; }));
+    q = {};
+    q.limit = 500;
+    q.network = "203.0.113.0/24";  // through the host, having no host_ip
+    EXPECT_EQ(all(q, nullptr), want([](const auto& f) { return f.host == "203.0.113.5"; }));
+    q.network = "198.51.100.64/26";
+    EXPECT_EQ(all(q, nullptr), want([](const auto& f) { return f.host_ip == "198.51.100.77"; }));
+    // 1290 runs of 192.0.2.1: more than one call reads.
+    q = {};
+    q.limit = 5000;
+    q.host = "192.0.2.1";
+    std::size_t short_pages = 0;
+    EXPECT_EQ(all(q, &short_pages), want([](const auto& f) { return f.host == "192.0.2.1"; }));
+    EXPECT_GE(short_pages, 1u) << "a call's work is bounded, so 1290 runs take more than one page";
+}
+
+// A task's key is never given to another task, even after the newest task
+// is removed: a search cursor kept across the removal does not skip the
+// next task's first findings (it would, were its key the removed one's).
+TEST_P(StoreContract, ATaskKeyIsNeverReused) {
+    auto make_completed = [&](const std::string& id) {
+        auto t = sample_task(id);
+        t.status = sdk::TaskState::completed;
+        ASSERT_TRUE(MUST(tasks().create(t)));
+        std::vector<sdk::Finding> batch;
+        for (std::uint64_t i = 0; i < 6; ++i) {
+            auto f = make_finding(i);
+            f.plugin_id = 424242;
+            batch.push_back(f);
+        }
+        ASSERT_TRUE(*MUST(findings().append(id, "", batch)));
+    };
+    make_completed("key-old");
+    make_completed("key-newest");
+    sdk::FindingSearch q;
+    q.plugin_id = 424242;
+    q.limit = 9;  // stops inside key-newest's findings
+    auto first = *MUST(findings().search(q));
+    ASSERT_EQ(first.hits.size(), 9u);
+    ASSERT_FALSE(first.next_cursor.empty());
+    ASSERT_TRUE(*MUST(tasks().remove("key-newest")));
+    make_completed("key-after");
+    q.cursor = first.next_cursor;
+    q.limit = 100;
+    auto rest = *MUST(findings().search(q));
+    std::vector<std::pair<std::string, std::uint64_t>> got;
+    for (const auto& h : rest.hits) got.emplace_back(h.task_id, h.finding.seq);
+    std::vector<std::pair<std::string, std::uint64_t>> expected;
+    for (std::uint64_t i = 0; i < 6; ++i) expected.emplace_back("key-after", i);
+    EXPECT_EQ(got, expected);
+}
+
 // PostgreSQL refuses a text with a NUL byte or an invalid UTF-8 sequence,
 // and the whole batch with it; a validator may send either. The host's
 // writer makes every finding's text storable first, the same for every store.
@@ -1079,7 +1178,8 @@ void StoreContract::downgrade_to(int version) {
     store_.reset();
     raw("DROP INDEX tasks_by_key");
     raw("ALTER TABLE tasks DROP COLUMN task_key");
-    if (GetParam().plugin_name == "postgres-store") raw("DROP SEQUENCE task_keys");
+    if (GetParam().plugin_name == "postgres-store") raw("DROP SEQUENCE IF EXISTS task_keys");  // owned by the column
+    if (GetParam().plugin_name == "sqlite-store") raw("DROP TABLE task_key_counter");
     raw("DROP TABLE finding_hosts");
     raw("DROP TABLE finding_cves");
     raw("DROP TABLE findings");
@@ -1092,6 +1192,13 @@ void StoreContract::downgrade_to(int version) {
 
 namespace {
 
+// 192.0.2.x as the number versions 1 and 2 stored in findings.ipv4.
+std::string ipv4_literal(const std::string& ip) {
+    const std::string net = "192.0.2.";
+    if (ip.rfind(net, 0) != 0) return "NULL";
+    return std::to_string(3221225984LL + std::stoll(ip.substr(net.size())));
+}
+
 // A findings row as versions 1 and 2 wrote it (`extra`: their text_seq and
 // text_hash values, for version 2).
 std::string old_finding_row(const std::string& task_id, std::uint64_t seq, const sdk::Finding& f, bool own_texts,
@@ -1101,7 +1208,7 @@ std::string old_finding_row(const std::string& task_id, std::uint64_t seq, const
     return "INSERT INTO findings (task_id, seq, host, host_ip, ipv4, port, protocol, service, plugin_id, plugin_name,"
            " plugin_family, severity, risk_factor, cvss3, cvss2, cves, seen_at, synopsis, solution, description,"
            " see_also, plugin_output" + extra_columns + ") VALUES ('" + task_id + "', " + std::to_string(seq) + ", '" +
-           f.host + "', '" + f.host_ip + "', NULL, " + std::to_string(f.port) + ", '" + f.protocol + "', '" + f.service +
+           f.host + "', '" + f.host_ip + "', " + ipv4_literal(f.host_ip) + ", " + std::to_string(f.port) + ", '" + f.protocol + "', '" + f.service +
            "', " + std::to_string(f.plugin_id) + ", '" + f.plugin_name + "', '" + f.plugin_family + "', " +
            std::to_string(static_cast<int>(f.severity)) + ", '" + f.risk_factor + "', 5.5, NULL, '" +
            (f.cves.empty() ? "" : f.cves[0]) + "', " + std::to_string(f.seen_at_ms) + ", " + texts + ", '" +
@@ -1198,6 +1305,20 @@ TEST_P(StoreContract, ADatabaseOfSchemaTwoKeepsSharedTextsAndCvesAfterMigrating)
     const std::vector<std::pair<std::string, std::uint64_t>> want = {{"v2-a", 0}, {"v2-a", 1}, {"v2-a", 2},
                                                                       {"v2-b", 0}, {"v2-b", 1}, {"v2-b", 2}};
     EXPECT_EQ(got, want);
+    // The migration found the hosts' runs: a host filter and a network search
+    // read them (rows 0, 1, 2 are on 192.0.2.1, .38 and .25).
+    sdk::FindingFilter on_host;
+    on_host.host = "192.0.2.38";
+    auto by_host = *MUST(reopened->findings().page(page_of("v2-b", on_host)));
+    ASSERT_EQ(by_host.findings.size(), 1u);
+    EXPECT_EQ(by_host.findings[0].seq, 1u);
+    sdk::FindingSearch net;
+    net.network = "192.0.2.32/27";
+    net.limit = 100;
+    auto in_net = *MUST(reopened->findings().search(net));
+    got.clear();
+    for (const auto& h : in_net.hits) got.emplace_back(h.task_id, h.finding.seq);
+    EXPECT_EQ(got, (std::vector<std::pair<std::string, std::uint64_t>>{{"v2-a", 1}, {"v2-b", 1}}));
     // Tasks created after the migration get keys of their own; removing one
     // task takes its findings only.
     auto later = sample_task("v3-c");
@@ -1217,7 +1338,8 @@ TEST_P(StoreContract, AnOlderDatabaseIsMigratedAtOpen) {
     raw("DROP TABLE finding_cves");
     raw("DROP TABLE findings");
     raw("DROP TABLE tasks");
-    if (GetParam().plugin_name == "postgres-store") raw("DROP SEQUENCE task_keys");
+    if (GetParam().plugin_name == "postgres-store") raw("DROP SEQUENCE IF EXISTS task_keys");
+    if (GetParam().plugin_name == "sqlite-store") raw("DROP TABLE task_key_counter");
     raw("DELETE FROM schema_version");
     auto reopened = make();
     ASSERT_TRUE(reopened);

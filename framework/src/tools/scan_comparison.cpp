@@ -3,8 +3,8 @@
 // scan of the same targets that the caller may see.
 //
 // Memory is bounded by the largest host, not by the scans: the index pages a
-// task's findings in export order and filters them by exact host (its
-// (host, task_id, seq) index), but cannot order them by host, port,
+// task's findings in export order and filters them by exact host (the
+// host's runs of findings), but cannot order them by host, port,
 // protocol and plugin. So a first pass pages through both scans (without
 // the large text fields) to learn their host names, then each host is
 // compared alone, from both scans' findings on that host. Held at once: the

@@ -28,7 +28,7 @@ constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7305042918)
 constexpr const char* kRefreshFindingStatistics =
     "SET LOCAL default_statistics_target = 10; "
     "ANALYZE findings (task_key, seq, host, host_ip, ipv4, plugin_id, severity, seen_at, text_seq, text_hash), "
-    "finding_cves";
+    "finding_cves, finding_hosts";
 
 // At open and whenever this process's created tasks pass a power of two
 // (store-sql): autovacuum analyzes a table about a minute after a burst, and
@@ -55,7 +55,7 @@ public:
         : ss::SqlStore([url, schema] { return std::make_unique<PgConnection>(url, schema); }, pool,
                        ss::Dialect{"postgres", "BEGIN", kMigrationLock, " FOR UPDATE", kRefreshFindingStatistics,
                                    "SET synchronous_commit = off", "RESET synchronous_commit", " COLLATE \"C\"", kRefreshTaskStatistics,
-                                   "nextval('task_keys')"}) {}
+                                   "SELECT nextval('task_keys')"}) {}
 
     static sdk::Result<std::unique_ptr<PostgresStore>> create(sdk::PluginContext ctx) {
         auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();

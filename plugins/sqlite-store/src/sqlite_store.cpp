@@ -48,7 +48,7 @@ public:
                                    "",  // BINARY, SQLite's default collation, is byte order
                                    "ANALYZE tasks",
                                    // BEGIN IMMEDIATE: one writer at a time
-                                   "(SELECT COALESCE(MAX(task_key), 0) + 1 FROM tasks)"}) {}
+                                   "UPDATE task_key_counter SET last_key = last_key + 1 RETURNING last_key"}) {}
 
     static sdk::Result<std::unique_ptr<SqliteStore>> create(sdk::PluginContext ctx) {
         auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();

@@ -37,8 +37,8 @@ struct Migration {
 //   across tasks, already in the cursor's order.
 // - finding_hosts: a task's findings by host are runs of seq (first_seq,
 //   last_seq), pairwise disjoint within a task and covering every finding;
-//   (task_key, first_seq) for a task's runs and deletes, (host|host_ip|ipv4,
-//   task_key, first_seq) to find a host's or a network's runs.
+//   keyed by (task_key, first_seq) for a task's runs and deletes;
+//   (host|host_ip|ipv4, task_key, first_seq) find a host's or a network's.
 // - finding_cves (cve, task_key, seq): search by CVE; (task_key, seq) deletes.
 // - findings_text_sources (task_key, text_hash), partial: a batch finds the
 //   findings of its task that already hold its texts (version 2).
@@ -116,7 +116,7 @@ const std::vector<Migration>& migrations() {
         // integer (on PostgreSQL a text key also makes every index tuple
         // slow to take apart). Indexing a scan cost ~2x less. The tables are
         // rebuilt in the new shape; findings of a task that no longer exists
-        // are left behind. text_seq/text_hash now come before the large texts
+        // are dropped. text_seq/text_hash now come before the large texts
         // (SQLite reads a row's columns in order).
         // Hosts are found through finding_hosts, one row per run of a host's
         // findings (an export lists a host's findings together), instead of
@@ -128,8 +128,14 @@ const std::vector<Migration>& migrations() {
          {{"postgres", "CREATE SEQUENCE IF NOT EXISTS task_keys"},
           "ALTER TABLE tasks ADD COLUMN task_key BIGINT",
           {"sqlite", "UPDATE tasks SET task_key = rowid"},
+          // SQLite's keys come from a counter that only grows (a sequence
+          // on PostgreSQL), never from MAX(task_key) + 1, which would give
+          // the key of a task just removed to the next one.
+          {"sqlite", "CREATE TABLE task_key_counter (last_key BIGINT NOT NULL)"},
+          {"sqlite", "INSERT INTO task_key_counter (last_key) SELECT COALESCE(MAX(task_key), 0) FROM tasks"},
           {"postgres", "UPDATE tasks SET task_key = nextval('task_keys')"},
           {"postgres", "ALTER TABLE tasks ALTER COLUMN task_key SET NOT NULL"},
+          {"postgres", "ALTER SEQUENCE task_keys OWNED BY tasks.task_key"},
           "CREATE UNIQUE INDEX tasks_by_key ON tasks (task_key)",
           "CREATE TABLE findings_v3 ("
           " task_key BIGINT NOT NULL,"
@@ -163,6 +169,7 @@ const std::vector<Migration>& migrations() {
           " FROM findings f JOIN tasks t ON t.task_id = f.task_id",
           "DROP TABLE findings",
           "ALTER TABLE findings_v3 RENAME TO findings",
+          {"postgres", "ALTER TABLE findings RENAME CONSTRAINT findings_v3_pkey TO findings_pkey"},
           "CREATE INDEX findings_by_severity ON findings (task_key, severity, seq) WHERE severity > 0",
           "CREATE INDEX findings_by_plugin ON findings (plugin_id, task_key, seq)",
           "CREATE INDEX findings_text_sources ON findings (task_key, text_hash) WHERE text_hash IS NOT NULL",
@@ -174,14 +181,16 @@ const std::vector<Migration>& migrations() {
           "INSERT INTO finding_cves_v3 SELECT c.cve, t.task_key, c.seq FROM finding_cves c JOIN tasks t ON t.task_id = c.task_id",
           "DROP TABLE finding_cves",
           "ALTER TABLE finding_cves_v3 RENAME TO finding_cves",
+          {"postgres", "ALTER TABLE finding_cves RENAME CONSTRAINT finding_cves_v3_pkey TO finding_cves_pkey"},
           "CREATE INDEX finding_cves_by_task ON finding_cves (task_key, seq)",
-          "CREATE TABLE finding_hosts ("
-          " task_key BIGINT NOT NULL,"
-          " first_seq BIGINT NOT NULL,"
-          " last_seq BIGINT NOT NULL,"
-          " host TEXT NOT NULL,"
-          " host_ip TEXT NOT NULL,"
-          " ipv4 BIGINT)",
+          // Keyed by (task_key, first_seq), unique since a task's runs never
+          // overlap; small rows, so SQLite keeps them in the key's own tree.
+          {"sqlite", "CREATE TABLE finding_hosts (task_key BIGINT NOT NULL, first_seq BIGINT NOT NULL,"
+                     " last_seq BIGINT NOT NULL, host TEXT NOT NULL, host_ip TEXT NOT NULL, ipv4 BIGINT,"
+                     " PRIMARY KEY (task_key, first_seq)) WITHOUT ROWID"},
+          {"postgres", "CREATE TABLE finding_hosts (task_key BIGINT NOT NULL, first_seq BIGINT NOT NULL,"
+                       " last_seq BIGINT NOT NULL, host TEXT NOT NULL, host_ip TEXT NOT NULL, ipv4 BIGINT,"
+                       " PRIMARY KEY (task_key, first_seq))"},
           // The runs of the rows already there: consecutive rows (in seq
           // order) of one host share the difference of the two row numbers.
           "INSERT INTO finding_hosts (task_key, first_seq, last_seq, host, host_ip, ipv4)"
@@ -191,7 +200,6 @@ const std::vector<Migration>& migrations() {
           "   - ROW_NUMBER() OVER (PARTITION BY task_key, host, host_ip ORDER BY seq) AS island"
           "  FROM findings) runs"
           " GROUP BY task_key, host, host_ip, island",
-          "CREATE INDEX finding_hosts_by_task ON finding_hosts (task_key, first_seq)",
           "CREATE INDEX finding_hosts_by_host ON finding_hosts (host, task_key, first_seq)",
           "CREATE INDEX finding_hosts_by_address ON finding_hosts (host_ip, task_key, first_seq)",
           "CREATE INDEX finding_hosts_by_ipv4 ON finding_hosts (ipv4, task_key, first_seq)"}},

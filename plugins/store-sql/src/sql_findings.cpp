@@ -170,8 +170,13 @@ void finding_filter(const sdk::FindingFilter& f, std::string& where, std::vector
 // The number the task's findings are kept under (schema 3), or not_found.
 std::int64_t task_key_of(Connection& c, const std::string& task_id) {
     std::optional<std::int64_t> key;
-    c.run("SELECT task_key FROM tasks WHERE task_id = ?", {text(task_id)}, [&](const Row& r) { key = r.integer(0); });
+    bool keyless = false;
+    c.run("SELECT task_key FROM tasks WHERE task_id = ?", {text(task_id)}, [&](const Row& r) {
+        keyless = r.null(0);
+        key = r.integer(0);
+    });
     if (!key) throw DbError(sdk::ErrorKind::not_found, "task '" + task_id + "' not found");
+    if (keyless) throw DbError(sdk::ErrorKind::internal, "task '" + task_id + "' has no task_key (written outside the store?)");
     return *key;
 }
 
@@ -184,6 +189,7 @@ std::optional<std::int64_t> holds_lease(Connection& c, const Dialect& d, const s
     std::int64_t key = 0;
     c.run("SELECT lease_token, task_key FROM tasks WHERE task_id = ?" + d.lock_row, {text(task_id)},
           [&](const Row& r) {
+              if (r.null(1)) throw DbError(sdk::ErrorKind::internal, "task '" + task_id + "' has no task_key (written outside the store?)");
               current = r.text(0);
               key = r.integer(1);
           });
@@ -323,17 +329,31 @@ void delete_findings(Connection& c, std::int64_t task_key, std::optional<std::pa
         c.run(std::string("DELETE FROM ") + table + " WHERE task_key = ? AND seq BETWEEN ? AND ?", {k, integer(lo), integer(hi)});
     }
     // Host runs keep out of [lo, hi], so the rows written there get runs of
-    // their own and no two runs of a task overlap (a search joins on them).
-    // A run reaching across the range keeps its two outer parts.
+    // their own and no two runs of a task overlap (reads rely on it). Runs
+    // being disjoint, one run at most starts before lo and reaches into the
+    // range (the last one starting before it), and one at most starts in it
+    // and ends past hi: each is found by key, not by walking the task's runs.
+    // A run reaching across the whole range keeps its two outer parts.
+    const std::string before_lo =
+        " WHERE task_key = ? AND first_seq = (SELECT MAX(first_seq) FROM finding_hosts WHERE task_key = ? AND first_seq < ?)";
     c.run("INSERT INTO finding_hosts (task_key, first_seq, last_seq, host, host_ip, ipv4)"
-          " SELECT task_key, ?, last_seq, host, host_ip, ipv4 FROM finding_hosts"
-          " WHERE task_key = ? AND first_seq < ? AND last_seq > ?",
-          {integer(hi + 1), k, integer(lo), integer(hi)});
-    c.run("UPDATE finding_hosts SET first_seq = ? WHERE task_key = ? AND first_seq BETWEEN ? AND ? AND last_seq > ?",
-          {integer(hi + 1), k, integer(lo), integer(hi), integer(hi)});
-    c.run("UPDATE finding_hosts SET last_seq = ? WHERE task_key = ? AND first_seq < ? AND last_seq >= ?",
-          {integer(lo - 1), k, integer(lo), integer(lo)});
+          " SELECT task_key, ?, last_seq, host, host_ip, ipv4 FROM finding_hosts" + before_lo + " AND last_seq > ?",
+          {integer(hi + 1), k, k, integer(lo), integer(hi)});
+    c.run("UPDATE finding_hosts SET last_seq = ?" + before_lo + " AND last_seq >= ?",
+          {integer(lo - 1), k, k, integer(lo), integer(lo)});
+    const std::string last_in_range =
+        " WHERE task_key = ? AND first_seq = (SELECT MAX(first_seq) FROM finding_hosts WHERE task_key = ?"
+        " AND first_seq BETWEEN ? AND ?)";
+    std::vector<Value> tail;  // the part of the last run starting in the range that lies past it
+    c.run("SELECT last_seq, host, host_ip, ipv4 FROM finding_hosts" + last_in_range + " AND last_seq > ?",
+          {k, k, integer(lo), integer(hi), integer(hi)}, [&](const Row& r) {
+              tail = {k, integer(hi + 1), integer(r.integer(0)), text(r.text(1)), text(r.text(2)),
+                      r.null(3) ? Value() : integer(r.integer(3))};
+          });
     c.run("DELETE FROM finding_hosts WHERE task_key = ? AND first_seq BETWEEN ? AND ?", {k, integer(lo), integer(hi)});
+    if (!tail.empty()) {
+        c.run("INSERT INTO finding_hosts (task_key, first_seq, last_seq, host, host_ip, ipv4) VALUES (?, ?, ?, ?, ?, ?)", tail);
+    }
 }
 
 namespace {
@@ -484,26 +504,6 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
         std::string where = " WHERE f.task_key = ?";
         std::vector<Value> params = {integer(key)};
         finding_filter(q.filter, where, params);
-        if (!q.filter.host.empty()) {
-            // The host's runs (finding_hosts) turn its filter into ranges of
-            // the primary key; past a few dozen runs (a host whose findings
-            // an export scattered) the task's rows are read instead.
-            constexpr std::size_t kMaxRanges = 64;
-            std::vector<std::pair<std::int64_t, std::int64_t>> runs;
-            c->run("SELECT first_seq, last_seq FROM finding_hosts WHERE host = ? AND task_key = ? ORDER BY first_seq LIMIT ?",
-                   {text(q.filter.host), integer(key), integer(kMaxRanges + 1)},
-                   [&](const Row& r) { runs.emplace_back(r.integer(0), r.integer(1)); });
-            if (runs.empty()) {
-                where += " AND 1 = 0";
-            } else if (runs.size() <= kMaxRanges) {
-                where += " AND (";
-                for (std::size_t i = 0; i < runs.size(); ++i) {
-                    where += i ? " OR f.seq BETWEEN ? AND ?" : "f.seq BETWEEN ? AND ?";
-                    params.insert(params.end(), {integer(runs[i].first), integer(runs[i].second)});
-                }
-                where += ")";
-            }
-        }
         sdk::FindingPage page;
         if (q.count) {
             std::uint64_t matching = 0, total = 0;
@@ -521,15 +521,39 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
             page.total_matching = matching;
             page.total = total;
         }
-        if (!q.cursor.empty()) {
-            const auto parts = split_cursor(q.cursor, "f1", 1);
-            where += " AND f.seq > ?";
-            params.push_back(integer(cursor_number(parts[0], q.cursor)));
+        std::int64_t after = -1;
+        if (!q.cursor.empty()) after = cursor_number(split_cursor(q.cursor, "f1", 1)[0], q.cursor);
+        const std::string select =
+            std::string("SELECT ") + kFindingColumns + (q.with_text ? kFindingText : kFindingNoText) + kFindingsFrom;
+        const auto read = [&](const std::string& range, std::vector<Value> p) {
+            p.push_back(integer(static_cast<std::int64_t>(q.limit + 1 - page.findings.size())));
+            c->run(select + where + range + " ORDER BY f.seq LIMIT ?", p,
+                   [&](const Row& r) { page.findings.push_back(read_finding(r, kFindingColumnsBefore, q.task_id)); });
+        };
+        if (q.filter.host.empty()) {
+            auto p = params;
+            p.push_back(integer(after));
+            read(" AND f.seq > ?", std::move(p));
+        } else {
+            // A host's findings are its runs (finding_hosts): read run by
+            // run, each a range of the primary key, from the cursor on.
+            constexpr std::int64_t kRunsPerRead = 64;
+            for (std::int64_t runs_after = after;;) {
+                std::vector<std::pair<std::int64_t, std::int64_t>> runs;
+                c->run("SELECT first_seq, last_seq FROM finding_hosts WHERE host = ? AND task_key = ? AND last_seq > ?"
+                       " ORDER BY first_seq LIMIT ?",
+                       {text(q.filter.host), integer(key), integer(runs_after), integer(kRunsPerRead)},
+                       [&](const Row& r) { runs.emplace_back(r.integer(0), r.integer(1)); });
+                for (const auto& [first, last] : runs) {
+                    if (page.findings.size() > q.limit) break;
+                    auto p = params;
+                    p.insert(p.end(), {integer(std::max(first, after + 1)), integer(last)});
+                    read(" AND f.seq BETWEEN ? AND ?", std::move(p));
+                }
+                if (page.findings.size() > q.limit || runs.size() < static_cast<std::size_t>(kRunsPerRead)) break;
+                runs_after = runs.back().second;
+            }
         }
-        params.push_back(integer(q.limit + 1));
-        c->run(std::string("SELECT ") + kFindingColumns + (q.with_text ? kFindingText : kFindingNoText) +
-                   kFindingsFrom + where + " ORDER BY f.seq LIMIT ?",
-               params, [&](const Row& r) { page.findings.push_back(read_finding(r, kFindingColumnsBefore, q.task_id)); });
         if (page.findings.size() > q.limit) {
             page.findings.pop_back();
             page.next_cursor = "f1:" + std::to_string(page.findings.back().seq);
@@ -592,6 +616,9 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
         }
         std::int64_t after_key = -1, after_seq = -1;
         if (!q.cursor.empty()) {
+            if (q.cursor.rfind("s1:", 0) == 0) {
+                refuse("cursor '" + q.cursor + "' is from before the store's upgrade to schema 3: start the search again");
+            }
             const auto parts = split_cursor(q.cursor, "s2", 2);
             after_key = cursor_number(parts[0], q.cursor);
             after_seq = cursor_number(parts[1], q.cursor);
@@ -612,36 +639,47 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                 hits.hits.push_back({id, read_finding(r, 2, id)});
             });
         };
-        if (runs_where.empty()) {
+        // With a CVE or a plugin, their index finds the candidates (few, and
+        // in order); the host or network is checked on each.
+        if (runs_where.empty() || !q.cve.empty() || q.plugin_id) {
             read(select + where, params, q.limit + 1);
         } else {
-            // A host's or a network's findings: its runs in (task_key,
-            // first_seq) order, a few at a time, and the findings of those
-            // runs by primary key, until the page is full. Runs of a task
-            // never overlap, so each chunk's hits follow the last chunk's.
-            constexpr std::int64_t kRunsPerRead = 64;
-            for (;;) {
-                std::vector<Value> rp = tasks_params;
-                rp.insert(rp.end(), runs_params.begin(), runs_params.end());
-                rp.insert(rp.end(), {integer(after_key), integer(after_key), integer(after_seq), integer(kRunsPerRead)});
-                std::vector<std::array<std::int64_t, 3>> runs;
-                c->run("SELECT h.task_key, h.first_seq, h.last_seq FROM finding_hosts h JOIN tasks t ON t.task_key = h.task_key"
-                       " WHERE 1 = 1" + tasks_where + runs_where +
-                           " AND (h.task_key > ? OR (h.task_key = ? AND h.last_seq > ?))"
-                           " ORDER BY h.task_key, h.first_seq LIMIT ?",
-                       rp, [&](const Row& r) { runs.push_back({r.integer(0), r.integer(1), r.integer(2)}); });
-                if (runs.empty()) break;
+            // Otherwise a host's or a network's findings are its runs
+            // (finding_hosts), read in (task_key, first_seq) order, their
+            // findings by primary key a chunk of runs at a time until the
+            // page is full. One call reads at most kRunsPerCall runs: past
+            // that it answers a shorter page with a cursor after the last run
+            // read, so no call's work grows with the whole store.
+            constexpr std::size_t kRunsPerRead = 64, kRunsPerCall = 1024;
+            std::vector<Value> rp = runs_params;
+            rp.insert(rp.end(), {integer(after_key), integer(after_key), integer(after_seq),
+                                 integer(static_cast<std::int64_t>(kRunsPerCall))});
+            std::vector<std::array<std::int64_t, 3>> runs;
+            // No join: a run of a task the caller may not see, or not
+            // completed, yields nothing from the findings query below.
+            c->run("SELECT h.task_key, h.first_seq, h.last_seq FROM finding_hosts h WHERE 1 = 1" + runs_where +
+                       " AND h.task_key >= ? AND (h.task_key > ? OR h.last_seq > ?)"
+                       " ORDER BY h.task_key, h.first_seq LIMIT ?",
+                   rp, [&](const Row& r) { runs.push_back({r.integer(0), r.integer(1), r.integer(2)}); });
+            for (std::size_t at = 0; at < runs.size() && hits.hits.size() <= q.limit; at += kRunsPerRead) {
+                const auto n = std::min(kRunsPerRead, runs.size() - at);
+                // A power-of-two count of ranges (the last one repeated): a
+                // few statement texts, each prepared once per connection.
+                const auto slots = std::bit_ceil(n);
                 std::string ranges = " AND (";
                 std::vector<Value> p = params;
-                for (std::size_t i = 0; i < runs.size(); ++i) {
+                for (std::size_t i = 0; i < slots; ++i) {
+                    const auto& run = runs[at + std::min(i, n - 1)];
                     ranges += i ? " OR " : "";
                     ranges += "(f.task_key = ? AND f.seq BETWEEN ? AND ?)";
-                    p.insert(p.end(), {integer(runs[i][0]), integer(runs[i][1]), integer(runs[i][2])});
+                    p.insert(p.end(), {integer(run[0]), integer(run[1]), integer(run[2])});
                 }
                 read(select + where + ranges + ")", std::move(p), q.limit + 1 - hits.hits.size());
-                if (hits.hits.size() > q.limit || runs.size() < static_cast<std::size_t>(kRunsPerRead)) break;
-                after_key = runs.back()[0];
-                after_seq = runs.back()[2];
+            }
+            if (hits.hits.size() <= q.limit && runs.size() == kRunsPerCall) {
+                // Every run read, the page not full: resume after the last run.
+                hits.next_cursor = "s2:" + std::to_string(runs.back()[0]) + ":" + std::to_string(runs.back()[2]);
+                return hits;
             }
         }
         if (hits.hits.size() > q.limit) {

@@ -74,13 +74,15 @@ sdk::Result<sdk::StoredTask> SqlTasks::create(const sdk::StoredTask& t) noexcept
         bool exists = false;
         c->run("SELECT 1 FROM tasks WHERE task_id = ?", {text(t.task_id)}, [&](const Row&) { exists = true; });
         if (exists) return sdk::Error::invalid_input("task '" + t.task_id + "' already exists");
+        std::int64_t key = 0;
+        c->run(d_.allocate_task_key, {}, [&](const Row& r) { key = r.integer(0); });
         c->run("INSERT INTO tasks (task_id, client, status, scanner, pool, targets, lease_token, created_at, updated_at,"
                " completed_at, last_accessed_at, revision, summary, document, payload, task_key)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, " + d_.next_task_key + ")",
+               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
                {text(t.task_id), text(t.client), text(std::string(sdk::to_string(t.status))), text(t.scanner),
                 text(t.pool), text(t.targets), text(t.lease_token), integer(t.created_at_ms), integer(t.updated_at_ms),
                 integer(t.completed_at_ms), integer(t.last_accessed_at_ms), text(t.summary), text(t.document),
-                text(t.payload)});
+                text(t.payload), integer(key)});
         tx.commit();
         if (const auto n = ++created_; n >= 1024 && std::has_single_bit(n)) refresh_statistics(*c);
         sdk::StoredTask out = t;

@@ -255,7 +255,9 @@ struct FindingPage {
 /// retried may hold partial findings), task by task in an order the store
 /// keeps stable (the order it stored them in, for the default stores), each
 /// task's hits in seq order; the cursor resumes exactly after the last hit.
-/// Every set criterion must match.
+/// A store may bound one call's work: a page can then hold fewer than
+/// `limit` hits (even none) and still have a next_cursor; only an empty
+/// next_cursor ends the search. Every set criterion must match.
 struct FindingSearch {
     std::string cve;                          ///< exact, e.g. "CVE-2024-3094"
     std::optional<std::uint64_t> plugin_id;

@@ -76,10 +76,11 @@ struct Dialect {
     /// rule, and "the previous completed scan of these targets" walked every
     /// completed task by its status index instead of the few of its targets.
     std::string refresh_task_statistics;
-    /// The expression a new task's task_key takes: unique for the table's
-    /// life, safe against writers in other processes (a sequence, or the
-    /// largest key + 1 where begin_write already excludes other writers).
-    std::string next_task_key;
+    /// A statement returning a new task's task_key, run in the creating
+    /// transaction: never a key any task had before (a reader that looked a
+    /// key up just before its task was removed must not find another task's
+    /// rows under it), safe against writers in other processes.
+    std::string allocate_task_key;
 };
 
 class Connection {
