@@ -731,23 +731,34 @@ TEST_P(StoreContract, HostFiltersAndSearchesFollowRunsAcrossBatchesAndResends) {
     // Many runs: hosts alternating finding by finding (past the page's cap
     // on ranges, so the task's rows are read instead).
     again.clear();
-    for (std::uint64_t i = 1000; i < 1300; ++i) again.push_back(finding(i, i % 2 ? "198.51.100.1" : "198.51.100.3"));
+    for (std::uint64_t i = 1000; i < 1600; ++i) again.push_back(finding(i, i % 2 ? "198.51.100.1" : "198.51.100.3"));
     write("runs-b", again);
 
+    // Pages of 17 and of 200 (past 64 and past 256 runs of a scattered host
+    // in one call), and with a filter few of the host's findings pass.
+    struct Pass {
+        std::uint32_t limit;
+        std::optional<sdk::Severity> min_severity;
+    };
+    for (const auto pass : {Pass{17, {}}, Pass{200, {}}, Pass{200, sdk::Severity::critical}})
     for (const auto* task : {"runs-a", "runs-b"}) {
         for (const auto* host : {"198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4", "198.51.100.5",
                                  "203.0.113.7", "203.0.113.9", "192.0.2.200"}) {
             sdk::FindingFilter f;
             f.host = host;
+            f.min_severity = pass.min_severity;
+            const auto keep = [&](const sdk::Finding& x) {
+                return x.host == host && (!pass.min_severity || x.severity >= *pass.min_severity);
+            };
             auto q = page_of(task, f);
-            q.limit = 17;
+            q.limit = pass.limit;
             q.count = true;
             std::vector<std::uint64_t> got, want;
             for (int n = 0; n < 1000; ++n) {
                 auto p = *MUST(findings().page(q));
                 if (n == 0) {
                     const auto n_host = std::count_if(model[task].rows.begin(), model[task].rows.end(),
-                                                      [&](const auto& r) { return r.second.host == host; });
+                                                      [&](const auto& r) { return keep(r.second); });
                     EXPECT_EQ(p.total_matching, static_cast<std::uint64_t>(n_host)) << task << " " << host;
                 }
                 for (const auto& x : p.findings) got.push_back(x.seq);
@@ -756,9 +767,9 @@ TEST_P(StoreContract, HostFiltersAndSearchesFollowRunsAcrossBatchesAndResends) {
                 q.count = false;
             }
             for (const auto& [seq, x] : model[task].rows) {
-                if (x.host == host) want.push_back(seq);
+                if (keep(x)) want.push_back(seq);
             }
-            EXPECT_EQ(got, want) << task << " " << host;
+            EXPECT_EQ(got, want) << task << " " << host << " limit " << pass.limit;
         }
     }
     auto search = [&](sdk::FindingSearch q, const std::function<bool(const sdk::Finding&)>& keep, const char* what) {
@@ -855,6 +866,72 @@ TEST_P(StoreContract, SearchesByAddressAndAcrossManyRunsComeBackWhole) {
     std::size_t short_pages = 0;
     EXPECT_EQ(all(q, &short_pages), want([](const auto& f) { return f.host == "192.0.2.1"; }));
     EXPECT_GE(short_pages, 1u) << "a call's work is bounded, so 1290 runs take more than one page";
+}
+
+// A search by host or network alone examines a bounded share of the store
+// per call. Across tasks (a running one first, whose findings never show),
+// runs of two findings each, more runs than one call examines: every hit
+// exactly once, in order, through short pages.
+TEST_P(StoreContract, HostAndNetworkSearchesWalkManyRunsAcrossTasksInShortPages) {
+    std::map<std::string, std::vector<sdk::Finding>> written;
+    for (const auto* id : {"walk-running", "walk-b", "walk-c"}) {
+        auto t = sample_task(id);
+        t.status = std::string(id) == "walk-running" ? sdk::TaskState::running : sdk::TaskState::completed;
+        ASSERT_TRUE(MUST(tasks().create(t)));
+        std::vector<sdk::Finding> batch;
+        for (std::uint64_t i = 0; i < 3000; ++i) {
+            auto f = make_finding(i);
+            f.host = (i / 2) % 2 ? "198.51.100.20" : "203.0.113.30";  // runs of two, alternating
+            f.host_ip = f.host;
+            batch.push_back(f);
+        }
+        ASSERT_TRUE(*MUST(findings().append(id, "", batch)));
+        written[id] = batch;
+    }
+    auto walk = [&](sdk::FindingSearch q, std::size_t* short_pages) {
+        std::vector<std::pair<std::string, std::uint64_t>> got;
+        for (int n = 0; n < 200; ++n) {
+            auto p = *MUST(findings().search(q));
+            EXPECT_LE(p.hits.size(), q.limit);
+            if (!p.next_cursor.empty() && p.hits.size() < q.limit) ++*short_pages;
+            for (const auto& h : p.hits) got.emplace_back(h.task_id, h.finding.seq);
+            if (p.next_cursor.empty()) break;
+            q.cursor = p.next_cursor;
+        }
+        return got;
+    };
+    auto want = [&](const std::function<bool(const sdk::Finding&)>& keep) {
+        std::vector<std::pair<std::string, std::uint64_t>> out;
+        for (const auto* id : {"walk-b", "walk-c"}) {
+            for (const auto& f : written[id]) {
+                if (keep(f)) out.emplace_back(id, f.seq);
+            }
+        }
+        return out;
+    };
+    for (const std::uint32_t limit : {5000u, 700u}) {
+        sdk::FindingSearch q;
+        q.limit = limit;
+        q.host = "198.51.100.20";  // 750 runs a task, 2250 in all
+        std::size_t short_pages = 0;
+        EXPECT_EQ(walk(q, &short_pages), want([](const auto& f) { return f.host == "198.51.100.20"; })) << limit;
+        if (limit == 5000) {
+            EXPECT_GE(short_pages, 1u);
+        }
+        q = {};
+        q.limit = limit;
+        q.network = "198.51.100.0/24";  // 4500 runs in the store
+        short_pages = 0;
+        EXPECT_EQ(walk(q, &short_pages), want([](const auto& f) { return f.host == "198.51.100.20"; })) << limit;
+        if (limit == 5000) {
+            EXPECT_GE(short_pages, 1u);
+        }
+        q.min_severity = sdk::Severity::critical;  // few of them pass
+        short_pages = 0;
+        EXPECT_EQ(walk(q, &short_pages),
+                  want([](const auto& f) { return f.host == "198.51.100.20" && f.severity == sdk::Severity::critical; }))
+            << limit;
+    }
 }
 
 // A task's key is never given to another task, even after the newest task

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -536,22 +537,44 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
             read(" AND f.seq > ?", std::move(p));
         } else {
             // A host's findings are its runs (finding_hosts): read run by
-            // run, each a range of the primary key, from the cursor on.
-            constexpr std::int64_t kRunsPerRead = 64;
-            for (std::int64_t runs_after = after;;) {
+            // run, each a range of the primary key, from the run holding the
+            // cursor on (all in the host index's order). A host scattered
+            // through its export has many runs: past kMaxRuns of them the
+            // rest of the task is read in one pass instead, so a call costs
+            // a bounded number of statements.
+            constexpr std::int64_t kRunsPerRead = 64, kMaxRuns = 256;
+            std::int64_t runs_read = 0, done_to = after;
+            std::string runs_from =
+                " AND first_seq >= COALESCE((SELECT MAX(first_seq) FROM finding_hosts WHERE host = ? AND task_key = ?"
+                " AND first_seq <= ?), -1)";
+            std::vector<Value> from_params = {text(q.filter.host), integer(key), integer(after)};
+            while (page.findings.size() <= q.limit) {
+                if (runs_read >= kMaxRuns) {
+                    auto p = params;
+                    p.push_back(integer(done_to));
+                    read(" AND f.seq > ?", std::move(p));
+                    break;
+                }
                 std::vector<std::pair<std::int64_t, std::int64_t>> runs;
-                c->run("SELECT first_seq, last_seq FROM finding_hosts WHERE host = ? AND task_key = ? AND last_seq > ?"
-                       " ORDER BY first_seq LIMIT ?",
-                       {text(q.filter.host), integer(key), integer(runs_after), integer(kRunsPerRead)},
-                       [&](const Row& r) { runs.emplace_back(r.integer(0), r.integer(1)); });
+                std::vector<Value> rp = {text(q.filter.host), integer(key)};
+                rp.insert(rp.end(), from_params.begin(), from_params.end());
+                rp.push_back(integer(kRunsPerRead));
+                c->run("SELECT first_seq, last_seq FROM finding_hosts WHERE host = ? AND task_key = ?" + runs_from +
+                           " ORDER BY first_seq LIMIT ?",
+                       rp, [&](const Row& r) { runs.emplace_back(r.integer(0), r.integer(1)); });
                 for (const auto& [first, last] : runs) {
                     if (page.findings.size() > q.limit) break;
-                    auto p = params;
-                    p.insert(p.end(), {integer(std::max(first, after + 1)), integer(last)});
-                    read(" AND f.seq BETWEEN ? AND ?", std::move(p));
+                    ++runs_read;
+                    if (last > done_to) {
+                        auto p = params;
+                        p.insert(p.end(), {integer(std::max(first, done_to + 1)), integer(last)});
+                        read(" AND f.seq BETWEEN ? AND ?", std::move(p));
+                        done_to = last;
+                    }
                 }
-                if (page.findings.size() > q.limit || runs.size() < static_cast<std::size_t>(kRunsPerRead)) break;
-                runs_after = runs.back().second;
+                if (runs.size() < static_cast<std::size_t>(kRunsPerRead)) break;
+                runs_from = " AND first_seq > ?";
+                from_params = {integer(runs.back().first)};
             }
         }
         if (page.findings.size() > q.limit) {
@@ -581,22 +604,17 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
         if (q.clients) visible_clients(q.clients, "t.client", tasks_where, tasks_params);
         where += tasks_where;
         params.insert(params.end(), tasks_params.begin(), tasks_params.end());
-        // Which runs of hosts a host or network criterion reads (finding_hosts);
-        // each finding is still checked itself.
-        std::string runs_where;
-        std::vector<Value> runs_params;
+        // A host or a network is checked on each finding; which findings are
+        // read for them is decided below (their runs, finding_hosts).
+        std::optional<std::pair<std::int64_t, std::int64_t>> net;
         if (!q.host.empty()) {
             where += " AND (f.host = ? OR f.host_ip = ?)";
             params.insert(params.end(), {text(q.host), text(q.host)});
-            runs_where += " AND (h.host = ? OR h.host_ip = ?)";
-            runs_params.insert(runs_params.end(), {text(q.host), text(q.host)});
         }
         if (!q.network.empty()) {
-            const auto [lo, hi] = ipv4_range(q.network);
+            net = ipv4_range(q.network);
             where += " AND f.ipv4 BETWEEN ? AND ?";
-            params.insert(params.end(), {integer(lo), integer(hi)});
-            runs_where += " AND h.ipv4 BETWEEN ? AND ?";
-            runs_params.insert(runs_params.end(), {integer(lo), integer(hi)});
+            params.insert(params.end(), {integer(net->first), integer(net->second)});
         }
         if (q.plugin_id) {
             where += " AND f.plugin_id = ?";
@@ -639,28 +657,70 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                 hits.hits.push_back({id, read_finding(r, 2, id)});
             });
         };
-        // With a CVE or a plugin, their index finds the candidates (few, and
-        // in order); the host or network is checked on each.
-        if (runs_where.empty() || !q.cve.empty() || q.plugin_id) {
+        // A CVE's index finds its candidates (few, in order), and so does a
+        // plugin's or the findings' own order when no host or network is
+        // asked; the host or network is checked on each.
+        if (!q.cve.empty() || (q.host.empty() && !net)) {
             read(select + where, params, q.limit + 1);
         } else {
-            // Otherwise a host's or a network's findings are its runs
-            // (finding_hosts), read in (task_key, first_seq) order, their
-            // findings by primary key a chunk of runs at a time until the
-            // page is full. One call reads at most kRunsPerCall runs: past
-            // that it answers a shorter page with a cursor after the last run
-            // read, so no call's work grows with the whole store.
-            constexpr std::size_t kRunsPerRead = 64, kRunsPerCall = 1024;
-            std::vector<Value> rp = runs_params;
-            rp.insert(rp.end(), {integer(after_key), integer(after_key), integer(after_seq),
-                                 integer(static_cast<std::int64_t>(kRunsPerCall))});
-            std::vector<std::array<std::int64_t, 3>> runs;
-            // No join: a run of a task the caller may not see, or not
-            // completed, yields nothing from the findings query below.
-            c->run("SELECT h.task_key, h.first_seq, h.last_seq FROM finding_hosts h WHERE 1 = 1" + runs_where +
-                       " AND h.task_key >= ? AND (h.task_key > ? OR h.last_seq > ?)"
-                       " ORDER BY h.task_key, h.first_seq LIMIT ?",
-                   rp, [&](const Row& r) { runs.push_back({r.integer(0), r.integer(1), r.integer(2)}); });
+            // A host's or a network's findings are its runs (finding_hosts),
+            // in (task_key, first_seq) order, read by primary key a chunk of
+            // runs at a time until the page is full. What one call examines
+            // is bounded (kRunsPerCall runs of a host, kRunWindow runs of the
+            // store for a network): past that it answers a shorter page, even
+            // an empty one, with a cursor after the last run examined.
+            constexpr std::size_t kRunsPerRead = 64, kRunsPerCall = 1024, kRunWindow = 4096;
+            using Run = std::array<std::int64_t, 3>;  // task_key, first_seq, last_seq
+            std::vector<Run> runs;
+            std::optional<Run> examined_to;  // set when the call stopped short of the store's end
+            const std::string from_cursor = " AND h.task_key >= ? AND (h.task_key > ? OR h.last_seq > ?)";
+            const std::vector<Value> cursor_params = {integer(after_key), integer(after_key), integer(after_seq)};
+            const auto fetch = [&](const std::string& column, std::size_t limit) {
+                // One index in order, (column, task_key, first_seq): no sort,
+                // and the LIMIT stops the read.
+                std::vector<Value> p = {text(q.host)};
+                std::string sql = "SELECT h.task_key, h.first_seq, h.last_seq FROM finding_hosts h WHERE h." + column + " = ?";
+                if (net) {
+                    sql += " AND h.ipv4 BETWEEN ? AND ?";
+                    p.insert(p.end(), {integer(net->first), integer(net->second)});
+                }
+                p.insert(p.end(), cursor_params.begin(), cursor_params.end());
+                p.push_back(integer(static_cast<std::int64_t>(limit)));
+                std::vector<Run> out;
+                c->run(sql + from_cursor + " ORDER BY h.task_key, h.first_seq LIMIT ?", p,
+                       [&](const Row& r) { out.push_back({r.integer(0), r.integer(1), r.integer(2)}); });
+                return out;
+            };
+            if (!q.host.empty()) {
+                // host = X or host_ip = X: two ordered reads, merged. A list
+                // cut at its limit is complete only up to its last run.
+                const auto by_host = fetch("host", kRunsPerCall), by_address = fetch("host_ip", kRunsPerCall);
+                std::optional<Run> bound;
+                for (const auto* l : {&by_host, &by_address}) {
+                    if (l->size() == kRunsPerCall && (!bound || l->back() < *bound)) bound = l->back();
+                }
+                std::merge(by_host.begin(), by_host.end(), by_address.begin(), by_address.end(), std::back_inserter(runs));
+                runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
+                if (bound) {
+                    runs.erase(std::upper_bound(runs.begin(), runs.end(), *bound), runs.end());
+                    examined_to = bound;
+                }
+            } else {
+                // A network: the store's runs in key order from the cursor,
+                // a window at a time, those of the network kept.
+                std::vector<Value> p = cursor_params;
+                p.push_back(integer(static_cast<std::int64_t>(kRunWindow)));
+                std::size_t seen = 0;
+                Run last{};
+                c->run("SELECT h.task_key, h.first_seq, h.last_seq, h.ipv4 FROM finding_hosts h WHERE 1 = 1" + from_cursor +
+                           " ORDER BY h.task_key, h.first_seq LIMIT ?",
+                       p, [&](const Row& r) {
+                           ++seen;
+                           last = {r.integer(0), r.integer(1), r.integer(2)};
+                           if (!r.null(3) && r.integer(3) >= net->first && r.integer(3) <= net->second) runs.push_back(last);
+                       });
+                if (seen == kRunWindow) examined_to = last;
+            }
             for (std::size_t at = 0; at < runs.size() && hits.hits.size() <= q.limit; at += kRunsPerRead) {
                 const auto n = std::min(kRunsPerRead, runs.size() - at);
                 // A power-of-two count of ranges (the last one repeated): a
@@ -676,9 +736,10 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                 }
                 read(select + where + ranges + ")", std::move(p), q.limit + 1 - hits.hits.size());
             }
-            if (hits.hits.size() <= q.limit && runs.size() == kRunsPerCall) {
-                // Every run read, the page not full: resume after the last run.
-                hits.next_cursor = "s2:" + std::to_string(runs.back()[0]) + ":" + std::to_string(runs.back()[2]);
+            if (hits.hits.size() <= q.limit && examined_to) {
+                // The page is not full, but the call examined all it may:
+                // the next one resumes after the last run examined.
+                hits.next_cursor = "s2:" + std::to_string((*examined_to)[0]) + ":" + std::to_string((*examined_to)[2]);
                 return hits;
             }
         }

@@ -254,10 +254,10 @@ struct FindingPage {
 /// search(): across completed tasks (a run that failed, was cut short or is being
 /// retried may hold partial findings), task by task in an order the store
 /// keeps stable (the order it stored them in, for the default stores), each
-/// task's hits in seq order; the cursor resumes exactly after the last hit.
-/// A store may bound one call's work: a page can then hold fewer than
-/// `limit` hits (even none) and still have a next_cursor; only an empty
-/// next_cursor ends the search. Every set criterion must match.
+/// task's hits in seq order; the cursor resumes exactly after the last hit,
+/// or after the part of the store the call examined: a store may bound one
+/// call's work, and a page can then hold fewer than `limit` hits (even none)
+/// and still have a next_cursor. Only an empty next_cursor ends the search. Every set criterion must match.
 struct FindingSearch {
     std::string cve;                          ///< exact, e.g. "CVE-2024-3094"
     std::optional<std::uint64_t> plugin_id;
