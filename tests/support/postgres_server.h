@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "ports.h"
+
 namespace scanorch::testing {
 
 class PostgresServer {
@@ -37,10 +39,7 @@ public:
         char tmpl[] = "/tmp/scanorch-pg-XXXXXX";
         if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
         dir_ = tmpl;
-        {
-            Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
-            port_ = probe.address().port();
-        }
+        port_ = free_port();  // claimed, and out of the ephemeral range (ports.h)
         if (::geteuid() == 0) {
             const passwd* pw = ::getpwnam("postgres");
             if (pw == nullptr) throw std::runtime_error("running as root and there is no 'postgres' user to run the server");

@@ -37,12 +37,21 @@ port_locks=/tmp/scanorch-test-ports
 free_port() {
   mkdir -p "$port_locks" 2>/dev/null && chmod 1777 "$port_locks" 2>/dev/null
   # Locals with names no caller passes in, or printf -v would set them instead.
-  local __fp_var __fp_port __fp_fd
+  local __fp_var __fp_port __fp_fd __fp_lo __fp_hi
+  __fp_hi=$(awk '{print $1 - 1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32767)
+  [ "${__fp_hi:-0}" -gt 3072 ] || __fp_hi=32767
+  __fp_lo=$(( __fp_hi - 11999 )); [ "$__fp_lo" -ge 1024 ] || __fp_lo=1024
   for __fp_var in "$@"; do
-    for _ in $(seq 1 100); do
-      __fp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    for _ in $(seq 1 200); do
+      # Below the ephemeral range, as tests/support/ports.h explains: a port
+      # from it can become some client's source port before our server binds.
+      __fp_port=$(( __fp_lo + RANDOM % (__fp_hi - __fp_lo + 1) ))
       exec {__fp_fd}>>"$port_locks/$__fp_port" || continue
-      if flock -n "$__fp_fd"; then printf -v "$__fp_var" '%s' "$__fp_port"; continue 2; fi
+      if flock -n "$__fp_fd"; then
+        if python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1])))' "$__fp_port" 2>/dev/null; then
+          printf -v "$__fp_var" '%s' "$__fp_port"; continue 2
+        fi
+      fi
       exec {__fp_fd}>&-
     done
     fail "no free loopback port that no other test holds"
