@@ -60,7 +60,9 @@ std::vector<std::string> emulator_args(double seconds) {
 class Deployment {
 public:
     Deployment(const Dir& dir, const std::vector<std::pair<std::string, int>>& scanners, std::uint32_t capacity,
-               const std::string& housekeeping = "{ttl_seconds: 1, interval_seconds: 3600}",
+               // A TTL no test outlives: the start-up sweep runs while a test
+               // may be writing records, and a short TTL would race it.
+               const std::string& housekeeping = "{ttl_seconds: 3600, interval_seconds: 3600}",
                const std::string& scope = "[192.0.2.0/24, 198.51.100.0/24]", const std::string& extra_yaml = "") {
         std::ofstream y(dir.path / "scanners.yaml");
         y << "scanners:\n";
@@ -574,7 +576,10 @@ TEST(Orchestration, ListTasksPagesEveryTaskOnceWithACursor) {
         t.name = "paged " + std::to_string(n);
         t.targets = "192.0.2.1";
         t.status = sf::TaskStatus::completed;
-        t.created_at = t.queued_at = t.updated_at = t.last_accessed_at = created_at;
+        t.created_at = t.queued_at = t.updated_at = created_at;
+        // Read just now: the start-up sweep, which may run while these are
+        // written, must keep them all (CI once lost the two oldest to it).
+        t.last_accessed_at = sf::now_ms();
         EXPECT_TRUE(elsewhere.create(t, "")) << t.task_id;
         return t.task_id;
     };
