@@ -12,7 +12,8 @@
 #   idle-pool measurement before the run; 0 skips it)  STORE_DIR=DIR (where
 #   scanorchd's data_dir, the task store, lives; default the temp dir. Every
 #   task record write is fsynced: STORE_DIR=/dev/shm shows what is left
-#   without the disk's fsync latency)
+#   without the disk's fsync latency)  STORE_YAML='{use: ..., config: {...}}'
+#   (the store plugin slot; default: the shipped default, sqlite-store)
 # Prints: wall time against the ideal (waves x scan time), submissions/s,
 # scanorchd CPU per scan and peak RSS, Redis CPU, Redis commands per scan by
 # command (INFO commandstats: commands run inside a script are counted too,
@@ -35,7 +36,7 @@ if [ -n "${STORE_DIR:-}" ]; then
 else
   data=$work/data
 fi
-rport=$(free_port); hport=$(free_port)
+free_port rport hport
 start_redis "$rport"
 rcli() { redis-cli -p "$rport" "$@"; }
 
@@ -63,10 +64,11 @@ data_dir: $data
 scanners_file: scanners.yaml
 scope: [192.0.2.0/24]
 workers: {poll_interval_ms: $POLL_MS}
-logging: {level: warn}
+logging: {level: info}  # as shipped; start_scanorchd waits for its "serving at" line
 plugins:
   queue: {use: redis-queue, config: {url: "redis://127.0.0.1:$rport"}}
   frontend: {use: http, config: {listen: "127.0.0.1:$hport"}}
+${STORE_YAML:+  store: $STORE_YAML}
 YAML
 base=http://127.0.0.1:$hport
 start_scanorchd "$build/bin/scanorchd" "$work/scanorch.yaml" "$base" all
