@@ -48,7 +48,8 @@ public:
                                    "",  // BINARY, SQLite's default collation, is byte order
                                    "ANALYZE tasks",
                                    // BEGIN IMMEDIATE: one writer at a time
-                                   "UPDATE task_key_counter SET last_key = last_key + 1 RETURNING last_key"}) {}
+                                   "UPDATE task_key_counter SET last_key = last_key + 1 RETURNING last_key",
+                                   /*one_writer=*/true}) {}
 
     static sdk::Result<std::unique_ptr<SqliteStore>> create(sdk::PluginContext ctx) {
         auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();

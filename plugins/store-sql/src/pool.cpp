@@ -2,20 +2,32 @@
 
 namespace scanorch::store_sql {
 
-Pool::Pool(ConnectionFactory factory, std::size_t size) : factory_(std::move(factory)), size_(size < 1 ? 1 : size) {}
+Pool::Pool(ConnectionFactory factory, std::size_t size, bool one_writer)
+    : factory_(std::move(factory)), size_(size < 1 ? 1 : size), one_writer_(one_writer) {}
 
-Pool::Lease Pool::lease() {
+Pool::Lease Pool::lease() { return Lease(*this, take()); }
+
+Pool::Lease Pool::write_lease() {
+    // The turn first, then a connection: a writer waiting for its turn
+    // holds no connection that a reader could use meanwhile.
+    std::unique_lock<std::mutex> turn;
+    if (one_writer_) turn = std::unique_lock(writer_mu_);
+    auto c = take();
+    return Lease(*this, std::move(c), std::move(turn));
+}
+
+std::unique_ptr<Connection> Pool::take() {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !idle_.empty() || open_ < size_; });
     if (!idle_.empty()) {
         auto c = std::move(idle_.back());
         idle_.pop_back();
-        return Lease(*this, std::move(c));
+        return c;
     }
     ++open_;
     lock.unlock();
     try {
-        return Lease(*this, factory_());
+        return factory_();
     } catch (...) {
         lock.lock();
         --open_;

@@ -405,7 +405,7 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
                 }
             }
         }
-        auto c = pool_.lease();
+        auto c = pool_.write_lease();
         const Relaxed relaxed(*c, d_);
         Transaction tx(*c, d_.begin_write);
         const auto key = holds_lease(*c, d_, task_id, token);
@@ -486,7 +486,7 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
 sdk::Result<bool> SqlFindings::clear(const std::string& task_id, const std::string& token) noexcept {
     return guard("clear findings", [&]() -> sdk::Result<bool> {
         if (!valid_id(task_id)) return sdk::Error::invalid_input("invalid task id '" + task_id + "'");
-        auto c = pool_.lease();
+        auto c = pool_.write_lease();
         Transaction tx(*c, d_.begin_write);
         const auto key = holds_lease(*c, d_, task_id, token);
         if (!key) return false;

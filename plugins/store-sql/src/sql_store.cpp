@@ -69,22 +69,25 @@ void check_task(const sdk::StoredTask& t) {
 sdk::Result<sdk::StoredTask> SqlTasks::create(const sdk::StoredTask& t) noexcept {
     return guard("create task", [&]() -> sdk::Result<sdk::StoredTask> {
         check_task(t);
-        auto c = pool_.lease();
-        Transaction tx(*c, d_.begin_write);
         bool exists = false;
-        c->run("SELECT 1 FROM tasks WHERE task_id = ?", {text(t.task_id)}, [&](const Row&) { exists = true; });
+        group_.write([&](Connection& c) {
+            c.run("SELECT 1 FROM tasks WHERE task_id = ?", {text(t.task_id)}, [&](const Row&) { exists = true; });
+            if (exists) return;
+            std::int64_t key = 0;
+            c.run(d_.allocate_task_key, {}, [&](const Row& r) { key = r.integer(0); });
+            c.run("INSERT INTO tasks (task_id, client, status, scanner, pool, targets, lease_token, created_at, updated_at,"
+                  " completed_at, last_accessed_at, revision, summary, document, payload, task_key)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                  {text(t.task_id), text(t.client), text(std::string(sdk::to_string(t.status))), text(t.scanner),
+                   text(t.pool), text(t.targets), text(t.lease_token), integer(t.created_at_ms), integer(t.updated_at_ms),
+                   integer(t.completed_at_ms), integer(t.last_accessed_at_ms), text(t.summary), text(t.document),
+                   text(t.payload), integer(key)});
+        });
         if (exists) return sdk::Error::invalid_input("task '" + t.task_id + "' already exists");
-        std::int64_t key = 0;
-        c->run(d_.allocate_task_key, {}, [&](const Row& r) { key = r.integer(0); });
-        c->run("INSERT INTO tasks (task_id, client, status, scanner, pool, targets, lease_token, created_at, updated_at,"
-               " completed_at, last_accessed_at, revision, summary, document, payload, task_key)"
-               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
-               {text(t.task_id), text(t.client), text(std::string(sdk::to_string(t.status))), text(t.scanner),
-                text(t.pool), text(t.targets), text(t.lease_token), integer(t.created_at_ms), integer(t.updated_at_ms),
-                integer(t.completed_at_ms), integer(t.last_accessed_at_ms), text(t.summary), text(t.document),
-                text(t.payload), integer(key)});
-        tx.commit();
-        if (const auto n = ++created_; n >= 1024 && std::has_single_bit(n)) refresh_statistics(*c);
+        if (const auto n = ++created_; n >= 1024 && std::has_single_bit(n)) {
+            auto c = pool_.write_lease();
+            refresh_statistics(*c);
+        }
         sdk::StoredTask out = t;
         out.revision = 1;
         return out;
@@ -123,8 +126,8 @@ sdk::Result<sdk::TaskStamp> SqlTasks::stamp(const std::string& id) noexcept {
 }
 
 // One UPDATE whose WHERE is the guard: the database decides atomically, so no
-// lock is held between a read and a write. Only when it wrote nothing is the
-// row read, to say which condition lost.
+// lock is held between a read and a write, and it returns the row it wrote.
+// Only when it wrote nothing is the row read, to say which condition lost.
 sdk::Result<sdk::UpdateResult> SqlTasks::update(const sdk::StoredTask& t, const sdk::WriteGuard& g) noexcept {
     return guard("update task", [&]() -> sdk::Result<sdk::UpdateResult> {
         check_task(t);
@@ -143,20 +146,29 @@ sdk::Result<sdk::UpdateResult> SqlTasks::update(const sdk::StoredTask& t, const 
             params.push_back(text(*g.lease_token));
         }
         if (g.unless_terminal) where += " AND status NOT IN ('completed', 'failed', 'cancelled')";
+        std::optional<sdk::StoredTask> written;
+        group_.write([&](Connection& c) {
+            written.reset();
+            c.run("UPDATE tasks SET status = ?, client = ?, scanner = ?, pool = ?, targets = ?, lease_token = ?,"
+                  " updated_at = ?, completed_at = ?,"
+                  " last_accessed_at = CASE WHEN ? > last_accessed_at THEN ? ELSE last_accessed_at END,"
+                  " summary = ?, document = ?, revision = revision + 1" +
+                      where + " RETURNING " + kTaskColumns + ", document, payload",
+                  params, [&](const Row& r) { written = read_task(r, true); });
+        });
+        sdk::UpdateResult out;
+        if (written) {
+            out.outcome = sdk::UpdateOutcome::written;
+            out.current = std::move(*written);
+            return out;
+        }
+        // Nothing written: which condition lost. A read of its own, after
+        // the write's transaction: the row may have moved on since, and the
+        // caller then reads and tries again.
         auto c = pool_.lease();
-        std::optional<std::int64_t> revision;
-        c->run("UPDATE tasks SET status = ?, client = ?, scanner = ?, pool = ?, targets = ?, lease_token = ?,"
-               " updated_at = ?, completed_at = ?,"
-               " last_accessed_at = CASE WHEN ? > last_accessed_at THEN ? ELSE last_accessed_at END,"
-               " summary = ?, document = ?, revision = revision + 1" +
-                   where + " RETURNING revision",
-               params, [&](const Row& r) { revision = r.integer(0); });
         auto current = fetch_task(*c, t.task_id);
         if (!current) return sdk::Error::not_found("task '" + t.task_id + "' not found");
-        sdk::UpdateResult out;
-        if (revision) {
-            out.outcome = sdk::UpdateOutcome::written;
-        } else if (g.unless_terminal && sdk::is_terminal(current->status)) {
+        if (g.unless_terminal && sdk::is_terminal(current->status)) {
             out.outcome = sdk::UpdateOutcome::ended;
         } else if (g.lease_token && current->lease_token != *g.lease_token) {
             out.outcome = sdk::UpdateOutcome::fenced;
@@ -171,11 +183,13 @@ sdk::Result<sdk::UpdateResult> SqlTasks::update(const sdk::StoredTask& t, const 
 sdk::Result<void> SqlTasks::touch(const std::string& id, std::int64_t at) noexcept {
     return guard("touch task", [&]() -> sdk::Result<void> {
         if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
-        auto c = pool_.lease();
         bool found = false;
-        c->run("UPDATE tasks SET last_accessed_at = CASE WHEN ? > last_accessed_at THEN ? ELSE last_accessed_at END"
-               " WHERE task_id = ? RETURNING task_id",
-               {integer(at), integer(at), text(id)}, [&](const Row&) { found = true; });
+        group_.write([&](Connection& c) {
+            found = false;
+            c.run("UPDATE tasks SET last_accessed_at = CASE WHEN ? > last_accessed_at THEN ? ELSE last_accessed_at END"
+                  " WHERE task_id = ? RETURNING task_id",
+                  {integer(at), integer(at), text(id)}, [&](const Row&) { found = true; });
+        });
         if (!found) return sdk::Error::not_found("task '" + id + "' not found");
         return {};
     });
@@ -184,7 +198,7 @@ sdk::Result<void> SqlTasks::touch(const std::string& id, std::int64_t at) noexce
 sdk::Result<bool> SqlTasks::remove(const std::string& id) noexcept {
     return guard("remove task", [&]() -> sdk::Result<bool> {
         if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
-        auto c = pool_.lease();
+        auto c = pool_.write_lease();
         Transaction tx(*c, d_.begin_write);
         std::optional<std::int64_t> key;
         c->run("DELETE FROM tasks WHERE task_id = ? RETURNING task_key", {text(id)},
@@ -202,7 +216,7 @@ sdk::Result<bool> SqlTasks::remove(const std::string& id) noexcept {
 sdk::Result<bool> SqlTasks::remove_if_expired(const std::string& id, std::int64_t idle_before) noexcept {
     return guard("remove expired task", [&]() -> sdk::Result<bool> {
         if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
-        auto c = pool_.lease();
+        auto c = pool_.write_lease();
         Transaction tx(*c, d_.begin_write);
         std::optional<std::int64_t> key;
         c->run(std::string("DELETE FROM tasks WHERE task_id = ? AND ") + kExpiredCondition + " RETURNING task_key",
@@ -274,8 +288,8 @@ sdk::Result<std::vector<std::string>> SqlTasks::expired(std::int64_t idle_before
 // ================================================================= store
 
 SqlStore::SqlStore(ConnectionFactory factory, std::size_t pool_size, Dialect dialect)
-    : dialect_(std::move(dialect)), pool_(std::move(factory), pool_size) {
-    auto c = pool_.lease();
+    : dialect_(std::move(dialect)), pool_(std::move(factory), pool_size, dialect_.one_writer) {
+    auto c = pool_.write_lease();
     migrate(*c, dialect_);
     tasks_.refresh_statistics(*c);
 }

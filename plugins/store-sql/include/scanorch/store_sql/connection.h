@@ -81,6 +81,9 @@ struct Dialect {
     /// key up just before its task was removed must not find another task's
     /// rows under it), safe against writers in other processes.
     std::string allocate_task_key;
+    /// The database admits one writer at a time (SQLite): the process
+    /// queues its writers itself (store_sql::Pool explains why).
+    bool one_writer = false;
 };
 
 class Connection {

@@ -12,6 +12,7 @@
 #include "scanorch/sdk/store.h"
 #include "scanorch/sdk/task_removal.h"
 #include "scanorch/sdk/task_stamps.h"
+#include "scanorch/store_sql/commit_group.h"
 #include "scanorch/store_sql/connection.h"
 #include "scanorch/store_sql/pool.h"
 
@@ -28,7 +29,7 @@ std::uint32_t migrate(Connection& c, const Dialect& d);
 
 class SqlTasks final : public sdk::TaskTable, public sdk::TaskStamps, public sdk::TaskRemoval {
 public:
-    SqlTasks(Pool& pool, const Dialect& d) : pool_(pool), d_(d) {}
+    SqlTasks(Pool& pool, CommitGroup& group, const Dialect& d) : pool_(pool), group_(group), d_(d) {}
     sdk::Result<sdk::TaskStamp> stamp(const std::string& task_id) noexcept override;
     sdk::Result<bool> remove_if_expired(const std::string& task_id, std::int64_t idle_before_ms) noexcept override;
     void* extension(std::string_view id) noexcept override {
@@ -50,6 +51,7 @@ public:
 
 private:
     Pool& pool_;
+    CommitGroup& group_;  ///< creates, updates and touches: the small writes that share commits
     const Dialect& d_;
     std::atomic<std::uint64_t> created_{0};
 };
@@ -84,7 +86,8 @@ public:
 private:
     Dialect dialect_;
     Pool pool_;
-    SqlTasks tasks_{pool_, dialect_};
+    CommitGroup group_{pool_, dialect_.begin_write, dialect_.one_writer};
+    SqlTasks tasks_{pool_, group_, dialect_};
     SqlFindings findings_{pool_, dialect_};
 };
 

@@ -1,0 +1,63 @@
+// Small writes that share one commit.
+//
+// A durable commit waits for the disk (SQLite with synchronous=FULL syncs
+// its log on every commit), and where the database takes one writer at a
+// time every other writer waits for that sync too: a pool of hundreds of
+// scans writing their state, and a client submitting scans, queued behind
+// one another's syncs. Here a writer that arrives while another
+// transaction is running waits, and the next transaction carries every
+// writer waiting by then: one BEGIN, each writer's statements in a
+// SAVEPOINT of its own, one COMMIT. A lone writer is not delayed at all.
+//
+// Each writer still succeeds or fails on its own: an error inside its work
+// rolls back to its savepoint and reaches that writer only; a failed BEGIN
+// or COMMIT reaches every writer of the transaction, none of whose writes
+// is then in the database.
+//
+// For a database that admits many writers (PostgreSQL, which already
+// shares log flushes between concurrent commits) every write simply runs
+// in a transaction of its own.
+#pragma once
+
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "scanorch/store_sql/pool.h"
+
+namespace scanorch::store_sql {
+
+class CommitGroup {
+public:
+    /// shared: whether writers share transactions (see above); `begin`
+    /// starts a write transaction.
+    CommitGroup(Pool& pool, std::string begin, bool shared) : pool_(pool), begin_(std::move(begin)), shared_(shared) {}
+
+    /// Runs `work` in a write transaction and returns once that is
+    /// committed. Rethrows what `work` threw, or the DbError of a BEGIN or
+    /// COMMIT that failed. `work` must do nothing but its statements: it
+    /// may run on another writer's thread, and again if a COMMIT failed
+    /// and the caller retries.
+    void write(const std::function<void(Connection&)>& work);
+
+private:
+    struct Writer {
+        const std::function<void(Connection&)>* work;
+        std::exception_ptr error;
+        bool done = false;
+    };
+    void run(const std::vector<Writer*>& batch);
+
+    Pool& pool_;
+    std::string begin_;
+    bool shared_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<Writer*> waiting_;
+    bool running_ = false;  ///< a writer is running a transaction for the others
+};
+
+}  // namespace scanorch::store_sql
