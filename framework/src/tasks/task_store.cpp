@@ -232,19 +232,44 @@ sdk::Result<std::string> TaskStore::payload(const std::string& id) const {
 
 sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::function<bool(TaskRecord&)>& change) {
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
+    // The record this process last wrote or read is the first guess: a
+    // worker is nearly always the task's only writer, and the revision guard
+    // refuses the write if anyone else wrote since (then the row is read).
+    // A change that declines to write is only believed on a fresh read.
+    std::optional<Cached> guess;
+    {
+        std::lock_guard lock(cache_mu_);
+        if (auto it = cache_.find(id); it != cache_.end() && it->second.record) guess = it->second;
+    }
     for (int attempt = 0; attempt < kUpdateAttempts; ++attempt) {
-        auto row = db_->tasks().get(id);
-        if (!row) return std::move(row).error();
-        // A record of its own: `change` may alter what it shares with the cache.
-        auto current = decode(*row);
-        if (!current) return std::move(current).error();
-        TaskRecord t = **current;
-        if (!change(t)) return t;
+        std::uint64_t base_revision = 0;
+        std::int64_t base_updated_at = 0;
+        TaskRecord t;
+        bool from_cache = false;
+        if (guess) {
+            t = *guess->record;  // a copy of its own: `change` may alter what it shares with the cache
+            base_revision = guess->revision;
+            base_updated_at = t.updated_at;
+            from_cache = true;
+            guess.reset();
+        } else {
+            auto row = db_->tasks().get(id);
+            if (!row) return std::move(row).error();
+            auto current = decode(*row);
+            if (!current) return std::move(current).error();
+            t = **current;
+            base_revision = row->revision;
+            base_updated_at = row->updated_at_ms;
+        }
+        if (!change(t)) {
+            if (from_cache) continue;
+            return t;
+        }
         // Strictly later than the write it replaces: callers compare
         // updated_at to tell whether a task changed since they read it.
-        t.updated_at = std::max(now_ms(), row->updated_at_ms + 1);
+        t.updated_at = std::max(now_ms(), base_updated_at + 1);
         sdk::WriteGuard guard;
-        guard.revision = row->revision;
+        guard.revision = base_revision;
         auto w = db_->tasks().update(row_of(t), guard);
         // Taken once the write is committed: a read begun before this may
         // not have seen it.
@@ -255,10 +280,10 @@ sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::func
         }
         if (w->outcome != sdk::UpdateOutcome::written) continue;
         // This process's next poll must show the write: the cache takes the
-        // record as written (w->current is the row read back after the
-        // write), or, when another write already followed, a fence that
-        // sends the next read to the store.
-        if (w->current.revision == row->revision + 1) {
+        // record as written (w->current is the row as the write left it), or,
+        // when another write already followed, a fence that sends the next
+        // read to the store.
+        if (w->current.revision == base_revision + 1) {
             auto record = std::make_shared<TaskRecord>(t);
             overlay(*record, w->current);
             remember(id, Cached{w->current.revision, w->current.last_accessed_at_ms, std::move(record), written});
