@@ -6,8 +6,29 @@
 
 namespace scanorch::framework {
 
-bool CircuitBreaker::allows(std::uint32_t active) {
+std::optional<sdk::CircuitInfo> CircuitBreaker::read() {
+    {
+        std::lock_guard lock(mu_);
+        if (closed_ && Clock::now() - closed_at_ < kClosedFresh) return closed_;
+    }
     auto c = queue_->circuit(scanner_);
+    if (!c) return std::nullopt;
+    remember(*c);
+    return *c;
+}
+
+void CircuitBreaker::remember(const sdk::CircuitInfo& c) {
+    std::lock_guard lock(mu_);
+    if (c.state == sdk::CircuitState::closed) {
+        closed_ = c;
+        closed_at_ = Clock::now();
+    } else {
+        closed_.reset();
+    }
+}
+
+bool CircuitBreaker::allows(std::uint32_t active) {
+    auto c = read();
     if (!c) return false;
     if (c->state == sdk::CircuitState::closed) return true;
     if (c->state == sdk::CircuitState::open) {
@@ -15,14 +36,16 @@ bool CircuitBreaker::allows(std::uint32_t active) {
         sdk::CircuitInfo trial = *c;
         trial.state = sdk::CircuitState::half_open;
         (void)queue_->set_circuit(scanner_, trial);
+        remember(trial);
         spdlog::info("scanner '{}': circuit half-open, one trial scan", scanner_);
     }
     return active == 0;
 }
 
 void CircuitBreaker::record(bool failed) {
-    auto c = queue_->circuit(scanner_);
+    auto c = queue_->circuit(scanner_);  // exact: failures of other processes count
     if (!c) return;
+    remember(*c);
     sdk::CircuitInfo next = *c;
     if (!failed) {
         if (c->state == sdk::CircuitState::closed && c->consecutive_failures == 0) return;
@@ -39,7 +62,12 @@ void CircuitBreaker::record(bool failed) {
             next.opened_at_ms = now_ms();
         }
     }
-    (void)queue_->set_circuit(scanner_, next);
+    if (queue_->set_circuit(scanner_, next)) {
+        remember(next);
+    } else {
+        std::lock_guard lock(mu_);
+        closed_.reset();  // unknown now: the next question reads it
+    }
 }
 
 }  // namespace scanorch::framework

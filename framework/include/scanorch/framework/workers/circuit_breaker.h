@@ -3,10 +3,20 @@
 // scanner failures open it (no new scans for open_ms), then one trial scan
 // (half-open) closes it again or re-opens it. Validation and authentication
 // verdicts are not scanner failures.
+//
+// A closed circuit is read from the backend at most once a second per
+// breaker: the dispatcher asks before every claim, and a round trip per
+// claim and per idle wait was a large share of a big pool's Redis traffic.
+// This worker's own records update it at once; another process's opening
+// of the circuit is seen within that second. An open or half-open circuit
+// is read every time (its transitions are timed).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "scanorch/sdk/queue.h"
@@ -24,10 +34,19 @@ public:
     void record(bool failed);
 
 private:
+    using Clock = std::chrono::steady_clock;
+    static constexpr std::chrono::milliseconds kClosedFresh{1000};
+
+    std::optional<sdk::CircuitInfo> read();
+    void remember(const sdk::CircuitInfo& c);
+
     std::shared_ptr<sdk::Queue> queue_;
     std::string scanner_;
     std::uint32_t failures_;
     std::int64_t open_ms_;
+    std::mutex mu_;
+    std::optional<sdk::CircuitInfo> closed_;  ///< the last closed state seen or written
+    Clock::time_point closed_at_;
 };
 
 }  // namespace scanorch::framework
