@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "nmap_reader.h"
@@ -119,7 +120,9 @@ TEST(NmapScanner, ScansExactlyTheOpenedPortsFromCreateToDelete) {
                                               static_cast<std::uint32_t>(plain2.port())}));
     EXPECT_EQ(sink.findings.size(), 3u);
     for (const auto& f : sink.findings) {
-        if (f.port == static_cast<std::uint32_t>(ssh.port())) EXPECT_EQ(f.service, "ssh");
+        if (f.port == static_cast<std::uint32_t>(ssh.port())) {
+            EXPECT_EQ(f.service, "ssh");
+        }
     }
 
     ASSERT_TRUE(s.delete_scan(*id));

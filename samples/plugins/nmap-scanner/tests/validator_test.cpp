@@ -3,6 +3,7 @@
 // and on hand-broken copies of it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "nmap_reader.h"
