@@ -1,16 +1,14 @@
 #include "scanorch/framework/clock.h"
-#include "scanorch/framework/config/plugin_config.h"
 #include "scanorch/framework/service/orchestrator.h"
 #include "scanorch/framework/service/metered_queue.h"
 #include "scanorch/framework/service/metrics_listener.h"
+#include "scanorch/framework/service/scanner_validators.h"
 #include "scanorch/framework/service/shared_queue.h"
 #include "scanorch/framework/tasks/legacy_import.h"
 #include "scanorch/framework/tasks/local_queue_tasks.h"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
-
-#include <map>
 
 #include "scanorch/sdk/router.h"
 #include "scanorch/sdk/store.h"
@@ -86,38 +84,8 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         wo.circuit_open_ms = cfg.workers.circuit_open_ms;
         wo.last_reclaim_ms = std::make_shared<std::atomic<std::int64_t>>(0);
         auto pool_config = std::make_shared<const ScannersConfig>(pool_->config());
-        // A scanner's own validator (scanners.yaml `validator:`), for a pool
-        // whose scanners write different formats: one instance per plugin,
-        // shared by the scanners naming it, made with the plugin's defaults
-        // (or with plugins.validator.config when it is that slot's plugin).
-        struct ScannerValidator {
-            std::shared_ptr<sdk::Validator> validator;
-            std::uint32_t abi_minor = 0;
-        };
-        std::map<std::string, ScannerValidator> own_validators;
-        const PluginSlot* validator_slot = cfg.slot("validator");
-        auto validator_of = [&](const ScannerConfig& s) -> ScannerValidator {
-            if (s.validator.empty()) return {validator_, host.abi_minor_of("validator")};
-            if (s.validator == "none") return {};
-            if (validator_slot != nullptr && validator_slot->use == s.validator) {
-                return {validator_, host.abi_minor_of("validator")};
-            }
-            if (auto it = own_validators.find(s.validator); it != own_validators.end()) return it->second;
-            const PluginInfo* info = host.loader().find(s.validator);
-            const std::string where = pool_->config().file + ":" + std::to_string(s.line) + ": scanner '" +
-                                      s.instance_id + "' validator";
-            if (info == nullptr) {
-                throw HostError(where + ": plugin '" + s.validator + "' is not in " + cfg.plugin_dir);
-            }
-            PluginSlot slot;
-            slot.use = s.validator;
-            slot.path = "scanners.validator";
-            const auto json = slot_plugin_config(cfg, slot, *info).json;
-            auto made = host.loader().instantiate<sdk::Validator>(info->name, json,
-                                                                  HostApi::make(host.services(), info->name));
-            if (!made) throw HostError(where + ": " + made.error().message);
-            return own_validators[s.validator] = {std::move(made).value(), info->abi_minor};
-        };
+        // Each scanner type exports its own format: a mixed pool names a validator per scanner.
+        ScannerValidators validators(host, validator_);
         for (const auto& s : pool_->config().scanners) {
             if (mode == Mode::worker && s.instance_id != worker_scanner) continue;
             if (!s.enabled) {
@@ -126,7 +94,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
             }
             auto plugin = host.make_scanner(s);
             scanners_.push_back(plugin);
-            const auto checks = validator_of(s);
+            const auto checks = validators.of(s);
             if (!checks.validator && !s.validator.empty()) {
                 spdlog::warn("scanner '{}': validator none: its exports are not checked and its results cannot be queried",
                              s.instance_id);
