@@ -19,6 +19,7 @@ packages=(
   curl                               # the quick start's first request
   prometheus                         # promtool: the monitoring test checks the scrape config and alert rules
   python3 python3-yaml jq            # the monitoring and docs tests (the guides' commands use jq)
+  nmap                               # the nmap-scanner sample's tests run it against 127.0.0.1
   file rpm cpio patchelf             # CPack: .deb shlibdeps, rpmbuild, the rpm's bundled libraries
   lintian                            # packaging tests: the .debs are lintian clean
   systemd                            # packaging tests: systemd-analyze verify of the units

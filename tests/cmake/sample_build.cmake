@@ -32,6 +32,19 @@ message("${out}")
 if(NOT out MATCHES "router +round-robin +1\\.0\\.0 +1\\.[0-9]+ ")
     message(FATAL_ERROR "scanorchd did not list the sample plugin")
 endif()
+run(${SCANORCHD} plugins --plugin-dir ${WORK}/build/nmap-scanner)
+message("${out}")
+if(NOT out MATCHES "scanner +nmap +1\\.0\\.0 +1\\.[0-9]+ " OR NOT out MATCHES "validator +nmap-validator +1\\.0\\.0 +1\\.[0-9]+ ")
+    message(FATAL_ERROR "scanorchd did not list the nmap sample's two plugins")
+endif()
+
+# Each sample is also a project of its own against the same prefix: the
+# small one is built, the nmap one (the same sources as just built) configured.
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/samples/plugins/round-robin-router -B ${WORK}/alone-rr -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix})
+run(${CMAKE_COMMAND} --build ${WORK}/alone-rr)
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/samples/plugins/nmap-scanner -B ${WORK}/alone-nmap -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix})
 
 # find_package(scanorch-sdk 2.0) must not accept a 1.x SDK.
 file(WRITE ${WORK}/wrong-major/CMakeLists.txt

@@ -50,4 +50,14 @@ expect 1 "plugins.router.use: plugin 'round-robin' is not in .* \(loaded: .*capa
 write_config logging='{level: debug, format: json}' router='{use: capacity-router, config: {colour: blue}}'
 line=$(grep -n '^  router:' "$work/scanorch.yaml" | cut -d: -f1)  # the error names the key's line
 expect 1 "scanorch.yaml:$line: plugins.router.config.colour: unknown key for plugin 'capacity-router' \(valid: none\)" -- --config "$work/scanorch.yaml" api
+# A scanner's own validator (scanners.yaml `validator:`) must be a
+# validator plugin of the directory: either mistake stops the start, named.
+cat >"$work/scanners.yaml" <<'YAML'
+scanners:
+  - {instance_id: lab_1, scanner_type: nessus, url: http://127.0.0.1:9, credentials: {username: a, password: b}, validator: no-such}
+YAML
+write_config
+expect 1 "scanners.yaml:2: scanner 'lab_1' validator: plugin 'no-such' is not in $plugins" -- --config "$work/scanorch.yaml" worker --scanner lab_1
+sed -i 's/validator: no-such/validator: memory-queue/' "$work/scanners.yaml"
+expect 1 "scanners.yaml:2: scanner 'lab_1' validator: .*plugin 'memory-queue' is a queue, but a validator is needed here" -- --config "$work/scanorch.yaml" worker --scanner lab_1
 echo "all daemon lifecycle checks passed"

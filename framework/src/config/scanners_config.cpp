@@ -26,7 +26,7 @@ ScannersConfig parse(const YamlReader& r, const YAML::Node& root) {
         const std::string path = "scanners[" + std::to_string(i) + "]";
         r.check_keys(e, path,
                      {"instance_id", "scanner_type", "url", "max_concurrent_scans", "credentials", "enabled", "pool",
-                      "zones", "options"});
+                      "zones", "options", "validator"});
         ScannerConfig s;
         s.line = e.Mark().line + 1;
         s.instance_id = r.required_string(e, path, "instance_id");
@@ -71,6 +71,10 @@ ScannersConfig parse(const YamlReader& r, const YAML::Node& root) {
         if (const YAML::Node o = e["options"]; o && !o.IsNull()) {
             if (!o.IsMap()) r.fail(o, path + ".options", "expected a mapping of plugin options");
             s.options = o;
+        }
+        s.validator = r.string_or(e, path, "validator", "");
+        if (e["validator"] && s.validator.empty()) {
+            r.fail(e["validator"], path + ".validator", "must name a validator plugin, or be 'none'");
         }
         out.scanners.push_back(std::move(s));
     }

@@ -2,6 +2,7 @@
 #include "scanorch/framework/service/orchestrator.h"
 #include "scanorch/framework/service/metered_queue.h"
 #include "scanorch/framework/service/metrics_listener.h"
+#include "scanorch/framework/service/scanner_validators.h"
 #include "scanorch/framework/service/shared_queue.h"
 #include "scanorch/framework/tasks/legacy_import.h"
 #include "scanorch/framework/tasks/local_queue_tasks.h"
@@ -83,6 +84,8 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         wo.circuit_open_ms = cfg.workers.circuit_open_ms;
         wo.last_reclaim_ms = std::make_shared<std::atomic<std::int64_t>>(0);
         auto pool_config = std::make_shared<const ScannersConfig>(pool_->config());
+        // Each scanner type exports its own format: a mixed pool names a validator per scanner.
+        ScannerValidators validators(host, validator_);
         for (const auto& s : pool_->config().scanners) {
             if (mode == Mode::worker && s.instance_id != worker_scanner) continue;
             if (!s.enabled) {
@@ -91,9 +94,13 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
             }
             auto plugin = host.make_scanner(s);
             scanners_.push_back(plugin);
-            workers_.push_back(std::make_unique<Worker>(
-                WorkerDeps{s, plugin, queue_, validator_, host.abi_minor_of("validator"), store_, sealer_, metrics_,
-                           pool_config, scope_, wo}));
+            const auto checks = validators.of(s);
+            if (!checks.validator && !s.validator.empty()) {
+                spdlog::warn("scanner '{}': validator none: its exports are not checked and its results cannot be queried",
+                             s.instance_id);
+            }
+            workers_.push_back(std::make_unique<Worker>(WorkerDeps{s, plugin, queue_, checks.validator, checks.abi_minor,
+                                                                   store_, sealer_, metrics_, pool_config, scope_, wo}));
             metrics_->init_scanner(s.instance_id);
         }
         if (mode == Mode::worker && workers_.empty()) {

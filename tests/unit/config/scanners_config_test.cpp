@@ -80,13 +80,26 @@ TEST(ScannersConfig, AppliesDefaultsAndReadsPoolsZonesAndOptions) {
     EXPECT_TRUE(b.enabled);
     EXPECT_EQ(b.pool, "default");
     EXPECT_TRUE(b.zones.empty());
+    EXPECT_EQ(b.validator, "") << "no key: plugins.validator serves it";
+}
+
+TEST(ScannersConfig, EachScannerMayNameItsOwnValidator) {
+    // A pool of scanner types that export different formats.
+    const auto c = parse(R"(scanners:
+  - {instance_id: n, scanner_type: nessus, url: "https://203.0.113.5:8834"}
+  - {instance_id: m, scanner_type: nmap, url: "http://localhost", validator: nmap-validator}
+  - {instance_id: o, scanner_type: other, url: "http://localhost", validator: none}
+)");
+    EXPECT_EQ(c.scanners[0].validator, "");
+    EXPECT_EQ(c.scanners[1].validator, "nmap-validator");
+    EXPECT_EQ(c.scanners[2].validator, "none");
 }
 
 TEST(ScannersConfig, EveryErrorNamesFileLineAndKey) {
     const std::string head = "scanners:\n  - instance_id: a\n    scanner_type: nessus\n    url: http://127.0.0.1:8834\n";
     EXPECT_CONFIG_ERROR(parse(head + "    max_concurent_scans: 3\n"),
                         "scanners.yaml:5: scanners[0].max_concurent_scans: unknown key (valid: instance_id, "
-                        "scanner_type, url, max_concurrent_scans, credentials, enabled, pool, zones, options)");
+                        "scanner_type, url, max_concurrent_scans, credentials, enabled, pool, zones, options, validator)");
     EXPECT_CONFIG_ERROR(parse(head + "    max_concurrent_scans: two\n"),
                         "scanners.yaml:5: scanners[0].max_concurrent_scans: expected an integer from 1 to 1000, got 'two'");
     EXPECT_CONFIG_ERROR(parse(head + "    max_concurrent_scans: 0\n"),
@@ -98,6 +111,8 @@ TEST(ScannersConfig, EveryErrorNamesFileLineAndKey) {
                         "set (write ${NESSUS_USER:-default} to give a default)");
     EXPECT_CONFIG_ERROR(parse(head + "    credentials: {username: admin}\n"),
                         "scanners.yaml:5: scanners[0].credentials: username and password go together");
+    EXPECT_CONFIG_ERROR(parse(head + "    validator: ''\n"),
+                        "scanners.yaml:5: scanners[0].validator: must name a validator plugin, or be 'none'");
     EXPECT_CONFIG_ERROR(parse(head + "    zones: [192.0.2.0/33]\n"),
                         "scanners.yaml:5: scanners[0].zones[0]: '192.0.2.0/33' is not an address or CIDR network");
     EXPECT_CONFIG_ERROR(parse(head + head.substr(10)),

@@ -42,9 +42,10 @@ public:
     /// Asks the scanner to stop a running scan (it ends `cancelled`).
     virtual Result<void> stop_scan(const std::string& scan_id) noexcept = 0;
 
-    /// Exports a completed scan as .nessus (NessusClientData_v2), streamed to
-    /// `dest_path` and written atomically: the file is either complete or
-    /// absent, never partial.
+    /// Exports a completed scan in the scanner's own format (the one the
+    /// scanner's validator reads: .nessus for `nessus`, nmap XML for the
+    /// nmap sample), streamed to `dest_path` and written atomically: the
+    /// file is either complete or absent, never partial.
     virtual Result<ExportInfo> export_scan(const std::string& scan_id,
                                            const std::string& dest_path) noexcept = 0;
 

@@ -13,6 +13,7 @@
 //       pool: "prod"                      # default "default"
 //       zones: ["192.0.2.0/24"]           # networks it can reach; default: all
 //       options: {ca_file: /etc/scanorch/nessus-ca.pem}   # checked against the plugin's fields
+//       validator: "nessus-validator"     # default: plugins.validator; "none" = not checked
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -42,6 +43,10 @@ struct ScannerConfig {
     std::string pool = "default";
     std::vector<std::string> zones;
     YAML::Node options;  ///< raw; validated against the plugin's declared fields when it is created
+    /// The validator plugin for this scanner's exports: each scanner type
+    /// writes its own format, so a pool of several types needs one per type.
+    /// Empty = plugins.validator of scanorch.yaml; "none" = exports unchecked.
+    std::string validator;
     int line = 0;        ///< where the entry starts, for messages
 };
 
