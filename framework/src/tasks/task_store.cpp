@@ -283,10 +283,9 @@ sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::func
         // record as written (w->current is the row as the write left it), or,
         // when another write already followed, a fence that sends the next
         // read to the store.
+        overlay(t, w->current);  // the columns' truth (a later read time), not the base's
         if (w->current.revision == base_revision + 1) {
-            auto record = std::make_shared<TaskRecord>(t);
-            overlay(*record, w->current);
-            remember(id, Cached{w->current.revision, w->current.last_accessed_at_ms, std::move(record), written});
+            remember(id, Cached{w->current.revision, w->current.last_accessed_at_ms, std::make_shared<TaskRecord>(t), written});
         } else {
             fence(id, written);
         }

@@ -344,6 +344,7 @@ sdk::Result<Placement> Submission::retry(const std::string& task_id, const std::
     // entry, or a task that moved on meanwhile, is left alone.
     bool was_failed = true;
     auto reset = d_.store->update(task_id, [&](TaskRecord& r) {
+        was_failed = true;  // a change may run more than once (TaskStore::update)
         if (r.status != TaskStatus::failed || r.updated_at != before.updated_at) {
             was_failed = false;
             return false;

@@ -15,6 +15,7 @@ sdk::Result<Poco::JSON::Object::Ptr> cancel_task(const ToolServiceDeps& d, TaskV
     std::optional<TaskStatus> ended;
     bool had_scan = false, was_queued = false;
     auto u = d.store->update(id, [&](TaskRecord& r) {
+        ended.reset();  // a change may run more than once (TaskStore::update)
         if (r.terminal()) {
             ended = r.status;
             return false;

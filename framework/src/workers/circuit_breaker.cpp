@@ -7,23 +7,37 @@
 namespace scanorch::framework {
 
 std::optional<sdk::CircuitInfo> CircuitBreaker::read() {
+    std::uint64_t generation = 0;
     {
         std::lock_guard lock(mu_);
         if (closed_ && Clock::now() - closed_at_ < kClosedFresh) return closed_;
+        generation = generation_;
     }
     auto c = queue_->circuit(scanner_);
     if (!c) return std::nullopt;
-    remember(*c);
+    remember(*c, generation);
     return *c;
 }
 
-void CircuitBreaker::remember(const sdk::CircuitInfo& c) {
+void CircuitBreaker::remember(const sdk::CircuitInfo& c, std::uint64_t generation) {
     std::lock_guard lock(mu_);
+    if (generation != generation_) return;  // this breaker wrote meanwhile: what was read is older
     if (c.state == sdk::CircuitState::closed) {
         closed_ = c;
         closed_at_ = Clock::now();
     } else {
         closed_.reset();
+    }
+}
+
+void CircuitBreaker::wrote(const std::optional<sdk::CircuitInfo>& c) {
+    std::lock_guard lock(mu_);
+    ++generation_;
+    if (c && c->state == sdk::CircuitState::closed) {
+        closed_ = *c;
+        closed_at_ = Clock::now();
+    } else {
+        closed_.reset();  // open, half-open, or unknown (the write failed): the next question reads it
     }
 }
 
@@ -35,8 +49,7 @@ bool CircuitBreaker::allows(std::uint32_t active) {
         if (now_ms() - c->opened_at_ms < open_ms_) return false;
         sdk::CircuitInfo trial = *c;
         trial.state = sdk::CircuitState::half_open;
-        (void)queue_->set_circuit(scanner_, trial);
-        remember(trial);
+        wrote(queue_->set_circuit(scanner_, trial) ? std::optional(trial) : std::nullopt);
         spdlog::info("scanner '{}': circuit half-open, one trial scan", scanner_);
     }
     return active == 0;
@@ -45,7 +58,6 @@ bool CircuitBreaker::allows(std::uint32_t active) {
 void CircuitBreaker::record(bool failed) {
     auto c = queue_->circuit(scanner_);  // exact: failures of other processes count
     if (!c) return;
-    remember(*c);
     sdk::CircuitInfo next = *c;
     if (!failed) {
         if (c->state == sdk::CircuitState::closed && c->consecutive_failures == 0) return;
@@ -62,12 +74,7 @@ void CircuitBreaker::record(bool failed) {
             next.opened_at_ms = now_ms();
         }
     }
-    if (queue_->set_circuit(scanner_, next)) {
-        remember(next);
-    } else {
-        std::lock_guard lock(mu_);
-        closed_.reset();  // unknown now: the next question reads it
-    }
+    wrote(queue_->set_circuit(scanner_, next) ? std::optional(next) : std::nullopt);
 }
 
 }  // namespace scanorch::framework

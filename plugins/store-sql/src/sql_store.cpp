@@ -71,6 +71,7 @@ sdk::Result<sdk::StoredTask> SqlTasks::create(const sdk::StoredTask& t) noexcept
         check_task(t);
         bool exists = false;
         group_.write([&](Connection& c) {
+            exists = false;
             c.run("SELECT 1 FROM tasks WHERE task_id = ?", {text(t.task_id)}, [&](const Row&) { exists = true; });
             if (exists) return;
             std::int64_t key = 0;
@@ -155,7 +156,7 @@ sdk::Result<sdk::UpdateResult> SqlTasks::update(const sdk::StoredTask& t, const 
                   " summary = ?, document = ?, revision = revision + 1" +
                       where + " RETURNING " + kTaskColumns + ", document, payload",
                   params, [&](const Row& r) { written = read_task(r, true); });
-        });
+        }, /*one_statement=*/true);
         sdk::UpdateResult out;
         if (written) {
             out.outcome = sdk::UpdateOutcome::written;
@@ -189,7 +190,7 @@ sdk::Result<void> SqlTasks::touch(const std::string& id, std::int64_t at) noexce
             c.run("UPDATE tasks SET last_accessed_at = CASE WHEN ? > last_accessed_at THEN ? ELSE last_accessed_at END"
                   " WHERE task_id = ? RETURNING task_id",
                   {integer(at), integer(at), text(id)}, [&](const Row&) { found = true; });
-        });
+        }, /*one_statement=*/true);
         if (!found) return sdk::Error::not_found("task '" + id + "' not found");
         return {};
     });

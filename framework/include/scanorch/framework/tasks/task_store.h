@@ -128,7 +128,9 @@ public:
 
     /// Load, change, save, atomically against every other writer. `change`
     /// returns false to leave the task as it was; it may run more than once
-    /// (again on the newer record when another process wrote in between).
+    /// (first on the record this process last wrote or read, then again on
+    /// the row when that was not the latest, or when it declined to write):
+    /// whatever it records in captured variables must be reset at its top.
     /// Stamps updated_at on every write.
     sdk::Result<TaskRecord> update(const std::string& task_id, const std::function<bool(TaskRecord&)>& change);
     /// Records a read (last_accessed_at, for the TTL) without counting as a

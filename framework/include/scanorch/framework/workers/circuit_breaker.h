@@ -38,7 +38,10 @@ private:
     static constexpr std::chrono::milliseconds kClosedFresh{1000};
 
     std::optional<sdk::CircuitInfo> read();
-    void remember(const sdk::CircuitInfo& c);
+    /// Keeps `c` when it is closed, unless this breaker wrote since
+    /// `generation` was taken (a read that began before the write).
+    void remember(const sdk::CircuitInfo& c, std::uint64_t generation);
+    void wrote(const std::optional<sdk::CircuitInfo>& c);
 
     std::shared_ptr<sdk::Queue> queue_;
     std::string scanner_;
@@ -47,6 +50,7 @@ private:
     std::mutex mu_;
     std::optional<sdk::CircuitInfo> closed_;  ///< the last closed state seen or written
     Clock::time_point closed_at_;
+    std::uint64_t generation_ = 0;  ///< this breaker's writes so far
 };
 
 }  // namespace scanorch::framework

@@ -38,10 +38,16 @@ public:
 
     /// Runs `work` in a write transaction and returns once that is
     /// committed. Rethrows what `work` threw, or the DbError of a BEGIN or
-    /// COMMIT that failed. `work` must do nothing but its statements: it
-    /// may run on another writer's thread, and again if a COMMIT failed
-    /// and the caller retries.
-    void write(const std::function<void(Connection&)>& work);
+    /// COMMIT that failed (transient when another writer's failure rolled
+    /// the shared transaction back). `work` must do nothing but its
+    /// statements: it may run on another writer's thread. `one_statement`:
+    /// where nothing is shared, `work` runs as it is, without a
+    /// transaction of its own (one round trip instead of three).
+    void write(const std::function<void(Connection&)>& work, bool one_statement = false);
+
+    /// The most writers one transaction carries: a bound on how long a
+    /// transaction holds the database and on the pages it dirties.
+    static constexpr std::size_t kMaxBatch = 64;
 
 private:
     struct Writer {
