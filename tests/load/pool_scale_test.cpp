@@ -127,8 +127,13 @@ Costs measure(const RedisServer& redis, int scanners) {
     };
     const std::string scan = R"({"targets":"192.0.2.7","name":"pool scale"})";
     // Warm up (scripts loaded, housekeeping's first pass over). Each measured
-    // submission waits for the routing view to expire, so it reads the pool
-    // afresh: the most one submission can cost.
+    // submission waits for the routing view and the cached average scan time
+    // (a second) to expire, so it reads both afresh: the most one submission
+    // can cost.
+    const auto fresh_after = std::max(std::chrono::milliseconds(1000),
+                                       std::max(sf::ScannerPool::kRoutingStaleness,
+                                                sf::ScannerPool::kRoutingStalenessPerScanner * scanners)) +
+                             std::chrono::milliseconds(50);
     call("run_untrusted_scan", scan);
     call("get_queue_status", "{}");
     // The host's own metrics refresh (every 5 s) may land in a window: the
@@ -136,7 +141,7 @@ Costs measure(const RedisServer& redis, int scanners) {
     auto fewest = [&](auto&& what, bool fresh_routing) {
         Count best;
         for (int i = 0; i < 3; ++i) {
-            if (fresh_routing) std::this_thread::sleep_for(sf::ScannerPool::kRoutingStaleness + std::chrono::milliseconds(50));
+            if (fresh_routing) std::this_thread::sleep_for(fresh_after);
             auto c = count_commands(redis.port(), what);
             if (i == 0 || c.round_trips < best.round_trips) best = c;
         }

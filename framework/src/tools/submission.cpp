@@ -158,14 +158,7 @@ sdk::Result<sdk::RouteDecision> Submission::route(const TaskRecord& t, const std
 
 std::int64_t Submission::estimated_wait_s(const std::string& queue, std::uint64_t position,
                                           const std::vector<sdk::ScannerSnapshot>& snapshot) const {
-    // From observed scan durations (kept by the workers); 10 minutes until there are some.
-    std::int64_t avg_ms = 600'000;
-    if (auto v = d_.queue->kv_get(shared_keys::duration(queue)); v && v->has_value()) {
-        try {
-            avg_ms = std::stoll(**v);
-        } catch (const std::exception&) {
-        }
-    }
+    const std::int64_t avg_ms = average_scan_ms(queue);
     std::uint64_t capacity = 0, free = 0;
     for (const auto& s : snapshot) {
         if (!s.enabled || (!queue.empty() && s.instance_id != queue)) continue;
@@ -181,6 +174,27 @@ std::int64_t Submission::estimated_wait_s(const std::string& queue, std::uint64_
     if (capacity == 0) capacity = 1;
     const std::uint64_t waves = (ahead - free) / capacity + 1;
     return static_cast<std::int64_t>(waves) * avg_ms / 1000;
+}
+
+std::int64_t Submission::average_scan_ms(const std::string& queue) const {
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(averages_mu_);
+        if (auto it = averages_.find(queue); it != averages_.end() && now - it->second.read_at < std::chrono::seconds(1)) {
+            return it->second.ms;
+        }
+    }
+    // From observed scan durations (kept by the workers); 10 minutes until there are some.
+    std::int64_t avg_ms = 600'000;
+    if (auto v = d_.queue->kv_get(shared_keys::duration(queue)); v && v->has_value()) {
+        try {
+            avg_ms = std::stoll(**v);
+        } catch (const std::exception&) {
+        }
+    }
+    std::lock_guard lock(averages_mu_);
+    averages_[queue] = {avg_ms, now};
+    return avg_ms;
 }
 
 Obj Submission::existing_answer(const TaskRecord& first) const {

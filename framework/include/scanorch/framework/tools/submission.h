@@ -6,8 +6,11 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "scanorch/framework/tasks/task.h"
@@ -46,8 +49,18 @@ private:
                                           std::vector<sdk::ScannerSnapshot>& snapshot) const;
     sdk::Result<void> check_scope(const std::vector<sdk::targets::Target>& targets, const sdk::CallContext& c) const;
     Poco::JSON::Object::Ptr existing_answer(const TaskRecord& first) const;
+    /// The observed average scan time of a queue (the workers keep it in
+    /// the queue backend), read at most once a second per queue: it moves
+    /// slowly, and a read per submission was a round trip of its own.
+    std::int64_t average_scan_ms(const std::string& queue) const;
 
     const ToolServiceDeps& d_;
+    struct Average {
+        std::int64_t ms = 0;
+        std::chrono::steady_clock::time_point read_at;
+    };
+    mutable std::mutex averages_mu_;
+    mutable std::unordered_map<std::string, Average> averages_;  ///< one per queue name: bounded by the pool
 };
 
 }  // namespace scanorch::framework
