@@ -3,7 +3,8 @@
 #   cmake -DSDK_DIR=<sdk> -DMODE=check|update -P abi_lock.cmake
 # check fails when a header changed and the version did not (bump it: see the
 # rules at the top of abi.h), or when the version moved and the lock did not.
-set(headers abi.h types.h result.h scanner.h validator.h queue.h router.h frontend.h tool_service.h store.h
+set(headers abi.h types.h result.h scanner.h validator.h queue.h dead_letters.h shared_state.h queue_backend.h
+            router.h frontend.h tool_service.h store.h
             extensions.h counters.h pool_snapshot.h findings.h task_stamps.h task_removal.h)
 set(lock ${SDK_DIR}/abi.lock)
 file(READ ${SDK_DIR}/include/scanorch/sdk/abi.h abi)

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "scanorch/framework/plugins/loader.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 
 namespace sf = scanorch::framework;
 namespace sdk = scanorch::sdk;
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     }
     auto services = std::make_shared<sf::HostServices>(nullptr, "/tmp");
     auto make = [&] {
-        auto q = loader.instantiate<sdk::Queue>((*info)->name, argv[2], sf::HostApi::make(services, "bench"));
+        auto q = loader.instantiate<sdk::QueueBackend>((*info)->name, argv[2], sf::HostApi::make(services, "bench"));
         if (!q) {
             std::fprintf(stderr, "%s\n", q.error().message.c_str());
             std::exit(1);

@@ -1,4 +1,4 @@
-# Checks that each plugin exports exactly one function, scanorch_plugin_entry_v1,
+# Checks that each plugin exports exactly one function, scanorch_plugin_entry_v2,
 # and no STB_GNU_UNIQUE ('u') symbol, which would make dlclose() a no-op.
 #   cmake -DNM=nm -DFILES="a.so;b.so" [-DGLOB_DIR=dir] -P check_exports.cmake
 set(files ${FILES})
@@ -17,8 +17,8 @@ foreach(f IN LISTS files)
     string(REGEX MATCHALL "[0-9a-f]+ T [^\n]+" text "${syms}")
     string(REGEX MATCHALL "[0-9a-f]+ u [^\n]+" unique "${syms}")
     list(LENGTH text n)
-    if(NOT n EQUAL 1 OR NOT text MATCHES " T scanorch_plugin_entry_v1$")
-        message(FATAL_ERROR "${f}: exported functions are [${text}], expected only scanorch_plugin_entry_v1")
+    if(NOT n EQUAL 1 OR NOT text MATCHES " T scanorch_plugin_entry_v2$")
+        message(FATAL_ERROR "${f}: exported functions are [${text}], expected only scanorch_plugin_entry_v2")
     endif()
     if(unique)
         message(FATAL_ERROR "${f}: GNU_UNIQUE symbols keep it from unloading: ${unique}")

@@ -29,12 +29,12 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/samples/plugins -B ${WORK}/build -G ${GENE
 run(${CMAKE_COMMAND} --build ${WORK}/build)
 run(${SCANORCHD} plugins --plugin-dir ${WORK}/build/round-robin-router)
 message("${out}")
-if(NOT out MATCHES "router +round-robin +1\\.0\\.0 +1\\.[0-9]+ ")
+if(NOT out MATCHES "router +round-robin +1\\.0\\.0 +2\\.[0-9]+ ")
     message(FATAL_ERROR "scanorchd did not list the sample plugin")
 endif()
 run(${SCANORCHD} plugins --plugin-dir ${WORK}/build/nmap-scanner)
 message("${out}")
-if(NOT out MATCHES "scanner +nmap +1\\.0\\.0 +1\\.[0-9]+ " OR NOT out MATCHES "validator +nmap-validator +1\\.0\\.0 +1\\.[0-9]+ ")
+if(NOT out MATCHES "scanner +nmap +1\\.0\\.0 +2\\.[0-9]+ " OR NOT out MATCHES "validator +nmap-validator +1\\.0\\.0 +2\\.[0-9]+ ")
     message(FATAL_ERROR "scanorchd did not list the nmap sample's two plugins")
 endif()
 
@@ -46,13 +46,18 @@ run(${CMAKE_COMMAND} --build ${WORK}/alone-rr)
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/samples/plugins/nmap-scanner -B ${WORK}/alone-nmap -G ${GENERATOR}
     -DCMAKE_PREFIX_PATH=${prefix})
 
-# find_package(scanorch-sdk 2.0) must not accept a 1.x SDK.
-file(WRITE ${WORK}/wrong-major/CMakeLists.txt
-     "cmake_minimum_required(VERSION 3.25)\nproject(x LANGUAGES CXX)\nfind_package(scanorch-sdk 2.0 CONFIG REQUIRED)\n")
-execute_process(COMMAND ${CMAKE_COMMAND} -S ${WORK}/wrong-major -B ${WORK}/wrong-major/build -G ${GENERATOR}
-                        -DCMAKE_PREFIX_PATH=${prefix}
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(rc EQUAL 0 OR NOT "${out}${err}" MATCHES "compatible with requested version")
-    message(FATAL_ERROR "find_package(scanorch-sdk 2.0) did not refuse SDK 1.x:\n${out}\n${err}")
-endif()
-message("sample built against the installed SDK and loaded; SDK 2.0 request refused as expected")
+# A request for SDK 1.x is refused, saying what changed; one for 3.0 too.
+foreach(asked 1.0 3.0)
+    file(WRITE ${WORK}/wrong-major-${asked}/CMakeLists.txt
+         "cmake_minimum_required(VERSION 3.25)\nproject(x LANGUAGES CXX)\nfind_package(scanorch-sdk ${asked} CONFIG REQUIRED)\n")
+    execute_process(COMMAND ${CMAKE_COMMAND} -S ${WORK}/wrong-major-${asked} -B ${WORK}/wrong-major-${asked}/build
+                            -G ${GENERATOR} -DCMAKE_PREFIX_PATH=${prefix}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(rc EQUAL 0)
+        message(FATAL_ERROR "find_package(scanorch-sdk ${asked}) accepted SDK 2.x:\n${out}\n${err}")
+    endif()
+    if(asked STREQUAL "1.0" AND NOT "${out}${err}" MATCHES "Migrating[ \n]+from[ \n]+SDK[ \n]+1\\.x")  # warnings are re-wrapped
+        message(FATAL_ERROR "find_package(scanorch-sdk 1.0) was refused without the migration message:\n${out}\n${err}")
+    endif()
+endforeach()
+message("sample built against the installed SDK and loaded; SDK 1.0 and 3.0 requests refused as expected")

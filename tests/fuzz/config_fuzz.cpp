@@ -12,6 +12,7 @@
 #include "scanorch/framework/config/host_config.h"
 #include "scanorch/framework/config/plugin_config.h"
 #include "scanorch/framework/config/scanners_config.h"
+#include "scanorch/framework/plugins/config_values.h"
 #include "scanorch/sdk/targets.h"
 
 namespace sf = scanorch::framework;
@@ -23,26 +24,7 @@ sf::PluginInfo http_like() {
     sf::PluginInfo p;
     p.name = "http";
     p.kind = SCANORCH_KIND_FRONTEND;
-    p.config = {
-        {"listen", SCANORCH_CFG_STRING, false, "\"127.0.0.1:8836\"", ""},
-        {"clients", SCANORCH_CFG_OBJECT, false, std::nullopt, ""},
-        {"require_auth", SCANORCH_CFG_BOOL, false, "false", ""},
-        {"allow_anonymous_loopback", SCANORCH_CFG_BOOL, false, "false", ""},
-        {"allowed_origins", SCANORCH_CFG_STRING_LIST, false, std::nullopt, ""},
-        {"allowed_hosts", SCANORCH_CFG_STRING_LIST, false, std::nullopt, ""},
-        {"max_body_bytes", SCANORCH_CFG_INT, false, "1048576", ""},
-        {"request_timeout", SCANORCH_CFG_DURATION, false, "30", ""},
-        {"keep_alive_timeout", SCANORCH_CFG_DURATION, false, "5", ""},
-        {"max_sessions", SCANORCH_CFG_INT, false, "1000", ""},
-        {"max_sessions_per_client", SCANORCH_CFG_INT, false, std::nullopt, ""},
-        {"session_idle_timeout", SCANORCH_CFG_DURATION, false, "3600", ""},
-        {"tls_cert", SCANORCH_CFG_STRING, false, std::nullopt, ""},
-        {"tls_key", SCANORCH_CFG_STRING, false, std::nullopt, ""},
-        {"threads", SCANORCH_CFG_INT, false, "8", ""},
-        {"max_connections", SCANORCH_CFG_INT, false, "1024", ""},
-        {"max_connections_per_address", SCANORCH_CFG_INT, false, std::nullopt, ""},
-        {"public_metrics", SCANORCH_CFG_BOOL, false, "false", ""},
-    };
+    p.config = sf::ConfigValues::fields(scanorch::http::kConfigKeys);
     return p;
 }
 
@@ -64,7 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (const sf::PluginSlot* slot = host.slot("frontend")) {
             const sf::YamlReader r("fuzz.yaml", env);
             const auto cfg = sf::build_plugin_config(r, slot->config, slot->path + ".config", http);
-            const auto parsed = scanorch::http::parse_config(cfg.json);
+            const auto typed = sf::ConfigValues::config(http, cfg.json);
+            if (!typed) std::abort();  // what the config reader built always has the declared types
+            const auto parsed = scanorch::http::parse_config(*typed);
             if (parsed) {
                 for (const auto& c : parsed->clients) {
                     // A client scope that parsed is never an empty list standing for "everything" by accident.

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "http_config.h"
+#include "scanorch/framework/plugins/config_values.h"
 #include "http_endpoints.h"
 #include "http_server.h"
 #include "scanorch/sdk/targets.h"
@@ -71,14 +72,21 @@ struct Front {
     http::HttpConfig cfg;
     std::unique_ptr<http::Endpoints> endpoints;
     Front() {
-        auto c = http::parse_config(
+        scanorch::framework::PluginInfo info;
+        info.name = "http";
+        info.kind = SCANORCH_KIND_FRONTEND;
+        info.config = scanorch::framework::ConfigValues::fields(http::kConfigKeys);
+        auto typed = scanorch::framework::ConfigValues::config(
+            info,
             R"({"listen":"127.0.0.1:0","max_body_bytes":65536,"max_sessions":16,"max_sessions_per_client":4,)"
             R"("allowed_origins":["https://console.example"],"clients":{"ops":{"token":"tok-ops-0123456789abcdef"},)"
             R"("viewer":{"token":"tok-ro-0123456789abcdef0","tools":["get_scan_status"],"scope":["192.0.2.0/28",".lab.example.com"]},)"
             R"("nobody":{"token":"tok-no-0123456789abcdef0","scope":[]}}})");
+        if (!typed) std::abort();
+        auto c = http::parse_config(*typed);
         if (!c) std::abort();
         cfg = *c;
-        endpoints = std::make_unique<http::Endpoints>(cfg, sdk::PluginContext(nullptr, nullptr));
+        endpoints = std::make_unique<http::Endpoints>(cfg, sdk::PluginContext(nullptr));
         if (!endpoints->attach(tools)) std::abort();
     }
 };

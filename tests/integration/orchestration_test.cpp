@@ -23,6 +23,7 @@
 #include "scanorch/framework/service/orchestrator.h"
 #include "scanorch/framework/service/scanner_pool.h"
 #include "scanorch/framework/tasks/task_store.h"
+#include "scanorch/framework/workers/circuit_state.h"
 #include "scanorch/framework/workers/client_slot.h"
 #include "scanorch/framework/clock.h"
 #include "scanorch/framework/tasks/shared_keys.h"
@@ -716,7 +717,7 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
     // half-open on its own: either says it opened, closed would not. The
     // whole cycle, gauge included, is tested with a long open time in
     // LifecycleFaults.CircuitBreakerOpensTriesOnceAndClosesOrReopens.
-    auto circuit = dep.orchestrator->queue().circuit("east");
+    auto circuit = sf::read_circuit(dep.orchestrator->queue(), "east");
     ASSERT_TRUE(circuit);
     EXPECT_NE(circuit->state, sdk::CircuitState::closed);
     EXPECT_GE(circuit->consecutive_failures, 2u);
@@ -748,7 +749,7 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
     std::int64_t west_idle_since = 0;
     for (const auto deadline = sf::now_ms() + 30'000; after.empty() && sf::now_ms() < deadline;) {
         const auto now = sf::now_ms();
-        const auto before = dep.orchestrator->queue().circuit("east");
+        const auto before = sf::read_circuit(dep.orchestrator->queue(), "east");
         ASSERT_TRUE(before);
         if (!west_idle()) {
             west_idle_since = 0;
@@ -767,7 +768,7 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
             continue;
         }
         auto r = dep.must("run_untrusted_scan", scan_args("after", "192.0.2.6"));
-        const auto still = dep.orchestrator->queue().circuit("east");
+        const auto still = sf::read_circuit(dep.orchestrator->queue(), "east");
         if (still && still->state == sdk::CircuitState::open && still->opened_at_ms == before->opened_at_ms) {
             EXPECT_EQ(r->getValue<std::string>("queue"), "west") << r->get("routing_reason").toString();
             after = r->getValue<std::string>("task_id");

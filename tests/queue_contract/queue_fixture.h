@@ -11,7 +11,7 @@
 #include <string>
 
 #include "scanorch/framework/plugins/loader.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 
 namespace contract {
 
@@ -41,15 +41,15 @@ protected:
     }
 
     /// Another instance over the same queue (same config), or a fresh one.
-    std::shared_ptr<sdk::Queue> make() { return make(config_); }
-    std::shared_ptr<sdk::Queue> make(const std::string& config) {
+    std::shared_ptr<sdk::QueueBackend> make() { return make(config_); }
+    std::shared_ptr<sdk::QueueBackend> make(const std::string& config) {
         if (!loader_.find(GetParam().plugin_name)) {
             auto r = loader_.load_file(GetParam().plugin_file);
             EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
         }
         auto services = std::make_shared<sf::HostServices>(nullptr, data_dir_.string(), [this] { return now_.load(); });
         if (local_tasks_) services->set_local_queue_tasks(local_tasks_);
-        auto q = loader_.instantiate<sdk::Queue>(GetParam().plugin_name, config,
+        auto q = loader_.instantiate<sdk::QueueBackend>(GetParam().plugin_name, config,
                                                  sf::HostApi::make(services, GetParam().plugin_name));
         EXPECT_TRUE(q) << (q ? "" : q.error().message);
         return q ? std::move(q).value() : nullptr;
@@ -81,7 +81,7 @@ protected:
     sf::PluginLoader loader_;
     std::filesystem::path data_dir_;
     std::atomic<std::int64_t> now_{1'700'000'000'000};
-    std::shared_ptr<sdk::Queue> queue_;
+    std::shared_ptr<sdk::QueueBackend> queue_;
     std::string config_;
     static inline int counter_ = 0;
 };

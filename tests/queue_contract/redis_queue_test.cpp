@@ -21,7 +21,7 @@ TEST_P(RedisQueue, ReconnectsAfterARedisRestart) {
     sf::PluginLoader loader;
     ASSERT_TRUE(loader.load_file(REDIS_QUEUE_PLUGIN).ok());
     auto services = std::make_shared<sf::HostServices>(nullptr, "/tmp");
-    auto q = loader.instantiate<sdk::Queue>("redis-queue", config_for(own, "restart"), sf::HostApi::make(services, "r"));
+    auto q = loader.instantiate<sdk::QueueBackend>("redis-queue", config_for(own, "restart"), sf::HostApi::make(services, "r"));
     ASSERT_TRUE(q);
     ASSERT_TRUE((*q)->enqueue(task("before", "s1")));
     own.stop();
@@ -69,7 +69,7 @@ TEST(RedisQueueConfig, ErrorsNeverShowTheUrlPassword) {
     ASSERT_TRUE(loader.load_file(REDIS_QUEUE_PLUGIN).ok());
     auto services = std::make_shared<sf::HostServices>(nullptr, "/tmp");
     for (const std::string& url : std::vector<std::string>{"http://:pw-not-for-logs@127.0.0.1:6379", "redis://:pw-not-for-logs@127.0.0.1:6379/notadb"}) {
-        auto q = loader.instantiate<sdk::Queue>("redis-queue", R"({"url":")" + url + R"("})", sf::HostApi::make(services, "r"));
+        auto q = loader.instantiate<sdk::QueueBackend>("redis-queue", R"({"url":")" + url + R"("})", sf::HostApi::make(services, "r"));
         ASSERT_FALSE(q) << url;
         EXPECT_EQ(q.error().message.find("pw-not-for-logs"), std::string::npos) << q.error().message;
         EXPECT_NE(q.error().message.find(":***@127.0.0.1:6379"), std::string::npos) << q.error().message;

@@ -31,7 +31,7 @@
 #include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/framework/tools/submission.h"
 #include "scanorch/framework/tools/task_views.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 #include "scanorch/sdk/router.h"
 #include "scanorch/sdk/validator.h"
 #include "scanorch/sdk/version.h"
@@ -272,15 +272,14 @@ std::shared_ptr<sf::TaskStore> open_store(sf::Host& host) {
 // The queue and the store it may rebuild from, kept alive together.
 struct OpenQueue {
     std::shared_ptr<sf::TaskStore> store;
-    std::shared_ptr<sdk::Queue> queue;
+    std::shared_ptr<sdk::QueueBackend> queue;
 };
 
 OpenQueue open_queue(sf::Host& host) {
     OpenQueue q;
     q.store = open_store(host);
-    // Through the host's wrapper: a retry routes, and routing asks the
-    // backend for extensions only a plugin built for them may be asked.
-    q.queue = sf::metered_queue(need<sdk::Queue>(host, "queue"), host.services()->registry(), host.abi_minor_of("queue"));
+    // Through the host's wrapper, as scanorchd does: a retry routes.
+    q.queue = sf::metered_queue(need<sdk::QueueBackend>(host, "queue"), host.services()->registry());
     return q;
 }
 
@@ -311,7 +310,7 @@ int dlq_list(const cli::Args& args, const std::vector<std::string>&) {
 struct DlqTarget {
     std::unique_ptr<sf::Host> host;
     std::shared_ptr<sf::TaskStore> store;
-    std::shared_ptr<sdk::Queue> queue;
+    std::shared_ptr<sdk::QueueBackend> queue;
     std::optional<sdk::DlqEntry> entry;
 };
 

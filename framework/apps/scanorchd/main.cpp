@@ -20,7 +20,7 @@
 #include "scanorch/framework/service/orchestrator.h"
 #include "scanorch/sdk/abi.h"
 #include "scanorch/sdk/frontend.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 #include "scanorch/sdk/router.h"
 #include "scanorch/sdk/validator.h"
 #include "scanorch/sdk/version.h"

@@ -1,4 +1,5 @@
 #include "scanorch/framework/plugins/loader.h"
+#include "scanorch/framework/plugins/config_values.h"
 
 // Boost.DLL with std::filesystem, so no Boost.Filesystem/System libraries are
 // linked (and no GNU_UNIQUE Boost.System symbols pin our own binaries).
@@ -86,25 +87,31 @@ sdk::Result<const PluginInfo*> PluginLoader::load_file(const std::filesystem::pa
         return sdk::Error::invalid_input(where + ": cannot load: " + dl_message(e));
     }
 
-    if (!lib->has("scanorch_plugin_entry_v1")) {
-        for (int major = 2; major <= 9; ++major) {
-            if (lib->has("scanorch_plugin_entry_v" + std::to_string(major))) {
-                return sdk::Error::invalid_input(where + ": plugin built for SDK ABI major " + std::to_string(major) +
-                                                 " (exports scanorch_plugin_entry_v" + std::to_string(major) +
-                                                 "), this scanorchd provides " +
-                                                 std::to_string(SCANORCH_SDK_ABI_MAJOR) + "." +
-                                                 std::to_string(SCANORCH_SDK_ABI_MINOR));
+    if (!lib->has(SCANORCH_PLUGIN_ENTRY_SYMBOL)) {
+        // Another major's entry: name the version, so the message says
+        // "rebuild", not "not a plugin". A 1.x plugin needs source changes.
+        for (int major = 1; major <= 9; ++major) {
+            if (major == SCANORCH_SDK_ABI_MAJOR) continue;
+            const std::string symbol = "scanorch_plugin_entry_v" + std::to_string(major);
+            if (!lib->has(symbol)) continue;
+            std::string message = where + ": plugin built for SDK ABI major " + std::to_string(major) + " (exports " +
+                                  symbol + "), this scanorchd provides " + std::to_string(SCANORCH_SDK_ABI_MAJOR) +
+                                  "." + std::to_string(SCANORCH_SDK_ABI_MINOR);
+            if (major < SCANORCH_SDK_ABI_MAJOR) {
+                message += "; port it to SDK " + std::to_string(SCANORCH_SDK_ABI_MAJOR) +
+                           " (docs/PLUGIN_GUIDE.md, \"Migrating from SDK 1.x\") and rebuild it";
             }
+            return sdk::Error::invalid_input(message);
         }
-        return sdk::Error::invalid_input(where + ": not a scanorch plugin (no scanorch_plugin_entry_v1 symbol)");
+        return sdk::Error::invalid_input(where + ": not a scanorch plugin (no " SCANORCH_PLUGIN_ENTRY_SYMBOL " symbol)");
     }
 
     const scanorch_plugin_descriptor* descriptor = nullptr;
     try {
-        auto& entry = lib->get<const scanorch_plugin_descriptor*()>("scanorch_plugin_entry_v1");
+        auto& entry = lib->get<const scanorch_plugin_descriptor*()>(SCANORCH_PLUGIN_ENTRY_SYMBOL);
         descriptor = entry();
     } catch (const std::exception& e) {
-        return sdk::Error::internal(where + ": scanorch_plugin_entry_v1 failed: " + e.what());
+        return sdk::Error::internal(where + ": " SCANORCH_PLUGIN_ENTRY_SYMBOL " failed: " + e.what());
     }
     // The library is held by the entry and by every instance.
     return register_descriptor(descriptor, file.string(), std::static_pointer_cast<const void>(lib));
@@ -119,7 +126,7 @@ sdk::Result<const PluginInfo*> PluginLoader::register_descriptor(const scanorch_
                                                                  std::string origin,
                                                                  std::shared_ptr<const void> keepalive) {
     const std::string where = "plugin " + origin;
-    if (d == nullptr) return sdk::Error::invalid_input(where + ": scanorch_plugin_entry_v1 returned no descriptor");
+    if (d == nullptr) return sdk::Error::invalid_input(where + ": " SCANORCH_PLUGIN_ENTRY_SYMBOL " returned no descriptor");
 
     // Checks in a fixed order; the first failure is the one reported.
     if (d->struct_size < kDescriptorSize_1_0) {
@@ -266,10 +273,12 @@ sdk::Result<std::shared_ptr<void>> PluginLoader::instantiate_raw(std::string_vie
         return sdk::Error::invalid_input("plugin " + info.file + ": plugin " + quoted(info.name) + " is a " +
                                          kind_name(info.kind) + ", but a " + kind_name(expected) + " is needed here");
     }
+    auto values = ConfigValues::build(info, config_json);
+    if (!values) return std::move(values).error();
     scanorch_status status{};
     void* raw = nullptr;
     try {  // a plugin written without the SDK macro might still throw
-        raw = entry->descriptor.create(host ? host->c_api() : nullptr, config_json.c_str(), &status);
+        raw = entry->descriptor.create(host ? host->c_api() : nullptr, values->c_config(), &status);
     } catch (const std::exception& e) {
         return sdk::Error::internal("plugin " + quoted(info.name) + " failed to start: exception: " + e.what());
     } catch (...) {

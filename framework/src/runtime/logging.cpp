@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <memory>
+#include "scanorch/sdk/hex.h"
 
 namespace scanorch::framework {
 
@@ -21,7 +22,7 @@ template <Escaping kMode>
 class EscapedMessage final : public spdlog::custom_flag_formatter {
 public:
     void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-        static constexpr char hex[] = "0123456789abcdef";
+        constexpr const char* hex = sdk::kHexDigits;
         const std::string_view text(msg.payload.data(), msg.payload.size());
         for (std::size_t i = 0; i < text.size(); ++i) {
             const char ch = text[i];

@@ -19,7 +19,7 @@ std::string me() {
 }
 }  // namespace
 
-Housekeeping::Housekeeping(HousekeepingSettings settings, std::int64_t lease_ms, std::shared_ptr<sdk::Queue> queue,
+Housekeeping::Housekeeping(HousekeepingSettings settings, std::int64_t lease_ms, std::shared_ptr<sdk::QueueBackend> queue,
                            std::shared_ptr<TaskStore> store, std::shared_ptr<ScannerPool> pool,
                            std::shared_ptr<CoreMetrics> metrics)
     : h_(settings),
@@ -42,7 +42,7 @@ HousekeepingReport Housekeeping::pass() {
     if (!lock || lock->has_value()) return report;
     report.ran = true;
     struct Release {  // also when the pass throws: the next one need not wait out the lock
-        sdk::Queue& q;
+        sdk::QueueBackend& q;
         const std::string& key;
         const std::string& holder;
         ~Release() { (void)q.kv_delete_if(key, holder); }

@@ -137,7 +137,7 @@ void MetricsListener::stop() {
 }
 
 std::unique_ptr<MetricsListener> make_worker_metrics_listener(const HostConfig& config, prometheus::Registry& registry,
-                                                              std::shared_ptr<sdk::Queue> queue,
+                                                              std::shared_ptr<sdk::QueueBackend> queue,
                                                               std::shared_ptr<ScannerPool> pool,
                                                               std::shared_ptr<CoreMetrics> metrics) {
     const std::string& listen = config.workers.metrics_listen;

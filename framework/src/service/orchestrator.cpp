@@ -35,10 +35,10 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     // it rebuilds itself from it as it starts, and follows it after.
     host.services()->set_local_queue_tasks(
         [view = std::make_shared<LocalQueueTasks>(store_)]() -> std::optional<std::string> { return view->read(); });
-    queue_ = host.make_configured<sdk::Queue>("queue");
+    queue_ = host.make_configured<sdk::QueueBackend>("queue");
     if (!queue_) throw HostError("a queue plugin is required (plugins.queue.use in scanorch.yaml, or QUEUE_BACKEND)");
     const auto* queue_slot = cfg.slot("queue");
-    queue_ = metered_queue(queue_, host.services()->registry(), host.abi_minor_of("queue"));
+    queue_ = metered_queue(queue_, host.services()->registry());
     // Single machine: a key file is created on first start. Elsewhere API and
     // workers must share SCANORCH_CREDENTIAL_KEY (or the file).
     auto sealer = CredentialSealer::from_environment(std::filesystem::path(cfg.data_dir) / "credential.key", mode == Mode::all);

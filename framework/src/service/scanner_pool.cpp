@@ -1,4 +1,5 @@
 #include "scanorch/framework/service/scanner_pool.h"
+#include "scanorch/framework/workers/circuit_state.h"
 
 #include <algorithm>
 
@@ -29,7 +30,7 @@ sdk::QueueDepths PoolState::depths() const {
     return d;
 }
 
-sdk::Result<PoolState> ScannerPool::state(sdk::Queue& queue) const {
+sdk::Result<PoolState> ScannerPool::state(sdk::QueueBackend& queue) const {
     PoolState out;
     out.scanners.reserve(config_.scanners.size());
     for (const auto& c : config_.scanners) {
@@ -43,6 +44,11 @@ sdk::Result<PoolState> ScannerPool::state(sdk::Queue& queue) const {
         s.zones = c.zones;
         out.scanners.push_back(std::move(s));
     }
+    // The circuits are the host's keys (circuit_state.h): one kv_get_many.
+    auto circuits = read_circuits(queue, ids());
+    if (!circuits) return std::move(circuits).error();
+    for (std::size_t i = 0; i < out.scanners.size(); ++i) out.scanners[i].circuit = (*circuits)[i].state;
+
     if (auto* whole = static_cast<sdk::QueuePoolSnapshot*>(queue.extension(sdk::kQueuePoolSnapshot))) {
         auto st = whole->pool_snapshot(ids());
         if (!st) return std::move(st).error();
@@ -55,11 +61,10 @@ sdk::Result<PoolState> ScannerPool::state(sdk::Queue& queue) const {
         for (std::size_t i = 0; i < out.scanners.size(); ++i) {
             out.scanners[i].running = static_cast<std::uint32_t>(st->scanners[i].running);
             out.scanners[i].queued = st->scanners[i].queued;
-            out.scanners[i].circuit = st->scanners[i].circuit.state;
         }
         return out;
     }
-    // A backend without the snapshot: a few calls per scanner.
+    // A backend without the snapshot: depths for every scanner at once.
     auto depths = queue.depths(ids());
     if (!depths) return std::move(depths).error();
     out.global = depths->global;
@@ -67,20 +72,17 @@ sdk::Result<PoolState> ScannerPool::state(sdk::Queue& queue) const {
     for (std::size_t i = 0; i < out.scanners.size(); ++i) {
         out.scanners[i].running = static_cast<std::uint32_t>(depths->scanners[i].running);
         out.scanners[i].queued = depths->scanners[i].queued;
-        auto circuit = queue.circuit(out.scanners[i].instance_id);
-        if (!circuit) return std::move(circuit).error();
-        out.scanners[i].circuit = circuit->state;
     }
     return out;
 }
 
-sdk::Result<std::vector<sdk::ScannerSnapshot>> ScannerPool::snapshot(sdk::Queue& queue) const {
+sdk::Result<std::vector<sdk::ScannerSnapshot>> ScannerPool::snapshot(sdk::QueueBackend& queue) const {
     auto st = state(queue);
     if (!st) return std::move(st).error();
     return std::move(st->scanners);
 }
 
-sdk::Result<PoolState> ScannerPool::routing_state(sdk::Queue& queue) const {
+sdk::Result<PoolState> ScannerPool::routing_state(sdk::QueueBackend& queue) const {
     std::lock_guard lock(routing_mu_);
     const auto now = std::chrono::steady_clock::now();
     // Read under the lock: a burst of submissions after the view expired

@@ -7,7 +7,7 @@
 
 namespace scanorch::framework {
 
-void require_shared_queue(sdk::Queue& queue, std::string_view mode, std::string_view plugin) {
+void require_shared_queue(sdk::QueueBackend& queue, std::string_view mode, std::string_view plugin) {
     if (queue.extension(sdk::kQueueProcessLocal) == nullptr) return;
     const std::string other = mode == "api" ? "worker" : "api";
     throw HostError("'" + std::string(mode) + "' mode meets the " + other + " processes only through the queue, but '" +

@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <memory>
 #include <sstream>
+#include "scanorch/sdk/hex.h"
 
 
 namespace scanorch::framework {
@@ -153,12 +154,7 @@ sdk::Result<CredentialSealer> CredentialSealer::from_environment(const std::file
     if (RAND_bytes(k.data(), static_cast<int>(k.size())) != 1) {
         return sdk::Error::internal("no randomness for a credential key (OpenSSL RAND_bytes failed)");
     }
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string text;
-    for (unsigned char c : k) {
-        text += hex[c >> 4];
-        text += hex[c & 15];
-    }
+    const std::string text = sdk::to_hex({reinterpret_cast<const char*>(k.data()), k.size()});
     std::filesystem::create_directories(key_file.parent_path(), ec);
     auto w = write_key_file(key_file, text + "\n");
     if (!w) return std::move(w).error();
@@ -266,13 +262,7 @@ std::string CredentialSealer::fingerprint(const std::string& text) const {
     };
     const std::string sub = hmac(key_.data(), static_cast<int>(key_.size()), "scanorch request fingerprint v1");
     const std::string mac = hmac(reinterpret_cast<const unsigned char*>(sub.data()), static_cast<int>(sub.size()), text);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (const unsigned char c : mac) {
-        hex += kHex[c >> 4];
-        hex += kHex[c & 15];
-    }
-    return hex;
+    return sdk::to_hex(mac);
 }
 
 }  // namespace scanorch::framework

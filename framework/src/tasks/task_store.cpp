@@ -108,11 +108,14 @@ constexpr int kUpdateAttempts = 64;
 
 }  // namespace
 
-TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir, std::uint32_t store_abi_minor,
+// Every extension id the host asks a store for is part of ABI 2.0, so no
+// minor decides yet; the minor stays a parameter for ids a 2.x adds (rule 4).
+TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir,
+                     [[maybe_unused]] std::uint32_t store_abi_minor,
                      std::chrono::milliseconds poll_staleness)
     : poll_staleness_(poll_staleness), db_(std::move(db)), exports_(std::move(exports_dir)) {
-    if (store_abi_minor >= 3) stamps_ = static_cast<sdk::TaskStamps*>(db_->tasks().extension(sdk::kStoreTaskStamps));
-    if (store_abi_minor >= 4) removal_ = static_cast<sdk::TaskRemoval*>(db_->tasks().extension(sdk::kStoreTaskRemoval));
+    stamps_ = static_cast<sdk::TaskStamps*>(db_->tasks().extension(sdk::kStoreTaskStamps));
+    removal_ = static_cast<sdk::TaskRemoval*>(db_->tasks().extension(sdk::kStoreTaskRemoval));
     std::error_code ec;
     std::filesystem::create_directories(exports_, ec);
 }

@@ -26,7 +26,7 @@ namespace {
 // request that queued nothing is a new request, not a pointer to nothing.
 class IdempotencyGuard {
 public:
-    IdempotencyGuard(sdk::Queue& queue, std::string key, std::string task_id, std::string fingerprint,
+    IdempotencyGuard(sdk::QueueBackend& queue, std::string key, std::string task_id, std::string fingerprint,
                      std::int64_t ttl_ms)
         : queue_(queue), key_(std::move(key)), fingerprint_(std::move(fingerprint)), ttl_ms_(ttl_ms),
           value_(std::move(task_id) + " " + fingerprint_ + " " + std::to_string(now_ms())) {}
@@ -71,7 +71,7 @@ public:
     void commit() { committed_ = true; }
 
 private:
-    sdk::Queue& queue_;
+    sdk::QueueBackend& queue_;
     std::string key_;
     std::string fingerprint_;
     std::int64_t ttl_ms_;

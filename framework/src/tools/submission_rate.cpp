@@ -39,7 +39,7 @@ std::int64_t sw::wait_for_room(const Counts& counts, std::int64_t elapsed_ms, st
 }
 
 sdk::Result<std::shared_ptr<const SubmissionRate>> SubmissionRate::make(const LimitSettings& limits,
-                                                                         std::shared_ptr<sdk::Queue> queue,
+                                                                         std::shared_ptr<sdk::QueueBackend> queue,
                                                                          const std::string& backend_name) {
     if (!limits.any()) return std::shared_ptr<const SubmissionRate>();
     // The host's queue wrapper asks only plugins built for 1.2 or later.

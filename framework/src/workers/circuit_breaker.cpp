@@ -6,20 +6,20 @@
 
 namespace scanorch::framework {
 
-std::optional<sdk::CircuitInfo> CircuitBreaker::read() {
+std::optional<CircuitInfo> CircuitBreaker::read() {
     std::uint64_t generation = 0;
     {
         std::lock_guard lock(mu_);
         if (closed_ && Clock::now() - closed_at_ < kClosedFresh) return closed_;
         generation = generation_;
     }
-    auto c = queue_->circuit(scanner_);
+    auto c = read_circuit(*queue_, scanner_);
     if (!c) return std::nullopt;
     remember(*c, generation);
     return *c;
 }
 
-void CircuitBreaker::remember(const sdk::CircuitInfo& c, std::uint64_t generation) {
+void CircuitBreaker::remember(const CircuitInfo& c, std::uint64_t generation) {
     std::lock_guard lock(mu_);
     if (generation != generation_) return;  // this breaker wrote meanwhile: what was read is older
     if (c.state == sdk::CircuitState::closed) {
@@ -30,7 +30,7 @@ void CircuitBreaker::remember(const sdk::CircuitInfo& c, std::uint64_t generatio
     }
 }
 
-void CircuitBreaker::wrote(const std::optional<sdk::CircuitInfo>& c) {
+void CircuitBreaker::wrote(const std::optional<CircuitInfo>& c) {
     std::lock_guard lock(mu_);
     ++generation_;
     if (c && c->state == sdk::CircuitState::closed) {
@@ -47,18 +47,18 @@ bool CircuitBreaker::allows(std::uint32_t active) {
     if (c->state == sdk::CircuitState::closed) return true;
     if (c->state == sdk::CircuitState::open) {
         if (now_ms() - c->opened_at_ms < open_ms_) return false;
-        sdk::CircuitInfo trial = *c;
+        CircuitInfo trial = *c;
         trial.state = sdk::CircuitState::half_open;
-        wrote(queue_->set_circuit(scanner_, trial) ? std::optional(trial) : std::nullopt);
+        wrote(write_circuit(*queue_, scanner_, trial) ? std::optional(trial) : std::nullopt);
         spdlog::info("scanner '{}': circuit half-open, one trial scan", scanner_);
     }
     return active == 0;
 }
 
 void CircuitBreaker::record(bool failed) {
-    auto c = queue_->circuit(scanner_);  // exact: failures of other processes count
+    auto c = read_circuit(*queue_, scanner_);  // exact: failures of other processes count
     if (!c) return;
-    sdk::CircuitInfo next = *c;
+    CircuitInfo next = *c;
     if (!failed) {
         if (c->state == sdk::CircuitState::closed && c->consecutive_failures == 0) return;
         if (c->state != sdk::CircuitState::closed) spdlog::info("scanner '{}': circuit closed", scanner_);
@@ -74,7 +74,11 @@ void CircuitBreaker::record(bool failed) {
             next.opened_at_ms = now_ms();
         }
     }
-    wrote(queue_->set_circuit(scanner_, next) ? std::optional(next) : std::nullopt);
+    const bool written = write_circuit(*queue_, scanner_, next).ok();
+    wrote(written ? std::optional(next) : std::nullopt);
+    // Workers of this scanner in other processes may wait for work with the
+    // circuit open: a closed one lets them claim again now.
+    if (written && next.state == sdk::CircuitState::closed) (void)queue_->wake(scanner_);
 }
 
 }  // namespace scanorch::framework

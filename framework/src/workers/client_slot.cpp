@@ -8,7 +8,7 @@ std::string client_slot_key(const std::string& client, std::uint32_t index) {
     return shared_keys::client_slot(client, index);
 }
 
-sdk::Result<std::optional<ClientSlot>> ClientSlot::try_acquire(std::shared_ptr<sdk::Queue> queue,
+sdk::Result<std::optional<ClientSlot>> ClientSlot::try_acquire(std::shared_ptr<sdk::QueueBackend> queue,
                                                                const std::string& client, std::uint32_t cap,
                                                                const std::string& task_id, std::int64_t lease_ms) {
     for (std::uint32_t i = 0; i < cap; ++i) {
@@ -24,7 +24,7 @@ sdk::Result<std::optional<ClientSlot>> ClientSlot::try_acquire(std::shared_ptr<s
     return std::optional<ClientSlot>();
 }
 
-ClientSlot::ClientSlot(std::shared_ptr<sdk::Queue> queue, std::string key, std::string task_id, std::int64_t lease_ms)
+ClientSlot::ClientSlot(std::shared_ptr<sdk::QueueBackend> queue, std::string key, std::string task_id, std::int64_t lease_ms)
     : queue_(std::move(queue)), key_(std::move(key)), task_id_(std::move(task_id)), lease_ms_(lease_ms) {}
 
 ClientSlot::ClientSlot(ClientSlot&& other) noexcept

@@ -243,10 +243,10 @@ std::optional<sdk::Error> FindingWriter::error() const {
     return failed_;
 }
 
-sdk::FindingEmitter* finding_emitter(sdk::Validator& validator, std::uint32_t validator_abi_minor) noexcept {
-    // ABI rule 4: an id added in 1.3 is asked only of plugins built for it;
-    // an older one might answer an id it never heard of.
-    if (validator_abi_minor < 3) return nullptr;
+sdk::FindingEmitter* finding_emitter(sdk::Validator& validator,
+                                     [[maybe_unused]] std::uint32_t validator_abi_minor) noexcept {
+    // kValidatorFindings is part of ABI 2.0: every loadable validator may be
+    // asked. (ABI rule 4 gates ids a later 2.x minor adds on this minor.)
     return static_cast<sdk::FindingEmitter*>(validator.extension(sdk::kValidatorFindings));
 }
 

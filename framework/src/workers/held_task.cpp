@@ -94,7 +94,7 @@ WriteOutcome HeldTask::take_over(TaskStore& store, const std::function<void(Task
     return outcome;
 }
 
-bool HeldTask::renew(sdk::Queue& queue, std::int64_t lease_ms) {
+bool HeldTask::renew(sdk::QueueBackend& queue, std::int64_t lease_ms) {
     sdk::Claim copy = claim();
     auto r = queue.renew(copy, lease_ms);
     if (!r) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "scanorch/sdk/guard.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/router.h"
 #include "scanorch/sdk/targets.h"
@@ -44,11 +45,7 @@ public:
 
     sdk::Result<sdk::RouteDecision> route(const sdk::RouteRequest& req,
                                           const std::vector<sdk::ScannerSnapshot>& scanners) noexcept override {
-        try {
-            return decide(req, scanners);
-        } catch (const std::exception& e) {
-            return sdk::Error::internal(e.what());
-        }
+        return sdk::guard("route", [&] { return decide(req, scanners); });
     }
 
 private:

@@ -37,8 +37,9 @@ std::vector<std::string> strings(const Poco::JSON::Object::Ptr& o, const std::st
     return out;
 }
 
-// An integer option within [min, max]; the error names the key and the range.
-std::int64_t ranged(const Poco::JSON::Object::Ptr& o, const std::string& key, const std::string& path, std::int64_t fallback,
+// An integer inside a client's mapping within [min, max]; the error names
+// the key's path and the range.
+std::int64_t ranged_in(const Poco::JSON::Object::Ptr& o, const std::string& key, const std::string& path, std::int64_t fallback,
                     std::int64_t min, std::int64_t max) {
     if (!o->has(key) || o->isNull(key)) return fallback;
     const auto v = o->get(key);
@@ -57,13 +58,29 @@ std::int64_t ranged(const Poco::JSON::Object::Ptr& o, const std::string& key, co
 
 constexpr std::int64_t kDay = 86400;
 
+// An integer key within [min, max]; its default is the kConfig table's.
+std::int64_t ranged(const sdk::Config& config, const std::string& key, std::int64_t min, std::int64_t max) {
+    const auto n = config.integer(key);
+    if (n < min || n > max) {
+        throw Bad(key + ": " + std::to_string(n) + " is out of range (" + std::to_string(min) + " to " + std::to_string(max) + ")");
+    }
+    return n;
+}
+
+std::int64_t ranged_seconds(const sdk::Config& config, const std::string& key, std::int64_t min, std::int64_t max) {
+    const auto n = config.duration(key).count();
+    if (n < min || n > max) {
+        throw Bad(key + ": " + std::to_string(n) + " is out of range (" + std::to_string(min) + " to " + std::to_string(max) + ")");
+    }
+    return n;
+}
+
 }  // namespace
 
-sdk::Result<HttpConfig> parse_config(const std::string& json) {
+sdk::Result<HttpConfig> parse_config(const sdk::Config& config) {
     HttpConfig c;
     try {
-        const auto o = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-        const auto listen = o->optValue<std::string>("listen", "127.0.0.1:8836");
+        const auto listen = config.string("listen");
         const auto colon = listen.rfind(':');
         if (colon == std::string::npos) return sdk::Error::invalid_input("listen '" + listen + "' is not HOST:PORT");
         auto& host = c.server.host;
@@ -75,30 +92,36 @@ sdk::Result<HttpConfig> parse_config(const std::string& json) {
             return sdk::Error::invalid_input("listen '" + listen + "': port must be a number from 0 to 65535");
         }
         c.server.port = static_cast<std::uint16_t>(std::stoi(port_text));
-        c.allowed_origins = strings(o, "allowed_origins", "");
-        c.allowed_hosts = strings(o, "allowed_hosts", "");
+        c.allowed_origins = config.find_strings("allowed_origins").value_or(std::vector<std::string>{});
+        c.allowed_hosts = config.find_strings("allowed_hosts").value_or(std::vector<std::string>{});
         // Upper bounds keep every duration far from overflowing a clock's
         // time_point (a huge value would wrap into an instant expiry).
-        c.server.request_timeout = std::chrono::seconds(ranged(o, "request_timeout", "", 30, 1, 3600));
-        c.server.keep_alive_timeout = std::chrono::seconds(ranged(o, "keep_alive_timeout", "", 5, 1, 3600));
-        c.max_sessions = static_cast<std::uint32_t>(ranged(o, "max_sessions", "", 1000, 1, 1'000'000));
-        c.max_sessions_per_client =
-            static_cast<std::uint32_t>(ranged(o, "max_sessions_per_client", "", std::min<std::int64_t>(100, c.max_sessions), 1,
-                                              c.max_sessions));
-        c.session_idle_seconds = ranged(o, "session_idle_timeout", "", 3600, 1, 30 * kDay);
-        c.server.tls_cert = o->optValue<std::string>("tls_cert", "");
-        c.server.tls_key = o->optValue<std::string>("tls_key", "");
-        c.server.threads = static_cast<std::uint32_t>(ranged(o, "threads", "", 8, 1, 1024));
-        c.server.max_connections = static_cast<std::size_t>(ranged(o, "max_connections", "", 1024, 1, 1'000'000));
-        c.server.max_connections_per_address = static_cast<std::size_t>(ranged(
-            o, "max_connections_per_address", "", std::min<std::int64_t>(256, static_cast<std::int64_t>(c.server.max_connections)), 1,
-            static_cast<std::int64_t>(c.server.max_connections)));
-        c.server.max_body_bytes = static_cast<std::uint64_t>(ranged(o, "max_body_bytes", "", 1 << 20, 1, 64LL << 20));
-        c.public_metrics = o->optValue<bool>("public_metrics", false);
-        c.allow_anonymous_loopback = o->optValue<bool>("allow_anonymous_loopback", false);
+        c.server.request_timeout = std::chrono::seconds(ranged_seconds(config, "request_timeout", 1, 3600));
+        c.server.keep_alive_timeout = std::chrono::seconds(ranged_seconds(config, "keep_alive_timeout", 1, 3600));
+        c.max_sessions = static_cast<std::uint32_t>(ranged(config, "max_sessions", 1, 1'000'000));
+        // Absent: the smaller of 100 and max_sessions (a default that depends
+        // on another key cannot live in the table).
+        c.max_sessions_per_client = config.has("max_sessions_per_client")
+                                        ? static_cast<std::uint32_t>(ranged(config, "max_sessions_per_client", 1, c.max_sessions))
+                                        : std::min<std::uint32_t>(100, c.max_sessions);
+        c.session_idle_seconds = ranged_seconds(config, "session_idle_timeout", 1, 30 * kDay);
+        c.server.tls_cert = config.find_string("tls_cert").value_or("");
+        c.server.tls_key = config.find_string("tls_key").value_or("");
+        c.server.threads = static_cast<std::uint32_t>(ranged(config, "threads", 1, 1024));
+        c.server.max_connections = static_cast<std::size_t>(ranged(config, "max_connections", 1, 1'000'000));
+        const auto max_connections = static_cast<std::int64_t>(c.server.max_connections);
+        c.server.max_connections_per_address =
+            config.has("max_connections_per_address")
+                ? static_cast<std::size_t>(ranged(config, "max_connections_per_address", 1, max_connections))
+                : static_cast<std::size_t>(std::min<std::int64_t>(256, max_connections));
+        c.server.max_body_bytes = static_cast<std::uint64_t>(ranged(config, "max_body_bytes", 1, 64LL << 20));
+        c.public_metrics = config.boolean("public_metrics");
+        c.allow_anonymous_loopback = config.boolean("allow_anonymous_loopback");
         if (c.server.tls_cert.empty() != c.server.tls_key.empty()) return sdk::Error::invalid_input("tls_cert and tls_key go together");
-        if (o->has("clients") && !o->isNull("clients")) {
-            const auto clients = o->getObject("clients");
+        if (const auto clients_json = config.find_object_json("clients")) {
+            // A mapping the plugin checks itself (the host knows only that
+            // it is one): parsed here, each error naming the key's path.
+            const auto clients = Poco::JSON::Parser().parse(*clients_json).extract<Poco::JSON::Object::Ptr>();
             if (!clients) return sdk::Error::invalid_input("clients: expected a mapping of NAME: {token, tools, scope, max_concurrent_scans}");
             for (const auto& [name, v] : *clients) {
                 const std::string path = "clients." + name + ".";
@@ -139,7 +162,7 @@ sdk::Result<HttpConfig> parse_config(const std::string& json) {
                         cl.scope = {std::string(sdk::targets::kNothingInScope)};
                     }
                 }
-                cl.max_concurrent_scans = static_cast<std::uint32_t>(ranged(co, "max_concurrent_scans", path, 0, 0, 100'000));
+                cl.max_concurrent_scans = static_cast<std::uint32_t>(ranged_in(co, "max_concurrent_scans", path, 0, 0, 100'000));
                 c.clients.push_back(std::move(cl));
             }
         }
@@ -148,7 +171,7 @@ sdk::Result<HttpConfig> parse_config(const std::string& json) {
             return sdk::Error::invalid_input("allow_anonymous_loopback applies on loopback only; listening on " + c.server.host +
                                              " always needs bearer tokens");
         }
-        c.require_auth = o->optValue<bool>("require_auth", false) || off_loopback ||
+        c.require_auth = config.boolean("require_auth") || off_loopback ||
                          (!c.clients.empty() && !c.allow_anonymous_loopback);
         if (c.require_auth && c.clients.empty()) {
             return sdk::Error::invalid_input(off_loopback ? "listening on " + c.server.host +
@@ -157,6 +180,8 @@ sdk::Result<HttpConfig> parse_config(const std::string& json) {
         }
     } catch (const Bad& e) {
         return sdk::Error::invalid_input(e.what());
+    } catch (const sdk::ConfigError&) {
+        throw;  // the table and this code disagree: a bug, reported as one
     } catch (const std::exception& e) {
         return sdk::Error::invalid_input(std::string("config: ") + e.what());
     }

@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 
+#include "scanorch/sdk/hex.h"
 #include "scanorch/sdk/targets.h"
 #include "scanorch/sdk/utf8.h"
 #include "scanorch/sdk/version.h"
@@ -38,35 +39,20 @@ std::string json(const Poco::Dynamic::Var& v) {
 
 std::string random_hex(std::size_t bytes) {
     Poco::RandomInputStream rnd;  // the system's cryptographic source
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < bytes; ++i) {
-        const auto b = static_cast<unsigned char>(rnd.get());
-        out += hex[b >> 4];
-        out += hex[b & 15];
-    }
-    return out;
+    return sdk::random_hex(bytes, [&] { return static_cast<unsigned>(rnd.get()); });
 }
 
 // Trace ids only tell log lines apart: a per-thread generator, seeded from
 // the system's source, spares each request a read of /dev/urandom.
 std::string trace_id() {
     thread_local std::mt19937_64 rng{std::random_device{}()};
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out(16, '0');
-    auto v = rng();
-    for (auto& c : out) {
-        c = hex[v & 15];
-        v >>= 4;
-    }
-    return out;
+    return sdk::random_hex(8, rng);
 }
 
 // Anything from a request that goes into a log line: control characters,
 // backslash and non-ASCII bytes escaped (a %0a in a path must not start a
 // forged log line), and cut to a length that keeps one line one line.
 std::string printable(std::string_view s, std::size_t max = 512) {
-    static constexpr char hex[] = "0123456789abcdef";
     std::string out;
     for (const char ch : s.substr(0, max)) {
         const auto c = static_cast<unsigned char>(ch);
@@ -74,8 +60,7 @@ std::string printable(std::string_view s, std::size_t max = 512) {
             out += "\\\\";
         } else if (c < 0x20 || c >= 0x7f) {
             out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
+            sdk::append_hex(out, c);
         } else {
             out += ch;
         }

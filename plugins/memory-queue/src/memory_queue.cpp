@@ -23,36 +23,33 @@
 #include <set>
 #include <sstream>
 
+#include "scanorch/sdk/hex.h"
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
+#include "scanorch/sdk/guard.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/pool_snapshot.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 
 namespace {
 
 namespace sdk = scanorch::sdk;
 
-class MemoryQueue final : public sdk::Queue, public sdk::SharedCounters, public sdk::QueuePoolSnapshot {
+class MemoryQueue final : public sdk::QueueBackend, public sdk::SharedCounters, public sdk::QueuePoolSnapshot {
 public:
-    using interface_type = sdk::Queue;
+    using interface_type = sdk::QueueBackend;
     static constexpr const char* kName = "memory-queue";
     static constexpr const char* kVersion = "1.0.0";
     static constexpr const char* kDescription = "In-process queues for one machine; rebuilt from the task store at start";
     static constexpr scanorch_config_field kConfig[] = {
-        {"rebuild_from_tasks", SCANORCH_CFG_BOOL, 0, "true", "Rebuild the queues from the host's task store at start, and follow it"},
+        sdk::ConfigKey{.name = "rebuild_from_tasks", .type = SCANORCH_CFG_BOOL, .default_json = "true",
+         .description = "Rebuild the queues from the host's task store at start, and follow it"},
     };
 
     explicit MemoryQueue(sdk::PluginContext ctx) : ctx_(std::move(ctx)), rng_(std::random_device{}()) {}
 
     static sdk::Result<std::unique_ptr<MemoryQueue>> create(sdk::PluginContext ctx) {
-        bool rebuild = true;
-        try {
-            auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();
-            rebuild = o->optValue<bool>("rebuild_from_tasks", true);
-        } catch (const Poco::Exception& e) {
-            return sdk::Error::invalid_input("config: " + e.displayText());
-        }
+        const bool rebuild = ctx.config().boolean("rebuild_from_tasks");
         auto q = std::make_unique<MemoryQueue>(std::move(ctx));
         q->rebuild_ = rebuild;
         if (rebuild) q->rebuild();
@@ -82,7 +79,6 @@ public:
                 one.scanner_id = s;
                 one.queued = size_of(queues_, s);
                 one.running = size_of(running_, s);
-                if (auto c = circuits_.find(s); c != circuits_.end()) one.circuit = c->second;
                 st.scanners.push_back(std::move(one));
             }
             return st;
@@ -97,7 +93,7 @@ public:
             if (t.enqueued_at_ms == 0) t.enqueued_at_ms = ctx_.now_unix_ms();
             auto& q = queues_[t.scanner_id];
             q.push_back(std::move(t));
-            wake();
+            notify_waiters();
             return static_cast<std::uint64_t>(q.size());
         });
     }
@@ -106,7 +102,7 @@ public:
         return locked([&]() -> sdk::Result<void> {
             if (queued_or_held(task.task_id)) return sdk::Error::invalid_input("task '" + task.task_id + "' is already queued or running");
             queues_[task.scanner_id].push_front(task);
-            wake();
+            notify_waiters();
             return {};
         });
     }
@@ -139,18 +135,15 @@ public:
     }
 
     sdk::Result<bool> wait_for_work(const std::string&, std::int64_t timeout_ms) noexcept override {
-        try {
+        return sdk::guard("wait for work", [&]() -> sdk::Result<bool> {
             if (rebuild_ && ctx_.now_unix_ms() - last_resync_.load() > 2000) {
                 last_resync_ = ctx_.now_unix_ms();
                 resync();
             }
             std::unique_lock lock(mu_);
             const auto seen = wakes_;
-            const bool woken = cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return wakes_ != seen; });
-            return woken;
-        } catch (const std::exception& e) {
-            return sdk::Error::internal(e.what());
-        }
+            return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return wakes_ != seen; });
+        });
     }
 
     sdk::Result<void> renew(sdk::Claim& c, std::int64_t lease_ms) noexcept override {
@@ -166,7 +159,7 @@ public:
         return locked([&]() -> sdk::Result<void> {
             if (holder(c) == nullptr) return lost(c);
             drop(c);
-            wake();
+            notify_waiters();
             return {};
         });
     }
@@ -179,7 +172,7 @@ public:
             task.payload = payload;
             drop(c);
             queues_[task.scanner_id].push_front(std::move(task));
-            wake();
+            notify_waiters();
             return {};
         });
     }
@@ -190,7 +183,7 @@ public:
             if (h == nullptr) return lost(c);
             dlq_.push_front({h->stored, reason, ctx_.now_unix_ms()});
             drop(c);
-            wake();
+            notify_waiters();
             return {};
         });
     }
@@ -210,7 +203,7 @@ public:
                 queues_[task.scanner_id].push_front(task);
                 moved.push_back(std::move(task));
             }
-            if (!moved.empty()) wake();
+            if (!moved.empty()) notify_waiters();
             return moved;
         });
     }
@@ -300,14 +293,11 @@ public:
         });
     }
 
-    sdk::Result<sdk::CircuitInfo> circuit(const std::string& scanner) noexcept override {
-        return locked([&]() -> sdk::Result<sdk::CircuitInfo> { return circuits_[scanner]; });
-    }
-
-    sdk::Result<void> set_circuit(const std::string& scanner, const sdk::CircuitInfo& info) noexcept override {
+    // Every waiter is woken (they share one condition); the others find
+    // nothing to claim and wait again.
+    sdk::Result<void> wake(const std::string&) noexcept override {
         return locked([&]() -> sdk::Result<void> {
-            circuits_[scanner] = info;
-            wake();  // a closing circuit may let a worker claim again
+            notify_waiters();
             return {};
         });
     }
@@ -317,6 +307,18 @@ public:
             auto it = live(key);
             if (it == kv_.end()) return std::optional<std::string>{};
             return std::optional<std::string>(it->second.first);
+        });
+    }
+
+    sdk::Result<std::vector<std::optional<std::string>>> kv_get_many(const std::vector<std::string>& keys) noexcept override {
+        return locked([&]() -> sdk::Result<std::vector<std::optional<std::string>>> {
+            std::vector<std::optional<std::string>> out;
+            out.reserve(keys.size());
+            for (const auto& key : keys) {
+                auto it = live(key);
+                out.push_back(it == kv_.end() ? std::nullopt : std::optional<std::string>(it->second.first));
+            }
+            return out;
         });
     }
 
@@ -386,24 +388,19 @@ private:
 
     template <class F>
     auto locked(F&& f) noexcept -> decltype(f()) {
-        try {
+        return sdk::guard("memory-queue", [&] {
             std::lock_guard lock(mu_);
             return f();
-        } catch (const std::exception& e) {
-            return sdk::Error::internal(e.what());
-        }
+        });
     }
 
-    void wake() {
+    void notify_waiters() {
         ++wakes_;
         cv_.notify_all();
     }
 
     std::string token() {
-        static constexpr char hex[] = "0123456789abcdef";
-        std::string t;
-        for (int i = 0; i < 32; ++i) t += hex[rng_() % 16];
-        return t;
+        return sdk::random_hex(16, rng_);
     }
 
     Held* holder(const sdk::Claim& c) {
@@ -561,7 +558,7 @@ private:
                                       return !still_dead.count(e.task.task_id) && e.failed_at_ms < read_at;
                                   }),
                    dlq_.end());
-        if (changed || dlq_.size() != before) wake();
+        if (changed || dlq_.size() != before) notify_waiters();
     }
 
     bool rebuilt() {
@@ -585,7 +582,6 @@ private:
     std::map<std::string, std::set<std::string>> running_;
     std::map<std::string, Held> held_;
     std::deque<sdk::DlqEntry> dlq_;  ///< newest first
-    std::map<std::string, sdk::CircuitInfo> circuits_;
     std::map<std::string, std::pair<std::string, std::int64_t>> kv_;  ///< value, expiry (0 = none)
     struct Counter {
         std::int64_t value = 0;

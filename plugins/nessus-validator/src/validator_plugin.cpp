@@ -5,6 +5,7 @@
 #include "nessus_validator.h"
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/findings.h"
+#include "scanorch/sdk/guard.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/validator.h"
 #include "validator_config.h"
@@ -56,22 +57,18 @@ public:
     }
 
     sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& request) noexcept override {
-        try {
+        return sdk::guard("validating " + request.path, [&]() -> sdk::Result<sdk::ValidationResult> {
             return judged(request, nv::validate_file(request, config_));
-        } catch (const std::exception& e) {
-            return sdk::Error::internal("validating " + request.path + ": " + e.what());
-        }
+        });
     }
 
     sdk::Result<sdk::ValidationResult> validate_and_emit(const sdk::ValidationRequest& request,
                                                          sdk::FindingSink& sink) noexcept override {
-        try {
+        return sdk::guard("validating " + request.path, [&]() -> sdk::Result<sdk::ValidationResult> {
             auto result = nv::validate_file(request, config_, sink);
             if (!result) return result;  // the sink's own error, as it gave it
             return judged(request, std::move(result).value());
-        } catch (const std::exception& e) {
-            return sdk::Error::internal("validating " + request.path + ": " + e.what());
-        }
+        });
     }
 
     void* extension(std::string_view id) noexcept override {

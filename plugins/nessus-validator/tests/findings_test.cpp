@@ -282,7 +282,7 @@ TEST(Findings, ThroughThePluginBoundary) {
     auto made = loader.instantiate<sdk::Validator>("nessus-validator", "{}", sf::HostApi::make(services, "nessus-validator"));
     ASSERT_TRUE(made) << made.error().message;
     auto validator = std::move(made).value();
-    EXPECT_GE(loader.find("nessus-validator")->abi_minor, 3u) << "built for the minor that added kValidatorFindings, or later";
+    EXPECT_EQ(loader.find("nessus-validator")->abi_major, SCANORCH_SDK_ABI_MAJOR) << "kValidatorFindings is part of ABI 2.0";
     EXPECT_EQ(validator->extension("scanorch.validator.unknown"), nullptr);
     auto* emitter = static_cast<sdk::FindingEmitter*>(validator->extension(sdk::kValidatorFindings));
     ASSERT_NE(emitter, nullptr);

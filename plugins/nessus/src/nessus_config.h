@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "scanorch/sdk/config.h"
 #include "scanorch/sdk/result.h"
 
 namespace scanorch::nessus {
@@ -17,14 +18,14 @@ struct NessusConfig {
     std::string base_path;  ///< "" or "/nessus" behind a proxy
     std::string username, password;      ///< session login ...
     std::string access_key, secret_key;  ///< ... or API keys (preferred when both are set)
-    // options
+    // options: their defaults live in the plugin's kConfig table only
     std::string ca_file;
     bool verify_tls = true;
-    std::int64_t timeout_seconds = 30;
-    std::int64_t export_timeout_seconds = 900;
-    std::int64_t export_poll_ms = 1000;
-    std::string untrusted_template = "basic";
-    std::string trusted_template = "advanced";
+    std::int64_t timeout_seconds = 0;
+    std::int64_t export_timeout_seconds = 0;
+    std::int64_t export_poll_ms = 0;
+    std::string untrusted_template;
+    std::string trusted_template;
     std::int64_t folder_id = 0;  ///< 0 = the server's default folder
 
     bool uses_api_keys() const { return !access_key.empty(); }
@@ -32,7 +33,9 @@ struct NessusConfig {
 };
 
 /// Parses and checks the config; errors name the scanner and the key.
-sdk::Result<NessusConfig> parse_config(const std::string& json);
+/// (`config` is what the host built from scanners.yaml: instance_id, url,
+/// credentials.* and the declared options with their defaults.)
+sdk::Result<NessusConfig> parse_config(const sdk::Config& config);
 
 /// True for 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback(const std::string& host);

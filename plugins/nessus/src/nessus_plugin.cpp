@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "nessus_scanner.h"
+#include "scanorch/sdk/guard.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/scanner.h"
 
@@ -20,56 +21,52 @@ public:
     static constexpr const char* kVersion = "1.0.0";
     static constexpr const char* kDescription = "Tenable Nessus over its REST API (sessions or API keys, TLS)";
     static constexpr scanorch_config_field kConfig[] = {
-        {"ca_file", SCANORCH_CFG_STRING, 0, nullptr, "CA certificate (PEM) that signed the scanner's TLS certificate"},
-        {"verify_tls", SCANORCH_CFG_BOOL, 0, "true", "Verify the scanner's TLS certificate (false is logged as a warning)"},
-        {"timeout", SCANORCH_CFG_DURATION, 0, "30", "Timeout of every request"},
-        {"export_timeout", SCANORCH_CFG_DURATION, 0, "900", "How long an export may take to be ready"},
-        {"export_poll_ms", SCANORCH_CFG_INT, 0, "1000", "Interval between export status checks (ms)"},
-        {"untrusted_template", SCANORCH_CFG_STRING, 0, "\"basic\"", "Template name for untrusted scans"},
-        {"trusted_template", SCANORCH_CFG_STRING, 0, "\"advanced\"", "Template name for trusted and privileged scans"},
-        {"folder_id", SCANORCH_CFG_INT, 0, "0", "Folder for created scans (0 = the server's default)"},
+        sdk::ConfigKey{.name = "ca_file", .description = "CA certificate (PEM) that signed the scanner's TLS certificate"},
+        sdk::ConfigKey{.name = "verify_tls", .type = SCANORCH_CFG_BOOL, .default_json = "true",
+                       .description = "Verify the scanner's TLS certificate (false is logged as a warning)"},
+        sdk::ConfigKey{.name = "timeout", .type = SCANORCH_CFG_DURATION, .default_json = "30",
+                       .description = "Timeout of every request"},
+        sdk::ConfigKey{.name = "export_timeout", .type = SCANORCH_CFG_DURATION, .default_json = "900",
+                       .description = "How long an export may take to be ready"},
+        sdk::ConfigKey{.name = "export_poll_ms", .type = SCANORCH_CFG_INT, .default_json = "1000",
+                       .description = "Interval between export status checks (ms)"},
+        sdk::ConfigKey{.name = "untrusted_template", .default_json = "\"basic\"",
+                       .description = "Template name for untrusted scans"},
+        sdk::ConfigKey{.name = "trusted_template", .default_json = "\"advanced\"",
+                       .description = "Template name for trusted and privileged scans"},
+        sdk::ConfigKey{.name = "folder_id", .type = SCANORCH_CFG_INT, .default_json = "0",
+                       .description = "Folder for created scans (0 = the server's default)"},
     };
 
     NessusPlugin(nessus::NessusConfig config, sdk::PluginContext ctx) : scanner_(std::move(config), std::move(ctx)) {}
 
     static sdk::Result<std::unique_ptr<NessusPlugin>> create(sdk::PluginContext ctx) {
-        auto config = nessus::parse_config(ctx.config_json());
+        auto config = nessus::parse_config(ctx.config());
         if (!config) return std::move(config).error();
         return std::make_unique<NessusPlugin>(std::move(config).value(), std::move(ctx));
     }
 
-    sdk::Result<sdk::ScannerHealth> health() noexcept override { return guard([&] { return scanner_.health(); }); }
+    sdk::Result<sdk::ScannerHealth> health() noexcept override { return sdk::guard([&] { return scanner_.health(); }); }
     sdk::Result<std::string> create_scan(const sdk::ScanRequest& r) noexcept override {
-        return guard([&] { return scanner_.create_scan(r); });
+        return sdk::guard([&] { return scanner_.create_scan(r); });
     }
     sdk::Result<void> launch_scan(const std::string& id) noexcept override {
-        return guard([&] { return scanner_.launch_scan(id); });
+        return sdk::guard([&] { return scanner_.launch_scan(id); });
     }
     sdk::Result<sdk::ScanProgress> poll_scan(const std::string& id) noexcept override {
-        return guard([&] { return scanner_.poll_scan(id); });
+        return sdk::guard([&] { return scanner_.poll_scan(id); });
     }
     sdk::Result<void> stop_scan(const std::string& id) noexcept override {
-        return guard([&] { return scanner_.stop_scan(id); });
+        return sdk::guard([&] { return scanner_.stop_scan(id); });
     }
     sdk::Result<sdk::ExportInfo> export_scan(const std::string& id, const std::string& dest) noexcept override {
-        return guard([&] { return scanner_.export_scan(id, dest); });
+        return sdk::guard([&] { return scanner_.export_scan(id, dest); });
     }
     sdk::Result<void> delete_scan(const std::string& id) noexcept override {
-        return guard([&] { return scanner_.delete_scan(id); });
+        return sdk::guard([&] { return scanner_.delete_scan(id); });
     }
 
 private:
-    // No exception may cross the boundary: anything unexpected is a bug report.
-    template <class F>
-    static auto guard(F&& f) noexcept -> decltype(f()) {
-        try {
-            return f();
-        } catch (const std::exception& e) {
-            return sdk::Error::internal(std::string("unexpected exception: ") + e.what());
-        } catch (...) {
-            return sdk::Error::internal("unexpected exception");
-        }
-    }
 
     // OpenSSL through Poco, initialised for exactly this instance's lifetime
     // (Poco counts the calls): what initializeSSL() allocates is freed before

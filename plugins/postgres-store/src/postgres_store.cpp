@@ -2,8 +2,6 @@
 // processes on different hosts (no shared filesystem). Each process keeps a
 // small pool of connections; every query is one round trip or one short
 // transaction, and a conditional write is a single UPDATE the server decides.
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
 #include <memory>
 
@@ -45,10 +43,13 @@ public:
     static constexpr const char* kVersion = "0.1.0";
     static constexpr const char* kDescription = "Tasks and findings in PostgreSQL, shared by every host";
     static constexpr scanorch_config_field kConfig[] = {
-        {"url", SCANORCH_CFG_SECRET, 1, nullptr,
-         "libpq connection URL, e.g. postgresql://scanorch:PASSWORD@db.example:5432/scanorch?connect_timeout=5"},
-        {"schema", SCANORCH_CFG_STRING, 0, "\"scanorch\"", "Schema holding the tables (created if absent)"},
-        {"pool_size", SCANORCH_CFG_INT, 0, "8", "Connections kept open per process"},
+        sdk::ConfigKey{.name = "url", .type = SCANORCH_CFG_SECRET, .required = true,
+                       .description = "libpq connection URL, e.g. "
+                                      "postgresql://scanorch:PASSWORD@db.example:5432/scanorch?connect_timeout=5"},
+        sdk::ConfigKey{.name = "schema", .type = SCANORCH_CFG_STRING, .default_json = "\"scanorch\"",
+                       .description = "Schema holding the tables (created if absent)"},
+        sdk::ConfigKey{.name = "pool_size", .type = SCANORCH_CFG_INT, .default_json = "8",
+                       .description = "Connections kept open per process"},
     };
 
     PostgresStore(const std::string& url, const std::string& schema, std::size_t pool)
@@ -58,16 +59,16 @@ public:
                                    "SELECT nextval('task_keys')"}) {}
 
     static sdk::Result<std::unique_ptr<PostgresStore>> create(sdk::PluginContext ctx) {
-        auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();
-        const auto url = o->optValue<std::string>("url", "");
+        const sdk::Config& c = ctx.config();
+        const auto url = c.find_string("url").value_or("");
         if (url.empty()) return sdk::Error::invalid_input("url is required (a postgresql:// connection URL)");
-        const auto schema = o->optValue<std::string>("schema", "scanorch");
+        const auto schema = c.string("schema");
         if (!scanorch::postgres_store::valid_schema_name(schema)) {
             return sdk::Error::invalid_input("schema '" + schema + "' is not a lower-case identifier ([a-z_][a-z0-9_]*)");
         }
-        const auto pool = o->optValue<std::int64_t>("pool_size", 8);
+        const auto pool = c.integer("pool_size");
         if (pool < 1 || pool > 256) return sdk::Error::invalid_input("pool_size must be 1..256, not " + std::to_string(pool));
-        try {
+        return sdk::guard("connect", [&]() -> sdk::Result<std::unique_ptr<PostgresStore>> {
             {
                 // The schema before any connection points its search_path at it;
                 // under the migration lock, as two processes may start at once.
@@ -78,9 +79,7 @@ public:
                 first.run("COMMIT", {}, {});
             }
             return std::make_unique<PostgresStore>(url, schema, static_cast<std::size_t>(pool));
-        } catch (const ss::DbError& e) {
-            return sdk::Error{e.kind(), e.what()};
-        }
+        });
     }
 };
 

@@ -1,4 +1,4 @@
-// The `redis-queue` plugin: the queue contract (sdk/queue.h) in Redis, shared
+// The `redis-queue` plugin: the queue contract (sdk/queue_backend.h) in Redis, shared
 // by every API and worker process of a deployment. Keys (prefix "nessus"):
 //   nessus:queue:nessus:{scanner}    LIST  task ids, head first
 //   nessus:queue:global              LIST
@@ -6,8 +6,8 @@
 //   nessus:task:{task}               HASH  payload, queue, attempts, state, lease
 //   nessus:lease_expiry              ZSET  task -> lease expiry (ms)
 //   nessus:dlq                       LIST  failed task ids, newest first
-//   nessus:circuit:{scanner}         HASH  state, failures, opened_at
-//   nessus:kv:{key}                  STRING shared state (TTL via PX)
+//   nessus:kv:{key}                  STRING shared state: "<expiry ms>|<value>" (the host's keys,
+//                                           e.g. each scanner's circuit state)
 //   nessus:wake:{scanner}            LIST  wake-up token for blocked workers
 //   nessus:wake:global               LIST  one token per global task, for one worker with a free slot
 // Every multi-key step is one Lua script, so claiming a task, taking the
@@ -19,6 +19,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <charconv>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -26,11 +27,13 @@
 #include <unordered_map>
 
 #include "redis_client.h"
+#include "scanorch/sdk/hex.h"
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
+#include "scanorch/sdk/guard.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/pool_snapshot.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 
 namespace {
 
@@ -177,6 +180,22 @@ if exp > 0 and exp <= tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]); return 
 return string.sub(v, bar + 1)
 )lua";
 
+// kKvGet for every key at once; an absent or expired key is false (nil).
+// KEYS: keys; ARGV[1] now
+const std::string kKvGetMany = R"lua(
+local out = {}
+for i = 1, #KEYS do
+  local v = redis.call('GET', KEYS[i])
+  out[i] = false
+  if v then
+    local bar = string.find(v, '|', 1, true)
+    local exp = tonumber(string.sub(v, 1, bar - 1))
+    if exp > 0 and exp <= tonumber(ARGV[1]) then redis.call('DEL', KEYS[i]) else out[i] = string.sub(v, bar + 1) end
+  end
+end
+return out
+)lua";
+
 // KEYS[1] key; ARGV: value, ttl_ms, now, only_if_absent
 const std::string kKvSet = R"lua(
 local v = redis.call('GET', KEYS[1])
@@ -262,24 +281,19 @@ return {p + 1, q}
 )lua";
 
 // The whole pool in one round trip: the global and dead-letter depths, then per
-// scanner (in ARGV order) its queue length, running-set size and circuit
-// fields ('' when never set). A script rather than a pipeline: Redis runs it
-// as one step, so every figure belongs to the same instant (no claim lands
-// between a scanner's queue length and its running count), and EVALSHA sends
-// only the ids, not 3 commands per scanner. Keys are built as queue_key(),
-// running_key() and circuit_key() build them.
+// scanner (in ARGV order) its queue length and running-set size. A script
+// rather than a pipeline: Redis runs it as one step, so every figure belongs
+// to the same instant (no claim lands between a scanner's queue length and its
+// running count), and EVALSHA sends only the ids, not 2 commands per scanner.
+// Keys are built as queue_key() and running_key() build them.
 // ARGV: prefix, scanner ids...
 const std::string kPoolSnapshot = R"lua(
 local p = ARGV[1]
 local out = {redis.call('LLEN', p..':queue:global'), redis.call('LLEN', p..':dlq')}
 for i = 2, #ARGV do
   local s = ARGV[i]
-  local c = redis.call('HMGET', p..':circuit:'..s, 'state', 'failures', 'opened_at')
   out[#out + 1] = redis.call('LLEN', p..':queue:nessus:'..s)
   out[#out + 1] = redis.call('SCARD', p..':scanners:'..s..':running')
-  out[#out + 1] = c[1] or ''
-  out[#out + 1] = c[2] or ''
-  out[#out + 1] = c[3] or ''
 end
 return out
 )lua";
@@ -290,55 +304,56 @@ struct Script {
     explicit Script(const std::string& t) : text(t), sha(RedisPool::sha1(t)) {}
 };
 
-class RedisQueue final : public sdk::Queue, public sdk::SharedCounters, public sdk::QueuePoolSnapshot {
+class RedisQueue final : public sdk::QueueBackend, public sdk::SharedCounters, public sdk::QueuePoolSnapshot {
 public:
-    using interface_type = sdk::Queue;
+    using interface_type = sdk::QueueBackend;
     static constexpr const char* kName = "redis-queue";
     static constexpr const char* kVersion = "1.0.0";
     static constexpr const char* kDescription = "Queues in Redis, shared by every API and worker process";
     static constexpr scanorch_config_field kConfig[] = {
-        {"url", SCANORCH_CFG_STRING, 0, "\"redis://127.0.0.1:6379\"", "redis://[:password@]host:port[/db] (REDIS_URL)"},
-        {"password", SCANORCH_CFG_SECRET, 0, nullptr, "AUTH password (instead of putting it in the URL)"},
-        {"key_prefix", SCANORCH_CFG_STRING, 0, "\"nessus\"", "Prefix of every key (one deployment per prefix)"},
-        {"timeout_ms", SCANORCH_CFG_INT, 0, "2000", "Connect and command timeout"},
-        {"sentinels", SCANORCH_CFG_STRING_LIST, 0, nullptr, "host:port of Redis Sentinels (then url's host is ignored)"},
-        {"sentinel_master", SCANORCH_CFG_STRING, 0, "\"mymaster\"", "The master's name in Sentinel"},
+        sdk::ConfigKey{.name = "url", .type = SCANORCH_CFG_STRING, .default_json = "\"redis://127.0.0.1:6379\"",
+         .description = "redis://[:password@]host:port[/db] (REDIS_URL)"},
+        sdk::ConfigKey{.name = "password", .type = SCANORCH_CFG_SECRET, .description = "AUTH password (instead of putting it in the URL)"},
+        sdk::ConfigKey{.name = "key_prefix", .type = SCANORCH_CFG_STRING, .default_json = "\"nessus\"",
+         .description = "Prefix of every key (one deployment per prefix)"},
+        sdk::ConfigKey{.name = "timeout_ms", .type = SCANORCH_CFG_INT, .default_json = "2000", .description = "Connect and command timeout"},
+        sdk::ConfigKey{.name = "sentinels", .type = SCANORCH_CFG_STRING_LIST,
+         .description = "host:port of Redis Sentinels (then url's host is ignored)"},
+        sdk::ConfigKey{.name = "sentinel_master", .type = SCANORCH_CFG_STRING, .default_json = "\"mymaster\"",
+         .description = "The master's name in Sentinel"},
     };
 
     RedisQueue(sdk::PluginContext ctx, scanorch::redis_queue::RedisSettings s, std::string prefix)
         : ctx_(std::move(ctx)), redis_(std::move(s)), p_(std::move(prefix)), rng_(std::random_device{}()) {}
 
     static sdk::Result<std::unique_ptr<RedisQueue>> create(sdk::PluginContext ctx) {
-        try {
-            auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();
-            auto s = scanorch::redis_queue::parse_url(o->optValue<std::string>("url", "redis://127.0.0.1:6379"));
-            if (!s) return std::move(s).error();
-            if (o->has("password") && !o->isNull("password")) s->password = o->getValue<std::string>("password");
-            s->timeout_ms = static_cast<int>(o->optValue<std::int64_t>("timeout_ms", 2000));
-            if (auto arr = o->getArray("sentinels")) {
-                for (std::size_t i = 0; i < arr->size(); ++i) {
-                    const auto hp = arr->getElement<std::string>(static_cast<unsigned>(i));
-                    const auto colon = hp.rfind(':');
-                    if (colon == std::string::npos) return sdk::Error::invalid_input("sentinel '" + hp + "' is not host:port");
-                    s->sentinels.emplace_back(hp.substr(0, colon), std::stoi(hp.substr(colon + 1)));
-                }
-                s->sentinel_master = o->optValue<std::string>("sentinel_master", "mymaster");
-            }
-            const auto prefix = o->optValue<std::string>("key_prefix", "nessus");
-            if (prefix.empty()) return sdk::Error::invalid_input("key_prefix must not be empty");
-            ctx.log().info("redis-queue: ", s->sentinels.empty() ? s->host + ":" + std::to_string(s->port)
-                                                                : "master '" + s->sentinel_master + "' via Sentinel",
-                           ", key prefix '", prefix, "'");
-            auto q = std::make_unique<RedisQueue>(std::move(ctx), std::move(s).value(), prefix);
-            // A Redis that is down now may be up later (workers retry), but
-            // one that cannot serve at all (cluster mode) stops start-up here.
-            if (auto p = q->redis_.command({"PING"}); !p && p.error().kind == sdk::ErrorKind::permanent) {
-                return std::move(p).error();
-            }
-            return q;
-        } catch (const std::exception& e) {
-            return sdk::Error::invalid_input(std::string("config: ") + e.what());
+        const sdk::Config& c = ctx.config();
+        auto s = scanorch::redis_queue::parse_url(c.string("url"));
+        if (!s) return std::move(s).error();
+        if (auto password = c.find_string("password")) s->password = *password;
+        const auto timeout_ms = c.integer("timeout_ms");
+        if (timeout_ms < 1 || timeout_ms > 600'000) {
+            return sdk::Error::invalid_input("timeout_ms must be 1..600000, got " + std::to_string(timeout_ms));
         }
+        s->timeout_ms = static_cast<int>(timeout_ms);
+        for (const auto& hp : c.find_strings("sentinels").value_or(std::vector<std::string>{})) {
+            auto sentinel = parse_host_port(hp);
+            if (!sentinel) return sdk::Error::invalid_input("sentinels: '" + hp + "' is not host:port (port 1..65535)");
+            s->sentinels.push_back(*sentinel);
+        }
+        if (!s->sentinels.empty()) s->sentinel_master = c.string("sentinel_master");
+        const auto prefix = c.string("key_prefix");
+        if (prefix.empty()) return sdk::Error::invalid_input("key_prefix must not be empty");
+        ctx.log().info("redis-queue: ", s->sentinels.empty() ? s->host + ":" + std::to_string(s->port)
+                                                            : "master '" + s->sentinel_master + "' via Sentinel",
+                       ", key prefix '", prefix, "'");
+        auto q = std::make_unique<RedisQueue>(std::move(ctx), std::move(s).value(), prefix);
+        // A Redis that is down now may be up later (workers retry), but
+        // one that cannot serve at all (cluster mode) stops start-up here.
+        if (auto p = q->redis_.command({"PING"}); !p && p.error().kind == sdk::ErrorKind::permanent) {
+            return std::move(p).error();
+        }
+        return q;
     }
 
     sdk::Result<void> ping() noexcept override {
@@ -534,7 +549,7 @@ public:
             auto r = run(pool_snapshot_, {}, args);
             if (!r) return std::move(r).error();
             const auto& e = r->elements;
-            if (r->type != Value::Type::array || e.size() != 2 + 5 * scanners.size()) {
+            if (r->type != Value::Type::array || e.size() != 2 + 2 * scanners.size()) {
                 return sdk::Error::internal("redis-queue: pool snapshot answered " + std::to_string(e.size()) +
                                             " fields for " + std::to_string(scanners.size()) + " scanners");
             }
@@ -543,12 +558,11 @@ public:
             st.dead_letter = static_cast<std::uint64_t>(e[1].integer);
             st.scanners.reserve(scanners.size());
             for (std::size_t i = 0; i < scanners.size(); ++i) {
-                const auto* f = &e[2 + 5 * i];
+                const auto* f = &e[2 + 2 * i];
                 sdk::ScannerQueueState s;
                 s.scanner_id = scanners[i];
                 s.queued = static_cast<std::uint64_t>(f[0].integer);
                 s.running = static_cast<std::uint64_t>(f[1].integer);
-                if (!f[2].str.empty()) s.circuit = circuit_of(f[2].str, f[3].str, f[4].str);
                 st.scanners.push_back(std::move(s));
             }
             return st;
@@ -590,27 +604,13 @@ public:
         });
     }
 
-    sdk::Result<sdk::CircuitInfo> circuit(const std::string& scanner) noexcept override {
-        return guard([&]() -> sdk::Result<sdk::CircuitInfo> {
-            auto r = redis_.command({"HMGET", circuit_key(scanner), "state", "failures", "opened_at"});
-            if (!r) return std::move(r).error();
-            if (r->elements.size() == 3 && !r->elements[0].is_nil()) {
-                return circuit_of(r->elements[0].str, r->elements[1].str, r->elements[2].str);
-            }
-            return sdk::CircuitInfo{};
-        });
-    }
-
-    sdk::Result<void> set_circuit(const std::string& scanner, const sdk::CircuitInfo& c) noexcept override {
+    sdk::Result<void> wake(const std::string& scanner) noexcept override {
         return guard([&]() -> sdk::Result<void> {
-            auto r = redis_.command({"HSET", circuit_key(scanner), "state", std::to_string(static_cast<unsigned>(c.state)),
-                                     "failures", std::to_string(c.consecutive_failures), "opened_at",
-                                     std::to_string(c.opened_at_ms)});
+            // One token is enough: a woken worker tries claim() and waits again.
+            auto r = redis_.command({"LPUSH", p_ + ":wake:" + scanner, "1"});
             if (!r) return std::move(r).error();
-            if (c.state == sdk::CircuitState::closed) {  // a worker waiting on this scanner may claim again
-                (void)redis_.command({"LPUSH", p_ + ":wake:" + scanner, "1"});
-                (void)redis_.command({"LTRIM", p_ + ":wake:" + scanner, "0", "0"});
-            }
+            auto t = redis_.command({"LTRIM", p_ + ":wake:" + scanner, "0", "0"});
+            if (!t) return std::move(t).error();
             return {};
         });
     }
@@ -621,6 +621,25 @@ public:
             if (!r) return std::move(r).error();
             if (r->is_nil()) return std::optional<std::string>{};
             return std::optional<std::string>(r->str);
+        });
+    }
+
+    sdk::Result<std::vector<std::optional<std::string>>> kv_get_many(const std::vector<std::string>& keys) noexcept override {
+        return guard([&]() -> sdk::Result<std::vector<std::optional<std::string>>> {
+            std::vector<std::optional<std::string>> out;
+            if (keys.empty()) return out;
+            std::vector<std::string> full;
+            full.reserve(keys.size());
+            for (const auto& k : keys) full.push_back(p_ + ":kv:" + k);
+            auto r = run(kv_get_many_, full, {now()});
+            if (!r) return std::move(r).error();
+            if (r->type != Value::Type::array || r->elements.size() != keys.size()) {
+                return sdk::Error::internal("redis-queue: kv_get_many answered " + std::to_string(r->elements.size()) +
+                                            " values for " + std::to_string(keys.size()) + " keys");
+            }
+            out.reserve(keys.size());
+            for (const auto& e : r->elements) out.push_back(e.is_nil() ? std::nullopt : std::optional<std::string>(e.str));
+            return out;
         });
     }
 
@@ -675,12 +694,18 @@ public:
 
 private:
     template <class F>
-    auto guard(F&& f) noexcept -> decltype(f()) {
-        try {
-            return f();
-        } catch (const std::exception& e) {
-            return sdk::Error::internal(std::string("redis-queue: ") + e.what());
-        }
+    static auto guard(F&& f) noexcept -> decltype(f()) {
+        return sdk::guard("redis-queue", std::forward<F>(f));
+    }
+
+    static std::optional<std::pair<std::string, int>> parse_host_port(const std::string& hp) {
+        const auto colon = hp.rfind(':');
+        if (colon == std::string::npos || colon == 0) return std::nullopt;
+        int port = 0;
+        const auto digits = std::string_view(hp).substr(colon + 1);
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+        if (ec != std::errc() || end != digits.data() + digits.size() || port < 1 || port > 65535) return std::nullopt;
+        return std::pair{hp.substr(0, colon), port};
     }
 
     sdk::Result<Value> run(const Script& s, const std::vector<std::string>& keys, const std::vector<std::string>& args) {
@@ -693,22 +718,9 @@ private:
     }
     std::string running_key(const std::string& scanner) const { return p_ + ":scanners:" + scanner + ":running"; }
     std::string task_key(const std::string& id) const { return p_ + ":task:" + id; }
-    std::string circuit_key(const std::string& scanner) const { return p_ + ":circuit:" + scanner; }
-
-    static sdk::CircuitInfo circuit_of(const std::string& state, const std::string& failures, const std::string& opened) {
-        sdk::CircuitInfo c;
-        c.state = static_cast<sdk::CircuitState>(std::stoul(state));
-        c.consecutive_failures = failures.empty() ? 0 : static_cast<std::uint32_t>(std::stoul(failures));
-        c.opened_at_ms = opened.empty() ? 0 : std::stoll(opened);
-        return c;
-    }
-
     std::string make_token() {
         std::lock_guard lock(rng_mu_);
-        static constexpr char hex[] = "0123456789abcdef";
-        std::string t;
-        for (int i = 0; i < 32; ++i) t += hex[rng_() % 16];
-        return t;
+        return sdk::random_hex(16, rng_);
     }
 
     // The known set told API processes before the global wake list whom to
@@ -806,7 +818,7 @@ private:
     std::mutex seen_mu_;
     std::unordered_map<std::string, std::string> queue_seen_;  ///< task id -> queue key it was last found in
     const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
-        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_set_{kKvSet}, delete_if_{kDeleteIf}, position_{kPosition},
+        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_get_many_{kKvGetMany}, kv_set_{kKvSet}, delete_if_{kDeleteIf}, position_{kPosition},
         counter_add_{kCounterAdd}, counter_read_{kCounterRead}, pool_snapshot_{kPoolSnapshot};
 };
 

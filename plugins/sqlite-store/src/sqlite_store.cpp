@@ -6,8 +6,6 @@
 // queue instead of deadlocking on a lock upgrade), and busy_timeout_ms is
 // how long a writer waits for its turn before the call fails as transient.
 // Not for a network filesystem: SQLite's locks need one host's kernel.
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
 #include <filesystem>
 #include <memory>
@@ -31,12 +29,17 @@ public:
     static constexpr const char* kVersion = "0.1.0";
     static constexpr const char* kDescription = "Tasks and findings in an SQLite database in the data dir";
     static constexpr scanorch_config_field kConfig[] = {
-        {"path", SCANORCH_CFG_STRING, 0, "\"store.sqlite\"", "Database file; relative paths are below the data dir"},
-        {"busy_timeout_ms", SCANORCH_CFG_INT, 0, "10000", "How long a writer waits for another process's write"},
-        {"pool_size", SCANORCH_CFG_INT, 0, "4", "Connections kept open (concurrent readers)"},
-        {"cache_mb", SCANORCH_CFG_INT, 0, "16", "Page cache of each connection, in MB (filled only as pages are read)"},
-        {"synchronous", SCANORCH_CFG_STRING, 0, "\"full\"",
-         "full: every commit but findings batches is on disk; normal: a power loss may undo the last commits (never corrupts)"},
+        sdk::ConfigKey{.name = "path", .type = SCANORCH_CFG_STRING, .default_json = "\"store.sqlite\"",
+                       .description = "Database file; relative paths are below the data dir"},
+        sdk::ConfigKey{.name = "busy_timeout_ms", .type = SCANORCH_CFG_INT, .default_json = "10000",
+                       .description = "How long a writer waits for another process's write"},
+        sdk::ConfigKey{.name = "pool_size", .type = SCANORCH_CFG_INT, .default_json = "4",
+                       .description = "Connections kept open (concurrent readers)"},
+        sdk::ConfigKey{.name = "cache_mb", .type = SCANORCH_CFG_INT, .default_json = "16",
+                       .description = "Page cache of each connection, in MB (filled only as pages are read)"},
+        sdk::ConfigKey{.name = "synchronous", .type = SCANORCH_CFG_STRING, .default_json = "\"full\"",
+                       .description = "full: every commit but findings batches is on disk; normal: a power loss may "
+                                      "undo the last commits (never corrupts)"},
     };
 
     SqliteStore(const SqliteOptions& o, std::size_t pool)
@@ -52,9 +55,9 @@ public:
                                    /*one_writer=*/true}) {}
 
     static sdk::Result<std::unique_ptr<SqliteStore>> create(sdk::PluginContext ctx) {
-        auto o = Poco::JSON::Parser().parse(ctx.config_json()).extract<Poco::JSON::Object::Ptr>();
+        const sdk::Config& c = ctx.config();
         SqliteOptions opts;
-        std::filesystem::path path = o->optValue<std::string>("path", "store.sqlite");
+        std::filesystem::path path = c.string("path");
         if (path.is_relative()) {
             if (ctx.data_dir().empty()) return sdk::Error::invalid_input("path '" + path.string() + "' is relative and there is no data dir");
             path = std::filesystem::path(ctx.data_dir()) / path;
@@ -62,20 +65,20 @@ public:
         std::error_code ec;
         std::filesystem::create_directories(path.parent_path(), ec);
         opts.path = path.string();
-        opts.busy_timeout_ms = static_cast<int>(o->optValue<std::int64_t>("busy_timeout_ms", 10000));
-        const auto sync = o->optValue<std::string>("synchronous", "full");
+        const auto busy = c.integer("busy_timeout_ms");
+        if (busy < 0 || busy > 3'600'000) return sdk::Error::invalid_input("busy_timeout_ms must be 0..3600000, not " + std::to_string(busy));
+        opts.busy_timeout_ms = static_cast<int>(busy);
+        const auto sync = c.string("synchronous");
         if (sync != "full" && sync != "normal") return sdk::Error::invalid_input("synchronous must be full or normal, not '" + sync + "'");
         opts.synchronous_full = sync == "full";
-        const auto cache = o->optValue<std::int64_t>("cache_mb", 16);
+        const auto cache = c.integer("cache_mb");
         if (cache < 1 || cache > 4096) return sdk::Error::invalid_input("cache_mb must be 1..4096, not " + std::to_string(cache));
         opts.cache_mb = static_cast<int>(cache);
-        const auto pool = o->optValue<std::int64_t>("pool_size", 4);
+        const auto pool = c.integer("pool_size");
         if (pool < 1 || pool > 64) return sdk::Error::invalid_input("pool_size must be 1..64, not " + std::to_string(pool));
-        try {
+        return sdk::guard("open " + opts.path, [&]() -> sdk::Result<std::unique_ptr<SqliteStore>> {
             return std::make_unique<SqliteStore>(opts, static_cast<std::size_t>(pool));
-        } catch (const ss::DbError& e) {
-            return sdk::Error{e.kind(), e.what()};
-        }
+        });
     }
 };
 

@@ -19,18 +19,8 @@ namespace scanorch::store_sql {
 
 // Every interface method runs inside this: the layer below throws, the SDK
 // boundary is noexcept and speaks Result.
-template <class F>
-auto guard(const char* what, F&& f) noexcept -> decltype(f()) {
-    try {
-        return f();
-    } catch (const DbError& e) {
-        return sdk::Error{e.kind(), std::string(what) + ": " + e.what()};
-    } catch (const std::exception& e) {
-        return sdk::Error::internal(std::string(what) + ": " + e.what());
-    } catch (...) {
-        return sdk::Error::internal(std::string(what) + ": unknown exception");
-    }
-}
+// (DbError is an sdk::Failure: its kind survives.)
+using sdk::guard;
 
 [[noreturn]] inline void refuse(const std::string& message) { throw DbError(sdk::ErrorKind::invalid_input, message); }
 

@@ -63,11 +63,11 @@ TEST(HostServices, RejectsBadNamesAndConflictingRedeclarations) {
 TEST(HostServices, TheClockCanBeInjected) {
     auto services = std::make_shared<sf::HostServices>(nullptr, "", [] { return std::int64_t{1234567}; });
     auto api = sf::HostApi::make(services, "p");
-    EXPECT_EQ(sdk::PluginContext(api->c_api(), "{}").now_unix_ms(), 1234567);
+    EXPECT_EQ(sdk::PluginContext(api->c_api()).now_unix_ms(), 1234567);
 }
 
 TEST(HostServices, TheSdkToleratesNoHost) {
-    const sdk::PluginContext ctx(nullptr, "");
+    const sdk::PluginContext ctx(nullptr);
     ctx.log().info("goes nowhere ", 42);
     EXPECT_FALSE(ctx.metrics().counter("x_total", "").valid());
     EXPECT_GT(ctx.now_unix_ms(), 1'600'000'000'000);

@@ -53,7 +53,7 @@ TEST(Loader, LoadsAWellFormedPluginAndCopiesItsDescriptor) {
     EXPECT_EQ(p.abi_minor, SCANORCH_SDK_ABI_MINOR);
     EXPECT_EQ(p.cxx_abi, SCANORCH_CXX_ABI_TAG);
     EXPECT_EQ(p.file, FIXTURE_GOOD);
-    ASSERT_EQ(p.config.size(), 2u);
+    ASSERT_EQ(p.config.size(), 4u);
     EXPECT_EQ(p.config[0].name, "prefer");
     EXPECT_EQ(p.config[0].default_json.value_or(""), "\"first\"");
     EXPECT_EQ(p.config[1].type, SCANORCH_CFG_SECRET);
@@ -79,14 +79,21 @@ TEST(Loader, RefusesAnUnresolvedSymbolAtLoadTime) {
 
 TEST(Loader, RefusesASharedObjectWithoutTheEntrySymbol) {
     EXPECT_EQ(refusal(FIXTURE_NO_ENTRY),
-              std::string("plugin ") + FIXTURE_NO_ENTRY + ": not a scanorch plugin (no scanorch_plugin_entry_v1 symbol)");
+              std::string("plugin ") + FIXTURE_NO_ENTRY + ": not a scanorch plugin (no scanorch_plugin_entry_v2 symbol)");
 }
 
 TEST(Loader, NamesTheMajorOfAPluginWithANewerEntrySymbol) {
-    const auto m = refusal(FIXTURE_V2_ENTRY);
-    EXPECT_CONTAINS(m, "plugin built for SDK ABI major 2 (exports scanorch_plugin_entry_v2)");
+    const auto m = refusal(FIXTURE_V3_ENTRY);
+    EXPECT_CONTAINS(m, "plugin built for SDK ABI major 3 (exports scanorch_plugin_entry_v3)");
     EXPECT_CONTAINS(m, "this scanorchd provides " + std::to_string(SCANORCH_SDK_ABI_MAJOR) + "." +
                            std::to_string(SCANORCH_SDK_ABI_MINOR));
+    EXPECT_EQ(m.find("Migrating"), std::string::npos) << "a newer plugin needs a newer scanorchd, not a port: " << m;
+}
+
+TEST(Loader, TellsAnSdk1PluginToPortItself) {
+    const auto m = refusal(FIXTURE_V1_ENTRY);
+    EXPECT_CONTAINS(m, "plugin built for SDK ABI major 1 (exports scanorch_plugin_entry_v1)");
+    EXPECT_CONTAINS(m, "port it to SDK 2 (docs/PLUGIN_GUIDE.md, \"Migrating from SDK 1.x\") and rebuild it");
 }
 
 TEST(Loader, RefusesATruncatedDescriptor) {
@@ -151,7 +158,7 @@ TEST(Loader, ChecksDescriptorsGivenDirectlyWithoutASharedObject) {
     d.kind = SCANORCH_KIND_VALIDATOR;
     d.name = "inline";
     d.version = "0.1.0-rc.1+build.5";
-    d.create = [](const scanorch_host_api*, const char*, scanorch_status*) -> void* { return nullptr; };
+    d.create = [](const scanorch_host_api*, const scanorch_config*, scanorch_status*) -> void* { return nullptr; };
     d.destroy = [](void*) {};
     EXPECT_TRUE(loader.add(&d, "static:inline").ok());
 
@@ -169,14 +176,15 @@ TEST(Loader, MakesInstancesWithTheirConfigAndHostServices) {
     sf::PluginLoader loader;
     ASSERT_TRUE(loader.load_file(FIXTURE_GOOD).ok());
     auto services = std::make_shared<sf::HostServices>(std::make_shared<prometheus::Registry>(), "/tmp");
-    auto made = loader.instantiate<sdk::Router>("fixture-good", R"({"prefer":"last"})", sf::HostApi::make(services, "fixture-good"));
+    auto made = loader.instantiate<sdk::Router>("fixture-good", R"({"prefer":"last","token":"s3","zones":["a","b"]})",
+                                                sf::HostApi::make(services, "fixture-good"));
     ASSERT_TRUE(made.ok()) << made.error().message;
     sdk::RouteRequest req;
     req.requested_scanner = "nessus_2";
     auto d = made.value()->route(req, {sdk::ScannerSnapshot{}});
     ASSERT_TRUE(d.ok());
     EXPECT_EQ(d->queue_scanner, "nessus_2");
-    EXPECT_EQ(d->reason, R"({"prefer":"last"})");
+    EXPECT_EQ(d->reason, "last|3|s3|a|b") << "typed values through the C table; level from the declared default";
     // The plugin's counter reached the host's registry.
     bool found = false;
     for (const auto& family : services->registry().Collect()) {

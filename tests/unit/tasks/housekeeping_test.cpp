@@ -32,7 +32,7 @@ protected:
             ASSERT_TRUE(loader.load_file(MEMORY_QUEUE_PLUGIN).ok());
         }
         auto services = std::make_shared<sf::HostServices>(nullptr, dir_.string());
-        auto q = loader.instantiate<sdk::Queue>("memory-queue", R"({"rebuild_from_tasks":false})",
+        auto q = loader.instantiate<sdk::QueueBackend>("memory-queue", R"({"rebuild_from_tasks":false})",
                                                 sf::HostApi::make(services, "memory-queue"));
         ASSERT_TRUE(q) << q.error().message;
         queue_ = std::move(q).value();
@@ -72,7 +72,7 @@ protected:
     }
 
     std::filesystem::path dir_;
-    std::shared_ptr<sdk::Queue> queue_;
+    std::shared_ptr<sdk::QueueBackend> queue_;
     std::shared_ptr<scanorch::testing::WatchedStore> db_;
 };
 

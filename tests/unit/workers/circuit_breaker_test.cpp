@@ -8,21 +8,27 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "scanorch/framework/plugins/host_services.h"
 #include "scanorch/framework/plugins/loader.h"
+#include "scanorch/framework/service/forwarding_queue.h"
+#include "scanorch/framework/tasks/shared_keys.h"
 #include "scanorch/framework/workers/circuit_breaker.h"
+#include "scanorch/framework/workers/circuit_state.h"
 
 namespace sdk = scanorch::sdk;
 namespace sf = scanorch::framework;
 
 namespace {
 
-// The real queue, with one circuit() read held back after it has read: the
-// answer it then returns is older than whatever was written meanwhile.
-class HeldReadQueue final : public sdk::Queue {
+// The real queue, with one read of a circuit key held back after it has
+// read: the answer it then returns is older than whatever was written
+// meanwhile.
+class HeldReadQueue final : public sf::ForwardingQueue {
 public:
-    explicit HeldReadQueue(std::shared_ptr<sdk::Queue> q) : q_(std::move(q)) {}
+    using sf::ForwardingQueue::ForwardingQueue;
 
     void hold_next_read() {
         std::lock_guard lock(mu_);
@@ -38,10 +44,10 @@ public:
         cv_.notify_all();
     }
 
-    sdk::Result<sdk::CircuitInfo> circuit(const std::string& s) noexcept override {
-        auto r = q_->circuit(s);
+    sdk::Result<std::optional<std::string>> kv_get(const std::string& k) noexcept override {
+        auto r = inner().kv_get(k);
         std::unique_lock lock(mu_);
-        if (hold_) {
+        if (hold_ && k == sf::shared_keys::circuit("east")) {
             hold_ = false;
             held_ = true;
             cv_.notify_all();
@@ -49,56 +55,21 @@ public:
         }
         return r;
     }
-    sdk::Result<void> set_circuit(const std::string& s, const sdk::CircuitInfo& i) noexcept override { return q_->set_circuit(s, i); }
-
-    sdk::Result<void> ping() noexcept override { return q_->ping(); }
-    sdk::Result<std::uint64_t> enqueue(const sdk::QueueTask& t) noexcept override { return q_->enqueue(t); }
-    sdk::Result<void> enqueue_front(const sdk::QueueTask& t) noexcept override { return q_->enqueue_front(t); }
-    sdk::Result<std::optional<sdk::Claim>> claim(const std::string& s, std::uint32_t m, std::int64_t l) noexcept override {
-        return q_->claim(s, m, l);
-    }
-    sdk::Result<bool> wait_for_work(const std::string& s, std::int64_t t) noexcept override { return q_->wait_for_work(s, t); }
-    sdk::Result<void> renew(sdk::Claim& c, std::int64_t l) noexcept override { return q_->renew(c, l); }
-    sdk::Result<void> complete(const sdk::Claim& c) noexcept override { return q_->complete(c); }
-    sdk::Result<void> release(const sdk::Claim& c, const std::string& p) noexcept override { return q_->release(c, p); }
-    sdk::Result<void> dead_letter(const sdk::Claim& c, const std::string& r) noexcept override { return q_->dead_letter(c, r); }
-    sdk::Result<std::vector<sdk::QueueTask>> reclaim_expired() noexcept override { return q_->reclaim_expired(); }
-    sdk::Result<bool> remove(const std::string& id) noexcept override { return q_->remove(id); }
-    sdk::Result<std::optional<std::uint64_t>> position(const std::string& id) noexcept override { return q_->position(id); }
-    sdk::Result<std::vector<std::string>> running(const std::string& s) noexcept override { return q_->running(s); }
-    sdk::Result<std::vector<sdk::QueueTask>> list(const std::string& s, std::uint64_t o, std::uint64_t l) noexcept override {
-        return q_->list(s, o, l);
-    }
-    sdk::Result<sdk::QueueDepths> depths(const std::vector<std::string>& s) noexcept override { return q_->depths(s); }
-    sdk::Result<std::vector<sdk::DlqEntry>> dlq_list(std::uint64_t o, std::uint64_t l) noexcept override { return q_->dlq_list(o, l); }
-    sdk::Result<std::optional<sdk::DlqEntry>> dlq_get(const std::string& id) noexcept override { return q_->dlq_get(id); }
-    sdk::Result<bool> dlq_remove(const std::string& id) noexcept override { return q_->dlq_remove(id); }
-    sdk::Result<std::uint64_t> dlq_purge() noexcept override { return q_->dlq_purge(); }
-    sdk::Result<std::optional<std::string>> kv_get(const std::string& k) noexcept override { return q_->kv_get(k); }
-    sdk::Result<void> kv_set(const std::string& k, const std::string& v, std::int64_t t) noexcept override {
-        return q_->kv_set(k, v, t);
-    }
-    sdk::Result<std::optional<std::string>> kv_set_if_absent(const std::string& k, const std::string& v,
-                                                             std::int64_t t) noexcept override {
-        return q_->kv_set_if_absent(k, v, t);
-    }
-    sdk::Result<bool> kv_delete_if(const std::string& k, const std::string& e) noexcept override { return q_->kv_delete_if(k, e); }
 
 private:
-    std::shared_ptr<sdk::Queue> q_;
     std::mutex mu_;
     std::condition_variable cv_;
     bool hold_ = false, held_ = false, released_ = false;
 };
 
-std::shared_ptr<sdk::Queue> memory_queue(const std::filesystem::path& dir) {
+std::shared_ptr<sdk::QueueBackend> memory_queue(const std::filesystem::path& dir) {
     static sf::PluginLoader loader;
     if (!loader.find("memory-queue")) {
         auto loaded = loader.load_file(MEMORY_QUEUE_PLUGIN);
         if (!loaded.ok()) return nullptr;
     }
     auto services = std::make_shared<sf::HostServices>(nullptr, dir.string());
-    auto q = loader.instantiate<sdk::Queue>("memory-queue", R"({"rebuild_from_tasks":false})",
+    auto q = loader.instantiate<sdk::QueueBackend>("memory-queue", R"({"rebuild_from_tasks":false})",
                                             sf::HostApi::make(services, "memory-queue"));
     return q ? std::move(q).value() : nullptr;
 }
@@ -119,7 +90,7 @@ TEST(CircuitBreaker, AReadOlderThanItsOwnOpeningIsNotKept) {
     queue->wait_until_held();
     // ...while a run of the same worker fails and opens the circuit.
     breaker.record(true);
-    ASSERT_EQ(inner->circuit("east")->state, sdk::CircuitState::open);
+    ASSERT_EQ(sf::read_circuit(*inner, "east")->state, sdk::CircuitState::open);
     queue->release();
     EXPECT_TRUE(asked.get()) << "the held read saw the circuit closed";
 
@@ -139,5 +110,63 @@ TEST(CircuitBreaker, ItsOwnClosingIsSeenAtOnce) {
     EXPECT_FALSE(breaker.allows(0)) << "its own opening must not wait for the cache to age";
     breaker.record(false);
     EXPECT_TRUE(breaker.allows(0));
+    std::filesystem::remove_all(dir);
+}
+
+// The one text format of a circuit in shared state, and what a damaged
+// value gives: an error naming the scanner and the key, never a closed
+// circuit guessed from garbage.
+TEST(CircuitState, RoundTripsAndRefusesDamagedValues) {
+    const sf::CircuitInfo open{sdk::CircuitState::open, 7, 1'700'000'000'123};
+    EXPECT_EQ(sf::encode_circuit(open), "open 7 1700000000123");
+    EXPECT_EQ(sf::decode_circuit(sf::encode_circuit(open)), open);
+    const sf::CircuitInfo half{sdk::CircuitState::half_open, 1, 5};
+    EXPECT_EQ(sf::decode_circuit(sf::encode_circuit(half)), half);
+    for (const char* bad : {"", "open", "open 1", "open x 1", "open 1 2 3", "shut 1 2", "open -1 2", "open 1 2x"}) {
+        EXPECT_EQ(sf::decode_circuit(bad), std::nullopt) << "'" << bad << "'";
+    }
+
+    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit3-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto queue = memory_queue(dir);
+    ASSERT_TRUE(queue);
+    EXPECT_EQ(sf::read_circuit(*queue, "west").value(), sf::CircuitInfo{}) << "never written: closed";
+    ASSERT_TRUE(sf::write_circuit(*queue, "east", open).ok());
+    ASSERT_TRUE(queue->kv_set(sf::shared_keys::circuit("north"), "garbage", 0).ok());
+    auto all = sf::read_circuits(*queue, {"west", "east"});
+    ASSERT_TRUE(all) << all.error().message;
+    EXPECT_EQ((*all)[1], open);
+    auto damaged = sf::read_circuits(*queue, {"east", "north"});
+    ASSERT_FALSE(damaged);
+    EXPECT_NE(damaged.error().message.find("scanner 'north'"), std::string::npos) << damaged.error().message;
+    EXPECT_NE(damaged.error().message.find("'garbage'"), std::string::npos) << damaged.error().message;
+    std::filesystem::remove_all(dir);
+}
+
+// Closing a circuit wakes the scanner's workers waiting for work in every
+// process (they may have gone to sleep while it was open); opening it or a
+// success on a closed circuit does not.
+TEST(CircuitBreaker, ClosingWakesTheScannersWaitingWorkers) {
+    class CountingWakes final : public sf::ForwardingQueue {
+    public:
+        using sf::ForwardingQueue::ForwardingQueue;
+        sdk::Result<void> wake(const std::string& s) noexcept override {
+            woken.push_back(s);
+            return inner().wake(s);
+        }
+        std::vector<std::string> woken;
+    };
+    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit4-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto inner = memory_queue(dir);
+    ASSERT_TRUE(inner);
+    auto queue = std::make_shared<CountingWakes>(inner);
+    sf::CircuitBreaker breaker(queue, "east", 1, 60'000);
+    breaker.record(false);
+    EXPECT_TRUE(queue->woken.empty()) << "a success on a closed circuit writes nothing";
+    breaker.record(true);
+    EXPECT_TRUE(queue->woken.empty()) << "opening wakes nobody";
+    breaker.record(false);
+    EXPECT_EQ(queue->woken, (std::vector<std::string>{"east"}));
     std::filesystem::remove_all(dir);
 }

@@ -441,32 +441,23 @@ TEST_F(ValidateWithFindings, EveryReportItemOfARealExportLandsInTheStore) {
     EXPECT_EQ(all_findings().front().seen_at_ms, 1648044472LL * 1000);
 }
 
-TEST_F(ValidateWithFindings, AnOlderValidatorOrNoWriterIsPlainValidation) {
+// Every 2.x validator may be asked for findings; without a writer the
+// host validates only, and the verdict is the same as with one.
+TEST_F(ValidateWithFindings, NoWriterIsPlainValidation) {
     const sdk::ValidationRequest req{fixture("pytenable__example.nessus"), sdk::ScanType::trusted_basic, ""};
-    {
-        sf::FindingWriter stale(store_->findings(), "task-1", "lease-1", kNow, quick());
-        ASSERT_TRUE(stale.begin());
-        ASSERT_TRUE(stale.accept(make_finding(0)));
-        ASSERT_TRUE(stale.finish());
-    }
-    // Built for 1.2: never asked for the 1.3 id, and the earlier run's rows go.
-    RecordingIndex index(store_->findings());
-    sf::FindingWriter writer(index, "task-1", "lease-1", kNow, quick());
+    EXPECT_NE(sf::finding_emitter(*validator_, 0), nullptr) << "kValidatorFindings is part of ABI 2.0";
     sf::FindingsIndexing how = sf::FindingsIndexing::indexed;
-    auto older = sf::validate_with_findings(*validator_, 2, req, &writer, &how);
-    ASSERT_TRUE(older);
-    EXPECT_EQ(how, sf::FindingsIndexing::not_offered);
-    EXPECT_EQ(index.clears, 1);
-    EXPECT_TRUE(index.batches.empty());
-    EXPECT_TRUE(all_findings().empty());
-    EXPECT_EQ(sf::finding_emitter(*validator_, 2), nullptr);
-    EXPECT_NE(sf::finding_emitter(*validator_, minor_), nullptr);
-
     auto without = sf::validate_with_findings(*validator_, minor_, req, nullptr, &how);
     ASSERT_TRUE(without);
     EXPECT_EQ(how, sf::FindingsIndexing::no_writer);
-    EXPECT_EQ(json(*older), json(*without));
     EXPECT_TRUE(all_findings().empty());
+
+    sf::FindingWriter writer(store_->findings(), "task-1", "lease-1", kNow, quick());
+    auto with = sf::validate_with_findings(*validator_, minor_, req, &writer, &how);
+    ASSERT_TRUE(with);
+    EXPECT_EQ(how, sf::FindingsIndexing::indexed);
+    EXPECT_EQ(json(*with), json(*without));
+    EXPECT_FALSE(all_findings().empty());
 }
 
 TEST_F(ValidateWithFindings, ALeaseMovedBeforeTheRunIsTheWritersError) {

@@ -5,6 +5,7 @@
 
 #include "nmap_options.h"
 #include "nmap_scanner.h"
+#include "scanorch/sdk/guard.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/scanner.h"
 
@@ -50,38 +51,27 @@ public:
         return std::make_unique<NmapPlugin>(std::move(options).value(), std::move(ctx), work_dir, std::move(version).value());
     }
 
-    sdk::Result<sdk::ScannerHealth> health() noexcept override { return guard([&] { return scanner_.health(); }); }
+    sdk::Result<sdk::ScannerHealth> health() noexcept override { return sdk::guard([&] { return scanner_.health(); }); }
     sdk::Result<std::string> create_scan(const sdk::ScanRequest& r) noexcept override {
-        return guard([&] { return scanner_.create_scan(r); });
+        return sdk::guard([&] { return scanner_.create_scan(r); });
     }
     sdk::Result<void> launch_scan(const std::string& id) noexcept override {
-        return guard([&] { return scanner_.launch_scan(id); });
+        return sdk::guard([&] { return scanner_.launch_scan(id); });
     }
     sdk::Result<sdk::ScanProgress> poll_scan(const std::string& id) noexcept override {
-        return guard([&] { return scanner_.poll_scan(id); });
+        return sdk::guard([&] { return scanner_.poll_scan(id); });
     }
     sdk::Result<void> stop_scan(const std::string& id) noexcept override {
-        return guard([&] { return scanner_.stop_scan(id); });
+        return sdk::guard([&] { return scanner_.stop_scan(id); });
     }
     sdk::Result<sdk::ExportInfo> export_scan(const std::string& id, const std::string& dest) noexcept override {
-        return guard([&] { return scanner_.export_scan(id, dest); });
+        return sdk::guard([&] { return scanner_.export_scan(id, dest); });
     }
     sdk::Result<void> delete_scan(const std::string& id) noexcept override {
-        return guard([&] { return scanner_.delete_scan(id); });
+        return sdk::guard([&] { return scanner_.delete_scan(id); });
     }
 
 private:
-    // No exception may cross the boundary: anything unexpected is a bug report.
-    template <class F>
-    static auto guard(F&& f) noexcept -> decltype(f()) {
-        try {
-            return f();
-        } catch (const std::exception& e) {
-            return sdk::Error::internal(std::string("unexpected exception: ") + e.what());
-        } catch (...) {
-            return sdk::Error::internal("unexpected exception");
-        }
-    }
 
     nmap::NmapScanner scanner_;
 };

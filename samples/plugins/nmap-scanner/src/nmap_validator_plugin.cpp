@@ -6,6 +6,7 @@
 #include "nmap_validator.h"
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/findings.h"
+#include "scanorch/sdk/guard.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/validator.h"
 
@@ -48,16 +49,14 @@ public:
 
 private:
     sdk::Result<sdk::ValidationResult> run(const sdk::ValidationRequest& request, sdk::FindingSink* sink) noexcept {
-        try {
+        return sdk::guard("validating " + request.path, [&]() -> sdk::Result<sdk::ValidationResult> {
             auto result = nmap::validate_report(request, sink);
             if (result && !result->is_valid) {
                 failures_.add({result->failure_reason});
                 ctx_.log().info("invalid report ", request.path, ": ", result->error);
             }
             return result;
-        } catch (const std::exception& e) {
-            return sdk::Error::internal("validating " + request.path + ": " + e.what());
-        }
+        });
     }
 
     sdk::PluginContext ctx_;

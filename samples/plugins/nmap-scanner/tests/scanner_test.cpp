@@ -45,7 +45,7 @@ nm::NmapOptions options_for(const std::string& ports, int timing = 4) {
 }
 
 nm::NmapScanner scanner_in(const TempDir& dir, nm::NmapOptions o) {
-    return nm::NmapScanner(std::move(o), sdk::PluginContext(nullptr, "{}"), (dir.path / "scans").string(), "test");
+    return nm::NmapScanner(std::move(o), sdk::PluginContext(nullptr), (dir.path / "scans").string(), "test");
 }
 
 sdk::ScanRequest request(const std::string& targets = "127.0.0.1") {

@@ -2,7 +2,7 @@
  *
  * Pure C (compiles as C11) so that the boundary can be checked before any C++
  * object crosses it. Every .so exports exactly one function,
- * scanorch_plugin_entry_v1, returning a static descriptor; SCANORCH_PLUGIN()
+ * scanorch_plugin_entry_v2, returning a static descriptor; SCANORCH_PLUGIN()
  * in plugin.h writes it for you.
  *
  * VERSIONING RULES (enforced by tests/unit/sdk/abi_lock and by the loader):
@@ -13,8 +13,10 @@
  *     existing interface's extension() hook.
  *  3. MAJOR bump: any change to an existing field, enum value or signature,
  *     and ANY change to the virtual functions of an existing C++ interface
- *     (scanner.h, validator.h, queue.h, router.h, frontend.h,
- *     tool_service.h, store.h, counters.h, pool_snapshot.h, findings.h, task_stamps.h, task_removal.h), adding one included: an old plugin's vtable has no
+ *     (scanner.h, validator.h, queue.h, dead_letters.h, shared_state.h,
+ *     queue_backend.h, router.h, frontend.h, tool_service.h, store.h,
+ *     counters.h, pool_snapshot.h, findings.h, task_stamps.h,
+ *     task_removal.h), adding one included: an old plugin's vtable has no
  *     slot for it. Rename the entry symbol to ..._v<major>.
  *  4. The host accepts a plugin when its major equals the host's and its
  *     minor is not newer than the host's. A host only uses a field or hook
@@ -29,11 +31,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SCANORCH_SDK_ABI_MAJOR 1
-#define SCANORCH_SDK_ABI_MINOR 4
+/* 2.0 (before the first release) gathered the breaking changes of 1.x:
+ * the queue kind split into Queue, DeadLetters and SharedState (the circuit
+ * breaker's state became keys the host owns), create() receives the config
+ * as typed values (scanorch_config), and the entry symbol is ..._v2.
+ * docs/PLUGIN_GUIDE.md "Migrating from SDK 1.x" lists what a plugin changes. */
+#define SCANORCH_SDK_ABI_MAJOR 2
+#define SCANORCH_SDK_ABI_MINOR 0
 /* The major is in the name, so a v2 host can still recognise (and refuse
  * with a useful message) a v1 plugin instead of calling it "not a plugin". */
-#define SCANORCH_PLUGIN_ENTRY_SYMBOL "scanorch_plugin_entry_v1"
+#define SCANORCH_PLUGIN_ENTRY_SYMBOL "scanorch_plugin_entry_v2"
+#define SCANORCH_PLUGIN_ENTRY_SYMBOL_V1 "scanorch_plugin_entry_v1"
 #define SCANORCH_MAX_ERRLEN 1024
 
 #ifdef __cplusplus
@@ -92,6 +100,31 @@ typedef enum scanorch_config_type {
     SCANORCH_CFG_OBJECT = 7,      /* any mapping; the plugin checks its inside */
     SCANORCH_CFG_SECRET = 8       /* a string the host never logs */
 } scanorch_config_type;
+
+/* One config value as create() receives it: a declared key after the host
+ * checked its type and applied its default (keys without a value and without
+ * a default are absent). OWNERSHIP: host; valid only during create(), so a
+ * plugin copies what it keeps (sdk::Config does).
+ * For a scanner plugin the host adds three reserved kinds of entries beside
+ * the declared options: "instance_id" and "url" (STRING) and one
+ * "credentials.<name>" (SECRET) per credential in scanners.yaml. */
+typedef struct scanorch_config_value {
+    const char* name;
+    uint32_t type;            /* scanorch_config_type of the declared field */
+    int64_t integer;          /* INT; DURATION in seconds; BOOL as 0 or 1 */
+    double number;            /* DOUBLE */
+    const char* text;         /* STRING, SECRET; OBJECT: the mapping as JSON text */
+    const char* const* items; /* STRING_LIST */
+    size_t item_count;
+} scanorch_config_value;
+
+/* A plugin instance's whole config. OWNERSHIP: host; valid only during create(). */
+typedef struct scanorch_config {
+    uint32_t struct_size;
+    const char* json; /* the same config as one JSON object ("{}" when empty) */
+    const scanorch_config_value* values;
+    size_t value_count;
+} scanorch_config;
 
 /* Filled by the plugin when create() fails.
  * OWNERSHIP: host (caller-allocated). message is NUL-terminated. */
@@ -154,10 +187,11 @@ typedef struct scanorch_plugin_descriptor {
     const char* description;
     const scanorch_config_field* config_fields;
     size_t config_field_count;
-    /* Returns the kind's interface pointer (e.g. scanorch::sdk::Scanner*) as
-     * void*, or NULL with *status filled. Never throws. config_json is a JSON
-     * object ("{}" when empty). host stays valid until destroy() returns. */
-    void* (*create)(const scanorch_host_api* host, const char* config_json, scanorch_status* status);
+    /* Returns the kind's interface pointer (e.g. scanorch::sdk::Scanner*,
+     * scanorch::sdk::QueueBackend*) as void*, or NULL with *status filled.
+     * Never throws. config is never NULL and lives until create() returns;
+     * host stays valid until destroy() returns. */
+    void* (*create)(const scanorch_host_api* host, const scanorch_config* config, scanorch_status* status);
     /* Destroys an instance from create(). Must join every thread and cancel
      * every timer the instance started before returning. */
     void (*destroy)(void* instance);

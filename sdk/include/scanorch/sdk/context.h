@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "scanorch/sdk/abi.h"
+#include "scanorch/sdk/config.h"
 
 namespace scanorch::sdk {
 
@@ -151,15 +152,20 @@ private:
 /// Everything the host gives a plugin instance.
 class PluginContext {
 public:
-    PluginContext(const scanorch_host_api* host, const char* config_json)
-        : host_(host), config_json_(config_json != nullptr && *config_json != '\0' ? config_json : "{}") {}
+    /// `config` need only live during the call (its values are copied).
+    explicit PluginContext(const scanorch_host_api* host, const scanorch_config* config = nullptr)
+        : host_(host), config_(config) {}
 
     const Logger& log() const noexcept { return logger_; }
     Metrics metrics() const noexcept { return Metrics(host_); }
 
-    /// The plugin's config as a JSON object, after the host validated it
-    /// against the declared fields and applied their defaults.
-    const std::string& config_json() const noexcept { return config_json_; }
+    /// The plugin's config, checked by the host against the declared fields
+    /// (kConfig) with their defaults applied: `ctx.config().integer("threads")`.
+    const Config& config() const noexcept { return config_; }
+
+    /// The same config as one JSON object, for plugins that check a nested
+    /// mapping themselves.
+    const std::string& config_json() const noexcept { return config_.json(); }
 
     /// Directory the plugin may write below (task files, state); empty when
     /// the host gave none.
@@ -194,7 +200,7 @@ public:
 private:
     const scanorch_host_api* host_;
     Logger logger_{host_};
-    std::string config_json_;
+    Config config_;
 };
 
 }  // namespace scanorch::sdk

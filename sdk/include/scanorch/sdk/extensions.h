@@ -9,7 +9,7 @@
 
 namespace scanorch::sdk {
 
-/// Queue: asked with this id, a backend whose queues live in one process's
+/// QueueBackend: asked with this id, a backend whose queues live in one process's
 /// memory (so an `api` process and a `worker` process could never see each
 /// other's tasks) returns any non-null pointer. The host then refuses to run
 /// `api` or `worker` mode on it and names a shared backend instead. Backends
@@ -20,14 +20,14 @@ inline constexpr std::string_view kQueueProcessLocal = "scanorch.queue.process_l
 
 namespace scanorch::sdk {
 
-/// Queue: asked with this id, a backend that can count atomically across
+/// QueueBackend: asked with this id, a backend that can count atomically across
 /// every process sharing it returns a `SharedCounters*` (counters.h), valid
 /// for the backend's lifetime. The host needs it for per-client submission
 /// rates; without it a configured rate refuses to start, naming the backend.
 inline constexpr std::string_view kQueueCounters = "scanorch.queue.counters";
 
-/// Queue: asked with this id, a backend that can report the state of every
-/// scanner at once (queued, running, circuit, plus the global and dead-letter
+/// QueueBackend: asked with this id, a backend that can report the state of every
+/// scanner at once (queued, running, plus the global and dead-letter
 /// depths) in a single round trip returns a `QueuePoolSnapshot*`
 /// (pool_snapshot.h) converted to void*. The host then routes, answers the
 /// pool status tools and refreshes /metrics with one call instead of a few

@@ -9,16 +9,18 @@
 //       static constexpr const char* kVersion = "1.0.0";         // semver
 //       static constexpr const char* kDescription = "Spreads scans evenly";
 //       static constexpr scanorch_config_field kConfig[] = {      // optional
-//           {"skip_full", SCANORCH_CFG_BOOL, 0, "true", "Skip scanners at capacity"}};
+//           scanorch::sdk::ConfigKey{.name = "skip_full", .type = SCANORCH_CFG_BOOL, .default_json = "true",
+//            .description = "Skip scanners at capacity"}};
 //       static scanorch::sdk::Result<std::unique_ptr<RoundRobin>> create(scanorch::sdk::PluginContext ctx);
 //       scanorch::sdk::Result<scanorch::sdk::RouteDecision> route(...) noexcept override;
 //   };
 //   SCANORCH_PLUGIN(RoundRobin)
 //
-// The macro writes the one exported C function, scanorch_plugin_entry_v1,
+// The macro writes the one exported C function, scanorch_plugin_entry_v2,
 // returning a static descriptor (abi.h). create() runs inside try/catch, so a
 // constructor may throw: the exception becomes an `internal` error the host
-// reports, never a crash. Use it once per shared object.
+// reports, never a crash. Use it once per shared object. Read the config in
+// create() through ctx.config() (config.h); its values are copied there.
 #pragma once
 
 #include <algorithm>
@@ -60,10 +62,10 @@ template <class Impl>
 concept HasConfig = requires { std::size(Impl::kConfig); };
 
 template <class Impl>
-void* create(const scanorch_host_api* host, const char* config_json, scanorch_status* status) noexcept {
+void* create(const scanorch_host_api* host, const scanorch_config* config, scanorch_status* status) noexcept {
     using Iface = typename Impl::interface_type;
     try {
-        Result<std::unique_ptr<Impl>> made = Impl::create(PluginContext(host, config_json));
+        Result<std::unique_ptr<Impl>> made = Impl::create(PluginContext(host, config));
         if (!made) {
             fill_status(status, made.error());
             return nullptr;
@@ -74,6 +76,8 @@ void* create(const scanorch_host_api* host, const char* config_json, scanorch_st
         }
         // The host casts void* back to Iface*; convert here, where Impl is known.
         return static_cast<void*>(static_cast<Iface*>(std::move(made).value().release()));
+    } catch (const ConfigError& e) {
+        fill_status(status, Error::internal(std::string("config read in create(): ") + e.what()));
     } catch (const std::exception& e) {
         fill_status(status, Error::internal(std::string("exception in create(): ") + e.what()));
     } catch (...) {
@@ -116,7 +120,7 @@ constexpr bool check_plugin() {
     using Iface = typename Impl::interface_type;
     static_assert(std::is_base_of_v<Iface, Impl>,
                   "SCANORCH_PLUGIN: the class must derive from its interface_type "
-                  "(scanorch::sdk::Scanner, Validator, Queue, Router, Frontend or Store)");
+                  "(scanorch::sdk::Scanner, Validator, QueueBackend, Router, Frontend or Store)");
     static_assert(std::has_virtual_destructor_v<Iface>, "SCANORCH_PLUGIN: interface_type is not an SDK interface");
     static_assert(std::is_convertible_v<decltype(Impl::kName), const char*>,
                   "SCANORCH_PLUGIN: expected `static constexpr const char* kName = \"my-plugin\";`");
@@ -137,4 +141,4 @@ constexpr bool check_plugin() {
     namespace {                                                                                     \
     constexpr scanorch_plugin_descriptor scanorch_descriptor_ = ::scanorch::sdk::detail::make_descriptor<Impl>(); \
     }                                                                                               \
-    SCANORCH_EXPORT const scanorch_plugin_descriptor* scanorch_plugin_entry_v1(void) { return &scanorch_descriptor_; }
+    SCANORCH_EXPORT const scanorch_plugin_descriptor* scanorch_plugin_entry_v2(void) { return &scanorch_descriptor_; }

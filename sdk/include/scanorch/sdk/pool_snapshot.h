@@ -1,15 +1,13 @@
 // An optional queue interface: the live state of the whole scanner pool in one
 // step, for routing a scan, the pool and queue status tools and /metrics.
 //
-// Why it exists: without it the host asks per scanner (depths() then
-// circuit() for each), so on a remote backend one submission costs three round
-// trips per scanner and slows down linearly with the size of the pool. A
-// backend that can answer for every scanner at once offers this interface
-// through `Queue::extension(kQueuePoolSnapshot)` (extensions.h); the host falls
-// back to the per-scanner calls when it gets nullptr.
-//
-// It is not part of sdk::Queue because a new virtual there would break every
-// queue plugin built before it (docs/SDK_RULES.md §2).
+// Why it exists: without it the host asks per scanner (depths() and a running
+// set each), so on a remote backend one submission costs round trips per
+// scanner and slows down linearly with the size of the pool. A backend that
+// can answer for every scanner at once offers this interface through
+// `QueueBackend::extension(kQueuePoolSnapshot)` (extensions.h); the host falls
+// back to the per-scanner calls when it gets nullptr. (Circuit states are the
+// host's keys in SharedState; it reads them with one kv_get_many.)
 #pragma once
 
 #include <cstdint>
@@ -27,7 +25,6 @@ struct ScannerQueueState {
     std::string scanner_id;
     std::uint64_t queued = 0;   ///< tasks waiting in the scanner's own queue
     std::uint64_t running = 0;  ///< slots held (the running set's size)
-    CircuitInfo circuit;        ///< closed with no failures when never set
 };
 
 /// The pool as the backend saw it at one instant (or as close to one as the

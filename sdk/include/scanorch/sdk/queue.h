@@ -1,8 +1,10 @@
-// The `queue` plugin kind: where tasks wait, who runs what, and the small
-// shared state that every API and worker process must agree on.
+// The task half of the `queue` plugin kind: where tasks wait and who runs
+// what. A queue backend implements it together with DeadLetters
+// (dead_letters.h) and SharedState (shared_state.h), as one QueueBackend
+// (queue_backend.h); each interface can grow in its own header.
 //
 // THE CONTRACT (the shared contract test suite checks it for every backend):
-// - One FIFO per scanner plus one global FIFO, and a dead-letter queue.
+// - One FIFO per scanner plus one global FIFO.
 // - claim() is ONE atomic step: take the head of the scanner's queue (else of
 //   the global queue), add its id to the scanner's running set, and start a
 //   lease, only while the running set is smaller than max_concurrent. No
@@ -10,9 +12,10 @@
 // - A lease that is not renewed lapses; reclaim_expired() then returns the
 //   task to the HEAD of the queue it came from and frees the slot. A task is
 //   never lost and never held by two workers at once.
-// - complete(), release() and dead_letter() free the slot; they fail with
-//   not_found when the lease is no longer the caller's (it lapsed and the
-//   task was reclaimed), so a late worker cannot free someone else's slot.
+// - complete(), release() and DeadLetters::dead_letter() free the slot; they
+//   fail with not_found when the lease is no longer the caller's (it lapsed
+//   and the task was reclaimed), so a late worker cannot free someone else's
+//   slot.
 // - Backends must be safe to call from many threads.
 #pragma once
 
@@ -31,7 +34,6 @@ namespace scanorch::sdk {
 
 class SCANORCH_SDK_VISIBLE Queue {
 public:
-    static constexpr scanorch_plugin_kind kind = SCANORCH_KIND_QUEUE;
     virtual ~Queue() = default;
 
     /// Backend reachable (for /ready). transient when not.
@@ -59,6 +61,10 @@ public:
     virtual Result<bool> wait_for_work(const std::string& scanner_id,
                                        std::int64_t timeout_ms) noexcept = 0;
 
+    /// Wakes the workers waiting in wait_for_work() for the scanner (in any
+    /// process), e.g. when the host closed its circuit breaker.
+    virtual Result<void> wake(const std::string& scanner_id) noexcept = 0;
+
     /// Extends the lease to now + lease_ms; updates claim.lease_expires_at_ms.
     virtual Result<void> renew(Claim& claim, std::int64_t lease_ms) noexcept = 0;
 
@@ -68,9 +74,6 @@ public:
     /// Hands the task back to the head of the queue it came from, with its
     /// payload replaced by `payload` (e.g. to record the scanner's scan id).
     virtual Result<void> release(const Claim& claim, const std::string& payload) noexcept = 0;
-
-    /// Frees the slot and moves the task to the dead-letter queue.
-    virtual Result<void> dead_letter(const Claim& claim, const std::string& reason) noexcept = 0;
 
     /// Returns every task whose lease lapsed to the head of its queue and
     /// frees its slot. Returns the tasks it moved. Safe to call from many
@@ -91,39 +94,6 @@ public:
                                                 std::uint64_t limit) noexcept = 0;
 
     virtual Result<QueueDepths> depths(const std::vector<std::string>& scanner_ids) noexcept = 0;
-
-    // --- dead-letter queue -------------------------------------------------
-
-    /// Newest first.
-    virtual Result<std::vector<DlqEntry>> dlq_list(std::uint64_t offset, std::uint64_t limit) noexcept = 0;
-    virtual Result<std::optional<DlqEntry>> dlq_get(const std::string& task_id) noexcept = 0;
-    /// Removes one entry (the host re-enqueues it for a retry); false if absent.
-    virtual Result<bool> dlq_remove(const std::string& task_id) noexcept = 0;
-    /// Removes all entries; returns how many.
-    virtual Result<std::uint64_t> dlq_purge() noexcept = 0;
-
-    // --- shared state --------------------------------------------------------
-
-    virtual Result<CircuitInfo> circuit(const std::string& scanner_id) noexcept = 0;
-    virtual Result<void> set_circuit(const std::string& scanner_id, const CircuitInfo& info) noexcept = 0;
-
-    /// Small shared key/value store for coordination: idempotency keys,
-    /// "one process at a time" locks, observed scan durations. ttl_ms 0 =
-    /// no expiry. Keys are namespaced by the backend's prefix.
-    virtual Result<std::optional<std::string>> kv_get(const std::string& key) noexcept = 0;
-    virtual Result<void> kv_set(const std::string& key, const std::string& value,
-                                std::int64_t ttl_ms) noexcept = 0;
-    /// Sets only if absent. Returns nullopt when it was set, else the value
-    /// already there (the caller lost the race).
-    virtual Result<std::optional<std::string>> kv_set_if_absent(const std::string& key,
-                                                                const std::string& value,
-                                                                std::int64_t ttl_ms) noexcept = 0;
-    /// Deletes only if the value equals `expected` (releasing a lock one
-    /// holds); true if deleted.
-    virtual Result<bool> kv_delete_if(const std::string& key, const std::string& expected) noexcept = 0;
-
-    /// See Scanner::extension.
-    virtual void* extension(std::string_view /*id*/) noexcept { return nullptr; }
 };
 
 }  // namespace scanorch::sdk

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "scanorch/sdk/hex.h"
 #include "scanorch/sdk/result.h"
 
 namespace scanorch::sdk::targets {
@@ -208,7 +209,7 @@ inline std::string to_string(const Address& a) {
         if (j - i > best_len && j - i >= 2) best = i, best_len = j - i;
         i = j == i ? i + 1 : j;
     }
-    static constexpr char hex[] = "0123456789abcdef";
+    constexpr const char* hex = kHexDigits;
     std::string out;
     for (std::size_t i = 0; i < 8; ++i) {
         if (i == best) {

@@ -253,12 +253,6 @@ constexpr std::string_view to_string(CircuitState c) noexcept {
     return "closed";
 }
 
-struct CircuitInfo {
-    CircuitState state = CircuitState::closed;
-    std::uint32_t consecutive_failures = 0;
-    std::int64_t opened_at_ms = 0;  ///< 0 when closed
-};
-
 // --------------------------------------------------------------- routing
 
 /// The router's view of one scanner at decision time.

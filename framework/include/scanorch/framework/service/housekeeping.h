@@ -20,7 +20,7 @@
 #include "scanorch/framework/service/core_metrics.h"
 #include "scanorch/framework/service/scanner_pool.h"
 #include "scanorch/framework/tasks/task_store.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 
 namespace scanorch::framework {
 
@@ -35,7 +35,7 @@ struct HousekeepingReport {
 
 class Housekeeping {
 public:
-    Housekeeping(HousekeepingSettings settings, std::int64_t lease_ms, std::shared_ptr<sdk::Queue> queue,
+    Housekeeping(HousekeepingSettings settings, std::int64_t lease_ms, std::shared_ptr<sdk::QueueBackend> queue,
                  std::shared_ptr<TaskStore> store, std::shared_ptr<ScannerPool> pool,
                  std::shared_ptr<CoreMetrics> metrics);
 
@@ -48,7 +48,7 @@ private:
 
     HousekeepingSettings h_;
     std::int64_t grace_ms_;
-    std::shared_ptr<sdk::Queue> queue_;
+    std::shared_ptr<sdk::QueueBackend> queue_;
     std::shared_ptr<TaskStore> store_;
     std::shared_ptr<ScannerPool> pool_;
     std::shared_ptr<CoreMetrics> metrics_;

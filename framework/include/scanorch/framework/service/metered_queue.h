@@ -9,13 +9,12 @@
 #include <cstdint>
 #include <memory>
 
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 
 namespace scanorch::framework {
 
-/// Wraps `queue` (a plugin built for SDK ABI 1.`abi_minor`); registers
-/// scanorch_lease_reclaims_total{queue} in `registry`.
-std::shared_ptr<sdk::Queue> metered_queue(std::shared_ptr<sdk::Queue> queue, prometheus::Registry& registry,
-                                          std::uint32_t abi_minor);
+/// Wraps `queue`; registers scanorch_lease_reclaims_total{queue} in `registry`.
+std::shared_ptr<sdk::QueueBackend> metered_queue(std::shared_ptr<sdk::QueueBackend> queue,
+                                                 prometheus::Registry& registry);
 
 }  // namespace scanorch::framework

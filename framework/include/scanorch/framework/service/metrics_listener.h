@@ -16,7 +16,7 @@
 #include "scanorch/framework/config/host_config.h"
 #include "scanorch/framework/service/core_metrics.h"
 #include "scanorch/framework/service/scanner_pool.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 #include "scanorch/sdk/result.h"
 
 namespace Poco::Net {
@@ -60,7 +60,7 @@ private:
 /// gauges from the queue backend, as the API's /metrics does, so every
 /// process reports the same values for them.
 std::unique_ptr<MetricsListener> make_worker_metrics_listener(const HostConfig& config, prometheus::Registry& registry,
-                                                              std::shared_ptr<sdk::Queue> queue,
+                                                              std::shared_ptr<sdk::QueueBackend> queue,
                                                               std::shared_ptr<ScannerPool> pool,
                                                               std::shared_ptr<CoreMetrics> metrics);
 

@@ -41,7 +41,7 @@ public:
     HostToolService* tools() { return tools_.get(); }
     /// Where the front end listens ("" without one), e.g. "http://127.0.0.1:8836".
     std::string frontend_endpoint() const { return frontend_ ? frontend_->endpoint() : ""; }
-    sdk::Queue& queue() { return *queue_; }
+    sdk::QueueBackend& queue() { return *queue_; }
     TaskStore& store() { return *store_; }
 
     /// One housekeeping pass now (tests; the thread runs it every interval).
@@ -52,7 +52,7 @@ private:
 
     Host& host_;
     Mode mode_;
-    std::shared_ptr<sdk::Queue> queue_;
+    std::shared_ptr<sdk::QueueBackend> queue_;
     std::shared_ptr<sdk::Router> router_;
     std::shared_ptr<sdk::Validator> validator_;
     std::shared_ptr<sdk::Frontend> frontend_;

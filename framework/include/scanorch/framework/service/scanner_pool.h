@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "scanorch/framework/config/scanners_config.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 #include "scanorch/sdk/scanner.h"
 #include "scanorch/sdk/types.h"
 
@@ -53,9 +53,9 @@ public:
     /// Live state of every scanner and of the global and dead-letter queues;
     /// Error when the queue backend is unreachable. One call to the backend
     /// when it offers sdk::QueuePoolSnapshot, else a few per scanner.
-    sdk::Result<PoolState> state(sdk::Queue& queue) const;
+    sdk::Result<PoolState> state(sdk::QueueBackend& queue) const;
     /// state() without the queue totals.
-    sdk::Result<std::vector<sdk::ScannerSnapshot>> snapshot(sdk::Queue& queue) const;
+    sdk::Result<std::vector<sdk::ScannerSnapshot>> snapshot(sdk::QueueBackend& queue) const;
 
     /// The view a submission routes on: state() read at most once per
     /// routing_staleness and kept current in between with this process's own
@@ -64,7 +64,7 @@ public:
     /// can break a scanner's limit (the queue's atomic claim enforces it);
     /// at worst a scan waits in a queue that looked shorter, or in the global
     /// queue while a slot had just been freed.
-    sdk::Result<PoolState> routing_state(sdk::Queue& queue) const;
+    sdk::Result<PoolState> routing_state(sdk::QueueBackend& queue) const;
     /// A task this process just queued on `queue_scanner` ("" = the global queue).
     void note_queued(const std::string& queue_scanner) const;
 

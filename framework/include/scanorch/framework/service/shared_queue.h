@@ -5,13 +5,13 @@
 
 #include <string_view>
 
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 
 namespace scanorch::framework {
 
 /// Throws HostError naming the fix when `queue` says it is process-local
 /// (sdk::kQueueProcessLocal). `mode` is "api" or "worker", `plugin` the
 /// queue plugin's name, for the message.
-void require_shared_queue(sdk::Queue& queue, std::string_view mode, std::string_view plugin);
+void require_shared_queue(sdk::QueueBackend& queue, std::string_view mode, std::string_view plugin);
 
 }  // namespace scanorch::framework

@@ -27,6 +27,9 @@ inline std::string submissions(const std::string& client, std::int64_t window) {
     return "scanorch:submissions:" + client + ":" + std::to_string(window);
 }
 
+/// A scanner's circuit-breaker state (workers/circuit_state.h has its format).
+inline std::string circuit(const std::string& scanner) { return "scanorch:circuit:" + scanner; }
+
 /// Housekeeping runs in one process at a time.
 inline std::string housekeeping_lock() { return "scanorch:lock:housekeeping"; }
 

@@ -18,7 +18,7 @@
 
 #include "scanorch/framework/config/host_config.h"
 #include "scanorch/sdk/counters.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 #include "scanorch/sdk/result.h"
 
 namespace scanorch::framework {
@@ -43,7 +43,7 @@ public:
     /// counters, naming the backend: a rate each process counted alone would
     /// let N API processes take N times the limit.
     static sdk::Result<std::shared_ptr<const SubmissionRate>> make(const LimitSettings& limits,
-                                                                    std::shared_ptr<sdk::Queue> queue,
+                                                                    std::shared_ptr<sdk::QueueBackend> queue,
                                                                     const std::string& backend_name);
 
     /// The client's limit per hour; 0 = none.
@@ -74,12 +74,12 @@ public:
     sdk::Result<std::optional<Ticket>> take(const std::string& client, std::int64_t now_ms) const;
 
     /// For tests and tools: rates over `counters` directly.
-    SubmissionRate(LimitSettings limits, std::shared_ptr<sdk::Queue> queue, sdk::SharedCounters* counters)
+    SubmissionRate(LimitSettings limits, std::shared_ptr<sdk::QueueBackend> queue, sdk::SharedCounters* counters)
         : limits_(std::move(limits)), queue_(std::move(queue)), counters_(counters) {}
 
 private:
     LimitSettings limits_;
-    std::shared_ptr<sdk::Queue> queue_;  ///< keeps the counters alive
+    std::shared_ptr<sdk::QueueBackend> queue_;  ///< keeps the counters alive
     sdk::SharedCounters* counters_;
 };
 

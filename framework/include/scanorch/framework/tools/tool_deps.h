@@ -11,7 +11,7 @@
 #include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/framework/tools/scope_policy.h"
 #include "scanorch/framework/tools/submission_rate.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 #include "scanorch/sdk/router.h"
 #include "scanorch/sdk/store.h"
 
@@ -23,7 +23,7 @@ namespace scanorch::framework {
 
 struct ToolServiceDeps {
     std::shared_ptr<ScannerPool> pool;
-    std::shared_ptr<sdk::Queue> queue;
+    std::shared_ptr<sdk::QueueBackend> queue;
     std::shared_ptr<sdk::Router> router;
     std::shared_ptr<TaskStore> store;
     /// The store plugin's database: get_scan_results, search_findings and

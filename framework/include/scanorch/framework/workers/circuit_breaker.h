@@ -1,4 +1,5 @@
-// A scanner's circuit breaker, kept in the queue backend's shared state so
+// A scanner's circuit breaker, kept in the queue backend's shared state
+// (circuit_state.h: the host's key and format) so
 // every worker process of the scanner sees the same circuit: N consecutive
 // scanner failures open it (no new scans for open_ms), then one trial scan
 // (half-open) closes it again or re-opens it. Validation and authentication
@@ -19,13 +20,14 @@
 #include <optional>
 #include <string>
 
-#include "scanorch/sdk/queue.h"
+#include "scanorch/framework/workers/circuit_state.h"
+#include "scanorch/sdk/queue_backend.h"
 
 namespace scanorch::framework {
 
 class CircuitBreaker {
 public:
-    CircuitBreaker(std::shared_ptr<sdk::Queue> queue, std::string scanner, std::uint32_t failures, std::int64_t open_ms)
+    CircuitBreaker(std::shared_ptr<sdk::QueueBackend> queue, std::string scanner, std::uint32_t failures, std::int64_t open_ms)
         : queue_(std::move(queue)), scanner_(std::move(scanner)), failures_(failures), open_ms_(open_ms) {}
 
     /// May a new scan start? `active` is how many this worker runs now: a
@@ -37,18 +39,18 @@ private:
     using Clock = std::chrono::steady_clock;
     static constexpr std::chrono::milliseconds kClosedFresh{1000};
 
-    std::optional<sdk::CircuitInfo> read();
+    std::optional<CircuitInfo> read();
     /// Keeps `c` when it is closed, unless this breaker wrote since
     /// `generation` was taken (a read that began before the write).
-    void remember(const sdk::CircuitInfo& c, std::uint64_t generation);
-    void wrote(const std::optional<sdk::CircuitInfo>& c);
+    void remember(const CircuitInfo& c, std::uint64_t generation);
+    void wrote(const std::optional<CircuitInfo>& c);
 
-    std::shared_ptr<sdk::Queue> queue_;
+    std::shared_ptr<sdk::QueueBackend> queue_;
     std::string scanner_;
     std::uint32_t failures_;
     std::int64_t open_ms_;
     std::mutex mu_;
-    std::optional<sdk::CircuitInfo> closed_;  ///< the last closed state seen or written
+    std::optional<CircuitInfo> closed_;  ///< the last closed state seen or written
     Clock::time_point closed_at_;
     std::uint64_t generation_ = 0;  ///< this breaker's writes so far
 };

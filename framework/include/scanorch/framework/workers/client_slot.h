@@ -15,7 +15,7 @@
 #include <optional>
 #include <string>
 
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 #include "scanorch/sdk/result.h"
 
 namespace scanorch::framework {
@@ -24,7 +24,7 @@ class ClientSlot {
 public:
     /// Takes a free slot of `client` for `task_id`, or the one it already holds
     /// (a reclaimed task resuming). nullopt when all `cap` slots are taken.
-    static sdk::Result<std::optional<ClientSlot>> try_acquire(std::shared_ptr<sdk::Queue> queue,
+    static sdk::Result<std::optional<ClientSlot>> try_acquire(std::shared_ptr<sdk::QueueBackend> queue,
                                                               const std::string& client, std::uint32_t cap,
                                                               const std::string& task_id, std::int64_t lease_ms);
 
@@ -42,8 +42,8 @@ public:
     const std::string& key() const { return key_; }
 
 private:
-    ClientSlot(std::shared_ptr<sdk::Queue> queue, std::string key, std::string task_id, std::int64_t lease_ms);
-    std::shared_ptr<sdk::Queue> queue_;
+    ClientSlot(std::shared_ptr<sdk::QueueBackend> queue, std::string key, std::string task_id, std::int64_t lease_ms);
+    std::shared_ptr<sdk::QueueBackend> queue_;
     std::string key_;
     std::string task_id_;
     std::int64_t lease_ms_;

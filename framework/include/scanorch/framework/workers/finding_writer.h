@@ -138,7 +138,7 @@ private:
 enum class FindingsIndexing {
     indexed,      ///< the validator emitted them and the writer stored them all
     no_writer,    ///< no writer was given: plain validate()
-    not_offered,  ///< the validator is older than ABI 1.3 or offers no FindingEmitter: plain validate()
+    not_offered,  ///< the validator offers no FindingEmitter: plain validate()
 };
 
 constexpr std::string_view to_string(FindingsIndexing i) noexcept {

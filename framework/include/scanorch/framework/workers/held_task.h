@@ -58,7 +58,7 @@ public:
 
     /// Heartbeat: renews the lease and the client slot. Returns false when
     /// the lease is gone.
-    bool renew(sdk::Queue& queue, std::int64_t lease_ms);
+    bool renew(sdk::QueueBackend& queue, std::int64_t lease_ms);
 
     void hold_client_slot(std::optional<ClientSlot> slot);
     /// Drops the client slot; `free_it` false leaves the key to expire (the

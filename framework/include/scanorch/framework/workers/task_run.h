@@ -26,7 +26,7 @@
 #include "scanorch/framework/tools/scope_policy.h"
 #include "scanorch/framework/workers/circuit_breaker.h"
 #include "scanorch/framework/workers/held_task.h"
-#include "scanorch/sdk/queue.h"
+#include "scanorch/sdk/queue_backend.h"
 #include "scanorch/sdk/scanner.h"
 #include "scanorch/sdk/validator.h"
 
@@ -50,7 +50,7 @@ struct WorkerOptions {
 struct WorkerDeps {
     ScannerConfig scanner;
     std::shared_ptr<sdk::Scanner> plugin;
-    std::shared_ptr<sdk::Queue> queue;
+    std::shared_ptr<sdk::QueueBackend> queue;
     std::shared_ptr<sdk::Validator> validator;  ///< null: exports are not checked
     std::uint32_t validator_abi_minor = 0;      ///< what the validator plugin may be asked (findings from 1.3)
     std::shared_ptr<TaskStore> store;

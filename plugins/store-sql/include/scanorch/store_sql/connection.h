@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "scanorch/sdk/guard.h"
 #include "scanorch/sdk/result.h"
 
 namespace scanorch::store_sql {
@@ -28,13 +29,10 @@ struct BorrowedText {
 
 using Value = std::variant<std::monostate, std::int64_t, double, std::string, BorrowedText>;
 
-class DbError : public std::runtime_error {
+// An sdk::Failure, so sdk::guard keeps its kind at the plugin boundary.
+class DbError : public sdk::Failure {
 public:
-    DbError(sdk::ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
-    sdk::ErrorKind kind() const noexcept { return kind_; }
-
-private:
-    sdk::ErrorKind kind_;
+    using sdk::Failure::Failure;
 };
 
 /// One result row; valid only inside the row callback.

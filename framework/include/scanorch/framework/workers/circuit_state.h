@@ -1,0 +1,34 @@
+// A scanner's circuit-breaker state as the host keeps it in the queue
+// backend's shared state (one key per scanner, shared_keys::circuit), and
+// its one text format: "<state> <consecutive failures> <opened at, ms>".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scanorch/sdk/result.h"
+#include "scanorch/sdk/shared_state.h"
+#include "scanorch/sdk/types.h"
+
+namespace scanorch::framework {
+
+struct CircuitInfo {
+    sdk::CircuitState state = sdk::CircuitState::closed;
+    std::uint32_t consecutive_failures = 0;
+    std::int64_t opened_at_ms = 0;  ///< 0 when closed
+    bool operator==(const CircuitInfo&) const = default;
+};
+
+std::string encode_circuit(const CircuitInfo& c);
+/// nullopt when `text` is not in the format (the caller names the key).
+std::optional<CircuitInfo> decode_circuit(const std::string& text);
+
+/// One scanner's circuit; closed with no failures when never written.
+sdk::Result<CircuitInfo> read_circuit(sdk::SharedState& state, const std::string& scanner);
+/// Every scanner's circuit in one step (kv_get_many), in the order asked.
+sdk::Result<std::vector<CircuitInfo>> read_circuits(sdk::SharedState& state, const std::vector<std::string>& scanners);
+sdk::Result<void> write_circuit(sdk::SharedState& state, const std::string& scanner, const CircuitInfo& c);
+
+}  // namespace scanorch::framework
