@@ -83,6 +83,7 @@ bool is_active(const std::string& status) {
 }  // namespace
 
 Emulator::Emulator(Options options) : opt_(std::move(options)), rng_(opt_.seed) {
+    routes();  // a malformed route pattern stops the program here, not on the first request
     if (opt_.data_dir.empty()) {
         data_dir_ = (std::filesystem::temp_directory_path() / ("nessus-emulator-" + std::to_string(::getpid()))).string();
         own_data_dir_ = true;
