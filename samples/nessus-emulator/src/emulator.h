@@ -99,7 +99,7 @@ private:
 
     Response route(const Request& r);
 
-    // The endpoints, in the order of routes().
+    // The endpoints: one per row of routes().
     Response stats(const Request&, const PathParams&);
     Response journal(const Request&, const PathParams&);
     Response fault_log(const Request&, const PathParams&);
