@@ -1,6 +1,7 @@
 // The emulated Nessus: sessions, scans and their state machine, exports,
 // faults, and the counters /emulator/stats reports. Transport-free: the HTTP
-// layer turns requests into calls of handle().
+// layer turns requests into calls of handle(), which finds the endpoint in
+// one route table (emulator.cpp, Emulator::routes()).
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,7 @@
 
 #include "emulator_options.h"
 #include "report_writer.h"
+#include "route_table.h"
 
 namespace scanorch::emulator {
 
@@ -34,6 +36,7 @@ struct Response {
     std::string file;        ///< when set, the body is this file's bytes
     bool close = false;      ///< "Connection: close" after the answer
     bool drop = false;       ///< close the connection without answering
+    std::string allow;       ///< a 405's Allow header: the methods the path takes
 };
 
 class Emulator {
@@ -83,13 +86,53 @@ private:
         std::string error;
     };
 
+    /// Who may call an endpoint: anyone; a session or API key holder; or
+    /// such a holder when the licence allows scan control (--licence-gate
+    /// answers 412 there, as Nessus Professional does).
+    enum class Access { open, session, scan_control };
+    using Handler = Response (Emulator::*)(const Request&, const PathParams&);
+    struct Endpoint {
+        Access access;
+        Handler handler;
+    };
+    static const RouteTable<Endpoint>& routes();
+
     Response route(const Request& r);
+
+    // The endpoints: one per row of routes().
+    Response stats(const Request&, const PathParams&);
+    Response journal(const Request&, const PathParams&);
+    Response fault_log(const Request&, const PathParams&);
+    Response server_status(const Request&, const PathParams&);
+    Response login(const Request&, const PathParams&);
+    Response logout(const Request&, const PathParams&);
+    Response session_info(const Request&, const PathParams&);
+    Response server_properties(const Request&, const PathParams&);
+    Response templates(const Request&, const PathParams&);
+    Response folders(const Request&, const PathParams&);
+    Response scanners(const Request&, const PathParams&);
+    Response list_scans(const Request&, const PathParams&);
+    Response create_scan(const Request&, const PathParams&);
+    Response launch_scan(const Request&, const PathParams&);
+    Response stop_scan(const Request&, const PathParams&);
+    Response pause_scan(const Request&, const PathParams&);
+    Response resume_scan(const Request&, const PathParams&);
+    Response scan_details(const Request&, const PathParams&);
+    Response delete_scan(const Request&, const PathParams&);
+    Response export_scan(const Request&, const PathParams&);
+    Response export_status(const Request&, const PathParams&);
+    Response export_download(const Request&, const PathParams&);
+    Response token_status(const Request&, const PathParams&);
+    Response token_download(const Request&, const PathParams&);
+
     bool authenticated(const Request& r);
     void tick_loop();
     void advance(Clock::time_point now);
     std::uint32_t occupied() const;
     std::string scan_json(const Scan& s) const;
-    Response journal_json() const;
+    Export* export_by_file(const PathParams& p);
+    Export* export_by_token(const PathParams& p);
+    static Response export_answer(const Export* e, bool download);
     std::string random_hex(std::size_t n);
     bool dice(double p);
 

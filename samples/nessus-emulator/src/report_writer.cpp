@@ -3,13 +3,11 @@
 #include <ctime>
 #include <functional>
 
-#include "scanorch/sdk/targets.h"
+#include "target_list.h"
 
 namespace scanorch::emulator {
 
 namespace {
-
-namespace targets = scanorch::sdk::targets;
 
 std::string xml(const std::string& s) {
     std::string out;
@@ -25,34 +23,6 @@ std::string xml(const std::string& s) {
         }
     }
     return out;
-}
-
-std::string address_text(const targets::Address& a) {
-    if (!a.v6) {
-        return std::to_string(a.bytes[0]) + "." + std::to_string(a.bytes[1]) + "." + std::to_string(a.bytes[2]) + "." +
-               std::to_string(a.bytes[3]);
-    }
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (int g = 0; g < 8; ++g) {
-        const unsigned v = static_cast<unsigned>(a.bytes[2 * g] << 8 | a.bytes[2 * g + 1]);
-        if (g) out += ':';
-        bool started = false;
-        for (int shift = 12; shift >= 0; shift -= 4) {
-            const unsigned d = (v >> shift) & 0xF;
-            if (d || started || shift == 0) {
-                out += hex[d];
-                started = true;
-            }
-        }
-    }
-    return out;
-}
-
-void increment(targets::Address& a) {
-    for (int i = a.v6 ? 15 : 3; i >= 0; --i) {
-        if (++a.bytes[static_cast<std::size_t>(i)] != 0) break;
-    }
 }
 
 std::string ctime_text(std::int64_t epoch) {
@@ -88,28 +58,6 @@ const std::string kFiller =
 
 }  // namespace
 
-bool expand_targets(const std::string& text, std::uint32_t max_hosts, std::vector<std::string>& out,
-                    std::string& error) {
-    auto list = targets::parse_list(text);
-    if (!list) {
-        error = list.error().message;
-        return false;
-    }
-    if (targets::count(*list) > max_hosts) {
-        error = "target list expands to more than " + std::to_string(max_hosts) + " hosts";
-        return false;
-    }
-    for (const auto& t : *list) {
-        if (t.kind == targets::Kind::hostname) {
-            out.push_back(t.text);
-            continue;
-        }
-        targets::Address a = t.first;
-        for (std::uint64_t n = 0; n < t.count; ++n, increment(a)) out.push_back(address_text(a));
-    }
-    return true;
-}
-
 bool account_works(const std::vector<TargetAccount>& accounts, const std::string& user, const std::string& password,
                    const std::string& host) {
     for (const auto& a : accounts) {
@@ -144,7 +92,7 @@ void write_report(std::ostream& out, const ScanResultSpec& spec, const Options& 
             account_works(options.target_accounts, c.escalation_account.empty() ? "root" : c.escalation_account,
                           c.escalation_password, host);
         const std::size_t h = std::hash<std::string>{}(host);
-        const bool is_ip = targets::parse_address(host).has_value();
+        const bool is_ip = parse_address(host).has_value();
 
         out << "<ReportHost name=\"" << xml(host) << "\"><HostProperties>\n<tag name=\"HOST_START\">"
             << ctime_text(spec.start_epoch) << "</tag>\n<tag name=\"HOST_START_TIMESTAMP\">" << spec.start_epoch << "</tag>\n";

@@ -31,11 +31,6 @@ struct ScanResultSpec {
     std::int64_t end_epoch = 0;
 };
 
-/// Expands a text target list (newline/comma/space separated) into hosts.
-/// Fails with a message when it is not a target list or exceeds max_hosts.
-bool expand_targets(const std::string& text, std::uint32_t max_hosts, std::vector<std::string>& out,
-                    std::string& error);
-
 /// Whether an account works on `host`.
 bool account_works(const std::vector<TargetAccount>& accounts, const std::string& user, const std::string& password,
                    const std::string& host);
