@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "scanorch/framework/logging.h"
+#include "scanorch/framework/logging/logging.h"
 
 namespace sf = scanorch::framework;
 
