@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <spdlog/details/log_msg.h>
+#include <spdlog/formatter.h>
 
 #include <string>
 
