@@ -15,7 +15,7 @@
 #include "emulator_process.h"
 #include "redis_server.h"
 #include "task_store_access.h"
-#include "scanorch/framework/host.h"
+#include "scanorch/framework/host/host.h"
 #include "scanorch/framework/service/orchestrator.h"
 
 namespace sf = scanorch::framework;

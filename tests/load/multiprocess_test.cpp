@@ -20,7 +20,7 @@
 #include "emulator_process.h"
 #include "http_json.h"
 #include "redis_server.h"
-#include "scanorch/framework/host.h"
+#include "scanorch/framework/host/host.h"
 #include "scanorch/framework/service/orchestrator.h"
 
 namespace sf = scanorch::framework;

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "redis_server.h"
-#include "scanorch/framework/host.h"
+#include "scanorch/framework/host/host.h"
 #include "scanorch/framework/service/orchestrator.h"
 #include "scanorch/framework/service/scanner_pool.h"
 

@@ -1,4 +1,4 @@
-#include "scanorch/framework/runtime.h"
+#include "scanorch/framework/runtime/runtime.h"
 
 #include <spdlog/spdlog.h>
 

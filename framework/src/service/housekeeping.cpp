@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <map>
 
-#include "scanorch/framework/clock.h"
+#include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/tasks/shared_keys.h"
 
 namespace scanorch::framework {

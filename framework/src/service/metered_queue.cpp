@@ -2,6 +2,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/registry.h>
 
 #include "scanorch/framework/service/forwarding_queue.h"
 

@@ -16,7 +16,7 @@
 #include <charconv>
 #include <sstream>
 
-#include "scanorch/framework/host.h"
+#include "scanorch/framework/host/host.h"
 
 namespace scanorch::framework {
 

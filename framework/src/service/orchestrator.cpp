@@ -1,4 +1,4 @@
-#include "scanorch/framework/clock.h"
+#include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/service/orchestrator.h"
 #include "scanorch/framework/service/metered_queue.h"
 #include "scanorch/framework/service/metrics_listener.h"

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "scanorch/framework/host.h"
+#include "scanorch/framework/host/host.h"
 #include "scanorch/sdk/extensions.h"
 
 namespace scanorch::framework {

@@ -1,6 +1,6 @@
 #include "scanorch/framework/tasks/task_store.h"
 
-#include "scanorch/framework/clock.h"
+#include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/tasks/task_codec.h"
 #include "scanorch/sdk/extensions.h"
 

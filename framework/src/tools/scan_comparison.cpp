@@ -18,7 +18,7 @@
 #include <set>
 #include <tuple>
 
-#include "scanorch/framework/clock.h"
+#include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/tools/caller_visibility.h"
 #include "scanorch/framework/tools/result_queries.h"
 #include "finding_fields.h"

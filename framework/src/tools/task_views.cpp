@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "scanorch/framework/clock.h"
 #include "scanorch/framework/json/sdk_json.h"
+#include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/tasks/task_codec.h"
 #include "scanorch/sdk/targets.h"
 #include "tool_json.h"

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "scanorch/framework/clock.h"
+#include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/tasks/shared_keys.h"
 #include "scanorch/framework/tasks/task_codec.h"
 #include "scanorch/framework/tasks/task_payload.h"

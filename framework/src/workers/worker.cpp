@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "scanorch/framework/clock.h"
+#include "scanorch/framework/runtime/clock.h"
 
 namespace scanorch::framework {
 

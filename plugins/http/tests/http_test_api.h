@@ -22,7 +22,7 @@
 #include <string>
 
 #include "emulator_process.h"
-#include "scanorch/framework/host.h"
+#include "scanorch/framework/host/host.h"
 #include "scanorch/framework/service/orchestrator.h"
 
 namespace http_test {

@@ -1,9 +1,10 @@
 #include <gtest/gtest.h>
 #include <spdlog/details/log_msg.h>
+#include <spdlog/formatter.h>
 
 #include <string>
 
-#include "scanorch/framework/logging.h"
+#include "scanorch/framework/logging/logging.h"
 
 namespace sf = scanorch::framework;
 

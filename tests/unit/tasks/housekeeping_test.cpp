@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "scanorch/framework/clock.h"
 #include "scanorch/framework/plugins/host_services.h"
 #include "scanorch/framework/plugins/loader.h"
+#include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/service/housekeeping.h"
 #include "task_store_access.h"
 #include "watched_store.h"

@@ -4,12 +4,15 @@
 // unchanged, extension() too, except ids newer than the plugin's ABI minor.
 #pragma once
 
-#include <prometheus/registry.h>
-
 #include <cstdint>
 #include <memory>
 
 #include "scanorch/sdk/queue_backend.h"
+
+// Only a reference crosses this header: callers need not see prometheus-cpp.
+namespace prometheus {
+class Registry;
+}
 
 namespace scanorch::framework {
 

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "scanorch/framework/host.h"
+#include "scanorch/framework/host/host.h"
 #include "scanorch/framework/service/housekeeping.h"
 #include "scanorch/framework/service/tool_service.h"
 #include "scanorch/framework/tools/scope_policy.h"

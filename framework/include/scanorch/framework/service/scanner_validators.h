@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "scanorch/framework/host.h"
+#include "scanorch/framework/host/host.h"
 #include "scanorch/sdk/validator.h"
 
 namespace scanorch::framework {

@@ -2,8 +2,9 @@
 // (for log shippers), at a level from config or LOG_LEVEL.
 #pragma once
 
-#include <spdlog/common.h>
-#include <spdlog/formatter.h>
+// spdlog's own forward declarations: the signatures below name its level
+// and formatter types, and configure_logging() callers need no more.
+#include <spdlog/fwd.h>
 
 #include <memory>
 #include <string>

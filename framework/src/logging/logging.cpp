@@ -1,4 +1,4 @@
-#include "scanorch/framework/logging.h"
+#include "scanorch/framework/logging/logging.h"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>

@@ -1,4 +1,4 @@
-#include "scanorch/framework/host.h"
+#include "scanorch/framework/host/host.h"
 
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
