@@ -718,8 +718,8 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
     // LifecycleFaults.CircuitBreakerOpensTriesOnceAndClosesOrReopens.
     auto circuit = sf::read_circuit(dep.orchestrator->queue(), "east");
     ASSERT_TRUE(circuit);
-    EXPECT_NE(circuit->state, sdk::CircuitState::closed);
-    EXPECT_GE(circuit->consecutive_failures, 2u);
+    EXPECT_NE(circuit->info.state, sdk::CircuitState::closed);
+    EXPECT_GE(circuit->info.consecutive_failures, 2u);
     // New work avoids an open circuit: shown only by a placement the router
     // decided while east's circuit was open and west had room. Checked at an
     // arbitrary moment, the placement raced the breaker: once the 1.5 s open
@@ -755,20 +755,20 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
         } else if (west_idle_since == 0) {
             west_idle_since = now;
         }
-        if (before->state == sdk::CircuitState::half_open && (trial.empty() || finished(trial))) {
+        if (before->info.state == sdk::CircuitState::half_open && (trial.empty() || finished(trial))) {
             trial = dep.must("run_untrusted_scan", scan_args("trial", "192.0.2.7", R"(,"scanner_instance":"east")"))
                         ->getValue<std::string>("task_id");
             others.push_back(trial);
             continue;
         }
-        if (before->state != sdk::CircuitState::open || before->opened_at_ms > now - view_age || west_idle_since == 0 ||
+        if (before->info.state != sdk::CircuitState::open || before->info.opened_at_ms > now - view_age || west_idle_since == 0 ||
             west_idle_since > now - view_age) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
             continue;
         }
         auto r = dep.must("run_untrusted_scan", scan_args("after", "192.0.2.6"));
         const auto still = sf::read_circuit(dep.orchestrator->queue(), "east");
-        if (still && still->state == sdk::CircuitState::open && still->opened_at_ms == before->opened_at_ms) {
+        if (still && still->info.state == sdk::CircuitState::open && still->info.opened_at_ms == before->info.opened_at_ms) {
             EXPECT_EQ(r->getValue<std::string>("queue"), "west") << r->get("routing_reason").toString();
             after = r->getValue<std::string>("task_id");
         } else {

@@ -243,6 +243,41 @@ TEST_P(QueueContract, KvGetManyAnswersInOrderWithExpiry) {
     }
 }
 
+// kv_compare_and_set writes only over the value the caller read (absent
+// included, expiry as kv_get), so a read-modify-write shared by processes
+// loses no update.
+TEST_P(QueueContract, KvCompareAndSetWritesOnlyOverWhatWasRead) {
+    EXPECT_TRUE(queue_->kv_compare_and_set("cas", std::nullopt, "a", 0).value()) << "absent, expected absent";
+    EXPECT_FALSE(queue_->kv_compare_and_set("cas", std::nullopt, "b", 0).value()) << "present now";
+    EXPECT_FALSE(queue_->kv_compare_and_set("cas", std::optional<std::string>("x"), "b", 0).value());
+    EXPECT_EQ(queue_->kv_get("cas").value(), std::optional<std::string>("a"));
+    EXPECT_TRUE(queue_->kv_compare_and_set("cas", std::optional<std::string>("a"), "b", 1000).value());
+    EXPECT_EQ(queue_->kv_get("cas").value(), std::optional<std::string>("b"));
+    now_ += 1500;  // expired: reads as absent
+    EXPECT_FALSE(queue_->kv_compare_and_set("cas", std::optional<std::string>("b"), "c", 0).value());
+    EXPECT_TRUE(queue_->kv_compare_and_set("cas", std::nullopt, "c", 0).value());
+    EXPECT_EQ(queue_->kv_get("cas").value(), std::optional<std::string>("c"));
+    EXPECT_TRUE(queue_->kv_compare_and_set("empty", std::nullopt, "", 0).value());
+    EXPECT_FALSE(queue_->kv_compare_and_set("empty", std::nullopt, "x", 0).value()) << "an empty value is a value";
+
+    // Threads that each add one by read + compare-and-set, retrying: none lost.
+    ASSERT_TRUE(queue_->kv_set("count", "0", 0).ok());
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 25; ++i) {
+                for (;;) {
+                    const auto v = queue_->kv_get("count").value();
+                    const auto next = std::to_string(std::stoi(v.value_or("0")) + 1);
+                    if (queue_->kv_compare_and_set("count", v, next, 0).value_or(false)) break;
+                }
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(queue_->kv_get("count").value(), std::optional<std::string>("100"));
+}
+
 // wake() ends a wait for work of the scanner (the host closes a circuit in
 // one process; workers of the scanner in others may claim again at once).
 // Sent until it wakes, as for arriving work: a wake before the wait began

@@ -1,5 +1,7 @@
 #include "scanorch/framework/plugins/config_values.h"
 
+#include "scanorch/framework/config/yaml_reader.h"
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
@@ -46,7 +48,7 @@ sdk::Result<ConfigValues> ConfigValues::build(const PluginInfo& plugin, const st
 
     for (const auto& f : plugin.config) {
         Poco::Dynamic::Var v;
-        if (declared->has(f.name)) {
+        if (declared->has(f.name) && !declared->isNull(f.name)) {  // null: as if not given
             v = declared->get(f.name);
         } else if (f.default_json) {
             // The config readers apply defaults already; a config built by
@@ -62,29 +64,45 @@ sdk::Result<ConfigValues> ConfigValues::build(const PluginInfo& plugin, const st
         Item item{.name = f.name, .type = f.type};
         const auto wrong = [&](const std::string& expected) {
             return sdk::Error::invalid_input("plugin '" + plugin.name + "': config key '" + f.name + "' must be " +
-                                             expected + ", got " + to_json(v));
+                                             expected + ", got " +
+                                             (f.type == SCANORCH_CFG_SECRET ? std::string("(a secret value)") : to_json(v)));
         };
+        const bool boolean = v.type() == typeid(bool);  // Poco counts a bool as an integer too
         try {
             switch (f.type) {
-                case SCANORCH_CFG_INT:
                 case SCANORCH_CFG_DURATION:
-                    if (!v.isInteger()) return wrong("an integer");
+                    if (v.isString()) {  // a default may say "30s", "5m", as the YAML may
+                        const auto seconds = parse_duration_seconds(v.toString());
+                        if (!seconds) return wrong("a duration (seconds, or 30s, 5m, 1h, 1d)");
+                        item.integer = *seconds;
+                        break;
+                    }
+                    [[fallthrough]];
+                case SCANORCH_CFG_INT:
+                    if (!v.isInteger() || boolean) return wrong("an integer");
                     item.integer = v.convert<std::int64_t>();
                     break;
                 case SCANORCH_CFG_BOOL:
-                    if (!v.isBoolean()) return wrong("true or false");
+                    if (!boolean) return wrong("true or false");
                     item.integer = v.convert<bool>() ? 1 : 0;
                     break;
                 case SCANORCH_CFG_DOUBLE:
-                    if (!v.isNumeric()) return wrong("a number");
+                    if (!v.isNumeric() || boolean) return wrong("a number");
                     item.number = v.convert<double>();
                     break;
                 case SCANORCH_CFG_STRING_LIST: {
                     auto arr = v.extract<Poco::JSON::Array::Ptr>();
-                    for (std::size_t i = 0; arr && i < arr->size(); ++i) item.items.push_back(arr->get(i).toString());
+                    for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+                        if (!arr->get(i).isString()) return wrong("a list of strings");
+                        item.items.push_back(arr->get(i).toString());
+                    }
                     break;
                 }
-                case SCANORCH_CFG_OBJECT: item.text = to_json(v); break;
+                case SCANORCH_CFG_OBJECT: {
+                    if (v.type() != typeid(Poco::JSON::Object::Ptr)) return wrong("a mapping");
+                    item.text = to_json(v);
+                    break;
+                }
                 default:
                     if (!v.isString()) return wrong("a string");
                     item.text = v.toString();
@@ -116,6 +134,7 @@ std::vector<ConfigFieldInfo> ConfigValues::fields(const scanorch_config_field* t
 }
 
 const scanorch_config* ConfigValues::c_config() {
+    if (config_.struct_size != 0) return &config_;
     values_.clear();
     item_ptrs_.clear();
     values_.reserve(items_.size());
@@ -126,7 +145,8 @@ const scanorch_config* ConfigValues::c_config() {
         values_.push_back({it.name.c_str(), static_cast<std::uint32_t>(it.type), it.integer, it.number, it.text.c_str(),
                            ptrs.empty() ? nullptr : ptrs.data(), ptrs.size()});
     }
-    config_ = {sizeof(scanorch_config), json_.c_str(), values_.empty() ? nullptr : values_.data(), values_.size()};
+    config_ = {sizeof(scanorch_config), sizeof(scanorch_config_value), json_.c_str(),
+               values_.empty() ? nullptr : values_.data(), values_.size()};
     return &config_;
 }
 

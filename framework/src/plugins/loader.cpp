@@ -100,6 +100,9 @@ sdk::Result<const PluginInfo*> PluginLoader::load_file(const std::filesystem::pa
             if (major < SCANORCH_SDK_ABI_MAJOR) {
                 message += "; port it to SDK " + std::to_string(SCANORCH_SDK_ABI_MAJOR) +
                            " (docs/PLUGIN_GUIDE.md, \"Migrating from SDK 1.x\") and rebuild it";
+            } else {
+                message += "; upgrade scanorchd, or rebuild the plugin against scanorch-sdk " +
+                           std::to_string(SCANORCH_SDK_ABI_MAJOR) + ".x";
             }
             return sdk::Error::invalid_input(message);
         }
@@ -203,9 +206,22 @@ sdk::Result<const PluginInfo*> PluginLoader::register_descriptor(const scanorch_
             return sdk::Error::invalid_input(who + ": config field " + quoted(field) + " has a default that is not JSON: " +
                                              f.default_json);
         }
+        // A scanner's config also carries its scanners.yaml entry under these
+        // names (config_values.h): an option may not shadow them.
+        if (desc.kind == SCANORCH_KIND_SCANNER &&
+            (field == "instance_id" || field == "url" || field.rfind("credentials.", 0) == 0)) {
+            return sdk::Error::invalid_input(who + ": config field " + quoted(field) +
+                                             " is reserved for the scanner's scanners.yaml entry; name the option otherwise");
+        }
         info.config.push_back({field, static_cast<scanorch_config_type>(f.type), f.required != 0,
                                f.default_json != nullptr ? std::optional<std::string>(f.default_json) : std::nullopt,
                                f.description != nullptr ? f.description : ""});
+    }
+    // Each default must have its key's type: found now, at load, not when
+    // an instance that leaves the key out starts.
+    if (auto defaults = ConfigValues::build(info, "{}"); !defaults) {
+        return sdk::Error::invalid_input(who + ": a config default does not have its declared type: " +
+                                         defaults.error().message);
     }
     entry->keepalive = std::move(keepalive);
     entries_.push_back(std::move(entry));

@@ -1,5 +1,8 @@
 #include "scanorch/framework/workers/circuit_state.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <charconv>
 
 #include "scanorch/framework/tasks/shared_keys.h"
@@ -22,12 +25,14 @@ std::optional<T> parse_number(std::string_view s) {
     return v;
 }
 
-sdk::Result<CircuitInfo> decoded(const std::string& scanner, const std::optional<std::string>& text) {
+CircuitInfo decoded(const std::string& scanner, const std::optional<std::string>& text) {
     if (!text) return CircuitInfo{};
     auto c = decode_circuit(*text);
     if (!c) {
-        return sdk::Error::internal("circuit state of scanner '" + scanner + "' (" + shared_keys::circuit(scanner) +
-                                    ") is not '<state> <failures> <opened_at_ms>': '" + text->substr(0, 80) + "'");
+        spdlog::warn("circuit state of scanner '{}' ({}) is not '<state> <failures> <opened_at_ms>': '{}'; read as "
+                     "closed until the breaker writes it again",
+                     scanner, shared_keys::circuit(scanner), text->substr(0, 80));
+        return CircuitInfo{};
     }
     return *c;
 }
@@ -51,35 +56,41 @@ std::optional<CircuitInfo> decode_circuit(const std::string& text) {
     return CircuitInfo{*state, *failures, *opened};
 }
 
-sdk::Result<CircuitInfo> read_circuit(sdk::SharedState& state, const std::string& scanner) {
+sdk::Result<CircuitRead> read_circuit(sdk::SharedState& state, const std::string& scanner) {
     auto v = state.kv_get(shared_keys::circuit(scanner));
     if (!v) return std::move(v).error();
-    return decoded(scanner, *v);
+    return CircuitRead{decoded(scanner, *v), std::move(*v)};
 }
 
 sdk::Result<std::vector<CircuitInfo>> read_circuits(sdk::SharedState& state, const std::vector<std::string>& scanners) {
     if (scanners.empty()) return std::vector<CircuitInfo>{};
-    std::vector<std::string> keys;
-    keys.reserve(scanners.size());
-    for (const auto& s : scanners) keys.push_back(shared_keys::circuit(s));
-    auto values = state.kv_get_many(keys);
-    if (!values) return std::move(values).error();
-    if (values->size() != scanners.size()) {
-        return sdk::Error::internal("the queue backend answered " + std::to_string(values->size()) + " values for " +
-                                    std::to_string(scanners.size()) + " circuit keys");
+    // In chunks: one backend step holds the backend for the whole step.
+    constexpr std::size_t kChunk = 1000;
+    std::vector<std::optional<std::string>> all;
+    all.reserve(scanners.size());
+    for (std::size_t from = 0; from < scanners.size(); from += kChunk) {
+        std::vector<std::string> keys;
+        for (std::size_t i = from; i < std::min(scanners.size(), from + kChunk); ++i) {
+            keys.push_back(shared_keys::circuit(scanners[i]));
+        }
+        auto values = state.kv_get_many(keys);
+        if (!values) return std::move(values).error();
+        if (values->size() != keys.size()) {
+            return sdk::Error::internal("the queue backend answered " + std::to_string(values->size()) + " values for " +
+                                        std::to_string(keys.size()) + " circuit keys");
+        }
+        for (auto& v : *values) all.push_back(std::move(v));
     }
+    const auto* values = &all;
     std::vector<CircuitInfo> out;
     out.reserve(scanners.size());
-    for (std::size_t i = 0; i < scanners.size(); ++i) {
-        auto c = decoded(scanners[i], (*values)[i]);
-        if (!c) return std::move(c).error();
-        out.push_back(*c);
-    }
+    for (std::size_t i = 0; i < scanners.size(); ++i) out.push_back(decoded(scanners[i], (*values)[i]));
     return out;
 }
 
-sdk::Result<void> write_circuit(sdk::SharedState& state, const std::string& scanner, const CircuitInfo& c) {
-    return state.kv_set(shared_keys::circuit(scanner), encode_circuit(c), 0);
+sdk::Result<bool> replace_circuit(sdk::SharedState& state, const std::string& scanner, const CircuitRead& read,
+                                  const CircuitInfo& next) {
+    return state.kv_compare_and_set(shared_keys::circuit(scanner), read.raw, encode_circuit(next), 0);
 }
 
 }  // namespace scanorch::framework

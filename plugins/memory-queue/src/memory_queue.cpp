@@ -339,6 +339,17 @@ public:
         });
     }
 
+    sdk::Result<bool> kv_compare_and_set(const std::string& key, const std::optional<std::string>& expected,
+                                         const std::string& value, std::int64_t ttl_ms) noexcept override {
+        return locked([&]() -> sdk::Result<bool> {
+            auto it = live(key);
+            const bool present = it != kv_.end();
+            if (present != expected.has_value() || (present && it->second.first != *expected)) return false;
+            kv_[key] = {value, ttl_ms > 0 ? ctx_.now_unix_ms() + ttl_ms : 0};
+            return true;
+        });
+    }
+
     sdk::Result<bool> kv_delete_if(const std::string& key, const std::string& expected) noexcept override {
         return locked([&]() -> sdk::Result<bool> {
             auto it = live(key);

@@ -57,14 +57,14 @@ public:
     }
 
     sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& request) noexcept override {
-        return sdk::guard("validating " + request.path, [&]() -> sdk::Result<sdk::ValidationResult> {
+        return sdk::guard("validating an export", [&]() -> sdk::Result<sdk::ValidationResult> {
             return judged(request, nv::validate_file(request, config_));
         });
     }
 
     sdk::Result<sdk::ValidationResult> validate_and_emit(const sdk::ValidationRequest& request,
                                                          sdk::FindingSink& sink) noexcept override {
-        return sdk::guard("validating " + request.path, [&]() -> sdk::Result<sdk::ValidationResult> {
+        return sdk::guard("validating an export", [&]() -> sdk::Result<sdk::ValidationResult> {
             auto result = nv::validate_file(request, config_, sink);
             if (!result) return result;  // the sink's own error, as it gave it
             return judged(request, std::move(result).value());

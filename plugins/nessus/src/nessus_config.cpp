@@ -53,8 +53,21 @@ sdk::Result<NessusConfig> parse_config(const sdk::Config& config) {
     c.untrusted_template = config.string("untrusted_template");
     c.trusted_template = config.string("trusted_template");
     c.folder_id = config.integer("folder_id");
-    if (c.timeout_seconds < 1) return sdk::Error::invalid_input(who + ": options.timeout must be at least 1 second");
-    if (c.export_poll_ms < 10) return sdk::Error::invalid_input(who + ": options.export_poll_ms must be at least 10");
+    // Upper bounds keep deadlines (now + timeout) far from a clock's overflow.
+    constexpr std::int64_t kDay = 86400;
+    if (c.timeout_seconds < 1 || c.timeout_seconds > kDay) {
+        return sdk::Error::invalid_input(who + ": options.timeout must be 1 s to 1 day, got " +
+                                         std::to_string(c.timeout_seconds) + " s");
+    }
+    if (c.export_timeout_seconds < 1 || c.export_timeout_seconds > 7 * kDay) {
+        return sdk::Error::invalid_input(who + ": options.export_timeout must be 1 s to 7 days, got " +
+                                         std::to_string(c.export_timeout_seconds) + " s");
+    }
+    if (c.export_poll_ms < 10 || c.export_poll_ms > 3'600'000) {
+        return sdk::Error::invalid_input(who + ": options.export_poll_ms must be 10 to 3600000, got " +
+                                         std::to_string(c.export_poll_ms));
+    }
+    if (c.folder_id < 0) return sdk::Error::invalid_input(who + ": options.folder_id must not be negative");
     return c;
 }
 

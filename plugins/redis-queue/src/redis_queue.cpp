@@ -189,8 +189,10 @@ for i = 1, #KEYS do
   out[i] = false
   if v then
     local bar = string.find(v, '|', 1, true)
-    local exp = tonumber(string.sub(v, 1, bar - 1))
-    if exp > 0 and exp <= tonumber(ARGV[1]) then redis.call('DEL', KEYS[i]) else out[i] = string.sub(v, bar + 1) end
+    if bar then  -- a value not written by kv_set is not ours: read as absent
+      local exp = tonumber(string.sub(v, 1, bar - 1))
+      if exp > 0 and exp <= tonumber(ARGV[1]) then redis.call('DEL', KEYS[i]) else out[i] = string.sub(v, bar + 1) end
+    end
   end
 end
 return out
@@ -210,6 +212,30 @@ if ttl > 0 then exp = tonumber(ARGV[3]) + ttl end
 if ttl > 0 then redis.call('SET', KEYS[1], exp .. '|' .. ARGV[1], 'PX', ttl + 3600000)
 else redis.call('SET', KEYS[1], '0|' .. ARGV[1]) end
 return false
+)lua";
+
+// KEYS[1] key; ARGV: value, ttl_ms, now, expected_present ('0'/'1'), expected.
+// Sets only while the live value (expiry as kKvGet) is the expected one.
+const std::string kKvCompareAndSet = R"lua(
+local now = tonumber(ARGV[3])
+local v = redis.call('GET', KEYS[1])
+local current = nil
+if v then
+  local bar = string.find(v, '|', 1, true)
+  if bar then
+    local exp = tonumber(string.sub(v, 1, bar - 1))
+    if exp == 0 or exp > now then current = string.sub(v, bar + 1) end
+  end
+end
+if ARGV[4] == '1' then
+  if current ~= ARGV[5] then return 0 end
+elseif current ~= nil then
+  return 0
+end
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('SET', KEYS[1], (now + ttl) .. '|' .. ARGV[1], 'PX', ttl + 3600000)
+else redis.call('SET', KEYS[1], '0|' .. ARGV[1]) end
+return 1
 )lua";
 
 // KEYS[1] counter; ARGV: delta, ttl_ms, now. Stored as "<expiry ms>|<value>"
@@ -661,6 +687,16 @@ public:
         });
     }
 
+    sdk::Result<bool> kv_compare_and_set(const std::string& key, const std::optional<std::string>& expected,
+                                         const std::string& value, std::int64_t ttl_ms) noexcept override {
+        return guard([&]() -> sdk::Result<bool> {
+            auto r = run(kv_cas_, {p_ + ":kv:" + key},
+                         {value, std::to_string(ttl_ms), now(), expected ? "1" : "0", expected.value_or("")});
+            if (!r) return std::move(r).error();
+            return r->integer == 1;
+        });
+    }
+
     sdk::Result<bool> kv_delete_if(const std::string& key, const std::string& expected) noexcept override {
         return guard([&]() -> sdk::Result<bool> {
             auto r = run(delete_if_, {p_ + ":kv:" + key}, {expected, now()});
@@ -818,7 +854,7 @@ private:
     std::mutex seen_mu_;
     std::unordered_map<std::string, std::string> queue_seen_;  ///< task id -> queue key it was last found in
     const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
-        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_get_many_{kKvGetMany}, kv_set_{kKvSet}, delete_if_{kDeleteIf}, position_{kPosition},
+        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_get_many_{kKvGetMany}, kv_set_{kKvSet}, kv_cas_{kKvCompareAndSet}, delete_if_{kDeleteIf}, position_{kPosition},
         counter_add_{kCounterAdd}, counter_read_{kCounterRead}, pool_snapshot_{kPoolSnapshot};
 };
 

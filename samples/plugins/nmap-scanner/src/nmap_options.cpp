@@ -1,9 +1,5 @@
 #include "nmap_options.h"
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,79 +40,67 @@ sdk::Result<void> check_ports(const std::string& ports) {
     }
 }
 
-sdk::Result<NmapOptions> parse_options(const std::string& config_json) {
+sdk::Result<NmapOptions> parse_options(const sdk::Config& config) {
     NmapOptions o;
-    try {
-        const auto root = Poco::JSON::Parser().parse(config_json).extract<Poco::JSON::Object::Ptr>();
-        o.instance_id = root->optValue<std::string>("instance_id", "");
-        if (o.instance_id.empty()) return sdk::Error::invalid_input("config has no instance_id");
-        const std::string who = "scanner '" + o.instance_id + "': options.";
-        const auto opts = root->getObject("options");
-        if (!opts) return o;  // every option has a default
+    o.instance_id = config.find_string("instance_id").value_or("");
+    if (o.instance_id.empty()) return sdk::Error::invalid_input("config has no instance_id");
+    const std::string who = "scanner '" + o.instance_id + "': options.";
 
-        o.nmap_path = opts->optValue<std::string>("nmap_path", o.nmap_path);
-        if (!std::filesystem::path(o.nmap_path).is_absolute()) {
-            return sdk::Error::invalid_input(who + "nmap_path: '" + o.nmap_path + "' is not an absolute path");
-        }
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(o.nmap_path, ec) || ::access(o.nmap_path.c_str(), X_OK) != 0) {
-            return sdk::Error::invalid_input(who + "nmap_path: '" + o.nmap_path +
-                                             "' is not an executable file (Debian: apt-get install nmap)");
-        }
-
-        o.ports = opts->optValue<std::string>("ports", "");
-        if (!o.ports.empty()) {
-            if (auto ok = check_ports(o.ports); !ok) return sdk::Error::invalid_input(who + "ports: " + ok.error().message);
-        }
-
-        const auto timing = opts->optValue<std::int64_t>("timing", o.timing);
-        if (timing < 0 || timing > 5) {
-            return sdk::Error::invalid_input(who + "timing: " + std::to_string(timing) +
-                                             " is not an nmap timing template (0 = paranoid .. 5 = insane)");
-        }
-        o.timing = static_cast<int>(timing);
-
-        const auto scan = opts->optValue<std::string>("tcp_scan", "connect");
-        if (scan == "connect") {
-            o.tcp_scan = TcpScan::connect;
-        } else if (scan == "syn") {
-            if (::geteuid() != 0) {
-                return sdk::Error::invalid_input(who + "tcp_scan: 'syn' needs root (raw sockets); use 'connect'");
-            }
-            o.tcp_scan = TcpScan::syn;
-        } else {
-            return sdk::Error::invalid_input(who + "tcp_scan: '" + scan + "' is not 'connect' or 'syn'");
-        }
-
-        o.host_discovery = opts->optValue<bool>("host_discovery", o.host_discovery);
-        o.resolve_names = opts->optValue<bool>("resolve_names", o.resolve_names);
-
-        if (const auto extra = opts->getArray("extra_args")) {
-            for (std::size_t i = 0; i < extra->size(); ++i) {
-                const auto arg = extra->getElement<std::string>(static_cast<unsigned>(i));
-                const auto allowed = std::find_if(std::begin(kAllowedExtraArgs), std::end(kAllowedExtraArgs),
-                                                  [&](const char* a) { return arg == a; });
-                if (allowed == std::end(kAllowedExtraArgs)) {
-                    std::string list;
-                    for (const char* a : kAllowedExtraArgs) list += (list.empty() ? "" : ", ") + std::string(a);
-                    return sdk::Error::invalid_input(who + "extra_args[" + std::to_string(i) + "]: '" + arg +
-                                                     "' is not allowed (allowed: " + list + ")");
-                }
-                o.extra_args.push_back(arg);
-            }
-        }
-
-        o.host_timeout_seconds = opts->optValue<std::int64_t>("host_timeout", 0);
-        if (o.host_timeout_seconds < 0) {
-            return sdk::Error::invalid_input(who + "host_timeout: must not be negative");
-        }
-        o.max_runtime_seconds = opts->optValue<std::int64_t>("max_runtime", o.max_runtime_seconds);
-        if (o.max_runtime_seconds < 1) {
-            return sdk::Error::invalid_input(who + "max_runtime: must be at least 1 second");
-        }
-    } catch (const Poco::Exception& e) {
-        return sdk::Error::invalid_input("config is not valid: " + e.displayText());
+    o.nmap_path = config.string("nmap_path");
+    if (!std::filesystem::path(o.nmap_path).is_absolute()) {
+        return sdk::Error::invalid_input(who + "nmap_path: '" + o.nmap_path + "' is not an absolute path");
     }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(o.nmap_path, ec) || ::access(o.nmap_path.c_str(), X_OK) != 0) {
+        return sdk::Error::invalid_input(who + "nmap_path: '" + o.nmap_path +
+                                         "' is not an executable file (Debian: apt-get install nmap)");
+    }
+
+    o.ports = config.string("ports");
+    if (!o.ports.empty()) {
+        if (auto ok = check_ports(o.ports); !ok) return sdk::Error::invalid_input(who + "ports: " + ok.error().message);
+    }
+
+    const auto timing = config.integer("timing");
+    if (timing < 0 || timing > 5) {
+        return sdk::Error::invalid_input(who + "timing: " + std::to_string(timing) +
+                                         " is not an nmap timing template (0 = paranoid .. 5 = insane)");
+    }
+    o.timing = static_cast<int>(timing);
+
+    const auto scan = config.string("tcp_scan");
+    if (scan == "connect") {
+        o.tcp_scan = TcpScan::connect;
+    } else if (scan == "syn") {
+        if (::geteuid() != 0) {
+            return sdk::Error::invalid_input(who + "tcp_scan: 'syn' needs root (raw sockets); use 'connect'");
+        }
+        o.tcp_scan = TcpScan::syn;
+    } else {
+        return sdk::Error::invalid_input(who + "tcp_scan: '" + scan + "' is not 'connect' or 'syn'");
+    }
+
+    o.host_discovery = config.boolean("host_discovery");
+    o.resolve_names = config.boolean("resolve_names");
+
+    const auto extra = config.strings("extra_args");
+    for (std::size_t i = 0; i < extra.size(); ++i) {
+        const auto& arg = extra[i];
+        const auto allowed = std::find_if(std::begin(kAllowedExtraArgs), std::end(kAllowedExtraArgs),
+                                          [&](const char* a) { return arg == a; });
+        if (allowed == std::end(kAllowedExtraArgs)) {
+            std::string list;
+            for (const char* a : kAllowedExtraArgs) list += (list.empty() ? "" : ", ") + std::string(a);
+            return sdk::Error::invalid_input(who + "extra_args[" + std::to_string(i) + "]: '" + arg +
+                                             "' is not allowed (allowed: " + list + ")");
+        }
+        o.extra_args.push_back(arg);
+    }
+
+    o.host_timeout_seconds = config.duration("host_timeout").count();
+    if (o.host_timeout_seconds < 0) return sdk::Error::invalid_input(who + "host_timeout: must not be negative");
+    o.max_runtime_seconds = config.duration("max_runtime").count();
+    if (o.max_runtime_seconds < 1) return sdk::Error::invalid_input(who + "max_runtime: must be at least 1 second");
     return o;
 }
 

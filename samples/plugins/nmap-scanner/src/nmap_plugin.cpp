@@ -20,23 +20,13 @@ public:
     static constexpr const char* kName = "nmap";
     static constexpr const char* kVersion = "1.0.0";
     static constexpr const char* kDescription = "Runs the local nmap (-sV, XML output) as a scanner: a sample backend";
-    static constexpr scanorch_config_field kConfig[] = {
-        {"nmap_path", SCANORCH_CFG_STRING, 0, "\"/usr/bin/nmap\"", "The nmap binary (absolute path)"},
-        {"ports", SCANORCH_CFG_STRING, 0, "\"\"", "nmap -p list (e.g. \"22,80,8000-8100\"); empty = nmap's top 1000"},
-        {"timing", SCANORCH_CFG_INT, 0, "3", "nmap timing template, 0 (paranoid) .. 5 (insane)"},
-        {"tcp_scan", SCANORCH_CFG_STRING, 0, "\"connect\"", "\"connect\" (-sT, no privilege) or \"syn\" (-sS, root)"},
-        {"host_discovery", SCANORCH_CFG_BOOL, 0, "true", "Ping hosts first; false = -Pn (probe only `ports`)"},
-        {"resolve_names", SCANORCH_CFG_BOOL, 0, "false", "Reverse DNS of scanned addresses; false = -n"},
-        {"extra_args", SCANORCH_CFG_STRING_LIST, 0, "[]", "More nmap flags, from: -sC, --version-light, --version-all, --reason"},
-        {"host_timeout", SCANORCH_CFG_DURATION, 0, "0", "nmap --host-timeout; 0 = none"},
-        {"max_runtime", SCANORCH_CFG_DURATION, 0, "3600", "A run still going after this is stopped and reported aborted"},
-    };
+    static constexpr const auto& kConfig = nmap::kConfigKeys;
 
     NmapPlugin(nmap::NmapOptions options, sdk::PluginContext ctx, std::string work_dir, std::string version)
         : scanner_(std::move(options), std::move(ctx), std::move(work_dir), std::move(version)) {}
 
     static sdk::Result<std::unique_ptr<NmapPlugin>> create(sdk::PluginContext ctx) {
-        auto options = nmap::parse_options(ctx.config_json());
+        auto options = nmap::parse_options(ctx.config());
         if (!options) return std::move(options).error();
         if (ctx.data_dir().empty()) return sdk::Error::invalid_input("the host gave no data directory for the scans");
         const auto work_dir = (std::filesystem::path(ctx.data_dir()) / "nmap" / options->instance_id).string();

@@ -49,7 +49,7 @@ public:
 
 private:
     sdk::Result<sdk::ValidationResult> run(const sdk::ValidationRequest& request, sdk::FindingSink* sink) noexcept {
-        return sdk::guard("validating " + request.path, [&]() -> sdk::Result<sdk::ValidationResult> {
+        return sdk::guard("validating an export", [&]() -> sdk::Result<sdk::ValidationResult> {
             auto result = nmap::validate_report(request, sink);
             if (result && !result->is_valid) {
                 failures_.add({result->failure_reason});

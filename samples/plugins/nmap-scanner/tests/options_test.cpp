@@ -3,13 +3,27 @@
 #include <gtest/gtest.h>
 
 #include "nmap_options.h"
+#include "scanorch/framework/plugins/config_values.h"
 
 namespace nm = scanorch::nmap;
+namespace sf = scanorch::framework;
 
 namespace {
 
-std::string config(const std::string& options) {
-    return R"({"instance_id":"nmap_1","url":"http://localhost","credentials":{},"options":{)" + options + "}}";
+// The typed config the host hands create(): the entry's JSON as the config
+// readers build it, through the host's own conversion (defaults from kConfigKeys).
+scanorch::sdk::Config typed(const std::string& json) {
+    sf::PluginInfo info;
+    info.name = "nmap";
+    info.kind = SCANORCH_KIND_SCANNER;
+    info.config = sf::ConfigValues::fields(nm::kConfigKeys);
+    auto c = sf::ConfigValues::config(info, json);
+    EXPECT_TRUE(c) << c.error().message;
+    return c ? *c : scanorch::sdk::Config{};
+}
+
+scanorch::sdk::Config config(const std::string& options) {
+    return typed(R"({"instance_id":"nmap_1","url":"http://localhost","credentials":{},"options":{)" + options + "}}");
 }
 
 std::string error_of(const std::string& options) {
@@ -20,7 +34,7 @@ std::string error_of(const std::string& options) {
 }  // namespace
 
 TEST(NmapOptions, DefaultsWhenNoneAreGiven) {
-    auto o = nm::parse_options(R"({"instance_id":"nmap_1"})");
+    auto o = nm::parse_options(typed(R"({"instance_id":"nmap_1"})"));
     ASSERT_TRUE(o) << o.error().message;
     EXPECT_EQ(o->nmap_path, "/usr/bin/nmap");
     EXPECT_EQ(o->ports, "");
@@ -75,7 +89,7 @@ TEST(NmapOptions, ExtraArgsOnlyFromTheWhitelist) {
 }
 
 TEST(NmapOptions, ConfigWithoutInstanceIdIsRefused) {
-    auto o = nm::parse_options("{}");
+    auto o = nm::parse_options(typed("{}"));
     ASSERT_FALSE(o);
     EXPECT_EQ(o.error().kind, scanorch::sdk::ErrorKind::invalid_input);
 }

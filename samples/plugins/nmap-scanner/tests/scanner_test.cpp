@@ -41,6 +41,7 @@ nm::NmapOptions options_for(const std::string& ports, int timing = 4) {
     o.ports = ports;
     o.timing = timing;
     o.host_discovery = false;  // no ping probes to ports outside `ports`
+    o.max_runtime_seconds = 3600;
     return o;
 }
 

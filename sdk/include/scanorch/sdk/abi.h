@@ -33,7 +33,7 @@
 
 /* 2.0 (before the first release) gathered the breaking changes of 1.x:
  * the queue kind split into Queue, DeadLetters and SharedState (the circuit
- * breaker's state became keys the host owns), create() receives the config
+ * breaker's state became keys the host owns, written by compare-and-set), create() receives the config
  * as typed values (scanorch_config), and the entry symbol is ..._v2.
  * docs/PLUGIN_GUIDE.md "Migrating from SDK 1.x" lists what a plugin changes. */
 #define SCANORCH_SDK_ABI_MAJOR 2
@@ -41,7 +41,6 @@
 /* The major is in the name, so a v2 host can still recognise (and refuse
  * with a useful message) a v1 plugin instead of calling it "not a plugin". */
 #define SCANORCH_PLUGIN_ENTRY_SYMBOL "scanorch_plugin_entry_v2"
-#define SCANORCH_PLUGIN_ENTRY_SYMBOL_V1 "scanorch_plugin_entry_v1"
 #define SCANORCH_MAX_ERRLEN 1024
 
 #ifdef __cplusplus
@@ -121,7 +120,8 @@ typedef struct scanorch_config_value {
 /* A plugin instance's whole config. OWNERSHIP: host; valid only during create(). */
 typedef struct scanorch_config {
     uint32_t struct_size;
-    const char* json; /* the same config as one JSON object ("{}" when empty) */
+    uint32_t value_size; /* sizeof(scanorch_config_value) as the host saw it: step through values by it */
+    const char* json;    /* the same config as one JSON object ("{}" when empty) */
     const scanorch_config_value* values;
     size_t value_count;
 } scanorch_config;

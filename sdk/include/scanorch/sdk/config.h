@@ -60,8 +60,13 @@ public:
     explicit Config(const scanorch_config* c) {
         if (c == nullptr) return;
         if (c->json != nullptr && *c->json != '\0') json_ = c->json;
+        // A newer host's value struct may be longer (a minor appends fields):
+        // step by its size, read only the fields this SDK knows.
+        const std::size_t stride = c->value_size != 0 ? c->value_size : sizeof(scanorch_config_value);
+        if (stride < sizeof(scanorch_config_value)) return;  // older than 2.0's layout: nothing readable
+        const auto* base = reinterpret_cast<const unsigned char*>(c->values);
         for (std::size_t i = 0; c->values != nullptr && i < c->value_count; ++i) {
-            const scanorch_config_value& v = c->values[i];
+            const auto& v = *reinterpret_cast<const scanorch_config_value*>(base + i * stride);
             if (v.name == nullptr) continue;
             values_.insert_or_assign(v.name, copy(v));
         }

@@ -1,7 +1,8 @@
 // The task half of the `queue` plugin kind: where tasks wait and who runs
 // what. A queue backend implements it together with DeadLetters
 // (dead_letters.h) and SharedState (shared_state.h), as one QueueBackend
-// (queue_backend.h); each interface can grow in its own header.
+// (queue_backend.h). Each concern has its own header and contract; like
+// every SDK interface they grow between majors only through extension().
 //
 // THE CONTRACT (the shared contract test suite checks it for every backend):
 // - One FIFO per scanner plus one global FIFO.
@@ -61,8 +62,9 @@ public:
     virtual Result<bool> wait_for_work(const std::string& scanner_id,
                                        std::int64_t timeout_ms) noexcept = 0;
 
-    /// Wakes the workers waiting in wait_for_work() for the scanner (in any
-    /// process), e.g. when the host closed its circuit breaker.
+    /// Wakes at least one worker waiting in wait_for_work() for the scanner,
+    /// in any process (e.g. when the host closed its circuit breaker); a
+    /// woken worker that finds nothing claims nothing and waits again.
     virtual Result<void> wake(const std::string& scanner_id) noexcept = 0;
 
     /// Extends the lease to now + lease_ms; updates claim.lease_expires_at_ms.

@@ -1,8 +1,10 @@
 // The `queue` plugin kind: one object that is a Queue (tasks, claims,
 // leases), DeadLetters and SharedState at once, the way a stream filter is
-// composed of a decoder and an encoder half. Each half grows in its own
-// header; the plugin's create() returns a QueueBackend, and the host uses
-// each half where it needs only that half.
+// composed of a decoder and an encoder half. Each half is a small contract
+// of its own; the plugin's create() returns a QueueBackend, and the host
+// uses each half where it needs only that half. (They share one vtable
+// layout: a new virtual in any half is a major change, abi.h rule 3; optional
+// additions go through extension().)
 //
 //   class MyQueue final : public scanorch::sdk::QueueBackend {
 //   public:

@@ -38,6 +38,15 @@ public:
     virtual Result<std::optional<std::string>> kv_set_if_absent(const std::string& key, const std::string& value,
                                                                 std::int64_t ttl_ms) noexcept = 0;
 
+    /// Sets `key` to `value` only while its value is still `expected`
+    /// (nullopt: absent or expired), in one step; true if set, false when
+    /// another writer came first (read again and retry). What a
+    /// read-modify-write shared by many processes needs, such as a circuit
+    /// breaker counting failures or taking the one trial of a half-open
+    /// circuit.
+    virtual Result<bool> kv_compare_and_set(const std::string& key, const std::optional<std::string>& expected,
+                                            const std::string& value, std::int64_t ttl_ms) noexcept = 0;
+
     /// Deletes only if the value equals `expected` (releasing a lock one
     /// holds); true if deleted.
     virtual Result<bool> kv_delete_if(const std::string& key, const std::string& expected) noexcept = 0;

@@ -39,10 +39,20 @@ public:
 
     ConfigValues(const ConfigValues&) = delete;
     ConfigValues& operator=(const ConfigValues&) = delete;
-    ConfigValues(ConfigValues&&) = default;
-    ConfigValues& operator=(ConfigValues&&) = default;
+    // A move forgets the table: it points into the old object's strings.
+    ConfigValues(ConfigValues&& other) noexcept
+        : json_(std::move(other.json_)), items_(std::move(other.items_)) {}
+    ConfigValues& operator=(ConfigValues&& other) noexcept {
+        json_ = std::move(other.json_);
+        items_ = std::move(other.items_);
+        item_ptrs_.clear();
+        values_.clear();
+        config_ = {};
+        return *this;
+    }
 
-    /// Valid while this object lives and is not moved from.
+    /// Built on the first call; valid while this object lives and is not
+    /// moved (later calls return the same table).
     const scanorch_config* c_config();
 
 private:

@@ -72,6 +72,10 @@ public:
                                                              std::int64_t ttl_ms) noexcept override {
         return inner_->kv_set_if_absent(k, v, ttl_ms);
     }
+    sdk::Result<bool> kv_compare_and_set(const std::string& k, const std::optional<std::string>& expected,
+                                         const std::string& v, std::int64_t ttl_ms) noexcept override {
+        return inner_->kv_compare_and_set(k, expected, v, ttl_ms);
+    }
     sdk::Result<bool> kv_delete_if(const std::string& k, const std::string& expected) noexcept override {
         return inner_->kv_delete_if(k, expected);
     }

@@ -39,7 +39,9 @@ private:
     using Clock = std::chrono::steady_clock;
     static constexpr std::chrono::milliseconds kClosedFresh{1000};
 
-    std::optional<CircuitInfo> read();
+    static constexpr int kWriteAttempts = 8;
+
+    std::optional<CircuitRead> read();
     /// Keeps `c` when it is closed, unless this breaker wrote since
     /// `generation` was taken (a read that began before the write).
     void remember(const CircuitInfo& c, std::uint64_t generation);
@@ -53,6 +55,7 @@ private:
     std::optional<CircuitInfo> closed_;  ///< the last closed state seen or written
     Clock::time_point closed_at_;
     std::uint64_t generation_ = 0;  ///< this breaker's writes so far
+    bool trial_mine_ = false;       ///< this breaker took the half-open circuit's one trial
 };
 
 }  // namespace scanorch::framework

@@ -25,10 +25,23 @@ std::string encode_circuit(const CircuitInfo& c);
 /// nullopt when `text` is not in the format (the caller names the key).
 std::optional<CircuitInfo> decode_circuit(const std::string& text);
 
-/// One scanner's circuit; closed with no failures when never written.
-sdk::Result<CircuitInfo> read_circuit(sdk::SharedState& state, const std::string& scanner);
+/// A circuit as read, with the text it was read from (nullopt: never
+/// written), for a compare-and-set of the next state.
+struct CircuitRead {
+    CircuitInfo info;
+    std::optional<std::string> raw;
+};
+
+/// One scanner's circuit; closed with no failures when never written. A
+/// value not in the format (damaged, or from another version) reads as
+/// closed and is logged, so one bad key can neither stop routing for the
+/// pool nor keep its scanner stopped: the next state written replaces it.
+sdk::Result<CircuitRead> read_circuit(sdk::SharedState& state, const std::string& scanner);
 /// Every scanner's circuit in one step (kv_get_many), in the order asked.
 sdk::Result<std::vector<CircuitInfo>> read_circuits(sdk::SharedState& state, const std::vector<std::string>& scanners);
-sdk::Result<void> write_circuit(sdk::SharedState& state, const std::string& scanner, const CircuitInfo& c);
+/// Writes `next` only while the stored text is still `read.raw` (no other
+/// process wrote since); true if written.
+sdk::Result<bool> replace_circuit(sdk::SharedState& state, const std::string& scanner, const CircuitRead& read,
+                                  const CircuitInfo& next);
 
 }  // namespace scanorch::framework
