@@ -103,6 +103,14 @@ run 0 --no-tidy --fix bad_format.cpp
 has 'formatted 1 file'
 run 0 --no-tidy bad_format.cpp
 
+echo "== a change that only reformats is not tidied again"
+commit fixed
+run 0 --build "$r" bad_format.cpp
+has '^TIDY|^check-style: clean'
+hasnt 'only changed its format'
+run 0 --build "$r" --base HEAD~1 bad_format.cpp
+has 'bad_format\.cpp only changed its format since HEAD~1, not checked'
+
 echo "== bad input is refused with a reason"
 run 2 --jobs zero
 has "--jobs wants a positive number, got 'zero'"
