@@ -125,10 +125,13 @@ private:
 };
 
 const std::string kOpen = "      listen: 127.0.0.1:0\n      max_body_bytes: 4096\n";
+// One YAML line per source line; clang-format would put each `+ kToken +` on its own.
+// clang-format off
 const std::string kAuth = "      listen: 127.0.0.1:0\n      require_auth: true\n      clients:\n"
                           "        ops: {token: " + kToken + "}\n"
                           "        viewer: {token: " + kLimited + ", tools: [get_scan_status, list_scanners], scope: [198.51.100.0/24]}\n"
                           "        lab: {token: " + kScoped + ", scope: [198.51.100.0/24]}\n";
+// clang-format on
 
 // Reads until the server closes the connection; closed=false when the client's
 // own 10 s patience ran out first.
