@@ -21,7 +21,7 @@ set -uo pipefail
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "check-style: $*" >&2; exit 2; }
 
-repo="$(cd "$(dirname "$0")/.." && pwd)"
+repo="$(cd "$(dirname "$0")/.." && pwd -P)"
 base="" all=0 fix=0 tidy=1 jobs=1 build="" files=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,12 +29,12 @@ while [ $# -gt 0 ]; do
     --fix) fix=1 ;;
     --no-tidy) tidy=0 ;;
     --base) [ $# -ge 2 ] || die "--base needs a git ref"; base="$2"; shift ;;
-    --build) [ $# -ge 2 ] || die "--build needs a directory"; build="$2"; shift ;;
+    --build) [ $# -ge 2 ] || die "--build needs a directory"; build="$(cd "$2" 2>/dev/null && pwd || echo "$2")"; shift ;;
     --jobs|-j) [ $# -ge 2 ] || die "--jobs needs a number"; jobs="$2"; shift ;;
-    --repo) [ $# -ge 2 ] || die "--repo needs a directory"; repo="$(cd "$2" && pwd)" || die "no directory '$2'"; shift ;;
+    --repo) [ $# -ge 2 ] || die "--repo needs a directory"; repo="$(cd "$2" && pwd -P)" || die "no directory '$2'"; shift ;;
     -h|--help) usage; exit 0 ;;
     -*) die "unknown option '$1' (see --help)" ;;
-    *) files+=("$1") ;;
+    *) files+=("$(realpath -m "$1")") ;;   # made relative to the checkout below
   esac
   shift
 done
@@ -55,6 +55,7 @@ is_header() { [[ "$1" =~ \.(h|hh|hpp|hxx)$ ]]; }
 
 # Which files.
 if [ ${#files[@]} -gt 0 ]; then
+  for i in "${!files[@]}"; do files[$i]="$(realpath -m --relative-to="$repo" "${files[$i]}")"; done
   what="${#files[@]} named file(s)"
 elif [ "$all" = 1 ]; then
   mapfile -t files < <(git ls-files)
