@@ -23,6 +23,7 @@ packages=(
   file rpm cpio patchelf             # CPack: .deb shlibdeps, rpmbuild, the rpm's bundled libraries
   lintian                            # packaging tests: the .debs are lintian clean
   systemd                            # packaging tests: systemd-analyze verify of the units
+  clang-format clang-tidy            # scripts/check-style.sh, run by .ci/run on changed files
 )
 
 # Node.js + npm run the official MCP SDK test client. Any Node >= 18 with npm

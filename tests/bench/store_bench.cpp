@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
         Stats s;
         sdk::FindingPageQuery q;
         q.task_id = "big-scan";
-        q.filter = f;
+        q.filter = std::move(f);
         q.limit = limit;
         q.with_text = text;
         for (;;) {

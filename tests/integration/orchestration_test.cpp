@@ -702,7 +702,7 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
         if (st == "completed") ++completed;
         if (st == "failed") {
             ++failed;
-            EXPECT_TRUE(eventually([&] {
+            EXPECT_TRUE(eventually([&, &id = id] {  // named: clang 14 cannot capture a binding
                 auto e = dep.orchestrator->queue().dlq_get(id);
                 return e && e->has_value();
             })) << id << " failed but is not in the DLQ";

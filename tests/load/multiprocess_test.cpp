@@ -24,7 +24,6 @@
 #include "scanorch/framework/service/orchestrator.h"
 
 namespace sf = scanorch::framework;
-namespace sdk = scanorch::sdk;
 using scanorch::testing::EmulatorProcess;
 using scanorch::testing::get_json;
 using scanorch::testing::RedisServer;

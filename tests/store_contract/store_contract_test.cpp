@@ -982,7 +982,7 @@ TEST_P(StoreContract, TextThatIsNotUtf8OrHoldsNulIsStoredThroughTheWriter) {
     auto odd = make_finding(0);
     odd.host = std::string("host\0a", 6);
     odd.plugin_name = "caf\xC3\xA9 \xC3(";           // a valid two-byte form, then a broken one
-    odd.synopsis = std::string("nul\0in\0text", 12);
+    odd.synopsis = std::string("nul\0in\0text", 11);
     odd.description = "overlong \xC0\xAF and a surrogate \xED\xA0\x80";
     odd.plugin_output = "cut short \xE2\x82";
     odd.cves = {"CVE-2024-1\xFF"};

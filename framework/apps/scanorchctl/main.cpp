@@ -123,7 +123,8 @@ int config_check(const cli::Args& args, const std::vector<std::string>&) {
     std::cout << "config: " << (cfg.file.empty() ? "built-in defaults" : cfg.file) << "\n";
     for (const auto& [kind, slot] : cfg.plugins) {
         if (slot.use.empty()) continue;
-        report(slot.path + ": " + slot.use, [&] {
+        // Named captures: clang before 16 (clang-tidy 14) cannot capture a structured binding.
+        report(slot.path + ": " + slot.use, [&, &kind = kind, &slot = slot] {
             const auto* info = host->loader().find(slot.use);
             if (info == nullptr) throw sf::HostError("plugin '" + slot.use + "' is not in " + cfg.plugin_dir);
             if (sf::kind_name(info->kind) != kind) {

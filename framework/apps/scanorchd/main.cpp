@@ -27,7 +27,6 @@
 
 namespace sf = scanorch::framework;
 namespace cli = scanorch::framework::cli;
-namespace sdk = scanorch::sdk;
 
 namespace {
 

@@ -133,13 +133,13 @@ std::string redact_url(const std::string& text) {
 // URLs replaced by ***.
 Poco::Dynamic::Var redact(const Poco::Dynamic::Var& v) {
     if (v.type() == typeid(Poco::JSON::Object::Ptr)) {
-        const auto in = v.extract<Poco::JSON::Object::Ptr>();
+        const auto& in = v.extract<Poco::JSON::Object::Ptr>();
         Poco::JSON::Object::Ptr out = new Poco::JSON::Object;
         for (const auto& [k, value] : *in) out->set(k, secret_key(k) && !value.isEmpty() ? Poco::Dynamic::Var("***") : redact(value));
         return out;
     }
     if (v.type() == typeid(Poco::JSON::Array::Ptr)) {
-        const auto in = v.extract<Poco::JSON::Array::Ptr>();
+        const auto& in = v.extract<Poco::JSON::Array::Ptr>();
         Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
         for (std::size_t i = 0; i < in->size(); ++i) out->add(redact(in->get(static_cast<unsigned>(i))));
         return out;

@@ -137,9 +137,9 @@ void MetricsListener::stop() {
 }
 
 std::unique_ptr<MetricsListener> make_worker_metrics_listener(const HostConfig& config, prometheus::Registry& registry,
-                                                              std::shared_ptr<sdk::QueueBackend> queue,
-                                                              std::shared_ptr<ScannerPool> pool,
-                                                              std::shared_ptr<CoreMetrics> metrics) {
+                                                              const std::shared_ptr<sdk::QueueBackend>& queue,
+                                                              const std::shared_ptr<ScannerPool>& pool,
+                                                              const std::shared_ptr<CoreMetrics>& metrics) {
     const std::string& listen = config.workers.metrics_listen;
     if (listen == "off") {
         spdlog::info("worker metrics listener is off (workers.metrics_listen): this process is not scraped");

@@ -16,7 +16,7 @@
 
 namespace scanorch::framework {
 
-Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scanner) : host_(host), mode_(mode) {
+Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scanner) : host_(host) {
     const auto& cfg = host.config();
     const bool api = mode != Mode::worker;
     const bool workers = mode != Mode::api;

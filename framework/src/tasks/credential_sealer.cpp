@@ -7,7 +7,6 @@
 #include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <fcntl.h>

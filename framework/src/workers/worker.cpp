@@ -156,10 +156,10 @@ void Worker::accept(sdk::Claim claim) {
     ++active_;
     auto& job = jobs_[id];
     job.held = std::make_shared<HeldTask>(claim);
-    job.thread = std::thread([this, claim = std::move(claim)]() mutable { run_job(std::move(claim)); });
+    job.thread = std::thread([this, claim = std::move(claim)] { run_job(claim); });
 }
 
-void Worker::run_job(sdk::Claim claim) {
+void Worker::run_job(const sdk::Claim& claim) {
     const std::string id = claim.task.task_id;
     std::shared_ptr<HeldTask> held;
     {

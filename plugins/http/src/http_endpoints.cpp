@@ -228,7 +228,7 @@ bool Endpoints::origin_allowed(const std::string& origin) const {
     }
     try {
         const Poco::URI u(origin);
-        const auto h = u.getHost();
+        const auto& h = u.getHost();
         return (u.getScheme() == "http" || u.getScheme() == "https") &&
                (h == "localhost" || h == "127.0.0.1" || h == "[::1]" || h == "::1");
     } catch (...) {

@@ -74,7 +74,7 @@ public:
     int port() const { return port_; }
 
     Response request(const std::string& method, const std::string& path, const std::string& body = "",
-                     std::map<std::string, std::string> headers = {}) {
+                     const std::map<std::string, std::string>& headers = {}) {
         Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port_));
         Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
         for (const auto& [k, v] : headers) req.set(k, v);
@@ -102,7 +102,7 @@ public:
                             R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"test","version":"1"}}})",
                             h);
         EXPECT_EQ(init.status, 200) << init.body;
-        const auto sid = init.headers["Mcp-Session-Id"];
+        auto sid = init.headers["Mcp-Session-Id"];
         h["Mcp-Session-Id"] = sid;
         h["MCP-Protocol-Version"] = "2025-11-25";
         EXPECT_EQ(request("POST", "/mcp", R"({"jsonrpc":"2.0","method":"notifications/initialized"})", h).status, 202);
@@ -125,10 +125,13 @@ private:
 };
 
 const std::string kOpen = "      listen: 127.0.0.1:0\n      max_body_bytes: 4096\n";
+// One YAML line per source line; clang-format would put each `+ kToken +` on its own.
+// clang-format off
 const std::string kAuth = "      listen: 127.0.0.1:0\n      require_auth: true\n      clients:\n"
                           "        ops: {token: " + kToken + "}\n"
                           "        viewer: {token: " + kLimited + ", tools: [get_scan_status, list_scanners], scope: [198.51.100.0/24]}\n"
                           "        lab: {token: " + kScoped + ", scope: [198.51.100.0/24]}\n";
+// clang-format on
 
 // Reads until the server closes the connection; closed=false when the client's
 // own 10 s patience ran out first.

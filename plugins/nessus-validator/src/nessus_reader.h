@@ -40,7 +40,7 @@ std::int64_t parse_host_end(const std::string& text);
 
 /// The value of 19506's "Credentialed checks" line, if the text has one.
 /// Anchored at the start of a line (after indentation), so "Thorough tests :
-/// no" or an account named "yes" never matches. `line` receives the line.
-std::optional<bool> parse_credentialed_checks(const std::string& plugin_output, std::string* line = nullptr);
+/// no" or an account named "yes" never matches. `line_out` receives the line.
+std::optional<bool> parse_credentialed_checks(const std::string& text, std::string* line_out = nullptr);
 
 }  // namespace scanorch::nessus_validator

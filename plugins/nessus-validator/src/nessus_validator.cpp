@@ -47,9 +47,11 @@ sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& req, c
     r.stats.file_size_bytes = std::filesystem::file_size(req.path, ec);
     r.stats.file_size_mb = static_cast<double>(r.stats.file_size_bytes) / (1024.0 * 1024.0);
     if (r.stats.file_size_bytes < config.min_file_bytes) {
-        return invalid(std::move(r), "too_small",
-                       "export file is " + plural(r.stats.file_size_bytes, "byte", "bytes") + ", less than the " +
-                           std::to_string(config.min_file_bytes) + " of the smallest real export: the scan produced no results");
+        // Built before the call: the order of evaluating arguments is unspecified, so
+        // r could already have been moved into invalid()'s parameter.
+        std::string why = "export file is " + plural(r.stats.file_size_bytes, "byte", "bytes") + ", less than the " +
+                          std::to_string(config.min_file_bytes) + " of the smallest real export: the scan produced no results";
+        return invalid(std::move(r), "too_small", std::move(why));
     }
 
     std::uint64_t expected = 0;

@@ -8,7 +8,7 @@
 #include <string>
 
 inline std::string fixture(const std::string& name) {
-    const std::string path = std::string(NESSUS_FIXTURES) + "/" + name;
+    std::string path = std::string(NESSUS_FIXTURES) + "/" + name;
     EXPECT_TRUE(std::filesystem::exists(path)) << "missing fixture " << path
                                                << " (set SCANORCH_NESSUS_FIXTURES to the real exports' directory, docs/AUTH_DETECTION.md §6)";
     return path;

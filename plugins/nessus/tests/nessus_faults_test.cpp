@@ -28,7 +28,8 @@ sdk::Error create_error(const std::string& url, const std::string& password = "a
 
 #define EXPECT_KIND_AND_TEXT(err, expected_kind, text)                          \
     do {                                                                        \
-        const auto e_ = (err);                                                  \
+        /* a copy: err may be a temporary Result's error() */                 \
+        const auto e_ = (err); /* NOLINT(performance-unnecessary-copy-initialization) */ \
         EXPECT_EQ(e_.kind, sdk::ErrorKind::expected_kind) << e_.message;        \
         EXPECT_NE(e_.message.find(text), std::string::npos) << e_.message;      \
         EXPECT_EQ(e_.message.rfind("scanner 'emu_1': ", 0), 0u) << e_.message;  \

@@ -74,6 +74,7 @@ TEST(CommitGroup, EveryReturnedWriteIsThereAndConcurrentWritersShareCommits) {
     constexpr int kThreads = 16, kEach = 50;
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < kEach; ++i) {
@@ -147,8 +148,10 @@ TEST(CommitGroup, AProcessKilledMidCommitLosesNoWriteItReported) {
         ss::Pool pool(db.factory(), 4, true);
         ss::CommitGroup group(pool, "BEGIN IMMEDIATE", true);
         std::mutex out;
+        constexpr int kWriters = 8;
         std::vector<std::thread> threads;
-        for (int t = 0; t < 8; ++t) {
+        threads.reserve(kWriters);
+        for (int t = 0; t < kWriters; ++t) {
             threads.emplace_back([&, t] {
                 for (std::int64_t i = 0;; ++i) {
                     const std::int64_t id = t * 10'000'000 + i + 1;

@@ -27,7 +27,7 @@ sf::PluginInfo redis_like() {
 }
 
 std::string build(const std::string& yaml, std::map<std::string, std::string> env = {},
-                  std::map<std::string, std::string> overrides = {}, bool redacted = false) {
+                  const std::map<std::string, std::string>& overrides = {}, bool redacted = false) {
     const sf::YamlReader r("scanorch.yaml", fake_env(std::move(env)));
     const YAML::Node root = r.load_string(yaml);
     const auto out = sf::build_plugin_config(r, root["config"], "plugins.queue.config", redis_like(), overrides);

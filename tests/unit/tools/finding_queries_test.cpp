@@ -260,7 +260,8 @@ TEST_F(FindingQueries, ResultsFiltersMatchExactlyTheRowsThatQualify) {
         }
         ASSERT_FALSE(expected.empty()) << filters << ": the test data must hold matches";
         std::uint64_t total_matching = 0;
-        for (const auto& p : all_pages([&](const std::string& cursor) {
+        // `&filters = filters`: clang 14 cannot capture a structured binding.
+        for (const auto& p : all_pages([&, &filters = filters](const std::string& cursor) {
                  return results("t1", R"({"task_id":"t1","page_size":4,"custom_fields":["plugin_output","severity"],"filters":)" +
                                           filters + (cursor.empty() ? "" : R"(,"cursor":")" + cursor + "\"") + "}");
              })) {

@@ -35,6 +35,6 @@ struct PortRecord {
 /// Fills `out` (seq, host and seen_at_ms are the caller's) from an open port:
 /// severity info, plugin_output the product and version nmap found, its
 /// CPEs and the port's NSE script outputs, cut at kFindingTextMax.
-void service_finding(const PortRecord& port, sdk::Finding& out);
+void service_finding(const PortRecord& p, sdk::Finding& f);
 
 }  // namespace scanorch::nmap

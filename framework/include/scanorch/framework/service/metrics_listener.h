@@ -60,8 +60,8 @@ private:
 /// gauges from the queue backend, as the API's /metrics does, so every
 /// process reports the same values for them.
 std::unique_ptr<MetricsListener> make_worker_metrics_listener(const HostConfig& config, prometheus::Registry& registry,
-                                                              std::shared_ptr<sdk::QueueBackend> queue,
-                                                              std::shared_ptr<ScannerPool> pool,
-                                                              std::shared_ptr<CoreMetrics> metrics);
+                                                              const std::shared_ptr<sdk::QueueBackend>& queue,
+                                                              const std::shared_ptr<ScannerPool>& pool,
+                                                              const std::shared_ptr<CoreMetrics>& metrics);
 
 }  // namespace scanorch::framework

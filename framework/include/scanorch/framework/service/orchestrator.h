@@ -51,7 +51,6 @@ private:
     void housekeeping_loop();
 
     Host& host_;
-    Mode mode_;
     std::shared_ptr<sdk::QueueBackend> queue_;
     std::shared_ptr<sdk::Router> router_;
     std::shared_ptr<sdk::Validator> validator_;

@@ -45,9 +45,9 @@ public:
                                   const std::vector<sdk::ScannerSnapshot>& snapshot) const;
 
 private:
-    sdk::Result<sdk::RouteDecision> route(const TaskRecord& t, const std::vector<sdk::targets::Target>& targets,
+    sdk::Result<sdk::RouteDecision> route(const TaskRecord& t, const std::vector<sdk::targets::Target>& wanted,
                                           std::vector<sdk::ScannerSnapshot>& snapshot) const;
-    sdk::Result<void> check_scope(const std::vector<sdk::targets::Target>& targets, const sdk::CallContext& c) const;
+    sdk::Result<void> check_scope(const std::vector<sdk::targets::Target>& wanted, const sdk::CallContext& c) const;
     Poco::JSON::Object::Ptr existing_answer(const TaskRecord& first) const;
     /// The observed average scan time of a queue (the workers keep it in
     /// the queue backend), read at most once a second per queue: it moves

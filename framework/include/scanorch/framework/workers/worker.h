@@ -55,7 +55,7 @@ private:
     void dispatch_loop();
     void heartbeat_loop();
     void accept(sdk::Claim claim);
-    void run_job(sdk::Claim claim);
+    void run_job(const sdk::Claim& claim);
     bool sleep_for(std::int64_t ms);  ///< false when stopping
 
     WorkerDeps d_;
