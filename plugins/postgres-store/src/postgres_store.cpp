@@ -58,7 +58,7 @@ public:
                                    "SET synchronous_commit = off", "RESET synchronous_commit", " COLLATE \"C\"", kRefreshTaskStatistics,
                                    "SELECT nextval('task_keys')"}) {}
 
-    static sdk::Result<std::unique_ptr<PostgresStore>> create(sdk::PluginContext ctx) {
+    static sdk::Result<std::unique_ptr<PostgresStore>> create(const sdk::PluginContext& ctx) {
         const sdk::Config& c = ctx.config();
         const auto url = c.find_string("url").value_or("");
         if (url.empty()) return sdk::Error::invalid_input("url is required (a postgresql:// connection URL)");

@@ -4,6 +4,7 @@
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <charconv>
 #include <string_view>
 #include <thread>
 
@@ -66,10 +67,18 @@ sdk::Result<RedisSettings> parse_url(const std::string& url) {
         if (u.getScheme() != "redis") return sdk::Error::invalid_input("url '" + shown + "' must start with redis://");
         if (!u.getHost().empty()) s.host = u.getHost();
         if (u.getPort() != 0) s.port = u.getPort();
-        const auto info = u.getUserInfo();
+        const auto& info = u.getUserInfo();
         if (!info.empty()) s.password = info.substr(info.find(':') == std::string::npos ? 0 : info.find(':') + 1);
-        const auto path = u.getPath();
-        if (path.size() > 1) s.db = std::stoi(path.substr(1));
+        const auto& path = u.getPath();
+        if (path.size() > 1) {
+            int db = -1;
+            const std::string_view digits = std::string_view(path).substr(1);
+            const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), db);
+            if (ec != std::errc() || end != digits.data() + digits.size() || db < 0 || db > 15'999) {
+                return sdk::Error::invalid_input("url '" + shown + "': the database after the / must be a number");
+            }
+            s.db = db;
+        }
     } catch (const std::exception& e) {
         return sdk::Error::invalid_input("url '" + shown + "' is not a redis:// URL");
     }

@@ -54,7 +54,7 @@ public:
                                    "UPDATE task_key_counter SET last_key = last_key + 1 RETURNING last_key",
                                    /*one_writer=*/true}) {}
 
-    static sdk::Result<std::unique_ptr<SqliteStore>> create(sdk::PluginContext ctx) {
+    static sdk::Result<std::unique_ptr<SqliteStore>> create(const sdk::PluginContext& ctx) {
         const sdk::Config& c = ctx.config();
         SqliteOptions opts;
         std::filesystem::path path = c.string("path");

@@ -347,7 +347,7 @@ void delete_findings(Connection& c, std::int64_t task_key, std::optional<std::pa
         " AND first_seq BETWEEN ? AND ?)";
     std::vector<Value> tail;  // the part of the last run starting in the range that lies past it
     c.run("SELECT last_seq, host, host_ip, ipv4 FROM finding_hosts" + last_in_range + " AND last_seq > ?",
-          {k, k, integer(lo), integer(hi), integer(hi)}, [&](const Row& r) {
+          {k, k, integer(lo), integer(hi), integer(hi)}, [&, &hi = hi](const Row& r) {
               tail = {k, integer(hi + 1), integer(r.integer(0)), text(r.text(1)), text(r.text(2)),
                       r.null(3) ? Value() : integer(r.integer(3))};
           });

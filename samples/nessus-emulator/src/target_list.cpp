@@ -171,8 +171,8 @@ std::string address_text(const Address& a) {
     static constexpr char hex[] = "0123456789abcdef";
     std::string out;
     for (int g = 0; g < 8; ++g) {
-        const unsigned v = static_cast<unsigned>(a.bytes[static_cast<std::size_t>(2 * g)] << 8 |
-                                                 a.bytes[static_cast<std::size_t>(2 * g + 1)]);
+        const unsigned v = static_cast<unsigned>(a.bytes[static_cast<std::size_t>(g) * 2] << 8 |
+                                                 a.bytes[static_cast<std::size_t>(g) * 2 + 1]);
         if (g) out += ':';
         bool started = false;
         for (int shift = 12; shift >= 0; shift -= 4) {

@@ -24,7 +24,7 @@ struct Address {
 
 /// One address (IPv4 dotted quad or IPv6); an IPv4-mapped IPv6 address
 /// (::ffff:192.0.2.1) comes back as the IPv4 address it names.
-std::optional<Address> parse_address(std::string_view text);
+std::optional<Address> parse_address(std::string_view s);
 
 /// Expands a text target list (newline/comma/semicolon/space separated) into
 /// hosts: addresses as text, networks and ranges address by address, host

@@ -39,7 +39,7 @@ public:
         std::unique_lock lock(mu_);
         cv_.wait(lock, [&] { return held_; });
     }
-    void release() {
+    void release_read() {
         std::lock_guard lock(mu_);
         released_ = true;
         cv_.notify_all();
@@ -92,7 +92,7 @@ TEST(CircuitBreaker, AReadOlderThanItsOwnOpeningIsNotKept) {
     // ...while a run of the same worker fails and opens the circuit.
     breaker.record(true);
     ASSERT_EQ(sf::read_circuit(*inner, "east")->info.state, sdk::CircuitState::open);
-    queue->release();
+    queue->release_read();
     EXPECT_TRUE(asked.get()) << "the held read saw the circuit closed";
 
     EXPECT_FALSE(breaker.allows(0)) << "the older 'closed' was cached over this breaker's own opening";

@@ -130,7 +130,7 @@ private:
     // from the other alternatives of the variant.
     struct Int {
         std::int64_t v;
-        operator std::int64_t() const noexcept { return v; }
+        operator std::int64_t() const noexcept { return v; }  // NOLINT(google-explicit-constructor): reads like the int it wraps
     };
     struct Value {
         std::uint32_t type = 0;
