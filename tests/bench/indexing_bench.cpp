@@ -57,20 +57,24 @@ public:
 
 int main(int argc, char** argv) {
     if (argc < 4) {
-        std::fprintf(stderr, "usage: indexing_bench validate|null|sqlite|postgres EXPORT PLUGIN_DIR [RUNS] [STORE_CONFIG_JSON]\n");
+        std::fprintf(
+            stderr,
+            "usage: indexing_bench validate|null|sqlite|postgres EXPORT PLUGIN_DIR [RUNS] [STORE_CONFIG_JSON]\n");
         return 2;
     }
     const std::string mode = argv[1], file = argv[2], dir = argv[3];
     const int runs = argc > 4 ? std::max(1, std::stoi(argv[4])) : 3;
     std::string store_config = argc > 5 ? argv[5] : "";
     if (mode != "validate" && mode != "null" && mode != "sqlite" && mode != "postgres") die("unknown mode " + mode);
-    const auto data_dir = std::filesystem::temp_directory_path() / ("scanorch-indexing-bench-" + std::to_string(::getpid()));
+    const auto data_dir =
+        std::filesystem::temp_directory_path() / ("scanorch-indexing-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(data_dir);
     auto services = std::make_shared<sf::HostServices>(nullptr, data_dir.string());
 
     sf::PluginLoader loader;
     if (auto r = loader.load_file(dir + "/libscanorch-nessus-validator.so"); !r) die(r.error().message);
-    auto validator = loader.instantiate<sdk::Validator>("nessus-validator", "{}", sf::HostApi::make(services, "nessus-validator"));
+    auto validator =
+        loader.instantiate<sdk::Validator>("nessus-validator", "{}", sf::HostApi::make(services, "nessus-validator"));
     if (!validator) die(validator.error().message);
     const auto minor = loader.find("nessus-validator")->abi_minor;
 
@@ -122,7 +126,8 @@ int main(int argc, char** argv) {
             sf::FindingsIndexing how;
             auto v = sf::validate_with_findings(**validator, minor, req, &writer, &how);
             if (!v) die(v.error().message);
-            if (how != sf::FindingsIndexing::indexed) die(std::string("not indexed: ") + std::string(sf::to_string(how)));
+            if (how != sf::FindingsIndexing::indexed)
+                die(std::string("not indexed: ") + std::string(sf::to_string(how)));
             findings = writer.written();
         }
         seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
     }
     for (auto& t : pool) t.join();
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%d claim+complete cycles in %.3f s with %d threads: %.0f cycles/s\n", done.load(), s, threads, done / s);
+    std::printf("%d claim+complete cycles in %.3f s with %d threads: %.0f cycles/s\n", done.load(), s, threads,
+                done / s);
     return done.load() == tasks ? 0 : 1;
 }

@@ -53,8 +53,8 @@ struct Stats {
         auto at = [](const std::vector<double>& v, double q) {
             return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<std::size_t>(q * v.size()))];
         };
-        std::printf("  %-44s n=%-6zu p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms", what, ms.size(), at(ms, 0.5), at(ms, 0.99),
-                    ms.empty() ? 0.0 : ms.back());
+        std::printf("  %-44s n=%-6zu p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms", what, ms.size(), at(ms, 0.5),
+                    at(ms, 0.99), ms.empty() ? 0.0 : ms.back());
         if (!cpu.empty()) std::printf("  (cpu p50 %6.2f p99 %6.2f)", at(cpu, 0.5), at(cpu, 0.99));
         std::printf("\n");
     }
@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
     const std::string dir = argv[2];
     const std::uint64_t n_findings = argc > 3 ? std::stoull(argv[3]) : 100000;
     const std::uint64_t n_tasks = argc > 4 ? std::stoull(argv[4]) : 100000;
-    const auto data_dir = std::filesystem::temp_directory_path() / ("scanorch-store-bench-" + std::to_string(::getpid()));
+    const auto data_dir =
+        std::filesystem::temp_directory_path() / ("scanorch-store-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(data_dir);
     std::unique_ptr<scanorch::testing::PostgresServer> pg;
     std::string name, config;
@@ -158,7 +159,8 @@ int main(int argc, char** argv) {
         }
     }
     const double insert_ms = ms_since(start);
-    std::printf("  indexing: %.1f s, %.0f findings/s (batches of 1000)\n", insert_ms / 1000, n_findings / (insert_ms / 1000));
+    std::printf("  indexing: %.1f s, %.0f findings/s (batches of 1000)\n", insert_ms / 1000,
+                n_findings / (insert_ms / 1000));
 
     auto walk = [&](sdk::FindingFilter f, std::uint32_t limit, bool text, const char* what) {
         Stats s;

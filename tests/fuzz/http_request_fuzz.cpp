@@ -12,9 +12,9 @@
 #include <string>
 
 #include "http_config.h"
-#include "scanorch/framework/plugins/config_values.h"
 #include "http_endpoints.h"
 #include "http_server.h"
+#include "scanorch/framework/plugins/config_values.h"
 #include "scanorch/sdk/targets.h"
 
 namespace {
@@ -27,21 +27,25 @@ namespace http = scanorch::http;
 class MemoryTools final : public sdk::ToolService {
 public:
     std::vector<sdk::ToolInfo> tools() const noexcept override {
-        return {{"run_untrusted_scan", "Run", "scan",
-                 R"({"type":"object","properties":{"targets":{"type":"string"},"name":{"type":"string"}},"required":["targets","name"]})",
-                 R"({"type":"object"})", false, false, false, true},
-                {"get_scan_status", "Status", "status", R"({"type":"object","properties":{"task_id":{"type":"string"}}})",
-                 R"({"type":"object"})", true, false, true, false},
-                {"list_scanners", "List", "list", R"({"type":"object"})", R"({"type":"object"})", true, false, true, false}};
+        return {
+            {"run_untrusted_scan", "Run", "scan",
+             R"({"type":"object","properties":{"targets":{"type":"string"},"name":{"type":"string"}},"required":["targets","name"]})",
+             R"({"type":"object"})", false, false, false, true},
+            {"get_scan_status", "Status", "status", R"({"type":"object","properties":{"task_id":{"type":"string"}}})",
+             R"({"type":"object"})", true, false, true, false},
+            {"list_scanners", "List", "list", R"({"type":"object"})", R"({"type":"object"})", true, false, true,
+             false}};
     }
     sdk::Result<std::string> call(std::string_view tool, std::string_view arguments_json,
                                   const sdk::CallContext& context) noexcept override {
         try {
-            const auto args = Poco::JSON::Parser().parse(std::string(arguments_json)).extract<Poco::JSON::Object::Ptr>();
+            const auto args =
+                Poco::JSON::Parser().parse(std::string(arguments_json)).extract<Poco::JSON::Object::Ptr>();
             if (!args) return sdk::Error::invalid_input("arguments must be a JSON object");
             if (tool == "list_scanners") return std::string(R"({"scanners":[]})");
             if (tool == "get_scan_status") {
-                if (!args->has("task_id") || !args->get("task_id").isString()) return sdk::Error::invalid_input("task_id");
+                if (!args->has("task_id") || !args->get("task_id").isString())
+                    return sdk::Error::invalid_input("task_id");
                 return sdk::Error::not_found("no such task");
             }
             if (tool != "run_untrusted_scan") return sdk::Error::not_found("unknown tool");
@@ -50,9 +54,11 @@ public:
             if (!wanted) return wanted.error();
             const auto client = sdk::targets::parse_scope(context.scope);
             for (const auto& t : *wanted) {
-                if (!scope_.allows(t)) return sdk::Error::invalid_input("target " + t.text + " is outside the allowed scan scope");
+                if (!scope_.allows(t))
+                    return sdk::Error::invalid_input("target " + t.text + " is outside the allowed scan scope");
                 if (!context.scope.empty() && !client.allows(t)) {
-                    return sdk::Error::invalid_input("target " + t.text + " is outside the scope of client '" + context.client + "'");
+                    return sdk::Error::invalid_input("target " + t.text + " is outside the scope of client '" +
+                                                     context.client + "'");
                 }
             }
             return std::string(R"({"task_id":"t1","status":"queued"})");
@@ -109,7 +115,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
         }
         for (const auto& [k, v] : r.headers) {
-            if (k.find_first_of("\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) std::abort();
+            if (k.find_first_of("\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos)
+                std::abort();
         }
     }
     return 0;

@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const auto scope = t::parse_scope(entries);
     if (scope.entries.size() + scope.errors.size() > entries.size()) std::abort();  // no entry counted twice
-    if (scope.errors.empty() && !scope.nothing && scope.entries.size() != entries.size()) std::abort();  // none dropped silently
+    if (scope.errors.empty() && !scope.nothing && scope.entries.size() != entries.size())
+        std::abort();  // none dropped silently
     if (!list) return 0;
     (void)t::count(*list);
     for (const auto& item : *list) {
@@ -36,12 +37,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const auto again = t::parse_address(t::to_string(item.first));
             if (!again || !(*again == item.first)) std::abort();
         }
-        if (!t::contains(item, item)) std::abort();  // everything lies within itself
+        if (!t::contains(item, item)) std::abort();             // everything lies within itself
         if (scope.nothing && scope.allows(item)) std::abort();  // the marker allows nothing
         // Every target is also a scope entry of the same kind, and its text
         // (canonical for mapped addresses) reads back the same.
         const auto as_entry = t::parse_scope_entry(item.text);
-        if (!as_entry || as_entry->kind != item.kind || !(as_entry->first == item.first) || !(as_entry->last == item.last)) std::abort();
+        if (!as_entry || as_entry->kind != item.kind || !(as_entry->first == item.first) ||
+            !(as_entry->last == item.last))
+            std::abort();
     }
     return 0;
 }

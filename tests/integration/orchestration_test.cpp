@@ -12,25 +12,25 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <tuple>
-#include <sstream>
 
+#include <numeric>
 #include "emulator_process.h"
 #include "http_json.h"
 #include "scanorch/framework/host/host.h"
+#include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/service/orchestrator.h"
 #include "scanorch/framework/service/scanner_pool.h"
+#include "scanorch/framework/tasks/shared_keys.h"
 #include "scanorch/framework/tasks/task_store.h"
+#include "scanorch/framework/tools/submission_rate.h"
 #include "scanorch/framework/workers/circuit_state.h"
 #include "scanorch/framework/workers/client_slot.h"
-#include "scanorch/framework/runtime/clock.h"
-#include "scanorch/framework/tasks/shared_keys.h"
-#include "scanorch/framework/tools/submission_rate.h"
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
 #include "task_store_access.h"
-#include <numeric>
 
 namespace sf = scanorch::framework;
 namespace sdk = scanorch::sdk;
@@ -52,10 +52,13 @@ struct Dir {
 };
 
 std::vector<std::string> emulator_args(double seconds) {
-    return {"--user", "admin:adminpw", "--target-account", "scan:scanpw", "--scan-seconds", std::to_string(seconds),
-            "--export-seconds", "0.1", "--extra-items", "3", "--max-running", "50"};
+    return {"--user",           "admin:adminpw",
+            "--target-account", "scan:scanpw",
+            "--scan-seconds",   std::to_string(seconds),
+            "--export-seconds", "0.1",
+            "--extra-items",    "3",
+            "--max-running",    "50"};
 }
-
 
 class Deployment {
 public:
@@ -74,10 +77,12 @@ public:
         y.close();
         std::ofstream c(dir.path / "scanorch.yaml");
         c << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir.path / "data").string()
-          << "\nscanners_file: scanners.yaml\nscope: " << scope << "\n"
+          << "\nscanners_file: scanners.yaml\nscope: " << scope
+          << "\n"
              "workers: {poll_interval_ms: 100, retry_base_ms: 20, retries: 1, circuit_failures: 2, circuit_open_ms: 1500}\n"
           << "housekeeping: " << housekeeping << "\n"
-          << "logging: {level: warn}\nplugins:\n  frontend: {use: none}\n" << extra_yaml;
+          << "logging: {level: warn}\nplugins:\n  frontend: {use: none}\n"
+          << extra_yaml;
         c.close();
         sf::HostConfigDefaults d;
         d.plugin_dir = SCANORCH_PLUGIN_DIR;
@@ -203,7 +208,9 @@ TEST(Orchestration, FailedAuthenticationEndsInTheDlqWithTroubleshooting) {
     ASSERT_TRUE(dlq && dlq->has_value());
     EXPECT_NE((*dlq)->reason.find("authentication failed"), std::string::npos);
     // The export is still there to read.
-    auto results = dep.must("get_scan_results", R"({"task_id":")" + id + R"(","schema_profile":"minimal","filters":{"plugin_id":"104410"}})");
+    auto results =
+        dep.must("get_scan_results",
+                 R"({"task_id":")" + id + R"(","schema_profile":"minimal","filters":{"plugin_id":"104410"}})");
     EXPECT_EQ(results->getValue<int>("total_matching"), 1);
     // Credentials never reach the task store: not the record, not the
     // payload (sealed), not any byte of the database's files.
@@ -256,8 +263,9 @@ TEST(Orchestration, ResultsStatusListCancelIdempotencyScope) {
     auto s = dep.wait_done(id);
     EXPECT_EQ(s->getValue<std::string>("status"), "completed");
     EXPECT_EQ(s->getValue<std::string>("authentication_status"), "not_applicable");
-    auto page = dep.must("get_scan_results",
-                         R"({"task_id":")" + id + R"(","page_size":5,"schema_profile":"summary","filters":{"min_severity":"medium"}})");
+    auto page = dep.must(
+        "get_scan_results",
+        R"({"task_id":")" + id + R"(","page_size":5,"schema_profile":"summary","filters":{"min_severity":"medium"}})");
     EXPECT_LE(page->getArray("findings")->size(), 5u);
     EXPECT_GT(page->getValue<int>("total_matching"), 0);
     for (std::size_t i = 0; i < page->getArray("findings")->size(); ++i) {
@@ -282,9 +290,11 @@ TEST(Orchestration, ResultsStatusListCancelIdempotencyScope) {
 TEST(Orchestration, TtlRemovesOnlyFinishedTasksNotReadForTheTtl) {
     EmulatorProcess fast(NESSUS_EMULATOR, emulator_args(0.3)), slow(NESSUS_EMULATOR, emulator_args(300));
     Dir dir;
-    Deployment dep(dir, {{"east", fast.port()}, {"west", slow.port()}}, 1, "{ttl_seconds: 3600, interval_seconds: 3600}");
+    Deployment dep(dir, {{"east", fast.port()}, {"west", slow.port()}}, 1,
+                   "{ttl_seconds: 3600, interval_seconds: 3600}");
     auto submit = [&](const std::string& name, const std::string& scanner) {
-        return dep.must("run_untrusted_scan", scan_args(name, "192.0.2.30", R"(,"scanner_instance":")" + scanner + "\""))
+        return dep
+            .must("run_untrusted_scan", scan_args(name, "192.0.2.30", R"(,"scanner_instance":")" + scanner + "\""))
             ->getValue<std::string>("task_id");
     };
     const auto unread = submit("unread", "east"), read = submit("read", "east"), running = submit("running", "west");
@@ -293,7 +303,8 @@ TEST(Orchestration, TtlRemovesOnlyFinishedTasksNotReadForTheTtl) {
     auto status_of = [&](const std::string& id) {
         return dep.must("get_scan_status", R"({"task_id":")" + id + R"("})")->getValue<std::string>("status");
     };
-    for (int i = 0; i < 100 && status_of(running) != "running"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 100 && status_of(running) != "running"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ASSERT_EQ(status_of(running), "running");
 
     const auto two_hours_ago = sf::now_ms() - 2 * 3600 * 1000;
@@ -329,8 +340,10 @@ TEST(Orchestration, StatusShowsEveryChangeOfTheTask) {
     Dir dir;
     Deployment dep(dir, {{"east", a.port()}}, 1);
     const auto id = dep.must("run_untrusted_scan", scan_args("first", "192.0.2.1"))->getValue<std::string>("task_id");
-    const auto second = dep.must("run_untrusted_scan", scan_args("second", "192.0.2.2"))->getValue<std::string>("task_id");
-    const auto queued = dep.must("run_untrusted_scan", scan_args("third", "192.0.2.3"))->getValue<std::string>("task_id");
+    const auto second =
+        dep.must("run_untrusted_scan", scan_args("second", "192.0.2.2"))->getValue<std::string>("task_id");
+    const auto queued =
+        dep.must("run_untrusted_scan", scan_args("third", "192.0.2.3"))->getValue<std::string>("task_id");
     // A queued task's answer moves with its place in the queue, though its
     // task.json does not change.
     auto position = [&](const std::string& task) {
@@ -340,7 +353,8 @@ TEST(Orchestration, StatusShowsEveryChangeOfTheTask) {
     for (int i = 0; i < 50 && position(queued) != 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ASSERT_EQ(position(queued), 2) << "the first scan runs; two wait behind it";
     EXPECT_EQ(position(queued), 2);
-    ASSERT_EQ(dep.must("cancel_scan", R"({"task_id":")" + second + R"("})")->getValue<std::string>("status"), "cancelled");
+    ASSERT_EQ(dep.must("cancel_scan", R"({"task_id":")" + second + R"("})")->getValue<std::string>("status"),
+              "cancelled");
     EXPECT_EQ(position(queued), 1);
 
     const auto args = R"({"task_id":")" + id + R"("})";
@@ -358,7 +372,8 @@ TEST(Orchestration, StatusShowsEveryChangeOfTheTask) {
     // Polls until `seen` holds, for far longer than the bound.
     auto eventually = [](const std::function<bool()>& seen) {
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (!seen() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        while (!seen() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
         return seen();
     };
     for (const std::string w : {"first change", "second change"}) {
@@ -391,7 +406,8 @@ TEST(Orchestration, AClientAtItsCapWhenAScanStartsWaitsForItsSlot) {
     };
     auto wait_for_phase = [&](const std::string& id, const std::string& phase) {
         for (int i = 0; i < 100; ++i) {
-            if (dep.must("get_scan_status", R"({"task_id":")" + id + R"("})")->getValue<std::string>("phase") == phase) return true;
+            if (dep.must("get_scan_status", R"({"task_id":")" + id + R"("})")->getValue<std::string>("phase") == phase)
+                return true;
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
         return false;
@@ -440,7 +456,8 @@ TEST(Orchestration, AClientAtItsCapWhenAScanStartsWaitsForItsSlot) {
     ASSERT_TRUE(q.kv_set_if_absent(key, "elsewhere", 60'000));
     auto free_client = dep.call("run_untrusted_scan", scan_args("uncapped", "192.0.2.9"), "agent", 0);
     ASSERT_TRUE(free_client);
-    EXPECT_EQ(dep.wait_done((*free_client)->getValue<std::string>("task_id"))->getValue<std::string>("status"), "completed");
+    EXPECT_EQ(dep.wait_done((*free_client)->getValue<std::string>("task_id"))->getValue<std::string>("status"),
+              "completed");
 }
 
 // At submission a capped client may not have more unfinished scans than its
@@ -458,14 +475,16 @@ TEST(Orchestration, AClientAtItsCapIsRefusedAtSubmission) {
     auto refused = dep.call("run_untrusted_scan", scan_args("one too many", "192.0.2.62"), "agent", 2);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().kind, sdk::ErrorKind::capacity);
-    EXPECT_EQ(refused.error().message, "client 'agent' already has 2 unfinished scans (its limit); wait for one to finish");
-    EXPECT_TRUE(dep.call("run_untrusted_scan", scan_args("someone else", "192.0.2.63"), "other", 2)) << "caps are per client";
-    EXPECT_EQ(dep.must("cancel_scan", R"({"task_id":")" + ids[1] + R"("})")->getValue<std::string>("status"), "cancelled");
+    EXPECT_EQ(refused.error().message,
+              "client 'agent' already has 2 unfinished scans (its limit); wait for one to finish");
+    EXPECT_TRUE(dep.call("run_untrusted_scan", scan_args("someone else", "192.0.2.63"), "other", 2))
+        << "caps are per client";
+    EXPECT_EQ(dep.must("cancel_scan", R"({"task_id":")" + ids[1] + R"("})")->getValue<std::string>("status"),
+              "cancelled");
     auto room = dep.call("run_untrusted_scan", scan_args("after the cancel", "192.0.2.64"), "agent", 2);
     EXPECT_TRUE(room) << (room ? "" : room.error().message);
     EXPECT_FALSE(dep.call("run_untrusted_scan", scan_args("full again", "192.0.2.65"), "agent", 2));
 }
-
 
 // A client's submissions per hour are capped across the deployment: the
 // scan past the limit is refused (429) saying when the next fits; a repeat
@@ -477,7 +496,8 @@ TEST(Orchestration, AClientPastItsSubmissionRateIsRefusedAndNothingElseCounts) {
     Deployment dep(dir, {{"east", a.port()}}, 1, "{ttl_seconds: 3600, interval_seconds: 3600}",
                    "[192.0.2.0/24, 198.51.100.0/24]",
                    "limits:\n  submissions_per_hour: 100\n  client_submissions_per_hour: {soc: 3, race: 5}\n");
-    auto submit = [&](const std::string& client, const std::string& extra = "", const std::string& targets = "192.0.2.7") {
+    auto submit = [&](const std::string& client, const std::string& extra = "",
+                      const std::string& targets = "192.0.2.7") {
         return dep.call("run_untrusted_scan", scan_args("rated", targets, extra), client);
     };
     ASSERT_TRUE(submit("soc", R"(,"idempotency_key":"once")"));
@@ -489,7 +509,8 @@ TEST(Orchestration, AClientPastItsSubmissionRateIsRefusedAndNothingElseCounts) {
     auto over = submit("soc");
     ASSERT_FALSE(over);
     EXPECT_EQ(over.error().kind, sdk::ErrorKind::capacity);
-    EXPECT_NE(over.error().message.find("client 'soc' reached the limit of 3 scan submissions per hour; the next one fits in about"),
+    EXPECT_NE(over.error().message.find(
+                  "client 'soc' reached the limit of 3 scan submissions per hour; the next one fits in about"),
               std::string::npos)
         << over.error().message;
     EXPECT_FALSE(submit("soc")) << "still refused";
@@ -529,9 +550,12 @@ TEST(Orchestration, AScanCreatedButNeverLaunchedIsLaunchedOnResume) {
     EmulatorProcess a(NESSUS_EMULATOR, emulator_args(1.0));
     Dir dir;
     Deployment dep(dir, {{"east", a.port()}}, 1);
-    const auto blocker = dep.must("run_untrusted_scan", scan_args("blocker", "192.0.2.60"))->getValue<std::string>("task_id");
-    const auto waiting = dep.must("run_untrusted_scan", scan_args("resumed", "192.0.2.61"))->getValue<std::string>("task_id");
-    ASSERT_EQ(dep.must("get_scan_status", R"({"task_id":")" + waiting + R"("})")->getValue<std::string>("status"), "queued");
+    const auto blocker =
+        dep.must("run_untrusted_scan", scan_args("blocker", "192.0.2.60"))->getValue<std::string>("task_id");
+    const auto waiting =
+        dep.must("run_untrusted_scan", scan_args("resumed", "192.0.2.61"))->getValue<std::string>("task_id");
+    ASSERT_EQ(dep.must("get_scan_status", R"({"task_id":")" + waiting + R"("})")->getValue<std::string>("status"),
+              "queued");
     // The scan the crashed holder created, as it would have: on east, not launched.
     auto scanner = dep.host->make_scanner(dep.host->scanners().scanners.at(0));
     sdk::ScanRequest request;
@@ -594,9 +618,11 @@ TEST(Orchestration, ListTasksPagesEveryTaskOnceWithACursor) {
     std::string cursor;
     int pages = 0;
     for (;;) {
-        const auto page = dep.must("list_tasks", R"({"limit":4)" + (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}");
+        const auto page = dep.must(
+            "list_tasks", R"({"limit":4)" + (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}");
         const auto tasks = page->getArray("tasks");
-        for (std::size_t i = 0; i < tasks->size(); ++i) seen.push_back(tasks->getObject(static_cast<unsigned>(i))->getValue<std::string>("task_id"));
+        for (std::size_t i = 0; i < tasks->size(); ++i)
+            seen.push_back(tasks->getObject(static_cast<unsigned>(i))->getValue<std::string>("task_id"));
         ++pages;
         if (pages == 2) {
             add(1'800'000'000'000, 90);  // newer than every page: belongs before the cursor
@@ -636,18 +662,22 @@ TEST(Orchestration, ATaskQueuedPastMaxQueueWaitFailsInsteadOfWaitingForever) {
     // past max_queue_wait: on a loaded machine the claim can take a while.
     bool started = false;
     for (int i = 0; i < 200 && !started; ++i) {
-        started = dep.must("get_scan_status", R"({"task_id":")" + busy + R"("})")->getValue<std::string>("status") == "running";
+        started = dep.must("get_scan_status", R"({"task_id":")" + busy + R"("})")->getValue<std::string>("status") ==
+                  "running";
         if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     ASSERT_TRUE(started) << "the first scan holds the scanner's only slot";
-    const auto waiting = dep.must("run_untrusted_scan", scan_args("behind", "192.0.2.51"))->getValue<std::string>("task_id");
+    const auto waiting =
+        dep.must("run_untrusted_scan", scan_args("behind", "192.0.2.51"))->getValue<std::string>("task_id");
     std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // past max_queue_wait (1 s): the time it checks
     dep.orchestrator->housekeeping_pass();
     auto s = dep.must("get_scan_status", R"({"task_id":")" + waiting + R"("})");
     EXPECT_EQ(s->getValue<std::string>("status"), "failed");
-    EXPECT_NE(s->getValue<std::string>("error").find("max_queue_wait"), std::string::npos) << s->getValue<std::string>("error");
+    EXPECT_NE(s->getValue<std::string>("error").find("max_queue_wait"), std::string::npos)
+        << s->getValue<std::string>("error");
     EXPECT_EQ(dep.orchestrator->queue().position(waiting).value(), std::nullopt) << "no longer queued";
-    EXPECT_NE(dep.must("get_scan_status", R"({"task_id":")" + busy + R"("})")->getValue<std::string>("status"), "failed")
+    EXPECT_NE(dep.must("get_scan_status", R"({"task_id":")" + busy + R"("})")->getValue<std::string>("status"),
+              "failed")
         << "the running task is not affected";
 }
 
@@ -660,7 +690,8 @@ TEST(Orchestration, ARestartResumesTheSameScanInsteadOfStartingAnother) {
         id = dep.must("run_untrusted_scan", scan_args("long", "192.0.2.77"))->getValue<std::string>("task_id");
         bool scanning = false;
         for (int i = 0; i < 200 && !scanning; ++i) {  // until the scan runs on the scanner
-            scanning = dep.must("get_scan_status", R"({"task_id":")" + id + R"("})")->getValue<std::string>("phase") == "scanning";
+            scanning = dep.must("get_scan_status", R"({"task_id":")" + id + R"("})")->getValue<std::string>("phase") ==
+                       "scanning";
             if (!scanning) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
         ASSERT_TRUE(scanning) << "the scan must be running before the stop, or nothing is handed back";
@@ -705,7 +736,8 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
             EXPECT_TRUE(eventually([&, &id = id] {  // named: clang 14 cannot capture a binding
                 auto e = dep.orchestrator->queue().dlq_get(id);
                 return e && e->has_value();
-            })) << id << " failed but is not in the DLQ";
+            })) << id
+                << " failed but is not in the DLQ";
         }
     }
     EXPECT_EQ(completed + failed, 8) << "every task accounted for";
@@ -761,14 +793,15 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
             others.push_back(trial);
             continue;
         }
-        if (before->info.state != sdk::CircuitState::open || before->info.opened_at_ms > now - view_age || west_idle_since == 0 ||
-            west_idle_since > now - view_age) {
+        if (before->info.state != sdk::CircuitState::open || before->info.opened_at_ms > now - view_age ||
+            west_idle_since == 0 || west_idle_since > now - view_age) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
             continue;
         }
         auto r = dep.must("run_untrusted_scan", scan_args("after", "192.0.2.6"));
         const auto still = sf::read_circuit(dep.orchestrator->queue(), "east");
-        if (still && still->info.state == sdk::CircuitState::open && still->info.opened_at_ms == before->info.opened_at_ms) {
+        if (still && still->info.state == sdk::CircuitState::open &&
+            still->info.opened_at_ms == before->info.opened_at_ms) {
             EXPECT_EQ(r->getValue<std::string>("queue"), "west") << r->get("routing_reason").toString();
             after = r->getValue<std::string>("task_id");
         } else {
@@ -776,13 +809,14 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
             west_idle_since = 0;  // it may be on west now
         }
     }
-    ASSERT_FALSE(after.empty()) << "within 30 s, east's circuit was never open with west idle for "
-                                << view_age << " ms before a submission";
+    ASSERT_FALSE(after.empty()) << "within 30 s, east's circuit was never open with west idle for " << view_age
+                                << " ms before a submission";
     EXPECT_EQ(dep.wait_done(after)->getValue<std::string>("status"), "completed");
     for (const auto& id : others) dep.wait_done(id);
     auto metrics = dep.orchestrator->tools()->metrics_text();
     EXPECT_NE(metrics.find("nessus_scanner_capacity{scanner_instance=\"west\"} 2"), std::string::npos);
-    EXPECT_TRUE(eventually([&] { return dep.orchestrator->queue().running("east").value().empty(); })) << "slots released";
+    EXPECT_TRUE(eventually([&] { return dep.orchestrator->queue().running("east").value().empty(); }))
+        << "slots released";
 }
 
 // estimated_wait_time is 0 for a scan that starts at once, and grows for one
@@ -815,21 +849,28 @@ TEST(Orchestration, AScopeNarrowedWhileATaskWaitsRefusesItAtStart) {
         blocker = dep.must("run_untrusted_scan", scan_args("blocker", "192.0.2.95"))->getValue<std::string>("task_id");
         bool running = false;
         for (int i = 0; i < 200 && !running; ++i) {
-            running = dep.must("get_scan_status", R"({"task_id":")" + blocker + R"("})")->getValue<std::string>("status") == "running";
+            running =
+                dep.must("get_scan_status", R"({"task_id":")" + blocker + R"("})")->getValue<std::string>("status") ==
+                "running";
             if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
         ASSERT_TRUE(running);
-        waiting = dep.must("run_untrusted_scan", scan_args("narrowed", "198.51.100.5"))->getValue<std::string>("task_id");
-        ASSERT_EQ(dep.must("get_scan_status", R"({"task_id":")" + waiting + R"("})")->getValue<std::string>("status"), "queued");
+        waiting =
+            dep.must("run_untrusted_scan", scan_args("narrowed", "198.51.100.5"))->getValue<std::string>("task_id");
+        ASSERT_EQ(dep.must("get_scan_status", R"({"task_id":")" + waiting + R"("})")->getValue<std::string>("status"),
+                  "queued");
     }
     Deployment narrower(dir, {{"east", a.port()}}, 1, "{ttl_seconds: 1, interval_seconds: 3600}", "[192.0.2.0/24]");
     EXPECT_EQ(narrower.wait_done(blocker)->getValue<std::string>("status"), "completed");
     auto s = narrower.wait_done(waiting);
     EXPECT_EQ(s->getValue<std::string>("status"), "failed");
     EXPECT_EQ(s->getValue<std::string>("error_kind"), "forbidden");
-    EXPECT_NE(s->getValue<std::string>("error").find("refused at start"), std::string::npos) << s->getValue<std::string>("error");
-    EXPECT_EQ(get_json(a.port(), "/emulator/stats")->getValue<int>("scans_created"), 1) << "only the blocker reached the scanner";
-    auto circuit = narrower.must("list_scanners", "{}")->getArray("scanners")->getObject(0)->getValue<std::string>("circuit");
+    EXPECT_NE(s->getValue<std::string>("error").find("refused at start"), std::string::npos)
+        << s->getValue<std::string>("error");
+    EXPECT_EQ(get_json(a.port(), "/emulator/stats")->getValue<int>("scans_created"), 1)
+        << "only the blocker reached the scanner";
+    auto circuit =
+        narrower.must("list_scanners", "{}")->getArray("scanners")->getObject(0)->getValue<std::string>("circuit");
     EXPECT_EQ(circuit, "closed");
 }
 
@@ -850,8 +891,8 @@ TEST(Orchestration, CompareScansReportsWhatChangedBetweenTwoRuns) {
     Dir dir;
     Deployment dep(dir, {{"east", a.port()}}, 2);
     const std::string targets = "192.0.2.70-71";
-    const auto first = dep.must("run_trusted_scan", scan_args("with account", targets,
-                                                              R"(,"ssh_username":"scan","ssh_password":"scanpw")"))
+    const auto first = dep.must("run_trusted_scan",
+                                scan_args("with account", targets, R"(,"ssh_username":"scan","ssh_password":"scanpw")"))
                            ->getValue<std::string>("task_id");
     ASSERT_EQ(dep.wait_done(first)->getValue<std::string>("status"), "completed");
     const auto second = dep.must("run_untrusted_scan", scan_args("without", targets))->getValue<std::string>("task_id");
@@ -863,13 +904,17 @@ TEST(Orchestration, CompareScansReportsWhatChangedBetweenTwoRuns) {
         std::map<Key, int> out;
         std::string cursor;
         for (int pages = 0; pages < 100; ++pages) {
-            auto page = dep.must("get_scan_results", R"({"task_id":")" + id + R"(","page_size":9,"custom_fields":["host","port","protocol","plugin_id","severity"])" +
-                                                         (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}");
+            auto page =
+                dep.must("get_scan_results",
+                         R"({"task_id":")" + id +
+                             R"(","page_size":9,"custom_fields":["host","port","protocol","plugin_id","severity"])" +
+                             (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}");
             auto arr = page->getArray("findings");
             for (std::size_t i = 0; arr && i < arr->size(); ++i) {
                 auto f = arr->getObject(static_cast<unsigned>(i));
-                out[{f->getValue<std::string>("host"), f->getValue<std::string>("port"), f->getValue<std::string>("protocol"),
-                     f->getValue<std::string>("plugin_id")}] = f->getValue<int>("severity");
+                out[{f->getValue<std::string>("host"), f->getValue<std::string>("port"),
+                     f->getValue<std::string>("protocol"), f->getValue<std::string>("plugin_id")}] =
+                    f->getValue<int>("severity");
             }
             if (page->isNull("next_cursor") || !page->has("next_cursor")) break;
             cursor = page->getValue<std::string>("next_cursor");
@@ -890,7 +935,8 @@ TEST(Orchestration, CompareScansReportsWhatChangedBetweenTwoRuns) {
     ASSERT_GT(fixed, 0u) << "the local checks of the first run are gone from the second";
 
     auto cmp = dep.must("compare_scans", R"({"task_id":")" + second + R"(","min_severity":"info"})");
-    EXPECT_EQ(cmp->getObject("older")->getValue<std::string>("task_id"), first) << "the previous completed scan of the same targets";
+    EXPECT_EQ(cmp->getObject("older")->getValue<std::string>("task_id"), first)
+        << "the previous completed scan of the same targets";
     EXPECT_EQ(cmp->getObject("newer")->getValue<std::string>("task_id"), second);
     auto totals = cmp->getObject("totals");
     ASSERT_TRUE(totals) << text_of(cmp);
@@ -904,6 +950,7 @@ TEST(Orchestration, CompareScansReportsWhatChangedBetweenTwoRuns) {
     auto arr = hits->getArray("findings");
     ASSERT_TRUE(arr) << text_of(hits);
     std::set<std::string> tasks;
-    for (std::size_t i = 0; i < arr->size(); ++i) tasks.insert(arr->getObject(static_cast<unsigned>(i))->getValue<std::string>("task_id"));
+    for (std::size_t i = 0; i < arr->size(); ++i)
+        tasks.insert(arr->getObject(static_cast<unsigned>(i))->getValue<std::string>("task_id"));
     EXPECT_EQ(tasks, (std::set<std::string>{first, second})) << "plugin 19506 is reported by both runs";
 }

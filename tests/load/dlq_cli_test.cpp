@@ -14,9 +14,9 @@
 
 #include "emulator_process.h"
 #include "redis_server.h"
-#include "task_store_access.h"
 #include "scanorch/framework/host/host.h"
 #include "scanorch/framework/service/orchestrator.h"
+#include "task_store_access.h"
 
 namespace sf = scanorch::framework;
 using Obj = Poco::JSON::Object::Ptr;
@@ -46,12 +46,15 @@ TEST_P(DlqCli, ListInspectRetryPurgeStats) {
     const bool redis_backend = GetParam() == "redis";
     std::unique_ptr<scanorch::testing::RedisServer> redis;
     if (redis_backend) redis = std::make_unique<scanorch::testing::RedisServer>();
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-dlq-" + std::to_string(::getpid()) + GetParam());
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("scanorch-dlq-" + std::to_string(::getpid()) + GetParam());
     std::filesystem::create_directories(dir);
-    const int port = scanorch::testing::free_port();  // held for the emulator; nothing listens there yet: the scanner is down
-    std::ofstream(dir / "scanners.yaml") << "scanners:\n  - {instance_id: east, scanner_type: nessus, url: 'http://127.0.0.1:"
-                                         << port << "', credentials: {username: admin, password: adminpw},"
-                                                    " options: {export_poll_ms: 50, timeout: 2}}\n";
+    const int port =
+        scanorch::testing::free_port();  // held for the emulator; nothing listens there yet: the scanner is down
+    std::ofstream(dir / "scanners.yaml")
+        << "scanners:\n  - {instance_id: east, scanner_type: nessus, url: 'http://127.0.0.1:" << port
+        << "', credentials: {username: admin, password: adminpw},"
+           " options: {export_poll_ms: 50, timeout: 2}}\n";
     std::ofstream(dir / "scanorch.yaml")
         << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir / "data").string()
         << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\n"
@@ -67,7 +70,8 @@ TEST_P(DlqCli, ListInspectRetryPurgeStats) {
 
     std::vector<std::string> ids;
     for (int i = 0; i < 2; ++i) {
-        auto r = core.tools()->call("run_untrusted_scan", R"({"name":"n","targets":"192.0.2.)" + std::to_string(i + 1) + "\"}", {});
+        auto r = core.tools()->call("run_untrusted_scan",
+                                    R"({"name":"n","targets":"192.0.2.)" + std::to_string(i + 1) + "\"}", {});
         ASSERT_TRUE(r) << r.error().message;
         ids.push_back(Poco::JSON::Parser().parse(*r).extract<Obj>()->getValue<std::string>("task_id"));
     }
@@ -109,7 +113,8 @@ TEST_P(DlqCli, ListInspectRetryPurgeStats) {
     auto retry = ctl(dir / "scanorch.yaml", {"dlq", "retry", ids[0]});
     ASSERT_EQ(retry.rc, 0) << retry.out;
     EXPECT_NE(retry.out.find("re-queued to east"), std::string::npos) << retry.out;
-    for (int i = 0; i < 300 && status_of(ids[0]) != "completed"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 300 && status_of(ids[0]) != "completed"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     EXPECT_EQ(status_of(ids[0]), "completed");
     if (redis_backend) {
         // An entry whose task record is gone (housekeeping removed it) is
@@ -129,7 +134,11 @@ TEST_P(DlqCli, ListInspectRetryPurgeStats) {
         if (left) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     EXPECT_EQ(left, 0u);
-    EXPECT_EQ(Poco::JSON::Parser().parse(ctl(dir / "scanorch.yaml", {"stats", "--json"}).out).extract<Obj>()->getValue<int>("dead_letter"), 0);
+    EXPECT_EQ(Poco::JSON::Parser()
+                  .parse(ctl(dir / "scanorch.yaml", {"stats", "--json"}).out)
+                  .extract<Obj>()
+                  ->getValue<int>("dead_letter"),
+              0);
     core.stop();
     std::filesystem::remove_all(dir);
 }

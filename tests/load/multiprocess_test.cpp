@@ -33,13 +33,14 @@ namespace {
 
 // API and worker processes share the credential key, as in production (only
 // `scanorchd all` may make its own); the daemons inherit it. A test key.
-[[maybe_unused]] const bool kSharedKey = ::setenv("SCANORCH_CREDENTIAL_KEY", "5c0a2e7f1b9d4c3a8e6f0b2d4a6c8e1f3b5d7f9a1c3e5b7d9f0a2c4e6b8d0f13", 0) == 0;
-
+[[maybe_unused]] const bool kSharedKey =
+    ::setenv("SCANORCH_CREDENTIAL_KEY", "5c0a2e7f1b9d4c3a8e6f0b2d4a6c8e1f3b5d7f9a1c3e5b7d9f0a2c4e6b8d0f13", 0) == 0;
 
 // A scanorchd process with its output in a log file.
 class Daemon {
 public:
-    Daemon(const std::filesystem::path& config, const std::vector<std::string>& mode, const std::filesystem::path& log) {
+    Daemon(const std::filesystem::path& config, const std::vector<std::string>& mode,
+           const std::filesystem::path& log) {
         std::string cmd = "exec '" + std::string(SCANORCHD) + "' --config '" + config.string() + "'";
         for (const auto& m : mode) cmd += " " + m;
         cmd += " >'" + log.string() + "' 2>&1";
@@ -64,7 +65,8 @@ private:
 };
 
 struct Dir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() / ("scanorch-load-" + std::to_string(::getpid()));
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("scanorch-load-" + std::to_string(::getpid()));
     Dir() { std::filesystem::create_directories(path / "redis"); }
     ~Dir() { std::filesystem::remove_all(path); }
 };
@@ -74,8 +76,11 @@ struct Dir {
 TEST(MultiProcess, ApiAndWorkersOnRedisSurviveAKilledWorkerAndARedisRestart) {
     Dir dir;
     RedisServer redis((dir.path / "redis").string());
-    const std::vector<std::string> emu = {"--user", "admin:adminpw", "--scan-seconds", "3", "--export-seconds", "0.1",
-                                          "--extra-items", "3", "--max-running", "50"};
+    const std::vector<std::string> emu = {"--user",           "admin:adminpw",
+                                          "--scan-seconds",   "3",
+                                          "--export-seconds", "0.1",
+                                          "--extra-items",    "3",
+                                          "--max-running",    "50"};
     EmulatorProcess east(NESSUS_EMULATOR, emu), west(NESSUS_EMULATOR, emu);
     {
         std::ofstream y(dir.path / "scanners.yaml");
@@ -89,7 +94,7 @@ TEST(MultiProcess, ApiAndWorkersOnRedisSurviveAKilledWorkerAndARedisRestart) {
         c << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir.path / "data").string()
           << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\n"
              "workers: {poll_interval_ms: 200, lease_ms: 2000, retry_base_ms: 200, retries: 3,"
-             " metrics_listen: '127.0.0.1:0'}\n"  // three workers on one host: each its own port
+             " metrics_listen: '127.0.0.1:0'}\n"      // three workers on one host: each its own port
              "housekeeping: {interval_seconds: 1}\n"  // runs during the load, in whichever process wins the lock
              "logging: {level: info}\nplugins:\n  frontend: {use: none}\n  queue: {use: redis-queue, config: {url: '"
           << redis.url() << "', key_prefix: load}}\n";
@@ -101,8 +106,8 @@ TEST(MultiProcess, ApiAndWorkersOnRedisSurviveAKilledWorkerAndARedisRestart) {
     sf::Orchestrator api(host, sf::Mode::api);  // the API process
     api.start();
 
-    auto east_a = std::make_unique<Daemon>(dir.path / "scanorch.yaml", std::vector<std::string>{"worker", "--scanner", "east"},
-                                           dir.path / "east-a.log");
+    auto east_a = std::make_unique<Daemon>(
+        dir.path / "scanorch.yaml", std::vector<std::string>{"worker", "--scanner", "east"}, dir.path / "east-a.log");
     Daemon west_w(dir.path / "scanorch.yaml", {"worker", "--scanner", "west"}, dir.path / "west.log");
     auto log_has = [&](const char* file, const char* text) {
         std::ifstream in(dir.path / file);
@@ -122,7 +127,8 @@ TEST(MultiProcess, ApiAndWorkersOnRedisSurviveAKilledWorkerAndARedisRestart) {
     }
     // The second east worker starts only once the first holds scans, so that
     // killing the first certainly leaves work for the second to take over.
-    for (int i = 0; i < 100 && !log_has("east-a.log", "created scan"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 100 && !log_has("east-a.log", "created scan"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ASSERT_TRUE(log_has("east-a.log", "created scan"));
     Daemon east_b(dir.path / "scanorch.yaml", {"worker", "--scanner", "east"}, dir.path / "east-b.log");
     auto status = [&](const std::string& id) {
@@ -151,7 +157,8 @@ TEST(MultiProcess, ApiAndWorkersOnRedisSurviveAKilledWorkerAndARedisRestart) {
         }
         for (const auto& id : ids) {
             auto s = status(id);
-            if (s && (s->getValue<std::string>("status") == "completed" || s->getValue<std::string>("status") == "failed")) {
+            if (s &&
+                (s->getValue<std::string>("status") == "completed" || s->getValue<std::string>("status") == "failed")) {
                 done.insert(id);
             }
         }

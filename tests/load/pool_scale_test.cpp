@@ -130,10 +130,10 @@ Costs measure(const RedisServer& redis, int scanners) {
     // submission waits for the routing view and the cached average scan time
     // (a second) to expire, so it reads both afresh: the most one submission
     // can cost.
-    const auto fresh_after = std::max(std::chrono::milliseconds(1000),
-                                       std::max(sf::ScannerPool::kRoutingStaleness,
-                                                sf::ScannerPool::kRoutingStalenessPerScanner * scanners)) +
-                             std::chrono::milliseconds(50);
+    const auto fresh_after =
+        std::max(std::chrono::milliseconds(1000), std::max(sf::ScannerPool::kRoutingStaleness,
+                                                           sf::ScannerPool::kRoutingStalenessPerScanner * scanners)) +
+        std::chrono::milliseconds(50);
     call("run_untrusted_scan", scan);
     call("get_queue_status", "{}");
     // The host's own metrics refresh (every 5 s) may land in a window: the

@@ -16,7 +16,8 @@ TEST_P(MemoryQueueRebuild, RebuildsFromTheTaskStoreAtStart) {
         tasks += std::string(tasks.size() > 1 ? "," : "") + R"({"task_id":")" + id + R"(","status":")" + status +
                  R"(","queue":")" + queue + R"(","created_at":)" + std::to_string(created) +
                  R"(,"attempts":1,"dead_letter":)" + (dead_letter ? "true" : "false") +
-                 R"(,"error":"boom","completed_at":)" + std::to_string(created + 1) + R"(,"payload":"payload-of-)" + id + "\"}";
+                 R"(,"error":"boom","completed_at":)" + std::to_string(created + 1) + R"(,"payload":"payload-of-)" +
+                 id + "\"}";
     };
     add("late", "queued", "s1", 300);
     add("early", "queued", "s1", 100);

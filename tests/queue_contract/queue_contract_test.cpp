@@ -1,12 +1,12 @@
 // The queue contract of sdk/queue.h, for every backend.
-#include <set>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "queue_fixture.h"
+#include "redis_server.h"
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
-#include "redis_server.h"
 #include "scanorch/sdk/pool_snapshot.h"
 
 using namespace contract;
@@ -21,7 +21,8 @@ std::string redis_config() {
 }  // namespace
 
 TEST_P(QueueContract, FifoWithinEachQueue) {
-    for (auto id : {"a", "b", "c"}) ASSERT_EQ(queue_->enqueue(task(id, "s1")).value_or(0), std::string("abc").find(id[0]) + 1);
+    for (auto id : {"a", "b", "c"})
+        ASSERT_EQ(queue_->enqueue(task(id, "s1")).value_or(0), std::string("abc").find(id[0]) + 1);
     EXPECT_EQ(must_claim("s1").task.task_id, "a");
     EXPECT_EQ(must_claim("s1").task.task_id, "b");
     EXPECT_EQ(must_claim("s1").task.task_id, "c");
@@ -59,7 +60,8 @@ TEST_P(QueueContract, ClaimsAreAtomicUnderContention) {
     constexpr int kTasks = 300, kThreads = 8;
     constexpr std::uint32_t kLimit = 2;
     const std::vector<std::string> scanners = {"s1", "s2", "s3"};
-    for (int i = 0; i < kTasks; ++i) ASSERT_TRUE(queue_->enqueue(task("t" + std::to_string(i), i % 4 == 3 ? "" : scanners[i % 3])));
+    for (int i = 0; i < kTasks; ++i)
+        ASSERT_TRUE(queue_->enqueue(task("t" + std::to_string(i), i % 4 == 3 ? "" : scanners[i % 3])));
     std::mutex mu;
     std::multiset<std::string> done;
     std::atomic<int> over_limit{0};
@@ -208,7 +210,8 @@ TEST_P(QueueContract, APositionFollowsATaskThatMovesBetweenQueues) {
 
 TEST_P(QueueContract, SharedStateForCoordination) {
     EXPECT_EQ(queue_->kv_set_if_absent("lock:housekeeping", "host-a", 5000).value(), std::nullopt);
-    EXPECT_EQ(queue_->kv_set_if_absent("lock:housekeeping", "host-b", 5000).value(), std::optional<std::string>("host-a"));
+    EXPECT_EQ(queue_->kv_set_if_absent("lock:housekeeping", "host-b", 5000).value(),
+              std::optional<std::string>("host-a"));
     EXPECT_FALSE(queue_->kv_delete_if("lock:housekeeping", "host-b").value());
     now_ += 6000;  // expired
     EXPECT_EQ(queue_->kv_get("lock:housekeeping").value(), std::nullopt);
@@ -216,7 +219,6 @@ TEST_P(QueueContract, SharedStateForCoordination) {
     EXPECT_TRUE(queue_->kv_delete_if("lock:housekeeping", "host-b").value());
     ASSERT_TRUE(queue_->kv_set("k", "v", 0).ok());
     EXPECT_EQ(queue_->kv_get("k").value(), std::optional<std::string>("v"));
-
 }
 
 // kv_get_many answers every key in the order asked, in one step, with the
@@ -323,7 +325,8 @@ TEST_P(QueueContract, SharedCountersAddAtomicallyAndExpire) {
     EXPECT_EQ(counters->add("forever", 5, 0).value(), 5);
     now_ += 365LL * 24 * 3600 * 1000;
     EXPECT_EQ(counters->add("forever", 0, 0).value(), 5) << "ttl 0: never expires";
-    EXPECT_EQ(counters->read({"rate:soc:1", "forever"}).value(), (std::vector<std::int64_t>{0, 5})) << "expired reads as 0";
+    EXPECT_EQ(counters->read({"rate:soc:1", "forever"}).value(), (std::vector<std::int64_t>{0, 5}))
+        << "expired reads as 0";
 
     // Many threads (each its own connection on Redis) adding at once lose nothing.
     std::vector<std::thread> threads;

@@ -28,8 +28,8 @@ struct Backend {
 class QueueContract : public ::testing::TestWithParam<Backend> {
 protected:
     void SetUp() override {
-        data_dir_ = std::filesystem::temp_directory_path() / ("scanorch-queue-" + std::to_string(::getpid()) + "-" +
-                                                             std::to_string(counter_++));
+        data_dir_ = std::filesystem::temp_directory_path() /
+                    ("scanorch-queue-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
         std::filesystem::create_directories(data_dir_);
         config_ = GetParam().config();
         queue_ = make(config_);
@@ -50,7 +50,7 @@ protected:
         auto services = std::make_shared<sf::HostServices>(nullptr, data_dir_.string(), [this] { return now_.load(); });
         if (local_tasks_) services->set_local_queue_tasks(local_tasks_);
         auto q = loader_.instantiate<sdk::QueueBackend>(GetParam().plugin_name, config,
-                                                 sf::HostApi::make(services, GetParam().plugin_name));
+                                                        sf::HostApi::make(services, GetParam().plugin_name));
         EXPECT_TRUE(q) << (q ? "" : q.error().message);
         return q ? std::move(q).value() : nullptr;
     }

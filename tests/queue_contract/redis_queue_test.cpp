@@ -21,7 +21,8 @@ TEST_P(RedisQueue, ReconnectsAfterARedisRestart) {
     sf::PluginLoader loader;
     ASSERT_TRUE(loader.load_file(REDIS_QUEUE_PLUGIN).ok());
     auto services = std::make_shared<sf::HostServices>(nullptr, "/tmp");
-    auto q = loader.instantiate<sdk::QueueBackend>("redis-queue", config_for(own, "restart"), sf::HostApi::make(services, "r"));
+    auto q = loader.instantiate<sdk::QueueBackend>("redis-queue", config_for(own, "restart"),
+                                                   sf::HostApi::make(services, "r"));
     ASSERT_TRUE(q);
     ASSERT_TRUE((*q)->enqueue(task("before", "s1")));
     own.stop();
@@ -56,7 +57,8 @@ TEST_P(RedisQueue, SeparateConnectionsShareOneQueue) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Redis, RedisQueue,
-                         ::testing::Values(Backend{"redis", REDIS_QUEUE_PLUGIN, "redis-queue", [] {
+                         ::testing::Values(Backend{"redis", REDIS_QUEUE_PLUGIN, "redis-queue",
+                                                   [] {
                                                        static int n = 0;
                                                        return R"({"url":")" + RedisServer::shared().url() +
                                                               R"(","key_prefix":"own-)" + std::to_string(++n) + R"("})";
@@ -68,8 +70,10 @@ TEST(RedisQueueConfig, ErrorsNeverShowTheUrlPassword) {
     sf::PluginLoader loader;
     ASSERT_TRUE(loader.load_file(REDIS_QUEUE_PLUGIN).ok());
     auto services = std::make_shared<sf::HostServices>(nullptr, "/tmp");
-    for (const std::string& url : std::vector<std::string>{"http://:pw-not-for-logs@127.0.0.1:6379", "redis://:pw-not-for-logs@127.0.0.1:6379/notadb"}) {
-        auto q = loader.instantiate<sdk::QueueBackend>("redis-queue", R"({"url":")" + url + R"("})", sf::HostApi::make(services, "r"));
+    for (const std::string& url : std::vector<std::string>{"http://:pw-not-for-logs@127.0.0.1:6379",
+                                                           "redis://:pw-not-for-logs@127.0.0.1:6379/notadb"}) {
+        auto q = loader.instantiate<sdk::QueueBackend>("redis-queue", R"({"url":")" + url + R"("})",
+                                                       sf::HostApi::make(services, "r"));
         ASSERT_FALSE(q) << url;
         EXPECT_EQ(q.error().message.find("pw-not-for-logs"), std::string::npos) << q.error().message;
         EXPECT_NE(q.error().message.find(":***@127.0.0.1:6379"), std::string::npos) << q.error().message;

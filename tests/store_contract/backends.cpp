@@ -49,8 +49,9 @@ std::string linguistic_database_url() {
         const std::string server = PostgresServer::shared().url();
         PGconn* c = PQconnectdb(server.c_str());
         if (PQstatus(c) != CONNECTION_OK) throw std::runtime_error(std::string("connect: ") + PQerrorMessage(c));
-        PGresult* r = PQexec(c, "CREATE DATABASE contract_en_us TEMPLATE template0 ENCODING 'UTF8'"
-                                " LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'");
+        PGresult* r = PQexec(c,
+                             "CREATE DATABASE contract_en_us TEMPLATE template0 ENCODING 'UTF8'"
+                             " LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'");
         const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         const std::string why = PQresultErrorMessage(r);
         PQclear(r);
@@ -62,16 +63,17 @@ std::string linguistic_database_url() {
 }
 
 std::string postgres_config(int n) {
-    return R"({"url":")" + linguistic_database_url() + R"(","schema":"contract_)" + std::to_string(::getpid()) +
-           "_" + std::to_string(n) + R"(","pool_size":4})";
+    return R"({"url":")" + linguistic_database_url() + R"(","schema":"contract_)" + std::to_string(::getpid()) + "_" +
+           std::to_string(n) + R"(","pool_size":4})";
 }
 
 }  // namespace
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContract,
-                         ::testing::Values(Backend{"sqlite", SQLITE_STORE_PLUGIN, "sqlite-store",
-                                                   [](int) { return std::string(R"({"busy_timeout_ms":20000,"synchronous":"normal"})"); },
-                                                   sqlite_raw}),
+                         ::testing::Values(Backend{
+                             "sqlite", SQLITE_STORE_PLUGIN, "sqlite-store",
+                             [](int) { return std::string(R"({"busy_timeout_ms":20000,"synchronous":"normal"})"); },
+                             sqlite_raw}),
                          [](const auto& info) { return info.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreContract,

@@ -26,11 +26,11 @@ TEST_P(StoreContract, TwoProcessesWriteConcurrentlyWithoutLosingAnything) {
     };
     std::vector<Writer> writers(2);
     for (int w = 0; w < 2; ++w) {
-        writers[w].handle = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
-            STORE_WRITER,
-            {GetParam().plugin_file, GetParam().plugin_name, data_dir_.string(), config_, std::to_string(w + 1),
-             std::to_string(kPerWriter)},
-            nullptr, writers[w].out.get(), writers[w].out.get()));
+        writers[w].handle = std::make_unique<Poco::ProcessHandle>(
+            Poco::Process::launch(STORE_WRITER,
+                                  {GetParam().plugin_file, GetParam().plugin_name, data_dir_.string(), config_,
+                                   std::to_string(w + 1), std::to_string(kPerWriter)},
+                                  nullptr, writers[w].out.get(), writers[w].out.get()));
     }
     for (auto& w : writers) {
         Poco::PipeInputStream in(*w.out);

@@ -4,11 +4,11 @@
 #include <map>
 #include <set>
 
+#include "released_schemas.h"
 #include "scanorch/framework/workers/finding_writer.h"
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/task_removal.h"
 #include "scanorch/sdk/task_stamps.h"
-#include "released_schemas.h"
 #include "store_fixture.h"
 
 using namespace contract;
@@ -17,11 +17,11 @@ namespace {
 
 constexpr std::int64_t kBase = 1'700'000'000'000;
 
-#define MUST(expr)                                                              \
-    [&] {                                                                       \
-        auto r_ = (expr);                                                       \
+#define MUST(expr)                                                                    \
+    [&] {                                                                             \
+        auto r_ = (expr);                                                             \
         EXPECT_TRUE(r_.ok()) << #expr << ": " << (r_.ok() ? "" : r_.error().message); \
-        return r_;                                                              \
+        return r_;                                                                    \
     }()
 
 // Deterministic findings with every attribute varying on its own period, so
@@ -59,7 +59,8 @@ sdk::Finding make_finding(std::uint64_t i) {
 }
 
 bool matches(const sdk::Finding& f, const sdk::FindingFilter& q) {
-    if (!q.severities.empty() && std::find(q.severities.begin(), q.severities.end(), f.severity) == q.severities.end()) return false;
+    if (!q.severities.empty() && std::find(q.severities.begin(), q.severities.end(), f.severity) == q.severities.end())
+        return false;
     if (q.min_severity && f.severity < *q.min_severity) return false;
     if (!q.host.empty() && f.host != q.host) return false;
     if (q.plugin_id && f.plugin_id != *q.plugin_id) return false;
@@ -75,7 +76,8 @@ bool matches(const sdk::Finding& f, const sdk::FindingFilter& q) {
         };
         const auto n = lower(q.text);
         bool hit = false;
-        for (const auto* s : {&f.plugin_name, &f.synopsis, &f.description, &f.plugin_output}) hit = hit || lower(*s).find(n) != std::string::npos;
+        for (const auto* s : {&f.plugin_name, &f.synopsis, &f.description, &f.plugin_output})
+            hit = hit || lower(*s).find(n) != std::string::npos;
         if (!hit) return false;
     }
     return true;
@@ -345,27 +347,44 @@ TEST_P(StoreContract, ListFiltersNewestFirstWithAStableCursorWhileTasksArrive) {
     EXPECT_EQ(walked, expected([](const auto&) { return true; }));
     EXPECT_GT(arrived, 30);
 
-    auto only = [&](const std::function<void(sdk::TaskQuery&)>& set, const std::function<bool(const sdk::StoredTask&)>& keep,
-                    const char* what) {
+    auto only = [&](const std::function<void(sdk::TaskQuery&)>& set,
+                    const std::function<bool(const sdk::StoredTask&)>& keep, const char* what) {
         sdk::TaskQuery f;
         f.limit = 11;
         f.created_before_ms = kBase + 10'000'000;  // not the ones that arrived
         set(f);
         EXPECT_EQ(page_all(f), expected(keep)) << what;
     };
-    only([](auto& f) { f.clients = std::vector<std::string>{"", "team-a"}; },
-         [](const auto& t) { return t.client.empty() || t.client == "team-a"; }, "visible clients");
-    only([](auto& f) { f.clients = std::vector<std::string>{}; }, [](const auto&) { return false; }, "no visible client");
-    only([](auto& f) { f.statuses = {sdk::TaskState::completed, sdk::TaskState::failed}; },
-         [](const auto& t) { return t.status == sdk::TaskState::completed || t.status == sdk::TaskState::failed; }, "status");
+    only(
+        [](auto& f) {
+            f.clients = std::vector<std::string>{"", "team-a"};
+        },
+        [](const auto& t) { return t.client.empty() || t.client == "team-a"; }, "visible clients");
+    only([](auto& f) { f.clients = std::vector<std::string>{}; }, [](const auto&) { return false; },
+         "no visible client");
+    only(
+        [](auto& f) {
+            f.statuses = {sdk::TaskState::completed, sdk::TaskState::failed};
+        },
+        [](const auto& t) { return t.status == sdk::TaskState::completed || t.status == sdk::TaskState::failed; },
+        "status");
     only([](auto& f) { f.scanner = "nessus-2"; }, [](const auto& t) { return t.scanner == "nessus-2"; }, "scanner");
     only([](auto& f) { f.pool = "lan"; }, [](const auto& t) { return t.pool == "lan"; }, "pool");
     only([](auto& f) { f.targets = "192.0.2.3"; }, [](const auto& t) { return t.targets == "192.0.2.3"; }, "targets");
-    only([](auto& f) { f.created_from_ms = kBase + 20'000; f.created_before_ms = kBase + 40'000; },
-         [](const auto& t) { return t.created_at_ms >= kBase + 20'000 && t.created_at_ms < kBase + 40'000; }, "window");
-    only([](auto& f) { f.clients = std::vector<std::string>{"team-b"}; f.statuses = {sdk::TaskState::queued}; f.pool = "dmz"; },
-         [](const auto& t) { return t.client == "team-b" && t.status == sdk::TaskState::queued && t.pool == "dmz"; },
-         "combined");
+    only(
+        [](auto& f) {
+            f.created_from_ms = kBase + 20'000;
+            f.created_before_ms = kBase + 40'000;
+        },
+        [](const auto& t) { return t.created_at_ms >= kBase + 20'000 && t.created_at_ms < kBase + 40'000; }, "window");
+    only(
+        [](auto& f) {
+            f.clients = std::vector<std::string>{"team-b"};
+            f.statuses = {sdk::TaskState::queued};
+            f.pool = "dmz";
+        },
+        [](const auto& t) { return t.client == "team-b" && t.status == sdk::TaskState::queued && t.pool == "dmz"; },
+        "combined");
 
     // Lists carry the summary; the document and payload only when asked.
     sdk::TaskQuery one;
@@ -521,7 +540,8 @@ TEST_P(StoreContract, AnUnknownStatusInARowIsAnErrorNamingIt) {
     raw("UPDATE tasks SET status = 'paused' WHERE task_id = 'odd'");
     auto r = tasks().get("odd");
     ASSERT_FALSE(r);
-    EXPECT_NE(r.error().message.find("task 'odd' has an unknown status 'paused'"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("task 'odd' has an unknown status 'paused'"), std::string::npos)
+        << r.error().message;
     auto l = tasks().list({});
     ASSERT_FALSE(l) << "a list never skips or reinterprets the row";
     EXPECT_NE(l.error().message.find("'paused'"), std::string::npos);
@@ -545,7 +565,8 @@ TEST_P(StoreContract, FindingsPageByKeysetWithEveryFilter) {
     for (std::uint64_t i = 0; i < kCount; ++i) all.push_back(make_finding(i));
     // Batches arrive out of order; paging still follows seq.
     std::vector<std::vector<sdk::Finding>> batches;
-    for (std::uint64_t i = 0; i < kCount; i += 500) batches.emplace_back(all.begin() + i, all.begin() + std::min(kCount, i + 500));
+    for (std::uint64_t i = 0; i < kCount; i += 500)
+        batches.emplace_back(all.begin() + i, all.begin() + std::min(kCount, i + 500));
     std::swap(batches[1], batches[5]);
     for (const auto& b : batches) ASSERT_TRUE(*MUST(findings().append("big", "run-1", b)));
     // Findings of another task never leak into this one's pages.
@@ -567,7 +588,8 @@ TEST_P(StoreContract, FindingsPageByKeysetWithEveryFilter) {
             if (n == 0) {
                 EXPECT_EQ(p->total, kCount) << what;
                 EXPECT_EQ(*p->total_matching,
-                          static_cast<std::uint64_t>(std::count_if(all.begin(), all.end(), [&](const auto& x) { return matches(x, f); })))
+                          static_cast<std::uint64_t>(
+                              std::count_if(all.begin(), all.end(), [&](const auto& x) { return matches(x, f); })))
                     << what;
             }
             got.insert(got.end(), p->findings.begin(), p->findings.end());
@@ -741,37 +763,37 @@ TEST_P(StoreContract, HostFiltersAndSearchesFollowRunsAcrossBatchesAndResends) {
         std::optional<sdk::Severity> min_severity;
     };
     for (const auto pass : {Pass{17, {}}, Pass{200, {}}, Pass{200, sdk::Severity::critical}})
-    for (const auto* task : {"runs-a", "runs-b"}) {
-        for (const auto* host : {"198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4", "198.51.100.5",
-                                 "203.0.113.7", "203.0.113.9", "192.0.2.200"}) {
-            sdk::FindingFilter f;
-            f.host = host;
-            f.min_severity = pass.min_severity;
-            const auto keep = [&](const sdk::Finding& x) {
-                return x.host == host && (!pass.min_severity || x.severity >= *pass.min_severity);
-            };
-            auto q = page_of(task, f);
-            q.limit = pass.limit;
-            q.count = true;
-            std::vector<std::uint64_t> got, want;
-            for (int n = 0; n < 1000; ++n) {
-                auto p = *MUST(findings().page(q));
-                if (n == 0) {
-                    const auto n_host = std::count_if(model[task].rows.begin(), model[task].rows.end(),
-                                                      [&](const auto& r) { return keep(r.second); });
-                    EXPECT_EQ(p.total_matching, static_cast<std::uint64_t>(n_host)) << task << " " << host;
+        for (const auto* task : {"runs-a", "runs-b"}) {
+            for (const auto* host : {"198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4", "198.51.100.5",
+                                     "203.0.113.7", "203.0.113.9", "192.0.2.200"}) {
+                sdk::FindingFilter f;
+                f.host = host;
+                f.min_severity = pass.min_severity;
+                const auto keep = [&](const sdk::Finding& x) {
+                    return x.host == host && (!pass.min_severity || x.severity >= *pass.min_severity);
+                };
+                auto q = page_of(task, f);
+                q.limit = pass.limit;
+                q.count = true;
+                std::vector<std::uint64_t> got, want;
+                for (int n = 0; n < 1000; ++n) {
+                    auto p = *MUST(findings().page(q));
+                    if (n == 0) {
+                        const auto n_host = std::count_if(model[task].rows.begin(), model[task].rows.end(),
+                                                          [&](const auto& r) { return keep(r.second); });
+                        EXPECT_EQ(p.total_matching, static_cast<std::uint64_t>(n_host)) << task << " " << host;
+                    }
+                    for (const auto& x : p.findings) got.push_back(x.seq);
+                    if (p.next_cursor.empty()) break;
+                    q.cursor = p.next_cursor;
+                    q.count = false;
                 }
-                for (const auto& x : p.findings) got.push_back(x.seq);
-                if (p.next_cursor.empty()) break;
-                q.cursor = p.next_cursor;
-                q.count = false;
+                for (const auto& [seq, x] : model[task].rows) {
+                    if (keep(x)) want.push_back(seq);
+                }
+                EXPECT_EQ(got, want) << task << " " << host << " limit " << pass.limit;
             }
-            for (const auto& [seq, x] : model[task].rows) {
-                if (keep(x)) want.push_back(seq);
-            }
-            EXPECT_EQ(got, want) << task << " " << host << " limit " << pass.limit;
         }
-    }
     auto search = [&](sdk::FindingSearch q, const std::function<bool(const sdk::Finding&)>& keep, const char* what) {
         q.limit = 23;
         std::vector<std::pair<std::string, std::uint64_t>> got, want;
@@ -792,17 +814,25 @@ TEST_P(StoreContract, HostFiltersAndSearchesFollowRunsAcrossBatchesAndResends) {
     for (const auto* host : {"198.51.100.2", "198.51.100.3", "203.0.113.7"}) {
         sdk::FindingSearch q;
         q.host = host;
-        search(q, [&](const sdk::Finding& x) { return x.host == host; }, host);
+        search(
+            q, [&](const sdk::Finding& x) { return x.host == host; }, host);
     }
     sdk::FindingSearch q;
     q.network = "198.51.100.0/30";  // .0 - .3
-    search(q, [](const sdk::Finding& x) { return x.host == "198.51.100.1" || x.host == "198.51.100.2" || x.host == "198.51.100.3"; },
-           "network");
+    search(
+        q,
+        [](const sdk::Finding& x) {
+            return x.host == "198.51.100.1" || x.host == "198.51.100.2" || x.host == "198.51.100.3";
+        },
+        "network");
     q.min_severity = sdk::Severity::high;
-    search(q, [](const sdk::Finding& x) {
-        return (x.host == "198.51.100.1" || x.host == "198.51.100.2" || x.host == "198.51.100.3") &&
-               x.severity >= sdk::Severity::high;
-    }, "network and severity");
+    search(
+        q,
+        [](const sdk::Finding& x) {
+            return (x.host == "198.51.100.1" || x.host == "198.51.100.2" || x.host == "198.51.100.3") &&
+                   x.severity >= sdk::Severity::high;
+        },
+        "network and severity");
 }
 
 // A search by host matches host or host_ip; a network matches the address
@@ -928,8 +958,9 @@ TEST_P(StoreContract, HostAndNetworkSearchesWalkManyRunsAcrossTasksInShortPages)
         }
         q.min_severity = sdk::Severity::critical;  // few of them pass
         short_pages = 0;
-        EXPECT_EQ(walk(q, &short_pages),
-                  want([](const auto& f) { return f.host == "198.51.100.20" && f.severity == sdk::Severity::critical; }))
+        EXPECT_EQ(walk(q, &short_pages), want([](const auto& f) {
+                      return f.host == "198.51.100.20" && f.severity == sdk::Severity::critical;
+                  }))
             << limit;
     }
 }
@@ -981,7 +1012,7 @@ TEST_P(StoreContract, TextThatIsNotUtf8OrHoldsNulIsStoredThroughTheWriter) {
     ASSERT_TRUE(writer.begin());
     auto odd = make_finding(0);
     odd.host = std::string("host\0a", 6);
-    odd.plugin_name = "caf\xC3\xA9 \xC3(";           // a valid two-byte form, then a broken one
+    odd.plugin_name = "caf\xC3\xA9 \xC3(";  // a valid two-byte form, then a broken one
     odd.synopsis = std::string("nul\0in\0text", 11);
     odd.description = "overlong \xC0\xAF and a surrogate \xED\xA0\x80";
     odd.plugin_output = "cut short \xE2\x82";
@@ -998,7 +1029,8 @@ TEST_P(StoreContract, TextThatIsNotUtf8OrHoldsNulIsStoredThroughTheWriter) {
     EXPECT_EQ(got.host, "hosta");
     EXPECT_EQ(got.plugin_name, "caf\xC3\xA9 \xEF\xBF\xBD(");
     EXPECT_EQ(got.synopsis, "nulintext");
-    EXPECT_EQ(got.description, "overlong \xEF\xBF\xBD\xEF\xBF\xBD and a surrogate \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    EXPECT_EQ(got.description,
+              "overlong \xEF\xBF\xBD\xEF\xBF\xBD and a surrogate \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
     EXPECT_EQ(got.plugin_output, "cut short \xEF\xBF\xBD\xEF\xBF\xBD");
     EXPECT_EQ(got.cves, std::vector<std::string>{"CVE-2024-1\xEF\xBF\xBD"});
     expect_same_finding(p.findings[1], plain, true);  // plain text untouched
@@ -1010,8 +1042,8 @@ TEST_P(StoreContract, TextsSharedByFindingsReadBackExactlyAcrossBatchesAndResend
     ASSERT_TRUE(MUST(tasks().create(t)));
     // Texts with every character a bulk format escapes, texts that differ
     // only in one field or by one character, and findings with none.
-    const std::vector<std::string> awkward = {"tab\there", "line\nbreak\r\n", "back\\slash \\N \\.", "ünïcödé ✓",
-                                              "quote ' \" ; --", ""};
+    const std::vector<std::string> awkward = {"tab\there", "line\nbreak\r\n", "back\\slash \\N \\.",
+                                              "ünïcödé ✓", "quote ' \" ; --", ""};
     std::vector<sdk::Finding> all;
     for (std::uint64_t i = 0; i < 60; ++i) {
         auto f = make_finding(i);
@@ -1025,8 +1057,9 @@ TEST_P(StoreContract, TextsSharedByFindingsReadBackExactlyAcrossBatchesAndResend
         all.push_back(f);
     }
     for (std::size_t start = 0; start < all.size(); start += 25) {
-        const std::vector<sdk::Finding> batch(all.begin() + static_cast<std::ptrdiff_t>(start),
-                                              all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), start + 25)));
+        const std::vector<sdk::Finding> batch(
+            all.begin() + static_cast<std::ptrdiff_t>(start),
+            all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), start + 25)));
         ASSERT_TRUE(*MUST(findings().append("texts", "mine", batch)));
         if (start == 25) {
             ASSERT_TRUE(*MUST(findings().append("texts", "mine", batch))) << "a retried batch";
@@ -1052,7 +1085,8 @@ TEST_P(StoreContract, TextsSharedByFindingsReadBackExactlyAcrossBatchesAndResend
     needle.filter.text = "description 2";
     needle.limit = 100;
     const auto hits = *MUST(findings().page(needle));
-    const auto want = std::count_if(all.begin(), all.end(), [](const auto& f) { return f.description == "Description 2"; });
+    const auto want =
+        std::count_if(all.begin(), all.end(), [](const auto& f) { return f.description == "Description 2"; });
     EXPECT_EQ(static_cast<std::int64_t>(hits.findings.size()), want);
     EXPECT_GT(want, 5);
 }
@@ -1105,33 +1139,46 @@ TEST_P(StoreContract, SearchFindsByEachCriterionWithinTheVisibleClients) {
     };
     sdk::FindingSearch q;
     q.cve = "CVE-2024-1003";
-    check(q, [](const Row& r) { return std::find(r.f.cves.begin(), r.f.cves.end(), "CVE-2024-1003") != r.f.cves.end(); }, "cve");
+    check(
+        q, [](const Row& r) { return std::find(r.f.cves.begin(), r.f.cves.end(), "CVE-2024-1003") != r.f.cves.end(); },
+        "cve");
     q = {};
     q.plugin_id = 10020;
-    check(q, [](const Row& r) { return r.f.plugin_id == 10020; }, "plugin");
+    check(
+        q, [](const Row& r) { return r.f.plugin_id == 10020; }, "plugin");
     q = {};
     q.host = "192.0.2.9";
-    check(q, [](const Row& r) { return r.f.host == "192.0.2.9"; }, "host");
+    check(
+        q, [](const Row& r) { return r.f.host == "192.0.2.9"; }, "host");
     q = {};
     q.network = "192.0.2.8/30";  // .8 - .11
-    check(q, [](const Row& r) { return r.f.host == "192.0.2.8" || r.f.host == "192.0.2.9" || r.f.host == "192.0.2.10" || r.f.host == "192.0.2.11"; },
-          "network");
+    check(
+        q,
+        [](const Row& r) {
+            return r.f.host == "192.0.2.8" || r.f.host == "192.0.2.9" || r.f.host == "192.0.2.10" ||
+                   r.f.host == "192.0.2.11";
+        },
+        "network");
     q = {};
     q.min_severity = sdk::Severity::critical;
-    check(q, [](const Row& r) { return r.f.severity == sdk::Severity::critical; }, "min severity");
+    check(
+        q, [](const Row& r) { return r.f.severity == sdk::Severity::critical; }, "min severity");
     q = {};
     q.seen_from_ms = kBase + 250;
     q.seen_before_ms = kBase + 320;
-    check(q, [](const Row& r) { return r.f.seen_at_ms >= kBase + 250 && r.f.seen_at_ms < kBase + 320; }, "window");
+    check(
+        q, [](const Row& r) { return r.f.seen_at_ms >= kBase + 250 && r.f.seen_at_ms < kBase + 320; }, "window");
     q = {};
     q.clients = std::vector<std::string>{"team-a", ""};
     q.min_severity = sdk::Severity::high;
-    check(q, [](const Row& r) { return r.task != "s-b" && r.f.severity >= sdk::Severity::high; }, "visible clients");
+    check(
+        q, [](const Row& r) { return r.task != "s-b" && r.f.severity >= sdk::Severity::high; }, "visible clients");
     q = {};
     q.clients = std::vector<std::string>{"team-b"};
     q.cve = "CVE-2023-0001";
     q.network = "192.0.2.0/26";
-    check(q, [](const Row& r) { return r.task == "s-b" && !r.f.cves.empty(); }, "combined");
+    check(
+        q, [](const Row& r) { return r.task == "s-b" && !r.f.cves.empty(); }, "combined");
     q = {};
     q.clients = std::vector<std::string>{};
     auto none = MUST(findings().search(q));
@@ -1141,13 +1188,15 @@ TEST_P(StoreContract, SearchFindsByEachCriterionWithinTheVisibleClients) {
     q.network = "2001:db8::/32";
     auto v6 = findings().search(q);
     ASSERT_FALSE(v6);
-    EXPECT_NE(v6.error().message.find("network '2001:db8::/32' is not an IPv4"), std::string::npos) << v6.error().message;
+    EXPECT_NE(v6.error().message.find("network '2001:db8::/32' is not an IPv4"), std::string::npos)
+        << v6.error().message;
     q.network = "192.0.2.0/33";
     EXPECT_EQ(findings().search(q).error().kind, sdk::ErrorKind::invalid_input);
 }
 
 TEST_P(StoreContract, CompareTellsNewFixedUnchangedAndReratedPerHost) {
-    auto base = [](std::uint64_t seq, const std::string& host, std::uint32_t port, std::uint64_t plugin, sdk::Severity s) {
+    auto base = [](std::uint64_t seq, const std::string& host, std::uint32_t port, std::uint64_t plugin,
+                   sdk::Severity s) {
         sdk::Finding f;
         f.seq = seq;
         f.host = host;
@@ -1161,24 +1210,26 @@ TEST_P(StoreContract, CompareTellsNewFixedUnchangedAndReratedPerHost) {
     using S = sdk::Severity;
     ASSERT_TRUE(MUST(tasks().create(sample_task("monday"))));
     ASSERT_TRUE(MUST(tasks().create(sample_task("tuesday"))));
-    ASSERT_TRUE(*MUST(findings().append("monday", "", {
-        base(0, "192.0.2.1", 22, 100, S::high),      // fixed
-        base(1, "192.0.2.1", 80, 200, S::medium),    // unchanged
-        base(2, "192.0.2.1", 443, 300, S::low),      // re-rated up
-        base(3, "192.0.2.2", 22, 100, S::critical),  // re-rated down
-        base(4, "192.0.2.2", 0, 19506, S::info),     // unchanged info
-        base(5, "192.0.2.3", 80, 200, S::medium),    // host gone: fixed
-        base(6, "192.0.2.1", 80, 200, S::low),       // reported twice: the worse counts
-    })));
-    ASSERT_TRUE(*MUST(findings().append("tuesday", "", {
-        base(0, "192.0.2.1", 80, 200, S::medium),
-        base(1, "192.0.2.1", 443, 300, S::high),
-        base(2, "192.0.2.2", 22, 100, S::medium),
-        base(3, "192.0.2.2", 0, 19506, S::info),
-        base(4, "192.0.2.2", 8080, 400, S::critical),  // new
-        base(5, "192.0.2.4", 22, 100, S::low),         // new host
-        base(6, "192.0.2.1", 80, 200, S::low),
-    })));
+    ASSERT_TRUE(*MUST(findings().append("monday", "",
+                                        {
+                                            base(0, "192.0.2.1", 22, 100, S::high),      // fixed
+                                            base(1, "192.0.2.1", 80, 200, S::medium),    // unchanged
+                                            base(2, "192.0.2.1", 443, 300, S::low),      // re-rated up
+                                            base(3, "192.0.2.2", 22, 100, S::critical),  // re-rated down
+                                            base(4, "192.0.2.2", 0, 19506, S::info),     // unchanged info
+                                            base(5, "192.0.2.3", 80, 200, S::medium),    // host gone: fixed
+                                            base(6, "192.0.2.1", 80, 200, S::low),  // reported twice: the worse counts
+                                        })));
+    ASSERT_TRUE(*MUST(findings().append("tuesday", "",
+                                        {
+                                            base(0, "192.0.2.1", 80, 200, S::medium),
+                                            base(1, "192.0.2.1", 443, 300, S::high),
+                                            base(2, "192.0.2.2", 22, 100, S::medium),
+                                            base(3, "192.0.2.2", 0, 19506, S::info),
+                                            base(4, "192.0.2.2", 8080, 400, S::critical),  // new
+                                            base(5, "192.0.2.4", 22, 100, S::low),         // new host
+                                            base(6, "192.0.2.1", 80, 200, S::low),
+                                        })));
     auto c = MUST(findings().compare("monday", "tuesday", S::info));
     ASSERT_TRUE(c);
     EXPECT_EQ(c->added, 2u);
@@ -1280,12 +1331,14 @@ std::string ipv4_literal(const std::string& ip) {
 // text_hash values, for version 2).
 std::string old_finding_row(const std::string& task_id, std::uint64_t seq, const sdk::Finding& f, bool own_texts,
                             const std::string& extra_columns = "", const std::string& extra_values = "") {
-    const auto texts = own_texts ? "'" + f.synopsis + "', '" + f.solution + "', '" + f.description + "', '" + f.see_also + "'"
-                                 : std::string("'', '', '', ''");
+    const auto texts = own_texts
+                           ? "'" + f.synopsis + "', '" + f.solution + "', '" + f.description + "', '" + f.see_also + "'"
+                           : std::string("'', '', '', ''");
     return "INSERT INTO findings (task_id, seq, host, host_ip, ipv4, port, protocol, service, plugin_id, plugin_name,"
            " plugin_family, severity, risk_factor, cvss3, cvss2, cves, seen_at, synopsis, solution, description,"
-           " see_also, plugin_output" + extra_columns + ") VALUES ('" + task_id + "', " + std::to_string(seq) + ", '" +
-           f.host + "', '" + f.host_ip + "', " + ipv4_literal(f.host_ip) + ", " + std::to_string(f.port) + ", '" + f.protocol + "', '" + f.service +
+           " see_also, plugin_output" +
+           extra_columns + ") VALUES ('" + task_id + "', " + std::to_string(seq) + ", '" + f.host + "', '" + f.host_ip +
+           "', " + ipv4_literal(f.host_ip) + ", " + std::to_string(f.port) + ", '" + f.protocol + "', '" + f.service +
            "', " + std::to_string(f.plugin_id) + ", '" + f.plugin_name + "', '" + f.plugin_family + "', " +
            std::to_string(static_cast<int>(f.severity)) + ", '" + f.risk_factor + "', 5.5, NULL, '" +
            (f.cves.empty() ? "" : f.cves[0]) + "', " + std::to_string(f.seen_at_ms) + ", " + texts + ", '" +
@@ -1380,7 +1433,7 @@ TEST_P(StoreContract, ADatabaseOfSchemaTwoKeepsSharedTextsAndCvesAfterMigrating)
     std::vector<std::pair<std::string, std::uint64_t>> got;
     for (const auto& h : hits.hits) got.emplace_back(h.task_id, h.finding.seq);
     const std::vector<std::pair<std::string, std::uint64_t>> want = {{"v2-a", 0}, {"v2-a", 1}, {"v2-a", 2},
-                                                                      {"v2-b", 0}, {"v2-b", 1}, {"v2-b", 2}};
+                                                                     {"v2-b", 0}, {"v2-b", 1}, {"v2-b", 2}};
     EXPECT_EQ(got, want);
     // The migration found the hosts' runs: a host filter and a network search
     // read them (rows 0, 1, 2 are on 192.0.2.1, .38 and .25).

@@ -42,14 +42,16 @@ public:
         port_ = free_port();  // claimed, and out of the ephemeral range (ports.h)
         if (::geteuid() == 0) {
             const passwd* pw = ::getpwnam("postgres");
-            if (pw == nullptr) throw std::runtime_error("running as root and there is no 'postgres' user to run the server");
+            if (pw == nullptr)
+                throw std::runtime_error("running as root and there is no 'postgres' user to run the server");
             if (::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("cannot chown " + dir_);
             as_user_ = {"/usr/sbin/runuser", "-u", "postgres", "--"};
         }
         start_watchdog();
         run(bin_ + "/initdb", {"-D", data(), "-U", "scanorch", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"},
             "initdb");
-        run(bin_ + "/pg_ctl", {"-D", data(), "-l", dir_ + "/server.log", "-w", "-t", "60", "-o", server_options(), "start"},
+        run(bin_ + "/pg_ctl",
+            {"-D", data(), "-l", dir_ + "/server.log", "-w", "-t", "60", "-o", server_options(), "start"},
             "pg_ctl start");
         for (int i = 0; i < 100; ++i) {  // pg_ctl -w waited already; belt and braces for the TCP listener
             try {
@@ -59,7 +61,8 @@ public:
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
             }
         }
-        throw std::runtime_error("PostgreSQL did not listen on port " + std::to_string(port_) + "; see " + dir_ + "/server.log");
+        throw std::runtime_error("PostgreSQL did not listen on port " + std::to_string(port_) + "; see " + dir_ +
+                                 "/server.log");
     }
 
     ~PostgresServer() {
@@ -80,7 +83,8 @@ public:
     /// Stops the server (connections are cut) and starts it again on the same port and data.
     void restart() const {
         run(bin_ + "/pg_ctl", {"-D", data(), "-m", "fast", "-w", "stop"}, "pg_ctl stop");
-        run(bin_ + "/pg_ctl", {"-D", data(), "-l", dir_ + "/server.log", "-w", "-t", "60", "-o", server_options(), "start"},
+        run(bin_ + "/pg_ctl",
+            {"-D", data(), "-l", dir_ + "/server.log", "-w", "-t", "60", "-o", server_options(), "start"},
             "pg_ctl start");
     }
 

@@ -38,8 +38,8 @@ public:
     std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
 
     void start() {
-        std::vector<std::string> args = {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                                         "--loglevel", "warning"};
+        std::vector<std::string> args = {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save",
+                                         "",       "--loglevel",          "warning"};
         if (dir_.empty()) {
             args.insert(args.end(), {"--appendonly", "no"});
         } else {
@@ -92,7 +92,8 @@ private:
             std::string reply;
             char buf[4096];
             // A bulk reply: "$<len>\r\n<text>\r\n"; process_id is early in it.
-            while (reply.find("process_id:") == std::string::npos || reply.find('\n', reply.find("process_id:")) == std::string::npos) {
+            while (reply.find("process_id:") == std::string::npos ||
+                   reply.find('\n', reply.find("process_id:")) == std::string::npos) {
                 const int n = s.receiveBytes(buf, sizeof buf);
                 if (n <= 0) return 0;
                 reply.append(buf, static_cast<std::size_t>(n));

@@ -124,8 +124,8 @@ private:
 };
 
 struct HttpReply {
-    int status = 0;     ///< 0: no answer (connection refused, timeout)
-    std::string body;   ///< or why there was no answer
+    int status = 0;    ///< 0: no answer (connection refused, timeout)
+    std::string body;  ///< or why there was no answer
     JsonPtr json() const {
         try {
             return Poco::JSON::Parser().parse(body).extract<JsonPtr>();

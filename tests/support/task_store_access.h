@@ -34,7 +34,7 @@ inline std::shared_ptr<sdk::Store> open_store_plugin(const std::filesystem::path
 }
 
 inline std::shared_ptr<framework::TaskStore> open_task_store(const std::filesystem::path& data_dir,
-                                                            const std::string& plugin_file) {
+                                                             const std::string& plugin_file) {
     return std::make_shared<framework::TaskStore>(open_store_plugin(data_dir, plugin_file), data_dir / "exports");
 }
 

@@ -22,12 +22,12 @@
 #include "scanorch/framework/config/config_error.h"
 #include "scanorch/framework/config/plugin_config.h"
 #include "scanorch/framework/host/host.h"
-#include "scanorch/framework/service/metered_queue.h"
 #include "scanorch/framework/json/sdk_json.h"
 #include "scanorch/framework/logging/logging.h"
-#include "scanorch/framework/tasks/task_codec.h"
+#include "scanorch/framework/service/metered_queue.h"
 #include "scanorch/framework/tasks/legacy_import.h"
 #include "scanorch/framework/tasks/local_queue_tasks.h"
+#include "scanorch/framework/tasks/task_codec.h"
 #include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/framework/tools/submission.h"
 #include "scanorch/framework/tools/task_views.h"
@@ -63,7 +63,8 @@ Poco::Util::OptionSet all_options() {
     set.addOption(cli::option("json", "j", "print one JSON object instead of a table"));
     set.addOption(cli::option("plugin-dir", "p", "plugin directory (default: from the config)", "DIR"));
     set.addOption(cli::option("scan-type", "t", "untrusted, trusted_basic or trusted_privileged", "TYPE"));
-    set.addOption(cli::option("targets", "T", "the scan's targets (comma list, CIDR, range), to count missing hosts", "LIST"));
+    set.addOption(
+        cli::option("targets", "T", "the scan's targets (comma list, CIDR, range), to count missing hosts", "LIST"));
     set.addOption(cli::option("limit", "n", "at most this many rows (default 50)", "N"));
     set.addOption(cli::option("yes", "y", "do not ask for confirmation"));
     return set;
@@ -181,8 +182,8 @@ int plugins_describe(const cli::Args& args, const std::vector<std::string>& rest
     }
     cli::Table t({"KEY", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"});
     for (const auto& f : p->config) {
-        t.add({f.name, std::string(sf::config_type_name(f.type)), f.required ? "yes" : "no", f.default_json.value_or("-"),
-               f.description});
+        t.add({f.name, std::string(sf::config_type_name(f.type)), f.required ? "yes" : "no",
+               f.default_json.value_or("-"), f.description});
     }
     t.print(std::cout);
     return kExitOk;
@@ -222,7 +223,8 @@ int validate(const cli::Args& args, const std::vector<std::string>& rest) {
     std::cout << "\nvulnerabilities: " << s.total_vulnerabilities << " (critical " << s.severity_breakdown.critical
               << ", high " << s.severity_breakdown.high << ", medium " << s.severity_breakdown.medium << ", low "
               << s.severity_breakdown.low << "; info " << s.severity_breakdown.info << ")\n"
-              << "report items:    " << s.report_items << " (" << s.auth_plugins << " from authenticated-only plugins)\n"
+              << "report items:    " << s.report_items << " (" << s.auth_plugins
+              << " from authenticated-only plugins)\n"
               << "size:            " << s.file_size_bytes << " bytes\n";
     for (const auto& w : r.warnings) std::cout << "warning:         " << w << "\n";
     if (!s.hosts.empty()) {
@@ -333,7 +335,8 @@ int dlq_inspect(const cli::Args& args, const std::vector<std::string>& rest) {
     auto task = store->load(entry->task.task_id);
     if (args.has("json")) {
         auto o = sf::to_json(*entry);
-        o->set("task", task ? Poco::Dynamic::Var(sf::TaskViews::status_object(*task, std::nullopt)) : Poco::Dynamic::Var());
+        o->set("task",
+               task ? Poco::Dynamic::Var(sf::TaskViews::status_object(*task, std::nullopt)) : Poco::Dynamic::Var());
         std::cout << sf::stringify(o) << "\n";
         return kExitOk;
     }
@@ -354,7 +357,8 @@ int dlq_inspect(const cli::Args& args, const std::vector<std::string>& rest) {
               << "status:    " << sf::to_string(task->status) << " (" << sf::to_string(task->failure) << ")\n"
               << "created:   " << format_time(task->created_at) << "\n"
               << "auth:      "
-              << (task->authentication_status ? std::string(sdk::to_string(*task->authentication_status)) : "-") << "\n";
+              << (task->authentication_status ? std::string(sdk::to_string(*task->authentication_status)) : "-")
+              << "\n";
     for (const auto& w : task->validation_warnings) std::cout << "warning:   " << w << "\n";
     return kExitOk;
 }
@@ -376,14 +380,15 @@ int dlq_retry(const cli::Args& args, const std::vector<std::string>& rest) {
     // Routed again and queued from nothing: the failed run's results are gone.
     auto placed = submission.retry(entry->task.task_id, entry->task.payload);
     if (!placed) {
-        std::cerr << "scanorchctl: task " << entry->task.task_id << " was not retried: " << placed.error().message << "\n";
+        std::cerr << "scanorchctl: task " << entry->task.task_id << " was not retried: " << placed.error().message
+                  << "\n";
         return kExitFailure;
     }
     if (!value_or_throw(queue->dlq_remove(entry->task.task_id), "dead-letter queue")) {
         spdlog::warn("task '{}' left the dead-letter queue while it was being retried", entry->task.task_id);
     }
-    std::cout << "task " << entry->task.task_id << " re-queued to " << (placed->queue.empty() ? "global" : placed->queue)
-              << " at position " << placed->position << "\n";
+    std::cout << "task " << entry->task.task_id << " re-queued to "
+              << (placed->queue.empty() ? "global" : placed->queue) << " at position " << placed->position << "\n";
     return kExitOk;
 }
 
@@ -437,7 +442,8 @@ int task_show(const cli::Args& args, const std::vector<std::string>& rest) {
               << "attempts:  " << t.attempts << "\n"
               << "created:   " << format_time(t.created_at) << "\n"
               << "completed: " << (t.completed_at ? format_time(t.completed_at) : "-") << "\n"
-              << "auth:      " << (t.authentication_status ? std::string(sdk::to_string(*t.authentication_status)) : "-") << "\n";
+              << "auth:      "
+              << (t.authentication_status ? std::string(sdk::to_string(*t.authentication_status)) : "-") << "\n";
     if (!t.error.empty()) std::cout << "error:     " << t.error << "\n";
     for (const auto& w : t.validation_warnings) std::cout << "warning:   " << w << "\n";
     return kExitOk;
@@ -460,7 +466,9 @@ int db_migrate(const cli::Args& args, const std::vector<std::string>&) {
     std::cout << "imported " << r.imported << " task(s) from " << (data_dir / "tasks").string() << " (" << r.indexed
               << " with their findings indexed; " << r.already << " already in the store)\n";
     for (const auto& p : r.problems) std::cerr << "scanorchctl: " << p << "\n";
-    if (r.archived) std::cout << "the old files are in " << (data_dir / "tasks.imported").string() << " (remove them once satisfied)\n";
+    if (r.archived)
+        std::cout << "the old files are in " << (data_dir / "tasks.imported").string()
+                  << " (remove them once satisfied)\n";
     return r.problems.empty() ? kExitOk : kExitFailure;
 }
 
@@ -501,41 +509,56 @@ Command command_tree() {
         "config check [--plugin-dir DIR]",
         "Read both config files, load the plugins and check every configured plugin's config against its declared "
         "keys. Exit 1 on any problem.",
-        {"plugin-dir"}, config_check, {}};
+        {"plugin-dir"},
+        config_check,
+        {}};
     root.children["plugins"] = {"plugins list | describe NAME", "Inspect the installed plugins.", {}, nullptr, {}};
     root.children["plugins"].children["list"] = {"plugins list [--plugin-dir DIR]",
-                                                 "List the plugins in the plugin directory.", {"plugin-dir"},
-                                                 plugins_list, {}};
+                                                 "List the plugins in the plugin directory.",
+                                                 {"plugin-dir"},
+                                                 plugins_list,
+                                                 {}};
     root.children["plugins"].children["describe"] = {"plugins describe NAME [--plugin-dir DIR]",
-                                                     "Print a plugin's config keys.", {"plugin-dir"},
-                                                     plugins_describe, {}};
+                                                     "Print a plugin's config keys.",
+                                                     {"plugin-dir"},
+                                                     plugins_describe,
+                                                     {}};
     root.children["validate"] = {
         "validate FILE --scan-type TYPE [--targets LIST] [--json]",
         "Validate a .nessus export with the configured validator. Exit 0 when valid, 1 when invalid.",
-        {"scan-type", "targets", "json", "plugin-dir"}, validate, {}};
-    root.children["dlq"] = {"dlq list | inspect ID | retry ID | purge [--yes]", "The dead-letter queue.", {},
-                            nullptr, {}};
-    root.children["dlq"].children["list"] = {"dlq list [--limit N] [--json]", "List failed tasks, newest first.",
-                                             {"limit", "json", "plugin-dir"}, dlq_list, {}};
-    root.children["dlq"].children["inspect"] = {"dlq inspect ID [--json]", "Show one failed task.",
-                                                {"json", "plugin-dir"}, dlq_inspect, {}};
-    root.children["dlq"].children["retry"] = {"dlq retry ID",
-                                              "Clear a failed task's error and put it back in its queue.",
-                                              {"plugin-dir"}, dlq_retry, {}};
-    root.children["dlq"].children["purge"] = {"dlq purge [--yes]", "Delete every dead-letter entry.",
-                                              {"yes", "plugin-dir"}, dlq_purge, {}};
+        {"scan-type", "targets", "json", "plugin-dir"},
+        validate,
+        {}};
+    root.children["dlq"] = {
+        "dlq list | inspect ID | retry ID | purge [--yes]", "The dead-letter queue.", {}, nullptr, {}};
+    root.children["dlq"].children["list"] = {"dlq list [--limit N] [--json]",
+                                             "List failed tasks, newest first.",
+                                             {"limit", "json", "plugin-dir"},
+                                             dlq_list,
+                                             {}};
+    root.children["dlq"].children["inspect"] = {
+        "dlq inspect ID [--json]", "Show one failed task.", {"json", "plugin-dir"}, dlq_inspect, {}};
+    root.children["dlq"].children["retry"] = {
+        "dlq retry ID", "Clear a failed task's error and put it back in its queue.", {"plugin-dir"}, dlq_retry, {}};
+    root.children["dlq"].children["purge"] = {
+        "dlq purge [--yes]", "Delete every dead-letter entry.", {"yes", "plugin-dir"}, dlq_purge, {}};
     root.children["task"] = {"task show ID [--json]", "Tasks in the store.", {}, nullptr, {}};
     root.children["task"].children["show"] = {"task show ID [--json]",
                                               "Show one task; --json prints the whole stored record.",
-                                              {"json", "plugin-dir"}, task_show, {}};
+                                              {"json", "plugin-dir"},
+                                              task_show,
+                                              {}};
     root.children["db"] = {"db migrate", "The store's database.", {}, nullptr, {}};
-    root.children["db"].children["migrate"] = {"db migrate",
-                                               "Bring the store's schema to this version (the daemons also do at start), "
-                                               "print the version, and import tasks an earlier version kept as files "
-                                               "in data_dir/tasks.",
-                                               {"plugin-dir"}, db_migrate, {}};
-    root.children["stats"] = {"stats [--json]", "Queue depths and running scans per scanner.",
-                              {"json", "plugin-dir"}, stats, {}};
+    root.children["db"].children["migrate"] = {
+        "db migrate",
+        "Bring the store's schema to this version (the daemons also do at start), "
+        "print the version, and import tasks an earlier version kept as files "
+        "in data_dir/tasks.",
+        {"plugin-dir"},
+        db_migrate,
+        {}};
+    root.children["stats"] = {
+        "stats [--json]", "Queue depths and running scans per scanner.", {"json", "plugin-dir"}, stats, {}};
     return root;
 }
 
@@ -543,7 +566,9 @@ std::string help_for(const Command& c, const std::string& path, const Poco::Util
     std::string footer;
     if (!c.children.empty()) {
         footer = "Commands:\n";
-        for (const auto& [name, child] : c.children) footer += "  " + name + std::string(10 - std::min<std::size_t>(9, name.size()), ' ') + child.description + "\n";
+        for (const auto& [name, child] : c.children)
+            footer +=
+                "  " + name + std::string(10 - std::min<std::size_t>(9, name.size()), ' ') + child.description + "\n";
         footer += "\nRun 'scanorchctl " + (path.empty() ? std::string() : path + " ") + "COMMAND --help' for more.";
     }
     return cli::help(subset(all, c.options), "scanorchctl", c.usage, c.description, footer);
@@ -567,7 +592,8 @@ int main(int argc, char** argv) {
         while (i < args.positional.size() && !c->children.empty()) {
             auto it = c->children.find(args.positional[i]);
             if (it == c->children.end()) {
-                throw cli::UsageError("unknown command '" + (path.empty() ? "" : path + " ") + args.positional[i] + "'");
+                throw cli::UsageError("unknown command '" + (path.empty() ? "" : path + " ") + args.positional[i] +
+                                      "'");
             }
             path += (path.empty() ? "" : " ") + it->first;
             c = &it->second;
@@ -587,7 +613,8 @@ int main(int argc, char** argv) {
                 throw cli::UsageError("option --" + name + " does not apply to '" + path + "'");
             }
         }
-        return c->run(args, std::vector<std::string>(args.positional.begin() + static_cast<long>(i), args.positional.end()));
+        return c->run(args,
+                      std::vector<std::string>(args.positional.begin() + static_cast<long>(i), args.positional.end()));
     } catch (const cli::UsageError& e) {
         std::cerr << "scanorchctl: " << e.what() << "\nTry 'scanorchctl --help'.\n";
         return kExitUsage;

@@ -37,7 +37,8 @@ using cli::kExitUsage;
 Poco::Util::OptionSet options() {
     Poco::Util::OptionSet set;
     set.addOption(cli::config_option());
-    set.addOption(cli::option("scanner", "s", "worker mode: the scanner instance this worker serves (or SCANNER_INSTANCE_ID)", "ID"));
+    set.addOption(cli::option("scanner", "s",
+                              "worker mode: the scanner instance this worker serves (or SCANNER_INSTANCE_ID)", "ID"));
     set.addOption(cli::option("plugin-dir", "p", "plugins mode: directory to list (default: from the config)", "DIR"));
     set.addOption(cli::option("version", "v", "print the version and SDK ABI, then exit"));
     set.addOption(cli::option("help", "h", "print this help, then exit"));
@@ -45,15 +46,16 @@ Poco::Util::OptionSet options() {
 }
 
 std::string help_text(const Poco::Util::OptionSet& set) {
-    return cli::help(set, "scanorchd", "[--config FILE] [all | api | worker --scanner ID | plugins [--plugin-dir DIR]]",
-                     "The scanorch daemon: orchestrates scans over a pool of scanners.\n\n"
-                     "Modes:\n"
-                     "  all      API and one worker per enabled scanner in one process (default)\n"
-                     "  api      the front end only; workers run elsewhere against the same queue\n"
-                     "  worker   one worker for one scanner instance\n"
-                     "  plugins  load every plugin in the plugin directory and list them; exit 1 if any is refused",
-                     "Environment: SCANORCH_CONFIG, SCANNER_CONFIG, DATA_DIR, LOG_LEVEL, LOG_FORMAT, REDIS_URL, "
-                     "QUEUE_BACKEND, SCANNER_INSTANCE_ID, SCANORCH_LISTEN, SCANORCH_METRICS_LISTEN, SCANORCH_PLUGIN_DIR.");
+    return cli::help(
+        set, "scanorchd", "[--config FILE] [all | api | worker --scanner ID | plugins [--plugin-dir DIR]]",
+        "The scanorch daemon: orchestrates scans over a pool of scanners.\n\n"
+        "Modes:\n"
+        "  all      API and one worker per enabled scanner in one process (default)\n"
+        "  api      the front end only; workers run elsewhere against the same queue\n"
+        "  worker   one worker for one scanner instance\n"
+        "  plugins  load every plugin in the plugin directory and list them; exit 1 if any is refused",
+        "Environment: SCANORCH_CONFIG, SCANNER_CONFIG, DATA_DIR, LOG_LEVEL, LOG_FORMAT, REDIS_URL, "
+        "QUEUE_BACKEND, SCANNER_INSTANCE_ID, SCANORCH_LISTEN, SCANORCH_METRICS_LISTEN, SCANORCH_PLUGIN_DIR.");
 }
 
 int list_plugins(const std::string& dir) {
@@ -129,7 +131,8 @@ int main(int argc, char** argv) {
                       << SCANORCH_SDK_ABI_MINOR << ")\n";
             return kExitOk;
         }
-        if (args.positional.size() > 1) throw cli::UsageError("one mode at a time, got '" + args.positional[1] + "' too");
+        if (args.positional.size() > 1)
+            throw cli::UsageError("one mode at a time, got '" + args.positional[1] + "' too");
         const std::string mode = args.positional.empty() ? "all" : args.positional[0];
         if (mode == "plugins") {
             std::string dir;

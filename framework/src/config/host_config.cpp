@@ -47,20 +47,23 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
     }
     const std::string base = file.empty() ? "" : std::filesystem::path(file).parent_path().string();
     if (root.IsDefined() && !root.IsNull()) {
-        r.check_keys(root, "", {"plugin_dir", "data_dir", "exports_dir", "scanners_file", "logging", "plugins", "scope",
-                                "workers", "housekeeping", "limits"});
+        r.check_keys(root, "",
+                     {"plugin_dir", "data_dir", "exports_dir", "scanners_file", "logging", "plugins", "scope",
+                      "workers", "housekeeping", "limits"});
         c.scope = r.string_list(root, "", "scope");
         // Fail closed: an entry that does not parse stops the start (the
         // tool layer would otherwise drop it and scan within what is left).
         for (std::size_t i = 0; i < c.scope.size(); ++i) {
             if (auto e = sdk::targets::parse_scope_entry(c.scope[i]); !e) {
                 const YAML::Node list = root["scope"];
-                r.fail(list.IsSequence() && i < list.size() ? list[i] : list, "scope[" + std::to_string(i) + "]", e.error().message);
+                r.fail(list.IsSequence() && i < list.size() ? list[i] : list, "scope[" + std::to_string(i) + "]",
+                       e.error().message);
             }
         }
         if (const YAML::Node w = root["workers"]; w && !w.IsNull()) {
-            r.check_keys(w, "workers", {"poll_interval_ms", "lease_ms", "retry_base_ms", "retries", "circuit_failures",
-                                        "circuit_open_ms", "metrics_listen"});
+            r.check_keys(w, "workers",
+                         {"poll_interval_ms", "lease_ms", "retry_base_ms", "retries", "circuit_failures",
+                          "circuit_open_ms", "metrics_listen"});
             auto& ws = c.workers;
             ws.poll_interval_ms = r.integer(w, "workers", "poll_interval_ms", ws.poll_interval_ms, 10, 3'600'000);
             ws.lease_ms = r.integer(w, "workers", "lease_ms", ws.lease_ms, 1000, 86'400'000);
@@ -71,7 +74,8 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
             ws.metrics_listen = r.string_or(w, "workers", "metrics_listen", ws.metrics_listen);
             if (!valid_listen(ws.metrics_listen)) {
                 r.fail(w["metrics_listen"], "workers.metrics_listen",
-                       "'" + ws.metrics_listen + "' is not HOST:PORT or off (e.g. 127.0.0.1:9465; port 0 = any free port)");
+                       "'" + ws.metrics_listen +
+                           "' is not HOST:PORT or off (e.g. 127.0.0.1:9465; port 0 = any free port)");
             }
         }
         if (const YAML::Node h = root["housekeeping"]; h && !h.IsNull()) {
@@ -79,14 +83,16 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
             auto& hs = c.housekeeping;
             hs.ttl_seconds = r.integer(h, "housekeeping", "ttl_seconds", hs.ttl_seconds, 1, 10LL * 365 * 86400);
             hs.interval_seconds = r.integer(h, "housekeeping", "interval_seconds", hs.interval_seconds, 1, 86400);
-            hs.max_queue_wait_seconds = r.integer(h, "housekeeping", "max_queue_wait_seconds", hs.max_queue_wait_seconds, 1, 365LL * 86400);
+            hs.max_queue_wait_seconds =
+                r.integer(h, "housekeeping", "max_queue_wait_seconds", hs.max_queue_wait_seconds, 1, 365LL * 86400);
         }
         if (const YAML::Node l = root["limits"]; l && !l.IsNull()) {
             r.check_keys(l, "limits", {"submissions_per_hour", "client_submissions_per_hour"});
             auto& ls = c.limits;
             ls.submissions_per_hour = r.integer(l, "limits", "submissions_per_hour", 0, 0, 1'000'000);
             if (const YAML::Node per = l["client_submissions_per_hour"]; per && !per.IsNull()) {
-                if (!per.IsMap()) r.fail(per, "limits.client_submissions_per_hour", "expected a mapping of CLIENT: scans per hour");
+                if (!per.IsMap())
+                    r.fail(per, "limits.client_submissions_per_hour", "expected a mapping of CLIENT: scans per hour");
                 for (const auto& kv : per) {
                     const auto name = kv.first.as<std::string>("");
                     if (ls.client_submissions_per_hour.count(name)) {
@@ -187,7 +193,8 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
             if (!item.empty()) c.scope.push_back(item);
         }
         for (const auto& item : c.scope) {
-            if (auto e = sdk::targets::parse_scope_entry(item); !e) throw ConfigError("environment: SCANORCH_SCOPE: " + e.error().message);
+            if (auto e = sdk::targets::parse_scope_entry(item); !e)
+                throw ConfigError("environment: SCANORCH_SCOPE: " + e.error().message);
         }
     }
     if (auto v = var("REDIS_URL")) c.plugins["queue"].overrides["url"] = *v;

@@ -125,7 +125,8 @@ std::string redact_url(const std::string& text) {
     const auto at = text.rfind('@', end == std::string::npos ? std::string::npos : end);
     if (at == std::string::npos || at < authority) return text;
     const auto colon = text.find(':', authority);
-    if (colon == std::string::npos || colon > at) return text.substr(0, authority) + "***" + text.substr(at);  // token as user
+    if (colon == std::string::npos || colon > at)
+        return text.substr(0, authority) + "***" + text.substr(at);  // token as user
     return text.substr(0, colon + 1) + "***" + text.substr(at);
 }
 
@@ -135,7 +136,8 @@ Poco::Dynamic::Var redact(const Poco::Dynamic::Var& v) {
     if (v.type() == typeid(Poco::JSON::Object::Ptr)) {
         const auto& in = v.extract<Poco::JSON::Object::Ptr>();
         Poco::JSON::Object::Ptr out = new Poco::JSON::Object;
-        for (const auto& [k, value] : *in) out->set(k, secret_key(k) && !value.isEmpty() ? Poco::Dynamic::Var("***") : redact(value));
+        for (const auto& [k, value] : *in)
+            out->set(k, secret_key(k) && !value.isEmpty() ? Poco::Dynamic::Var("***") : redact(value));
         return out;
     }
     if (v.type() == typeid(Poco::JSON::Array::Ptr)) {
@@ -224,7 +226,8 @@ PluginConfigJson build_plugin_config(const YamlReader& r, const YAML::Node& conf
             if (f == nullptr) {
                 std::string valid;
                 for (const auto& d : plugin.config) valid += (valid.empty() ? "" : ", ") + d.name;
-                r.fail(kv.first, kpath, "unknown key for " + who + " (valid: " + (valid.empty() ? "none" : valid) + ")");
+                r.fail(kv.first, kpath,
+                       "unknown key for " + who + " (valid: " + (valid.empty() ? "none" : valid) + ")");
             }
             if (std::find(seen.begin(), seen.end(), key) != seen.end()) r.fail(kv.first, kpath, "key given twice");
             seen.push_back(key);
@@ -257,13 +260,12 @@ PluginConfigJson slot_plugin_config(const HostConfig& host, const PluginSlot& sl
     return build_plugin_config(r, slot.config, slot.path + ".config", plugin, slot.overrides);
 }
 
-PluginConfigJson scanner_plugin_config(const ScannersConfig& scanners, const ScannerConfig& s,
-                                       const PluginInfo& plugin, const EnvLookup& env) {
+PluginConfigJson scanner_plugin_config(const ScannersConfig& scanners, const ScannerConfig& s, const PluginInfo& plugin,
+                                       const EnvLookup& env) {
     const YamlReader r(scanners.file, env);
     std::size_t index = 0;
     while (index < scanners.scanners.size() && &scanners.scanners[index] != &s) ++index;
-    const auto options =
-        build_plugin_config(r, s.options, "scanners[" + std::to_string(index) + "].options", plugin);
+    const auto options = build_plugin_config(r, s.options, "scanners[" + std::to_string(index) + "].options", plugin);
 
     auto wrap = [&](const std::string& options_json, bool hide) {
         Poco::JSON::Object::Ptr obj = new Poco::JSON::Object;

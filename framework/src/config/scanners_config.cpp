@@ -42,8 +42,7 @@ ScannersConfig parse(const YamlReader& r, const YAML::Node& root) {
         if (!std::regex_match(s.url, url_re)) {
             r.fail(e["url"], path + ".url", "'" + s.url + "' is not an http:// or https:// URL");
         }
-        s.max_concurrent_scans =
-            static_cast<std::uint32_t>(r.integer(e, path, "max_concurrent_scans", 2, 1, 1000));
+        s.max_concurrent_scans = static_cast<std::uint32_t>(r.integer(e, path, "max_concurrent_scans", 2, 1, 1000));
         s.enabled = r.boolean(e, path, "enabled", true);
         s.pool = r.string_or(e, path, "pool", "default");
         if (s.pool.empty()) r.fail(e["pool"], path + ".pool", "must not be empty");

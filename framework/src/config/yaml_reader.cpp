@@ -47,11 +47,12 @@ std::string substitute_env(std::string_view text, const EnvLookup& env) {
         const std::string_view body = text.substr(i + 2, close - i - 2);
         const auto sep = body.find(":-");
         const std::string name(body.substr(0, sep));
-        const bool valid_name = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
-                                std::all_of(name.begin(), name.end(), [](char ch) {
-                                    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
-                                });
-        if (!valid_name) throw std::invalid_argument("invalid variable name '" + name + "' in '${" + std::string(body) + "}'");
+        const bool valid_name =
+            !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+            std::all_of(name.begin(), name.end(),
+                        [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; });
+        if (!valid_name)
+            throw std::invalid_argument("invalid variable name '" + name + "' in '${" + std::string(body) + "}'");
         const auto value = env(name);
         if (sep != std::string_view::npos) {  // bash: the default applies when unset or empty
             out += (value && !value->empty()) ? *value : std::string(body.substr(sep + 2));
@@ -182,8 +183,9 @@ std::int64_t YamlReader::integer(const YAML::Node& map, std::string_view path, c
     if (!text) return fallback;
     const auto v = parse_int(*text);
     if (!v || *v < min || *v > max) {
-        fail(map[key], join(path, key),
-             "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + *text + "'");
+        fail(
+            map[key], join(path, key),
+            "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + *text + "'");
     }
     return *v;
 }

@@ -59,9 +59,8 @@ const PluginInfo& Host::require(const std::string& name, const std::string& wher
     if (const PluginInfo* p = loader_->find(name)) return *p;
     std::string loaded;
     for (const auto* p : loader_->plugins()) loaded += (loaded.empty() ? "" : ", ") + p->name;
-    throw HostError((config_.file.empty() ? std::string("config") : config_.file) + ": " + where + ": plugin '" +
-                    name + "' is not in " + config_.plugin_dir + " (loaded: " + (loaded.empty() ? "none" : loaded) +
-                    ")");
+    throw HostError((config_.file.empty() ? std::string("config") : config_.file) + ": " + where + ": plugin '" + name +
+                    "' is not in " + config_.plugin_dir + " (loaded: " + (loaded.empty() ? "none" : loaded) + ")");
 }
 
 std::string Host::slot_config_json(const PluginSlot& slot, const PluginInfo& info) const {
@@ -88,9 +87,8 @@ ConfigErrorLocator Host::config_locator(const PluginSlot& slot) const {
 
 std::shared_ptr<sdk::Scanner> Host::make_scanner(const ScannerConfig& scanner) {
     const ScannersConfig& all = scanners();
-    const PluginInfo& info =
-        require(scanner.scanner_type, all.file + ":" + std::to_string(scanner.line) + ": scanner '" +
-                                          scanner.instance_id + "' scanner_type");
+    const PluginInfo& info = require(scanner.scanner_type, all.file + ":" + std::to_string(scanner.line) +
+                                                               ": scanner '" + scanner.instance_id + "' scanner_type");
     const auto cfg = scanner_plugin_config(all, scanner, info);
     spdlog::debug("scanner '{}' config: {}", scanner.instance_id, cfg.redacted);
     auto made = loader_->instantiate<sdk::Scanner>(info.name, cfg.json,

@@ -63,7 +63,8 @@ bool Cidr::contains(const IpAddress& a) const noexcept {
 }
 
 bool Cidr::contains(const Cidr& other) const noexcept {
-    return other.network.v6 == network.v6 && other.prefix >= prefix && same_prefix(network.bytes, other.network.bytes, prefix);
+    return other.network.v6 == network.v6 && other.prefix >= prefix &&
+           same_prefix(network.bytes, other.network.bytes, prefix);
 }
 
 std::string Cidr::str() const { return network.str() + "/" + std::to_string(prefix); }

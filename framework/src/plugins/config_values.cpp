@@ -34,7 +34,8 @@ sdk::Result<ConfigValues> ConfigValues::build(const PluginInfo& plugin, const st
     if (plugin.kind == SCANORCH_KIND_SCANNER) {
         // The scanners.yaml entry's own keys, then its options.
         for (const char* key : {"instance_id", "url"}) {
-            if (root->has(key)) out.add({.name = key, .type = SCANORCH_CFG_STRING, .text = root->getValue<std::string>(key)});
+            if (root->has(key))
+                out.add({.name = key, .type = SCANORCH_CFG_STRING, .text = root->getValue<std::string>(key)});
         }
         if (auto cred = root->getObject("credentials")) {
             for (const auto& [name, value] : *cred) {
@@ -63,9 +64,9 @@ sdk::Result<ConfigValues> ConfigValues::build(const PluginInfo& plugin, const st
         if (v.isEmpty()) continue;
         Item item{.name = f.name, .type = f.type};
         const auto wrong = [&](const std::string& expected) {
-            return sdk::Error::invalid_input("plugin '" + plugin.name + "': config key '" + f.name + "' must be " +
-                                             expected + ", got " +
-                                             (f.type == SCANORCH_CFG_SECRET ? std::string("(a secret value)") : to_json(v)));
+            return sdk::Error::invalid_input(
+                "plugin '" + plugin.name + "': config key '" + f.name + "' must be " + expected + ", got " +
+                (f.type == SCANORCH_CFG_SECRET ? std::string("(a secret value)") : to_json(v)));
         };
         const bool boolean = v.type() == typeid(bool);  // Poco counts a bool as an integer too
         try {

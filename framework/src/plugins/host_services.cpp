@@ -77,9 +77,7 @@ std::uint64_t HostServices::declare_metric(std::string_view owner, scanorch_metr
             case SCANORCH_METRIC_GAUGE:
                 rec->family = &prometheus::BuildGauge().Name(name).Help(help).Register(*registry_);
                 break;
-            default:
-                rec->family = &prometheus::BuildHistogram().Name(name).Help(help).Register(*registry_);
-                break;
+            default: rec->family = &prometheus::BuildHistogram().Name(name).Help(help).Register(*registry_); break;
         }
     } catch (const std::exception& e) {  // e.g. the host registered this name itself
         return reject(e.what());

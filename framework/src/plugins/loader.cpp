@@ -106,7 +106,8 @@ sdk::Result<const PluginInfo*> PluginLoader::load_file(const std::filesystem::pa
             }
             return sdk::Error::invalid_input(message);
         }
-        return sdk::Error::invalid_input(where + ": not a scanorch plugin (no " SCANORCH_PLUGIN_ENTRY_SYMBOL " symbol)");
+        return sdk::Error::invalid_input(where + ": not a scanorch plugin (no " SCANORCH_PLUGIN_ENTRY_SYMBOL
+                                                 " symbol)");
     }
 
     const scanorch_plugin_descriptor* descriptor = nullptr;
@@ -129,7 +130,8 @@ sdk::Result<const PluginInfo*> PluginLoader::register_descriptor(const scanorch_
                                                                  std::string origin,
                                                                  std::shared_ptr<const void> keepalive) {
     const std::string where = "plugin " + origin;
-    if (d == nullptr) return sdk::Error::invalid_input(where + ": " SCANORCH_PLUGIN_ENTRY_SYMBOL " returned no descriptor");
+    if (d == nullptr)
+        return sdk::Error::invalid_input(where + ": " SCANORCH_PLUGIN_ENTRY_SYMBOL " returned no descriptor");
 
     // Checks in a fixed order; the first failure is the one reported.
     if (d->struct_size < kDescriptorSize_1_0) {
@@ -143,8 +145,7 @@ sdk::Result<const PluginInfo*> PluginLoader::register_descriptor(const scanorch_
 
     const std::string name = desc.name != nullptr ? desc.name : "";
     const std::string who = name.empty() ? where : where + ": plugin " + quoted(name);
-    const std::string host_abi =
-        std::to_string(SCANORCH_SDK_ABI_MAJOR) + "." + std::to_string(SCANORCH_SDK_ABI_MINOR);
+    const std::string host_abi = std::to_string(SCANORCH_SDK_ABI_MAJOR) + "." + std::to_string(SCANORCH_SDK_ABI_MINOR);
     const std::string plugin_abi = std::to_string(desc.abi_major) + "." + std::to_string(desc.abi_minor);
 
     if (desc.abi_major != SCANORCH_SDK_ABI_MAJOR) {
@@ -154,13 +155,13 @@ sdk::Result<const PluginInfo*> PluginLoader::register_descriptor(const scanorch_
     }
     if (desc.abi_minor > SCANORCH_SDK_ABI_MINOR) {
         return sdk::Error::invalid_input(who + " needs SDK ABI " + plugin_abi + ", this scanorchd provides " +
-                                         host_abi + " (minor too new); rebuild it against scanorch-sdk <= " +
-                                         host_abi + " or upgrade scanorchd");
+                                         host_abi + " (minor too new); rebuild it against scanorch-sdk <= " + host_abi +
+                                         " or upgrade scanorchd");
     }
     const std::string cxx_abi = desc.cxx_abi != nullptr ? desc.cxx_abi : "(none)";
     if (cxx_abi != SCANORCH_CXX_ABI_TAG) {
-        return sdk::Error::invalid_input(who + " was built for C++ library " + quoted(cxx_abi) +
-                                         ", scanorchd uses " + quoted(SCANORCH_CXX_ABI_TAG));
+        return sdk::Error::invalid_input(who + " was built for C++ library " + quoted(cxx_abi) + ", scanorchd uses " +
+                                         quoted(SCANORCH_CXX_ABI_TAG));
     }
     if (desc.kind < SCANORCH_KIND_SCANNER || desc.kind > SCANORCH_KIND_STORE) {
         return sdk::Error::invalid_input(who + " has unknown kind " + std::to_string(desc.kind) +
@@ -175,7 +176,8 @@ sdk::Result<const PluginInfo*> PluginLoader::register_descriptor(const scanorch_
     }
     const std::string version = desc.version != nullptr ? desc.version : "";
     if (!valid_semver(version)) {
-        return sdk::Error::invalid_input(who + " has invalid version " + quoted(version) + " (expected semver, e.g. 1.2.3)");
+        return sdk::Error::invalid_input(who + " has invalid version " + quoted(version) +
+                                         " (expected semver, e.g. 1.2.3)");
     }
     if (desc.create == nullptr || desc.destroy == nullptr) {
         return sdk::Error::invalid_input(who + " has no create/destroy function in its descriptor");
@@ -197,21 +199,23 @@ sdk::Result<const PluginInfo*> PluginLoader::register_descriptor(const scanorch_
     for (std::size_t i = 0; i < desc.config_field_count; ++i) {
         const scanorch_config_field& f = desc.config_fields[i];
         const std::string field = f.name != nullptr ? f.name : "";
-        if (field.empty()) return sdk::Error::invalid_input(who + ": config field #" + std::to_string(i) + " has no name");
+        if (field.empty())
+            return sdk::Error::invalid_input(who + ": config field #" + std::to_string(i) + " has no name");
         if (f.type < SCANORCH_CFG_STRING || f.type > SCANORCH_CFG_SECRET) {
             return sdk::Error::invalid_input(who + ": config field " + quoted(field) + " has unknown type " +
                                              std::to_string(f.type));
         }
         if (f.default_json != nullptr && !valid_json(f.default_json)) {
-            return sdk::Error::invalid_input(who + ": config field " + quoted(field) + " has a default that is not JSON: " +
-                                             f.default_json);
+            return sdk::Error::invalid_input(who + ": config field " + quoted(field) +
+                                             " has a default that is not JSON: " + f.default_json);
         }
         // A scanner's config also carries its scanners.yaml entry under these
         // names (config_values.h): an option may not shadow them.
         if (desc.kind == SCANORCH_KIND_SCANNER &&
             (field == "instance_id" || field == "url" || field.rfind("credentials.", 0) == 0)) {
-            return sdk::Error::invalid_input(who + ": config field " + quoted(field) +
-                                             " is reserved for the scanner's scanners.yaml entry; name the option otherwise");
+            return sdk::Error::invalid_input(
+                who + ": config field " + quoted(field) +
+                " is reserved for the scanner's scanners.yaml entry; name the option otherwise");
         }
         info.config.push_back({field, static_cast<scanorch_config_type>(f.type), f.required != 0,
                                f.default_json != nullptr ? std::optional<std::string>(f.default_json) : std::nullopt,
@@ -220,8 +224,8 @@ sdk::Result<const PluginInfo*> PluginLoader::register_descriptor(const scanorch_
     // Each default must have its key's type: found now, at load, not when
     // an instance that leaves the key out starts.
     if (auto defaults = ConfigValues::build(info, "{}"); !defaults) {
-        return sdk::Error::invalid_input(who + ": a config default does not have its declared type: " +
-                                         defaults.error().message);
+        return sdk::Error::invalid_input(
+            who + ": a config default does not have its declared type: " + defaults.error().message);
     }
     entry->keepalive = std::move(keepalive);
     entries_.push_back(std::move(entry));
@@ -281,8 +285,8 @@ sdk::Result<std::shared_ptr<void>> PluginLoader::instantiate_raw(std::string_vie
             if (e->info.kind == expected) known += (known.empty() ? "" : ", ") + e->info.name;
         }
         return sdk::Error::not_found("no " + kind_name(expected) + " plugin named " + quoted(std::string(name)) +
-                                     " is loaded (loaded " + kind_name(expected) + " plugins: " +
-                                     (known.empty() ? "none" : known) + ")");
+                                     " is loaded (loaded " + kind_name(expected) +
+                                     " plugins: " + (known.empty() ? "none" : known) + ")");
     }
     const PluginInfo& info = entry->info;
     if (info.kind != expected) {

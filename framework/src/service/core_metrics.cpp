@@ -3,21 +3,56 @@
 namespace scanorch::framework {
 
 CoreMetrics::CoreMetrics(prometheus::Registry& r)
-    : active_(prometheus::BuildGauge().Name("nessus_scanner_active_scans").Help("Scans running on each scanner").Register(r)),
-      capacity_(prometheus::BuildGauge().Name("nessus_scanner_capacity").Help("max_concurrent_scans of each scanner").Register(r)),
-      utilization_(prometheus::BuildGauge().Name("nessus_scanner_utilization_pct").Help("Running scans as a percentage of capacity").Register(r)),
-      queue_depth_(prometheus::BuildGauge().Name("nessus_scanner_queue_depth").Help("Tasks waiting in each scanner's queue").Register(r)),
-      enabled_(prometheus::BuildGauge().Name("nessus_scanner_enabled").Help("1 when the scanner is enabled").Register(r)),
-      circuit_open_(prometheus::BuildGauge().Name("nessus_scanner_circuit_breaker_open").Help("1 while the scanner's circuit breaker is open").Register(r)),
-      global_depth_(prometheus::BuildGauge().Name("nessus_global_queue_depth").Help("Tasks in the global queue").Register(r).Add({})),
-      dlq_depth_(prometheus::BuildGauge().Name("nessus_dead_letter_queue_depth").Help("Tasks in the dead-letter queue").Register(r).Add({})),
-      auth_failures_(prometheus::BuildCounter().Name("nessus_auth_failures_total").Help("Trusted scans whose authentication failed").Register(r)),
-      ttl_deletions_(prometheus::BuildCounter().Name("ttl_deletions_total").Help("Tasks removed by TTL housekeeping").Register(r).Add({})),
-      tasks_(prometheus::BuildCounter().Name("scanorch_tasks_finished_total").Help("Tasks that ended, by scanner and status").Register(r)),
-      reconciled_(prometheus::BuildCounter()
-                      .Name("scanorch_reconciled_tasks_total")
-                      .Help("Repairs by housekeeping: tasks the queue backend lost, re-queued or failed; client slots freed")
-                      .Register(r)) {
+    : active_(prometheus::BuildGauge()
+                  .Name("nessus_scanner_active_scans")
+                  .Help("Scans running on each scanner")
+                  .Register(r)),
+      capacity_(prometheus::BuildGauge()
+                    .Name("nessus_scanner_capacity")
+                    .Help("max_concurrent_scans of each scanner")
+                    .Register(r)),
+      utilization_(prometheus::BuildGauge()
+                       .Name("nessus_scanner_utilization_pct")
+                       .Help("Running scans as a percentage of capacity")
+                       .Register(r)),
+      queue_depth_(prometheus::BuildGauge()
+                       .Name("nessus_scanner_queue_depth")
+                       .Help("Tasks waiting in each scanner's queue")
+                       .Register(r)),
+      enabled_(
+          prometheus::BuildGauge().Name("nessus_scanner_enabled").Help("1 when the scanner is enabled").Register(r)),
+      circuit_open_(prometheus::BuildGauge()
+                        .Name("nessus_scanner_circuit_breaker_open")
+                        .Help("1 while the scanner's circuit breaker is open")
+                        .Register(r)),
+      global_depth_(prometheus::BuildGauge()
+                        .Name("nessus_global_queue_depth")
+                        .Help("Tasks in the global queue")
+                        .Register(r)
+                        .Add({})),
+      dlq_depth_(prometheus::BuildGauge()
+                     .Name("nessus_dead_letter_queue_depth")
+                     .Help("Tasks in the dead-letter queue")
+                     .Register(r)
+                     .Add({})),
+      auth_failures_(prometheus::BuildCounter()
+                         .Name("nessus_auth_failures_total")
+                         .Help("Trusted scans whose authentication failed")
+                         .Register(r)),
+      ttl_deletions_(prometheus::BuildCounter()
+                         .Name("ttl_deletions_total")
+                         .Help("Tasks removed by TTL housekeeping")
+                         .Register(r)
+                         .Add({})),
+      tasks_(prometheus::BuildCounter()
+                 .Name("scanorch_tasks_finished_total")
+                 .Help("Tasks that ended, by scanner and status")
+                 .Register(r)),
+      reconciled_(
+          prometheus::BuildCounter()
+              .Name("scanorch_reconciled_tasks_total")
+              .Help("Repairs by housekeeping: tasks the queue backend lost, re-queued or failed; client slots freed")
+              .Register(r)) {
     for (const char* action : {"requeued", "failed", "slot_freed"}) reconciled_.Add({{"action", action}});
 }
 

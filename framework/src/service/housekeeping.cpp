@@ -19,9 +19,9 @@ std::string me() {
 }
 }  // namespace
 
-Housekeeping::Housekeeping(HousekeepingSettings settings, std::int64_t lease_ms, std::shared_ptr<sdk::QueueBackend> queue,
-                           std::shared_ptr<TaskStore> store, std::shared_ptr<ScannerPool> pool,
-                           std::shared_ptr<CoreMetrics> metrics)
+Housekeeping::Housekeeping(HousekeepingSettings settings, std::int64_t lease_ms,
+                           std::shared_ptr<sdk::QueueBackend> queue, std::shared_ptr<TaskStore> store,
+                           std::shared_ptr<ScannerPool> pool, std::shared_ptr<CoreMetrics> metrics)
     : h_(settings),
       // Longer than any step between a record write and its queue operation,
       // and than a lease, so a live worker's task is never taken from it.
@@ -84,11 +84,13 @@ HousekeepingReport Housekeeping::pass() {
         report.removed += removed_now;
         if (ids->size() < 500 || removed_now == 0) break;
     }
-    auto walked = store_->for_each({TaskStatus::queued, TaskStatus::running}, [&](const TaskRecord& t, const std::string& payload) {
-        if (!t.client.empty() && t.client_cap > 0) caps[t.client] = std::max(caps[t.client], t.client_cap);
-        if (held_known) reconcile(t, payload, held, report);
-        return true;
-    });
+    auto walked = store_->for_each({TaskStatus::queued, TaskStatus::running},
+                                   [&](const TaskRecord& t, const std::string& payload) {
+                                       if (!t.client.empty() && t.client_cap > 0)
+                                           caps[t.client] = std::max(caps[t.client], t.client_cap);
+                                       if (held_known) reconcile(t, payload, held, report);
+                                       return true;
+                                   });
     if (!walked) spdlog::warn("housekeeping: cannot read the unfinished tasks: {}", walked.error().message);
     if (held_known) free_client_slots(caps, report);
     if (metrics_) {
@@ -96,9 +98,12 @@ HousekeepingReport Housekeeping::pass() {
         if (report.expired) metrics_->reconciled("failed", report.expired);
         if (report.slots_freed) metrics_->reconciled("slot_freed", report.slots_freed);
     }
-    if (report.removed) spdlog::info("housekeeping: removed {} task(s) not read for {} s", report.removed, h_.ttl_seconds);
-    if (report.expired) spdlog::warn("housekeeping: {} task(s) failed after waiting past max_queue_wait", report.expired);
-    if (report.requeued) spdlog::warn("housekeeping: {} task(s) the queue backend had lost were queued again", report.requeued);
+    if (report.removed)
+        spdlog::info("housekeeping: removed {} task(s) not read for {} s", report.removed, h_.ttl_seconds);
+    if (report.expired)
+        spdlog::warn("housekeeping: {} task(s) failed after waiting past max_queue_wait", report.expired);
+    if (report.requeued)
+        spdlog::warn("housekeeping: {} task(s) the queue backend had lost were queued again", report.requeued);
     return report;
 }
 
@@ -115,7 +120,7 @@ void Housekeeping::reconcile(const TaskRecord& t, const std::string& payload, co
         if (!r || !*r) return;  // a worker took it meanwhile
     } else {
         if (std::binary_search(held.begin(), held.end(), t.task_id)) return;  // a worker holds it
-        if (now - t.updated_at < grace_ms_) return;  // between a write and its queue step
+        if (now - t.updated_at < grace_ms_) return;                           // between a write and its queue step
     }
     if (waited_too_long) {
         auto u = store_->update(t.task_id, [&](TaskRecord& x) {

@@ -1,5 +1,5 @@
-#include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/service/orchestrator.h"
+#include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/service/metered_queue.h"
 #include "scanorch/framework/service/metrics_listener.h"
 #include "scanorch/framework/service/scanner_validators.h"
@@ -23,14 +23,18 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     auto db = host.make_configured<sdk::Store>("store");
     if (!db) throw HostError("a store plugin is required (plugins.store.use in scanorch.yaml, or DATABASE_URL)");
     if (auto ping = db->ping(); !ping) {
-        throw HostError("store plugin '" + cfg.slot("store")->use + "' cannot reach its database: " + ping.error().message);
+        throw HostError("store plugin '" + cfg.slot("store")->use +
+                        "' cannot reach its database: " + ping.error().message);
     }
     store_ = std::make_shared<TaskStore>(db, cfg.exports_dir, host.abi_minor_of("store"));
     if (const auto old = legacy_task_count(cfg.data_dir); old > 0) {
-        spdlog::warn("{} holds {} task(s) kept as files by an earlier version; they are not served until "
-                     "`scanorchctl db migrate` imports them", (std::filesystem::path(cfg.data_dir) / "tasks").string(), old);
+        spdlog::warn(
+            "{} holds {} task(s) kept as files by an earlier version; they are not served until "
+            "`scanorchctl db migrate` imports them",
+            (std::filesystem::path(cfg.data_dir) / "tasks").string(), old);
     }
-    if (auto v = db->schema_version()) spdlog::info("tasks and findings in store '{}' (schema version {})", cfg.slot("store")->use, *v);
+    if (auto v = db->schema_version())
+        spdlog::info("tasks and findings in store '{}' (schema version {})", cfg.slot("store")->use, *v);
     // A queue that lives in this process's memory is a view of the store:
     // it rebuilds itself from it as it starts, and follows it after.
     host.services()->set_local_queue_tasks(
@@ -41,7 +45,8 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
     queue_ = metered_queue(queue_, host.services()->registry());
     // Single machine: a key file is created on first start. Elsewhere API and
     // workers must share SCANORCH_CREDENTIAL_KEY (or the file).
-    auto sealer = CredentialSealer::from_environment(std::filesystem::path(cfg.data_dir) / "credential.key", mode == Mode::all);
+    auto sealer =
+        CredentialSealer::from_environment(std::filesystem::path(cfg.data_dir) / "credential.key", mode == Mode::all);
     if (!sealer) throw HostError(sealer.error().message);
     sealer_ = std::make_shared<CredentialSealer>(std::move(sealer).value());
     metrics_ = std::make_shared<CoreMetrics>(host.services()->registry());
@@ -66,7 +71,8 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         d.metrics = metrics_;
         d.registry = host.services()->registry_ptr();
         d.scope = scope_;
-        auto rate = SubmissionRate::make(cfg.limits, queue_, queue_slot ? queue_slot->use : std::string("the queue plugin"));
+        auto rate =
+            SubmissionRate::make(cfg.limits, queue_, queue_slot ? queue_slot->use : std::string("the queue plugin"));
         if (!rate) throw HostError((cfg.file.empty() ? std::string("config") : cfg.file) + ": " + rate.error().message);
         d.rate = std::move(rate).value();
         tools_ = std::make_shared<HostToolService>(std::move(d));
@@ -89,25 +95,28 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         for (const auto& s : pool_->config().scanners) {
             if (mode == Mode::worker && s.instance_id != worker_scanner) continue;
             if (!s.enabled) {
-                if (mode == Mode::worker) throw HostError("scanner '" + s.instance_id + "' is disabled in " + pool_->config().file);
+                if (mode == Mode::worker)
+                    throw HostError("scanner '" + s.instance_id + "' is disabled in " + pool_->config().file);
                 continue;
             }
             auto plugin = host.make_scanner(s);
             scanners_.push_back(plugin);
             const auto checks = validators.of(s);
             if (!checks.validator && !s.validator.empty()) {
-                spdlog::warn("scanner '{}': validator none: its exports are not checked and its results cannot be queried",
-                             s.instance_id);
+                spdlog::warn(
+                    "scanner '{}': validator none: its exports are not checked and its results cannot be queried",
+                    s.instance_id);
             }
-            workers_.push_back(std::make_unique<Worker>(WorkerDeps{s, plugin, queue_, checks.validator, checks.abi_minor,
-                                                                   store_, sealer_, metrics_, pool_config, scope_, wo}));
+            workers_.push_back(
+                std::make_unique<Worker>(WorkerDeps{s, plugin, queue_, checks.validator, checks.abi_minor, store_,
+                                                    sealer_, metrics_, pool_config, scope_, wo}));
             metrics_->init_scanner(s.instance_id);
         }
         if (mode == Mode::worker && workers_.empty()) {
             std::string ids;
             for (const auto& s : pool_->config().scanners) ids += (ids.empty() ? "" : ", ") + s.instance_id;
-            throw HostError("scanner '" + worker_scanner + "' is not in " + pool_->config().file + " (configured: " +
-                            (ids.empty() ? "none" : ids) + ")");
+            throw HostError("scanner '" + worker_scanner + "' is not in " + pool_->config().file +
+                            " (configured: " + (ids.empty() ? "none" : ids) + ")");
         }
     }
     if (mode != Mode::all) require_shared_queue(*queue_, api ? "api" : "worker", cfg.slot("queue")->use);

@@ -23,8 +23,8 @@ ScannerValidators::Choice ScannerValidators::of(const ScannerConfig& s) {
     PluginSlot own;  // no config of its own: the plugin's declared defaults
     own.use = s.validator;
     own.path = "scanners.validator";
-    auto made = host_.loader().instantiate<sdk::Validator>(info->name, slot_plugin_config(host_.config(), own, *info).json,
-                                                           HostApi::make(host_.services(), info->name));
+    auto made = host_.loader().instantiate<sdk::Validator>(
+        info->name, slot_plugin_config(host_.config(), own, *info).json, HostApi::make(host_.services(), info->name));
     if (!made) throw HostError(where + ": " + made.error().message);
     return named_[s.validator] = {std::move(made).value(), info->abi_minor};
 }

@@ -3,11 +3,11 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "../tools/tool_json.h"
+#include "../tools/tool_schemas.h"
 #include "scanorch/framework/json/sdk_json.h"
 #include "scanorch/framework/tools/result_queries.h"
 #include "scanorch/framework/tools/task_commands.h"
-#include "../tools/tool_json.h"
-#include "../tools/tool_schemas.h"
 
 namespace scanorch::framework {
 
@@ -33,7 +33,8 @@ HostToolService::HostToolService(ToolServiceDeps deps) : d_(std::move(deps)) {
         };
     };
     auto submit = [&](sdk::ScanType type) {
-        return printed([this, type](const Args& a, const sdk::CallContext& c) { return submission_.submit(type, a, c); });
+        return printed(
+            [this, type](const Args& a, const sdk::CallContext& c) { return submission_.submit(type, a, c); });
     };
     const Traits submits{false, false, false, true}, reads{true, false, true, false};
     const std::string scan_in = std::string("{\"type\": \"object\", \"properties\": {") + schemas::kScanCommon;
@@ -41,9 +42,10 @@ HostToolService::HostToolService(ToolServiceDeps deps) : d_(std::move(deps)) {
     tool("run_untrusted_scan", "Run an untrusted scan",
          "Network scan without credentials. Returns a task_id at once; poll get_scan_status.", scan_in + req,
          schemas::kSubmitOutput, submits, submit(sdk::ScanType::untrusted));
-    tool("run_trusted_scan", "Run a trusted (authenticated) scan",
-         "Scan that logs in over SSH and/or Windows (SMB). scanorch checks afterwards that the login worked on each host.",
-         scan_in + schemas::kCredentials + req, schemas::kSubmitOutput, submits, submit(sdk::ScanType::trusted_basic));
+    tool(
+        "run_trusted_scan", "Run a trusted (authenticated) scan",
+        "Scan that logs in over SSH and/or Windows (SMB). scanorch checks afterwards that the login worked on each host.",
+        scan_in + schemas::kCredentials + req, schemas::kSubmitOutput, submits, submit(sdk::ScanType::trusted_basic));
     tool("run_privileged_scan", "Run a privileged scan",
          "Trusted scan that also escalates privileges (sudo, su, ...) for full local checks.",
          scan_in + schemas::kCredentials + schemas::kEscalation + req, schemas::kSubmitOutput, submits,
@@ -75,20 +77,24 @@ HostToolService::HostToolService(ToolServiceDeps deps) : d_(std::move(deps)) {
     tool("list_tasks", "List scan tasks", "Tasks, newest first, filtered by status, scanner, pool, time or target.",
          schemas::kListTasksInput, schemas::kListTasksOutput, reads,
          printed([this](const Args& a, const sdk::CallContext& c) { return views_.list(a, c); }));
-    tool("cancel_scan", "Cancel a scan", "Removes a queued scan, or stops a running one on its scanner.", schemas::kTaskId,
-         schemas::kCancelOutput, {false, true, true, true},
-         printed([this](const Args& a, const sdk::CallContext& c) { return cancel_task(d_, views_, text(a, "task_id"), c); }));
+    tool("cancel_scan", "Cancel a scan", "Removes a queued scan, or stops a running one on its scanner.",
+         schemas::kTaskId, schemas::kCancelOutput, {false, true, true, true},
+         printed([this](const Args& a, const sdk::CallContext& c) {
+             return cancel_task(d_, views_, text(a, "task_id"), c);
+         }));
     tool("list_scanners", "List scanners", "Every scanner with its capacity, load, pool, zones and circuit state.",
          schemas::kNoInput, schemas::kScannersOutput, reads,
          printed([this](const Args&, const sdk::CallContext&) { return pools_.scanners(); }));
     tool("list_pools", "List scanner pools", "Named groups of scanners (pool in scanners.yaml).", schemas::kNoInput,
-         schemas::kPoolsOutput, reads, printed([this](const Args&, const sdk::CallContext&) { return pools_.pools(); }));
+         schemas::kPoolsOutput, reads,
+         printed([this](const Args&, const sdk::CallContext&) { return pools_.pools(); }));
     tool("get_pool_status", "Get a pool's status", "Capacity, load and scanners of one pool.", schemas::kPoolInput,
          schemas::kPoolOutput, reads,
          printed([this](const Args& a, const sdk::CallContext&) { return pools_.pool(text(a, "scanner_pool")); }));
     tool("get_queue_status", "Get queue status",
          "Tasks waiting per scanner, in the global queue and in the dead-letter queue.", schemas::kNoInput,
-         schemas::kQueueOutput, reads, printed([this](const Args&, const sdk::CallContext&) { return pools_.queues(); }));
+         schemas::kQueueOutput, reads,
+         printed([this](const Args&, const sdk::CallContext&) { return pools_.queues(); }));
 }
 
 std::vector<sdk::ToolInfo> HostToolService::tools() const noexcept { return registry_.tools(); }

@@ -17,12 +17,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <random>
-#include <stdexcept>
 #include <memory>
+#include <random>
 #include <sstream>
+#include <stdexcept>
 #include "scanorch/sdk/hex.h"
-
 
 namespace scanorch::framework {
 
@@ -119,7 +118,8 @@ std::optional<CredentialSealer::Key> CredentialSealer::parse_key(const std::stri
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
     Key k{};
     if (text.size() == 64 && text.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos) {
-        for (std::size_t i = 0; i < 32; ++i) k[i] = static_cast<unsigned char>(std::stoi(text.substr(2 * i, 2), nullptr, 16));
+        for (std::size_t i = 0; i < 32; ++i)
+            k[i] = static_cast<unsigned char>(std::stoi(text.substr(2 * i, 2), nullptr, 16));
         return k;
     }
     std::string padded = text;
@@ -145,9 +145,10 @@ sdk::Result<CredentialSealer> CredentialSealer::from_environment(const std::file
     if (!create) {
         // API and worker processes on separate hosts must share one key; a
         // key made up here would seal what no worker can open.
-        return sdk::Error::invalid_input("no credential key: set SCANORCH_CREDENTIAL_KEY (the same on API and worker "
-                                         "hosts) or create " + key_file.string() +
-                                         " (only `scanorchd all`, a single machine, generates a key of its own)");
+        return sdk::Error::invalid_input(
+            "no credential key: set SCANORCH_CREDENTIAL_KEY (the same on API and worker "
+            "hosts) or create " +
+            key_file.string() + " (only `scanorchd all`, a single machine, generates a key of its own)");
     }
     Key k{};
     if (RAND_bytes(k.data(), static_cast<int>(k.size())) != 1) {
@@ -178,21 +179,24 @@ std::string CredentialSealer::seal(const std::string& plaintext, const std::stri
     check(EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(associated.data()),
                             static_cast<int>(associated.size())),
           "associated data");
-    check(EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
-                            reinterpret_cast<const unsigned char*>(plaintext.data()), static_cast<int>(plaintext.size())),
-          "encrypt");
+    check(
+        EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                          reinterpret_cast<const unsigned char*>(plaintext.data()), static_cast<int>(plaintext.size())),
+        "encrypt");
     total = len;
     check(EVP_EncryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + total, &len), "finish");
     total += len;
     out.resize(static_cast<std::size_t>(total));
     unsigned char tag[kTag];
     check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag, tag), "tag");
-    return kPrefix + b64(std::string(reinterpret_cast<char*>(iv), kIv) + std::string(reinterpret_cast<char*>(tag), kTag) + out);
+    return kPrefix +
+           b64(std::string(reinterpret_cast<char*>(iv), kIv) + std::string(reinterpret_cast<char*>(tag), kTag) + out);
 }
 
 sdk::Result<std::string> CredentialSealer::open(const std::string& sealed, const std::string& associated) const {
-    const auto bad = sdk::Error::permanent("the task's credentials cannot be opened (wrong SCANORCH_CREDENTIAL_KEY, or "
-                                           "the sealed data was altered)");
+    const auto bad = sdk::Error::permanent(
+        "the task's credentials cannot be opened (wrong SCANORCH_CREDENTIAL_KEY, or "
+        "the sealed data was altered)");
     if (sealed.rfind(kPrefix, 0) != 0) return bad;
     auto raw = unb64(sealed.substr(sizeof(kPrefix) - 1));
     if (!raw || raw->size() < kIv + kTag) return bad;
@@ -204,7 +208,8 @@ sdk::Result<std::string> CredentialSealer::open(const std::string& sealed, const
     EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), p);
     EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(associated.data()),
                       static_cast<int>(associated.size()));
-    EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, p + kIv + kTag, static_cast<int>(n));
+    EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, p + kIv + kTag,
+                      static_cast<int>(n));
     total = len;
     EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTag, const_cast<unsigned char*>(p + kIv));
     if (EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + total, &len) != 1) return bad;
@@ -256,11 +261,13 @@ std::string CredentialSealer::fingerprint(const std::string& text) const {
     auto hmac = [](const unsigned char* key, int key_len, const std::string& data) {
         std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
         unsigned len = 0;
-        HMAC(EVP_sha256(), key, key_len, reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
+        HMAC(EVP_sha256(), key, key_len, reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
+             &len);
         return std::string(reinterpret_cast<const char*>(out.data()), len);
     };
     const std::string sub = hmac(key_.data(), static_cast<int>(key_.size()), "scanorch request fingerprint v1");
-    const std::string mac = hmac(reinterpret_cast<const unsigned char*>(sub.data()), static_cast<int>(sub.size()), text);
+    const std::string mac =
+        hmac(reinterpret_cast<const unsigned char*>(sub.data()), static_cast<int>(sub.size()), text);
     return sdk::to_hex(mac);
 }
 

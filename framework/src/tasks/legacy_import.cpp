@@ -55,7 +55,8 @@ void index_findings(TaskStore& store, sdk::Validator& validator, std::uint32_t v
                     LegacyImport& report, const std::function<void(const std::string&)>& problem) {
     FindingWriter writer(store.findings(), t.task_id, t.lease_token, t.completed_at ? t.completed_at : t.updated_at);
     FindingsIndexing how = FindingsIndexing::no_writer;
-    auto v = validate_with_findings(validator, validator_abi_minor, {t.export_path, t.scan_type, t.targets}, &writer, &how);
+    auto v =
+        validate_with_findings(validator, validator_abi_minor, {t.export_path, t.scan_type, t.targets}, &writer, &how);
     if (!v) {
         problem("imported, but its findings could not be indexed: " + v.error().message);
     } else if (how == FindingsIndexing::indexed) {
@@ -160,7 +161,8 @@ LegacyImport import_legacy_tasks(const std::filesystem::path& data_dir, TaskStor
         }
         ++report.imported;
         if (!move_exports(e.path(), store, id)) {
-            problem("imported, but its export could not be moved to " + store.dir(id).string() + " (still at " + old_export + ")");
+            problem("imported, but its export could not be moved to " + store.dir(id).string() + " (still at " +
+                    old_export + ")");
             continue;
         }
         if (validator == nullptr || t.export_path.empty() || !t.terminal()) continue;

@@ -133,7 +133,8 @@ Poco::JSON::Object::Ptr to_json(const TaskRecord& t) {
     Poco::JSON::Array::Ptr w = new Poco::JSON::Array;
     for (const auto& s : t.validation_warnings) w->add(s);
     o->set("validation_warnings", w);
-    o->set("validation_stats", t.validation_stats ? Poco::Dynamic::Var(to_json(*t.validation_stats)) : Poco::Dynamic::Var());
+    o->set("validation_stats",
+           t.validation_stats ? Poco::Dynamic::Var(to_json(*t.validation_stats)) : Poco::Dynamic::Var());
     return o;
 }
 

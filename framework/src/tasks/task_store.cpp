@@ -79,9 +79,7 @@ sdk::Result<TaskRecord> parse_record(const std::string& id, const std::string& t
 
 // The columns are the truth for what they hold: touch() moves
 // last_accessed_at without rewriting the document.
-void overlay(TaskRecord& t, const sdk::StoredTask& row) {
-    t.last_accessed_at = row.last_accessed_at_ms;
-}
+void overlay(TaskRecord& t, const sdk::StoredTask& row) { t.last_accessed_at = row.last_accessed_at_ms; }
 
 sdk::TaskQuery to_query(const TaskListQuery& q) {
     sdk::TaskQuery s;
@@ -111,8 +109,7 @@ constexpr int kUpdateAttempts = 64;
 // Every extension id the host asks a store for is part of ABI 2.0, so no
 // minor decides yet; the minor stays a parameter for ids a 2.x adds (rule 4).
 TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path exports_dir,
-                     [[maybe_unused]] std::uint32_t store_abi_minor,
-                     std::chrono::milliseconds poll_staleness)
+                     [[maybe_unused]] std::uint32_t store_abi_minor, std::chrono::milliseconds poll_staleness)
     : poll_staleness_(poll_staleness), db_(std::move(db)), exports_(std::move(exports_dir)) {
     stamps_ = static_cast<sdk::TaskStamps*>(db_->tasks().extension(sdk::kStoreTaskStamps));
     removal_ = static_cast<sdk::TaskRemoval*>(db_->tasks().extension(sdk::kStoreTaskRemoval));
@@ -123,7 +120,9 @@ TaskStore::TaskStore(std::shared_ptr<sdk::Store> db, std::filesystem::path expor
 // ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$: never a path separator, never a dot.
 bool TaskStore::valid_id(const std::string& id) {
     // ASCII by hand, not std::isalnum: a locale must not widen what may name a directory.
-    const auto alnum = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    const auto alnum = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    };
     if (id.empty() || id.size() > 64 || !alnum(id[0])) return false;
     return std::all_of(id.begin(), id.end(), [&](char c) { return alnum(c) || c == '_' || c == '-'; });
 }
@@ -193,7 +192,8 @@ sdk::Result<TaskRecord> TaskStore::load(const std::string& id) const {
 // Writes of this process never wait for it (update(), touch(), remove()), and
 // every read that decides something (workers, cancel, results, housekeeping)
 // is exact.
-sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::load_shared(const std::string& id, Freshness freshness) const {
+sdk::Result<std::shared_ptr<const TaskRecord>> TaskStore::load_shared(const std::string& id,
+                                                                      Freshness freshness) const {
     if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
     const auto started = Clock::now();
     std::optional<Cached> known;
@@ -288,14 +288,15 @@ sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::func
         // read to the store.
         overlay(t, w->current);  // the columns' truth (a later read time), not the base's
         if (w->current.revision == base_revision + 1) {
-            remember(id, Cached{w->current.revision, w->current.last_accessed_at_ms, std::make_shared<TaskRecord>(t), written});
+            remember(id, Cached{w->current.revision, w->current.last_accessed_at_ms, std::make_shared<TaskRecord>(t),
+                                written});
         } else {
             fence(id, written);
         }
         return t;
     }
-    return sdk::Error::transient("task '" + id + "' kept changing under this write (" + std::to_string(kUpdateAttempts) +
-                                 " attempts); try again");
+    return sdk::Error::transient("task '" + id + "' kept changing under this write (" +
+                                 std::to_string(kUpdateAttempts) + " attempts); try again");
 }
 
 sdk::Result<void> TaskStore::touch(const std::string& id, std::int64_t at) {
@@ -342,7 +343,8 @@ sdk::Result<TaskRecord> TaskStore::listed(const sdk::StoredTask& row, Poco::JSON
 }
 
 sdk::Result<TaskList> TaskStore::list(const TaskListQuery& q) const {
-    if (q.limit == 0 || q.limit > 1000) return sdk::Error::invalid_input("limit must be 1..1000, not " + std::to_string(q.limit));
+    if (q.limit == 0 || q.limit > 1000)
+        return sdk::Error::invalid_input("limit must be 1..1000, not " + std::to_string(q.limit));
     TaskList out;
     out.tasks.reserve(q.limit);
     auto query = to_query(q);
@@ -360,7 +362,8 @@ sdk::Result<TaskList> TaskStore::list(const TaskListQuery& q) const {
         // One more than the page: whether anything is left is then known
         // without another call.
         const std::uint32_t want = q.limit + 1 - static_cast<std::uint32_t>(out.tasks.size());
-        query.limit = std::clamp<std::uint32_t>(q.accept_targets ? std::max<std::uint32_t>(want, 200) : want + 8, 1, 1000);
+        query.limit =
+            std::clamp<std::uint32_t>(q.accept_targets ? std::max<std::uint32_t>(want, 200) : want + 8, 1, 1000);
         auto page = db_->tasks().list(query);
         if (!page) return std::move(page).error();
         for (const auto& row : page->tasks) {

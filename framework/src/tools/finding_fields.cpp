@@ -11,11 +11,10 @@ namespace scanorch::framework::tools {
 
 namespace {
 
-const std::vector<std::string> kAll = {"host",          "plugin_id",        "plugin_name",     "severity",
-                                       "risk_factor",   "port",             "protocol",        "service",
-                                       "plugin_family", "cvss3_base_score", "cvss_base_score", "cve",
-                                       "synopsis",      "solution",         "description",     "plugin_output",
-                                       "see_also",      "host_ip",          "seen_at"};
+const std::vector<std::string> kAll = {
+    "host",        "plugin_id",     "plugin_name",      "severity",        "risk_factor", "port",     "protocol",
+    "service",     "plugin_family", "cvss3_base_score", "cvss_base_score", "cve",         "synopsis", "solution",
+    "description", "plugin_output", "see_also",         "host_ip",         "seen_at"};
 
 Poco::Dynamic::Var text_or_null(const std::string& s) { return null_if_empty(s); }
 
@@ -27,19 +26,21 @@ const std::vector<std::string>& all_finding_fields() { return kAll; }
 
 std::optional<std::vector<std::string>> profile_fields(const std::string& p) {
     if (p == "minimal") return std::vector<std::string>{"host", "plugin_id", "severity"};
-    if (p == "summary") return std::vector<std::string>{"host", "plugin_id", "plugin_name", "severity", "port", "protocol"};
+    if (p == "summary")
+        return std::vector<std::string>{"host", "plugin_id", "plugin_name", "severity", "port", "protocol"};
     if (p == "brief") {
-        return std::vector<std::string>{"host",     "plugin_id",        "plugin_name",     "severity",
-                                        "risk_factor", "port",          "protocol",        "cvss3_base_score",
-                                        "cvss_base_score", "cve",       "synopsis",        "solution"};
+        return std::vector<std::string>{"host",     "plugin_id", "plugin_name",      "severity",        "risk_factor",
+                                        "port",     "protocol",  "cvss3_base_score", "cvss_base_score", "cve",
+                                        "synopsis", "solution"};
     }
     if (p == "full") return kAll;
     return std::nullopt;
 }
 
 bool needs_text(const std::vector<std::string>& fields) {
-    return std::any_of(fields.begin(), fields.end(),
-                       [](const std::string& f) { return f == "description" || f == "see_also" || f == "plugin_output"; });
+    return std::any_of(fields.begin(), fields.end(), [](const std::string& f) {
+        return f == "description" || f == "see_also" || f == "plugin_output";
+    });
 }
 
 Poco::JSON::Object::Ptr finding_object(const sdk::Finding& f, const std::vector<std::string>& fields) {

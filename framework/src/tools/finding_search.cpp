@@ -7,10 +7,10 @@
 #include <regex>
 #include <stdexcept>
 
+#include "finding_fields.h"
 #include "scanorch/framework/net/cidr.h"
 #include "scanorch/framework/tools/caller_visibility.h"
 #include "scanorch/framework/tools/result_queries.h"
-#include "finding_fields.h"
 #include "tool_json.h"
 
 namespace scanorch::framework {
@@ -24,8 +24,8 @@ constexpr std::uint32_t kMaxLimit = 500;
 
 // What a hit shows: enough to tell where and how bad, without the texts
 // (get_scan_results of the hit's task has them).
-const std::vector<std::string> kHitFields = {"host",     "host_ip",  "port",     "protocol",         "plugin_id",
-                                             "plugin_name", "severity", "cve",   "cvss3_base_score", "cvss_base_score",
+const std::vector<std::string> kHitFields = {"host",        "host_ip",  "port", "protocol",         "plugin_id",
+                                             "plugin_name", "severity", "cve",  "cvss3_base_score", "cvss_base_score",
                                              "seen_at"};
 
 std::string cve_id(const std::string& s) {
@@ -55,7 +55,8 @@ std::string ipv4_network(const std::string& s) {
 // RFC 3339 only (one form, so "2026-12-01" or "12/01/2026" never means a
 // guessed time zone or day order).
 std::int64_t rfc3339_ms(const std::string& s, const char* what) {
-    static const std::regex kShape("[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})");
+    static const std::regex kShape(
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})");
     int tz = 0;
     Poco::DateTime dt;
     if (!std::regex_match(s, kShape) || !Poco::DateTimeParser::tryParse(s, dt, tz)) {
@@ -87,7 +88,8 @@ sdk::Result<Obj> search(const ToolServiceDeps& d, const Obj& a, const sdk::CallC
     }
     const std::int64_t limit = a->has("limit") ? a->getValue<std::int64_t>("limit") : 100;
     if (limit < 1 || limit > kMaxLimit) {
-        return sdk::Error::invalid_input("limit must be 1.." + std::to_string(kMaxLimit) + ", not " + std::to_string(limit));
+        return sdk::Error::invalid_input("limit must be 1.." + std::to_string(kMaxLimit) + ", not " +
+                                         std::to_string(limit));
     }
     q.limit = static_cast<std::uint32_t>(limit);
     q.cursor = text(a, "cursor");

@@ -6,8 +6,8 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "scanorch/framework/tasks/task_codec.h"
 #include "finding_fields.h"
+#include "scanorch/framework/tasks/task_codec.h"
 #include "tool_json.h"
 
 namespace scanorch::framework {
@@ -80,13 +80,15 @@ namespace {
 sdk::Result<Obj> query(const ToolServiceDeps& d, const TaskRecord& t, const Obj& a) {
     if (t.export_path.empty() || t.phase != TaskPhase::done) {
         return sdk::Error::invalid_input("task " + t.task_id + " has no results yet (status " +
-                                         std::string(to_string(t.status)) + ", phase " + std::string(to_string(t.phase)) + ")");
+                                         std::string(to_string(t.status)) + ", phase " +
+                                         std::string(to_string(t.phase)) + ")");
     }
     // OFFSET paging re-reads every earlier page; a cursor continues where the
     // last page ended. Old callers get told what to send instead.
     if (a->has("page")) {
-        return sdk::Error::invalid_input("'page' is no longer supported: get_scan_results pages by cursor. Omit page "
-                                         "for the first page, then pass each answer's next_cursor as 'cursor'");
+        return sdk::Error::invalid_input(
+            "'page' is no longer supported: get_scan_results pages by cursor. Omit page "
+            "for the first page, then pass each answer's next_cursor as 'cursor'");
     }
     if (!d.db) return sdk::Error::internal("get_scan_results needs the findings index, and no store is configured");
     auto fields = output_fields(a);

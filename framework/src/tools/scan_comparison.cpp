@@ -18,10 +18,10 @@
 #include <set>
 #include <tuple>
 
+#include "finding_fields.h"
 #include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/tools/caller_visibility.h"
 #include "scanorch/framework/tools/result_queries.h"
-#include "finding_fields.h"
 #include "tool_json.h"
 
 namespace scanorch::framework {
@@ -47,7 +47,8 @@ sdk::Result<sdk::StoredTask> completed_task(sdk::TaskTable& tasks, const std::st
     return t;
 }
 
-sdk::Result<sdk::StoredTask> previous_scan(sdk::TaskTable& tasks, const sdk::StoredTask& newer, const sdk::CallContext& c) {
+sdk::Result<sdk::StoredTask> previous_scan(sdk::TaskTable& tasks, const sdk::StoredTask& newer,
+                                           const sdk::CallContext& c) {
     sdk::TaskQuery q;
     q.clients = visible_clients(c);
     q.statuses = {sdk::TaskState::completed};
@@ -89,7 +90,8 @@ constexpr std::uint32_t kPageSize = 2000;
 // Every finding of a task (optionally of one host), in export order, a page
 // at a time, without the large text fields.
 template <class Each>
-sdk::Result<void> each_finding(sdk::FindingIndex& index, const std::string& task_id, const std::string& host, Each&& each) {
+sdk::Result<void> each_finding(sdk::FindingIndex& index, const std::string& task_id, const std::string& host,
+                               Each&& each) {
     sdk::FindingPageQuery q;
     q.task_id = task_id;
     q.filter.host = host;
@@ -111,7 +113,8 @@ struct Seen {
     std::string plugin_name;
 };
 
-sdk::Result<std::map<Key, Seen>> host_side(sdk::FindingIndex& index, const std::string& task_id, const std::string& host) {
+sdk::Result<std::map<Key, Seen>> host_side(sdk::FindingIndex& index, const std::string& task_id,
+                                           const std::string& host) {
     std::map<Key, Seen> out;
     auto r = each_finding(index, task_id, host, [&](const sdk::Finding& f) {
         auto [it, fresh] = out.try_emplace(Key{f.port, f.protocol, f.plugin_id}, Seen{f.severity, f.plugin_name});
@@ -125,8 +128,9 @@ sdk::Result<std::map<Key, Seen>> host_side(sdk::FindingIndex& index, const std::
 // protocol, plugin id), leaving out changes where neither side reaches
 // `min_severity`: FindingIndex::compare()'s answer, one host at a time.
 // `findings` says how many findings each side has.
-sdk::Result<sdk::Comparison> compare_findings(sdk::FindingIndex& index, const std::string& older, const std::string& newer,
-                                              sdk::Severity min_severity, std::uint64_t (&findings)[2]) {
+sdk::Result<sdk::Comparison> compare_findings(sdk::FindingIndex& index, const std::string& older,
+                                              const std::string& newer, sdk::Severity min_severity,
+                                              std::uint64_t (&findings)[2]) {
     std::set<std::string> host_names;  // byte order, as the answer lists hosts
     std::size_t side = 0;
     for (const auto* id : {&older, &newer}) {
@@ -158,8 +162,8 @@ sdk::Result<sdk::Comparison> compare_findings(sdk::FindingIndex& index, const st
             ch.plugin_name = a ? a->plugin_name : b->plugin_name;
             if (b) ch.before = b->severity;
             if (a) ch.after = a->severity;
-            ch.change = !b ? sdk::Change::added
-                        : !a ? sdk::Change::fixed
+            ch.change = !b                           ? sdk::Change::added
+                        : !a                         ? sdk::Change::fixed
                         : a->severity == b->severity ? sdk::Change::unchanged
                                                      : sdk::Change::rerated;
             switch (ch.change) {
@@ -192,14 +196,16 @@ sdk::Result<sdk::Comparison> compare_findings(sdk::FindingIndex& index, const st
 sdk::Result<Obj> compare(const ToolServiceDeps& d, const Obj& a, const sdk::CallContext& c) {
     const auto one = text(a, "task_id"), older_id = text(a, "older_task_id"), newer_id = text(a, "newer_task_id");
     if (!one.empty() && (!older_id.empty() || !newer_id.empty())) {
-        return sdk::Error::invalid_input("pass either task_id (compared with the previous scan of its targets) or "
-                                         "older_task_id and newer_task_id, not both");
+        return sdk::Error::invalid_input(
+            "pass either task_id (compared with the previous scan of its targets) or "
+            "older_task_id and newer_task_id, not both");
     }
     if (one.empty() && (older_id.empty() || newer_id.empty())) {
         return sdk::Error::invalid_input(older_id.empty() && newer_id.empty()
                                              ? "pass task_id, or older_task_id and newer_task_id"
                                              : std::string(older_id.empty() ? "older_task_id" : "newer_task_id") +
-                                                   " is required with " + (older_id.empty() ? "newer_task_id" : "older_task_id"));
+                                                   " is required with " +
+                                                   (older_id.empty() ? "newer_task_id" : "older_task_id"));
     }
     if (one.empty() && older_id == newer_id) {
         return sdk::Error::invalid_input("older_task_id and newer_task_id are both '" + older_id + "': pass two scans");
@@ -231,7 +237,8 @@ sdk::Result<Obj> compare(const ToolServiceDeps& d, const Obj& a, const sdk::Call
     std::size_t side = 0;
     for (const auto* t : {&*older, &*newer}) {
         if (findings[side++] == 0) {
-            warnings->add("task " + t->task_id + " has no findings in the index (it may have completed before "
+            warnings->add("task " + t->task_id +
+                          " has no findings in the index (it may have completed before "
                           "findings were indexed): its side of the comparison is empty");
         }
     }

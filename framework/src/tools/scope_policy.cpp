@@ -21,12 +21,14 @@ bool ScopePolicy::covers(const targets::Target& t) const { return scope_.allows(
 
 sdk::Result<void> ScopePolicy::check(const std::vector<targets::Target>& wanted) const {
     if (empty()) {
-        return sdk::Error::forbidden("no target scope is configured, so no scan may run: set `scope` in "
-                                     "scanorch.yaml or SCANORCH_SCOPE");
+        return sdk::Error::forbidden(
+            "no target scope is configured, so no scan may run: set `scope` in "
+            "scanorch.yaml or SCANORCH_SCOPE");
     }
     for (const auto& t : wanted) {
         if (!covers(t)) {
-            return sdk::Error::forbidden("target " + t.text + " is outside the allowed scan scope (ask an "
+            return sdk::Error::forbidden("target " + t.text +
+                                         " is outside the allowed scan scope (ask an "
                                          "administrator to extend `scope`)");
         }
     }

@@ -28,7 +28,10 @@ class IdempotencyGuard {
 public:
     IdempotencyGuard(sdk::QueueBackend& queue, std::string key, std::string task_id, std::string fingerprint,
                      std::int64_t ttl_ms)
-        : queue_(queue), key_(std::move(key)), fingerprint_(std::move(fingerprint)), ttl_ms_(ttl_ms),
+        : queue_(queue),
+          key_(std::move(key)),
+          fingerprint_(std::move(fingerprint)),
+          ttl_ms_(ttl_ms),
           value_(std::move(task_id) + " " + fingerprint_ + " " + std::to_string(now_ms())) {}
     ~IdempotencyGuard() {
         if (held_ && !committed_) (void)queue_.kv_delete_if(key_, value_);
@@ -102,7 +105,8 @@ sdk::Result<void> check_credentials(sdk::ScanType type, const sdk::ScanCredentia
     if (type == sdk::ScanType::untrusted) return {};
     const std::string name(sdk::to_string(type));
     if (!creds.has_ssh() && !creds.has_windows()) {
-        return sdk::Error::invalid_input("a " + name + " scan needs ssh_username (with ssh_password or "
+        return sdk::Error::invalid_input("a " + name +
+                                         " scan needs ssh_username (with ssh_password or "
                                          "ssh_private_key) or windows_username with windows_password");
     }
     if (creds.has_ssh() && creds.ssh_password.empty() && creds.ssh_private_key.empty()) {
@@ -180,7 +184,8 @@ std::int64_t Submission::average_scan_ms(const std::string& queue) const {
     const auto now = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(averages_mu_);
-        if (auto it = averages_.find(queue); it != averages_.end() && now - it->second.read_at < std::chrono::seconds(1)) {
+        if (auto it = averages_.find(queue);
+            it != averages_.end() && now - it->second.read_at < std::chrono::seconds(1)) {
             return it->second.ms;
         }
     }
@@ -244,7 +249,8 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
     if (!t.idempotency_key.empty()) {
         std::ostringstream canonical;
         a->stringify(canonical);
-        const std::string fingerprint = d_.sealer->fingerprint(std::string(sdk::to_string(type)) + "\n" + canonical.str());
+        const std::string fingerprint =
+            d_.sealer->fingerprint(std::string(sdk::to_string(type)) + "\n" + canonical.str());
         guard.emplace(*d_.queue, shared_keys::idempotency(c.client, t.idempotency_key), t.task_id, fingerprint,
                       d_.idempotency_ttl_ms);
         auto prior = guard->take();
@@ -263,7 +269,8 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
             }
             auto replaced = guard->replace(p);
             if (!replaced) return std::move(replaced).error();
-            if (!*replaced) return sdk::Error::transient("idempotency_key '" + t.idempotency_key + "' is in use; try again");
+            if (!*replaced)
+                return sdk::Error::transient("idempotency_key '" + t.idempotency_key + "' is in use; try again");
         }
     }
 
@@ -338,7 +345,8 @@ sdk::Result<Placement> Submission::retry(const std::string& task_id, const std::
     auto t = d_.store->load(task_id);
     if (!t) {
         if (t.error().kind == sdk::ErrorKind::not_found || t.error().kind == sdk::ErrorKind::invalid_input) {
-            return sdk::Error::not_found("no task '" + task_id + "' in the task store (removed by housekeeping?); "
+            return sdk::Error::not_found("no task '" + task_id +
+                                         "' in the task store (removed by housekeeping?); "
                                          "nothing was queued");
         }
         return std::move(t).error();

@@ -32,21 +32,24 @@ std::int64_t sw::wait_for_room(const Counts& counts, std::int64_t elapsed_ms, st
     // After k more bucket boundaries the k oldest buckets no longer count.
     std::int64_t remaining = total(counts);
     for (std::size_t k = 0; k < counts.size(); ++k) {
-        if (remaining + 1 <= limit) return k == 0 ? 0 : (kBucketMs - elapsed_ms) + static_cast<std::int64_t>(k - 1) * kBucketMs;
+        if (remaining + 1 <= limit)
+            return k == 0 ? 0 : (kBucketMs - elapsed_ms) + static_cast<std::int64_t>(k - 1) * kBucketMs;
         remaining -= counts[k];
     }
     return (kBucketMs - elapsed_ms) + static_cast<std::int64_t>(counts.size() - 1) * kBucketMs;
 }
 
 sdk::Result<std::shared_ptr<const SubmissionRate>> SubmissionRate::make(const LimitSettings& limits,
-                                                                         std::shared_ptr<sdk::QueueBackend> queue,
-                                                                         const std::string& backend_name) {
+                                                                        std::shared_ptr<sdk::QueueBackend> queue,
+                                                                        const std::string& backend_name) {
     if (!limits.any()) return std::shared_ptr<const SubmissionRate>();
     // The host's queue wrapper asks only plugins built for 1.2 or later.
     auto* counters = static_cast<sdk::SharedCounters*>(queue->extension(sdk::kQueueCounters));
     if (!counters) {
-        return sdk::Error::invalid_input("limits: per-client submission rates need a queue backend with shared counters, "
-                                         "and '" + backend_name + "' has none (use redis-queue or memory-queue)");
+        return sdk::Error::invalid_input(
+            "limits: per-client submission rates need a queue backend with shared counters, "
+            "and '" +
+            backend_name + "' has none (use redis-queue or memory-queue)");
     }
     return std::make_shared<const SubmissionRate>(limits, std::move(queue), counters);
 }
@@ -67,7 +70,8 @@ SubmissionRate::Ticket::~Ticket() {
     }
 }
 
-sdk::Result<std::optional<SubmissionRate::Ticket>> SubmissionRate::take(const std::string& client, std::int64_t now_ms) const {
+sdk::Result<std::optional<SubmissionRate::Ticket>> SubmissionRate::take(const std::string& client,
+                                                                        std::int64_t now_ms) const {
     const std::int64_t limit = limit_for(client);
     if (limit <= 0) return std::optional<Ticket>();
     const std::int64_t bucket = now_ms / sw::kBucketMs;
@@ -84,7 +88,8 @@ sdk::Result<std::optional<SubmissionRate::Ticket>> SubmissionRate::take(const st
     }
     auto values = counters_->read(older);
     if (!values) return unreachable(values.error());
-    if (values->size() != older.size()) return sdk::Error::internal("shared counters answered the wrong number of values");
+    if (values->size() != older.size())
+        return sdk::Error::internal("shared counters answered the wrong number of values");
     sw::Counts counts{};
     std::copy(values->begin(), values->end(), counts.begin());
     counts.back() = *current;
@@ -92,7 +97,8 @@ sdk::Result<std::optional<SubmissionRate::Ticket>> SubmissionRate::take(const st
     counts.back() -= 1;  // this one is given back as `ticket` goes
     const auto wait_s = (sw::wait_for_room(counts, elapsed, limit) + 999) / 1000;
     return sdk::Error::capacity(who(client) + " reached the limit of " + std::to_string(limit) +
-                                " scan submissions per hour; the next one fits in about " + std::to_string(wait_s) + " s");
+                                " scan submissions per hour; the next one fits in about " + std::to_string(wait_s) +
+                                " s");
 }
 
 }  // namespace scanorch::framework

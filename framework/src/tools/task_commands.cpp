@@ -28,11 +28,13 @@ sdk::Result<Poco::JSON::Object::Ptr> cancel_task(const ToolServiceDeps& d, TaskV
         return true;
     });
     if (!u) return std::move(u).error();
-    if (ended) return sdk::Error::invalid_input("task " + id + " already ended (" + std::string(to_string(*ended)) + ")");
+    if (ended)
+        return sdk::Error::invalid_input("task " + id + " already ended (" + std::string(to_string(*ended)) + ")");
     bool removed = false;
     if (was_queued && !had_scan) {
         auto r = d.queue->remove(id);
-        if (!r) spdlog::warn("task {}: cancelled, but the queue backend could not drop it yet: {}", id, r.error().message);
+        if (!r)
+            spdlog::warn("task {}: cancelled, but the queue backend could not drop it yet: {}", id, r.error().message);
         removed = r && *r;
     }
     auto o = tools::object();

@@ -21,15 +21,20 @@ namespace {
 // skips a task when tasks are created or removed between calls.
 constexpr std::string_view kCursorTag = "t1.";
 
-std::string to_cursor(const ListPosition& p) { return std::string(kCursorTag) + std::to_string(p.created_at) + "." + p.task_id; }
+std::string to_cursor(const ListPosition& p) {
+    return std::string(kCursorTag) + std::to_string(p.created_at) + "." + p.task_id;
+}
 
 sdk::Result<ListPosition> parse_cursor(const std::string& cursor) {
     const auto bad = [&] {
-        return sdk::Error::invalid_input("cursor '" + cursor + "' is not a list_tasks cursor (pass next_cursor unchanged)");
+        return sdk::Error::invalid_input("cursor '" + cursor +
+                                         "' is not a list_tasks cursor (pass next_cursor unchanged)");
     };
     if (cursor.rfind(kCursorTag, 0) != 0) return bad();
     const auto dot = cursor.find('.', kCursorTag.size());
-    if (dot == std::string::npos || dot == kCursorTag.size() || dot + 1 == cursor.size() || dot - kCursorTag.size() > 15) return bad();
+    if (dot == std::string::npos || dot == kCursorTag.size() || dot + 1 == cursor.size() ||
+        dot - kCursorTag.size() > 15)
+        return bad();
     const std::string ms = cursor.substr(kCursorTag.size(), dot - kCursorTag.size());
     if (ms.find_first_not_of("0123456789") != std::string::npos) return bad();
     ListPosition p{std::stoll(ms), cursor.substr(dot + 1)};
@@ -46,8 +51,9 @@ Poco::Dynamic::Var troubleshooting(const TaskRecord& t) {
     Obj ts = tools::object();
     Poco::JSON::Array::Ptr steps = new Poco::JSON::Array;
     if (auth == sdk::AuthStatus::unknown) {
-        ts->set("likely_cause", "The export shows no sign that the scan logged in: local checks may be off in the "
-                                "scan policy, or the hosts did not answer.");
+        ts->set("likely_cause",
+                "The export shows no sign that the scan logged in: local checks may be off in the "
+                "scan policy, or the hosts did not answer.");
         steps->add("Check that the targets are up and reachable from scanner " + t.scanner_instance);
         steps->add("Check that the scan policy enables local (credentialed) checks");
     } else if (t.failure == FailureKind::auth) {
@@ -67,7 +73,7 @@ Poco::Dynamic::Var troubleshooting(const TaskRecord& t) {
 }  // namespace
 
 sdk::Result<std::shared_ptr<const TaskRecord>> TaskViews::visible(const std::string& id, const sdk::CallContext& c,
-                                                                   Freshness freshness) {
+                                                                  Freshness freshness) {
     if (id.empty()) return sdk::Error::invalid_input("'task_id' is required");
     auto t = d_.store->load_shared(id, freshness);
     if (!t && t.error().kind == sdk::ErrorKind::invalid_input) return sdk::Error::not_found("no task '" + id + "'");
@@ -126,7 +132,8 @@ Obj TaskViews::status_object(const TaskRecord& t, std::optional<std::uint64_t> q
     if (t.validation_stats) {
         const auto stats = to_json(*t.validation_stats);
         Obj summary = tools::object();
-        for (const char* k : {"hosts_scanned", "hosts_expected", "total_vulnerabilities", "severity_breakdown", "file_size_mb"}) {
+        for (const char* k :
+             {"hosts_scanned", "hosts_expected", "total_vulnerabilities", "severity_breakdown", "file_size_mb"}) {
             summary->set(k, stats->get(k));
         }
         o->set("results_summary", summary);
@@ -136,7 +143,7 @@ Obj TaskViews::status_object(const TaskRecord& t, std::optional<std::uint64_t> q
     o->set("warnings", tools::array_of(t.validation_warnings));
     o->set("error", tools::null_if_empty(t.error));
     o->set("error_kind", t.failure == FailureKind::none ? Poco::Dynamic::Var()
-                                                         : Poco::Dynamic::Var(std::string(to_string(t.failure))));
+                                                        : Poco::Dynamic::Var(std::string(to_string(t.failure))));
     o->set("troubleshooting", troubleshooting(t));
     o->set("created_at", tools::iso(t.created_at));
     o->set("started_at", tools::iso(t.started_at));

@@ -26,6 +26,8 @@ std::optional<std::int64_t> parse_time(const std::string& s) {
     return (dt.timestamp().epochMicroseconds() - static_cast<std::int64_t>(tz) * 1000000) / 1000;
 }
 
-Poco::Dynamic::Var null_if_empty(const std::string& s) { return s.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(s); }
+Poco::Dynamic::Var null_if_empty(const std::string& s) {
+    return s.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(s);
+}
 
 }  // namespace scanorch::framework::tools

@@ -1,8 +1,8 @@
 // Small JSON helpers the tools share (internal to the tool layer).
 #pragma once
 
-#include <Poco/JSON/Array.h>
 #include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>

@@ -71,7 +71,8 @@ sdk::Result<void> check_against_schema(const Poco::Dynamic::Var& value, const Po
         for (std::size_t i = 0; i < e->size() && !found; ++i) found = e->get(static_cast<unsigned>(i)) == value;
         if (!found) {
             std::string allowed;
-            for (std::size_t i = 0; i < e->size(); ++i) allowed += (i ? ", " : "") + e->get(static_cast<unsigned>(i)).toString();
+            for (std::size_t i = 0; i < e->size(); ++i)
+                allowed += (i ? ", " : "") + e->get(static_cast<unsigned>(i)).toString();
             return sdk::Error::invalid_input("'" + path + "' must be one of " + allowed);
         }
     }
@@ -98,7 +99,8 @@ sdk::Result<void> check_against_schema(const Poco::Dynamic::Var& value, const Po
     } else if (type == "array") {
         auto arr = value.extract<Poco::JSON::Array::Ptr>();
         if (schema->has("maxItems") && arr->size() > schema->getValue<std::size_t>("maxItems")) {
-            return sdk::Error::invalid_input("'" + path + "' has more than " + schema->get("maxItems").toString() + " items");
+            return sdk::Error::invalid_input("'" + path + "' has more than " + schema->get("maxItems").toString() +
+                                             " items");
         }
         if (auto items = schema->getObject("items")) {
             for (std::size_t i = 0; i < arr->size(); ++i) {
@@ -117,7 +119,8 @@ sdk::Result<void> check_against_schema(const Poco::Dynamic::Var& value, const Po
             auto sub = props ? props->getObject(k) : nullptr;
             if (!sub) {
                 if (closed) {
-                    return sdk::Error::invalid_input("unknown argument '" + prefix + k + "' (valid: " + names_of(props) + ")");
+                    return sdk::Error::invalid_input("unknown argument '" + prefix + k +
+                                                     "' (valid: " + names_of(props) + ")");
                 }
                 continue;
             }
@@ -126,7 +129,8 @@ sdk::Result<void> check_against_schema(const Poco::Dynamic::Var& value, const Po
         if (auto req = schema->getArray("required")) {
             for (std::size_t i = 0; i < req->size(); ++i) {
                 const auto k = req->getElement<std::string>(static_cast<unsigned>(i));
-                if (!obj->has(k) || obj->isNull(k)) return sdk::Error::invalid_input("'" + prefix + k + "' is required");
+                if (!obj->has(k) || obj->isNull(k))
+                    return sdk::Error::invalid_input("'" + prefix + k + "' is required");
             }
         }
     }

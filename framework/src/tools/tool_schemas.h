@@ -30,7 +30,8 @@ inline constexpr const char* kSubmitOutput = R"json({"type": "object", "properti
   "routing_reason": {"type": "string"}, "message": {"type": "string"}},
   "required": ["task_id", "status", "queue", "queue_position", "estimated_wait_time"]})json";
 
-inline constexpr const char* kTaskId = R"json({"type": "object", "properties": {"task_id": {"type": "string", "minLength": 1, "maxLength": 64}}, "required": ["task_id"], "additionalProperties": false})json";
+inline constexpr const char* kTaskId =
+    R"json({"type": "object", "properties": {"task_id": {"type": "string", "minLength": 1, "maxLength": 64}}, "required": ["task_id"], "additionalProperties": false})json";
 
 inline constexpr const char* kStatusOutput = R"json({"type": "object", "properties": {
   "task_id": {"type": "string"}, "name": {"type": "string"}, "scan_type": {"type": "string"}, "targets": {"type": "string"},
@@ -131,7 +132,8 @@ inline constexpr const char* kListTasksOutput = R"json({"type": "object", "prope
 inline constexpr const char* kCancelOutput = R"json({"type": "object", "properties": {
   "task_id": {"type": "string"}, "status": {"type": "string"}, "message": {"type": "string"}}, "required": ["task_id", "status"]})json";
 
-inline constexpr const char* kNoInput = R"json({"type": "object", "properties": {}, "additionalProperties": false})json";
+inline constexpr const char* kNoInput =
+    R"json({"type": "object", "properties": {}, "additionalProperties": false})json";
 
 inline constexpr const char* kScannersOutput = R"json({"type": "object", "properties": {
   "scanners": {"type": "array", "items": {"type": "object", "properties": {
@@ -143,7 +145,8 @@ inline constexpr const char* kScannersOutput = R"json({"type": "object", "proper
 inline constexpr const char* kPoolsOutput = R"json({"type": "object", "properties": {
   "pools": {"type": "array", "items": {"type": "object"}}}, "required": ["pools"]})json";
 
-inline constexpr const char* kPoolInput = R"json({"type": "object", "properties": {"scanner_pool": {"type": "string"}}, "required": ["scanner_pool"], "additionalProperties": false})json";
+inline constexpr const char* kPoolInput =
+    R"json({"type": "object", "properties": {"scanner_pool": {"type": "string"}}, "required": ["scanner_pool"], "additionalProperties": false})json";
 
 inline constexpr const char* kPoolOutput = R"json({"type": "object", "properties": {
   "scanner_pool": {"type": "string"}, "capacity": {"type": "integer"}, "running": {"type": "integer"}, "queued": {"type": "integer"},

@@ -29,9 +29,10 @@ CircuitInfo decoded(const std::string& scanner, const std::optional<std::string>
     if (!text) return CircuitInfo{};
     auto c = decode_circuit(*text);
     if (!c) {
-        spdlog::warn("circuit state of scanner '{}' ({}) is not '<state> <failures> <opened_at_ms>': '{}'; read as "
-                     "closed until the breaker writes it again",
-                     scanner, shared_keys::circuit(scanner), text->substr(0, 80));
+        spdlog::warn(
+            "circuit state of scanner '{}' ({}) is not '<state> <failures> <opened_at_ms>': '{}'; read as "
+            "closed until the breaker writes it again",
+            scanner, shared_keys::circuit(scanner), text->substr(0, 80));
         return CircuitInfo{};
     }
     return *c;
@@ -76,8 +77,8 @@ sdk::Result<std::vector<CircuitInfo>> read_circuits(sdk::SharedState& state, con
         auto values = state.kv_get_many(keys);
         if (!values) return std::move(values).error();
         if (values->size() != keys.size()) {
-            return sdk::Error::internal("the queue backend answered " + std::to_string(values->size()) + " values for " +
-                                        std::to_string(keys.size()) + " circuit keys");
+            return sdk::Error::internal("the queue backend answered " + std::to_string(values->size()) +
+                                        " values for " + std::to_string(keys.size()) + " circuit keys");
         }
         for (auto& v : *values) all.push_back(std::move(v));
     }

@@ -24,7 +24,8 @@ sdk::Result<std::optional<ClientSlot>> ClientSlot::try_acquire(std::shared_ptr<s
     return std::optional<ClientSlot>();
 }
 
-ClientSlot::ClientSlot(std::shared_ptr<sdk::QueueBackend> queue, std::string key, std::string task_id, std::int64_t lease_ms)
+ClientSlot::ClientSlot(std::shared_ptr<sdk::QueueBackend> queue, std::string key, std::string task_id,
+                       std::int64_t lease_ms)
     : queue_(std::move(queue)), key_(std::move(key)), task_id_(std::move(task_id)), lease_ms_(lease_ms) {}
 
 ClientSlot::ClientSlot(ClientSlot&& other) noexcept

@@ -15,9 +15,9 @@ namespace {
 // What a finding costs in a batch: its text, plus the fixed part.
 std::size_t weight(const sdk::Finding& f) {
     std::size_t n = sizeof(sdk::Finding);
-    for (const std::string* s : {&f.host, &f.host_ip, &f.protocol, &f.service, &f.plugin_name, &f.plugin_family,
-                                 &f.risk_factor, &f.synopsis, &f.solution, &f.description, &f.see_also,
-                                 &f.plugin_output}) {
+    for (const std::string* s :
+         {&f.host, &f.host_ip, &f.protocol, &f.service, &f.plugin_name, &f.plugin_family, &f.risk_factor, &f.synopsis,
+          &f.solution, &f.description, &f.see_also, &f.plugin_output}) {
         n += s->size();
     }
     for (const auto& cve : f.cves) n += sizeof(std::string) + cve.size();
@@ -42,8 +42,9 @@ bool make_storable(sdk::Finding& f) {
 
 FindingWriter::FindingWriter(sdk::FindingIndex& index, std::string task_id, std::string lease_token,
                              std::int64_t default_seen_at_ms, FindingBatching batching)
-    : FindingWriter(index, std::move(task_id), [token = std::move(lease_token)] { return token; }, default_seen_at_ms,
-                    batching) {}
+    : FindingWriter(
+          index, std::move(task_id), [token = std::move(lease_token)] { return token; }, default_seen_at_ms, batching) {
+}
 
 FindingWriter::FindingWriter(sdk::FindingIndex& index, std::string task_id, std::function<std::string()> lease_token,
                              std::int64_t default_seen_at_ms, FindingBatching batching)
@@ -97,9 +98,10 @@ sdk::Result<void> FindingWriter::accept(const sdk::Finding& finding) noexcept {
     ++next_seq_;
     if (make_storable(batch_.back()) && !warned_text_) {
         warned_text_ = true;  // once per run: an export like that has many
-        spdlog::warn("task {}: finding {} has text that is not valid UTF-8 or holds NUL bytes; stored with "
-                     "U+FFFD for each invalid byte and without the NULs (later ones too, not logged)",
-                     task_id_, batch_.back().seq);
+        spdlog::warn(
+            "task {}: finding {} has text that is not valid UTF-8 or holds NUL bytes; stored with "
+            "U+FFFD for each invalid byte and without the NULs (later ones too, not logged)",
+            task_id_, batch_.back().seq);
     }
     if (batch_.back().seen_at_ms == 0) batch_.back().seen_at_ms = default_seen_at_ms_;
     batch_bytes_ += weight(batch_.back());
@@ -155,7 +157,8 @@ sdk::Result<void> FindingWriter::hand_over() noexcept {
                 try {
                     thread_ = std::thread([this] { write_batches(); });
                 } catch (const std::exception& e) {
-                    refused = sdk::Error::internal("task '" + task_id_ + "': cannot start the findings writer: " + e.what());
+                    refused =
+                        sdk::Error::internal("task '" + task_id_ + "': cannot start the findings writer: " + e.what());
                     failed_ = refused;
                     has_failed_ = true;
                     writing_.clear();
@@ -188,8 +191,8 @@ void FindingWriter::write_batches() noexcept {
     }
 }
 
-sdk::Result<void> FindingWriter::fenced_call(std::string_view what,
-                                             const std::function<sdk::Result<bool>(const std::string&)>& call) noexcept {
+sdk::Result<void> FindingWriter::fenced_call(
+    std::string_view what, const std::function<sdk::Result<bool>(const std::string&)>& call) noexcept {
     try {
         auto wait = batching_.backoff;
         std::uint32_t adopted = 0;
@@ -207,7 +210,8 @@ sdk::Result<void> FindingWriter::fenced_call(std::string_view what,
             }
             if (r) {
                 fenced_ = true;
-                return fail(sdk::Error::forbidden("task '" + task_id_ + "': its lease moved to another claim, so this " +
+                return fail(sdk::Error::forbidden("task '" + task_id_ +
+                                                  "': its lease moved to another claim, so this " +
                                                   "run may no longer write its findings (" + std::string(what) + ")"));
             }
             if (!r.error().retryable() || attempt >= batching_.attempts) {

@@ -37,7 +37,11 @@ std::string attempt_name(const sdk::Claim& c) {
 
 TaskRun::TaskRun(const WorkerDeps& deps, CircuitBreaker& circuit, const std::atomic<bool>& stopping, Sleeper sleep,
                  std::shared_ptr<HeldTask> held)
-    : d_(deps), circuit_(circuit), stopping_(stopping), sleep_(std::move(sleep)), held_(std::move(held)),
+    : d_(deps),
+      circuit_(circuit),
+      stopping_(stopping),
+      sleep_(std::move(sleep)),
+      held_(std::move(held)),
       id_(held_->task_id()) {}
 
 void TaskRun::run() noexcept {
@@ -74,14 +78,17 @@ TaskRun::Next TaskRun::step(Step s) {
 TaskRun::Next TaskRun::take_over() {
     const auto claim = held_->claim();
     const std::string& me = d_.scanner.instance_id;
-    const auto w = held_->take_over(*d_.store, [&](TaskRecord& t) {
-        t.attempts = claim.task.attempts + 1;
-        if (!t.scan.empty() && t.scan.scanner != me) return;  // not ours to run: moved below
-        t.phase = TaskPhase::claimed;
-        t.scanner_instance = me;
-        t.scanner_url = d_.scanner.url;
-        t.scanner_pool = d_.scanner.pool;
-    }, task_);
+    const auto w = held_->take_over(
+        *d_.store,
+        [&](TaskRecord& t) {
+            t.attempts = claim.task.attempts + 1;
+            if (!t.scan.empty() && t.scan.scanner != me) return;  // not ours to run: moved below
+            t.phase = TaskPhase::claimed;
+            t.scanner_instance = me;
+            t.scanner_url = d_.scanner.url;
+            t.scanner_pool = d_.scanner.pool;
+        },
+        task_);
     const bool foreign_scan = !task_.scan.empty() && task_.scan.scanner != me;
     switch (w) {
         case WriteOutcome::written:
@@ -91,9 +98,7 @@ TaskRun::Next TaskRun::take_over() {
             scan_ = task_.scan;
             return Cancelled{};
         case WriteOutcome::ended:
-        case WriteOutcome::fenced:
-            spdlog::info("task {}: already ended or gone; nothing to run", id_);
-            return Lost{};
+        case WriteOutcome::fenced: spdlog::info("task {}: already ended or gone; nothing to run", id_); return Lost{};
         case WriteOutcome::failed:
             // The store is away: the task goes back to its queue untouched,
             // after a pause, so workers do not spin through the queue while it is.
@@ -230,7 +235,8 @@ TaskRun::Next TaskRun::await_scan() {
         if (!sleep_(d_.options.poll_ms)) return HandedBack{};
     }
     if (progress.state == sdk::ScanState::cancelled) {
-        return fail(sdk::Error::permanent("the scan was stopped on the scanner (" + progress.scanner_status + ")"), false);
+        return fail(sdk::Error::permanent("the scan was stopped on the scanner (" + progress.scanner_status + ")"),
+                    false);
     }
     if (progress.state == sdk::ScanState::aborted) {
         return fail(sdk::Error::transient("the scanner aborted scan " + scan_.id), true);
@@ -268,10 +274,11 @@ TaskRun::Next TaskRun::validate() {
     if (!d_.validator) return Completed{};
     // Findings are indexed in the validator's one pass over the export,
     // fenced by this run's lease: a run that lost the task writes nothing.
-    FindingWriter writer(d_.store->findings(), id_, [held = held_] { return held->token(); }, now_ms());
+    FindingWriter writer(
+        d_.store->findings(), id_, [held = held_] { return held->token(); }, now_ms());
     FindingsIndexing indexing = FindingsIndexing::no_writer;
-    auto v = validate_with_findings(*d_.validator, d_.validator_abi_minor, {export_path_, task_.scan_type, task_.targets},
-                                    &writer, &indexing);
+    auto v = validate_with_findings(*d_.validator, d_.validator_abi_minor,
+                                    {export_path_, task_.scan_type, task_.targets}, &writer, &indexing);
     if (!v) (void)writer.drain();  // a refusal still in flight decides the ending below
     if (!v && writer.fenced()) return Lost{};
     if (!v && writer.error() && writer.error()->kind == sdk::ErrorKind::transient) {
@@ -312,7 +319,8 @@ std::optional<TaskRun::Ending> TaskRun::checkpoint() {
     if (held_->lost()) return Lost{};
     const auto token = held_->token();
     auto current = d_.store->load_shared(id_);
-    if (!current) return current.error().kind == sdk::ErrorKind::not_found ? std::optional<Ending>(Lost{}) : std::nullopt;
+    if (!current)
+        return current.error().kind == sdk::ErrorKind::not_found ? std::optional<Ending>(Lost{}) : std::nullopt;
     if ((*current)->status == TaskStatus::cancelled) return Cancelled{};
     // Compared only when no re-claim was adopted while the record was read:
     // adopt() moves the record's token and the run's together.

@@ -90,8 +90,8 @@ constexpr std::int64_t kReclaimEveryMs = 5000;
 }  // namespace
 
 void Worker::dispatch_loop() {
-    auto reclaim_clock = d_.options.last_reclaim_ms ? d_.options.last_reclaim_ms
-                                                    : std::make_shared<std::atomic<std::int64_t>>(0);
+    auto reclaim_clock =
+        d_.options.last_reclaim_ms ? d_.options.last_reclaim_ms : std::make_shared<std::atomic<std::int64_t>>(0);
     while (!stopping_.load()) {
         {  // join the threads of finished runs
             std::lock_guard lock(mu_);
@@ -101,7 +101,8 @@ void Worker::dispatch_loop() {
             finished_.clear();
         }
         auto last_reclaim = reclaim_clock->load();
-        if (now_ms() - last_reclaim > kReclaimEveryMs && reclaim_clock->compare_exchange_strong(last_reclaim, now_ms())) {
+        if (now_ms() - last_reclaim > kReclaimEveryMs &&
+            reclaim_clock->compare_exchange_strong(last_reclaim, now_ms())) {
             if (auto moved = d_.queue->reclaim_expired(); moved && !moved->empty()) {
                 for (const auto& t : *moved) {
                     spdlog::warn("task {}: its worker's lease lapsed; returned to its queue", t.task_id);
@@ -167,7 +168,9 @@ void Worker::run_job(const sdk::Claim& claim) {
         held = jobs_[id].held;
     }
     while (true) {
-        TaskRun(d_, circuit_, stopping_, [this](std::int64_t ms) { return sleep_for(ms); }, held).run();
+        TaskRun(
+            d_, circuit_, stopping_, [this](std::int64_t ms) { return sleep_for(ms); }, held)
+            .run();
         held->close();
         std::lock_guard lock(mu_);
         auto it = jobs_.find(id);

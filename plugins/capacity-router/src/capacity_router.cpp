@@ -77,14 +77,15 @@ private:
         }
 
         if (!req.requested_scanner.empty()) {
-            auto it = std::find_if(all.begin(), all.end(), [&](const auto& s) { return s.instance_id == req.requested_scanner; });
+            auto it = std::find_if(all.begin(), all.end(),
+                                   [&](const auto& s) { return s.instance_id == req.requested_scanner; });
             if (it == all.end()) {
                 return sdk::Error::invalid_input("unknown scanner '" + req.requested_scanner +
                                                  "' (valid: " + join(enabled_names) + ")");
             }
             if (!it->enabled) {
-                return sdk::Error::invalid_input("scanner '" + it->instance_id + "' is disabled (enabled: " +
-                                                 join(enabled_names) + ")");
+                return sdk::Error::invalid_input("scanner '" + it->instance_id +
+                                                 "' is disabled (enabled: " + join(enabled_names) + ")");
             }
             if (!req.requested_pool.empty() && it->pool != req.requested_pool) {
                 return sdk::Error::invalid_input("scanner '" + it->instance_id + "' is in pool '" + it->pool +
@@ -97,12 +98,14 @@ private:
             if (it->circuit == sdk::CircuitState::open) {
                 return decision(it->instance_id, "requested scanner's circuit is open; queued until it recovers");
             }
-            if (it->running + it->queued < it->capacity) return decision(it->instance_id, "requested scanner has free capacity");
+            if (it->running + it->queued < it->capacity)
+                return decision(it->instance_id, "requested scanner has free capacity");
             return decision(it->instance_id, "requested scanner is at capacity; queued for it");
         }
 
         if (!req.requested_pool.empty() && std::find(pools.begin(), pools.end(), req.requested_pool) == pools.end()) {
-            return sdk::Error::invalid_input("unknown scanner pool '" + req.requested_pool + "' (pools: " + join(pools) + ")");
+            return sdk::Error::invalid_input("unknown scanner pool '" + req.requested_pool +
+                                             "' (pools: " + join(pools) + ")");
         }
         std::vector<const sdk::ScannerSnapshot*> eligible;
         std::vector<std::string> refusals;
@@ -133,10 +136,12 @@ private:
         const sdk::ScannerSnapshot* best = nullptr;
         for (const auto* s : pick_from) {
             if (s->running + s->queued >= s->capacity || s->circuit == sdk::CircuitState::open) continue;
-            if (best == nullptr || load(s) < load(best) || (load(s) == load(best) && s->queued < best->queued)) best = s;
+            if (best == nullptr || load(s) < load(best) || (load(s) == load(best) && s->queued < best->queued))
+                best = s;
         }
         if (best != nullptr) return decision(best->instance_id, "least utilized scanner with free capacity");
-        if (eligible.size() == enabled) return decision("", "every scanner is at capacity; the first free one takes it");
+        if (eligible.size() == enabled)
+            return decision("", "every scanner is at capacity; the first free one takes it");
         for (const auto* s : pick_from) {
             if (best == nullptr || load(s) < load(best)) best = s;
         }

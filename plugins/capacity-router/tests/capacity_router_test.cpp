@@ -14,8 +14,8 @@ class Router : public ::testing::Test {
 protected:
     void SetUp() override {
         ASSERT_TRUE(loader_.load_file(CAPACITY_ROUTER_PLUGIN).ok());
-        auto r = loader_.instantiate<sdk::Router>("capacity-router", "{}",
-                                                  sf::HostApi::make(std::make_shared<sf::HostServices>(nullptr, ""), "r"));
+        auto r = loader_.instantiate<sdk::Router>(
+            "capacity-router", "{}", sf::HostApi::make(std::make_shared<sf::HostServices>(nullptr, ""), "r"));
         ASSERT_TRUE(r);
         router_ = std::move(r).value();
     }
@@ -29,7 +29,8 @@ protected:
         s.pool = pool;
         return s;
     }
-    static sdk::RouteRequest request(const std::string& named = "", const std::vector<std::string>& targets = {"192.0.2.5"}) {
+    static sdk::RouteRequest request(const std::string& named = "",
+                                     const std::vector<std::string>& targets = {"192.0.2.5"}) {
         sdk::RouteRequest r;
         r.requested_scanner = named;
         r.targets = targets;
@@ -113,12 +114,15 @@ TEST_F(Router, ZonesDecideWhoCanReachTheTargets) {
     west.zones = {"198.51.100.0/24", "203.0.113.0/25"};
     EXPECT_EQ(ok(request("", {"198.51.100.4", "203.0.113.10-20"}), {east, west}).queue_scanner, "west");
     EXPECT_EQ(ok(request("", {"192.0.2.0/28"}), {east, west}).queue_scanner, "east");
-    EXPECT_EQ(refused(request("", {"192.0.2.1", "198.51.100.1"}), {east, west}),
-              "no scanner can reach every target of this scan (east cannot reach 198.51.100.1, west cannot reach 192.0.2.1)");
+    EXPECT_EQ(
+        refused(request("", {"192.0.2.1", "198.51.100.1"}), {east, west}),
+        "no scanner can reach every target of this scan (east cannot reach 198.51.100.1, west cannot reach 192.0.2.1)");
     EXPECT_EQ(refused(request("east", {"203.0.113.200"}), {east, west}),
               "scanner 'east' cannot reach target 203.0.113.200 (its zones: 192.0.2.0/24)");
-    EXPECT_NE(refused(request("", {"host.example.com"}), {east, west}).find("cannot reach host.example.com"), std::string::npos)
+    EXPECT_NE(refused(request("", {"host.example.com"}), {east, west}).find("cannot reach host.example.com"),
+              std::string::npos)
         << "a host name is only for scanners without zones";
     east.running = 2;
-    EXPECT_EQ(ok(request("", {"192.0.2.9"}), {east, west}).queue_scanner, "east") << "busy but the only one that reaches it";
+    EXPECT_EQ(ok(request("", {"192.0.2.9"}), {east, west}).queue_scanner, "east")
+        << "busy but the only one that reaches it";
 }

@@ -39,19 +39,21 @@ std::vector<std::string> strings(const Poco::JSON::Object::Ptr& o, const std::st
 
 // An integer inside a client's mapping within [min, max]; the error names
 // the key's path and the range.
-std::int64_t ranged_in(const Poco::JSON::Object::Ptr& o, const std::string& key, const std::string& path, std::int64_t fallback,
-                    std::int64_t min, std::int64_t max) {
+std::int64_t ranged_in(const Poco::JSON::Object::Ptr& o, const std::string& key, const std::string& path,
+                       std::int64_t fallback, std::int64_t min, std::int64_t max) {
     if (!o->has(key) || o->isNull(key)) return fallback;
     const auto v = o->get(key);
     std::int64_t n = 0;
-    if (!v.isInteger()) throw Bad(path + key + ": expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    if (!v.isInteger())
+        throw Bad(path + key + ": expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
     try {
         n = v.convert<std::int64_t>();
     } catch (const std::exception&) {
         throw Bad(path + key + ": expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
     }
     if (n < min || n > max) {
-        throw Bad(path + key + ": " + std::to_string(n) + " is out of range (" + std::to_string(min) + " to " + std::to_string(max) + ")");
+        throw Bad(path + key + ": " + std::to_string(n) + " is out of range (" + std::to_string(min) + " to " +
+                  std::to_string(max) + ")");
     }
     return n;
 }
@@ -62,7 +64,8 @@ constexpr std::int64_t kDay = 86400;
 std::int64_t ranged(const sdk::Config& config, const std::string& key, std::int64_t min, std::int64_t max) {
     const auto n = config.integer(key);
     if (n < min || n > max) {
-        throw Bad(key + ": " + std::to_string(n) + " is out of range (" + std::to_string(min) + " to " + std::to_string(max) + ")");
+        throw Bad(key + ": " + std::to_string(n) + " is out of range (" + std::to_string(min) + " to " +
+                  std::to_string(max) + ")");
     }
     return n;
 }
@@ -70,7 +73,8 @@ std::int64_t ranged(const sdk::Config& config, const std::string& key, std::int6
 std::int64_t ranged_seconds(const sdk::Config& config, const std::string& key, std::int64_t min, std::int64_t max) {
     const auto n = config.duration(key).count();
     if (n < min || n > max) {
-        throw Bad(key + ": " + std::to_string(n) + " is out of range (" + std::to_string(min) + " to " + std::to_string(max) + ")");
+        throw Bad(key + ": " + std::to_string(n) + " is out of range (" + std::to_string(min) + " to " +
+                  std::to_string(max) + ")");
     }
     return n;
 }
@@ -87,8 +91,8 @@ sdk::Result<HttpConfig> parse_config(const sdk::Config& config) {
         host = listen.substr(0, colon);
         if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);  // [::1]
         const auto port_text = listen.substr(colon + 1);
-        if (port_text.empty() || port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos ||
-            std::stoi(port_text) > 65535) {
+        if (port_text.empty() || port_text.size() > 5 ||
+            port_text.find_first_not_of("0123456789") != std::string::npos || std::stoi(port_text) > 65535) {
             return sdk::Error::invalid_input("listen '" + listen + "': port must be a number from 0 to 65535");
         }
         c.server.port = static_cast<std::uint16_t>(std::stoi(port_text));
@@ -101,9 +105,10 @@ sdk::Result<HttpConfig> parse_config(const sdk::Config& config) {
         c.max_sessions = static_cast<std::uint32_t>(ranged(config, "max_sessions", 1, 1'000'000));
         // Absent: the smaller of 100 and max_sessions (a default that depends
         // on another key cannot live in the table).
-        c.max_sessions_per_client = config.has("max_sessions_per_client")
-                                        ? static_cast<std::uint32_t>(ranged(config, "max_sessions_per_client", 1, c.max_sessions))
-                                        : std::min<std::uint32_t>(100, c.max_sessions);
+        c.max_sessions_per_client =
+            config.has("max_sessions_per_client")
+                ? static_cast<std::uint32_t>(ranged(config, "max_sessions_per_client", 1, c.max_sessions))
+                : std::min<std::uint32_t>(100, c.max_sessions);
         c.session_idle_seconds = ranged_seconds(config, "session_idle_timeout", 1, 30 * kDay);
         c.server.tls_cert = config.find_string("tls_cert").value_or("");
         c.server.tls_key = config.find_string("tls_key").value_or("");
@@ -117,19 +122,23 @@ sdk::Result<HttpConfig> parse_config(const sdk::Config& config) {
         c.server.max_body_bytes = static_cast<std::uint64_t>(ranged(config, "max_body_bytes", 1, 64LL << 20));
         c.public_metrics = config.boolean("public_metrics");
         c.allow_anonymous_loopback = config.boolean("allow_anonymous_loopback");
-        if (c.server.tls_cert.empty() != c.server.tls_key.empty()) return sdk::Error::invalid_input("tls_cert and tls_key go together");
+        if (c.server.tls_cert.empty() != c.server.tls_key.empty())
+            return sdk::Error::invalid_input("tls_cert and tls_key go together");
         if (const auto clients_json = config.find_object_json("clients")) {
             // A mapping the plugin checks itself (the host knows only that
             // it is one): parsed here, each error naming the key's path.
             const auto clients = Poco::JSON::Parser().parse(*clients_json).extract<Poco::JSON::Object::Ptr>();
-            if (!clients) return sdk::Error::invalid_input("clients: expected a mapping of NAME: {token, tools, scope, max_concurrent_scans}");
+            if (!clients)
+                return sdk::Error::invalid_input(
+                    "clients: expected a mapping of NAME: {token, tools, scope, max_concurrent_scans}");
             for (const auto& [name, v] : *clients) {
                 const std::string path = "clients." + name + ".";
                 auto co = clients->getObject(name);
                 if (!co) return sdk::Error::invalid_input("clients." + name + " must be a mapping");
                 for (const auto& [key, ignored] : *co) {
                     if (key != "token" && key != "tools" && key != "scope" && key != "max_concurrent_scans") {
-                        return sdk::Error::invalid_input(path + key + ": unknown key (valid: token, tools, scope, max_concurrent_scans)");
+                        return sdk::Error::invalid_input(
+                            path + key + ": unknown key (valid: token, tools, scope, max_concurrent_scans)");
                     }
                 }
                 Client cl;
@@ -140,7 +149,8 @@ sdk::Result<HttpConfig> parse_config(const sdk::Config& config) {
                 }
                 for (const auto& other : c.clients) {
                     if (other.token == cl.token) {
-                        return sdk::Error::invalid_input("clients." + name + ".token is the same as clients." + other.name + ".token");
+                        return sdk::Error::invalid_input("clients." + name + ".token is the same as clients." +
+                                                         other.name + ".token");
                     }
                 }
                 cl.tools = strings(co, "tools", path);
@@ -153,7 +163,8 @@ sdk::Result<HttpConfig> parse_config(const sdk::Config& config) {
                     if (!parsed.errors.empty()) {
                         std::string msg;
                         for (const auto& e : parsed.errors) {
-                            msg += (msg.empty() ? "" : "; ") + path + "scope[" + std::to_string(e.index) + "]: " + e.message;
+                            msg += (msg.empty() ? "" : "; ") + path + "scope[" + std::to_string(e.index) +
+                                   "]: " + e.message;
                         }
                         return sdk::Error::invalid_input(msg);
                     }
@@ -162,21 +173,23 @@ sdk::Result<HttpConfig> parse_config(const sdk::Config& config) {
                         cl.scope = {std::string(sdk::targets::kNothingInScope)};
                     }
                 }
-                cl.max_concurrent_scans = static_cast<std::uint32_t>(ranged_in(co, "max_concurrent_scans", path, 0, 0, 100'000));
+                cl.max_concurrent_scans =
+                    static_cast<std::uint32_t>(ranged_in(co, "max_concurrent_scans", path, 0, 0, 100'000));
                 c.clients.push_back(std::move(cl));
             }
         }
         const bool off_loopback = !c.loopback();
         if (c.allow_anonymous_loopback && off_loopback) {
-            return sdk::Error::invalid_input("allow_anonymous_loopback applies on loopback only; listening on " + c.server.host +
-                                             " always needs bearer tokens");
+            return sdk::Error::invalid_input("allow_anonymous_loopback applies on loopback only; listening on " +
+                                             c.server.host + " always needs bearer tokens");
         }
-        c.require_auth = config.boolean("require_auth") || off_loopback ||
-                         (!c.clients.empty() && !c.allow_anonymous_loopback);
+        c.require_auth =
+            config.boolean("require_auth") || off_loopback || (!c.clients.empty() && !c.allow_anonymous_loopback);
         if (c.require_auth && c.clients.empty()) {
-            return sdk::Error::invalid_input(off_loopback ? "listening on " + c.server.host +
-                                                                " (not loopback) needs bearer tokens: add `clients` with a token each"
-                                                          : std::string("require_auth needs `clients` with a token each"));
+            return sdk::Error::invalid_input(
+                off_loopback ? "listening on " + c.server.host +
+                                   " (not loopback) needs bearer tokens: add `clients` with a token each"
+                             : std::string("require_auth needs `clients` with a token each"));
         }
     } catch (const Bad& e) {
         return sdk::Error::invalid_input(e.what());

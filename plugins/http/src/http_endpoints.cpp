@@ -135,11 +135,12 @@ Obj rpc_result(const Poco::Dynamic::Var& id, const Poco::Dynamic::Var& result) {
     return o;
 }
 
-
 // A CORS preflight from an allowed origin (checked before): what a
 // browser may send and read. No token is needed to ask.
 Reply preflight(const std::string& origin) {
-    return {204, "", "application/json",
+    return {204,
+            "",
+            "application/json",
             {{"Access-Control-Allow-Origin", origin},
              {"Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"},
              {"Access-Control-Allow-Headers",
@@ -167,7 +168,8 @@ sdk::Result<void> Endpoints::attach(sdk::ToolService& tools) {
             if (tool_names_.count(t) == 0) {
                 std::string valid;
                 for (const auto& n : tool_names_) valid += (valid.empty() ? "" : ", ") + n;
-                return sdk::Error::invalid_input("clients." + c.name + ".tools: unknown tool '" + t + "' (valid: " + valid + ")");
+                return sdk::Error::invalid_input("clients." + c.name + ".tools: unknown tool '" + t +
+                                                 "' (valid: " + valid + ")");
             }
         }
     }
@@ -177,8 +179,9 @@ sdk::Result<void> Endpoints::attach(sdk::ToolService& tools) {
 sdk::Result<void> Endpoints::start(sdk::ToolService& tools) {
     if (auto a = attach(tools); !a) return a;
     if (cfg_.allow_anonymous_loopback && !cfg_.clients.empty()) {
-        ctx_.log().warn("allow_anonymous_loopback is set: requests on loopback without a token run as no client "
-                        "(every tool, the global scope, no scan cap)");
+        ctx_.log().warn(
+            "allow_anonymous_loopback is set: requests on loopback without a token run as no client "
+            "(every tool, the global scope, no scan cap)");
     }
     server_ = std::make_unique<Server>(
         cfg_.server, [this](const Request& req) { return *serve(req, false); },
@@ -191,7 +194,10 @@ sdk::Result<void> Endpoints::start(sdk::ToolService& tools) {
     }
     endpoint_ = *endpoint;
     ctx_.log().info("serving MCP at ", endpoint_, "/mcp and REST at ", endpoint_, "/tools (auth ",
-                    cfg_.require_auth ? "required" : cfg_.clients.empty() ? "off" : "optional on loopback", ")");
+                    cfg_.require_auth      ? "required"
+                    : cfg_.clients.empty() ? "off"
+                                           : "optional on loopback",
+                    ")");
     return {};
 }
 
@@ -208,7 +214,8 @@ const Client* Endpoints::authenticate(const Request& req, bool& refused) const {
         return nullptr;
     }
     constexpr std::string_view prefix = "Bearer ";
-    if (auth.size() <= prefix.size() || Poco::icompare(std::string(auth.substr(0, prefix.size())), std::string(prefix)) != 0) {
+    if (auth.size() <= prefix.size() ||
+        Poco::icompare(std::string(auth.substr(0, prefix.size())), std::string(prefix)) != 0) {
         refused = true;
         return nullptr;
     }
@@ -253,7 +260,8 @@ bool Endpoints::host_allowed(const std::string& host_header) const {
         }
     } else {
         const auto colon = host_header.find(':');
-        if (colon != std::string::npos && host_header.find(':', colon + 1) != std::string::npos) return false;  // IPv6 needs []
+        if (colon != std::string::npos && host_header.find(':', colon + 1) != std::string::npos)
+            return false;  // IPv6 needs []
         h = host_header.substr(0, colon);
         if (colon != std::string::npos) port = host_header.substr(colon + 1);
     }
@@ -322,7 +330,8 @@ std::optional<Reply> Endpoints::serve(const Request& req, bool headers_only) {
         }
     } catch (const std::exception& e) {
         r = Reply{500, R"({"error":"internal error"})", "application/json", {}};
-        ctx_.log().error("request ", printable(req.method()), " ", printable(path), " (trace ", trace, "): ", printable(e.what()));
+        ctx_.log().error("request ", printable(req.method()), " ", printable(path), " (trace ", trace,
+                         "): ", printable(e.what()));
     }
     if (!r) return r;
     const std::string origin(req.header("Origin"));
@@ -333,9 +342,11 @@ std::optional<Reply> Endpoints::serve(const Request& req, bool headers_only) {
     }
     r->headers["X-Trace-Id"] = trace;
     requests_.add({label(decoded ? route_of(path) : Route::other), std::to_string(r->status)});
-    const auto ms = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count() / 1000.0;
-    ctx_.log().info(printable(req.method(), 16), " ", printable(path), tool.empty() ? "" : " tool=" + printable(tool, 64),
-                    " status=", r->status, " duration_ms=", ms, " trace=", trace);
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count() / 1000.0;
+    ctx_.log().info(printable(req.method(), 16), " ", printable(path),
+                    tool.empty() ? "" : " tool=" + printable(tool, 64), " status=", r->status, " duration_ms=", ms,
+                    " trace=", trace);
     return r;
 }
 
@@ -348,10 +359,18 @@ std::optional<Reply> Endpoints::gate(const Request& req, const std::string& path
     const std::string origin(req.header("Origin"));
     const std::string host(req.header("Host"));
     if (!origin_allowed(origin)) {
-        return Reply{403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Origin " + utf8(origin) + " is not allowed")), "application/json", {}};
+        return Reply{
+            403,
+            json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Origin " + utf8(origin) + " is not allowed")),
+            "application/json",
+            {}};
     }
     if (!host_allowed(host)) {
-        return Reply{403, json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Host " + utf8(host) + " is not this server")), "application/json", {}};
+        return Reply{
+            403,
+            json(rpc_error(Poco::Dynamic::Var(), -32600, "Forbidden: Host " + utf8(host) + " is not this server")),
+            "application/json",
+            {}};
     }
     if (method == "OPTIONS") {
         if (!origin.empty() && !req.header("Access-Control-Request-Method").empty()) return preflight(origin);
@@ -361,8 +380,10 @@ std::optional<Reply> Endpoints::gate(const Request& req, const std::string& path
     bool refused = false;
     client = authenticate(req, refused);
     if (refused && !(path == "/metrics" && cfg_.public_metrics)) {
-        return Reply{401, R"json({"error":"a valid bearer token is required (Authorization: Bearer <token>)"})json",
-                     "application/json", {{"WWW-Authenticate", "Bearer realm=\"scanorch\""}}};
+        return Reply{401,
+                     R"json({"error":"a valid bearer token is required (Authorization: Bearer <token>)"})json",
+                     "application/json",
+                     {{"WWW-Authenticate", "Bearer realm=\"scanorch\""}}};
     }
     return std::nullopt;
 }
@@ -384,13 +405,20 @@ Reply Endpoints::route(const Request& req, const std::string& path, const std::s
     // for that reason whatever its body.
     switch (req.body_state()) {
         case BodyState::too_large:
-            return {413, R"({"error":"request body larger than )" + std::to_string(cfg_.server.max_body_bytes) + R"( bytes"})", "application/json", {}};
+            return {
+                413,
+                R"({"error":"request body larger than )" + std::to_string(cfg_.server.max_body_bytes) + R"( bytes"})",
+                "application/json",
+                {}};
         case BodyState::incomplete:
             // Stalled past request_timeout or cut off: never run a tool on part of its arguments.
-            return {408, R"({"error":"the request body did not arrive in full within )" +
-                             std::to_string(cfg_.server.request_timeout.count()) + R"( s"})",
-                    "application/json", {}};
-        case BodyState::pending: return {500, R"({"error":"internal error"})", "application/json", {}};  // route() gets whole requests
+            return {408,
+                    R"({"error":"the request body did not arrive in full within )" +
+                        std::to_string(cfg_.server.request_timeout.count()) + R"( s"})",
+                    "application/json",
+                    {}};
+        case BodyState::pending:
+            return {500, R"({"error":"internal error"})", "application/json", {}};  // route() gets whole requests
         case BodyState::complete: break;
     }
     if (path == "/metrics" && method == "GET") return {200, tools_->metrics_text(), "text/plain; version=0.0.4", {}};
@@ -412,8 +440,7 @@ Reply Endpoints::route(const Request& req, const std::string& path, const std::s
     return {404, json(o), "application/json", {}};
 }
 
-Reply Endpoints::rest(const std::string& tool, std::string_view body, const Client* client,
-                            const std::string& trace) {
+Reply Endpoints::rest(const std::string& tool, std::string_view body, const Client* client, const std::string& trace) {
     auto result = tools_->call(tool, body.empty() ? std::string_view("{}") : body, context(client, trace));
     if (result) return {200, utf8(*result), "application/json", {}};
     const auto& e = result.error();
@@ -470,7 +497,8 @@ std::string Endpoints::mcp_call(const Poco::Dynamic::Var& id, const Obj& params,
     if (!tool_names_.count(name)) return json(rpc_error(id, -32602, "Unknown tool: " + utf8(name)));
     std::string args = "{}";
     if (params->has("arguments") && !params->isNull("arguments")) {
-        if (!params->isObject("arguments")) return json(rpc_error(id, -32602, "Invalid params: arguments must be an object"));
+        if (!params->isObject("arguments"))
+            return json(rpc_error(id, -32602, "Invalid params: arguments must be an object"));
         args = json(params->get("arguments"));
     }
     const auto result = tools_->call(name, args, context(client, trace));
@@ -500,17 +528,24 @@ Reply Endpoints::mcp(const Request& req, const Client* client, const std::string
         if (touch) it->second.last_used = now;
         return {200, it->second.version};
     };
-    if (method == "GET") return {405, R"({"error":"this server offers no server-to-client stream"})", "application/json", {{"Allow", "POST, DELETE"}}};
+    if (method == "GET")
+        return {405,
+                R"({"error":"this server offers no server-to-client stream"})",
+                "application/json",
+                {{"Allow", "POST, DELETE"}}};
     if (method == "DELETE") {
         if (sid.empty()) return fail(400, -32600, "Bad Request: Mcp-Session-Id header is required");
-        if (session_for(false).first == 404) return fail(404, -32001, "Session not found (expired or terminated); re-initialize");
+        if (session_for(false).first == 404)
+            return fail(404, -32001, "Session not found (expired or terminated); re-initialize");
         std::lock_guard lock(sessions_mu_);
         sessions_.erase(sid);
         return {200, "", "application/json", {}};
     }
-    if (method != "POST") return {405, R"({"error":"method not allowed"})", "application/json", {{"Allow", "POST, DELETE"}}};
+    if (method != "POST")
+        return {405, R"({"error":"method not allowed"})", "application/json", {{"Allow", "POST, DELETE"}}};
     const std::string_view accept = req.header("Accept");
-    if (!accept.empty() && accept.find("application/json") == std::string::npos && accept.find("*/*") == std::string::npos) {
+    if (!accept.empty() && accept.find("application/json") == std::string::npos &&
+        accept.find("*/*") == std::string::npos) {
         return fail(406, -32000, "Not Acceptable: the client must accept application/json");
     }
     Poco::Dynamic::Var parsed;
@@ -524,7 +559,8 @@ Reply Endpoints::mcp(const Request& req, const Client* client, const std::string
     }
     if (parsed.type() != typeid(Obj)) return fail(400, -32600, "Invalid Request: expected a JSON-RPC object");
     const Obj msg = parsed.extract<Obj>();
-    if (msg->optValue<std::string>("jsonrpc", "") != "2.0") return fail(400, -32600, "Invalid Request: jsonrpc must be \"2.0\"");
+    if (msg->optValue<std::string>("jsonrpc", "") != "2.0")
+        return fail(400, -32600, "Invalid Request: jsonrpc must be \"2.0\"");
     const bool has_id = msg->has("id") && !msg->isNull("id");
     if (!msg->has("method")) {  // a response from the client
         return has_id ? Reply{202, "", "application/json", {}} : fail(400, -32600, "Invalid Request: no method");
@@ -544,18 +580,23 @@ Reply Endpoints::mcp(const Request& req, const Client* client, const std::string
             std::lock_guard lock(sessions_mu_);
             const auto now = std::chrono::steady_clock::now();
             for (auto it = sessions_.begin(); it != sessions_.end();) {  // idle expiry
-                it = now - it->second.last_used > std::chrono::seconds(cfg_.session_idle_seconds) ? sessions_.erase(it) : std::next(it);
+                it = now - it->second.last_used > std::chrono::seconds(cfg_.session_idle_seconds) ? sessions_.erase(it)
+                                                                                                  : std::next(it);
             }
             if (sessions_.size() >= cfg_.max_sessions) {
-                return fail(503, -32000, "too many MCP sessions (" + std::to_string(cfg_.max_sessions) + "); end unused ones with DELETE");
+                return fail(
+                    503, -32000,
+                    "too many MCP sessions (" + std::to_string(cfg_.max_sessions) + "); end unused ones with DELETE");
             }
             // One client must not take every session and lock the others out.
             const std::string who = client ? client->name : "";
             std::size_t mine = 0;
             for (const auto& [id, s] : sessions_) mine += s.client == who ? 1 : 0;
             if (mine >= cfg_.max_sessions_per_client) {
-                return fail(429, -32000, "client '" + (who.empty() ? std::string("anonymous") : who) + "' has " + std::to_string(mine) +
-                                             " MCP sessions open, its cap (max_sessions_per_client); end unused ones with DELETE");
+                return fail(429, -32000,
+                            "client '" + (who.empty() ? std::string("anonymous") : who) + "' has " +
+                                std::to_string(mine) +
+                                " MCP sessions open, its cap (max_sessions_per_client); end unused ones with DELETE");
             }
             new_id = random_hex(16);
             sessions_[new_id] = {client ? client->name : "", version, now};
@@ -582,12 +623,14 @@ Reply Endpoints::mcp(const Request& req, const Client* client, const std::string
     if (status == 404) return fail(404, -32001, "Session not found (expired or terminated); re-initialize");
     const std::string header_version(req.header("MCP-Protocol-Version"));
     if (!header_version.empty() && std::find(kVersions.begin(), kVersions.end(), header_version) == kVersions.end()) {
-        return fail(400, -32000, "Bad Request: Unsupported protocol version: " + utf8(header_version) +
-                                     " (supported versions: 2025-11-25, 2025-06-18, 2025-03-26)");
+        return fail(400, -32000,
+                    "Bad Request: Unsupported protocol version: " + utf8(header_version) +
+                        " (supported versions: 2025-11-25, 2025-06-18, 2025-03-26)");
     }
     if (!has_id) return {202, "", "application/json", {}};  // notifications: initialized, cancelled, ...
 
-    if (rpc == "tools/call") return {200, mcp_call(id, params, client, trace), "application/json", {{"Mcp-Session-Id", sid}}};
+    if (rpc == "tools/call")
+        return {200, mcp_call(id, params, client, trace), "application/json", {{"Mcp-Session-Id", sid}}};
     Obj out;
     if (rpc == "ping") {
         out = rpc_result(id, Obj(new Poco::JSON::Object));
@@ -595,7 +638,8 @@ Reply Endpoints::mcp(const Request& req, const Client* client, const std::string
         out = rpc_result(id, tools_list_json_);
     } else if (rpc == "logging/setLevel") {
         const auto level = params ? params->optValue<std::string>("level", "") : "";
-        static const std::vector<std::string> levels = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+        static const std::vector<std::string> levels = {"debug", "info",     "notice", "warning",
+                                                        "error", "critical", "alert",  "emergency"};
         out = std::find(levels.begin(), levels.end(), level) == levels.end()
                   ? rpc_error(id, -32602, "Invalid params: unknown logging level '" + utf8(level) + "'")
                   : rpc_result(id, Obj(new Poco::JSON::Object));

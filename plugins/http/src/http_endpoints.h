@@ -54,7 +54,8 @@ private:
     Reply route(const Request& req, const std::string& path, const std::string& trace, std::string& tool);
     Reply rest(const std::string& tool, std::string_view body, const Client* client, const std::string& trace);
     Reply mcp(const Request& req, const Client* client, const std::string& trace);
-    std::string mcp_call(const Poco::Dynamic::Var& id, const Obj& params, const Client* client, const std::string& trace);
+    std::string mcp_call(const Poco::Dynamic::Var& id, const Obj& params, const Client* client,
+                         const std::string& trace);
     Obj tools_list() const;
 
     HttpConfig cfg_;

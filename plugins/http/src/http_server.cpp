@@ -62,7 +62,9 @@ public:
         const auto it = r_.find(beast::string_view(name.data(), name.size()));
         return it == r_.end() ? std::string_view{} : sv(it->value());
     }
-    std::string_view body() const override { return s_ == BodyState::complete ? std::string_view(r_.body()) : std::string_view{}; }
+    std::string_view body() const override {
+        return s_ == BodyState::complete ? std::string_view(r_.body()) : std::string_view{};
+    }
     BodyState body_state() const override { return s_; }
 
 private:
@@ -105,7 +107,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 public:
     template <class... Args>
     Session(Shared& shared, std::unique_ptr<AddressSlot> slot, Args&&... args)
-        : sh_(shared), slot_(std::move(slot)), stream_(std::forward<Args>(args)...), body_timer_(stream_.get_executor()) {
+        : sh_(shared),
+          slot_(std::move(slot)),
+          stream_(std::forward<Args>(args)...),
+          body_timer_(stream_.get_executor()) {
         ++sh_.connections;
     }
     ~Session() { --sh_.connections; }
@@ -142,8 +147,9 @@ private:
         parser_->header_limit(kHeaderLimit);
         parser_->body_limit(sh_.opt.max_body_bytes);
         tcp().expires_after(sh_.opt.request_timeout);
-        bhttp::async_read_header(stream_, buffer_, *parser_,
-                                 [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
+        bhttp::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
     }
 
     void on_header(error_code ec) {
@@ -297,7 +303,8 @@ private:
         }
         if (sh_.connections.load() >= sh_.opt.max_connections) {
             if (!full_logged_.exchange(true)) {
-                sh_.warn("refusing connections: max_connections (" + std::to_string(sh_.opt.max_connections) + ") are open");
+                sh_.warn("refusing connections: max_connections (" + std::to_string(sh_.opt.max_connections) +
+                         ") are open");
             }
             error_code ignored;
             s.close(ignored);
@@ -332,7 +339,8 @@ private:
         error_code ignored;
         s.set_option(tcp::no_delay(true), ignored);  // replies are one write; never wait for an ACK
         if (tls_ != nullptr) {
-            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(sh_, std::move(slot), std::move(s), *tls_)->run();
+            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(sh_, std::move(slot), std::move(s), *tls_)
+                ->run();
         } else {
             std::make_shared<Session<beast::tcp_stream>>(sh_, std::move(slot), std::move(s))->run();
         }
@@ -432,7 +440,8 @@ struct Server::Impl {
     std::vector<std::thread> threads;
 };
 
-Server::Server(ServerOptions options, RequestHandler handler, Warn warn, HeaderCheck check) : impl_(std::make_unique<Impl>()) {
+Server::Server(ServerOptions options, RequestHandler handler, Warn warn, HeaderCheck check)
+    : impl_(std::make_unique<Impl>()) {
     impl_->shared.opt = std::move(options);
     impl_->shared.handler = std::move(handler);
     impl_->shared.check = std::move(check);
@@ -449,8 +458,8 @@ sdk::Result<std::string> Server::start() {
         try {
             im.tls.emplace(net::ssl::context::tls_server);
             im.tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                                net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
-                                net::ssl::context::single_dh_use);
+                                net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                                net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
         } catch (const std::exception& e) {
             return sdk::Error::permanent(std::string("cannot set up TLS: ") + e.what());
         }
@@ -469,8 +478,8 @@ sdk::Result<std::string> Server::start() {
         listener->listen(found.begin()->endpoint());
         const auto at = listener->local();
         const auto host = at.address().to_string();
-        endpoint = std::string(im.tls ? "https://" : "http://") + (at.address().is_v6() ? "[" + host + "]" : host) + ":" +
-                   std::to_string(at.port());
+        endpoint = std::string(im.tls ? "https://" : "http://") + (at.address().is_v6() ? "[" + host + "]" : host) +
+                   ":" + std::to_string(at.port());
         listener->accept();  // the pending accept owns the listener from here on
     } catch (const std::exception& e) {
         im.ioc.reset();

@@ -63,8 +63,8 @@ struct ServerOptions {
     std::size_t max_connections = 1024;
     std::size_t max_connections_per_address = 256;  ///< open connections from one client address
     std::uint64_t max_body_bytes = 1 << 20;
-    std::chrono::seconds request_timeout{30};     ///< a request's headers, body or reply stalled this long
-    std::chrono::seconds keep_alive_timeout{5};   ///< an idle connection between requests
+    std::chrono::seconds request_timeout{30};    ///< a request's headers, body or reply stalled this long
+    std::chrono::seconds keep_alive_timeout{5};  ///< an idle connection between requests
 };
 
 /// One connection's bytes, served without a socket: parsed with the limits

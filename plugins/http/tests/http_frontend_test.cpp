@@ -20,7 +20,8 @@ TEST(HttpFrontend, HealthReadyMetricsAndRest) {
     auto metrics = api.request("GET", "/metrics");
     EXPECT_EQ(metrics.status, 200);
     EXPECT_NE(metrics.headers["Content-Type"].find("text/plain"), std::string::npos);
-    EXPECT_NE(metrics.body.find("nessus_scanner_capacity{scanner_instance=\"nessus_prod_1\"} 2"), std::string::npos) << metrics.body;
+    EXPECT_NE(metrics.body.find("nessus_scanner_capacity{scanner_instance=\"nessus_prod_1\"} 2"), std::string::npos)
+        << metrics.body;
 
     auto tools = api.request("GET", "/tools");
     EXPECT_EQ(tools.status, 200);
@@ -37,7 +38,8 @@ TEST(HttpFrontend, HealthReadyMetricsAndRest) {
     auto scope = api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"203.0.113.1","name":"x"})");
     EXPECT_EQ(scope.status, 422) << scope.body;
     EXPECT_NE(scope.json()->getValue<std::string>("error").find("outside the allowed scan scope"), std::string::npos);
-    auto unknown_scanner = api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"192.0.2.1","name":"x","scanner_instance":"mars"})");
+    auto unknown_scanner = api.request("POST", "/tools/run_untrusted_scan",
+                                       R"({"targets":"192.0.2.1","name":"x","scanner_instance":"mars"})");
     EXPECT_EQ(unknown_scanner.status, 400);
     EXPECT_NE(unknown_scanner.body.find("unknown scanner 'mars' (valid: nessus_prod_1)"), std::string::npos);
     EXPECT_EQ(api.request("POST", "/tools/no_such_tool", "{}").status, 404);
@@ -66,7 +68,9 @@ TEST(HttpFrontend, BearerTokensAndPerClientLimits) {
     const std::map<std::string, std::string> viewer = {{"Authorization", "Bearer " + kLimited}};
     EXPECT_EQ(api.request("GET", "/tools", "", ops).status, 200);
     EXPECT_EQ(api.request("POST", "/tools/list_scanners", "{}", viewer).status, 200);
-    EXPECT_EQ(api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"198.51.100.2","name":"x"})", viewer).status, 403)
+    EXPECT_EQ(
+        api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"198.51.100.2","name":"x"})", viewer).status,
+        403)
         << "not in the client's tool list";
     // Scope per client: `lab` may run scans, but only inside its own scope, a
     // part of the global one; a target the global scope allows is still refused.
@@ -86,15 +90,21 @@ TEST(HttpFrontend, BearerTokensAndPerClientLimits) {
     EXPECT_EQ(api.request("POST", "/mcp", R"({"jsonrpc":"2.0","id":1,"method":"ping"})").status, 401);
     const auto sid = api.mcp_session(ops);
     EXPECT_FALSE(sid.empty());
-    EXPECT_EQ(api.request("POST", "/mcp", R"({"jsonrpc":"2.0","id":2,"method":"ping"})", api.mcp_headers(sid, viewer)).status, 404)
+    EXPECT_EQ(
+        api.request("POST", "/mcp", R"({"jsonrpc":"2.0","id":2,"method":"ping"})", api.mcp_headers(sid, viewer)).status,
+        404)
         << "a session belongs to the client that opened it";
 }
 
 TEST(HttpFrontend, AClientAtItsScanCapGets429) {
-    Api api("      listen: 127.0.0.1:0\n      clients:\n        capped: {token: " + kToken + ", max_concurrent_scans: 1}\n");
+    Api api("      listen: 127.0.0.1:0\n      clients:\n        capped: {token: " + kToken +
+            ", max_concurrent_scans: 1}\n");
     const std::map<std::string, std::string> capped = {{"Authorization", "Bearer " + kToken}};
-    EXPECT_EQ(api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"192.0.2.70","name":"first"})", capped).status, 200);
-    auto second = api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"192.0.2.71","name":"second"})", capped);
+    EXPECT_EQ(
+        api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"192.0.2.70","name":"first"})", capped).status,
+        200);
+    auto second =
+        api.request("POST", "/tools/run_untrusted_scan", R"({"targets":"192.0.2.71","name":"second"})", capped);
     EXPECT_EQ(second.status, 429) << second.body;
     EXPECT_NE(second.body.find("already has 1 unfinished scans"), std::string::npos) << second.body;
 }
@@ -103,29 +113,36 @@ TEST(HttpFrontend, McpProtocol) {
     Api api(kOpen);
     const std::map<std::string, std::string> accept = {{"Accept", "application/json, text/event-stream"}};
     // initialize: the client's version when supported, else the latest.
-    auto init = api.request("POST", "/mcp",
-                            R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
-                            accept);
+    auto init = api.request(
+        "POST", "/mcp",
+        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
+        accept);
     ASSERT_EQ(init.status, 200);
     EXPECT_EQ(init.json()->getObject("result")->getValue<std::string>("protocolVersion"), "2025-06-18");
     EXPECT_TRUE(init.json()->getObject("result")->getObject("capabilities")->has("tools"));
     const auto sid = init.headers["Mcp-Session-Id"];
     EXPECT_EQ(sid.size(), 32u);
-    auto old = api.request("POST", "/mcp",
-                           R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
-                           accept);
+    auto old = api.request(
+        "POST", "/mcp",
+        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
+        accept);
     EXPECT_EQ(old.json()->getObject("result")->getValue<std::string>("protocolVersion"), "2025-11-25");
 
     const auto h = api.mcp_headers(sid);
     EXPECT_EQ(api.request("POST", "/mcp", R"({"jsonrpc":"2.0","method":"notifications/initialized"})", h).status, 202);
-    EXPECT_EQ(api.request("POST", "/mcp", R"({"jsonrpc":"2.0","id":2,"method":"ping"})", h).json()->getObject("result")->size(), 0u);
+    EXPECT_EQ(api.request("POST", "/mcp", R"({"jsonrpc":"2.0","id":2,"method":"ping"})", h)
+                  .json()
+                  ->getObject("result")
+                  ->size(),
+              0u);
 
     auto list = api.request("POST", "/mcp", R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})", h).json();
     auto tools = list->getObject("result")->getArray("tools");
     ASSERT_GE(tools->size(), 11u);
     for (std::size_t i = 0; i < tools->size(); ++i) {
         auto t = tools->getObject(static_cast<unsigned>(i));
-        EXPECT_EQ(t->getObject("inputSchema")->getValue<std::string>("type"), "object") << t->getValue<std::string>("name");
+        EXPECT_EQ(t->getObject("inputSchema")->getValue<std::string>("type"), "object")
+            << t->getValue<std::string>("name");
         EXPECT_TRUE(t->has("outputSchema"));
         EXPECT_TRUE(t->getObject("annotations")->has("readOnlyHint"));
         if (t->getValue<std::string>("name") == "get_scan_status") {
@@ -134,23 +151,42 @@ TEST(HttpFrontend, McpProtocol) {
         }
     }
 
-    auto ok = api.request("POST", "/mcp",
-                          R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"run_untrusted_scan","arguments":{"targets":"192.0.2.20","name":"mcp"}}})",
-                          h).json()->getObject("result");
+    auto ok =
+        api.request(
+               "POST", "/mcp",
+               R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"run_untrusted_scan","arguments":{"targets":"192.0.2.20","name":"mcp"}}})",
+               h)
+            .json()
+            ->getObject("result");
     EXPECT_FALSE(ok->has("isError"));
     EXPECT_EQ(ok->getObject("structuredContent")->getValue<std::string>("status"), "queued");
     EXPECT_EQ(ok->getArray("content")->getObject(0)->getValue<std::string>("type"), "text");
 
-    auto tool_error = api.request("POST", "/mcp",
-                                  R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"run_untrusted_scan","arguments":{"targets":"203.0.113.9","name":"x"}}})",
-                                  h).json()->getObject("result");
+    auto tool_error =
+        api.request(
+               "POST", "/mcp",
+               R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"run_untrusted_scan","arguments":{"targets":"203.0.113.9","name":"x"}}})",
+               h)
+            .json()
+            ->getObject("result");
     EXPECT_TRUE(tool_error->getValue<bool>("isError"));
-    EXPECT_NE(tool_error->getArray("content")->getObject(0)->getValue<std::string>("text").find("outside the allowed scan scope"),
+    EXPECT_NE(tool_error->getArray("content")->getObject(0)->getValue<std::string>("text").find(
+                  "outside the allowed scan scope"),
               std::string::npos);
 
-    auto rpc = [&](const std::string& body, const std::map<std::string, std::string>& headers) { return api.request("POST", "/mcp", body, headers); };
-    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"nope"}})", h).json()->getObject("error")->getValue<int>("code"), -32602);
-    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":7,"method":"no/such_method"})", h).json()->getObject("error")->getValue<int>("code"), -32601);
+    auto rpc = [&](const std::string& body, const std::map<std::string, std::string>& headers) {
+        return api.request("POST", "/mcp", body, headers);
+    };
+    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"nope"}})", h)
+                  .json()
+                  ->getObject("error")
+                  ->getValue<int>("code"),
+              -32602);
+    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":7,"method":"no/such_method"})", h)
+                  .json()
+                  ->getObject("error")
+                  ->getValue<int>("code"),
+              -32601);
     auto parse = rpc(R"({"jsonrpc":)", h);
     EXPECT_EQ(parse.status, 400);
     EXPECT_EQ(parse.json()->getObject("error")->getValue<int>("code"), -32700);
@@ -159,11 +195,14 @@ TEST(HttpFrontend, McpProtocol) {
     EXPECT_EQ(batch.status, 400);
     EXPECT_EQ(batch.json()->getObject("error")->getValue<int>("code"), -32600);
     EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":9,"method":"ping"})", accept).status, 400) << "no session id";
-    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":9,"method":"ping"})", api.mcp_headers("00000000000000000000000000000000")).status, 404);
+    EXPECT_EQ(
+        rpc(R"({"jsonrpc":"2.0","id":9,"method":"ping"})", api.mcp_headers("00000000000000000000000000000000")).status,
+        404);
     auto bad_version = h;
     bad_version["MCP-Protocol-Version"] = "1999-01-01";
     EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":10,"method":"ping"})", bad_version).status, 400);
-    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":11,"method":"logging/setLevel","params":{"level":"warning"}})", h).status, 200);
+    EXPECT_EQ(rpc(R"({"jsonrpc":"2.0","id":11,"method":"logging/setLevel","params":{"level":"warning"}})", h).status,
+              200);
     EXPECT_EQ(api.request("GET", "/mcp", "", h).status, 405);
     EXPECT_EQ(rpc(std::string(5000, ' '), h).status, 413);
     EXPECT_EQ(api.request("DELETE", "/mcp", "", h).status, 200);
@@ -191,7 +230,8 @@ TEST(HttpFrontend, ServesHttpsWithAGivenCertificate) {
     std::filesystem::create_directories(dir);
     const std::string d = dir.string();
     const std::string cmd =
-        "cd '" + d + "' && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' "
+        "cd '" + d +
+        "' && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=test CA' "
         ">/dev/null 2>&1 && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=127.0.0.1' "
         ">/dev/null 2>&1 && printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf && openssl x509 -req -in server.csr -CA ca.pem "
         "-CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf >/dev/null 2>&1";
@@ -213,7 +253,6 @@ TEST(HttpFrontend, ServesHttpsWithAGivenCertificate) {
     Poco::Net::uninitializeSSL();
     std::filesystem::remove_all(dir);
 }
-
 
 TEST(HttpFrontend, StalledRequestsAndIdleConnectionsAreDropped) {
     Api api("      listen: 127.0.0.1:0\n      request_timeout: 1\n      keep_alive_timeout: 1\n");
@@ -249,7 +288,6 @@ TEST(HttpFrontend, StalledRequestsAndIdleConnectionsAreDropped) {
     EXPECT_EQ(api.request("GET", "/health").status, 200);
 }
 
-
 // What Beast parses and this server decides: 100-continue, chunked bodies and
 // their cap, malformed and oversized requests, HTTP/1.0, pipelining.
 TEST(HttpFrontend, SpeaksHttp11AndRefusesWhatItCannotParse) {
@@ -276,13 +314,14 @@ TEST(HttpFrontend, SpeaksHttp11AndRefusesWhatItCannotParse) {
     }
     // Over the cap by Content-Length with 100-continue: 413 and no invitation to send it.
     const auto big = roundtrip(at, "POST /tools/get_queue_status HTTP/1.1\r\n" + host +
-                                      "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
+                                       "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
     EXPECT_EQ(big.find("100 Continue"), std::string::npos) << big;
     EXPECT_NE(big.find("HTTP/1.1 413"), std::string::npos) << big;
 
     // A chunked body is read whole; one over the cap is refused.
-    const auto chunked = roundtrip(at, "POST /tools/get_queue_status HTTP/1.1\r\n" + host +
-                                          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n1\r\n{\r\n1\r\n}\r\n0\r\n\r\n");
+    const auto chunked =
+        roundtrip(at, "POST /tools/get_queue_status HTTP/1.1\r\n" + host +
+                          "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n1\r\n{\r\n1\r\n}\r\n0\r\n\r\n");
     EXPECT_NE(chunked.find("HTTP/1.1 200 OK"), std::string::npos) << chunked;
     std::string huge = "POST /tools/get_queue_status HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n";
     for (int i = 0; i < 3; ++i) huge += "800\r\n" + std::string(0x800, ' ') + "\r\n";  // 6 KiB in 2 KiB chunks
@@ -294,15 +333,16 @@ TEST(HttpFrontend, SpeaksHttp11AndRefusesWhatItCannotParse) {
     const auto garbage = roundtrip(at, "HELLO\r\n\r\n");
     EXPECT_NE(garbage.find("HTTP/1.1 400"), std::string::npos) << garbage;
     EXPECT_NE(garbage.find("malformed HTTP request"), std::string::npos) << garbage;
-    const auto fat = roundtrip(at, "GET /health HTTP/1.1\r\n" + host + "X-Padding: " + std::string(20000, 'a') + "\r\n\r\n");
+    const auto fat =
+        roundtrip(at, "GET /health HTTP/1.1\r\n" + host + "X-Padding: " + std::string(20000, 'a') + "\r\n\r\n");
     EXPECT_NE(fat.find("HTTP/1.1 431"), std::string::npos) << fat.substr(0, 200);
 
     // HTTP/1.0 without keep-alive: one answer, then the server closes.
     const auto old = roundtrip(at, "GET /health HTTP/1.0\r\n" + host + "\r\n");
     EXPECT_EQ(old.rfind("HTTP/1.0 200 OK", 0), 0u) << old;
     // Two requests in one write (pipelining): two answers, in order.
-    const auto two = roundtrip(at, "GET /health HTTP/1.1\r\n" + host + "\r\nGET /nowhere HTTP/1.1\r\n" + host +
-                                      "Connection: close\r\n\r\n");
+    const auto two = roundtrip(
+        at, "GET /health HTTP/1.1\r\n" + host + "\r\nGET /nowhere HTTP/1.1\r\n" + host + "Connection: close\r\n\r\n");
     EXPECT_EQ(count(two, "HTTP/1.1 "), 2u) << two;
     EXPECT_LT(two.find("200 OK"), two.find("404 Not Found")) << two;
 }
@@ -341,12 +381,14 @@ TEST(HttpFrontend, CapsOpenConnectionsAndStopsWithIdleOnesOpen) {
     EXPECT_TRUE(read_until_closed(one).closed);
 }
 
-
 TEST(HttpFrontend, RefusesBadSettingsByName) {
-    EXPECT_NE(start_error("{listen: '127.0.0.1:0', keep_alive_timeout: 0}").find("keep_alive_timeout: 0 is out of range (1 to 3600)"),
+    EXPECT_NE(start_error("{listen: '127.0.0.1:0', keep_alive_timeout: 0}")
+                  .find("keep_alive_timeout: 0 is out of range (1 to 3600)"),
               std::string::npos);
-    EXPECT_NE(start_error("{listen: '127.0.0.1:0', threads: 0}").find("threads: 0 is out of range (1 to 1024)"), std::string::npos);
-    EXPECT_NE(start_error("{listen: '127.0.0.1:0', max_connections: 0}").find("max_connections: 0 is out of range (1 to 1000000)"),
+    EXPECT_NE(start_error("{listen: '127.0.0.1:0', threads: 0}").find("threads: 0 is out of range (1 to 1024)"),
+              std::string::npos);
+    EXPECT_NE(start_error("{listen: '127.0.0.1:0', max_connections: 0}")
+                  .find("max_connections: 0 is out of range (1 to 1000000)"),
               std::string::npos);
     EXPECT_NE(start_error("{listen: '127.0.0.1:0', tls_cert: /nonexistent/cert.pem, tls_key: /nonexistent/key.pem}")
                   .find("cannot load tls_cert /nonexistent/cert.pem"),

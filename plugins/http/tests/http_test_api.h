@@ -44,14 +44,18 @@ const std::string kScoped = "tok-lab-0123456789abcdef";
 class Api {
 public:
     explicit Api(const std::string& frontend_config) {
-        dir_ = std::filesystem::temp_directory_path() / ("scanorch-http-" + std::to_string(::getpid()) + "-" + std::to_string(n_++));
+        dir_ = std::filesystem::temp_directory_path() /
+               ("scanorch-http-" + std::to_string(::getpid()) + "-" + std::to_string(n_++));
         std::filesystem::create_directories(dir_);
         emu_ = std::make_unique<scanorch::testing::EmulatorProcess>(
-            NESSUS_EMULATOR, std::vector<std::string>{"--user", "admin:adminpw", "--target-account", "scan:scanpw",
-                                                      "--scan-seconds", "0.3", "--export-seconds", "0.1", "--extra-items", "3"});
-        std::ofstream(dir_ / "scanners.yaml") << "scanners:\n  - {instance_id: nessus_prod_1, scanner_type: nessus, url: 'http://127.0.0.1:"
-                                              << emu_->port() << "', credentials: {username: admin, password: adminpw},"
-                                                                 " options: {export_poll_ms: 50}}\n";
+            NESSUS_EMULATOR,
+            std::vector<std::string>{"--user", "admin:adminpw", "--target-account", "scan:scanpw", "--scan-seconds",
+                                     "0.3", "--export-seconds", "0.1", "--extra-items", "3"});
+        std::ofstream(dir_ / "scanners.yaml")
+            << "scanners:\n  - {instance_id: nessus_prod_1, scanner_type: nessus, url: 'http://127.0.0.1:"
+            << emu_->port()
+            << "', credentials: {username: admin, password: adminpw},"
+               " options: {export_poll_ms: 50}}\n";
         std::ofstream(dir_ / "scanorch.yaml")
             << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir_ / "data").string()
             << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24, 198.51.100.0/24]\n"
@@ -98,9 +102,10 @@ public:
     std::string mcp_session(const std::map<std::string, std::string>& auth = {}) {
         auto h = auth;
         h["Accept"] = "application/json, text/event-stream";
-        auto init = request("POST", "/mcp",
-                            R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"test","version":"1"}}})",
-                            h);
+        auto init = request(
+            "POST", "/mcp",
+            R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"test","version":"1"}}})",
+            h);
         EXPECT_EQ(init.status, 200) << init.body;
         auto sid = init.headers["Mcp-Session-Id"];
         h["Mcp-Session-Id"] = sid;
@@ -108,7 +113,8 @@ public:
         EXPECT_EQ(request("POST", "/mcp", R"({"jsonrpc":"2.0","method":"notifications/initialized"})", h).status, 202);
         return sid;
     }
-    std::map<std::string, std::string> mcp_headers(const std::string& sid, std::map<std::string, std::string> extra = {}) {
+    std::map<std::string, std::string> mcp_headers(const std::string& sid,
+                                                   std::map<std::string, std::string> extra = {}) {
         extra["Accept"] = "application/json, text/event-stream";
         extra["Mcp-Session-Id"] = sid;
         extra["MCP-Protocol-Version"] = "2025-11-25";
@@ -169,7 +175,6 @@ inline std::size_t count(const std::string& text, const std::string& what) {
     return n;
 }
 
-
 /// The error that starting a front end with this config gives ("" if it starts).
 inline std::string start_error(const std::string& frontend_config) {
     sf::HostConfigDefaults d;
@@ -177,10 +182,11 @@ inline std::string start_error(const std::string& frontend_config) {
     const auto dir = std::filesystem::temp_directory_path() / ("scanorch-http-start-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "scanners.yaml") << "scanners: []\n";
-    std::ofstream(dir / "scanorch.yaml") << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir / "data").string()
-                                         << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\nplugins:\n  frontend:\n"
-                                            "    use: http\n    config: "
-                                         << frontend_config << "\n";
+    std::ofstream(dir / "scanorch.yaml")
+        << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir / "data").string()
+        << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\nplugins:\n  frontend:\n"
+           "    use: http\n    config: "
+        << frontend_config << "\n";
     std::string error;
     try {
         sf::Host host(sf::load_host_config((dir / "scanorch.yaml").string(), d));
@@ -194,7 +200,6 @@ inline std::string start_error(const std::string& frontend_config) {
     std::filesystem::remove_all(dir);
     return error;
 }
-
 
 /// GET /health on an open keep-alive connection; what came back ("" on none within 5 s).
 inline std::string ask_health(Poco::Net::StreamSocket& s) {

@@ -23,10 +23,10 @@
 #include <set>
 #include <sstream>
 
-#include "scanorch/sdk/hex.h"
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/guard.h"
+#include "scanorch/sdk/hex.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/pool_snapshot.h"
 #include "scanorch/sdk/queue_backend.h"
@@ -40,10 +40,13 @@ public:
     using interface_type = sdk::QueueBackend;
     static constexpr const char* kName = "memory-queue";
     static constexpr const char* kVersion = "1.0.0";
-    static constexpr const char* kDescription = "In-process queues for one machine; rebuilt from the task store at start";
+    static constexpr const char* kDescription =
+        "In-process queues for one machine; rebuilt from the task store at start";
     static constexpr scanorch_config_field kConfig[] = {
-        sdk::ConfigKey{.name = "rebuild_from_tasks", .type = SCANORCH_CFG_BOOL, .default_json = "true",
-         .description = "Rebuild the queues from the host's task store at start, and follow it"},
+        sdk::ConfigKey{.name = "rebuild_from_tasks",
+                       .type = SCANORCH_CFG_BOOL,
+                       .default_json = "true",
+                       .description = "Rebuild the queues from the host's task store at start, and follow it"},
     };
 
     explicit MemoryQueue(sdk::PluginContext ctx) : ctx_(std::move(ctx)), rng_(std::random_device{}()) {}
@@ -88,7 +91,8 @@ public:
     sdk::Result<std::uint64_t> enqueue(const sdk::QueueTask& task) noexcept override {
         return locked([&]() -> sdk::Result<std::uint64_t> {
             if (task.task_id.empty()) return sdk::Error::invalid_input("task without an id");
-            if (queued_or_held(task.task_id)) return sdk::Error::invalid_input("task '" + task.task_id + "' is already queued or running");
+            if (queued_or_held(task.task_id))
+                return sdk::Error::invalid_input("task '" + task.task_id + "' is already queued or running");
             auto t = task;
             if (t.enqueued_at_ms == 0) t.enqueued_at_ms = ctx_.now_unix_ms();
             auto& q = queues_[t.scanner_id];
@@ -100,7 +104,8 @@ public:
 
     sdk::Result<void> enqueue_front(const sdk::QueueTask& task) noexcept override {
         return locked([&]() -> sdk::Result<void> {
-            if (queued_or_held(task.task_id)) return sdk::Error::invalid_input("task '" + task.task_id + "' is already queued or running");
+            if (queued_or_held(task.task_id))
+                return sdk::Error::invalid_input("task '" + task.task_id + "' is already queued or running");
             queues_[task.scanner_id].push_front(task);
             notify_waiters();
             return {};
@@ -310,7 +315,8 @@ public:
         });
     }
 
-    sdk::Result<std::vector<std::optional<std::string>>> kv_get_many(const std::vector<std::string>& keys) noexcept override {
+    sdk::Result<std::vector<std::optional<std::string>>> kv_get_many(
+        const std::vector<std::string>& keys) noexcept override {
         return locked([&]() -> sdk::Result<std::vector<std::optional<std::string>>> {
             std::vector<std::optional<std::string>> out;
             out.reserve(keys.size());
@@ -330,7 +336,7 @@ public:
     }
 
     sdk::Result<std::optional<std::string>> kv_set_if_absent(const std::string& key, const std::string& value,
-                                                              std::int64_t ttl_ms) noexcept override {
+                                                             std::int64_t ttl_ms) noexcept override {
         return locked([&]() -> sdk::Result<std::optional<std::string>> {
             auto it = live(key);
             if (it != kv_.end()) return std::optional<std::string>(it->second.first);
@@ -410,9 +416,7 @@ private:
         cv_.notify_all();
     }
 
-    std::string token() {
-        return sdk::random_hex(16, rng_);
-    }
+    std::string token() { return sdk::random_hex(16, rng_); }
 
     Held* holder(const sdk::Claim& c) {
         auto it = held_.find(c.task.task_id);
@@ -420,7 +424,8 @@ private:
     }
 
     static sdk::Error lost(const sdk::Claim& c) {
-        return sdk::Error::not_found("task '" + c.task.task_id + "' is no longer held by this lease (it lapsed and "
+        return sdk::Error::not_found("task '" + c.task.task_id +
+                                     "' is no longer held by this lease (it lapsed and "
                                      "the task was reclaimed)");
     }
 
@@ -592,7 +597,7 @@ private:
     std::map<std::string, std::deque<sdk::QueueTask>> queues_;  ///< "" = global
     std::map<std::string, std::set<std::string>> running_;
     std::map<std::string, Held> held_;
-    std::deque<sdk::DlqEntry> dlq_;  ///< newest first
+    std::deque<sdk::DlqEntry> dlq_;                                   ///< newest first
     std::map<std::string, std::pair<std::string, std::int64_t>> kv_;  ///< value, expiry (0 = none)
     struct Counter {
         std::int64_t value = 0;

@@ -22,8 +22,8 @@ namespace scanorch::nessus_validator {
 
 struct HostVerdict {
     sdk::HostAuth auth = sdk::HostAuth::unknown;
-    std::string evidence;    ///< why, in one line
-    bool thin_login = false; ///< a login is claimed with fewer than min_auth_plugins results
+    std::string evidence;     ///< why, in one line
+    bool thin_login = false;  ///< a login is claimed with fewer than min_auth_plugins results
 };
 
 HostVerdict classify_host(const HostFacts& host, const ValidatorConfig& config);

@@ -13,9 +13,9 @@
 #include <cctype>
 #include <charconv>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
-#include <string_view>
 
 namespace scanorch::nessus_validator {
 
@@ -62,14 +62,16 @@ std::string detail_of(const std::string& text) {
         if (first.empty()) first = std::string(line);
         if (const auto kv = key_value(line)) {
             auto [key, value] = *kv;
-            if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') value = value.substr(1, value.size() - 2);
+            if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'')
+                value = value.substr(1, value.size() - 2);
             // 104410/21745 write "Protocol :", 141118 writes "Proto:".
             if ((key == "Protocol" || key == "Proto") && protocol.empty()) protocol = std::string(value);
             if (key == "User" && user.empty()) user = std::string(value);
             if (key == "Message") {
                 // An empty value means the message is on the next line.
                 std::string m(value.empty() && i + 1 < lines.size() ? lines[i + 1] : value);
-                if (!m.empty() && std::find(messages.begin(), messages.end(), m) == messages.end()) messages.push_back(m);
+                if (!m.empty() && std::find(messages.begin(), messages.end(), m) == messages.end())
+                    messages.push_back(m);
             }
             continue;
         }
@@ -255,7 +257,8 @@ public:
         }
     }
 
-    void endElement(const Poco::XML::XMLString&, const Poco::XML::XMLString&, const Poco::XML::XMLString& name) override {
+    void endElement(const Poco::XML::XMLString&, const Poco::XML::XMLString&,
+                    const Poco::XML::XMLString& name) override {
         if (field_ != ItemField::none && depth_ == item_depth_ + 1) finish_field();
         --depth_;
         capture_ = nullptr;

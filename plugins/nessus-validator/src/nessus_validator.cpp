@@ -50,7 +50,8 @@ sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& req, c
         // Built before the call: the order of evaluating arguments is unspecified, so
         // r could already have been moved into invalid()'s parameter.
         std::string why = "export file is " + plural(r.stats.file_size_bytes, "byte", "bytes") + ", less than the " +
-                          std::to_string(config.min_file_bytes) + " of the smallest real export: the scan produced no results";
+                          std::to_string(config.min_file_bytes) +
+                          " of the smallest real export: the scan produced no results";
         return invalid(std::move(r), "too_small", std::move(why));
     }
 
@@ -82,7 +83,8 @@ sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& req, c
         return invalid(std::move(r), "wrong_root",
                        "root element is <" + f.root + ">, expected <NessusClientData_v2>: not a .nessus (v2) export");
     }
-    if (f.reports == 0) return invalid(std::move(r), "no_report", "export has no <Report> element: it holds no scan results");
+    if (f.reports == 0)
+        return invalid(std::move(r), "no_report", "export has no <Report> element: it holds no scan results");
 
     // Stats, per host and in total.
     auto& s = r.stats;
@@ -108,9 +110,10 @@ sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& req, c
     s.unauth_plugins = s.report_items - s.auth_plugins;
 
     if (f.hosts.empty()) {
-        return invalid(std::move(r), "no_hosts",
-                       "export has no <ReportHost>: the scan reached no host" +
-                           (expected > 0 ? " of the " + plural(expected, "expected target", "expected targets") : std::string()));
+        return invalid(
+            std::move(r), "no_hosts",
+            "export has no <ReportHost>: the scan reached no host" +
+                (expected > 0 ? " of the " + plural(expected, "expected target", "expected targets") : std::string()));
     }
     if (expected > 0 && s.hosts_scanned < expected) {
         const auto missing = expected - s.hosts_scanned;
@@ -122,14 +125,17 @@ sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& req, c
     // Scan problems reported by the scan itself.
     std::vector<std::string> problems;
     for (const auto& h : f.hosts) {
-        if (h.host_start && !h.host_end) problems.push_back(h.name + ": the scan of this host was interrupted (no HOST_END)");
+        if (h.host_start && !h.host_end)
+            problems.push_back(h.name + ": the scan of this host was interrupted (no HOST_END)");
         for (const auto& e : h.scan_errors) {
             problems.push_back(h.name + ": " + e.plugin_name + " (" + e.plugin_id + "): " + e.detail);
         }
     }
-    for (std::size_t i = 0; i < problems.size() && i < config.max_listed_warnings; ++i) r.warnings.push_back(problems[i]);
+    for (std::size_t i = 0; i < problems.size() && i < config.max_listed_warnings; ++i)
+        r.warnings.push_back(problems[i]);
     if (problems.size() > config.max_listed_warnings) {
-        r.warnings.push_back(std::to_string(problems.size() - config.max_listed_warnings) + " more scan problems not listed");
+        r.warnings.push_back(std::to_string(problems.size() - config.max_listed_warnings) +
+                             " more scan problems not listed");
     }
 
     if (req.scan_type == sdk::ScanType::untrusted) {
@@ -142,7 +148,8 @@ sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& req, c
     std::vector<std::pair<std::string, std::string>> not_authenticated, thin;
     for (std::size_t i = 0; i < verdicts.size(); ++i) {
         const auto& v = verdicts[i];
-        if (v.auth != sdk::HostAuth::success) not_authenticated.emplace_back(f.hosts[i].name, std::string(sdk::to_string(v.auth)) + ": " + v.evidence);
+        if (v.auth != sdk::HostAuth::success)
+            not_authenticated.emplace_back(f.hosts[i].name, std::string(sdk::to_string(v.auth)) + ": " + v.evidence);
         if (v.thin_login && (v.auth == sdk::HostAuth::success || v.auth == sdk::HostAuth::partial)) {
             thin.emplace_back(f.hosts[i].name, plural(f.hosts[i].auth_only_results, "result", "results"));
         }
@@ -154,9 +161,7 @@ sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& req, c
     }
     const std::string type(sdk::to_string(req.scan_type));
     switch (r.authentication_status) {
-        case sdk::AuthStatus::success:
-            r.is_valid = true;
-            break;
+        case sdk::AuthStatus::success: r.is_valid = true; break;
         case sdk::AuthStatus::partial:
             r.is_valid = true;
             r.warnings.push_back("authentication did not fully succeed on " + std::to_string(not_authenticated.size()) +
@@ -169,11 +174,12 @@ sdk::Result<sdk::ValidationResult> validate(const sdk::ValidationRequest& req, c
                                " scan; results hold only unauthenticated (network) checks. Evidence: " +
                                list_hosts(not_authenticated, 5));
         default:
-            return invalid(std::move(r), "auth_unknown",
-                           "no evidence that this " + type +
-                               " scan authenticated: the export has no 'Credentialed checks' line, no Credentialed_Scan "
-                               "tag and no authentication plugin result (" +
-                               list_hosts(not_authenticated, 3) + ")");
+            return invalid(
+                std::move(r), "auth_unknown",
+                "no evidence that this " + type +
+                    " scan authenticated: the export has no 'Credentialed checks' line, no Credentialed_Scan "
+                    "tag and no authentication plugin result (" +
+                    list_hosts(not_authenticated, 3) + ")");
     }
     return r;
 }

@@ -42,8 +42,8 @@ struct HostFacts {
 };
 
 struct ReportFacts {
-    std::string root;             ///< name of the root element
-    std::uint32_t reports = 0;    ///< <Report> elements
+    std::string root;           ///< name of the root element
+    std::uint32_t reports = 0;  ///< <Report> elements
     std::uint64_t report_items = 0;
     std::vector<HostFacts> hosts;
 };

@@ -9,7 +9,8 @@ namespace scanorch::nessus_validator {
 bool ValidatorConfig::auth_only(const std::string& plugin_id, const std::string& family) const {
     if (auth_only_plugins.count(plugin_id) != 0 || success_plugins.count(plugin_id) != 0) return true;
     for (const auto& suffix : auth_only_families) {
-        if (family.size() >= suffix.size() && family.compare(family.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        if (family.size() >= suffix.size() &&
+            family.compare(family.size() - suffix.size(), suffix.size(), suffix) == 0) {
             return true;
         }
     }
@@ -36,12 +37,14 @@ sdk::Result<ValidatorConfig> parse_config(const std::string& json) {
         if (obj->has("auth_only_families")) {
             c.auth_only_families.clear();
             const auto arr = obj->getArray("auth_only_families");
-            for (std::size_t i = 0; i < arr->size(); ++i) c.auth_only_families.push_back(arr->getElement<std::string>(i));
+            for (std::size_t i = 0; i < arr->size(); ++i)
+                c.auth_only_families.push_back(arr->getElement<std::string>(i));
         }
         auto number = [&](const char* key, auto& out, std::int64_t min) -> sdk::Result<void> {
             if (!obj->has(key)) return {};
             const auto v = obj->getValue<std::int64_t>(key);
-            if (v < min) return sdk::Error::invalid_input(std::string(key) + " must be at least " + std::to_string(min));
+            if (v < min)
+                return sdk::Error::invalid_input(std::string(key) + " must be at least " + std::to_string(min));
             out = static_cast<std::remove_reference_t<decltype(out)>>(v);
             return {};
         };

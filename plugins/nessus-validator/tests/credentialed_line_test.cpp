@@ -7,12 +7,12 @@
 namespace nv = scanorch::nessus_validator;
 
 TEST(CredentialedLine, EveryYesForm) {
-    for (const char* line : {"Credentialed checks : yes", "Credentialed checks : yes, as 'root' via ssh",
-                             "Credentialed checks : yes, as 'CORP\\administrator' via SMB",
-                             "Credentialed checks : yes (on the localhost)", "Credentialed checks : yes, via SNMP",
-                             "Credentialed checks : yes, via HTTPS", "Credentialed checks : yes (as 'admin' via SMB",
-                             "Credentialed checks : yes, as 'api', via HTTPS", "   Credentialed checks : yes",
-                             "Credentialed checks: yes", "credentialed checks : YES"}) {
+    for (const char* line :
+         {"Credentialed checks : yes", "Credentialed checks : yes, as 'root' via ssh",
+          "Credentialed checks : yes, as 'CORP\\administrator' via SMB", "Credentialed checks : yes (on the localhost)",
+          "Credentialed checks : yes, via SNMP", "Credentialed checks : yes, via HTTPS",
+          "Credentialed checks : yes (as 'admin' via SMB", "Credentialed checks : yes, as 'api', via HTTPS",
+          "   Credentialed checks : yes", "Credentialed checks: yes", "credentialed checks : YES"}) {
         std::string text = std::string("Information about this scan :\nThorough tests : no\n") + line +
                            "\nAttempt Least Privilege : no\n";
         std::string seen;
@@ -22,7 +22,8 @@ TEST(CredentialedLine, EveryYesForm) {
 }
 
 TEST(CredentialedLine, NoAndAbsent) {
-    EXPECT_EQ(nv::parse_credentialed_checks("Safe checks : yes\nCredentialed checks : no\nScan for malware : no\n"), false);
+    EXPECT_EQ(nv::parse_credentialed_checks("Safe checks : yes\nCredentialed checks : no\nScan for malware : no\n"),
+              false);
     // Lines that carry yes/no but are not the line.
     EXPECT_EQ(nv::parse_credentialed_checks("Safe checks : yes\nThorough tests : no\nExperimental tests : no\n"),
               std::nullopt);

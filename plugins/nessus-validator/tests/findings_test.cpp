@@ -48,7 +48,6 @@ public:
     }
 };
 
-
 std::string verdict_json(const sdk::ValidationResult& r) { return sf::stringify(sf::to_json(r)); }
 
 struct Fixture {
@@ -119,7 +118,8 @@ TEST(Findings, OnePerReportItemInFileOrderWithTheSameVerdict) {
 
 TEST(Findings, FieldsOfAModernExport) {
     Collect sink;
-    auto r = nv::validate_file({fixture("defectdojo__nessus_with_cvssv3.nessus"), sdk::ScanType::untrusted, ""}, {}, sink);
+    auto r =
+        nv::validate_file({fixture("defectdojo__nessus_with_cvssv3.nessus"), sdk::ScanType::untrusted, ""}, {}, sink);
     ASSERT_TRUE(r);
     ASSERT_EQ(sink.findings.size(), 49u);
     const std::int64_t host_end = 1648044472LL * 1000;  // HOST_END_TIMESTAMP (HOST_END is local time, an hour off)
@@ -173,7 +173,8 @@ TEST(Findings, FieldsOfAModernExport) {
     EXPECT_EQ(device.port, 0u);
     EXPECT_TRUE(device.cves.empty());
     EXPECT_FALSE(device.cvss_base_score);
-    EXPECT_EQ(device.plugin_output, "Remote device type : general-purpose\n                    Confidence level : 65\n                ");
+    EXPECT_EQ(device.plugin_output,
+              "Remote device type : general-purpose\n                    Confidence level : 65\n                ");
 }
 
 TEST(Findings, WhenTheHostWasSeen) {
@@ -184,7 +185,8 @@ TEST(Findings, WhenTheHostWasSeen) {
     EXPECT_EQ(old.findings.front().seen_at_ms, 1260501929000LL);  // Fri Dec 11 03:25:29 2009
     // Web application scanning: an ISO 8601 time with its zone, and no host-ip.
     Collect was;
-    ASSERT_TRUE(nv::validate_file({fixture("defectdojo__nessus_was_one_vuln.nessus"), sdk::ScanType::untrusted, ""}, {}, was));
+    ASSERT_TRUE(
+        nv::validate_file({fixture("defectdojo__nessus_was_one_vuln.nessus"), sdk::ScanType::untrusted, ""}, {}, was));
     ASSERT_EQ(was.findings.size(), 1u);
     EXPECT_EQ(was.findings[0].seen_at_ms, 1615559734341LL);  // 2021-03-12T14:35:34.341269+00:00
     EXPECT_EQ(was.findings[0].host, "http://google.com/");
@@ -196,9 +198,8 @@ TEST(Findings, WhenTheHostWasSeen) {
 }
 
 TEST(Findings, AnExportWithoutHostEndLeavesTheTimeToTheHost) {
-    const TempFile f(report("<ReportHost name=\"" + ip(192, 0, 2, 9) +
-                            "\"><HostProperties><tag name=\"host-ip\">" + ip(192, 0, 2, 9) + "</tag></HostProperties>" +
-                            item("10180", 0) + "</ReportHost>"));
+    const TempFile f(report("<ReportHost name=\"" + ip(192, 0, 2, 9) + "\"><HostProperties><tag name=\"host-ip\">" +
+                            ip(192, 0, 2, 9) + "</tag></HostProperties>" + item("10180", 0) + "</ReportHost>"));
     Collect sink;
     ASSERT_TRUE(nv::validate_file({f.path(), sdk::ScanType::untrusted, ""}, {}, sink));
     ASSERT_EQ(sink.findings.size(), 1u);
@@ -256,7 +257,8 @@ TEST(Findings, RefusedAndBrokenFilesSendWhatTheyHave) {
     }
     // Another format: nothing, even with ReportItem-like elements inside.
     const TempFile other("<?xml version=\"1.0\"?>\n<NessusClientData>" + std::string(600, ' ') +
-                         "<Report><ReportHost name=\"a\">" + item("10180", 0) + "</ReportHost></Report></NessusClientData>");
+                         "<Report><ReportHost name=\"a\">" + item("10180", 0) +
+                         "</ReportHost></Report></NessusClientData>");
     Collect none;
     auto wrong = nv::validate_file({other.path(), sdk::ScanType::untrusted, ""}, {}, none);
     ASSERT_TRUE(wrong);
@@ -279,15 +281,18 @@ TEST(Findings, ThroughThePluginBoundary) {
     sf::PluginLoader loader;
     ASSERT_TRUE(loader.load_file(NESSUS_VALIDATOR_PLUGIN).ok());
     auto services = std::make_shared<sf::HostServices>(nullptr, "/tmp");
-    auto made = loader.instantiate<sdk::Validator>("nessus-validator", "{}", sf::HostApi::make(services, "nessus-validator"));
+    auto made =
+        loader.instantiate<sdk::Validator>("nessus-validator", "{}", sf::HostApi::make(services, "nessus-validator"));
     ASSERT_TRUE(made) << made.error().message;
     auto validator = std::move(made).value();
-    EXPECT_EQ(loader.find("nessus-validator")->abi_major, SCANORCH_SDK_ABI_MAJOR) << "kValidatorFindings is part of ABI 2.0";
+    EXPECT_EQ(loader.find("nessus-validator")->abi_major, SCANORCH_SDK_ABI_MAJOR)
+        << "kValidatorFindings is part of ABI 2.0";
     EXPECT_EQ(validator->extension("scanorch.validator.unknown"), nullptr);
     auto* emitter = static_cast<sdk::FindingEmitter*>(validator->extension(sdk::kValidatorFindings));
     ASSERT_NE(emitter, nullptr);
 
-    const sdk::ValidationRequest req{fixture("libnessus__nessus_report_local_3.nessus"), sdk::ScanType::trusted_basic, ""};
+    const sdk::ValidationRequest req{fixture("libnessus__nessus_report_local_3.nessus"), sdk::ScanType::trusted_basic,
+                                     ""};
     Collect sink;
     auto emitted = emitter->validate_and_emit(req, sink);
     ASSERT_TRUE(emitted);
@@ -313,7 +318,8 @@ TEST(Findings, ThroughThePluginBoundary) {
 TEST(Findings, OddValuesAreReadCarefully) {
     // CVE ids trimmed; empty, listed-with-commas and overlong ones left out;
     // an absurd timestamp ignored for HOST_END; scores that are not numbers absent.
-    const std::string cves = "<cve> CVE-2024-3094\n</cve><cve></cve><cve>CVE-1,CVE-2</cve><cve>" + std::string(100, 'C') +
+    const std::string cves = "<cve> CVE-2024-3094\n</cve><cve></cve><cve>CVE-1,CVE-2</cve><cve>" +
+                             std::string(100, 'C') +
                              "</cve><cve>CVE-2021-44228</cve><cvss3_base_score>high</cvss3_base_score>"
                              "<cvss_base_score> 5.0 </cvss_base_score><risk_factor> Medium </risk_factor>";
     std::string odd = item("10180", 2, "out", "General", "Ping", "80");

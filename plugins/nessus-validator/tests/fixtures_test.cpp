@@ -57,7 +57,13 @@ using AS = sdk::AuthStatus;
 }  // namespace
 
 TEST(Fixtures, HeimdallModernPartial) {
-    check({"mitre-heimdall2__sample.nessus", trusted, true, AS::partial, 3, 149, {1, 1, 5, 2, 140},
+    check({"mitre-heimdall2__sample.nessus",
+           trusted,
+           true,
+           AS::partial,
+           3,
+           149,
+           {1, 1, 5, 2, 140},
            {{ip(10, 0, 0, 3), HA::success}, {ip(10, 0, 0, 2), HA::failed}, {ip(10, 0, 0, 1), HA::failed}}});
     const auto r = nv::validate_file({fixture("mitre-heimdall2__sample.nessus"), trusted, ""}, {});
     // The failed hosts name the SSH key problem 104410 reported.
@@ -68,25 +74,45 @@ TEST(Fixtures, HeimdallModernPartial) {
 }
 
 TEST(Fixtures, PyTenableAgentScan) {
-    check({"pytenable__example.nessus", trusted, true, AS::success, 1, 230, {7, 77, 9, 2, 135}, {{"adam", HA::success}}});
+    check(
+        {"pytenable__example.nessus", trusted, true, AS::success, 1, 230, {7, 77, 9, 2, 135}, {{"adam", HA::success}}});
 }
 
 TEST(Fixtures, LibnessusMixedPerHost) {
-    check({"libnessus__nessus_report_test_local.nessus", trusted, true, AS::partial, 2, 147, {1, 0, 19, 8, 119},
+    check({"libnessus__nessus_report_test_local.nessus",
+           trusted,
+           true,
+           AS::partial,
+           2,
+           147,
+           {1, 0, 19, 8, 119},
            {{ip(192, 168, 1, 3), HA::success}, {ip(192, 168, 1, 1), HA::failed}}});
 }
 
 TEST(Fixtures, LibnessusFailedPasswords) {
-    check({"libnessus__nessus_report_local_3.nessus", trusted, false, AS::failed, 3, 106, {2, 3, 20, 10, 71},
-           {{ip(192, 168, 2, 104), HA::failed}, {ip(192, 168, 2, 101), HA::failed}, {ip(192, 168, 2, 100), HA::failed}}});
+    check(
+        {"libnessus__nessus_report_local_3.nessus",
+         trusted,
+         false,
+         AS::failed,
+         3,
+         106,
+         {2, 3, 20, 10, 71},
+         {{ip(192, 168, 2, 104), HA::failed}, {ip(192, 168, 2, 101), HA::failed}, {ip(192, 168, 2, 100), HA::failed}}});
     const auto r = nv::validate_file({fixture("libnessus__nessus_report_local_3.nessus"), trusted, ""}, {});
     EXPECT_NE(r.error.find("Failed to authenticate using the supplied password."), std::string::npos) << r.error;
     EXPECT_EQ(r.failure_reason, "auth_failed");
 }
 
 TEST(Fixtures, LibnessusLocalhostSuccess) {
-    check({"libnessus__nessus_report_local2.nessus", sdk::ScanType::trusted_privileged, true, AS::success, 1, 62,
-           {0, 0, 1, 0, 61}, {{"localhost", HA::success}}});
+    check({"libnessus__nessus_report_local2.nessus",
+           sdk::ScanType::trusted_privileged,
+           true,
+           AS::success,
+           1,
+           62,
+           {0, 0, 1, 0, 61},
+           {{"localhost", HA::success}}});
 }
 
 TEST(Fixtures, DefectDojoWindowsSmbRejected) {
@@ -101,29 +127,65 @@ TEST(Fixtures, DefectDojoWindowsSmbRejected) {
 }
 
 TEST(Fixtures, DefectDojoModernUncredentialed) {
-    check({"defectdojo__nessus_with_cvssv3.nessus", sdk::ScanType::untrusted, true, AS::not_applicable, 1, 49,
-           {2, 10, 13, 1, 23}, {{"testphp.vulnweb.com", HA::not_attempted}}});
+    check({"defectdojo__nessus_with_cvssv3.nessus",
+           sdk::ScanType::untrusted,
+           true,
+           AS::not_applicable,
+           1,
+           49,
+           {2, 10, 13, 1, 23},
+           {{"testphp.vulnweb.com", HA::not_attempted}}});
     // The same file for a trusted scan: 19506 (indented) says no.
-    check({"defectdojo__nessus_with_cvssv3.nessus", trusted, false, AS::failed, 1, 49, {2, 10, 13, 1, 23},
+    check({"defectdojo__nessus_with_cvssv3.nessus",
+           trusted,
+           false,
+           AS::failed,
+           1,
+           49,
+           {2, 10, 13, 1, 23},
            {{"testphp.vulnweb.com", HA::failed}}});
 }
 
 TEST(Fixtures, TrimmedExportIsUnknownNotFailed) {
-    check({"defectdojo__issue_6992.nessus", trusted, false, AS::unknown, 1, 1, {0, 0, 1, 0, 0},
+    check({"defectdojo__issue_6992.nessus",
+           trusted,
+           false,
+           AS::unknown,
+           1,
+           1,
+           {0, 0, 1, 0, 0},
            {{"testphp.vulnweb.com", HA::unknown}}});
     const auto r = nv::validate_file({fixture("defectdojo__issue_6992.nessus"), trusted, ""}, {});
     EXPECT_EQ(r.failure_reason, "auth_unknown");
 }
 
 TEST(Fixtures, WebAppScanHasNoEvidence) {
-    check({"defectdojo__nessus_was_one_vuln.nessus", trusted, false, AS::unknown, 1, 1, {0, 1, 0, 0, 0},
+    check({"defectdojo__nessus_was_one_vuln.nessus",
+           trusted,
+           false,
+           AS::unknown,
+           1,
+           1,
+           {0, 1, 0, 0, 0},
            {{"http://google.com/", HA::unknown}}});
-    check({"defectdojo__nessus_was_one_vuln.nessus", sdk::ScanType::untrusted, true, AS::not_applicable, 1, 1,
-           {0, 1, 0, 0, 0}, {}});
+    check({"defectdojo__nessus_was_one_vuln.nessus",
+           sdk::ScanType::untrusted,
+           true,
+           AS::not_applicable,
+           1,
+           1,
+           {0, 1, 0, 0, 0},
+           {}});
 }
 
 TEST(Fixtures, Nessus4HasNoCredentialedLine) {
-    check({"dradis__example_v2.nessus", trusted, false, AS::unknown, 2, 69, {0, 0, 3, 47, 19},
+    check({"dradis__example_v2.nessus",
+           trusted,
+           false,
+           AS::unknown,
+           2,
+           69,
+           {0, 0, 3, 47, 19},
            {{"snorby.org", HA::unknown}, {"scanme.insecure.org", HA::unknown}}});
 }
 

@@ -39,11 +39,13 @@ TEST(ValidatorPlugin, CountsFailuresByReasonInTheHostRegistry) {
     ASSERT_TRUE(ok);
     EXPECT_TRUE(ok->is_valid);
     for (int i = 0; i < 2; ++i) {
-        auto failed = validator->validate({fixture("libnessus__nessus_report_local_3.nessus"), sdk::ScanType::trusted_basic, ""});
+        auto failed =
+            validator->validate({fixture("libnessus__nessus_report_local_3.nessus"), sdk::ScanType::trusted_basic, ""});
         ASSERT_TRUE(failed);
         EXPECT_FALSE(failed->is_valid);
     }
-    auto malformed = validator->validate({fixture("ruby-nessus__example_v2_malformed.nessus"), sdk::ScanType::untrusted, ""});
+    auto malformed =
+        validator->validate({fixture("ruby-nessus__example_v2_malformed.nessus"), sdk::ScanType::untrusted, ""});
     ASSERT_TRUE(malformed);
     const auto text = prometheus::TextSerializer().Serialize(services->registry().Collect());
     EXPECT_NE(text.find("nessus_validation_failures_total{reason=\"auth_failed\"} 2"), std::string::npos) << text;
@@ -55,10 +57,12 @@ TEST(ValidatorPlugin, EveryFailureReasonIsExportedFromZero) {
     auto [services, validator] = load("{}");
     ASSERT_TRUE(validator);
     const auto text = prometheus::TextSerializer().Serialize(services->registry().Collect());
-    for (const char* reason : {"auth_failed", "auth_unknown", "bad_targets", "malformed_xml", "missing_file", "no_hosts",
-                               "no_report", "too_small", "unreadable", "wrong_root"}) {
-        EXPECT_NE(text.find("nessus_validation_failures_total{reason=\"" + std::string(reason) + "\"} 0"), std::string::npos)
-            << reason << "\n" << text;
+    for (const char* reason : {"auth_failed", "auth_unknown", "bad_targets", "malformed_xml", "missing_file",
+                               "no_hosts", "no_report", "too_small", "unreadable", "wrong_root"}) {
+        EXPECT_NE(text.find("nessus_validation_failures_total{reason=\"" + std::string(reason) + "\"} 0"),
+                  std::string::npos)
+            << reason << "\n"
+            << text;
     }
 }
 
@@ -67,7 +71,8 @@ TEST(ValidatorPlugin, ConfigChangesTheRules) {
     // failed hosts of local_3 become "failed" only through 19506's "no".
     auto [services, validator] = load(R"({"failure_plugins":[],"min_auth_plugins":0})");
     ASSERT_TRUE(validator);
-    auto r = validator->validate({fixture("libnessus__nessus_report_local_3.nessus"), sdk::ScanType::trusted_basic, ""});
+    auto r =
+        validator->validate({fixture("libnessus__nessus_report_local_3.nessus"), sdk::ScanType::trusted_basic, ""});
     ASSERT_TRUE(r);
     EXPECT_EQ(r->authentication_status, sdk::AuthStatus::failed);
     EXPECT_NE(r->error.find("plugin 19506 reports 'Credentialed checks : no'"), std::string::npos) << r->error;

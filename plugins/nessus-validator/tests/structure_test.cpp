@@ -26,8 +26,10 @@ std::string linux_login_items() {
 
 std::string port_scan_only_items() {
     return scan_info("Credentialed checks : no") +
-           item("21745", 0, "The local checks failed because :\n- It was not possible to log into the remote host via ssh (invalid credentials).",
-                "Settings", "OS Security Patch Assessment Failed") +
+           item(
+               "21745", 0,
+               "The local checks failed because :\n- It was not possible to log into the remote host via ssh (invalid credentials).",
+               "Settings", "OS Security Patch Assessment Failed") +
            item("11219", 0, "Port 22/tcp was found to be open", "Port scanners", "Nessus SYN scanner", "22") +
            item("10107", 0, "", "Web Servers", "HTTP Server Type and Version", "80");
 }
@@ -43,7 +45,8 @@ TEST(Structure, MissingEmptyAndTinyFiles) {
     TempFile empty("");
     r = run(empty.path());
     EXPECT_FALSE(r.is_valid);
-    EXPECT_EQ(r.error, "export file is 0 bytes, less than the 500 of the smallest real export: the scan produced no results");
+    EXPECT_EQ(r.error,
+              "export file is 0 bytes, less than the 500 of the smallest real export: the scan produced no results");
     EXPECT_EQ(r.failure_reason, "too_small");
 
     TempFile tiny("<NessusClientData_v2/>");
@@ -88,7 +91,9 @@ TEST(Structure, FewerHostsThanTargetsIsAWarningThatCounts) {
     EXPECT_EQ(r.stats.hosts_expected, 5u);
     EXPECT_EQ(r.stats.hosts_scanned, 2u);
     ASSERT_EQ(r.warnings.size(), 1u);
-    EXPECT_EQ(r.warnings[0], "3 expected hosts are missing (2 of 5 scanned): Nessus leaves hosts that did not answer out of the export");
+    EXPECT_EQ(
+        r.warnings[0],
+        "3 expected hosts are missing (2 of 5 scanned): Nessus leaves hosts that did not answer out of the export");
 
     const auto bad = run(f.path(), sdk::ScanType::untrusted, "192.0.2.300");
     EXPECT_FALSE(bad.is_valid);
@@ -96,13 +101,15 @@ TEST(Structure, FewerHostsThanTargetsIsAWarningThatCounts) {
 }
 
 TEST(Structure, ScanProblemsBecomeWarnings) {
-    TempFile f(report(host("192.0.2.1", item("10919", 0, "Port 135 was detected as being open but is now unresponsive\n",
-                                             "General", "Open Port Re-check")) +
-                      host("192.0.2.2", item("10180", 0), "", /*ended=*/false)));
+    TempFile f(
+        report(host("192.0.2.1", item("10919", 0, "Port 135 was detected as being open but is now unresponsive\n",
+                                      "General", "Open Port Re-check")) +
+               host("192.0.2.2", item("10180", 0), "", /*ended=*/false)));
     const auto r = run(f.path());
     EXPECT_TRUE(r.is_valid);
     ASSERT_EQ(r.warnings.size(), 2u);
-    EXPECT_EQ(r.warnings[0], "192.0.2.1: Open Port Re-check (10919): Port 135 was detected as being open but is now unresponsive");
+    EXPECT_EQ(r.warnings[0],
+              "192.0.2.1: Open Port Re-check (10919): Port 135 was detected as being open but is now unresponsive");
     EXPECT_EQ(r.warnings[1], "192.0.2.2: the scan of this host was interrupted (no HOST_END)");
 }
 
@@ -168,7 +175,8 @@ TEST(DesignCases, PartialAuthenticationFailure) {
     EXPECT_TRUE(r.is_valid);
     EXPECT_EQ(r.authentication_status, sdk::AuthStatus::partial);
     ASSERT_EQ(r.warnings.size(), 1u);
-    EXPECT_EQ(r.warnings[0],
-              "authentication did not fully succeed on 1 of 2 hosts: 192.0.2.21 (failed: plugin 21745 (OS Security Patch "
-              "Assessment Failed): It was not possible to log into the remote host via ssh (invalid credentials).)");
+    EXPECT_EQ(
+        r.warnings[0],
+        "authentication did not fully succeed on 1 of 2 hosts: 192.0.2.21 (failed: plugin 21745 (OS Security Patch "
+        "Assessment Failed): It was not possible to log into the remote host via ssh (invalid credentials).)");
 }

@@ -9,8 +9,9 @@
 
 inline std::string fixture(const std::string& name) {
     std::string path = std::string(NESSUS_FIXTURES) + "/" + name;
-    EXPECT_TRUE(std::filesystem::exists(path)) << "missing fixture " << path
-                                               << " (set SCANORCH_NESSUS_FIXTURES to the real exports' directory, docs/AUTH_DETECTION.md §6)";
+    EXPECT_TRUE(std::filesystem::exists(path))
+        << "missing fixture " << path
+        << " (set SCANORCH_NESSUS_FIXTURES to the real exports' directory, docs/AUTH_DETECTION.md §6)";
     return path;
 }
 
@@ -49,7 +50,8 @@ inline std::string item(const std::string& id, int severity, const std::string& 
 /// One ReportHost with the given items (and optional extra tags).
 inline std::string host(const std::string& name, const std::string& items, const std::string& tags = "",
                         bool ended = true) {
-    return "<ReportHost name=\"" + name + "\"><HostProperties>\n<tag name=\"HOST_START\">Mon Jan 1 10:00:00 2024</tag>" +
+    return "<ReportHost name=\"" + name +
+           "\"><HostProperties>\n<tag name=\"HOST_START\">Mon Jan 1 10:00:00 2024</tag>" +
            (ended ? "<tag name=\"HOST_END\">Mon Jan 1 10:30:00 2024</tag>" : "") + "<tag name=\"host-ip\">" + name +
            "</tag>" + tags + "</HostProperties>\n" + items + "</ReportHost>\n";
 }

@@ -1,5 +1,6 @@
 #include "nessus_client.h"
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -8,7 +9,6 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/StreamCopier.h>
-#include <Poco/Exception.h>
 
 #include <memory>
 #include <sstream>
@@ -36,13 +36,15 @@ Poco::JSON::Object::Ptr Reply::json() const {
     }
 }
 
-NessusClient::NessusClient(NessusConfig config, sdk::PluginContext ctx) : config_(std::move(config)), ctx_(std::move(ctx)) {
+NessusClient::NessusClient(NessusConfig config, sdk::PluginContext ctx)
+    : config_(std::move(config)), ctx_(std::move(ctx)) {
     if (config_.scheme == "https") {
         // Verified against ca_file (Nessus's own CA for its self-signed
         // certificate) or the system CAs; off only when asked, and said.
-        tls_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, config_.ca_file,
-                                      config_.verify_tls ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE,
-                                      9, config_.ca_file.empty());
+        tls_ = new Poco::Net::Context(
+            Poco::Net::Context::TLS_CLIENT_USE, config_.ca_file,
+            config_.verify_tls ? Poco::Net::Context::VERIFY_RELAXED : Poco::Net::Context::VERIFY_NONE, 9,
+            config_.ca_file.empty());
     }
     requests_ = ctx_.metrics().counter("scanorch_nessus_api_requests_total",
                                        "Requests to Nessus servers, by scanner and HTTP status (0 = no answer)",
@@ -50,11 +52,13 @@ NessusClient::NessusClient(NessusConfig config, sdk::PluginContext ctx) : config
 }
 
 sdk::Error NessusClient::status_error(const std::string& method, const std::string& path, const Reply& r) const {
-    const std::string what = "HTTP " + std::to_string(r.status) + " from " + method + " " + path + ": " + error_text(r.body);
+    const std::string what =
+        "HTTP " + std::to_string(r.status) + " from " + method + " " + path + ": " + error_text(r.body);
     if (r.status == 412) {
-        return sdk::Error::permanent(what + " (this Nessus edition does not allow scan control through the API; "
-                                           "Nessus Professional/Essentials/Expert only export results, use Nessus Manager "
-                                           "or a Tenable-managed scanner)");
+        return sdk::Error::permanent(what +
+                                     " (this Nessus edition does not allow scan control through the API; "
+                                     "Nessus Professional/Essentials/Expert only export results, use Nessus Manager "
+                                     "or a Tenable-managed scanner)");
     }
     if (r.status == 401) return sdk::Error::auth(what);
     if (r.status == 429 || r.status >= 500) return sdk::Error::transient(what);
@@ -112,9 +116,8 @@ sdk::Result<Reply> NessusClient::raw(const std::string& method, const std::strin
         return sdk::Error::transient(where + ": connection refused by " + config_.url());
     } catch (const Poco::Net::CertificateValidationException& e) {
         requests_.add({config_.instance_id, "0"});
-        return sdk::Error::permanent(where + ": the TLS certificate of " + config_.url() +
-                                     " could not be verified (" + e.displayText() +
-                                     "); set options.ca_file to the CA that signed it");
+        return sdk::Error::permanent(where + ": the TLS certificate of " + config_.url() + " could not be verified (" +
+                                     e.displayText() + "); set options.ca_file to the CA that signed it");
     } catch (const Poco::Net::SSLException& e) {
         requests_.add({config_.instance_id, "0"});
         // A certificate that fails verification will fail the same way next time.
@@ -154,7 +157,8 @@ sdk::Result<std::string> NessusClient::login() {
 sdk::Result<Reply> NessusClient::with_auth(const std::string& method, const std::string& path, const Sender& send) {
     if (config_.uses_api_keys()) {
         auto r = send("");
-        if (r && r->status == 401) return sdk::Error::auth(status_error(method, path, *r).message + " (API keys rejected)");
+        if (r && r->status == 401)
+            return sdk::Error::auth(status_error(method, path, *r).message + " (API keys rejected)");
         return r;
     }
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -182,7 +186,8 @@ sdk::Result<Reply> NessusClient::with_auth(const std::string& method, const std:
 }
 
 sdk::Result<Reply> NessusClient::call_any(const std::string& method, const std::string& path, const std::string& body) {
-    return with_auth(method, path, [&](const std::string& token) { return raw(method, path, body, token, nullptr, nullptr); });
+    return with_auth(method, path,
+                     [&](const std::string& token) { return raw(method, path, body, token, nullptr, nullptr); });
 }
 
 sdk::Result<Reply> NessusClient::call(const std::string& method, const std::string& path, const std::string& body) {

@@ -5,9 +5,7 @@
 
 namespace scanorch::nessus {
 
-std::string NessusConfig::url() const {
-    return scheme + "://" + host + ":" + std::to_string(port) + base_path;
-}
+std::string NessusConfig::url() const { return scheme + "://" + host + ":" + std::to_string(port) + base_path; }
 
 bool is_loopback(const std::string& host) {
     return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
@@ -30,14 +28,19 @@ sdk::Result<NessusConfig> parse_config(const sdk::Config& config) {
     c.port = uri.getPort();
     c.base_path = uri.getPath() == "/" ? "" : uri.getPath();
     if (c.scheme != "https" && c.scheme != "http") {
-        return sdk::Error::invalid_input(who + ": url '" + url + "' must start with https:// (or http:// to a loopback emulator)");
+        return sdk::Error::invalid_input(who + ": url '" + url +
+                                         "' must start with https:// (or http:// to a loopback emulator)");
     }
     if (c.host.empty()) return sdk::Error::invalid_input(who + ": url '" + url + "' has no host");
     if (c.scheme == "http" && !is_loopback(c.host)) {
-        return sdk::Error::invalid_input(who + ": plain http:// is accepted only for a loopback address (the "
-                                         "nessus-emulator); use https:// for " + c.host);
+        return sdk::Error::invalid_input(who +
+                                         ": plain http:// is accepted only for a loopback address (the "
+                                         "nessus-emulator); use https:// for " +
+                                         c.host);
     }
-    const auto credential = [&](const char* name) { return config.find_string(std::string("credentials.") + name).value_or(""); };
+    const auto credential = [&](const char* name) {
+        return config.find_string(std::string("credentials.") + name).value_or("");
+    };
     c.username = credential("username");
     c.password = credential("password");
     c.access_key = credential("access_key");

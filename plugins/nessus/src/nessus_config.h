@@ -15,7 +15,7 @@ struct NessusConfig {
     std::string scheme;  ///< "https" or "http" (loopback only)
     std::string host;
     std::uint16_t port = 8834;
-    std::string base_path;  ///< "" or "/nessus" behind a proxy
+    std::string base_path;               ///< "" or "/nessus" behind a proxy
     std::string username, password;      ///< session login ...
     std::string access_key, secret_key;  ///< ... or API keys (preferred when both are set)
     // options: their defaults live in the plugin's kConfig table only

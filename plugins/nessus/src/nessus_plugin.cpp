@@ -21,20 +21,33 @@ public:
     static constexpr const char* kVersion = "1.0.0";
     static constexpr const char* kDescription = "Tenable Nessus over its REST API (sessions or API keys, TLS)";
     static constexpr scanorch_config_field kConfig[] = {
-        sdk::ConfigKey{.name = "ca_file", .description = "CA certificate (PEM) that signed the scanner's TLS certificate"},
-        sdk::ConfigKey{.name = "verify_tls", .type = SCANORCH_CFG_BOOL, .default_json = "true",
+        sdk::ConfigKey{.name = "ca_file",
+                       .description = "CA certificate (PEM) that signed the scanner's TLS certificate"},
+        sdk::ConfigKey{.name = "verify_tls",
+                       .type = SCANORCH_CFG_BOOL,
+                       .default_json = "true",
                        .description = "Verify the scanner's TLS certificate (false is logged as a warning)"},
-        sdk::ConfigKey{.name = "timeout", .type = SCANORCH_CFG_DURATION, .default_json = "30",
+        sdk::ConfigKey{.name = "timeout",
+                       .type = SCANORCH_CFG_DURATION,
+                       .default_json = "30",
                        .description = "Timeout of every request"},
-        sdk::ConfigKey{.name = "export_timeout", .type = SCANORCH_CFG_DURATION, .default_json = "900",
+        sdk::ConfigKey{.name = "export_timeout",
+                       .type = SCANORCH_CFG_DURATION,
+                       .default_json = "900",
                        .description = "How long an export may take to be ready"},
-        sdk::ConfigKey{.name = "export_poll_ms", .type = SCANORCH_CFG_INT, .default_json = "1000",
+        sdk::ConfigKey{.name = "export_poll_ms",
+                       .type = SCANORCH_CFG_INT,
+                       .default_json = "1000",
                        .description = "Interval between export status checks (ms)"},
-        sdk::ConfigKey{.name = "untrusted_template", .default_json = "\"basic\"",
+        sdk::ConfigKey{.name = "untrusted_template",
+                       .default_json = "\"basic\"",
                        .description = "Template name for untrusted scans"},
-        sdk::ConfigKey{.name = "trusted_template", .default_json = "\"advanced\"",
+        sdk::ConfigKey{.name = "trusted_template",
+                       .default_json = "\"advanced\"",
                        .description = "Template name for trusted and privileged scans"},
-        sdk::ConfigKey{.name = "folder_id", .type = SCANORCH_CFG_INT, .default_json = "0",
+        sdk::ConfigKey{.name = "folder_id",
+                       .type = SCANORCH_CFG_INT,
+                       .default_json = "0",
                        .description = "Folder for created scans (0 = the server's default)"},
     };
 
@@ -46,7 +59,9 @@ public:
         return std::make_unique<NessusPlugin>(std::move(config).value(), std::move(ctx));
     }
 
-    sdk::Result<sdk::ScannerHealth> health() noexcept override { return sdk::guard([&] { return scanner_.health(); }); }
+    sdk::Result<sdk::ScannerHealth> health() noexcept override {
+        return sdk::guard([&] { return scanner_.health(); });
+    }
     sdk::Result<std::string> create_scan(const sdk::ScanRequest& r) noexcept override {
         return sdk::guard([&] { return scanner_.create_scan(r); });
     }
@@ -67,7 +82,6 @@ public:
     }
 
 private:
-
     // OpenSSL through Poco, initialised for exactly this instance's lifetime
     // (Poco counts the calls): what initializeSSL() allocates is freed before
     // the plugin, and perhaps Poco NetSSL itself, is unloaded.

@@ -3,15 +3,15 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
 
 namespace scanorch::nessus {
 
@@ -30,9 +30,9 @@ std::string stringify(const Poco::JSON::Object& o) {
 // Nessus's word for each escalation method it supports.
 std::optional<std::string> elevation(const std::string& method) {
     static const std::map<std::string, std::string> known = {
-        {"", "Nothing"},       {"none", "Nothing"}, {"sudo", "sudo"}, {"su", "su"}, {"su+sudo", "su+sudo"},
-        {"pbrun", "pbrun"},    {"dzdo", "dzdo"},    {".k5login", ".k5login"},
-        {"cisco_enable", "Cisco 'enable'"},
+        {"", "Nothing"},  {"none", "Nothing"},      {"sudo", "sudo"},
+        {"su", "su"},     {"su+sudo", "su+sudo"},   {"pbrun", "pbrun"},
+        {"dzdo", "dzdo"}, {".k5login", ".k5login"}, {"cisco_enable", "Cisco 'enable'"},
     };
     auto it = known.find(method);
     if (it == known.end()) return std::nullopt;
@@ -53,7 +53,8 @@ NessusScanner::NessusScanner(NessusConfig config, sdk::PluginContext ctx)
     : client_(std::move(config), ctx), ctx_(std::move(ctx)) {
     const auto& c = client_.config();
     if (c.scheme == "https" && !c.verify_tls) {
-        ctx_.log().warn("TLS verification for ", c.url(), " is OFF (options.verify_tls: false); anyone on the path "
+        ctx_.log().warn("TLS verification for ", c.url(),
+                        " is OFF (options.verify_tls: false); anyone on the path "
                         "can read the scanner credentials. Set options.ca_file instead.");
     }
     ctx_.log().info("scanner '", c.instance_id, "' at ", c.url(), " (",
@@ -76,7 +77,7 @@ sdk::ScanState NessusScanner::map_status(const std::string& s) {
         return sdk::ScanState::running;
     }
     if (s == "empty") return sdk::ScanState::created;  // Nessus's word for never launched
-    return sdk::ScanState::pending;                     // pending, queued, and anything new
+    return sdk::ScanState::pending;                    // pending, queued, and anything new
 }
 
 sdk::Result<sdk::ScannerHealth> NessusScanner::health() {
@@ -179,8 +180,9 @@ sdk::Result<std::string> NessusScanner::scan_body(const sdk::ScanRequest& req, c
             if (req.scan_type == sdk::ScanType::trusted_privileged) {
                 auto e = elevation(c.escalation_method.empty() ? "sudo" : c.escalation_method);
                 if (!e) {
-                    return sdk::Error::invalid_input("escalation_method '" + c.escalation_method +
-                                                     "' is not one of sudo, su, su+sudo, pbrun, dzdo, .k5login, cisco_enable");
+                    return sdk::Error::invalid_input(
+                        "escalation_method '" + c.escalation_method +
+                        "' is not one of sudo, su, su+sudo, pbrun, dzdo, .k5login, cisco_enable");
                 }
                 elevate = *e;
                 ssh->set("escalation_account", c.escalation_account.empty() ? "root" : c.escalation_account);
@@ -192,7 +194,8 @@ sdk::Result<std::string> NessusScanner::scan_body(const sdk::ScanRequest& req, c
             host->set("SSH", arr);
         }
         if (c.has_windows()) {
-            if (c.windows_password.empty()) return sdk::Error::invalid_input("Windows credentials need windows_password");
+            if (c.windows_password.empty())
+                return sdk::Error::invalid_input("Windows credentials need windows_password");
             Poco::JSON::Object::Ptr win = new Poco::JSON::Object;
             win->set("auth_method", "Password");
             win->set("username", c.windows_username);
@@ -214,7 +217,8 @@ sdk::Result<std::string> NessusScanner::scan_body(const sdk::ScanRequest& req, c
 
 sdk::Result<std::string> NessusScanner::create_scan(const sdk::ScanRequest& req) {
     const auto& cfg = client_.config();
-    auto uuid = template_uuid(req.scan_type == sdk::ScanType::untrusted ? cfg.untrusted_template : cfg.trusted_template);
+    auto uuid =
+        template_uuid(req.scan_type == sdk::ScanType::untrusted ? cfg.untrusted_template : cfg.trusted_template);
     if (!uuid) return std::move(uuid).error();
     auto body = scan_body(req, *uuid, cfg.folder_id);
     if (!body) return scoped(std::move(body).error());
@@ -286,7 +290,8 @@ sdk::Result<sdk::ExportInfo> NessusScanner::export_scan(const std::string& id, c
     auto r = client_.call("POST", "/scans/" + id + "/export", R"({"format":"nessus"})");
     if (!r) return scoped(std::move(r).error());
     auto j = r->json();
-    if (!j || !j->has("file")) return scoped(sdk::Error::transient("POST /scans/" + id + "/export: no file id in the answer"));
+    if (!j || !j->has("file"))
+        return scoped(sdk::Error::transient("POST /scans/" + id + "/export: no file id in the answer"));
     const std::string file = j->get("file").toString();
     const std::string base = "/scans/" + id + "/export/" + file;
 
@@ -298,7 +303,8 @@ sdk::Result<sdk::ExportInfo> NessusScanner::export_scan(const std::string& id, c
         auto sj = s->json();
         const std::string status = sj ? sj->optValue<std::string>("status", "") : "";
         if (status == "ready") break;
-        if (status == "error") return scoped(sdk::Error::permanent("export " + file + " of scan " + id + " failed on the scanner"));
+        if (status == "error")
+            return scoped(sdk::Error::permanent("export " + file + " of scan " + id + " failed on the scanner"));
         if (std::chrono::steady_clock::now() >= deadline) {
             return scoped(sdk::Error::transient("export " + file + " of scan " + id + " not ready after " +
                                                 std::to_string(cfg.export_timeout_seconds) + " s"));

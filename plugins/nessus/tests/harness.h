@@ -20,12 +20,13 @@ namespace sf = scanorch::framework;
 namespace sdk = scanorch::sdk;
 
 /// Scanner config JSON as the host builds it from a scanners.yaml entry.
-inline std::string config(const std::string& url, const std::string& user = "admin", const std::string& password = "adminpw",
+inline std::string config(const std::string& url, const std::string& user = "admin",
+                          const std::string& password = "adminpw",
                           const std::string& options = R"({"export_poll_ms":100,"timeout":5})",
                           const std::string& access_key = "", const std::string& secret_key = "") {
-    return R"({"instance_id":"emu_1","url":")" + url + R"(","credentials":{"username":")" + user +
-           R"(","password":")" + password + R"(","access_key":")" + access_key + R"(","secret_key":")" + secret_key +
-           R"("},"options":)" + options + "}";
+    return R"({"instance_id":"emu_1","url":")" + url + R"(","credentials":{"username":")" + user + R"(","password":")" +
+           password + R"(","access_key":")" + access_key + R"(","secret_key":")" + secret_key + R"("},"options":)" +
+           options + "}";
 }
 
 struct Plugin {

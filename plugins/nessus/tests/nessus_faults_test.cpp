@@ -26,13 +26,13 @@ sdk::Error create_error(const std::string& url, const std::string& password = "a
     return r ? sdk::Error{} : r.error();
 }
 
-#define EXPECT_KIND_AND_TEXT(err, expected_kind, text)                          \
-    do {                                                                        \
-        /* a copy: err may be a temporary Result's error() */                 \
+#define EXPECT_KIND_AND_TEXT(err, expected_kind, text)                                   \
+    do {                                                                                 \
+        /* a copy: err may be a temporary Result's error() */                            \
         const auto e_ = (err); /* NOLINT(performance-unnecessary-copy-initialization) */ \
-        EXPECT_EQ(e_.kind, sdk::ErrorKind::expected_kind) << e_.message;        \
-        EXPECT_NE(e_.message.find(text), std::string::npos) << e_.message;      \
-        EXPECT_EQ(e_.message.rfind("scanner 'emu_1': ", 0), 0u) << e_.message;  \
+        EXPECT_EQ(e_.kind, sdk::ErrorKind::expected_kind) << e_.message;                 \
+        EXPECT_NE(e_.message.find(text), std::string::npos) << e_.message;               \
+        EXPECT_EQ(e_.message.rfind("scanner 'emu_1': ", 0), 0u) << e_.message;           \
     } while (0)
 
 }  // namespace
@@ -150,7 +150,8 @@ TEST(NessusFaults, BadRequestsNameWhatWasWrong) {
 TEST(NessusFaults, ConfigErrorsStopThePluginAtStart) {
     auto http_remote = load(config("http://203.0.113.5:8834"));
     EXPECT_FALSE(http_remote.scanner);
-    EXPECT_NE(http_remote.error.message.find("plain http:// is accepted only for a loopback address"), std::string::npos)
+    EXPECT_NE(http_remote.error.message.find("plain http:// is accepted only for a loopback address"),
+              std::string::npos)
         << http_remote.error.message;
     auto no_creds = load(R"({"instance_id":"emu_1","url":"https://192.0.2.8:8834","credentials":{},"options":{}})");
     EXPECT_NE(no_creds.error.message.find("credentials need username/password or access_key/secret_key"),

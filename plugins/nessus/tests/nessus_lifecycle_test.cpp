@@ -10,9 +10,14 @@ using scanorch::testing::EmulatorProcess;
 namespace {
 
 std::vector<std::string> emulator_args() {
-    return {"--user", "admin:adminpw", "--target-account", "scan:scanpw", "--target-account", "ops:opspw@192.0.2.2",
-            "--target-account", "CORP\\svc:winpw", "--target-account", "root:rootpw", "--scan-seconds", "0.5",
-            "--export-seconds", "0.2", "--extra-items", "5"};
+    return {"--user",           "admin:adminpw",
+            "--target-account", "scan:scanpw",
+            "--target-account", "ops:opspw@192.0.2.2",
+            "--target-account", "CORP\\svc:winpw",
+            "--target-account", "root:rootpw",
+            "--scan-seconds",   "0.5",
+            "--export-seconds", "0.2",
+            "--extra-items",    "5"};
 }
 
 struct Outcome {
@@ -80,7 +85,7 @@ TEST(NessusLifecycle, TrustedScanThatAuthenticates) {
     EXPECT_TRUE(o.validation.is_valid) << o.validation.error;
     EXPECT_EQ(o.validation.authentication_status, sdk::AuthStatus::success);
     EXPECT_EQ(per_host(o.validation), (std::map<std::string, sdk::HostAuth>{{"192.0.2.10", sdk::HostAuth::success},
-                                                                              {"192.0.2.11", sdk::HostAuth::success}}));
+                                                                            {"192.0.2.11", sdk::HostAuth::success}}));
 }
 
 TEST(NessusLifecycle, TrustedScanWithWrongCredentialsFailsValidation) {
@@ -109,8 +114,8 @@ TEST(NessusLifecycle, CredentialsValidOnSomeHostsGiveAMixedExport) {
     EXPECT_TRUE(o.validation.is_valid) << o.validation.error;
     EXPECT_EQ(o.validation.authentication_status, sdk::AuthStatus::partial);
     EXPECT_EQ(per_host(o.validation), (std::map<std::string, sdk::HostAuth>{{"192.0.2.1", sdk::HostAuth::failed},
-                                                                              {"192.0.2.2", sdk::HostAuth::success},
-                                                                              {"192.0.2.3", sdk::HostAuth::failed}}));
+                                                                            {"192.0.2.2", sdk::HostAuth::success},
+                                                                            {"192.0.2.3", sdk::HostAuth::failed}}));
 }
 
 TEST(NessusLifecycle, PrivilegedScanEscalatesOrReportsInsufficientPrivilege) {

@@ -93,7 +93,8 @@ const std::string& PgConnection::numbered(const std::string& sql) {
     return numbered_.emplace(sql, std::move(out)).first->second;
 }
 
-std::int64_t PgConnection::run(const std::string& sql, const std::vector<Value>& params, const store_sql::RowFn& on_row) {
+std::int64_t PgConnection::run(const std::string& sql, const std::vector<Value>& params,
+                               const store_sql::RowFn& on_row) {
     std::vector<std::string> texts(params.size());
     std::vector<const char*> values(params.size(), nullptr);
     std::vector<Oid> types(params.size(), 0);
@@ -215,7 +216,8 @@ void PgConnection::insert_rows(const std::string& table, const std::vector<std::
         if (buf.size() >= kCopyChunk) send();
     }
     if (!buf.empty()) send();
-    if (PQputCopyEnd(c_, error.empty() ? nullptr : error.c_str()) != 1 && error.empty()) error = trimmed(PQerrorMessage(c_));
+    if (PQputCopyEnd(c_, error.empty() ? nullptr : error.c_str()) != 1 && error.empty())
+        error = trimmed(PQerrorMessage(c_));
     // The COPY's own result, then the end of the command.
     std::unique_ptr<PGresult, decltype(&PQclear)> r(PQgetResult(c_), &PQclear);
     const bool ok = r && PQresultStatus(r.get()) == PGRES_COMMAND_OK;

@@ -43,20 +43,26 @@ public:
     static constexpr const char* kVersion = "0.1.0";
     static constexpr const char* kDescription = "Tasks and findings in PostgreSQL, shared by every host";
     static constexpr scanorch_config_field kConfig[] = {
-        sdk::ConfigKey{.name = "url", .type = SCANORCH_CFG_SECRET, .required = true,
+        sdk::ConfigKey{.name = "url",
+                       .type = SCANORCH_CFG_SECRET,
+                       .required = true,
                        .description = "libpq connection URL, e.g. "
                                       "postgresql://scanorch:PASSWORD@db.example:5432/scanorch?connect_timeout=5"},
-        sdk::ConfigKey{.name = "schema", .type = SCANORCH_CFG_STRING, .default_json = "\"scanorch\"",
+        sdk::ConfigKey{.name = "schema",
+                       .type = SCANORCH_CFG_STRING,
+                       .default_json = "\"scanorch\"",
                        .description = "Schema holding the tables (created if absent)"},
-        sdk::ConfigKey{.name = "pool_size", .type = SCANORCH_CFG_INT, .default_json = "8",
+        sdk::ConfigKey{.name = "pool_size",
+                       .type = SCANORCH_CFG_INT,
+                       .default_json = "8",
                        .description = "Connections kept open per process"},
     };
 
     PostgresStore(const std::string& url, const std::string& schema, std::size_t pool)
         : ss::SqlStore([url, schema] { return std::make_unique<PgConnection>(url, schema); }, pool,
                        ss::Dialect{"postgres", "BEGIN", kMigrationLock, " FOR UPDATE", kRefreshFindingStatistics,
-                                   "SET synchronous_commit = off", "RESET synchronous_commit", " COLLATE \"C\"", kRefreshTaskStatistics,
-                                   "SELECT nextval('task_keys')"}) {}
+                                   "SET synchronous_commit = off", "RESET synchronous_commit", " COLLATE \"C\"",
+                                   kRefreshTaskStatistics, "SELECT nextval('task_keys')"}) {}
 
     static sdk::Result<std::unique_ptr<PostgresStore>> create(const sdk::PluginContext& ctx) {
         const sdk::Config& c = ctx.config();
@@ -64,10 +70,12 @@ public:
         if (url.empty()) return sdk::Error::invalid_input("url is required (a postgresql:// connection URL)");
         const auto schema = c.string("schema");
         if (!scanorch::postgres_store::valid_schema_name(schema)) {
-            return sdk::Error::invalid_input("schema '" + schema + "' is not a lower-case identifier ([a-z_][a-z0-9_]*)");
+            return sdk::Error::invalid_input("schema '" + schema +
+                                             "' is not a lower-case identifier ([a-z_][a-z0-9_]*)");
         }
         const auto pool = c.integer("pool_size");
-        if (pool < 1 || pool > 256) return sdk::Error::invalid_input("pool_size must be 1..256, not " + std::to_string(pool));
+        if (pool < 1 || pool > 256)
+            return sdk::Error::invalid_input("pool_size must be 1..256, not " + std::to_string(pool));
         return sdk::guard("connect", [&]() -> sdk::Result<std::unique_ptr<PostgresStore>> {
             {
                 // The schema before any connection points its search_path at it;

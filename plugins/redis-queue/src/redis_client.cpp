@@ -16,10 +16,22 @@ Value copy(const redisReply* r) {
     Value v;
     if (r == nullptr) return v;
     switch (r->type) {
-        case REDIS_REPLY_STRING: v.type = Value::Type::string; v.str.assign(r->str, r->len); break;
-        case REDIS_REPLY_STATUS: v.type = Value::Type::status; v.str.assign(r->str, r->len); break;
-        case REDIS_REPLY_ERROR: v.type = Value::Type::error; v.str.assign(r->str, r->len); break;
-        case REDIS_REPLY_INTEGER: v.type = Value::Type::integer; v.integer = r->integer; break;
+        case REDIS_REPLY_STRING:
+            v.type = Value::Type::string;
+            v.str.assign(r->str, r->len);
+            break;
+        case REDIS_REPLY_STATUS:
+            v.type = Value::Type::status;
+            v.str.assign(r->str, r->len);
+            break;
+        case REDIS_REPLY_ERROR:
+            v.type = Value::Type::error;
+            v.str.assign(r->str, r->len);
+            break;
+        case REDIS_REPLY_INTEGER:
+            v.type = Value::Type::integer;
+            v.integer = r->integer;
+            break;
         case REDIS_REPLY_ARRAY:
             v.type = Value::Type::array;
             for (std::size_t i = 0; i < r->elements; ++i) v.elements.push_back(copy(r->element[i]));
@@ -119,7 +131,8 @@ sdk::Result<RedisPool::Conn> RedisPool::connect() {
     auto simple = [&](const std::vector<std::string>& argv) -> sdk::Result<void> {
         Reply r = send(c.get(), argv);
         if (!r) return sdk::Error::transient(where + ": " + c->errstr);
-        if (r->type == REDIS_REPLY_ERROR) return sdk::Error::auth(where + ": " + argv[0] + " refused: " + std::string(r->str, r->len));
+        if (r->type == REDIS_REPLY_ERROR)
+            return sdk::Error::auth(where + ": " + argv[0] + " refused: " + std::string(r->str, r->len));
         return {};
     };
     if (!s_.password.empty()) {
@@ -128,12 +141,13 @@ sdk::Result<RedisPool::Conn> RedisPool::connect() {
     // Cluster mode would answer keys of other slots with MOVED/ASK, which
     // this client does not follow: it could only work while every key
     // happened to sit on one node. Refuse it rather than fail later.
-    if (Reply r = send(c.get(), {"INFO", "cluster"}); r && r->type == REDIS_REPLY_STRING &&
-                                                      std::string_view(r->str, r->len).find("cluster_enabled:1") !=
-                                                          std::string_view::npos) {
-        return sdk::Error::permanent(where + " runs in cluster mode (cluster_enabled:1), which redis-queue does not "
-                                             "support: use a standalone Redis, with Sentinel for failover "
-                                             "(sentinels and sentinel_master in the queue plugin's config)");
+    if (Reply r = send(c.get(), {"INFO", "cluster"});
+        r && r->type == REDIS_REPLY_STRING &&
+        std::string_view(r->str, r->len).find("cluster_enabled:1") != std::string_view::npos) {
+        return sdk::Error::permanent(where +
+                                     " runs in cluster mode (cluster_enabled:1), which redis-queue does not "
+                                     "support: use a standalone Redis, with Sentinel for failover "
+                                     "(sentinels and sentinel_master in the queue plugin's config)");
     }
     if (s_.db != 0) {
         if (auto r = simple({"SELECT", std::to_string(s_.db)}); !r) return std::move(r).error();
@@ -177,7 +191,8 @@ sdk::Result<Value> RedisPool::command(const std::vector<std::string>& argv, int 
     if (block_ms > 0) redisSetTimeout(conn.get(), tv(block_ms + s_.timeout_ms));
     Reply r = send(conn.get(), argv);
     if (!r) {  // the connection is broken: drop it; the next call reconnects
-        return sdk::Error::transient("Redis " + argv[0] + " failed: " + (conn->errstr[0] ? conn->errstr : "connection lost"));
+        return sdk::Error::transient("Redis " + argv[0] +
+                                     " failed: " + (conn->errstr[0] ? conn->errstr : "connection lost"));
     }
     if (block_ms > 0) redisSetTimeout(conn.get(), tv(s_.timeout_ms));
     Value v = copy(r.get());
@@ -192,8 +207,8 @@ sdk::Result<Value> RedisPool::command(const std::vector<std::string>& argv, int 
     return v;
 }
 
-sdk::Result<Value> RedisPool::eval(const std::string& script, const std::string& sha, const std::vector<std::string>& keys,
-                                   const std::vector<std::string>& args) {
+sdk::Result<Value> RedisPool::eval(const std::string& script, const std::string& sha,
+                                   const std::vector<std::string>& keys, const std::vector<std::string>& args) {
     std::vector<std::string> argv = {"EVALSHA", sha, std::to_string(keys.size())};
     argv.insert(argv.end(), keys.begin(), keys.end());
     argv.insert(argv.end(), args.begin(), args.end());

@@ -27,10 +27,10 @@
 #include <unordered_map>
 
 #include "redis_client.h"
-#include "scanorch/sdk/hex.h"
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/guard.h"
+#include "scanorch/sdk/hex.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/pool_snapshot.h"
 #include "scanorch/sdk/queue_backend.h"
@@ -337,16 +337,28 @@ public:
     static constexpr const char* kVersion = "1.0.0";
     static constexpr const char* kDescription = "Queues in Redis, shared by every API and worker process";
     static constexpr scanorch_config_field kConfig[] = {
-        sdk::ConfigKey{.name = "url", .type = SCANORCH_CFG_STRING, .default_json = "\"redis://127.0.0.1:6379\"",
-         .description = "redis://[:password@]host:port[/db] (REDIS_URL)"},
-        sdk::ConfigKey{.name = "password", .type = SCANORCH_CFG_SECRET, .description = "AUTH password (instead of putting it in the URL)"},
-        sdk::ConfigKey{.name = "key_prefix", .type = SCANORCH_CFG_STRING, .default_json = "\"nessus\"",
-         .description = "Prefix of every key (one deployment per prefix)"},
-        sdk::ConfigKey{.name = "timeout_ms", .type = SCANORCH_CFG_INT, .default_json = "2000", .description = "Connect and command timeout"},
-        sdk::ConfigKey{.name = "sentinels", .type = SCANORCH_CFG_STRING_LIST,
-         .description = "host:port of Redis Sentinels (then url's host is ignored)"},
-        sdk::ConfigKey{.name = "sentinel_master", .type = SCANORCH_CFG_STRING, .default_json = "\"mymaster\"",
-         .description = "The master's name in Sentinel"},
+        sdk::ConfigKey{.name = "url",
+                       .type = SCANORCH_CFG_STRING,
+                       .default_json = "\"redis://127.0.0.1:6379\"",
+                       .description = "redis://[:password@]host:port[/db] (REDIS_URL)"},
+        sdk::ConfigKey{.name = "password",
+                       .type = SCANORCH_CFG_SECRET,
+                       .description = "AUTH password (instead of putting it in the URL)"},
+        sdk::ConfigKey{.name = "key_prefix",
+                       .type = SCANORCH_CFG_STRING,
+                       .default_json = "\"nessus\"",
+                       .description = "Prefix of every key (one deployment per prefix)"},
+        sdk::ConfigKey{.name = "timeout_ms",
+                       .type = SCANORCH_CFG_INT,
+                       .default_json = "2000",
+                       .description = "Connect and command timeout"},
+        sdk::ConfigKey{.name = "sentinels",
+                       .type = SCANORCH_CFG_STRING_LIST,
+                       .description = "host:port of Redis Sentinels (then url's host is ignored)"},
+        sdk::ConfigKey{.name = "sentinel_master",
+                       .type = SCANORCH_CFG_STRING,
+                       .default_json = "\"mymaster\"",
+                       .description = "The master's name in Sentinel"},
     };
 
     RedisQueue(sdk::PluginContext ctx, scanorch::redis_queue::RedisSettings s, std::string prefix)
@@ -370,8 +382,9 @@ public:
         if (!s->sentinels.empty()) s->sentinel_master = c.string("sentinel_master");
         const auto prefix = c.string("key_prefix");
         if (prefix.empty()) return sdk::Error::invalid_input("key_prefix must not be empty");
-        ctx.log().info("redis-queue: ", s->sentinels.empty() ? s->host + ":" + std::to_string(s->port)
-                                                            : "master '" + s->sentinel_master + "' via Sentinel",
+        ctx.log().info("redis-queue: ",
+                       s->sentinels.empty() ? s->host + ":" + std::to_string(s->port)
+                                            : "master '" + s->sentinel_master + "' via Sentinel",
                        ", key prefix '", prefix, "'");
         auto q = std::make_unique<RedisQueue>(std::move(ctx), std::move(s).value(), prefix);
         // A Redis that is down now may be up later (workers retry), but
@@ -448,7 +461,8 @@ public:
     sdk::Result<void> renew(sdk::Claim& c, std::int64_t lease_ms) noexcept override {
         return guard([&]() -> sdk::Result<void> {
             const auto exp = std::stoll(now()) + lease_ms;
-            auto r = run(renew_, {task_key(c.task.task_id), p_ + ":lease_expiry"}, {c.task.task_id, c.lease_token, std::to_string(exp)});
+            auto r = run(renew_, {task_key(c.task.task_id), p_ + ":lease_expiry"},
+                         {c.task.task_id, c.lease_token, std::to_string(exp)});
             if (!r) return std::move(r).error();
             if (r->integer != 1) return lost(c);
             c.lease_expires_at_ms = exp;
@@ -457,8 +471,12 @@ public:
     }
 
     sdk::Result<void> complete(const sdk::Claim& c) noexcept override { return end(c, "0", ""); }
-    sdk::Result<void> release(const sdk::Claim& c, const std::string& payload) noexcept override { return end(c, "1", payload); }
-    sdk::Result<void> dead_letter(const sdk::Claim& c, const std::string& reason) noexcept override { return end(c, "2", reason); }
+    sdk::Result<void> release(const sdk::Claim& c, const std::string& payload) noexcept override {
+        return end(c, "1", payload);
+    }
+    sdk::Result<void> dead_letter(const sdk::Claim& c, const std::string& reason) noexcept override {
+        return end(c, "2", reason);
+    }
 
     sdk::Result<std::vector<sdk::QueueTask>> reclaim_expired() noexcept override {
         return guard([&]() -> sdk::Result<std::vector<sdk::QueueTask>> {
@@ -470,7 +488,8 @@ public:
                 t.task_id = r->elements[i].str;
                 t.scanner_id = r->elements[i + 1].str;
                 t.payload = r->elements[i + 2].str;
-                t.attempts = static_cast<std::uint32_t>(std::stoul(r->elements[i + 3].str.empty() ? "0" : r->elements[i + 3].str));
+                t.attempts = static_cast<std::uint32_t>(
+                    std::stoul(r->elements[i + 3].str.empty() ? "0" : r->elements[i + 3].str));
                 t.enqueued_at_ms = std::stoll(r->elements[i + 4].str.empty() ? "0" : r->elements[i + 4].str);
                 out.push_back(std::move(t));
             }
@@ -509,7 +528,8 @@ public:
                 queue_seen_.erase(id);
                 return std::optional<std::uint64_t>{};
             }
-            if (queue_seen_.size() >= kQueueSeenEntries && !queue_seen_.count(id)) queue_seen_.erase(queue_seen_.begin());
+            if (queue_seen_.size() >= kQueueSeenEntries && !queue_seen_.count(id))
+                queue_seen_.erase(queue_seen_.begin());
             queue_seen_[id] = found->elements[1].str;
             return std::optional<std::uint64_t>(static_cast<std::uint64_t>(found->elements[0].integer));
         });
@@ -528,7 +548,8 @@ public:
     sdk::Result<std::vector<sdk::QueueTask>> list(const std::string& scanner, std::uint64_t offset,
                                                   std::uint64_t limit) noexcept override {
         return guard([&]() -> sdk::Result<std::vector<sdk::QueueTask>> {
-            auto ids = redis_.command({"LRANGE", queue_key(scanner), std::to_string(offset), std::to_string(offset + limit - 1)});
+            auto ids = redis_.command(
+                {"LRANGE", queue_key(scanner), std::to_string(offset), std::to_string(offset + limit - 1)});
             if (!ids) return std::move(ids).error();
             std::vector<sdk::QueueTask> out;
             for (const auto& id : ids->elements) {
@@ -554,7 +575,8 @@ public:
                 auto r = redis_.command({"SCARD", running_key(s)});
                 if (!q) return std::move(q).error();
                 if (!r) return std::move(r).error();
-                d.scanners.push_back({s, static_cast<std::uint64_t>(q->integer), static_cast<std::uint64_t>(r->integer)});
+                d.scanners.push_back(
+                    {s, static_cast<std::uint64_t>(q->integer), static_cast<std::uint64_t>(r->integer)});
             }
             return d;
         });
@@ -597,7 +619,8 @@ public:
 
     sdk::Result<std::vector<sdk::DlqEntry>> dlq_list(std::uint64_t offset, std::uint64_t limit) noexcept override {
         return guard([&]() -> sdk::Result<std::vector<sdk::DlqEntry>> {
-            auto ids = redis_.command({"LRANGE", p_ + ":dlq", std::to_string(offset), std::to_string(offset + limit - 1)});
+            auto ids =
+                redis_.command({"LRANGE", p_ + ":dlq", std::to_string(offset), std::to_string(offset + limit - 1)});
             if (!ids) return std::move(ids).error();
             std::vector<sdk::DlqEntry> out;
             for (const auto& id : ids->elements) {
@@ -650,7 +673,8 @@ public:
         });
     }
 
-    sdk::Result<std::vector<std::optional<std::string>>> kv_get_many(const std::vector<std::string>& keys) noexcept override {
+    sdk::Result<std::vector<std::optional<std::string>>> kv_get_many(
+        const std::vector<std::string>& keys) noexcept override {
         return guard([&]() -> sdk::Result<std::vector<std::optional<std::string>>> {
             std::vector<std::optional<std::string>> out;
             if (keys.empty()) return out;
@@ -664,7 +688,8 @@ public:
                                             " values for " + std::to_string(keys.size()) + " keys");
             }
             out.reserve(keys.size());
-            for (const auto& e : r->elements) out.push_back(e.is_nil() ? std::nullopt : std::optional<std::string>(e.str));
+            for (const auto& e : r->elements)
+                out.push_back(e.is_nil() ? std::nullopt : std::optional<std::string>(e.str));
             return out;
         });
     }
@@ -678,7 +703,7 @@ public:
     }
 
     sdk::Result<std::optional<std::string>> kv_set_if_absent(const std::string& key, const std::string& value,
-                                                              std::int64_t ttl_ms) noexcept override {
+                                                             std::int64_t ttl_ms) noexcept override {
         return guard([&]() -> sdk::Result<std::optional<std::string>> {
             auto r = run(kv_set_, {p_ + ":kv:" + key}, {value, std::to_string(ttl_ms), now(), "1"});
             if (!r) return std::move(r).error();
@@ -707,7 +732,8 @@ public:
 
     sdk::Result<std::int64_t> add(const std::string& key, std::int64_t delta, std::int64_t ttl_ms) noexcept override {
         return guard([&]() -> sdk::Result<std::int64_t> {
-            auto r = run(counter_add_, {p_ + ":counter:" + key}, {std::to_string(delta), std::to_string(ttl_ms), now()});
+            auto r =
+                run(counter_add_, {p_ + ":counter:" + key}, {std::to_string(delta), std::to_string(ttl_ms), now()});
             if (!r) return std::move(r).error();
             return static_cast<std::int64_t>(r->integer);
         });
@@ -723,7 +749,9 @@ public:
             std::vector<std::int64_t> out;
             out.reserve(r->elements.size());
             for (const auto& e : r->elements) out.push_back(static_cast<std::int64_t>(e.integer));
-            if (out.size() != keys.size()) return sdk::Error::internal("counter read answered " + std::to_string(out.size()) + " values for " + std::to_string(keys.size()) + " keys");
+            if (out.size() != keys.size())
+                return sdk::Error::internal("counter read answered " + std::to_string(out.size()) + " values for " +
+                                            std::to_string(keys.size()) + " keys");
             return out;
         });
     }
@@ -744,7 +772,8 @@ private:
         return std::pair{hp.substr(0, colon), port};
     }
 
-    sdk::Result<Value> run(const Script& s, const std::vector<std::string>& keys, const std::vector<std::string>& args) {
+    sdk::Result<Value> run(const Script& s, const std::vector<std::string>& keys,
+                           const std::vector<std::string>& args) {
         return redis_.eval(s.text, s.sha, keys, args);
     }
 
@@ -788,7 +817,8 @@ private:
     }
 
     static sdk::Error lost(const sdk::Claim& c) {
-        return sdk::Error::not_found("task '" + c.task.task_id + "' is no longer held by this lease (it lapsed and "
+        return sdk::Error::not_found("task '" + c.task.task_id +
+                                     "' is no longer held by this lease (it lapsed and "
                                      "the task was reclaimed)");
     }
 
@@ -800,7 +830,8 @@ private:
                           std::to_string(t.enqueued_at_ms ? t.enqueued_at_ms : ctx_.now_unix_ms()),
                           std::to_string(t.attempts), front ? "1" : "0", p_});
             if (!r) return std::move(r).error();
-            if (r->integer < 0) return sdk::Error::invalid_input("task '" + t.task_id + "' is already queued or running");
+            if (r->integer < 0)
+                return sdk::Error::invalid_input("task '" + t.task_id + "' is already queued or running");
             return static_cast<std::uint64_t>(r->integer);
         });
     }
@@ -854,8 +885,9 @@ private:
     std::mutex seen_mu_;
     std::unordered_map<std::string, std::string> queue_seen_;  ///< task id -> queue key it was last found in
     const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
-        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_get_many_{kKvGetMany}, kv_set_{kKvSet}, kv_cas_{kKvCompareAndSet}, delete_if_{kDeleteIf}, position_{kPosition},
-        counter_add_{kCounterAdd}, counter_read_{kCounterRead}, pool_snapshot_{kPoolSnapshot};
+        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_get_many_{kKvGetMany}, kv_set_{kKvSet}, kv_cas_{kKvCompareAndSet},
+        delete_if_{kDeleteIf}, position_{kPosition}, counter_add_{kCounterAdd}, counter_read_{kCounterRead},
+        pool_snapshot_{kPoolSnapshot};
 };
 
 }  // namespace

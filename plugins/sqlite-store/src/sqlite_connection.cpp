@@ -33,10 +33,8 @@ sdk::ErrorKind kind_of(int rc) {
         case SQLITE_IOERR:
         case SQLITE_CANTOPEN:
             return sdk::ErrorKind::transient;  // another writer held on too long, or the disk: try again
-        case SQLITE_CONSTRAINT:
-            return sdk::ErrorKind::invalid_input;
-        default:
-            return sdk::ErrorKind::internal;
+        case SQLITE_CONSTRAINT: return sdk::ErrorKind::invalid_input;
+        default: return sdk::ErrorKind::internal;
     }
 }
 
@@ -53,8 +51,8 @@ struct Reset {
 }  // namespace
 
 SqliteConnection::SqliteConnection(const SqliteOptions& o) : path_(o.path) {
-    const int rc = sqlite3_open_v2(o.path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+    const int rc = sqlite3_open_v2(o.path.c_str(), &db_,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         const std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close_v2(db_);
@@ -105,7 +103,8 @@ sqlite3_stmt* SqliteConnection::prepare(const std::string& sql) {
         statements_.clear();
     }
     sqlite3_stmt* s = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr);
     if (rc != SQLITE_OK) fail(rc, sql);
     statements_.emplace(sql, s);
     return s;

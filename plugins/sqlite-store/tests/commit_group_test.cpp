@@ -25,9 +25,9 @@ using scanorch::sqlite_store::SqliteOptions;
 namespace {
 
 struct Db {
-    std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                ("commit-group-" + std::to_string(::getpid()) + "-" +
-                                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("commit-group-" + std::to_string(::getpid()) + "-" +
+                                                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     SqliteOptions o;
     Db() {
         std::filesystem::remove_all(dir);
@@ -41,7 +41,8 @@ struct Db {
     }
     std::int64_t count(const std::string& where = "1 = 1") const {
         std::int64_t n = 0;
-        SqliteConnection(o).run("SELECT count(*) FROM t WHERE " + where, {}, [&](const ss::Row& r) { n = r.integer(0); });
+        SqliteConnection(o).run("SELECT count(*) FROM t WHERE " + where, {},
+                                [&](const ss::Row& r) { n = r.integer(0); });
         return n;
     }
 };
@@ -108,9 +109,9 @@ TEST(CommitGroup, AWritersErrorIsItsOwnAndItsStatementsAreUndone) {
     });
     go = true;
     EXPECT_THROW(group.write([](ss::Connection& c) {
-                     c.run(kInsert, {ss::Value(std::int64_t{3})}, {});
-                     c.run(kInsert, {ss::Value(std::int64_t{1})}, {});  // the primary key is taken
-                 }),
+        c.run(kInsert, {ss::Value(std::int64_t{3})}, {});
+        c.run(kInsert, {ss::Value(std::int64_t{1})}, {});  // the primary key is taken
+    }),
                  ss::DbError);
     a.join();
     EXPECT_EQ(db.count("id = 2"), 1) << "another writer's write was lost with the failing one";
@@ -167,9 +168,11 @@ TEST(CommitGroup, AProcessKilledMidCommitLosesNoWriteItReported) {
     ::close(fds[1]);
     std::vector<std::int64_t> reported;
     std::int64_t id = 0;
-    while (reported.size() < 2000 && ::read(fds[0], &id, sizeof id) == static_cast<ssize_t>(sizeof id)) reported.push_back(id);
+    while (reported.size() < 2000 && ::read(fds[0], &id, sizeof id) == static_cast<ssize_t>(sizeof id))
+        reported.push_back(id);
     ::kill(child, SIGKILL);
-    while (::read(fds[0], &id, sizeof id) == static_cast<ssize_t>(sizeof id)) reported.push_back(id);  // sent before the kill
+    while (::read(fds[0], &id, sizeof id) == static_cast<ssize_t>(sizeof id))
+        reported.push_back(id);  // sent before the kill
     ::close(fds[0]);
     int status = 0;
     ::waitpid(child, &status, 0);

@@ -31,7 +31,8 @@ void CommitGroup::write(const std::function<void(Connection&)>& work, bool one_s
             // behind a full batch only when more than kMaxBatch arrived
             // first, and then it is among the first of the rest).
             auto mine = std::find(waiting_.begin(), waiting_.end(), &me);
-            if (static_cast<std::size_t>(mine - waiting_.begin()) >= n) std::iter_swap(mine, waiting_.begin() + (n - 1));
+            if (static_cast<std::size_t>(mine - waiting_.begin()) >= n)
+                std::iter_swap(mine, waiting_.begin() + (n - 1));
             batch.assign(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
             waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
         }
@@ -69,9 +70,10 @@ void CommitGroup::run(const std::vector<Writer*>& batch) {
         // (one writer's disk-full or I/O error ends the whole transaction,
         // and then "ROLLBACK TO" itself fails): for them it is transient.
         const bool own = std::any_of(batch.begin(), batch.end(), [](const Writer* w) { return w->error != nullptr; });
-        const auto failed = own ? std::make_exception_ptr(DbError(sdk::ErrorKind::transient,
-                                                                  std::string("the shared transaction was rolled back: ") + e.what()))
-                                : std::current_exception();
+        const auto failed =
+            own ? std::make_exception_ptr(DbError(sdk::ErrorKind::transient,
+                                                  std::string("the shared transaction was rolled back: ") + e.what()))
+                : std::current_exception();
         for (auto* w : batch) {
             if (!w->error) w->error = failed;
         }

@@ -107,8 +107,7 @@ const std::vector<Migration>& migrations() {
         // version 1 hold their own texts, as holders do, so nothing is
         // rewritten.
         {2,
-         {"ALTER TABLE findings ADD COLUMN text_seq BIGINT",
-          "ALTER TABLE findings ADD COLUMN text_hash BIGINT",
+         {"ALTER TABLE findings ADD COLUMN text_seq BIGINT", "ALTER TABLE findings ADD COLUMN text_hash BIGINT",
           "CREATE INDEX findings_text_sources ON findings (task_id, text_hash) WHERE text_hash IS NOT NULL"}},
         // Findings name their task by a number (tasks.task_key) instead of
         // its 36-character id: the key of the table and of every index entry,
@@ -185,12 +184,14 @@ const std::vector<Migration>& migrations() {
           "CREATE INDEX finding_cves_by_task ON finding_cves (task_key, seq)",
           // Keyed by (task_key, first_seq), unique since a task's runs never
           // overlap; small rows, so SQLite keeps them in the key's own tree.
-          {"sqlite", "CREATE TABLE finding_hosts (task_key BIGINT NOT NULL, first_seq BIGINT NOT NULL,"
-                     " last_seq BIGINT NOT NULL, host TEXT NOT NULL, host_ip TEXT NOT NULL, ipv4 BIGINT,"
-                     " PRIMARY KEY (task_key, first_seq)) WITHOUT ROWID"},
-          {"postgres", "CREATE TABLE finding_hosts (task_key BIGINT NOT NULL, first_seq BIGINT NOT NULL,"
-                       " last_seq BIGINT NOT NULL, host TEXT NOT NULL, host_ip TEXT NOT NULL, ipv4 BIGINT,"
-                       " PRIMARY KEY (task_key, first_seq))"},
+          {"sqlite",
+           "CREATE TABLE finding_hosts (task_key BIGINT NOT NULL, first_seq BIGINT NOT NULL,"
+           " last_seq BIGINT NOT NULL, host TEXT NOT NULL, host_ip TEXT NOT NULL, ipv4 BIGINT,"
+           " PRIMARY KEY (task_key, first_seq)) WITHOUT ROWID"},
+          {"postgres",
+           "CREATE TABLE finding_hosts (task_key BIGINT NOT NULL, first_seq BIGINT NOT NULL,"
+           " last_seq BIGINT NOT NULL, host TEXT NOT NULL, host_ip TEXT NOT NULL, ipv4 BIGINT,"
+           " PRIMARY KEY (task_key, first_seq))"},
           // The runs of the rows already there: consecutive rows (in seq
           // order) of one host share the difference of the two row numbers.
           "INSERT INTO finding_hosts (task_key, first_seq, last_seq, host, host_ip, ipv4)"
@@ -219,9 +220,9 @@ std::uint32_t migrate(Connection& c, const Dialect& d) {
     c.run("SELECT version FROM schema_version", {}, [&](const Row& r) { at = std::max(at, r.integer(0)); });
     const auto latest = static_cast<std::int64_t>(latest_schema_version());
     if (at > latest) {
-        throw DbError(sdk::ErrorKind::permanent,
-                      "the database's schema is at version " + std::to_string(at) + ", newer than this plugin knows (" +
-                          std::to_string(latest) + "): upgrade scanorch, or point the store at another database");
+        throw DbError(sdk::ErrorKind::permanent, "the database's schema is at version " + std::to_string(at) +
+                                                     ", newer than this plugin knows (" + std::to_string(latest) +
+                                                     "): upgrade scanorch, or point the store at another database");
     }
     if (at == latest) return static_cast<std::uint32_t>(at);
     for (const auto& m : migrations()) {

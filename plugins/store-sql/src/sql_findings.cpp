@@ -31,7 +31,8 @@ namespace {
 // text_seq is NULL) and the later ones point at that finding's seq through
 // text_seq, with empty texts of their own. Rows written before schema 2 hold
 // their own texts, as sources do. Reading joins the source by primary key.
-const char* const kFindingsFrom = " FROM findings f LEFT JOIN findings s ON s.task_key = f.task_key AND s.seq = f.text_seq";
+const char* const kFindingsFrom =
+    " FROM findings f LEFT JOIN findings s ON s.task_key = f.task_key AND s.seq = f.text_seq";
 const char* const kSynopsis = "COALESCE(s.synopsis, f.synopsis)";
 const char* const kDescription = "COALESCE(s.description, f.description)";
 const char* const kFindingColumns =
@@ -85,7 +86,8 @@ std::vector<std::string> split_cves(const std::string& s) {
 sdk::Severity severity_of(std::int64_t n, const std::string& task_id, std::uint64_t seq) {
     if (n < 0 || n > 4) {
         throw DbError(sdk::ErrorKind::internal, "task '" + task_id + "': finding " + std::to_string(seq) +
-                                                    " has severity " + std::to_string(n) + " in the database (0..4 expected)");
+                                                    " has severity " + std::to_string(n) +
+                                                    " in the database (0..4 expected)");
     }
     return static_cast<sdk::Severity>(n);
 }
@@ -139,9 +141,8 @@ void finding_filter(const sdk::FindingFilter& f, std::string& where, std::vector
     // scan's): a filter that excludes them says so in the index's own
     // words, which is how both planners know the index holds every match.
     const bool no_info = (f.min_severity && *f.min_severity > sdk::Severity::info) ||
-                         (!f.severities.empty() && std::none_of(f.severities.begin(), f.severities.end(), [](auto s) {
-                              return s == sdk::Severity::info;
-                          }));
+                         (!f.severities.empty() && std::none_of(f.severities.begin(), f.severities.end(),
+                                                                [](auto s) { return s == sdk::Severity::info; }));
     if (no_info) where += " AND f.severity > 0";
     if (!f.host.empty()) {
         where += " AND f.host = ?";
@@ -177,7 +178,8 @@ std::int64_t task_key_of(Connection& c, const std::string& task_id) {
         key = r.integer(0);
     });
     if (!key) throw DbError(sdk::ErrorKind::not_found, "task '" + task_id + "' not found");
-    if (keyless) throw DbError(sdk::ErrorKind::internal, "task '" + task_id + "' has no task_key (written outside the store?)");
+    if (keyless)
+        throw DbError(sdk::ErrorKind::internal, "task '" + task_id + "' has no task_key (written outside the store?)");
     return *key;
 }
 
@@ -188,17 +190,17 @@ std::optional<std::int64_t> holds_lease(Connection& c, const Dialect& d, const s
                                         const std::string& token) {
     std::optional<std::string> current;
     std::int64_t key = 0;
-    c.run("SELECT lease_token, task_key FROM tasks WHERE task_id = ?" + d.lock_row, {text(task_id)},
-          [&](const Row& r) {
-              if (r.null(1)) throw DbError(sdk::ErrorKind::internal, "task '" + task_id + "' has no task_key (written outside the store?)");
-              current = r.text(0);
-              key = r.integer(1);
-          });
+    c.run("SELECT lease_token, task_key FROM tasks WHERE task_id = ?" + d.lock_row, {text(task_id)}, [&](const Row& r) {
+        if (r.null(1))
+            throw DbError(sdk::ErrorKind::internal,
+                          "task '" + task_id + "' has no task_key (written outside the store?)");
+        current = r.text(0);
+        key = r.integer(1);
+    });
     if (!current) throw DbError(sdk::ErrorKind::not_found, "task '" + task_id + "' not found");
     if (*current != token) return std::nullopt;
     return key;
 }
-
 
 // A findings batch's durability, relaxed for its transaction only (see
 // Dialect::relax_durability); restored after the commit or the rollback.
@@ -243,7 +245,8 @@ struct TextSource {
     std::uint64_t seq;
     std::string synopsis, solution, description, see_also;
     bool holds(const sdk::Finding& f) const {
-        return synopsis == f.synopsis && solution == f.solution && description == f.description && see_also == f.see_also;
+        return synopsis == f.synopsis && solution == f.solution && description == f.description &&
+               see_also == f.see_also;
     }
 };
 
@@ -255,8 +258,7 @@ class TextSources {
 public:
     /// `before`: the batch's first seq; only findings before it may hold
     /// texts for it (never a forward reference).
-    TextSources(Connection& c, std::int64_t task_key, const std::vector<sdk::Finding>& batch,
-                std::uint64_t before) {
+    TextSources(Connection& c, std::int64_t task_key, const std::vector<sdk::Finding>& batch, std::uint64_t before) {
         hashes_.reserve(batch.size());
         std::vector<std::int64_t> wanted;
         for (const auto& f : batch) {
@@ -272,16 +274,18 @@ public:
             const auto slots = std::bit_ceil(n);
             std::vector<Value> params = {integer(task_key)};
             for (std::size_t i = 0; i < slots; ++i) params.push_back(integer(wanted[at + std::min(i, n - 1)]));
-            c.run("SELECT seq, text_hash, synopsis, solution, description, see_also FROM findings"
-                  " WHERE task_key = ? AND text_hash IN (" + placeholders(slots) + ")",
-                  params, [&](const Row& r) {
-                      // Filtered here: "seq < ?" in the query made SQLite walk
-                      // the task's rows by seq instead of this index.
-                      if (static_cast<std::uint64_t>(r.integer(0)) >= before) return;
-                      stored_.push_back({static_cast<std::uint64_t>(r.integer(0)), r.text(2), r.text(3), r.text(4),
-                                         r.text(5)});
-                      known_.emplace(r.integer(1), Known{&stored_.back(), nullptr});
-                  });
+            c.run(
+                "SELECT seq, text_hash, synopsis, solution, description, see_also FROM findings"
+                " WHERE task_key = ? AND text_hash IN (" +
+                    placeholders(slots) + ")",
+                params, [&](const Row& r) {
+                    // Filtered here: "seq < ?" in the query made SQLite walk
+                    // the task's rows by seq instead of this index.
+                    if (static_cast<std::uint64_t>(r.integer(0)) >= before) return;
+                    stored_.push_back(
+                        {static_cast<std::uint64_t>(r.integer(0)), r.text(2), r.text(3), r.text(4), r.text(5)});
+                    known_.emplace(r.integer(1), Known{&stored_.back(), nullptr});
+                });
         }
     }
 
@@ -327,7 +331,8 @@ void delete_findings(Connection& c, std::int64_t task_key, std::optional<std::pa
     const auto [lo, hi] = *range;
     const auto k = integer(task_key);
     for (const auto* table : {"finding_cves", "findings"}) {
-        c.run(std::string("DELETE FROM ") + table + " WHERE task_key = ? AND seq BETWEEN ? AND ?", {k, integer(lo), integer(hi)});
+        c.run(std::string("DELETE FROM ") + table + " WHERE task_key = ? AND seq BETWEEN ? AND ?",
+              {k, integer(lo), integer(hi)});
     }
     // Host runs keep out of [lo, hi], so the rows written there get runs of
     // their own and no two runs of a task overlap (reads rely on it). Runs
@@ -337,9 +342,11 @@ void delete_findings(Connection& c, std::int64_t task_key, std::optional<std::pa
     // A run reaching across the whole range keeps its two outer parts.
     const std::string before_lo =
         " WHERE task_key = ? AND first_seq = (SELECT MAX(first_seq) FROM finding_hosts WHERE task_key = ? AND first_seq < ?)";
-    c.run("INSERT INTO finding_hosts (task_key, first_seq, last_seq, host, host_ip, ipv4)"
-          " SELECT task_key, ?, last_seq, host, host_ip, ipv4 FROM finding_hosts" + before_lo + " AND last_seq > ?",
-          {integer(hi + 1), k, k, integer(lo), integer(hi)});
+    c.run(
+        "INSERT INTO finding_hosts (task_key, first_seq, last_seq, host, host_ip, ipv4)"
+        " SELECT task_key, ?, last_seq, host, host_ip, ipv4 FROM finding_hosts" +
+            before_lo + " AND last_seq > ?",
+        {integer(hi + 1), k, k, integer(lo), integer(hi)});
     c.run("UPDATE finding_hosts SET last_seq = ?" + before_lo + " AND last_seq >= ?",
           {integer(lo - 1), k, k, integer(lo), integer(lo)});
     const std::string last_in_range =
@@ -348,12 +355,18 @@ void delete_findings(Connection& c, std::int64_t task_key, std::optional<std::pa
     std::vector<Value> tail;  // the part of the last run starting in the range that lies past it
     c.run("SELECT last_seq, host, host_ip, ipv4 FROM finding_hosts" + last_in_range + " AND last_seq > ?",
           {k, k, integer(lo), integer(hi), integer(hi)}, [&, &hi = hi](const Row& r) {
-              tail = {k, integer(hi + 1), integer(r.integer(0)), text(r.text(1)), text(r.text(2)),
+              tail = {k,
+                      integer(hi + 1),
+                      integer(r.integer(0)),
+                      text(r.text(1)),
+                      text(r.text(2)),
                       r.null(3) ? Value() : integer(r.integer(3))};
           });
     c.run("DELETE FROM finding_hosts WHERE task_key = ? AND first_seq BETWEEN ? AND ?", {k, integer(lo), integer(hi)});
     if (!tail.empty()) {
-        c.run("INSERT INTO finding_hosts (task_key, first_seq, last_seq, host, host_ip, ipv4) VALUES (?, ?, ?, ?, ?, ?)", tail);
+        c.run(
+            "INSERT INTO finding_hosts (task_key, first_seq, last_seq, host, host_ip, ipv4) VALUES (?, ?, ?, ?, ?, ?)",
+            tail);
     }
 }
 
@@ -376,9 +389,10 @@ std::vector<Value> host_runs(std::int64_t task_key, const std::vector<sdk::Findi
         std::size_t j = i + 1;
         while (j < order.size() && order[j]->host == first.host && order[j]->host_ip == first.host_ip) ++j;
         const auto ip = ipv4_number(first.host_ip.empty() ? first.host : first.host_ip);
-        runs.insert(runs.end(), {integer(task_key), integer(static_cast<std::int64_t>(first.seq)),
-                                 integer(static_cast<std::int64_t>(order[j - 1]->seq)), Value(BorrowedText{&first.host}),
-                                 Value(BorrowedText{&first.host_ip}), ip ? integer(*ip) : Value()});
+        runs.insert(runs.end(),
+                    {integer(task_key), integer(static_cast<std::int64_t>(first.seq)),
+                     integer(static_cast<std::int64_t>(order[j - 1]->seq)), Value(BorrowedText{&first.host}),
+                     Value(BorrowedText{&first.host_ip}), ip ? integer(*ip) : Value()});
         i = j;
     }
     return runs;
@@ -394,9 +408,9 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
         if (!valid_id(task_id)) return sdk::Error::invalid_input("invalid task id '" + task_id + "'");
         for (const auto& f : batch) {
             if (static_cast<std::uint32_t>(f.severity) > 4) {
-                return sdk::Error::invalid_input("finding " + std::to_string(f.seq) + " of task '" + task_id +
-                                                 "' has severity " + std::to_string(static_cast<std::uint32_t>(f.severity)) +
-                                                 " (0..4 expected)");
+                return sdk::Error::invalid_input(
+                    "finding " + std::to_string(f.seq) + " of task '" + task_id + "' has severity " +
+                    std::to_string(static_cast<std::uint32_t>(f.severity)) + " (0..4 expected)");
             }
             for (const auto& cve : f.cves) {
                 if (cve.empty() || cve.find(',') != std::string::npos) {
@@ -411,8 +425,8 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
         const auto key = holds_lease(*c, d_, task_id, token);
         if (!key) return false;
         if (batch.empty()) return true;
-        const auto [lo, hi] = std::minmax_element(batch.begin(), batch.end(),
-                                                  [](const auto& a, const auto& b) { return a.seq < b.seq; });
+        const auto [lo, hi] =
+            std::minmax_element(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
         // A batch sent again (a retried call) replaces its rows; its text
         // sources go with them and are found again below.
         delete_findings(*c, *key, std::pair(static_cast<std::int64_t>(lo->seq), static_cast<std::int64_t>(hi->seq)));
@@ -423,9 +437,10 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
         TextSources sources(*c, *key, batch, lo->seq);
         static const std::string none;
         static const std::vector<std::string> kColumns = {
-            "task_key", "seq", "host", "host_ip", "ipv4", "port", "protocol", "service", "plugin_id", "plugin_name",
-            "plugin_family", "severity", "risk_factor", "cvss3", "cvss2", "cves", "seen_at", "synopsis", "solution",
-            "description", "see_also", "plugin_output", "text_seq", "text_hash"};
+            "task_key",    "seq",         "host",      "host_ip",       "ipv4",          "port",
+            "protocol",    "service",     "plugin_id", "plugin_name",   "plugin_family", "severity",
+            "risk_factor", "cvss3",       "cvss2",     "cves",          "seen_at",       "synopsis",
+            "solution",    "description", "see_also",  "plugin_output", "text_seq",      "text_hash"};
         static const std::vector<std::string> kCveColumns = {"cve", "task_key", "seq"};
         const auto b = [](const std::string& t) { return Value(BorrowedText{&t}); };
         std::vector<Value> rows, cve_rows;
@@ -439,15 +454,30 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
             const auto source = sources.source_of(i, f);
             const bool own = !source;
             cve_lists.push_back(join_cves(f.cves));
-            rows.insert(rows.end(),
-                        {integer(*key), integer(seq), b(f.host), b(f.host_ip), ip ? integer(*ip) : Value(),
-                         integer(f.port), b(f.protocol), b(f.service), integer(static_cast<std::int64_t>(f.plugin_id)),
-                         b(f.plugin_name), b(f.plugin_family), integer(static_cast<std::int64_t>(f.severity)),
-                         b(f.risk_factor), real_or_null(f.cvss3_base_score), real_or_null(f.cvss_base_score),
-                         b(cve_lists.back()), integer(f.seen_at_ms), b(own ? f.synopsis : none),
-                         b(own ? f.solution : none), b(own ? f.description : none), b(own ? f.see_also : none),
-                         b(f.plugin_output), source ? integer(static_cast<std::int64_t>(*source)) : Value(),
-                         own && sources.hash(i) ? integer(*sources.hash(i)) : Value()});
+            rows.insert(rows.end(), {integer(*key),
+                                     integer(seq),
+                                     b(f.host),
+                                     b(f.host_ip),
+                                     ip ? integer(*ip) : Value(),
+                                     integer(f.port),
+                                     b(f.protocol),
+                                     b(f.service),
+                                     integer(static_cast<std::int64_t>(f.plugin_id)),
+                                     b(f.plugin_name),
+                                     b(f.plugin_family),
+                                     integer(static_cast<std::int64_t>(f.severity)),
+                                     b(f.risk_factor),
+                                     real_or_null(f.cvss3_base_score),
+                                     real_or_null(f.cvss_base_score),
+                                     b(cve_lists.back()),
+                                     integer(f.seen_at_ms),
+                                     b(own ? f.synopsis : none),
+                                     b(own ? f.solution : none),
+                                     b(own ? f.description : none),
+                                     b(own ? f.see_also : none),
+                                     b(f.plugin_output),
+                                     source ? integer(static_cast<std::int64_t>(*source)) : Value(),
+                                     own && sources.hash(i) ? integer(*sources.hash(i)) : Value()});
             for (std::size_t k = 0; k < f.cves.size(); ++k) {
                 // A finding naming a CVE twice is one row.
                 const auto& cve = f.cves[k];
@@ -510,9 +540,9 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
             std::uint64_t matching = 0, total = 0;
             // The text source only when a text filter reads it: a count is a
             // pass over the task's rows, and the join would double it.
-            c->run(std::string("SELECT count(*)") + (q.filter.text.empty() ? " FROM findings f" : kFindingsFrom) + where,
-                   params,
-                   [&](const Row& r) { matching = static_cast<std::uint64_t>(r.integer(0)); });
+            c->run(
+                std::string("SELECT count(*)") + (q.filter.text.empty() ? " FROM findings f" : kFindingsFrom) + where,
+                params, [&](const Row& r) { matching = static_cast<std::uint64_t>(r.integer(0)); });
             if (params.size() == 1) {
                 total = matching;  // no filter: the same pass
             } else {
@@ -635,7 +665,8 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
         std::int64_t after_key = -1, after_seq = -1;
         if (!q.cursor.empty()) {
             if (q.cursor.rfind("s1:", 0) == 0) {
-                refuse("cursor '" + q.cursor + "' is from before the store's upgrade to schema 3: start the search again");
+                refuse("cursor '" + q.cursor +
+                       "' is from before the store's upgrade to schema 3: start the search again");
             }
             const auto parts = split_cursor(q.cursor, "s2", 2);
             after_key = cursor_number(parts[0], q.cursor);
@@ -643,7 +674,8 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
             where += " AND (f.task_key, f.seq) > (?, ?)";
             params.insert(params.end(), {integer(after_key), integer(after_seq)});
         }
-        const std::string select = "SELECT f.task_key, t.task_id, " + std::string(kFindingColumns) + ", '', '', ''" + from;
+        const std::string select =
+            "SELECT f.task_key, t.task_id, " + std::string(kFindingColumns) + ", '', '', ''" + from;
         auto c = pool_.lease();
         sdk::FindingHits hits;
         std::vector<std::int64_t> keys;
@@ -679,7 +711,8 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                 // One index in order, (column, task_key, first_seq): no sort,
                 // and the LIMIT stops the read.
                 std::vector<Value> p = {text(q.host)};
-                std::string sql = "SELECT h.task_key, h.first_seq, h.last_seq FROM finding_hosts h WHERE h." + column + " = ?";
+                std::string sql =
+                    "SELECT h.task_key, h.first_seq, h.last_seq FROM finding_hosts h WHERE h." + column + " = ?";
                 if (net) {
                     sql += " AND h.ipv4 BETWEEN ? AND ?";
                     p.insert(p.end(), {integer(net->first), integer(net->second)});
@@ -687,8 +720,9 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                 p.insert(p.end(), cursor_params.begin(), cursor_params.end());
                 p.push_back(integer(static_cast<std::int64_t>(limit)));
                 std::vector<Run> out;
-                c->run(sql + from_cursor + " ORDER BY h.task_key, h.first_seq LIMIT ?", p,
-                       [&](const Row& r) { out.push_back({r.integer(0), r.integer(1), r.integer(2)}); });
+                c->run(sql + from_cursor + " ORDER BY h.task_key, h.first_seq LIMIT ?", p, [&](const Row& r) {
+                    out.push_back({r.integer(0), r.integer(1), r.integer(2)});
+                });
                 return out;
             };
             if (!q.host.empty()) {
@@ -699,7 +733,8 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                 for (const auto* l : {&by_host, &by_address}) {
                     if (l->size() == kRunsPerCall && (!bound || l->back() < *bound)) bound = l->back();
                 }
-                std::merge(by_host.begin(), by_host.end(), by_address.begin(), by_address.end(), std::back_inserter(runs));
+                std::merge(by_host.begin(), by_host.end(), by_address.begin(), by_address.end(),
+                           std::back_inserter(runs));
                 runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
                 if (bound) {
                     runs.erase(std::upper_bound(runs.begin(), runs.end(), *bound), runs.end());
@@ -712,12 +747,13 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                 p.push_back(integer(static_cast<std::int64_t>(kRunWindow)));
                 std::size_t seen = 0;
                 Run last{};
-                c->run("SELECT h.task_key, h.first_seq, h.last_seq, h.ipv4 FROM finding_hosts h WHERE 1 = 1" + from_cursor +
-                           " ORDER BY h.task_key, h.first_seq LIMIT ?",
+                c->run("SELECT h.task_key, h.first_seq, h.last_seq, h.ipv4 FROM finding_hosts h WHERE 1 = 1" +
+                           from_cursor + " ORDER BY h.task_key, h.first_seq LIMIT ?",
                        p, [&](const Row& r) {
                            ++seen;
                            last = {r.integer(0), r.integer(1), r.integer(2)};
-                           if (!r.null(3) && r.integer(3) >= net->first && r.integer(3) <= net->second) runs.push_back(last);
+                           if (!r.null(3) && r.integer(3) >= net->first && r.integer(3) <= net->second)
+                               runs.push_back(last);
                        });
                 if (seen == kRunWindow) examined_to = last;
             }
@@ -745,7 +781,8 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
         }
         if (hits.hits.size() > q.limit) {
             hits.hits.pop_back();
-            hits.next_cursor = "s2:" + std::to_string(keys[q.limit - 1]) + ":" + std::to_string(hits.hits.back().finding.seq);
+            hits.next_cursor =
+                "s2:" + std::to_string(keys[q.limit - 1]) + ":" + std::to_string(hits.hits.back().finding.seq);
         }
         return hits;
     });
@@ -765,14 +802,15 @@ sdk::Result<sdk::Comparison> SqlFindings::compare(const std::string& older, cons
             if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
             const auto key = task_key_of(*c, id);
             std::map<Key, Seen> out;
-            c->run("SELECT host, port, protocol, plugin_id, severity, plugin_name, seq FROM findings WHERE task_key = ?",
-                   {integer(key)}, [&](const Row& r) {
-                       Key k{r.text(0), static_cast<std::uint32_t>(r.integer(1)), r.text(2),
-                             static_cast<std::uint64_t>(r.integer(3))};
-                       const auto sev = severity_of(r.integer(4), id, static_cast<std::uint64_t>(r.integer(6)));
-                       auto [it, fresh] = out.try_emplace(std::move(k), Seen{sev, r.text(5)});
-                       if (!fresh && sev > it->second.severity) it->second.severity = sev;  // reported twice: the worse
-                   });
+            c->run(
+                "SELECT host, port, protocol, plugin_id, severity, plugin_name, seq FROM findings WHERE task_key = ?",
+                {integer(key)}, [&](const Row& r) {
+                    Key k{r.text(0), static_cast<std::uint32_t>(r.integer(1)), r.text(2),
+                          static_cast<std::uint64_t>(r.integer(3))};
+                    const auto sev = severity_of(r.integer(4), id, static_cast<std::uint64_t>(r.integer(6)));
+                    auto [it, fresh] = out.try_emplace(std::move(k), Seen{sev, r.text(5)});
+                    if (!fresh && sev > it->second.severity) it->second.severity = sev;  // reported twice: the worse
+                });
             return out;
         };
         auto before = load(older);
@@ -794,8 +832,8 @@ sdk::Result<sdk::Comparison> SqlFindings::compare(const std::string& older, cons
             ch.plugin_name = a ? a->plugin_name : b->plugin_name;
             if (b) ch.before = b->severity;
             if (a) ch.after = a->severity;
-            ch.change = !b ? sdk::Change::added
-                        : !a ? sdk::Change::fixed
+            ch.change = !b                           ? sdk::Change::added
+                        : !a                         ? sdk::Change::fixed
                         : a->severity == b->severity ? sdk::Change::unchanged
                                                      : sdk::Change::rerated;
             auto& h = hosts[std::get<0>(k)];

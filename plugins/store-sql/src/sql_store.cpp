@@ -61,7 +61,6 @@ void check_task(const sdk::StoredTask& t) {
     if (!valid_id(t.task_id)) refuse("invalid task id '" + t.task_id + "'");
 }
 
-
 }  // namespace
 
 // ================================================================= tasks
@@ -76,13 +75,14 @@ sdk::Result<sdk::StoredTask> SqlTasks::create(const sdk::StoredTask& t) noexcept
             if (exists) return;
             std::int64_t key = 0;
             c.run(d_.allocate_task_key, {}, [&](const Row& r) { key = r.integer(0); });
-            c.run("INSERT INTO tasks (task_id, client, status, scanner, pool, targets, lease_token, created_at, updated_at,"
-                  " completed_at, last_accessed_at, revision, summary, document, payload, task_key)"
-                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
-                  {text(t.task_id), text(t.client), text(std::string(sdk::to_string(t.status))), text(t.scanner),
-                   text(t.pool), text(t.targets), text(t.lease_token), integer(t.created_at_ms), integer(t.updated_at_ms),
-                   integer(t.completed_at_ms), integer(t.last_accessed_at_ms), text(t.summary), text(t.document),
-                   text(t.payload), integer(key)});
+            c.run(
+                "INSERT INTO tasks (task_id, client, status, scanner, pool, targets, lease_token, created_at, updated_at,"
+                " completed_at, last_accessed_at, revision, summary, document, payload, task_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                {text(t.task_id), text(t.client), text(std::string(sdk::to_string(t.status))), text(t.scanner),
+                 text(t.pool), text(t.targets), text(t.lease_token), integer(t.created_at_ms), integer(t.updated_at_ms),
+                 integer(t.completed_at_ms), integer(t.last_accessed_at_ms), text(t.summary), text(t.document),
+                 text(t.payload), integer(key)});
         });
         if (exists) return sdk::Error::invalid_input("task '" + t.task_id + "' already exists");
         if (const auto n = ++created_; n >= 1024 && std::has_single_bit(n)) {
@@ -133,10 +133,18 @@ sdk::Result<sdk::UpdateResult> SqlTasks::update(const sdk::StoredTask& t, const 
     return guard("update task", [&]() -> sdk::Result<sdk::UpdateResult> {
         check_task(t);
         std::string where = " WHERE task_id = ?";
-        std::vector<Value> params = {text(std::string(sdk::to_string(t.status))), text(t.client), text(t.scanner),
-                                     text(t.pool), text(t.targets), text(t.lease_token), integer(t.updated_at_ms),
-                                     integer(t.completed_at_ms), integer(t.last_accessed_at_ms),
-                                     integer(t.last_accessed_at_ms), text(t.summary), text(t.document),
+        std::vector<Value> params = {text(std::string(sdk::to_string(t.status))),
+                                     text(t.client),
+                                     text(t.scanner),
+                                     text(t.pool),
+                                     text(t.targets),
+                                     text(t.lease_token),
+                                     integer(t.updated_at_ms),
+                                     integer(t.completed_at_ms),
+                                     integer(t.last_accessed_at_ms),
+                                     integer(t.last_accessed_at_ms),
+                                     text(t.summary),
+                                     text(t.document),
                                      text(t.task_id)};
         if (g.revision != 0) {
             where += " AND revision = ?";
@@ -148,15 +156,18 @@ sdk::Result<sdk::UpdateResult> SqlTasks::update(const sdk::StoredTask& t, const 
         }
         if (g.unless_terminal) where += " AND status NOT IN ('completed', 'failed', 'cancelled')";
         std::optional<sdk::StoredTask> written;
-        group_.write([&](Connection& c) {
-            written.reset();
-            c.run("UPDATE tasks SET status = ?, client = ?, scanner = ?, pool = ?, targets = ?, lease_token = ?,"
-                  " updated_at = ?, completed_at = ?,"
-                  " last_accessed_at = CASE WHEN ? > last_accessed_at THEN ? ELSE last_accessed_at END,"
-                  " summary = ?, document = ?, revision = revision + 1" +
-                      where + " RETURNING " + kTaskColumns + ", document, payload",
-                  params, [&](const Row& r) { written = read_task(r, true); });
-        }, /*one_statement=*/true);
+        group_.write(
+            [&](Connection& c) {
+                written.reset();
+                c.run(
+                    "UPDATE tasks SET status = ?, client = ?, scanner = ?, pool = ?, targets = ?, lease_token = ?,"
+                    " updated_at = ?, completed_at = ?,"
+                    " last_accessed_at = CASE WHEN ? > last_accessed_at THEN ? ELSE last_accessed_at END,"
+                    " summary = ?, document = ?, revision = revision + 1" +
+                        where + " RETURNING " + kTaskColumns + ", document, payload",
+                    params, [&](const Row& r) { written = read_task(r, true); });
+            },
+            /*one_statement=*/true);
         sdk::UpdateResult out;
         if (written) {
             out.outcome = sdk::UpdateOutcome::written;
@@ -185,12 +196,15 @@ sdk::Result<void> SqlTasks::touch(const std::string& id, std::int64_t at) noexce
     return guard("touch task", [&]() -> sdk::Result<void> {
         if (!valid_id(id)) return sdk::Error::invalid_input("invalid task id '" + id + "'");
         bool found = false;
-        group_.write([&](Connection& c) {
-            found = false;
-            c.run("UPDATE tasks SET last_accessed_at = CASE WHEN ? > last_accessed_at THEN ? ELSE last_accessed_at END"
-                  " WHERE task_id = ? RETURNING task_id",
-                  {integer(at), integer(at), text(id)}, [&](const Row&) { found = true; });
-        }, /*one_statement=*/true);
+        group_.write(
+            [&](Connection& c) {
+                found = false;
+                c.run(
+                    "UPDATE tasks SET last_accessed_at = CASE WHEN ? > last_accessed_at THEN ? ELSE last_accessed_at END"
+                    " WHERE task_id = ? RETURNING task_id",
+                    {integer(at), integer(at), text(id)}, [&](const Row&) { found = true; });
+            },
+            /*one_statement=*/true);
         if (!found) return sdk::Error::not_found("task '" + id + "' not found");
         return {};
     });
@@ -239,7 +253,8 @@ sdk::Result<sdk::TaskPage> SqlTasks::list(const sdk::TaskQuery& q) noexcept {
             for (auto s : q.statuses) params.push_back(text(std::string(sdk::to_string(s))));
         }
         using Exact = std::pair<const char*, const std::string*>;
-        for (const auto& [column, value] : {Exact{"scanner", &q.scanner}, Exact{"pool", &q.pool}, Exact{"targets", &q.targets}}) {
+        for (const auto& [column, value] :
+             {Exact{"scanner", &q.scanner}, Exact{"pool", &q.pool}, Exact{"targets", &q.targets}}) {
             if (value->empty()) continue;
             where += std::string(" AND ") + column + " = ?";
             params.push_back(text(*value));

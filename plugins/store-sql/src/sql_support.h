@@ -27,7 +27,9 @@ using sdk::guard;
 // ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$, as the host's ids: never a separator of
 // the cursors below.
 inline bool valid_id(const std::string& id) {
-    const auto alnum = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    const auto alnum = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    };
     if (id.empty() || id.size() > 64 || !alnum(id[0])) return false;
     return std::all_of(id.begin(), id.end(), [&](char c) { return alnum(c) || c == '_' || c == '-'; });
 }
@@ -50,14 +52,16 @@ inline std::vector<std::string> split_cursor(const std::string& cursor, const st
         if (colon == std::string::npos) break;
         start = colon + 1;
     }
-    if (parts.size() != fields + 1 || parts[0] != kind) refuse("cursor '" + cursor + "' was not returned by this query");
+    if (parts.size() != fields + 1 || parts[0] != kind)
+        refuse("cursor '" + cursor + "' was not returned by this query");
     return {parts.begin() + 1, parts.end()};
 }
 
 inline std::int64_t cursor_number(const std::string& s, const std::string& cursor) {
     std::int64_t n = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (ec != std::errc() || end != s.data() + s.size()) refuse("cursor '" + cursor + "' was not returned by this query");
+    if (ec != std::errc() || end != s.data() + s.size())
+        refuse("cursor '" + cursor + "' was not returned by this query");
     return n;
 }
 
@@ -69,7 +73,7 @@ inline std::string placeholders(std::size_t n) {
 
 // "client IN (...)"; an empty visible set sees nothing.
 inline void visible_clients(const std::optional<std::vector<std::string>>& clients, const std::string& column,
-                     std::string& where, std::vector<Value>& params) {
+                            std::string& where, std::vector<Value>& params) {
     if (!clients) return;
     if (clients->empty()) {
         where += " AND 1 = 0";
@@ -80,7 +84,8 @@ inline void visible_clients(const std::optional<std::vector<std::string>>& clien
 }
 
 inline void check_limit(std::uint32_t limit, std::uint32_t max, const char* what) {
-    if (limit < 1 || limit > max) refuse(std::string(what) + " must be 1.." + std::to_string(max) + ", not " + std::to_string(limit));
+    if (limit < 1 || limit > max)
+        refuse(std::string(what) + " must be 1.." + std::to_string(max) + ", not " + std::to_string(limit));
 }
 
 /// Runs each statement of `statements` ("a; b; c", the dialect's own SQL,
@@ -98,6 +103,7 @@ inline void run_each(Connection& c, const std::string& statements) {
 
 /// Deletes a task's findings (with their CVE rows and host runs) by its
 /// task_key: all of them, or those with first <= seq <= last.
-void delete_findings(Connection& c, std::int64_t task_key, std::optional<std::pair<std::int64_t, std::int64_t>> range = {});
+void delete_findings(Connection& c, std::int64_t task_key,
+                     std::optional<std::pair<std::int64_t, std::int64_t>> range = {});
 
 }  // namespace scanorch::store_sql

@@ -25,12 +25,14 @@ Poco::Util::Option option(const std::string& full, const std::string& short_name
 
 Poco::Util::OptionSet option_set() {
     Poco::Util::OptionSet set;
-    set.addOption(option("listen", "l", "address to listen on (default 127.0.0.1:8834; port 0 = any free port)", "HOST:PORT"));
+    set.addOption(
+        option("listen", "l", "address to listen on (default 127.0.0.1:8834; port 0 = any free port)", "HOST:PORT"));
     set.addOption(option("user", "u", "a Nessus login (repeatable)", "NAME:PASSWORD"));
     set.addOption(option("api-key", "k", "an API key pair (repeatable)", "ACCESS:SECRET"));
     set.addOption(option("target-account", "a",
                          "credentials that work on the targets (repeatable); @HOST limits one to a host; "
-                         "PASSWORD * accepts any SSH key", "USER:PASSWORD[@HOST]"));
+                         "PASSWORD * accepts any SSH key",
+                         "USER:PASSWORD[@HOST]"));
     set.addOption(option("scan-seconds", "s", "how long a scan runs (default 10)", "S"));
     set.addOption(option("max-running", "m", "scans running at once; the rest stay pending (default 4)", "N"));
     set.addOption(option("extra-items", "x", "filler findings per host, the export size knob (default 20)", "N"));
@@ -41,8 +43,10 @@ Poco::Util::OptionSet option_set() {
     set.addOption(option("fail-rate", "F", "fault: share of requests answered 500 (0..1)", "P"));
     set.addOption(option("drop-rate", "D", "fault: share of connections closed unanswered (0..1)", "P"));
     set.addOption(option("slow-ms", "S", "fault: delay every answer by this many ms", "MS"));
-    set.addOption(option("session-ttl", "T", "fault: sessions expire after S idle seconds (401 Invalid Credentials)", "S"));
-    set.addOption(option("licence-gate", "G", "fault: scan control answers 412 API is not available (Nessus Professional)"));
+    set.addOption(
+        option("session-ttl", "T", "fault: sessions expire after S idle seconds (401 Invalid Credentials)", "S"));
+    set.addOption(
+        option("licence-gate", "G", "fault: scan control answers 412 API is not available (Nessus Professional)"));
     set.addOption(option("export-seconds", "E", "fault: exports stay loading this long (default 0.5)", "S"));
     set.addOption(option("abort-rate", "A", "fault: share of scans that end aborted (0..1)", "P"));
     set.addOption(option("warmup-seconds", "W", "fault: /server/status answers 503 loading this long", "S"));
@@ -56,7 +60,8 @@ using Values = std::map<std::string, std::vector<std::string>>;
 
 // Options through Poco's processor; anything else that looks like an option
 // is refused, the rest (and all after "--") are positional.
-Values read(const Poco::Util::OptionSet& set, const std::vector<std::string>& argv, std::vector<std::string>& positional) {
+Values read(const Poco::Util::OptionSet& set, const std::vector<std::string>& argv,
+            std::vector<std::string>& positional) {
     Values out;
     Poco::Util::OptionProcessor processor(set);
     processor.setUnixStyle(true);
@@ -104,7 +109,8 @@ const std::vector<std::string>& all(const Values& values, const std::string& nam
 
 std::pair<std::string, std::string> split_pair(const std::string& v, const std::string& option) {
     const auto colon = v.find(':');
-    if (colon == std::string::npos || colon == 0) throw UsageError("--" + option + " takes NAME:SECRET, got '" + v + "'");
+    if (colon == std::string::npos || colon == 0)
+        throw UsageError("--" + option + " takes NAME:SECRET, got '" + v + "'");
     return {v.substr(0, colon), v.substr(colon + 1)};
 }
 

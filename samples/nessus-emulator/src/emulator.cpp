@@ -45,7 +45,8 @@ Response error(int status, const std::string& message, bool close = false) {
 Response ok(const Object::Ptr& o) { return answer(200, json(o)); }
 
 std::int64_t epoch_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 struct Template {
@@ -85,7 +86,8 @@ bool is_active(const std::string& status) {
 Emulator::Emulator(Options options) : opt_(std::move(options)), rng_(opt_.seed) {
     routes();  // a malformed route pattern stops the program here, not on the first request
     if (opt_.data_dir.empty()) {
-        data_dir_ = (std::filesystem::temp_directory_path() / ("nessus-emulator-" + std::to_string(::getpid()))).string();
+        data_dir_ =
+            (std::filesystem::temp_directory_path() / ("nessus-emulator-" + std::to_string(::getpid()))).string();
         own_data_dir_ = true;
     } else {
         data_dir_ = opt_.data_dir;
@@ -300,7 +302,8 @@ const RouteTable<Emulator::Endpoint>& Emulator::routes() {
 Response Emulator::route(const Request& r) {
     const auto found = routes().find(r.method, r.path);
     if (found.route == nullptr) {
-        if (found.allowed.empty()) return error(404, "The requested resource was not found: " + r.method + " " + r.path);
+        if (found.allowed.empty())
+            return error(404, "The requested resource was not found: " + r.method + " " + r.path);
         Response out = error(405, "Method not allowed");
         out.allow = allow_header(found.allowed);
         return out;
@@ -461,8 +464,10 @@ Response Emulator::templates(const Request&, const PathParams&) {
 
 Response Emulator::folders(const Request&, const PathParams&) {
     Object::Ptr o = new Object;
-    o->set("folders", Poco::JSON::Parser().parse(
-                          R"([{"id":2,"name":"Trash","type":"trash","custom":0},{"id":3,"name":"My Scans","type":"main","custom":0,"default_tag":1}])"));
+    o->set(
+        "folders",
+        Poco::JSON::Parser().parse(
+            R"([{"id":2,"name":"Trash","type":"trash","custom":0},{"id":3,"name":"My Scans","type":"main","custom":0,"default_tag":1}])"));
     return ok(o);
 }
 
@@ -540,7 +545,8 @@ Response Emulator::create_scan(const Request& r, const PathParams&) {
     auto& stored = scans_[s.id] = std::move(s);
     if (launch_now) {
         stored.status = "pending";
-        stored.uuid = random_hex(8) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(28);
+        stored.uuid =
+            random_hex(8) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(28);
         stored.launch_seq = ++launch_seq_;
         stored.will_abort = dice(opt_.abort_rate);
         ++scans_launched_;
@@ -629,8 +635,9 @@ Response Emulator::scan_details(const Request&, const PathParams& p) {
     // Progress per host, as Nessus reports it (EA sums these).
     double fraction = 0;
     if (s.status == "running") {
-        fraction = std::min(0.99, (s.ran_seconds + std::chrono::duration<double>(Clock::now() - s.phase_since).count()) /
-                                      std::max(0.001, opt_.scan_seconds));
+        fraction =
+            std::min(0.99, (s.ran_seconds + std::chrono::duration<double>(Clock::now() - s.phase_since).count()) /
+                               std::max(0.001, opt_.scan_seconds));
     } else if (s.status == "paused" || s.status == "pausing" || s.status == "resuming") {
         fraction = std::min(0.99, s.ran_seconds / std::max(0.001, opt_.scan_seconds));
     } else if (s.status == "processing" || s.status == "completed") {
@@ -698,7 +705,8 @@ Response Emulator::export_scan(const Request& r, const PathParams& p) {
     } catch (...) {
     }
     if (format.empty()) return error(400, "Missing required parameters: format");
-    if (format != "nessus") return error(400, "Export format '" + format + "' is not supported by the emulator (nessus only)");
+    if (format != "nessus")
+        return error(400, "Export format '" + format + "' is not supported by the emulator (nessus only)");
     const Scan& s = it->second;
     if (s.status != "completed" && s.status != "canceled" && s.status != "aborted") {
         return error(409, "Can not export running scans");
@@ -708,10 +716,12 @@ Response Emulator::export_scan(const Request& r, const PathParams& p) {
     e.scan_id = s.id;
     e.token = random_hex(64);
     e.path = data_dir_ + "/scan-" + std::to_string(s.id) + "-" + std::to_string(file) + ".nessus";
-    e.ready_at = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt_.export_seconds));
+    e.ready_at =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt_.export_seconds));
     exports_[file] = e;
     ++exports_made_;
-    ScanResultSpec spec{s.name, s.policy, s.hosts, s.credentials, s.started_epoch, s.ended_epoch ? s.ended_epoch : epoch_now()};
+    ScanResultSpec spec{s.name,        s.policy,        s.hosts,
+                        s.credentials, s.started_epoch, s.ended_epoch ? s.ended_epoch : epoch_now()};
     if (s.status == "aborted") spec.hosts.resize(spec.hosts.size() / 2);  // an aborted scan covers part of its targets
     export_threads_.emplace_back([this, file, spec = std::move(spec), path = e.path] {
         std::string err;
@@ -761,9 +771,17 @@ Response Emulator::export_answer(const Export* e, bool download) {
     return out;
 }
 
-Response Emulator::export_status(const Request&, const PathParams& p) { return export_answer(export_by_file(p), false); }
-Response Emulator::export_download(const Request&, const PathParams& p) { return export_answer(export_by_file(p), true); }
-Response Emulator::token_status(const Request&, const PathParams& p) { return export_answer(export_by_token(p), false); }
-Response Emulator::token_download(const Request&, const PathParams& p) { return export_answer(export_by_token(p), true); }
+Response Emulator::export_status(const Request&, const PathParams& p) {
+    return export_answer(export_by_file(p), false);
+}
+Response Emulator::export_download(const Request&, const PathParams& p) {
+    return export_answer(export_by_file(p), true);
+}
+Response Emulator::token_status(const Request&, const PathParams& p) {
+    return export_answer(export_by_token(p), false);
+}
+Response Emulator::token_download(const Request&, const PathParams& p) {
+    return export_answer(export_by_token(p), true);
+}
 
 }  // namespace scanorch::emulator

@@ -33,10 +33,10 @@ struct Request {
 struct Response {
     int status = 200;
     std::string body = "{}";
-    std::string file;        ///< when set, the body is this file's bytes
-    bool close = false;      ///< "Connection: close" after the answer
-    bool drop = false;       ///< close the connection without answering
-    std::string allow;       ///< a 405's Allow header: the methods the path takes
+    std::string file;    ///< when set, the body is this file's bytes
+    bool close = false;  ///< "Connection: close" after the answer
+    bool drop = false;   ///< close the connection without answering
+    std::string allow;   ///< a 405's Allow header: the methods the path takes
 };
 
 class Emulator {

@@ -21,20 +21,20 @@ struct Options {
     std::vector<TargetAccount> target_accounts;
     double scan_seconds = 10;
     std::uint32_t max_running = 4;
-    std::uint32_t extra_items = 20;        ///< filler findings per host (size knob)
-    std::uint32_t max_hosts = 65536;       ///< a target list may expand to at most this many hosts
-    std::string data_dir;                  ///< where exports are written; default: a temp dir
+    std::uint32_t extra_items = 20;   ///< filler findings per host (size knob)
+    std::uint32_t max_hosts = 65536;  ///< a target list may expand to at most this many hosts
+    std::string data_dir;             ///< where exports are written; default: a temp dir
     std::string tls_cert, tls_key;
     // Faults.
-    double fail_rate = 0;          ///< share of requests answered 500
-    double drop_rate = 0;          ///< share of requests whose connection is closed unanswered
-    std::uint32_t slow_ms = 0;     ///< delay before every answer
-    double session_ttl = 0;        ///< seconds; 0 = sessions never expire
-    bool licence_gate = false;     ///< scan control answers 412 "API is not available"
-    double export_seconds = 0.5;   ///< an export stays "loading" this long
-    double abort_rate = 0;         ///< share of scans that end "aborted"
-    double warmup_seconds = 0;     ///< /server/status answers 503 "loading" this long
-    std::uint64_t seed = 1;        ///< for the fault dice
+    double fail_rate = 0;         ///< share of requests answered 500
+    double drop_rate = 0;         ///< share of requests whose connection is closed unanswered
+    std::uint32_t slow_ms = 0;    ///< delay before every answer
+    double session_ttl = 0;       ///< seconds; 0 = sessions never expire
+    bool licence_gate = false;    ///< scan control answers 412 "API is not available"
+    double export_seconds = 0.5;  ///< an export stays "loading" this long
+    double abort_rate = 0;        ///< share of scans that end "aborted"
+    double warmup_seconds = 0;    ///< /server/status answers 503 "loading" this long
+    std::uint64_t seed = 1;       ///< for the fault dice
 };
 
 }  // namespace scanorch::emulator

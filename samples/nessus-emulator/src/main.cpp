@@ -100,8 +100,8 @@ int main(int argc, char** argv) {
         std::unique_ptr<Poco::Net::ServerSocket> socket;
         const bool tls = !o.tls_cert.empty();
         if (tls) {
-            Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, o.tls_key, o.tls_cert, "",
-                                                                 Poco::Net::Context::VERIFY_NONE);
+            Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, o.tls_key,
+                                                                 o.tls_cert, "", Poco::Net::Context::VERIFY_NONE);
             socket = std::make_unique<Poco::Net::SecureServerSocket>(address, 64, ctx);
         } else {
             socket = std::make_unique<Poco::Net::ServerSocket>(address, 64);

@@ -45,7 +45,10 @@ void write_item(std::ostream& out, const Item& i, const std::string& description
     out << "<ReportItem port=\"" << i.port << "\" svc_name=\"" << i.svc << "\" protocol=\"tcp\" severity=\""
         << i.severity << "\" pluginID=\"" << i.id << "\" pluginName=\"" << xml(i.name) << "\" pluginFamily=\""
         << xml(i.family) << "\">\n<description>" << xml(description) << "</description>\n<plugin_type>" << i.type
-        << "</plugin_type>\n<risk_factor>" << (i.severity >= 3 ? "High" : i.severity >= 1 ? "Medium" : "None")
+        << "</plugin_type>\n<risk_factor>"
+        << (i.severity >= 3   ? "High"
+            : i.severity >= 1 ? "Medium"
+                              : "None")
         << "</risk_factor>\n<solution>n/a</solution>\n<synopsis>" << xml(i.name) << "</synopsis>\n";
     if (!i.output.empty()) out << "<plugin_output>" << xml(i.output) << "</plugin_output>\n";
     out << "</ReportItem>\n";
@@ -82,9 +85,11 @@ void write_report(std::ostream& out, const ScanResultSpec& spec, const Options& 
         const bool win_given = !c.windows_user.empty();
         const std::string ssh_secret = c.ssh_private_key.empty() ? c.ssh_password : c.ssh_private_key;
         const bool ssh_ok = ssh_given && account_works(options.target_accounts, c.ssh_user, ssh_secret, host);
-        const std::string win_login = c.windows_domain.empty() ? c.windows_user : c.windows_domain + "\\" + c.windows_user;
-        const bool win_ok = win_given && (account_works(options.target_accounts, c.windows_user, c.windows_password, host) ||
-                                          account_works(options.target_accounts, win_login, c.windows_password, host));
+        const std::string win_login =
+            c.windows_domain.empty() ? c.windows_user : c.windows_domain + "\\" + c.windows_user;
+        const bool win_ok =
+            win_given && (account_works(options.target_accounts, c.windows_user, c.windows_password, host) ||
+                          account_works(options.target_accounts, win_login, c.windows_password, host));
         const bool login = ssh_ok || win_ok;
         const bool escalate = ssh_ok && !c.elevate_with.empty() && c.elevate_with != "Nothing";
         const bool escalation_ok =
@@ -95,12 +100,15 @@ void write_report(std::ostream& out, const ScanResultSpec& spec, const Options& 
         const bool is_ip = parse_address(host).has_value();
 
         out << "<ReportHost name=\"" << xml(host) << "\"><HostProperties>\n<tag name=\"HOST_START\">"
-            << ctime_text(spec.start_epoch) << "</tag>\n<tag name=\"HOST_START_TIMESTAMP\">" << spec.start_epoch << "</tag>\n";
+            << ctime_text(spec.start_epoch) << "</tag>\n<tag name=\"HOST_START_TIMESTAMP\">" << spec.start_epoch
+            << "</tag>\n";
         if (is_ip) out << "<tag name=\"host-ip\">" << xml(host) << "</tag>\n";
         else out << "<tag name=\"host-fqdn\">" << xml(host) << "</tag>\n";
-        out << "<tag name=\"operating-system\">" << (win_given ? "Microsoft Windows Server 2019" : "Linux Kernel 5.15 on Ubuntu 22.04")
+        out << "<tag name=\"operating-system\">"
+            << (win_given ? "Microsoft Windows Server 2019" : "Linux Kernel 5.15 on Ubuntu 22.04")
             << "</tag>\n<tag name=\"Credentialed_Scan\">" << (login ? "true" : "false") << "</tag>\n<tag name=\""
-            << (login ? "LastAuthenticatedResults" : "LastUnauthenticatedResults") << "\">" << spec.end_epoch << "</tag>\n";
+            << (login ? "LastAuthenticatedResults" : "LastUnauthenticatedResults") << "\">" << spec.end_epoch
+            << "</tag>\n";
         if (login) out << "<tag name=\"local-checks-proto\">" << (ssh_ok ? "ssh" : "smb") << "</tag>\n";
         out << "<tag name=\"HOST_END\">" << ctime_text(spec.end_epoch) << "</tag>\n<tag name=\"HOST_END_TIMESTAMP\">"
             << spec.end_epoch << "</tag>\n</HostProperties>\n";
@@ -108,89 +116,132 @@ void write_report(std::ostream& out, const ScanResultSpec& spec, const Options& 
         std::string cred_line = "no";
         if (ssh_ok) cred_line = "yes, as '" + c.ssh_user + "' via ssh";
         else if (win_ok) cred_line = "yes, as '" + win_login + "' via SMB";
+        write_item(
+            out,
+            {"19506", "Nessus Scan Information", "Settings", 0, "0", "general", "summary",
+             "Information about this scan : \n\nNessus version : 10.7.1\nNessus build : 20051\nPlugin feed version : "
+             "202411290000\nScanner edition used : Nessus\nScan type : Normal\nScan name : " +
+                 spec.name + "\nScan policy used : " + spec.policy +
+                 "\nScanner IP : 127.0.0.1\nPort scanner(s) : nessus_syn_scanner\n"
+                 "Thorough tests : no\nExperimental tests : no\nParanoia level : 1\nSafe checks : yes\n"
+                 "Credentialed checks : " +
+                 cred_line + (ssh_ok ? "\nAttempt Least Privilege : no" : "") +
+                 "\nPatch management checks : None\nDisplay superseded patches : yes (supersedence plugin launched)\n"
+                 "Allow post-scan editing : Yes\nScan duration : " +
+                 std::to_string(spec.end_epoch - spec.start_epoch) + " sec\n"},
+            "Information about the Nessus scan.");
         write_item(out,
-                   {"19506", "Nessus Scan Information", "Settings", 0, "0", "general", "summary",
-                    "Information about this scan : \n\nNessus version : 10.7.1\nNessus build : 20051\nPlugin feed version : "
-                    "202411290000\nScanner edition used : Nessus\nScan type : Normal\nScan name : " + spec.name +
-                        "\nScan policy used : " + spec.policy + "\nScanner IP : 127.0.0.1\nPort scanner(s) : nessus_syn_scanner\n"
-                        "Thorough tests : no\nExperimental tests : no\nParanoia level : 1\nSafe checks : yes\n"
-                        "Credentialed checks : " + cred_line + (ssh_ok ? "\nAttempt Least Privilege : no" : "") +
-                        "\nPatch management checks : None\nDisplay superseded patches : yes (supersedence plugin launched)\n"
-                        "Allow post-scan editing : Yes\nScan duration : " + std::to_string(spec.end_epoch - spec.start_epoch) + " sec\n"},
-                   "Information about the Nessus scan.");
-        write_item(out, {"11219", "Nessus SYN scanner", "Port scanners", 0, "22", "ssh", "remote", "Port 22/tcp was found to be open"}, "Open port.");
-        write_item(out, {"11219", "Nessus SYN scanner", "Port scanners", 0, "443", "www", "remote", "Port 443/tcp was found to be open"}, "Open port.");
-        write_item(out, {"21643", "SSL Cipher Suites Supported", "General", 0, "443", "www", "remote",
-                         "Here is the list of SSL ciphers supported by the remote server :\n  TLS_AES_128_GCM_SHA256"}, "SSL ciphers.");
-        write_item(out, {"51192", "SSL Certificate Cannot Be Trusted", "General", 2, "443", "www", "remote",
-                         "The following certificate was at the bottom of the certificate chain sent by the remote host, but it is signed by an unknown certificate authority."}, "Untrusted certificate.");
+                   {"11219", "Nessus SYN scanner", "Port scanners", 0, "22", "ssh", "remote",
+                    "Port 22/tcp was found to be open"},
+                   "Open port.");
+        write_item(out,
+                   {"11219", "Nessus SYN scanner", "Port scanners", 0, "443", "www", "remote",
+                    "Port 443/tcp was found to be open"},
+                   "Open port.");
+        write_item(out,
+                   {"21643", "SSL Cipher Suites Supported", "General", 0, "443", "www", "remote",
+                    "Here is the list of SSL ciphers supported by the remote server :\n  TLS_AES_128_GCM_SHA256"},
+                   "SSL ciphers.");
+        write_item(
+            out,
+            {"51192", "SSL Certificate Cannot Be Trusted", "General", 2, "443", "www", "remote",
+             "The following certificate was at the bottom of the certificate chain sent by the remote host, but it is signed by an unknown certificate authority."},
+            "Untrusted certificate.");
 
         if (!c.any()) {
-            write_item(out, {"110723", "Target Credential Status by Authentication Protocol - No Credentials Provided",
-                             "Settings", 0, "0", "general", "summary",
-                             "SSH was detected on port 22 but no credentials were provided.\nSSH local checks were not enabled."},
-                       "No credentials were provided.");
+            write_item(
+                out,
+                {"110723", "Target Credential Status by Authentication Protocol - No Credentials Provided", "Settings",
+                 0, "0", "general", "summary",
+                 "SSH was detected on port 22 but no credentials were provided.\nSSH local checks were not enabled."},
+                "No credentials were provided.");
         }
         auto failure = [&](const std::string& proto, const std::string& port, const std::string& user) {
-            write_item(out, {"104410", "Target Credential Status by Authentication Protocol - Failure for Provided Credentials",
-                             "Settings", 0, port, proto == "SSH" ? "ssh" : "cifs", "summary",
-                             "Nessus was unable to log into the following host for which\ncredentials have been provided :\n\n"
-                             "  Protocol        : " + proto + "\n  Port            : " + port + "\n  Failure details :\n\n"
-                             "  - User : " + user + "\n\n    - Plugin      : ssh_get_info2.nasl\n      Plugin ID   : 97993\n"
-                             "      Message     : \nAuthentication failed: the supplied credentials were rejected.\n"},
-                       "Credentials failed.");
+            write_item(
+                out,
+                {"104410", "Target Credential Status by Authentication Protocol - Failure for Provided Credentials",
+                 "Settings", 0, port, proto == "SSH" ? "ssh" : "cifs", "summary",
+                 "Nessus was unable to log into the following host for which\ncredentials have been provided :\n\n"
+                 "  Protocol        : " +
+                     proto + "\n  Port            : " + port +
+                     "\n  Failure details :\n\n"
+                     "  - User : " +
+                     user +
+                     "\n\n    - Plugin      : ssh_get_info2.nasl\n      Plugin ID   : 97993\n"
+                     "      Message     : \nAuthentication failed: the supplied credentials were rejected.\n"},
+                "Credentials failed.");
         };
         if (ssh_given && !ssh_ok) failure("SSH", "22", c.ssh_user);
         if (win_given && !win_ok) failure("SMB", "445", win_login);
         if (c.any() && !login) {
-            write_item(out, {"21745", "OS Security Patch Assessment Failed", "Settings", 0, "0", "general", "summary",
-                             "OS Security Patch Assessment failed because :\n\n- Authentication failed: no supplied credential set succeeded."},
-                       "Local checks could not run.");
+            write_item(
+                out,
+                {"21745", "OS Security Patch Assessment Failed", "Settings", 0, "0", "general", "summary",
+                 "OS Security Patch Assessment failed because :\n\n- Authentication failed: no supplied credential set succeeded."},
+                "Local checks could not run.");
         }
         if (login) {
             const std::string port = ssh_ok ? "22" : "445";
-            write_item(out, {"141118", "Target Credential Status by Authentication Protocol - Valid Credentials Provided",
-                             "Settings", 0, port, ssh_ok ? "ssh" : "cifs", "summary",
-                             "Nessus was able to log in to the remote host via the following :\n\n  User:     '" +
-                                 (ssh_ok ? c.ssh_user : win_login) + "'\n  Port:     " + port + "\n  Proto:    " +
-                                 (ssh_ok ? "SSH" : "SMB") + "\n"},
+            write_item(out,
+                       {"141118", "Target Credential Status by Authentication Protocol - Valid Credentials Provided",
+                        "Settings", 0, port, ssh_ok ? "ssh" : "cifs", "summary",
+                        "Nessus was able to log in to the remote host via the following :\n\n  User:     '" +
+                            (ssh_ok ? c.ssh_user : win_login) + "'\n  Port:     " + port +
+                            "\n  Proto:    " + (ssh_ok ? "SSH" : "SMB") + "\n"},
                        "Valid credentials.");
             if (escalation_ok) {
-                write_item(out, {"110095", "Target Credential Issues by Authentication Protocol - No Issues Found", "Settings",
-                                 0, port, "general", "summary", "Nessus was able to log into the remote host with no privilege or access problems"},
+                write_item(out,
+                           {"110095", "Target Credential Issues by Authentication Protocol - No Issues Found",
+                            "Settings", 0, port, "general", "summary",
+                            "Nessus was able to log into the remote host with no privilege or access problems"},
                            "No credential issues.");
             } else {
-                write_item(out, {"110385", "Target Credential Issues by Authentication Protocol - Insufficient Privilege",
-                                 "Settings", 0, port, "ssh", "summary",
-                                 "Nessus was able to log into the remote host, however this credential did not have sufficient privileges for all planned checks :\n\n  User: '" +
-                                     c.ssh_user + "'\n  Port: 22\n  Proto: SSH\n  Method: " + c.elevate_with + " escalation failed"},
-                           "Insufficient privilege.");
-                write_item(out, {"102094", "SSH Commands Require Privilege Escalation", "Misc.", 0, "0", "general", "local",
-                                 "The following commands failed because privilege escalation with " + c.elevate_with + " failed:\n  - dmidecode"},
+                write_item(
+                    out,
+                    {"110385", "Target Credential Issues by Authentication Protocol - Insufficient Privilege",
+                     "Settings", 0, port, "ssh", "summary",
+                     "Nessus was able to log into the remote host, however this credential did not have sufficient privileges for all planned checks :\n\n  User: '" +
+                         c.ssh_user + "'\n  Port: 22\n  Proto: SSH\n  Method: " + c.elevate_with +
+                         " escalation failed"},
+                    "Insufficient privilege.");
+                write_item(out,
+                           {"102094", "SSH Commands Require Privilege Escalation", "Misc.", 0, "0", "general", "local",
+                            "The following commands failed because privilege escalation with " + c.elevate_with +
+                                " failed:\n  - dmidecode"},
                            "Escalation failed.");
             }
-            write_item(out, {"117887", "OS Security Patch Assessment Available", "Settings", 0, "0", "general", "summary",
-                             "OS Security Patch Assessment is available.\n\nAccount  : " + (ssh_ok ? c.ssh_user : win_login) +
-                                 "\nProtocol : " + (ssh_ok ? "SSH" : "SMB")},
+            write_item(out,
+                       {"117887", "OS Security Patch Assessment Available", "Settings", 0, "0", "general", "summary",
+                        "OS Security Patch Assessment is available.\n\nAccount  : " +
+                            (ssh_ok ? c.ssh_user : win_login) + "\nProtocol : " + (ssh_ok ? "SSH" : "SMB")},
                        "Local checks ran.");
-            write_item(out, ssh_ok ? Item{"97993", "OS Identification and Installed Software Enumeration over SSH v2 (Using New SSH Library)", "General", 0, "0", "general", "local", "Nessus can run commands on localhost to check if patches are applied."}
-                                   : Item{"20811", "Microsoft Windows Installed Software Enumeration (credentialed check)", "Windows", 0, "445", "cifs", "local", "The following software is installed on the remote host :"},
-                       "Software enumeration.");
+            write_item(
+                out,
+                ssh_ok
+                    ? Item{"97993",
+                           "OS Identification and Installed Software Enumeration over SSH v2 (Using New SSH Library)",
+                           "General", 0, "0", "general", "local",
+                           "Nessus can run commands on localhost to check if patches are applied."}
+                    : Item{"20811", "Microsoft Windows Installed Software Enumeration (credentialed check)", "Windows",
+                           0, "445", "cifs", "local", "The following software is installed on the remote host :"},
+                "Software enumeration.");
             for (int i = 0; i < 10; ++i) {
                 const int sev = static_cast<int>((h >> i) % 5);
-                write_item(out,
-                           {std::to_string(160000 + i),
-                            ssh_ok ? "Ubuntu 22.04 LTS : package vulnerability (USN-" + std::to_string(6000 + i) + "-1)"
-                                   : "KB50" + std::to_string(10 + i) + ": Windows Security Update",
-                            ssh_ok ? "Ubuntu Local Security Checks" : "Windows : Microsoft Bulletins", sev, "0", "general",
-                            "local", "Remote package installed : libexample" + std::to_string(i) + " 1.0\nShould be : 1.1"},
-                           kFiller);
+                write_item(
+                    out,
+                    {std::to_string(160000 + i),
+                     ssh_ok ? "Ubuntu 22.04 LTS : package vulnerability (USN-" + std::to_string(6000 + i) + "-1)"
+                            : "KB50" + std::to_string(10 + i) + ": Windows Security Update",
+                     ssh_ok ? "Ubuntu Local Security Checks" : "Windows : Microsoft Bulletins", sev, "0", "general",
+                     "local", "Remote package installed : libexample" + std::to_string(i) + " 1.0\nShould be : 1.1"},
+                    kFiller);
             }
         }
         for (std::uint32_t i = 0; i < options.extra_items; ++i) {
             const int sev = static_cast<int>(((h >> (i % 32)) + i) % 5);
-            write_item(out, {std::to_string(200000 + i), "Emulated finding " + std::to_string(i), "General", sev,
-                             i % 2 ? "80" : "443", "www", "remote", "Detected version : 1." + std::to_string(i)},
+            write_item(out,
+                       {std::to_string(200000 + i), "Emulated finding " + std::to_string(i), "General", sev,
+                        i % 2 ? "80" : "443", "www", "remote", "Detected version : 1." + std::to_string(i)},
                        kFiller);
         }
         out << "</ReportHost>\n";

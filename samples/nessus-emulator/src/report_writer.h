@@ -24,8 +24,8 @@ struct ScanCredentials {
 
 struct ScanResultSpec {
     std::string name;
-    std::string policy;                  ///< template title
-    std::vector<std::string> hosts;      ///< expanded
+    std::string policy;              ///< template title
+    std::vector<std::string> hosts;  ///< expanded
     ScanCredentials credentials;
     std::int64_t start_epoch = 0;
     std::int64_t end_epoch = 0;

@@ -47,9 +47,7 @@ int PathParams::integer(const std::string& name) const {
 }
 
 PathPattern::PathPattern(std::string_view pattern) : text_(pattern) {
-    auto bad = [&](const std::string& why) {
-        return std::invalid_argument("route pattern '" + text_ + "': " + why);
-    };
+    auto bad = [&](const std::string& why) { return std::invalid_argument("route pattern '" + text_ + "': " + why); };
     if (pattern.empty() || pattern.front() != '/') throw bad("must start with '/'");
     for (std::string_view s : split(pattern)) {
         Segment seg;

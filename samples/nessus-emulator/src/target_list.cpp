@@ -76,9 +76,9 @@ bool parse_groups(std::string_view part, std::array<std::uint16_t, 8>& out, std:
         unsigned v = 0;
         for (char c : g) {
             const int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                          : (c >= 'a' && c <= 'f')                   ? c - 'a' + 10
-                          : (c >= 'A' && c <= 'F')                   ? c - 'A' + 10
-                                                                     : -1;
+                          : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
+                          : (c >= 'A' && c <= 'F')                    ? c - 'A' + 10
+                                                                      : -1;
             if (d < 0) return false;
             v = v * 16 + static_cast<unsigned>(d);
         }
@@ -327,7 +327,7 @@ bool expand_targets(const std::string& text, std::uint32_t max_hosts, std::vecto
     std::uint64_t total = 0;  // saturating: a /0 must not wrap to a small number
     for (const auto& t : list) {
         total = std::numeric_limits<std::uint64_t>::max() - total < t.count ? std::numeric_limits<std::uint64_t>::max()
-                                                                           : total + t.count;
+                                                                            : total + t.count;
     }
     if (total > max_hosts) {
         error = "target list expands to more than " + std::to_string(max_hosts) + " hosts";

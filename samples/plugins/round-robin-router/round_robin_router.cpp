@@ -28,8 +28,8 @@ public:
     static constexpr const char* kDescription = "Spreads scans over the scanners in turn (sample plugin)";
 
     explicit RoundRobinRouter(sdk::PluginContext ctx) : ctx_(std::move(ctx)) {
-        routed_ = ctx_.metrics().counter("scanorch_round_robin_routed_total", "Scans routed by the sample router",
-                                         {"queue"});
+        routed_ =
+            ctx_.metrics().counter("scanorch_round_robin_routed_total", "Scans routed by the sample router", {"queue"});
     }
 
     static sdk::Result<std::unique_ptr<RoundRobinRouter>> create(sdk::PluginContext ctx) {
@@ -63,10 +63,9 @@ private:
             if (s.enabled && s.circuit != sdk::CircuitState::open && pool_ok) candidates.push_back(&s);
         }
         if (candidates.empty()) {
-            return sdk::Error::invalid_input("no enabled scanner with a closed circuit" +
-                                             (request.requested_pool.empty()
-                                                  ? std::string()
-                                                  : " in pool '" + request.requested_pool + "'"));
+            return sdk::Error::invalid_input(
+                "no enabled scanner with a closed circuit" +
+                (request.requested_pool.empty() ? std::string() : " in pool '" + request.requested_pool + "'"));
         }
         const std::size_t start = next_.fetch_add(1, std::memory_order_relaxed);
         for (std::size_t i = 0; i < candidates.size(); ++i) {

@@ -22,8 +22,9 @@ TEST(EnvSubstitution, ExplainsWhatIsWrong) {
         sf::substitute_env("${NESSUS_PASSWORD_1}", env);
         FAIL();
     } catch (const std::invalid_argument& e) {
-        EXPECT_STREQ(e.what(),
-                     "environment variable NESSUS_PASSWORD_1 is not set (write ${NESSUS_PASSWORD_1:-default} to give a default)");
+        EXPECT_STREQ(
+            e.what(),
+            "environment variable NESSUS_PASSWORD_1 is not set (write ${NESSUS_PASSWORD_1:-default} to give a default)");
     }
     EXPECT_THROW(sf::substitute_env("${UNCLOSED", env), std::invalid_argument);
     EXPECT_THROW(sf::substitute_env("${1BAD}", env), std::invalid_argument);

@@ -79,9 +79,10 @@ TEST(HostConfig, TheDesignsEnvironmentVariablesOverrideTheFile) {
 }
 
 TEST(HostConfig, EveryErrorNamesFileLineAndKey) {
-    EXPECT_CONFIG_ERROR(parse("plugin_dirs: /x\n"),
-                        "/etc/scanorch/scanorch.yaml:1: plugin_dirs: unknown key (valid: plugin_dir, data_dir, exports_dir, "
-                        "scanners_file, logging, plugins, scope, workers, housekeeping, limits)");
+    EXPECT_CONFIG_ERROR(
+        parse("plugin_dirs: /x\n"),
+        "/etc/scanorch/scanorch.yaml:1: plugin_dirs: unknown key (valid: plugin_dir, data_dir, exports_dir, "
+        "scanners_file, logging, plugins, scope, workers, housekeeping, limits)");
     EXPECT_CONFIG_ERROR(parse("logging:\n  level: loud\n"),
                         "/etc/scanorch/scanorch.yaml:2: logging.level: 'loud' is not a level (trace, debug, info, "
                         "warn, error, critical, off)");
@@ -101,13 +102,15 @@ TEST(HostConfig, EveryErrorNamesFileLineAndKey) {
                         "/etc/scanorch/scanorch.yaml:2: data_dir: key given twice");
     EXPECT_CONFIG_ERROR(parse("", {{"QUEUE_BACKEND", "kafka"}}),
                         "environment: QUEUE_BACKEND: 'kafka' is not memory or redis");
-    EXPECT_CONFIG_ERROR(parse("", {{"LOG_LEVEL", "chatty"}}),
-                        "environment: LOG_LEVEL: 'chatty' is not a level (trace, debug, info, warn, error, critical, off)");
+    EXPECT_CONFIG_ERROR(
+        parse("", {{"LOG_LEVEL", "chatty"}}),
+        "environment: LOG_LEVEL: 'chatty' is not a level (trace, debug, info, warn, error, critical, off)");
 }
 
 TEST(HostConfig, ScopeWorkersAndHousekeeping) {
-    const auto c = parse("scope: [127.0.0.0/8, 192.0.2.0/24]\nworkers: {poll_interval_ms: 200, retries: 1}\n"
-                         "housekeeping: {ttl_seconds: 60}\n");
+    const auto c = parse(
+        "scope: [127.0.0.0/8, 192.0.2.0/24]\nworkers: {poll_interval_ms: 200, retries: 1}\n"
+        "housekeeping: {ttl_seconds: 60}\n");
     EXPECT_EQ(c.scope, (std::vector<std::string>{"127.0.0.0/8", "192.0.2.0/24"}));
     EXPECT_EQ(c.workers.poll_interval_ms, 200);
     EXPECT_EQ(c.workers.retries, 1);
@@ -115,8 +118,9 @@ TEST(HostConfig, ScopeWorkersAndHousekeeping) {
     EXPECT_EQ(c.housekeeping.ttl_seconds, 60);
     EXPECT_EQ(parse("scope: [a]\n", {{"SCANORCH_SCOPE", "198.51.100.0/24, 203.0.113.7"}}).scope,
               (std::vector<std::string>{"198.51.100.0/24", "203.0.113.7"}));
-    EXPECT_CONFIG_ERROR(parse("workers: {poll_interval_ms: 1}\n"),
-                        "/etc/scanorch/scanorch.yaml:1: workers.poll_interval_ms: expected an integer from 10 to 3600000, got '1'");
+    EXPECT_CONFIG_ERROR(
+        parse("workers: {poll_interval_ms: 1}\n"),
+        "/etc/scanorch/scanorch.yaml:1: workers.poll_interval_ms: expected an integer from 10 to 3600000, got '1'");
 }
 
 TEST(HostConfig, PerClientSubmissionLimits) {
@@ -128,14 +132,17 @@ TEST(HostConfig, PerClientSubmissionLimits) {
     EXPECT_EQ(c.limits.client_submissions_per_hour.at("soc"), 0);
     EXPECT_TRUE(parse("limits: {client_submissions_per_hour: {ci: 5}}\n").limits.any());
     EXPECT_FALSE(parse("limits: {client_submissions_per_hour: {ci: 0}}\n").limits.any());
-    EXPECT_CONFIG_ERROR(parse("limits:\n  submissions_per_hour: -1\n"),
-                        "/etc/scanorch/scanorch.yaml:2: limits.submissions_per_hour: expected an integer from 0 to 1000000, got '-1'");
+    EXPECT_CONFIG_ERROR(
+        parse("limits:\n  submissions_per_hour: -1\n"),
+        "/etc/scanorch/scanorch.yaml:2: limits.submissions_per_hour: expected an integer from 0 to 1000000, got '-1'");
     EXPECT_CONFIG_ERROR(parse("limits:\n  client_submissions_per_hour:\n    ci: 5\n    ci: 6\n"),
                         "/etc/scanorch/scanorch.yaml:4: limits.client_submissions_per_hour.ci: key given twice");
-    EXPECT_CONFIG_ERROR(parse("limits:\n  client_submissions_per_hour: [ci]\n"),
-                        "/etc/scanorch/scanorch.yaml:2: limits.client_submissions_per_hour: expected a mapping of CLIENT: scans per hour");
-    EXPECT_CONFIG_ERROR(parse("limits: {rate: 5}\n"),
-                        "/etc/scanorch/scanorch.yaml:1: limits.rate: unknown key (valid: submissions_per_hour, client_submissions_per_hour)");
+    EXPECT_CONFIG_ERROR(
+        parse("limits:\n  client_submissions_per_hour: [ci]\n"),
+        "/etc/scanorch/scanorch.yaml:2: limits.client_submissions_per_hour: expected a mapping of CLIENT: scans per hour");
+    EXPECT_CONFIG_ERROR(
+        parse("limits: {rate: 5}\n"),
+        "/etc/scanorch/scanorch.yaml:1: limits.rate: unknown key (valid: submissions_per_hour, client_submissions_per_hour)");
 }
 
 TEST(HostConfig, RedisUrlAloneSelectsRedisQueue) {
@@ -162,7 +169,8 @@ TEST(HostConfig, DatabaseUrlSelectsPostgresAndTheStoreSlotIsConfigurable) {
         EXPECT_EQ(c.slot("store")->overrides.at("url"), "postgresql://scanorch@db/scanorch");
         EXPECT_FALSE(c.slot("store")->config.IsMap()) << "sqlite-store's options do not apply to postgres-store";
     }
-    const auto own = parse("plugins:\n  store: {use: my-store, config: {dsn: x}}\n", {{"DATABASE_URL", "postgresql://db"}});
+    const auto own =
+        parse("plugins:\n  store: {use: my-store, config: {dsn: x}}\n", {{"DATABASE_URL", "postgresql://db"}});
     EXPECT_EQ(own.slot("store")->use, "my-store") << "a third-party store keeps the URL as its own";
     EXPECT_TRUE(own.slot("store")->config.IsMap());
 }
@@ -171,7 +179,8 @@ TEST(HostConfig, ExportsDirDefaultsBesideTheDataAndMayMove) {
     EXPECT_EQ(parse("data_dir: /srv/d\n").exports_dir, "/srv/d/exports");
     EXPECT_EQ(parse("data_dir: /srv/d\nexports_dir: big/exports\n").exports_dir, "/etc/scanorch/big/exports")
         << "relative to the config file, like every path";
-    EXPECT_EQ(parse("data_dir: /srv/d\n", {{"SCANORCH_EXPORTS_DIR", "/mnt/share/exports"}}).exports_dir, "/mnt/share/exports");
+    EXPECT_EQ(parse("data_dir: /srv/d\n", {{"SCANORCH_EXPORTS_DIR", "/mnt/share/exports"}}).exports_dir,
+              "/mnt/share/exports");
     EXPECT_EQ(parse("", {{"DATA_DIR", "/app/data"}}).exports_dir, "/app/data/exports") << "follows DATA_DIR";
 }
 
@@ -186,9 +195,10 @@ TEST(HostConfig, WorkerMetricsListen) {
     EXPECT_CONFIG_ERROR(parse("workers:\n  metrics_listen: 9465\n"),
                         "/etc/scanorch/scanorch.yaml:2: workers.metrics_listen: '9465' is not HOST:PORT or off (e.g. "
                         "127.0.0.1:9465; port 0 = any free port)");
-    EXPECT_CONFIG_ERROR(parse("workers: {metrics_listen: \"h:70000\"}\n"),
-                        "/etc/scanorch/scanorch.yaml:1: workers.metrics_listen: 'h:70000' is not HOST:PORT or off (e.g. "
-                        "127.0.0.1:9465; port 0 = any free port)");
+    EXPECT_CONFIG_ERROR(
+        parse("workers: {metrics_listen: \"h:70000\"}\n"),
+        "/etc/scanorch/scanorch.yaml:1: workers.metrics_listen: 'h:70000' is not HOST:PORT or off (e.g. "
+        "127.0.0.1:9465; port 0 = any free port)");
     EXPECT_CONFIG_ERROR(parse("", {{"SCANORCH_METRICS_LISTEN", "localhost"}}),
                         "environment: SCANORCH_METRICS_LISTEN: 'localhost' is not HOST:PORT or off (e.g. "
                         "127.0.0.1:9465; port 0 = any free port)");
@@ -200,9 +210,10 @@ TEST(HostConfig, EveryScopeEntryMustParse) {
     EXPECT_EQ(parse("scope: [192.0.2.0/24, .lab.example.com, '::ffff:198.51.100.0/120']\n").scope.size(), 3u);
     EXPECT_CONFIG_ERROR(parse("scope:\n  - 192.0.2.0/24\n  - 192.0.2.0/33\n"),
                         "/etc/scanorch/scanorch.yaml:3: scope[1]: scope entry '192.0.2.0/33': prefix must be 0..32");
-    EXPECT_CONFIG_ERROR(parse("scope: ['*.lab.example.com']\n"),
-                        "/etc/scanorch/scanorch.yaml:1: scope[0]: scope entry '*.lab.example.com': wildcards are not supported; "
-                        "write '.lab.example.com' for every host name below lab.example.com");
+    EXPECT_CONFIG_ERROR(
+        parse("scope: ['*.lab.example.com']\n"),
+        "/etc/scanorch/scanorch.yaml:1: scope[0]: scope entry '*.lab.example.com': wildcards are not supported; "
+        "write '.lab.example.com' for every host name below lab.example.com");
     EXPECT_CONFIG_ERROR(parse("", {{"SCANORCH_SCOPE", "192.0.2.0/24, 198.51.100.0/40"}}),
                         "environment: SCANORCH_SCOPE: scope entry '198.51.100.0/40': prefix must be 0..32");
 }
@@ -220,9 +231,9 @@ TEST(HostConfig, TheShippedConfigIsValid) {
         << "without a scope no scan may run";
     EXPECT_EQ(c.data_dir, "/var/lib/scanorch");
     for (const auto& [kind, use] : std::map<std::string, std::string>{{"queue", "memory-queue"},
-                                                                    {"router", "capacity-router"},
-                                                                    {"validator", "nessus-validator"},
-                                                                    {"frontend", "http"}}) {
+                                                                      {"router", "capacity-router"},
+                                                                      {"validator", "nessus-validator"},
+                                                                      {"frontend", "http"}}) {
         ASSERT_NE(c.slot(kind), nullptr) << kind;
         EXPECT_EQ(c.slot(kind)->use, use) << kind;
     }

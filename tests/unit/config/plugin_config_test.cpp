@@ -48,9 +48,10 @@ TEST(PluginConfig, TypesValuesAndAppliesDefaults) {
   extra: {depth: 3, name: x, on: true}
 )",
                             {{"REDIS_PASSWORD", "s3cret"}});
-    EXPECT_EQ(json,
-              R"({"extra":{"depth":3,"name":"x","on":true},"key_prefix":"nessus","lease_seconds":120,"password":"s3cret",)"
-              R"("pool_size":8,"ratio":0.75,"sentinels":["127.0.0.1:26379","127.0.0.2:26379"],"tls":true,"url":"redis://127.0.0.1:6390"})");
+    EXPECT_EQ(
+        json,
+        R"({"extra":{"depth":3,"name":"x","on":true},"key_prefix":"nessus","lease_seconds":120,"password":"s3cret",)"
+        R"("pool_size":8,"ratio":0.75,"sentinels":["127.0.0.1:26379","127.0.0.2:26379"],"tls":true,"url":"redis://127.0.0.1:6390"})");
 }
 
 TEST(PluginConfig, SecretsAreRedactedForLogs) {
@@ -62,11 +63,12 @@ TEST(PluginConfig, SecretsAreRedactedForLogs) {
 // The debug log of a plugin's config must not carry a bearer token from a
 // free-form object (the http plugin's `clients`) nor a password in a URL.
 TEST(PluginConfig, TokensInObjectsAndUrlPasswordsAreRedactedForLogs) {
-    const auto json = build("config:\n  url: 'redis://:hunter2@redis.example:6379/0'\n"
-                            "  sentinels: ['redis://user:pw-in-list@h:26379']\n"
-                            "  extra: {ops: {token: tok-0123456789abcdef, tools: [a]}, viewer: {Token: tok-fedcba9876543210},"
-                            " deep: [{api_key: k-123}], safe: keep-me}\n",
-                            {}, {}, true);
+    const auto json = build(
+        "config:\n  url: 'redis://:hunter2@redis.example:6379/0'\n"
+        "  sentinels: ['redis://user:pw-in-list@h:26379']\n"
+        "  extra: {ops: {token: tok-0123456789abcdef, tools: [a]}, viewer: {Token: tok-fedcba9876543210},"
+        " deep: [{api_key: k-123}], safe: keep-me}\n",
+        {}, {}, true);
     for (const char* secret : {"hunter2", "pw-in-list", "tok-0123456789abcdef", "tok-fedcba9876543210", "k-123"}) {
         EXPECT_EQ(json.find(secret), std::string::npos) << secret << " in " << json;
     }
@@ -79,8 +81,8 @@ TEST(PluginConfig, TokensInObjectsAndUrlPasswordsAreRedactedForLogs) {
 }
 
 TEST(PluginConfig, EnvironmentOverridesApplyToDeclaredKeysOnly) {
-    const auto json = build("config: {url: 'redis://file'}\n", {},
-                            {{"url", "redis://env:6379"}, {"listen", "0.0.0.0:1"}});
+    const auto json =
+        build("config: {url: 'redis://file'}\n", {}, {{"url", "redis://env:6379"}, {"listen", "0.0.0.0:1"}});
     EXPECT_NE(json.find(R"("url":"redis://env:6379")"), std::string::npos) << json;
     EXPECT_EQ(json.find("listen"), std::string::npos) << json;
     // A list from one variable.
@@ -130,9 +132,8 @@ TEST(PluginConfig, ScannerEntriesCarryUrlCredentialsAndCheckedOptions) {
     nessus.config = {{"timeout", SCANORCH_CFG_DURATION, false, "60", "request timeout"},
                      {"ca_file", SCANORCH_CFG_STRING, false, std::nullopt, "CA"}};
     const auto cfg = sf::scanner_plugin_config(scanners, scanners.scanners[0], nessus, fake_env({}));
-    EXPECT_EQ(cfg.json,
-              R"({"credentials":{"access_key":"","password":"pw","secret_key":"","username":"admin"},)"
-              R"("instance_id":"s1","options":{"timeout":30},"url":"https://127.0.0.1:8834"})");
+    EXPECT_EQ(cfg.json, R"({"credentials":{"access_key":"","password":"pw","secret_key":"","username":"admin"},)"
+                        R"("instance_id":"s1","options":{"timeout":30},"url":"https://127.0.0.1:8834"})");
     EXPECT_EQ(cfg.redacted.find("\"pw\""), std::string::npos);
 
     auto bad = sf::parse_scanners_config(
@@ -145,19 +146,21 @@ TEST(PluginConfig, ScannerEntriesCarryUrlCredentialsAndCheckedOptions) {
 
 // A plugin names the key it refuses first; the host adds where it is.
 TEST(PluginConfig, APluginsConfigErrorIsPlacedAtItsKey) {
-    const auto config = YAML::Load("listen: 127.0.0.1:0\n"
-                                   "clients:\n"
-                                   "  soc:\n"
-                                   "    token: short\n"
-                                   "    scope:\n"
-                                   "      - 192.0.2.0/24\n"
-                                   "      - 192.0.2.0/33\n");
+    const auto config = YAML::Load(
+        "listen: 127.0.0.1:0\n"
+        "clients:\n"
+        "  soc:\n"
+        "    token: short\n"
+        "    scope:\n"
+        "      - 192.0.2.0/24\n"
+        "      - 192.0.2.0/33\n");
     const std::string file = "/etc/scanorch/scanorch.yaml";
     const std::string at = "plugins.frontend.config";
     EXPECT_EQ(sf::locate_config_error(file, config, at, "clients.soc.scope[1]: prefix must be 0..32"),
               "/etc/scanorch/scanorch.yaml:7: plugins.frontend.config.clients.soc.scope[1]: prefix must be 0..32");
-    EXPECT_EQ(sf::locate_config_error(file, config, at, "clients.soc.token must be at least 16 characters"),
-              "/etc/scanorch/scanorch.yaml:4: plugins.frontend.config.clients.soc.token must be at least 16 characters");
+    EXPECT_EQ(
+        sf::locate_config_error(file, config, at, "clients.soc.token must be at least 16 characters"),
+        "/etc/scanorch/scanorch.yaml:4: plugins.frontend.config.clients.soc.token must be at least 16 characters");
     EXPECT_EQ(sf::locate_config_error(file, config, at, "listen: not HOST:PORT"),
               "/etc/scanorch/scanorch.yaml:1: plugins.frontend.config.listen: not HOST:PORT");
     // A key whose value is a block, or empty, is placed at the key itself.
@@ -169,8 +172,9 @@ TEST(PluginConfig, APluginsConfigErrorIsPlacedAtItsKey) {
     EXPECT_EQ(sf::locate_config_error(file, empty, at, "clients.soc.token must be set"),
               "/etc/scanorch/scanorch.yaml:4: plugins.frontend.config.clients.soc.token must be set");
     // Nothing to place: the message stays the plugin's own.
-    for (const char* unplaced : {"clients.ops.token must be set", "clients.soc.scope[9]: no", "clients.soc.scope[x]: no",
-                                 "tls_cert and tls_key go together", "config: JSON error", ": x", "listen"}) {
+    for (const char* unplaced :
+         {"clients.ops.token must be set", "clients.soc.scope[9]: no", "clients.soc.scope[x]: no",
+          "tls_cert and tls_key go together", "config: JSON error", ": x", "listen"}) {
         EXPECT_EQ(sf::locate_config_error(file, config, at, unplaced), std::nullopt) << unplaced;
     }
     EXPECT_EQ(sf::locate_config_error("", config, at, "listen: x"), std::nullopt) << "no file: nothing to name";

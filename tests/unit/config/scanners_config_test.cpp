@@ -96,14 +96,18 @@ TEST(ScannersConfig, EachScannerMayNameItsOwnValidator) {
 }
 
 TEST(ScannersConfig, EveryErrorNamesFileLineAndKey) {
-    const std::string head = "scanners:\n  - instance_id: a\n    scanner_type: nessus\n    url: http://127.0.0.1:8834\n";
-    EXPECT_CONFIG_ERROR(parse(head + "    max_concurent_scans: 3\n"),
-                        "scanners.yaml:5: scanners[0].max_concurent_scans: unknown key (valid: instance_id, "
-                        "scanner_type, url, max_concurrent_scans, credentials, enabled, pool, zones, options, validator)");
-    EXPECT_CONFIG_ERROR(parse(head + "    max_concurrent_scans: two\n"),
-                        "scanners.yaml:5: scanners[0].max_concurrent_scans: expected an integer from 1 to 1000, got 'two'");
-    EXPECT_CONFIG_ERROR(parse(head + "    max_concurrent_scans: 0\n"),
-                        "scanners.yaml:5: scanners[0].max_concurrent_scans: expected an integer from 1 to 1000, got '0'");
+    const std::string head =
+        "scanners:\n  - instance_id: a\n    scanner_type: nessus\n    url: http://127.0.0.1:8834\n";
+    EXPECT_CONFIG_ERROR(
+        parse(head + "    max_concurent_scans: 3\n"),
+        "scanners.yaml:5: scanners[0].max_concurent_scans: unknown key (valid: instance_id, "
+        "scanner_type, url, max_concurrent_scans, credentials, enabled, pool, zones, options, validator)");
+    EXPECT_CONFIG_ERROR(
+        parse(head + "    max_concurrent_scans: two\n"),
+        "scanners.yaml:5: scanners[0].max_concurrent_scans: expected an integer from 1 to 1000, got 'two'");
+    EXPECT_CONFIG_ERROR(
+        parse(head + "    max_concurrent_scans: 0\n"),
+        "scanners.yaml:5: scanners[0].max_concurrent_scans: expected an integer from 1 to 1000, got '0'");
     EXPECT_CONFIG_ERROR(parse(head + "    enabled: perhaps\n"),
                         "scanners.yaml:5: scanners[0].enabled: expected true or false, got 'perhaps'");
     EXPECT_CONFIG_ERROR(parse(head + "    credentials:\n      username: ${NESSUS_USER}\n      password: x\n"),
@@ -124,8 +128,7 @@ TEST(ScannersConfig, EveryErrorNamesFileLineAndKey) {
     EXPECT_CONFIG_ERROR(parse("scanners:\n  - instance_id: 'has space'\n    scanner_type: nessus\n    url: http://x\n"),
                         "scanners.yaml:2: scanners[0].instance_id: 'has space' is not a valid id (letters, digits, "
                         "'_', '.', '-'; at most 64)");
-    EXPECT_CONFIG_ERROR(parse("scanner:\n  - {}\n"),
-                        "scanners.yaml:1: scanner: unknown key (valid: scanners)");
+    EXPECT_CONFIG_ERROR(parse("scanner:\n  - {}\n"), "scanners.yaml:1: scanner: unknown key (valid: scanners)");
     EXPECT_CONFIG_ERROR(parse("scanners: {a: 1}\n"), "scanners.yaml:1: scanners: expected a list of scanner entries");
     EXPECT_CONFIG_ERROR(parse("other: 1\n"), "scanners.yaml:1: other: unknown key (valid: scanners)");
     EXPECT_CONFIG_ERROR(parse("scanners:\n  - instance_id: [a\n"),
@@ -139,7 +142,7 @@ TEST(ScannersConfig, AMissingFileIsOneLine) {
 }
 
 TEST(ScannersConfig, TheShippedExampleIsValid) {
-    const auto c = sf::load_scanners_config(std::string(SCANORCH_SOURCE_DIR) + "/config/scanners.yaml.example",
-                                            fake_env({}));
+    const auto c =
+        sf::load_scanners_config(std::string(SCANORCH_SOURCE_DIR) + "/config/scanners.yaml.example", fake_env({}));
     EXPECT_GE(c.scanners.size(), 1u);
 }

@@ -15,12 +15,12 @@ inline scanorch::framework::EnvLookup fake_env(std::map<std::string, std::string
 }
 
 // Runs `body`, expecting a ConfigError whose message equals `expected`.
-#define EXPECT_CONFIG_ERROR(body, expected)                                     \
-    do {                                                                        \
-        try {                                                                   \
-            body;                                                               \
-            ADD_FAILURE() << "no error; expected: " << (expected);              \
-        } catch (const scanorch::framework::ConfigError& e) {                   \
-            EXPECT_EQ(std::string(e.what()), std::string(expected));            \
-        }                                                                       \
+#define EXPECT_CONFIG_ERROR(body, expected)                          \
+    do {                                                             \
+        try {                                                        \
+            body;                                                    \
+            ADD_FAILURE() << "no error; expected: " << (expected);   \
+        } catch (const scanorch::framework::ConfigError& e) {        \
+            EXPECT_EQ(std::string(e.what()), std::string(expected)); \
+        }                                                            \
     } while (0)

@@ -42,8 +42,9 @@ TEST(EmulatorRouteTable, FindsTheRowAndItsParameters) {
 }
 
 TEST(EmulatorRouteTable, TypedParametersRefuseOtherSegments) {
-    for (const char* path : {"/scans/abc", "/scans/-1", "/scans/7a", "/scans/", "/scans//export/1/download",
-                             "/tokens/ABC/status", "/tokens/xyz/status", "/users/", "//scans", "/scans/7/", "scans/7", ""}) {
+    for (const char* path :
+         {"/scans/abc", "/scans/-1", "/scans/7a", "/scans/", "/scans//export/1/download", "/tokens/ABC/status",
+          "/tokens/xyz/status", "/users/", "//scans", "/scans/7/", "scans/7", ""}) {
         const auto found = table().find("GET", path);
         EXPECT_EQ(found.route, nullptr) << path;
         EXPECT_TRUE(found.allowed.empty()) << path << ": a path no row knows is a 404, not a 405";
@@ -69,8 +70,8 @@ TEST(EmulatorRouteTable, AnIntegerBeyondIntReadsAsMinusOne) {
 }
 
 TEST(EmulatorRouteTable, AMalformedPatternIsRefusedByName) {
-    for (const char* pattern : {"", "scans", "/scans/{", "/scans/{id", "/scans/{}", "/scans/{:int}", "/scans/{id:float}",
-                                "/scans/x{id}", "/scans/{id}x"}) {
+    for (const char* pattern : {"", "scans", "/scans/{", "/scans/{id", "/scans/{}", "/scans/{:int}",
+                                "/scans/{id:float}", "/scans/x{id}", "/scans/{id}x"}) {
         try {
             em::PathPattern p(pattern);
             ADD_FAILURE() << "accepted '" << pattern << "'";

@@ -73,7 +73,8 @@ TEST(Config, AKeyWithoutValueIsAbsentAndARequiredReadSaysWhich) {
         (void)c.strings("hosts");
         FAIL() << "no value and no default must throw";
     } catch (const sdk::ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find("config key 'hosts' has no value and no default"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("config key 'hosts' has no value and no default"), std::string::npos)
+            << e.what();
     }
 }
 
@@ -83,7 +84,8 @@ TEST(Config, ReadingAnotherTypeThanDeclaredIsABugThatNamesTheKey) {
         (void)c.integer("listen");
         FAIL() << "a string key read as an integer must throw";
     } catch (const sdk::ConfigError& e) {
-        EXPECT_NE(std::string(e.what()).find("config key 'listen' is read as an integer"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("config key 'listen' is read as an integer"), std::string::npos)
+            << e.what();
     }
     EXPECT_THROW((void)c.find_boolean("threads"), sdk::ConfigError) << "find_*() does not hide a type mismatch";
     EXPECT_THROW((void)c.string("verbose"), sdk::ConfigError);

@@ -12,9 +12,7 @@ namespace sdk = scanorch::sdk;
 
 namespace {
 
-std::string exposition(sf::HostServices& s) {
-    return prometheus::TextSerializer().Serialize(s.registry().Collect());
-}
+std::string exposition(sf::HostServices& s) { return prometheus::TextSerializer().Serialize(s.registry().Collect()); }
 
 }  // namespace
 

@@ -79,8 +79,8 @@ TEST(Loader, RefusesAnUnresolvedSymbolAtLoadTime) {
 }
 
 TEST(Loader, RefusesASharedObjectWithoutTheEntrySymbol) {
-    EXPECT_EQ(refusal(FIXTURE_NO_ENTRY),
-              std::string("plugin ") + FIXTURE_NO_ENTRY + ": not a scanorch plugin (no scanorch_plugin_entry_v2 symbol)");
+    EXPECT_EQ(refusal(FIXTURE_NO_ENTRY), std::string("plugin ") + FIXTURE_NO_ENTRY +
+                                             ": not a scanorch plugin (no scanorch_plugin_entry_v2 symbol)");
 }
 
 TEST(Loader, NamesTheMajorOfAPluginWithANewerEntrySymbol) {
@@ -105,32 +105,33 @@ TEST(Loader, RefusesATruncatedDescriptor) {
 TEST(Loader, RefusesAPluginBuiltAgainstAnSdkWithAnotherMajor) {
     const auto m = refusal(FIXTURE_BAD_MAJOR);
     const std::string host = std::to_string(SCANORCH_SDK_ABI_MAJOR) + "." + std::to_string(SCANORCH_SDK_ABI_MINOR);
-    const std::string plugin = std::to_string(SCANORCH_SDK_ABI_MAJOR + 1) + "." + std::to_string(SCANORCH_SDK_ABI_MINOR);
+    const std::string plugin =
+        std::to_string(SCANORCH_SDK_ABI_MAJOR + 1) + "." + std::to_string(SCANORCH_SDK_ABI_MINOR);
     EXPECT_EQ(m, std::string("plugin ") + FIXTURE_BAD_MAJOR + ": plugin 'fixture-bad-major' was built for SDK ABI " +
-                     plugin + ", this scanorchd provides " + host + " (major differs); rebuild it against scanorch-sdk " +
-                     std::to_string(SCANORCH_SDK_ABI_MAJOR) + ".x");
+                     plugin + ", this scanorchd provides " + host +
+                     " (major differs); rebuild it against scanorch-sdk " + std::to_string(SCANORCH_SDK_ABI_MAJOR) +
+                     ".x");
 }
 
 TEST(Loader, RefusesAPluginThatNeedsANewerMinor) {
     const auto m = refusal(FIXTURE_BAD_MINOR);
     const std::string major = std::to_string(SCANORCH_SDK_ABI_MAJOR);
-    EXPECT_CONTAINS(m, "plugin 'fixture-bad-minor' needs SDK ABI " + major + "." + std::to_string(SCANORCH_SDK_ABI_MINOR + 1) +
-                           ", this scanorchd provides " + major + "." + std::to_string(SCANORCH_SDK_ABI_MINOR) +
-                           " (minor too new)");
+    EXPECT_CONTAINS(m, "plugin 'fixture-bad-minor' needs SDK ABI " + major + "." +
+                           std::to_string(SCANORCH_SDK_ABI_MINOR + 1) + ", this scanorchd provides " + major + "." +
+                           std::to_string(SCANORCH_SDK_ABI_MINOR) + " (minor too new)");
 }
 
 TEST(Loader, RefusesAnotherCxxLibraryAbi) {
     const auto m = refusal(FIXTURE_WRONG_CXX_ABI);
-    EXPECT_CONTAINS(m, "plugin 'libcxx-plugin' was built for C++ library 'libc++', scanorchd uses '" SCANORCH_CXX_ABI_TAG "'");
+    EXPECT_CONTAINS(
+        m, "plugin 'libcxx-plugin' was built for C++ library 'libc++', scanorchd uses '" SCANORCH_CXX_ABI_TAG "'");
 }
 
 TEST(Loader, RefusesAnUnknownKind) {
     EXPECT_CONTAINS(refusal(FIXTURE_UNKNOWN_KIND), "plugin 'odd-kind' has unknown kind 99");
 }
 
-TEST(Loader, RefusesAnInvalidName) {
-    EXPECT_CONTAINS(refusal(FIXTURE_BAD_NAME), "plugin name 'Bad_Name' is invalid");
-}
+TEST(Loader, RefusesAnInvalidName) { EXPECT_CONTAINS(refusal(FIXTURE_BAD_NAME), "plugin name 'Bad_Name' is invalid"); }
 
 TEST(Loader, RefusesAnInvalidVersion) {
     EXPECT_CONTAINS(refusal(FIXTURE_BAD_VERSION), "plugin 'bad-version' has invalid version 'one' (expected semver");
@@ -244,7 +245,8 @@ TEST(Loader, NamesTheLoadedPluginsWhenOneIsMissing) {
     auto r = loader.instantiate<sdk::Router>("capacity-router", "{}", host_api());
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, sdk::ErrorKind::not_found);
-    EXPECT_EQ(r.error().message, "no router plugin named 'capacity-router' is loaded (loaded router plugins: fixture-good)");
+    EXPECT_EQ(r.error().message,
+              "no router plugin named 'capacity-router' is loaded (loaded router plugins: fixture-good)");
 }
 
 TEST(Loader, AnExceptionInCreateBecomesAnErrorNotACrash) {

@@ -32,10 +32,15 @@ TEST(Logging, TextLinesCannotBeForgedByAMessage) {
     EXPECT_EQ(line.find('\r'), std::string::npos);
     EXPECT_EQ(line.find('\x1b'), std::string::npos) << "no raw terminal escape";
     EXPECT_EQ(line.find('\x7f'), std::string::npos);
-    EXPECT_NE(line.find(R"(GET /x\n2026-12-01T00:00:00.000 info  admin logged in\r\x1b[31m\x7f end)"), std::string::npos)
+    EXPECT_NE(line.find(R"(GET /x\n2026-12-01T00:00:00.000 info  admin logged in\r\x1b[31m\x7f end)"),
+              std::string::npos)
         << line;
     // Unicode line breaks too; other non-ASCII text is left alone.
-    const auto unicode = formatted("text", "a\xC2\x85" "b\xE2\x80\xA8" "c\xE2\x80\xA9" "d \xC3\xA9t\xC3\xA9");
+    const auto unicode = formatted("text",
+                                   "a\xC2\x85"
+                                   "b\xE2\x80\xA8"
+                                   "c\xE2\x80\xA9"
+                                   "d \xC3\xA9t\xC3\xA9");
     EXPECT_NE(unicode.find("a\\u0085b\\u2028c\\u2029d \xC3\xA9t\xC3\xA9"), std::string::npos) << unicode;
     EXPECT_NE(formatted("json", "x\xE2\x80\xA8y").find("x\\u2028y"), std::string::npos);
     // Ordinary text is left as it is.
@@ -45,7 +50,8 @@ TEST(Logging, TextLinesCannotBeForgedByAMessage) {
 TEST(Logging, JsonLinesStayOneValidObject) {
     const auto line = formatted("json", kForged);
     EXPECT_EQ(line.find('\n'), line.size() - 1) << line;
-    EXPECT_NE(line.find(R"("msg":"GET /x\n2026-12-01T00:00:00.000 info  admin logged in\r\u001b[31m)"), std::string::npos)
+    EXPECT_NE(line.find(R"("msg":"GET /x\n2026-12-01T00:00:00.000 info  admin logged in\r\u001b[31m)"),
+              std::string::npos)
         << line;
     EXPECT_NE(formatted("json", R"(say "hi" \ bye)").find(R"("msg":"say \"hi\" \\ bye")"), std::string::npos);
 }

@@ -5,7 +5,8 @@
 namespace t = scanorch::sdk::targets;
 
 TEST(Targets, ParsesEveryForm) {
-    auto list = t::parse_list("192.0.2.10, 192.0.2.0/24\n198.51.100.1-198.51.100.20 203.0.113.5-9;2001:db8::/120,scanme.example.org");
+    auto list = t::parse_list(
+        "192.0.2.10, 192.0.2.0/24\n198.51.100.1-198.51.100.20 203.0.113.5-9;2001:db8::/120,scanme.example.org");
     ASSERT_TRUE(list) << list.error().message;
     ASSERT_EQ(list->size(), 6u);
     EXPECT_EQ((*list)[0].kind, t::Kind::address);
@@ -30,7 +31,8 @@ TEST(Targets, ContainmentForScopesAndZones) {
     EXPECT_TRUE(t::contains(v6, t::parse_target("2001:db8:ffff::1").value()));
     EXPECT_TRUE(t::contains(v6, t::parse_target("2001:0db8:0:0:0:0:0:5").value()));
     EXPECT_FALSE(t::contains(v6, t::parse_target("2001:db9::1").value()));
-    EXPECT_TRUE(t::contains(t::parse_target("::ffff:192.0.2.0/120").value(), t::parse_target("::ffff:192.0.2.9").value()));
+    EXPECT_TRUE(
+        t::contains(t::parse_target("::ffff:192.0.2.0/120").value(), t::parse_target("::ffff:192.0.2.9").value()));
     const auto host = t::parse_target("Scanme.Example.org").value();
     EXPECT_TRUE(t::contains(host, t::parse_target("scanme.example.org").value()));
     EXPECT_FALSE(t::contains(net, host));
@@ -53,7 +55,8 @@ TEST(Targets, ErrorsNameTheItem) {
     expect_error("192.0.2.0/33", "target '192.0.2.0/33': prefix must be 0..32");
     expect_error("192.0.2.9-3", "target '192.0.2.9-3': range ends before it starts");
     expect_error("192.0.2.1-x", "target '192.0.2.1-x': range end is not an address or a last octet");
-    expect_error("2001:db8::1-2001:db8::9", "target '2001:db8::1-2001:db8::9': IPv6 ranges are not supported; use a CIDR network");
+    expect_error("2001:db8::1-2001:db8::9",
+                 "target '2001:db8::1-2001:db8::9': IPv6 ranges are not supported; use a CIDR network");
     expect_error("2001:db8:::1", "target '2001:db8:::1': not a valid IPv6 address");
     expect_error("bad_host!", "target 'bad_host!': not an address, network, range or host name");
     expect_error("-lead.example", "target '-lead.example': not an address, network, range or host name");
@@ -71,7 +74,8 @@ TEST(Targets, Ipv4MappedIpv6IsJudgedAsIpv4) {
         << "an IPv6 scope must not admit an IPv4 host in disguise";
     EXPECT_FALSE(t::covered_by({t::parse_target("192.0.2.0/24").value()}, t::parse_target("::FFFF:c000:0301").value()))
         << "192.0.3.1 in hex groups";
-    EXPECT_TRUE(t::covered_by({t::parse_target("192.0.2.0/24").value()}, t::parse_target("0:0:0:0:0:ffff:c000:0201").value()));
+    EXPECT_TRUE(
+        t::covered_by({t::parse_target("192.0.2.0/24").value()}, t::parse_target("0:0:0:0:0:ffff:c000:0201").value()));
     const auto net = t::parse_target("::ffff:192.0.2.0/120").value();
     EXPECT_FALSE(net.first.v6);
     EXPECT_EQ(net.prefix, 24u);
@@ -82,12 +86,14 @@ TEST(Targets, Ipv4MappedIpv6IsJudgedAsIpv4) {
     for (const char* around : {"::ffff:0:0/95", "::/80", "::a/80", "::/0", "::/2"}) {
         const auto refused = t::parse_target(around);
         ASSERT_FALSE(refused) << around;
-        EXPECT_NE(refused.error().message.find("contains the IPv4-mapped addresses"), std::string::npos) << refused.error().message;
+        EXPECT_NE(refused.error().message.find("contains the IPv4-mapped addresses"), std::string::npos)
+            << refused.error().message;
         EXPECT_TRUE(t::parse_scope_entry(around)) << around;
     }
     EXPECT_FALSE(t::parse_list("192.0.2.1, ::/80")) << "the whole list is refused";
     EXPECT_TRUE(t::parse_target("::/81")) << "::/81 ends before ::ffff:0:0";
-    EXPECT_FALSE(t::parse_target("0:0:0:0:0:ffff::/96")->first.v6) << "the mapped block itself is all of IPv4, judged as IPv4";
+    EXPECT_FALSE(t::parse_target("0:0:0:0:0:ffff::/96")->first.v6)
+        << "the mapped block itself is all of IPv4, judged as IPv4";
     EXPECT_TRUE(t::parse_target("2001:db8::/32"));
     EXPECT_TRUE(t::parse_target("::1/128"));
     const auto range = t::parse_target("::ffff:192.0.2.1-9").value();
@@ -117,15 +123,16 @@ TEST(Targets, HostNameSuffixesMatchWithoutRegardToCase) {
 }
 
 TEST(Targets, ScopeParsingReportsEveryBadEntry) {
-    const auto s = t::parse_scope({"192.0.2.0/24", ".lab.example.com", "192.0.2.0/33", "*.corp.example", "bad_host!", "..x", " ",
-                                   "::ffff:198.51.100.0/120"});
+    const auto s = t::parse_scope({"192.0.2.0/24", ".lab.example.com", "192.0.2.0/33", "*.corp.example", "bad_host!",
+                                   "..x", " ", "::ffff:198.51.100.0/120"});
     ASSERT_EQ(s.entries.size(), 3u);
     EXPECT_FALSE(s.nothing);
     ASSERT_EQ(s.errors.size(), 5u);
     EXPECT_EQ(s.errors[0].index, 2u);
     EXPECT_EQ(s.errors[0].message, "scope entry '192.0.2.0/33': prefix must be 0..32");
-    EXPECT_EQ(s.errors[1].message,
-              "scope entry '*.corp.example': wildcards are not supported; write '.corp.example' for every host name below corp.example");
+    EXPECT_EQ(
+        s.errors[1].message,
+        "scope entry '*.corp.example': wildcards are not supported; write '.corp.example' for every host name below corp.example");
     EXPECT_EQ(s.errors[2].message, "scope entry 'bad_host!': not an address, network, range or host name");
     EXPECT_EQ(s.errors[3].message, "scope entry '..x': not a host-name suffix (.example.com)");
     EXPECT_EQ(s.errors[4].message, "scope entry '': empty");
@@ -137,7 +144,8 @@ TEST(Targets, ScopeParsingReportsEveryBadEntry) {
     EXPECT_TRUE(nothing.nothing);
     EXPECT_TRUE(nothing.errors.empty());
     EXPECT_FALSE(nothing.allows(t::parse_target("192.0.2.1").value()));
-    EXPECT_FALSE(nothing.allows(t::parse_target(t::kNothingInScope).value())) << "the marker itself is not a target to allow";
+    EXPECT_FALSE(nothing.allows(t::parse_target(t::kNothingInScope).value()))
+        << "the marker itself is not a target to allow";
     EXPECT_TRUE(t::is_nothing_scope({"NOTHING-IN-SCOPE.invalid"}));
     EXPECT_FALSE(t::is_nothing_scope({}));
 }

@@ -122,7 +122,8 @@ TEST(CredentialSealer, KeyFileIsNeverReadableByOthersEvenWhileBeingWritten) {
     }
     ::umask(old_umask);
     EXPECT_GT(seen, 0) << "the watcher saw no file appear";
-    EXPECT_EQ(widest & 0077, 0u) << "a file in the key's making was readable by group or others: mode " << std::oct << widest;
+    EXPECT_EQ(widest & 0077, 0u) << "a file in the key's making was readable by group or others: mode " << std::oct
+                                 << widest;
     std::filesystem::remove_all(dir);
 }
 

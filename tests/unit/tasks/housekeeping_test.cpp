@@ -33,10 +33,11 @@ protected:
         }
         auto services = std::make_shared<sf::HostServices>(nullptr, dir_.string());
         auto q = loader.instantiate<sdk::QueueBackend>("memory-queue", R"({"rebuild_from_tasks":false})",
-                                                sf::HostApi::make(services, "memory-queue"));
+                                                       sf::HostApi::make(services, "memory-queue"));
         ASSERT_TRUE(q) << q.error().message;
         queue_ = std::move(q).value();
-        db_ = std::make_shared<scanorch::testing::WatchedStore>(scanorch::testing::open_store_plugin(dir_, SQLITE_STORE_PLUGIN));
+        db_ = std::make_shared<scanorch::testing::WatchedStore>(
+            scanorch::testing::open_store_plugin(dir_, SQLITE_STORE_PLUGIN));
     }
     void TearDown() override {
         queue_.reset();

@@ -23,7 +23,8 @@ using sf::TaskStatus;
 namespace {
 
 struct TempDir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() / ("scanorch-lqt-" + std::to_string(::getpid()));
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("scanorch-lqt-" + std::to_string(::getpid()));
     TempDir() {
         std::filesystem::remove_all(path);
         std::filesystem::create_directories(path);
@@ -94,7 +95,8 @@ std::map<std::string, std::string> from_whole_rows(const sf::TaskStore& store) {
 
 TEST(LocalQueueTasks, ReadsWholeRowsOnlyForTasksNotHandedOutBefore) {
     TempDir d;
-    auto db = std::make_shared<scanorch::testing::WatchedStore>(scanorch::testing::open_store_plugin(d.path, SQLITE_STORE_PLUGIN));
+    auto db = std::make_shared<scanorch::testing::WatchedStore>(
+        scanorch::testing::open_store_plugin(d.path, SQLITE_STORE_PLUGIN));
     auto store = std::make_shared<sf::TaskStore>(db, d.path / "exports");
     auto& watched = db->watched();
     auto dead = task("dead", TaskStatus::failed, 1000);

@@ -17,7 +17,8 @@ using sf::TaskStatus;
 
 namespace {
 struct TempDir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() / ("scanorch-store-" + std::to_string(::getpid()));
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("scanorch-store-" + std::to_string(::getpid()));
     TempDir() {
         std::filesystem::remove_all(path);
         std::filesystem::create_directories(path);
@@ -89,7 +90,8 @@ TEST(TaskStore, ListShowsEveryChangeToAPageItReadBefore) {
         auto page = s.list(sf::TaskListQuery{});
         EXPECT_TRUE(page) << page.error().message;
         if (page) {
-            for (const auto& t : page->tasks) out.push_back(t.task_id + ":" + t.name + ":" + std::string(sf::to_string(t.status)));
+            for (const auto& t : page->tasks)
+                out.push_back(t.task_id + ":" + t.name + ":" + std::string(sf::to_string(t.status)));
         }
         return out;
     };
@@ -103,7 +105,8 @@ TEST(TaskStore, ListShowsEveryChangeToAPageItReadBefore) {
         t.status = TaskStatus::cancelled;
         return true;
     }));
-    EXPECT_EQ(names(*a), (std::vector<std::string>{"p-2:weekly:queued", "p-1:renamed:running", "p-0:weekly:cancelled"}));
+    EXPECT_EQ(names(*a),
+              (std::vector<std::string>{"p-2:weekly:queued", "p-1:renamed:running", "p-0:weekly:cancelled"}));
     ASSERT_TRUE(a->touch("p-2", 1800000000000).ok());
     auto touched = a->list(sf::TaskListQuery{});
     ASSERT_TRUE(touched);

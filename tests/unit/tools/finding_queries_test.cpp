@@ -78,8 +78,8 @@ sdk::Finding finding(std::uint64_t seq, const std::string& host, std::uint32_t p
 class FindingQueries : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() / ("scanorch-finding-queries-" + std::to_string(::getpid()) + "-" +
-                                                         std::to_string(++counter_));
+        dir_ = std::filesystem::temp_directory_path() /
+               ("scanorch-finding-queries-" + std::to_string(::getpid()) + "-" + std::to_string(++counter_));
         std::filesystem::create_directories(dir_);
         static sf::PluginLoader loader;
         if (!loader.find("sqlite-store")) {
@@ -115,8 +115,9 @@ protected:
         t.summary = "{}";
         ASSERT_TRUE(deps_.db->tasks().create(t));
         for (std::size_t i = 0; i < findings.size(); i += 7) {  // in batches, as the validator writes them
-            std::vector<sdk::Finding> batch(findings.begin() + static_cast<std::ptrdiff_t>(i),
-                                            findings.begin() + static_cast<std::ptrdiff_t>(std::min(i + 7, findings.size())));
+            std::vector<sdk::Finding> batch(
+                findings.begin() + static_cast<std::ptrdiff_t>(i),
+                findings.begin() + static_cast<std::ptrdiff_t>(std::min(i + 7, findings.size())));
             auto r = deps_.db->findings().append(id, t.lease_token, batch);
             ASSERT_TRUE(r && *r) << (r ? "fenced" : r.error().message);
         }
@@ -218,7 +219,7 @@ TEST_F(FindingQueries, ResultsPagesByCursorReturnEveryFindingOnce) {
         // Another task indexed between pages does not move this task's pages.
         if (pages_read++ == 3) task("late", "", many(5));
         return results_checked("t1", R"({"task_id":"t1","page_size":10,"schema_profile":"full")" +
-                                 (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}");
+                                         (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}");
     });
     ASSERT_EQ(pages.size(), 11u);
     for (std::size_t i = 0; i < pages.size(); ++i) {
@@ -262,8 +263,9 @@ TEST_F(FindingQueries, ResultsFiltersMatchExactlyTheRowsThatQualify) {
         std::uint64_t total_matching = 0;
         // `&filters = filters`: clang 14 cannot capture a structured binding.
         for (const auto& p : all_pages([&, &filters = filters](const std::string& cursor) {
-                 return results("t1", R"({"task_id":"t1","page_size":4,"custom_fields":["plugin_output","severity"],"filters":)" +
-                                          filters + (cursor.empty() ? "" : R"(,"cursor":")" + cursor + "\"") + "}");
+                 return results(
+                     "t1", R"({"task_id":"t1","page_size":4,"custom_fields":["plugin_output","severity"],"filters":)" +
+                               filters + (cursor.empty() ? "" : R"(,"cursor":")" + cursor + "\"") + "}");
              })) {
             if (p->has("total_matching")) total_matching = p->getValue<std::uint64_t>("total_matching");
             auto arr = p->getArray("findings");
@@ -277,18 +279,22 @@ TEST_F(FindingQueries, ResultsFiltersMatchExactlyTheRowsThatQualify) {
 }
 
 TEST_F(FindingQueries, ResultsShowTheProfilesFieldsAsBefore) {
-    task("t1", "", {finding(0, "192.0.2.1", 22, 8, sdk::Severity::high), finding(1, "192.0.2.1", 0, 9, sdk::Severity::info)});
+    task("t1", "",
+         {finding(0, "192.0.2.1", 22, 8, sdk::Severity::high), finding(1, "192.0.2.1", 0, 9, sdk::Severity::info)});
     auto brief = results_checked("t1", R"({"task_id":"t1"})");
     ASSERT_TRUE(brief) << brief.error().message;
-    EXPECT_EQ(str((*brief)->get("fields")),
-              R"(["host","plugin_id","plugin_name","severity","risk_factor","port","protocol","cvss3_base_score","cvss_base_score","cve","synopsis","solution"])");
+    EXPECT_EQ(
+        str((*brief)->get("fields")),
+        R"(["host","plugin_id","plugin_name","severity","risk_factor","port","protocol","cvss3_base_score","cvss_base_score","cve","synopsis","solution"])");
     auto f0 = (*brief)->getArray("findings")->getObject(0);
-    EXPECT_EQ(str(f0), R"({"host":"192.0.2.1","plugin_id":"8","plugin_name":"Check 8","severity":3,"risk_factor":"High",)"
-                       R"("port":"22","protocol":"tcp","cvss3_base_score":6,"cvss_base_score":null,"cve":["CVE-2024-3008"],)"
-                       R"("synopsis":"Synopsis of 8","solution":null})");
+    EXPECT_EQ(str(f0),
+              R"({"host":"192.0.2.1","plugin_id":"8","plugin_name":"Check 8","severity":3,"risk_factor":"High",)"
+              R"("port":"22","protocol":"tcp","cvss3_base_score":6,"cvss_base_score":null,"cve":["CVE-2024-3008"],)"
+              R"("synopsis":"Synopsis of 8","solution":null})");
     auto minimal = results("t1", R"({"task_id":"t1","schema_profile":"minimal"})");
     ASSERT_TRUE(minimal);
-    EXPECT_EQ(str((*minimal)->getArray("findings")->getObject(1)), R"({"host":"192.0.2.1","plugin_id":"9","severity":0})");
+    EXPECT_EQ(str((*minimal)->getArray("findings")->getObject(1)),
+              R"({"host":"192.0.2.1","plugin_id":"9","severity":0})");
     // The large texts come back only when a field asks for them.
     auto custom = results("t1", R"({"task_id":"t1","custom_fields":["plugin_output","seen_at","host_ip"]})");
     ASSERT_TRUE(custom);
@@ -301,7 +307,8 @@ TEST_F(FindingQueries, ResultsRefuseBadArgumentsByName) {
     auto unknown = results("t1", R"({"task_id":"t1","custom_fields":["host","cvss4"]})");
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error().kind, sdk::ErrorKind::invalid_input);
-    EXPECT_NE(unknown.error().message.find("unknown field 'cvss4' in custom_fields (valid: host, plugin_id,"), std::string::npos)
+    EXPECT_NE(unknown.error().message.find("unknown field 'cvss4' in custom_fields (valid: host, plugin_id,"),
+              std::string::npos)
         << unknown.error().message;
     auto page = results("t1", R"({"task_id":"t1","page":2})");
     ASSERT_FALSE(page);
@@ -338,8 +345,9 @@ TEST_F(FindingQueries, ResultsRefuseBadArgumentsByName) {
     auto missing = sf::query_results(deps_, old, args(R"({"task_id":"unindexed"})"));
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().kind, sdk::ErrorKind::not_found);
-    EXPECT_EQ(missing.error().message, "task unindexed has 12 findings in its export but none in the findings index (it "
-                                       "was validated before findings were indexed)");
+    EXPECT_EQ(missing.error().message,
+              "task unindexed has 12 findings in its export but none in the findings index (it "
+              "was validated before findings were indexed)");
     old.validation_stats->report_items = 0;
     auto empty = sf::query_results(deps_, old, args(R"({"task_id":"unindexed"})"));
     ASSERT_TRUE(empty) << empty.error().message;
@@ -352,21 +360,26 @@ TEST_F(FindingQueries, ResultsRefuseBadArgumentsByName) {
 }
 
 TEST_F(FindingQueries, SearchSeesOnlyTheCallersAndAnonymousTasks) {
-    const std::map<std::string, std::string> owner = {{"a1", "team-a"}, {"a2", "team-a"}, {"b1", "team-b"}, {"anon", ""}};
+    const std::map<std::string, std::string> owner = {
+        {"a1", "team-a"}, {"a2", "team-a"}, {"b1", "team-b"}, {"anon", ""}};
     for (const auto& [id, client] : owner) {
         std::vector<sdk::Finding> rows;
-        for (std::uint64_t i = 0; i < 4; ++i) rows.push_back(finding(i, "192.0.2." + std::to_string(i + 1), 443, 2, sdk::Severity::high));
+        for (std::uint64_t i = 0; i < 4; ++i)
+            rows.push_back(finding(i, "192.0.2." + std::to_string(i + 1), 443, 2, sdk::Severity::high));
         rows.push_back(finding(4, "192.0.2.9", 22, 5, sdk::Severity::low));  // no CVE
         task(id, client, rows);
     }
-    const std::map<std::string, std::set<std::string>> sees = {
-        {"team-a", {"a1", "a2", "anon"}}, {"team-b", {"b1", "anon"}}, {"team-c", {"anon"}}, {"", {"a1", "a2", "b1", "anon"}}};
+    const std::map<std::string, std::set<std::string>> sees = {{"team-a", {"a1", "a2", "anon"}},
+                                                               {"team-b", {"b1", "anon"}},
+                                                               {"team-c", {"anon"}},
+                                                               {"", {"a1", "a2", "b1", "anon"}}};
     for (const auto& [client, visible] : sees) {
         std::map<std::string, int> per_task;
         std::string cursor;
         for (int i = 0; i < 100; ++i) {
             auto r = call("search_findings",
-                          R"({"cve":"cve-2024-3002","limit":3)" + (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}",
+                          R"({"cve":"cve-2024-3002","limit":3)" +
+                              (cursor.empty() ? std::string() : R"(,"cursor":")" + cursor + "\"") + "}",
                           as(client));
             ASSERT_TRUE(r) << r.error().message;
             auto arr = (*r)->getArray("findings");
@@ -389,11 +402,13 @@ TEST_F(FindingQueries, SearchSeesOnlyTheCallersAndAnonymousTasks) {
 }
 
 TEST_F(FindingQueries, SearchCriteriaNarrowTheHits) {
-    task("old", "", {finding(0, "192.0.2.1", 22, 4, sdk::Severity::critical, kT0),
-                     finding(1, "198.51.100.7", 443, 4, sdk::Severity::medium, kT0)});
-    task("new", "", {finding(0, "192.0.2.1", 22, 4, sdk::Severity::critical, kT0 + 10 * kDay),
-                     finding(1, "192.0.2.200", 443, 6, sdk::Severity::low, kT0 + 10 * kDay),
-                     finding(2, "db-01.example", 443, 4, sdk::Severity::high, kT0 + 10 * kDay)},
+    task("old", "",
+         {finding(0, "192.0.2.1", 22, 4, sdk::Severity::critical, kT0),
+          finding(1, "198.51.100.7", 443, 4, sdk::Severity::medium, kT0)});
+    task("new", "",
+         {finding(0, "192.0.2.1", 22, 4, sdk::Severity::critical, kT0 + 10 * kDay),
+          finding(1, "192.0.2.200", 443, 6, sdk::Severity::low, kT0 + 10 * kDay),
+          finding(2, "db-01.example", 443, 4, sdk::Severity::high, kT0 + 10 * kDay)},
          kT0 + 10 * kDay);
     auto hits = [&](const std::string& json) {
         std::multiset<std::string> out;
@@ -408,7 +423,8 @@ TEST_F(FindingQueries, SearchCriteriaNarrowTheHits) {
         return out;
     };
     using S = std::multiset<std::string>;
-    EXPECT_EQ(hits(R"({"plugin_id":4})"), (S{"old/192.0.2.1", "old/198.51.100.7", "new/192.0.2.1", "new/db-01.example"}));
+    EXPECT_EQ(hits(R"({"plugin_id":4})"),
+              (S{"old/192.0.2.1", "old/198.51.100.7", "new/192.0.2.1", "new/db-01.example"}));
     EXPECT_EQ(hits(R"({"plugin_id":"6"})"), (S{"new/192.0.2.200"}));
     EXPECT_EQ(hits(R"({"network":"192.0.2.0/25"})"), (S{"old/192.0.2.1", "new/192.0.2.1"}));
     EXPECT_EQ(hits(R"({"network":"192.0.2.128/25"})"), (S{"new/192.0.2.200"}));
@@ -419,7 +435,8 @@ TEST_F(FindingQueries, SearchCriteriaNarrowTheHits) {
     EXPECT_EQ(hits(R"({"plugin_id":4,"seen_from":"2025-12-05T00:00:00Z"})"), (S{"new/192.0.2.1", "new/db-01.example"}));
     EXPECT_EQ(hits(R"({"plugin_id":4,"seen_before":"2025-12-01T01:00:00+01:00"})"), S{})
         << "01:00+01:00 is midnight UTC, and seen_before is exclusive";
-    EXPECT_EQ(hits(R"({"plugin_id":4,"seen_before":"2025-12-01T00:00:00.001Z"})"), (S{"old/192.0.2.1", "old/198.51.100.7"}));
+    EXPECT_EQ(hits(R"({"plugin_id":4,"seen_before":"2025-12-01T00:00:00.001Z"})"),
+              (S{"old/192.0.2.1", "old/198.51.100.7"}));
 }
 
 TEST_F(FindingQueries, SearchRefusesBadCriteriaNamingTheValue) {
@@ -457,12 +474,12 @@ namespace {
 
 /// Two scans of the same hosts: what each change is, built to be counted.
 std::vector<sdk::Finding> older_scan() {
-    return {finding(0, "192.0.2.1", 22, 10, sdk::Severity::high),       // unchanged
-            finding(1, "192.0.2.1", 443, 11, sdk::Severity::medium),    // re-rated to critical
-            finding(2, "192.0.2.2", 80, 12, sdk::Severity::critical),   // fixed
-            finding(3, "192.0.2.2", 80, 13, sdk::Severity::low),        // unchanged
-            finding(4, "192.0.2.2", 0, 14, sdk::Severity::info),        // unchanged, info
-            finding(5, "192.0.2.3", 0, 15, sdk::Severity::info)};       // fixed, info
+    return {finding(0, "192.0.2.1", 22, 10, sdk::Severity::high),      // unchanged
+            finding(1, "192.0.2.1", 443, 11, sdk::Severity::medium),   // re-rated to critical
+            finding(2, "192.0.2.2", 80, 12, sdk::Severity::critical),  // fixed
+            finding(3, "192.0.2.2", 80, 13, sdk::Severity::low),       // unchanged
+            finding(4, "192.0.2.2", 0, 14, sdk::Severity::info),       // unchanged, info
+            finding(5, "192.0.2.3", 0, 15, sdk::Severity::info)};      // fixed, info
 }
 
 std::vector<sdk::Finding> newer_scan() {
@@ -470,13 +487,13 @@ std::vector<sdk::Finding> newer_scan() {
             finding(1, "192.0.2.1", 443, 11, sdk::Severity::critical),
             finding(2, "192.0.2.2", 80, 13, sdk::Severity::low),
             finding(3, "192.0.2.2", 0, 14, sdk::Severity::info),
-            finding(4, "192.0.2.4", 8443, 16, sdk::Severity::high),     // new
-            finding(5, "192.0.2.1", 22, 17, sdk::Severity::info)};      // new, info
+            finding(4, "192.0.2.4", 8443, 16, sdk::Severity::high),  // new
+            finding(5, "192.0.2.1", 22, 17, sdk::Severity::info)};   // new, info
 }
 
 std::string counts(const Obj& o) {
-    return "new=" + o->get("new").toString() + " fixed=" + o->get("fixed").toString() + " rerated=" +
-           o->get("rerated").toString() + " unchanged=" + o->get("unchanged").toString();
+    return "new=" + o->get("new").toString() + " fixed=" + o->get("fixed").toString() +
+           " rerated=" + o->get("rerated").toString() + " unchanged=" + o->get("unchanged").toString();
 }
 
 }  // namespace
@@ -484,7 +501,8 @@ std::string counts(const Obj& o) {
 TEST_F(FindingQueries, CompareCountsEveryKindOfChangePerHost) {
     task("before", "team-a", older_scan(), kT0);
     task("after", "team-a", newer_scan(), kT0 + kDay);
-    auto r = call("compare_scans", R"({"older_task_id":"before","newer_task_id":"after","min_severity":"info"})", as("team-a"));
+    auto r = call("compare_scans", R"({"older_task_id":"before","newer_task_id":"after","min_severity":"info"})",
+                  as("team-a"));
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ((*r)->getObject("older")->getValue<std::string>("task_id"), "before");
     EXPECT_EQ((*r)->getObject("newer")->getValue<std::string>("task_id"), "after");
@@ -502,13 +520,17 @@ TEST_F(FindingQueries, CompareCountsEveryKindOfChangePerHost) {
     auto first = hosts->getObject(0);
     ASSERT_EQ(first->getValue<std::string>("host"), "192.0.2.1");
     std::set<std::string> changes;
-    for (std::size_t i = 0; i < first->getArray("changes")->size(); ++i) changes.insert(str(first->getArray("changes")->get(static_cast<unsigned>(i))));
-    EXPECT_EQ(changes, (std::set<std::string>{
-                           R"({"change":"rerated","port":"443","protocol":"tcp","plugin_id":"11","plugin_name":"Check 11","severity_before":2,"severity_after":4})",
-                           R"({"change":"new","port":"22","protocol":"tcp","plugin_id":"17","plugin_name":"Check 17","severity_before":null,"severity_after":0})"}));
+    for (std::size_t i = 0; i < first->getArray("changes")->size(); ++i)
+        changes.insert(str(first->getArray("changes")->get(static_cast<unsigned>(i))));
+    EXPECT_EQ(
+        changes,
+        (std::set<std::string>{
+            R"({"change":"rerated","port":"443","protocol":"tcp","plugin_id":"11","plugin_name":"Check 11","severity_before":2,"severity_after":4})",
+            R"({"change":"new","port":"22","protocol":"tcp","plugin_id":"17","plugin_name":"Check 17","severity_before":null,"severity_after":0})"}));
     EXPECT_EQ((*r)->getArray("warnings")->size(), 0u);
     for (const char* id : {"before", "after"}) {
-        EXPECT_GT(deps_.db->tasks().get(id)->last_accessed_at_ms, kT0 + kDay) << id << ": reading it for a comparison counts for the TTL";
+        EXPECT_GT(deps_.db->tasks().get(id)->last_accessed_at_ms, kT0 + kDay)
+            << id << ": reading it for a comparison counts for the TTL";
     }
 
     // The default leaves info out; high leaves out what never reached high.
@@ -516,8 +538,10 @@ TEST_F(FindingQueries, CompareCountsEveryKindOfChangePerHost) {
     ASSERT_TRUE(low) << low.error().message;
     EXPECT_EQ((*low)->getValue<std::string>("min_severity"), "low");
     EXPECT_EQ(counts((*low)->getObject("totals")), "new=1 fixed=1 rerated=1 unchanged=2");
-    auto high = call("compare_scans", R"({"older_task_id":"before","newer_task_id":"after","min_severity":"high","include_changes":false})",
-                     as("team-a"));
+    auto high =
+        call("compare_scans",
+             R"({"older_task_id":"before","newer_task_id":"after","min_severity":"high","include_changes":false})",
+             as("team-a"));
     ASSERT_TRUE(high) << high.error().message;
     EXPECT_EQ(counts((*high)->getObject("totals")), "new=1 fixed=1 rerated=1 unchanged=1");
     EXPECT_FALSE((*high)->getArray("hosts")->getObject(0)->has("changes"));
@@ -529,21 +553,25 @@ namespace {
 class WatchedIndex final : public sdk::FindingIndex {
 public:
     explicit WatchedIndex(sdk::FindingIndex& real) : real_(real) {}
-    int whole_task_compares = 0;   ///< compare(): both scans' findings held at once in the store
+    int whole_task_compares = 0;  ///< compare(): both scans' findings held at once in the store
     std::uint32_t largest_page = 0;
     int pages_with_text = 0;
 
-    sdk::Result<bool> append(const std::string& id, const std::string& lease, const std::vector<sdk::Finding>& b) noexcept override {
+    sdk::Result<bool> append(const std::string& id, const std::string& lease,
+                             const std::vector<sdk::Finding>& b) noexcept override {
         return real_.append(id, lease, b);
     }
-    sdk::Result<bool> clear(const std::string& id, const std::string& lease) noexcept override { return real_.clear(id, lease); }
+    sdk::Result<bool> clear(const std::string& id, const std::string& lease) noexcept override {
+        return real_.clear(id, lease);
+    }
     sdk::Result<sdk::FindingPage> page(const sdk::FindingPageQuery& q) noexcept override {
         largest_page = std::max(largest_page, q.limit);
         pages_with_text += q.with_text ? 1 : 0;
         return real_.page(q);
     }
     sdk::Result<sdk::FindingHits> search(const sdk::FindingSearch& q) noexcept override { return real_.search(q); }
-    sdk::Result<sdk::Comparison> compare(const std::string& a, const std::string& b, sdk::Severity min) noexcept override {
+    sdk::Result<sdk::Comparison> compare(const std::string& a, const std::string& b,
+                                         sdk::Severity min) noexcept override {
         ++whole_task_compares;
         return real_.compare(a, b, min);
     }
@@ -554,7 +582,8 @@ private:
 
 class WatchedFindingsStore final : public sdk::Store {
 public:
-    explicit WatchedFindingsStore(std::shared_ptr<sdk::Store> real) : real_(std::move(real)), index_(real_->findings()) {}
+    explicit WatchedFindingsStore(std::shared_ptr<sdk::Store> real)
+        : real_(std::move(real)), index_(real_->findings()) {}
     WatchedIndex& index() { return index_; }
     sdk::Result<void> ping() noexcept override { return real_->ping(); }
     sdk::Result<std::uint32_t> schema_version() noexcept override { return real_->schema_version(); }
@@ -569,13 +598,15 @@ private:
 // A Comparison as compare_scans prints its hosts, for side by side checks.
 std::string printed(const sdk::Comparison& c) {
     std::ostringstream out;
-    out << "totals new=" << c.added << " fixed=" << c.fixed << " rerated=" << c.rerated << " unchanged=" << c.unchanged << "\n";
+    out << "totals new=" << c.added << " fixed=" << c.fixed << " rerated=" << c.rerated << " unchanged=" << c.unchanged
+        << "\n";
     for (const auto& h : c.hosts) {
-        out << h.host << " new=" << h.added << " fixed=" << h.fixed << " rerated=" << h.rerated << " unchanged=" << h.unchanged << "\n";
+        out << h.host << " new=" << h.added << " fixed=" << h.fixed << " rerated=" << h.rerated
+            << " unchanged=" << h.unchanged << "\n";
         for (const auto& ch : h.changes) {
-            out << "  " << sdk::to_string(ch.change) << " " << ch.port << "/" << ch.protocol << " " << ch.plugin_id << " '"
-                << ch.plugin_name << "' " << (ch.before ? std::to_string(static_cast<int>(*ch.before)) : "-") << " -> "
-                << (ch.after ? std::to_string(static_cast<int>(*ch.after)) : "-") << "\n";
+            out << "  " << sdk::to_string(ch.change) << " " << ch.port << "/" << ch.protocol << " " << ch.plugin_id
+                << " '" << ch.plugin_name << "' " << (ch.before ? std::to_string(static_cast<int>(*ch.before)) : "-")
+                << " -> " << (ch.after ? std::to_string(static_cast<int>(*ch.after)) : "-") << "\n";
         }
     }
     return out.str();
@@ -585,19 +616,22 @@ std::string printed(const Obj& answer) {
     std::ostringstream out;
     const auto totals = answer->getObject("totals");
     out << "totals new=" << totals->getValue<int>("new") << " fixed=" << totals->getValue<int>("fixed")
-        << " rerated=" << totals->getValue<int>("rerated") << " unchanged=" << totals->getValue<int>("unchanged") << "\n";
+        << " rerated=" << totals->getValue<int>("rerated") << " unchanged=" << totals->getValue<int>("unchanged")
+        << "\n";
     auto hosts = answer->getArray("hosts");
     for (std::size_t i = 0; i < hosts->size(); ++i) {
         auto h = hosts->getObject(static_cast<unsigned>(i));
-        out << h->getValue<std::string>("host") << " new=" << h->getValue<int>("new") << " fixed=" << h->getValue<int>("fixed")
-            << " rerated=" << h->getValue<int>("rerated") << " unchanged=" << h->getValue<int>("unchanged") << "\n";
+        out << h->getValue<std::string>("host") << " new=" << h->getValue<int>("new")
+            << " fixed=" << h->getValue<int>("fixed") << " rerated=" << h->getValue<int>("rerated")
+            << " unchanged=" << h->getValue<int>("unchanged") << "\n";
         auto changes = h->getArray("changes");
         for (std::size_t j = 0; changes && j < changes->size(); ++j) {
             auto ch = changes->getObject(static_cast<unsigned>(j));
             const auto sev = [&](const char* k) { return ch->isNull(k) ? std::string("-") : ch->get(k).toString(); };
             out << "  " << ch->getValue<std::string>("change") << " " << ch->getValue<std::string>("port") << "/"
                 << ch->getValue<std::string>("protocol") << " " << ch->getValue<std::string>("plugin_id") << " '"
-                << ch->getValue<std::string>("plugin_name") << "' " << sev("severity_before") << " -> " << sev("severity_after") << "\n";
+                << ch->getValue<std::string>("plugin_name") << "' " << sev("severity_before") << " -> "
+                << sev("severity_after") << "\n";
         }
     }
     return out.str();
@@ -627,8 +661,8 @@ std::vector<sdk::Finding> interleaved_scan(std::uint64_t salt) {
     std::vector<sdk::Finding> out;
     for (std::uint64_t i = 0; i < 4500; ++i) {
         const auto n = i * 7 + salt;
-        auto f = finding(i, "192.0.2." + std::to_string(1 + (n % 61)), n % 5 == 0 ? 0 : 443 + (n % 3), 100 + (n * 13) % 47,
-                         static_cast<sdk::Severity>((n / 3 + salt) % 5));
+        auto f = finding(i, "192.0.2." + std::to_string(1 + (n % 61)), n % 5 == 0 ? 0 : 443 + (n % 3),
+                         100 + (n * 13) % 47, static_cast<sdk::Severity>((n / 3 + salt) % 5));
         f.protocol = n % 4 == 0 ? "udp" : "tcp";
         out.push_back(f);
     }
@@ -657,9 +691,10 @@ TEST_F(FindingQueries, CompareReadsBoundedPagesAndAnswersAsTheIndexWould) {
     for (const char* min : {"info", "low", "high", "critical"}) {
         const auto expected = real->findings().compare("big-before", "big-after", *sdk::parse_severity(min));
         ASSERT_TRUE(expected) << expected.error().message;
-        auto r = service.call("compare_scans",
-                              std::string(R"({"older_task_id":"big-before","newer_task_id":"big-after","min_severity":")") + min + "\"}",
-                              as("team-a"));
+        auto r = service.call(
+            "compare_scans",
+            std::string(R"({"older_task_id":"big-before","newer_task_id":"big-after","min_severity":")") + min + "\"}",
+            as("team-a"));
         ASSERT_TRUE(r) << r.error().message;
         expect_same_lines(printed(args(*r)), printed(*expected), std::string("min_severity ") + min);
     }
@@ -689,8 +724,9 @@ TEST_F(FindingQueries, ComparePicksThePreviousCompletedScanOfTheSameTargets) {
     auto none = call("compare_scans", R"({"task_id":"first"})", as("team-a"));
     ASSERT_FALSE(none);
     EXPECT_EQ(none.error().kind, sdk::ErrorKind::not_found);
-    EXPECT_EQ(none.error().message, "no completed scan of the same targets ('192.0.2.0/28') before task first; pass "
-                                    "older_task_id and newer_task_id to compare other scans");
+    EXPECT_EQ(none.error().message,
+              "no completed scan of the same targets ('192.0.2.0/28') before task first; pass "
+              "older_task_id and newer_task_id to compare other scans");
     auto only_theirs = call("compare_scans", R"({"task_id":"theirs"})", as("team-b"));
     ASSERT_FALSE(only_theirs) << "team-a's earlier scan is not team-b's to compare with";
     EXPECT_EQ(only_theirs.error().kind, sdk::ErrorKind::not_found);
@@ -711,13 +747,15 @@ TEST_F(FindingQueries, CompareRefusesInvisibleUnfinishedAndIllFormedRequests) {
     auto running = call("compare_scans", R"({"older_task_id":"mine","newer_task_id":"running"})", as("team-a"));
     ASSERT_FALSE(running);
     EXPECT_EQ(running.error().kind, sdk::ErrorKind::invalid_input);
-    EXPECT_EQ(running.error().message, "task running is running, not completed: compare_scans compares completed scans");
+    EXPECT_EQ(running.error().message,
+              "task running is running, not completed: compare_scans compares completed scans");
     const std::vector<std::pair<std::string, std::string>> bad = {
         {R"({})", "pass task_id, or older_task_id and newer_task_id"},
         {R"({"older_task_id":"mine"})", "newer_task_id is required with older_task_id"},
         {R"({"task_id":"mine","older_task_id":"mine"})", "pass either task_id"},
         {R"({"older_task_id":"mine","newer_task_id":"mine"})", "older_task_id and newer_task_id are both 'mine'"},
-        {R"({"task_id":"mine","min_severity":"severe"})", "'min_severity' must be one of critical, high, medium, low, info"},
+        {R"({"task_id":"mine","min_severity":"severe"})",
+         "'min_severity' must be one of critical, high, medium, low, info"},
     };
     for (const auto& [json, message] : bad) {
         auto r = call("compare_scans", json, as("team-a"));
@@ -730,8 +768,9 @@ TEST_F(FindingQueries, CompareRefusesInvisibleUnfinishedAndIllFormedRequests) {
     ASSERT_TRUE(warned) << warned.error().message;
     EXPECT_EQ(counts((*warned)->getObject("totals")), "new=0 fixed=4 rerated=0 unchanged=0");
     ASSERT_EQ((*warned)->getArray("warnings")->size(), 1u);
-    EXPECT_NE((*warned)->getArray("warnings")->getElement<std::string>(0).find("task empty has no findings in the index"),
-              std::string::npos);
+    EXPECT_NE(
+        (*warned)->getArray("warnings")->getElement<std::string>(0).find("task empty has no findings in the index"),
+        std::string::npos);
 }
 
 TEST_F(FindingQueries, TheNewToolsArePublishedWithTheirSchemas) {
@@ -747,8 +786,8 @@ TEST_F(FindingQueries, TheNewToolsArePublishedWithTheirSchemas) {
     }
     EXPECT_TRUE(args(tools["get_scan_results"].input_schema_json)->getObject("properties")->has("cursor"));
     EXPECT_TRUE(args(tools["get_scan_results"].output_schema_json)->getObject("properties")->has("next_cursor"));
-    const std::set<std::string> search_in = {"cve", "plugin_id", "host", "network", "min_severity", "seen_from",
-                                             "seen_before", "limit", "cursor"};
+    const std::set<std::string> search_in = {"cve",       "plugin_id",   "host",  "network", "min_severity",
+                                             "seen_from", "seen_before", "limit", "cursor"};
     std::set<std::string> published;
     const auto properties = args(tools["search_findings"].input_schema_json)->getObject("properties");
     for (const auto& [k, v] : *properties) published.insert(k);

@@ -84,7 +84,8 @@ TEST(SubmissionRate, ARefusalGivesItsCountBackExactlyOnce) {
     auto refused = rate.take("soc", kStart + 2000);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().kind, sdk::ErrorKind::capacity);
-    EXPECT_NE(refused.error().message.find("client 'soc' reached the limit of 2 scan submissions per hour; the next one fits in about 3898 s"),
+    EXPECT_NE(refused.error().message.find(
+                  "client 'soc' reached the limit of 2 scan submissions per hour; the next one fits in about 3898 s"),
               std::string::npos)
         << refused.error().message;
     EXPECT_EQ(counters.give_backs, 1);
@@ -124,6 +125,7 @@ TEST(SubmissionRate, TheWaitIsWhenTheOldestBucketsLeave) {
     counts[12] = 6;
     EXPECT_EQ(sw::wait_for_room(counts, 2 * kMinute, 10), 0) << "9 counted: one more fits";
     EXPECT_EQ(sw::wait_for_room(counts, 2 * kMinute, 9), 3 * kMinute) << "at the next boundary the oldest leaves";
-    EXPECT_EQ(sw::wait_for_room(counts, 2 * kMinute, 6), 3 * kMinute + 12 * sw::kBucketMs) << "all of this bucket must go";
+    EXPECT_EQ(sw::wait_for_room(counts, 2 * kMinute, 6), 3 * kMinute + 12 * sw::kBucketMs)
+        << "all of this bucket must go";
     EXPECT_EQ(sw::wait_for_room(counts, 0, 0), 0) << "no limit";
 }

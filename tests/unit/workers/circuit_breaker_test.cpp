@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "scanorch/framework/plugins/host_services.h"
@@ -71,7 +71,7 @@ std::shared_ptr<sdk::QueueBackend> memory_queue(const std::filesystem::path& dir
     }
     auto services = std::make_shared<sf::HostServices>(nullptr, dir.string());
     auto q = loader.instantiate<sdk::QueueBackend>("memory-queue", R"({"rebuild_from_tasks":false})",
-                                            sf::HostApi::make(services, "memory-queue"));
+                                                   sf::HostApi::make(services, "memory-queue"));
     return q ? std::move(q).value() : nullptr;
 }
 

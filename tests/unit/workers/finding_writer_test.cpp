@@ -57,7 +57,8 @@ public:
     }
     sdk::Result<sdk::FindingPage> page(const sdk::FindingPageQuery& q) noexcept override { return real_.page(q); }
     sdk::Result<sdk::FindingHits> search(const sdk::FindingSearch& q) noexcept override { return real_.search(q); }
-    sdk::Result<sdk::Comparison> compare(const std::string& a, const std::string& b, sdk::Severity s) noexcept override {
+    sdk::Result<sdk::Comparison> compare(const std::string& a, const std::string& b,
+                                         sdk::Severity s) noexcept override {
         return real_.compare(a, b, s);
     }
 
@@ -85,7 +86,6 @@ sdk::Finding make_finding(std::uint64_t seq, std::size_t output_bytes = 40) {
     f.seen_at_ms = seq % 10 == 0 ? 0 : kNow - 5000;  // every tenth leaves the time to the host
     return f;
 }
-
 
 class FindingWriterTest : public ::testing::Test {
 protected:
@@ -306,8 +306,10 @@ TEST_F(FindingWriterTest, FinishRefusesAnIndexThatLostABatch) {
         sqlite3* db = nullptr;
         ASSERT_EQ(sqlite3_open((dir_ / "store.sqlite").c_str(), &db), SQLITE_OK);
         sqlite3_busy_timeout(db, 5000);
-        EXPECT_EQ(sqlite3_exec(db, "DELETE FROM findings WHERE seq < 10 AND task_key = "
-                                   "(SELECT task_key FROM tasks WHERE task_id = 'task-1')", nullptr, nullptr, nullptr),
+        EXPECT_EQ(sqlite3_exec(db,
+                               "DELETE FROM findings WHERE seq < 10 AND task_key = "
+                               "(SELECT task_key FROM tasks WHERE task_id = 'task-1')",
+                               nullptr, nullptr, nullptr),
                   SQLITE_OK);
         sqlite3_close(db);
     };
@@ -463,8 +465,8 @@ TEST_F(ValidateWithFindings, NoWriterIsPlainValidation) {
 TEST_F(ValidateWithFindings, ALeaseMovedBeforeTheRunIsTheWritersError) {
     move_lease("lease-2");
     sf::FindingWriter writer(store_->findings(), "task-1", "lease-1", kNow, quick());
-    auto r = sf::validate_with_findings(*validator_, minor_,
-                                        {fixture("pytenable__example.nessus"), sdk::ScanType::trusted_basic, ""}, &writer);
+    auto r = sf::validate_with_findings(
+        *validator_, minor_, {fixture("pytenable__example.nessus"), sdk::ScanType::trusted_basic, ""}, &writer);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().kind, sdk::ErrorKind::forbidden);
     EXPECT_TRUE(writer.fenced());
@@ -479,9 +481,8 @@ TEST_F(ValidateWithFindings, ALeaseMovedInTheMiddleOfThePassStopsTheValidatorWit
     index.meanwhile = [&] { move_lease("lease-2"); };
     sf::FindingWriter writer(index, "task-1", "lease-1", kNow, quick(50));
     sf::FindingsIndexing how = sf::FindingsIndexing::no_writer;
-    auto r = sf::validate_with_findings(*validator_, minor_,
-                                        {fixture("pytenable__example.nessus"), sdk::ScanType::trusted_basic, ""}, &writer,
-                                        &how);
+    auto r = sf::validate_with_findings(
+        *validator_, minor_, {fixture("pytenable__example.nessus"), sdk::ScanType::trusted_basic, ""}, &writer, &how);
     ASSERT_FALSE(r);
     EXPECT_EQ(how, sf::FindingsIndexing::indexed);
     EXPECT_EQ(r.error().kind, sdk::ErrorKind::forbidden);

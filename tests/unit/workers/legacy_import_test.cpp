@@ -7,11 +7,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "report_items.h"
 #include "scanorch/framework/plugins/host_services.h"
 #include "scanorch/framework/plugins/loader.h"
 #include "scanorch/framework/tasks/legacy_import.h"
 #include "scanorch/framework/tasks/task_codec.h"
-#include "report_items.h"
 #include "task_store_access.h"
 
 namespace sf = scanorch::framework;
@@ -31,7 +31,8 @@ protected:
             ASSERT_TRUE(loader.load_file(NESSUS_VALIDATOR_PLUGIN).ok());
         }
         auto services = std::make_shared<sf::HostServices>(nullptr, dir_.string());
-        auto made = loader.instantiate<sdk::Validator>("nessus-validator", "{}", sf::HostApi::make(services, "nessus-validator"));
+        auto made = loader.instantiate<sdk::Validator>("nessus-validator", "{}",
+                                                       sf::HostApi::make(services, "nessus-validator"));
         ASSERT_TRUE(made) << made.error().message;
         validator_ = std::move(made).value();
         minor_ = loader.find("nessus-validator")->abi_minor;
@@ -91,7 +92,8 @@ protected:
 };
 
 TEST_F(LegacyImportTest, EveryTaskPayloadAndResultComesIntoTheStore) {
-    write_legacy(record("done-1", sf::TaskStatus::completed), "v1:sealed-done", "defectdojo__nessus_with_cvssv3.nessus");
+    write_legacy(record("done-1", sf::TaskStatus::completed), "v1:sealed-done",
+                 "defectdojo__nessus_with_cvssv3.nessus");
     write_legacy(record("queued-1", sf::TaskStatus::queued), "v1:sealed-queued");
     auto dead = record("dead-1", sf::TaskStatus::failed);
     dead.dead_letter = true;
@@ -168,7 +170,8 @@ TEST_F(LegacyImportTest, ARunAfterAnInterruptedImportFinishesTheMove) {
     EXPECT_TRUE(second.archived);
     const auto done = store_->load("half-1");
     ASSERT_TRUE(done);
-    EXPECT_TRUE(std::filesystem::exists(done->export_path)) << "the export is where its row says: " << done->export_path;
+    EXPECT_TRUE(std::filesystem::exists(done->export_path))
+        << "the export is where its row says: " << done->export_path;
     expect_indexed_as_exported("half-1", done->export_path);
 
     // Once finished, a third run changes nothing and indexes nothing again.

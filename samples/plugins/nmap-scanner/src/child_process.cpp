@@ -126,4 +126,3 @@ ChildProcess::Status ChildProcess::terminate(std::chrono::milliseconds grace) no
 }
 
 }  // namespace scanorch::nmap
-

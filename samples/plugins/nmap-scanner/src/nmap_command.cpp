@@ -54,11 +54,13 @@ sdk::Result<NmapTargets> nmap_targets(std::string_view targets) {
                 // so none can read as an nmap option.
                 out.args.push_back(t.text);
                 break;
-            case tg::Kind::domain: return sdk::Error::invalid_input("target '" + t.text + "': a domain is not a target");
+            case tg::Kind::domain:
+                return sdk::Error::invalid_input("target '" + t.text + "': a domain is not a target");
         }
     }
     if (any_v4 && out.needs_ipv6) {
-        return sdk::Error::invalid_input("targets mix IPv4 and IPv6 (one nmap run scans one family): submit them as two scans");
+        return sdk::Error::invalid_input(
+            "targets mix IPv4 and IPv6 (one nmap run scans one family): submit them as two scans");
     }
     return out;
 }

@@ -33,15 +33,18 @@ public:
         // A wrong binary is a start-up error, not the first scan's.
         auto version = nmap::nmap_version(options->nmap_path, work_dir);
         if (!version) {
-            return sdk::Error::invalid_input("scanner '" + options->instance_id + "': options.nmap_path: " +
-                                             version.error().message);
+            return sdk::Error::invalid_input("scanner '" + options->instance_id +
+                                             "': options.nmap_path: " + version.error().message);
         }
-        ctx.log().info("scanner '", options->instance_id, "': nmap ", *version, " at ", options->nmap_path, ", scans in ",
-                       work_dir);
-        return std::make_unique<NmapPlugin>(std::move(options).value(), std::move(ctx), work_dir, std::move(version).value());
+        ctx.log().info("scanner '", options->instance_id, "': nmap ", *version, " at ", options->nmap_path,
+                       ", scans in ", work_dir);
+        return std::make_unique<NmapPlugin>(std::move(options).value(), std::move(ctx), work_dir,
+                                            std::move(version).value());
     }
 
-    sdk::Result<sdk::ScannerHealth> health() noexcept override { return sdk::guard([&] { return scanner_.health(); }); }
+    sdk::Result<sdk::ScannerHealth> health() noexcept override {
+        return sdk::guard([&] { return scanner_.health(); });
+    }
     sdk::Result<std::string> create_scan(const sdk::ScanRequest& r) noexcept override {
         return sdk::guard([&] { return scanner_.create_scan(r); });
     }
@@ -62,7 +65,6 @@ public:
     }
 
 private:
-
     nmap::NmapScanner scanner_;
 };
 

@@ -115,15 +115,16 @@ public:
             if (output.size() > kMaxScriptOutput) output.resize(kMaxScriptOutput);
             const std::string id = a.getValue("id");
             if (script_failed(output) && facts.script_failures.size() < kMaxFailures) {
-                facts.script_failures.push_back(
-                    {host_->address, in_port_ ? std::to_string(port_.port) + "/" + port_.protocol : "host", id,
-                     first_line(output)});
+                facts.script_failures.push_back({host_->address,
+                                                 in_port_ ? std::to_string(port_.port) + "/" + port_.protocol : "host",
+                                                 id, first_line(output)});
             }
             if (in_port_ && port_.scripts.size() < kMaxPerPort) port_.scripts.emplace_back(id, std::move(output));
         }
     }
 
-    void endElement(const Poco::XML::XMLString&, const Poco::XML::XMLString&, const Poco::XML::XMLString& name) override {
+    void endElement(const Poco::XML::XMLString&, const Poco::XML::XMLString&,
+                    const Poco::XML::XMLString& name) override {
         --depth_;
         if (!in_run_ || host_ == nullptr) return;
         if (name == "cpe" && in_cpe_) {

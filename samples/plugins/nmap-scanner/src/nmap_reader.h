@@ -32,7 +32,7 @@ struct ScriptFailure {
 struct ReportFacts {
     std::string root;  ///< name of the root element
     std::string nmap_version;
-    bool finished = false;     ///< <runstats><finished> seen
+    bool finished = false;      ///< <runstats><finished> seen
     std::string finished_exit;  ///< its exit attribute ("success", "error")
     std::string error_message;  ///< its errormsg attribute
     std::vector<HostFacts> hosts;

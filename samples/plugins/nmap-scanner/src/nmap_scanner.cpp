@@ -103,7 +103,10 @@ std::int64_t now_ms() {
 }  // namespace
 
 NmapScanner::NmapScanner(NmapOptions options, sdk::PluginContext ctx, std::string work_dir, std::string version)
-    : options_(std::move(options)), ctx_(std::move(ctx)), work_dir_(std::move(work_dir)), version_(std::move(version)) {}
+    : options_(std::move(options)),
+      ctx_(std::move(ctx)),
+      work_dir_(std::move(work_dir)),
+      version_(std::move(version)) {}
 
 // runs_ goes with the instance, and each ChildProcess stops and reaps its nmap.
 NmapScanner::~NmapScanner() = default;
@@ -147,7 +150,8 @@ sdk::Result<std::string> NmapScanner::create_scan(const sdk::ScanRequest& reques
         fs::remove_all(dir, ec);
         return sdk::Error::permanent("cannot write " + (dir / kTargetsFile).string());
     }
-    ctx_.log().info("scan ", id, " created for task ", request.task_id, ": ", targets->args.size(), " target argument(s)");
+    ctx_.log().info("scan ", id, " created for task ", request.task_id, ": ", targets->args.size(),
+                    " target argument(s)");
     return id;
 }
 
@@ -203,10 +207,9 @@ void NmapScanner::settle(const std::string& id, Run& run) {
         return;
     }
     run.outcome = Outcome::failed;
-    run.detail = st.state == ChildProcess::State::killed
-                     ? "nmap was killed by signal " + std::to_string(st.code)
-                     : "nmap exited with status " + std::to_string(st.code) + ": " +
-                           last_line(fs::path(scan_dir(id)) / kLogFile);
+    run.detail = st.state == ChildProcess::State::killed ? "nmap was killed by signal " + std::to_string(st.code)
+                                                         : "nmap exited with status " + std::to_string(st.code) + ": " +
+                                                               last_line(fs::path(scan_dir(id)) / kLogFile);
     ctx_.log().warn("scan ", id, ": ", run.detail);
 }
 
@@ -340,7 +343,8 @@ sdk::Result<std::string> nmap_version(const std::string& nmap_path, const std::s
     auto child = ChildProcess::spawn({nmap_path, "--version"}, out);
     if (!child) return std::move(child).error();
     const auto st = child->wait_for(std::chrono::seconds(10));
-    if (st.state == ChildProcess::State::running) return sdk::Error::permanent(nmap_path + " --version did not answer in 10 s");
+    if (st.state == ChildProcess::State::running)
+        return sdk::Error::permanent(nmap_path + " --version did not answer in 10 s");
     std::ifstream in(out);
     std::string first;
     std::getline(in, first);

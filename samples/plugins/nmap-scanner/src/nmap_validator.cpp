@@ -74,7 +74,8 @@ sdk::Result<sdk::ValidationResult> validate_report(const sdk::ValidationRequest&
                            ": " + p.message + " (an nmap run cut short leaves its report unfinished)");
     }
     if (f.root != "nmaprun") {
-        return invalid(std::move(r), "wrong_root", "root element is <" + f.root + ">, expected <nmaprun>: not an nmap XML report (-oX)");
+        return invalid(std::move(r), "wrong_root",
+                       "root element is <" + f.root + ">, expected <nmaprun>: not an nmap XML report (-oX)");
     }
     if (!f.finished) {
         return invalid(std::move(r), "not_finished", "report has no <runstats><finished>: nmap did not finish the run");
@@ -100,7 +101,8 @@ sdk::Result<sdk::ValidationResult> validate_report(const sdk::ValidationRequest&
         r.warnings.push_back(e.host + " " + e.where + ": NSE script " + e.script + " failed: " + e.output);
     }
     if (f.script_failures.size() > kMaxListedWarnings) {
-        r.warnings.push_back(std::to_string(f.script_failures.size() - kMaxListedWarnings) + " more NSE script failures not listed");
+        r.warnings.push_back(std::to_string(f.script_failures.size() - kMaxListedWarnings) +
+                             " more NSE script failures not listed");
     }
     if (req.scan_type != sdk::ScanType::untrusted) {
         r.warnings.push_back("a " + std::string(sdk::to_string(req.scan_type)) +

@@ -11,8 +11,8 @@
 namespace scanorch::nmap {
 
 /// Every failure_reason validate_report() gives (the plugin's counter starts each at zero).
-inline constexpr std::string_view kFailureReasons[] = {"bad_targets",  "malformed_xml", "missing_file", "nmap_failed",
-                                                       "no_hosts_up",  "not_finished",  "unreadable",   "wrong_root"};
+inline constexpr std::string_view kFailureReasons[] = {"bad_targets", "malformed_xml", "missing_file", "nmap_failed",
+                                                       "no_hosts_up", "not_finished",  "unreadable",   "wrong_root"};
 
 /// Problems listed one by one in the warnings; the rest are counted.
 inline constexpr std::size_t kMaxListedWarnings = 20;

@@ -24,8 +24,8 @@ public:
         "Streams nmap XML reports; checks the run finished, hosts up and NSE failures; one finding per open port";
 
     explicit NmapValidatorPlugin(sdk::PluginContext ctx) : ctx_(std::move(ctx)) {
-        failures_ = ctx_.metrics().counter("nmap_validation_failures_total", "nmap reports that failed validation, by reason",
-                                           {"reason"});
+        failures_ = ctx_.metrics().counter("nmap_validation_failures_total",
+                                           "nmap reports that failed validation, by reason", {"reason"});
         for (auto reason : nmap::kFailureReasons) failures_.add({std::string(reason)}, 0);
     }
 

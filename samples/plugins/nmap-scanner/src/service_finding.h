@@ -25,8 +25,8 @@ std::uint64_t service_plugin_id(std::string_view service);
 struct PortRecord {
     std::string protocol;  ///< "tcp", "udp", "sctp"
     std::uint32_t port = 0;
-    std::string state;     ///< "open", "closed", "filtered", ...
-    std::string service;   ///< <service name>
+    std::string state;    ///< "open", "closed", "filtered", ...
+    std::string service;  ///< <service name>
     std::string product, version, extrainfo, tunnel, method, conf;
     std::vector<std::string> cpes;
     std::vector<std::pair<std::string, std::string>> scripts;  ///< NSE id, output

@@ -69,21 +69,26 @@ TEST(NmapOptions, RefusesBadPortsNamingTheKey) {
 }
 
 TEST(NmapOptions, RefusesEachBadValueNamingItsKey) {
-    EXPECT_NE(error_of(R"("nmap_path":"nmap")").find("options.nmap_path: 'nmap' is not an absolute path"), std::string::npos);
-    EXPECT_NE(error_of(R"("nmap_path":"/nonexistent/nmap")").find("options.nmap_path: '/nonexistent/nmap' is not an executable file"),
+    EXPECT_NE(error_of(R"("nmap_path":"nmap")").find("options.nmap_path: 'nmap' is not an absolute path"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"("nmap_path":"/nonexistent/nmap")")
+                  .find("options.nmap_path: '/nonexistent/nmap' is not an executable file"),
               std::string::npos);
     EXPECT_NE(error_of(R"("timing":6)").find("options.timing: 6 is not an nmap timing template"), std::string::npos);
     EXPECT_NE(error_of(R"("timing":-1)").find("options.timing: -1"), std::string::npos);
-    EXPECT_NE(error_of(R"("tcp_scan":"xmas")").find("options.tcp_scan: 'xmas' is not 'connect' or 'syn'"), std::string::npos);
+    EXPECT_NE(error_of(R"("tcp_scan":"xmas")").find("options.tcp_scan: 'xmas' is not 'connect' or 'syn'"),
+              std::string::npos);
     EXPECT_NE(error_of(R"("max_runtime":0)").find("options.max_runtime: must be at least 1 second"), std::string::npos);
     EXPECT_NE(error_of(R"("host_timeout":-5)").find("options.host_timeout: must not be negative"), std::string::npos);
 }
 
 TEST(NmapOptions, ExtraArgsOnlyFromTheWhitelist) {
     // Each of these would change where nmap sends packets or writes files, or run any script.
-    for (const char* bad : {"-oN", "--script=http-*", "-iL", "--datadir", "-e", "-S", "127.0.0.2", "-sC -oN x", "--resume"}) {
+    for (const char* bad :
+         {"-oN", "--script=http-*", "-iL", "--datadir", "-e", "-S", "127.0.0.2", "-sC -oN x", "--resume"}) {
         const auto e = error_of(std::string(R"("extra_args":["--reason",")") + bad + "\"]");
-        EXPECT_NE(e.find("options.extra_args[1]: '" + std::string(bad) + "' is not allowed (allowed: -sC"), std::string::npos)
+        EXPECT_NE(e.find("options.extra_args[1]: '" + std::string(bad) + "' is not allowed (allowed: -sC"),
+                  std::string::npos)
             << bad << ": " << e;
     }
 }

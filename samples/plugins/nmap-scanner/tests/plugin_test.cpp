@@ -27,7 +27,8 @@ TEST(NmapPlugins, TheScannerRefusesABadOptionNamingItAndOtherwiseReportsHealthy)
     auto config = [](const std::string& options) {
         return R"({"instance_id":"n1","url":"http://localhost","credentials":{},"options":{)" + options + "}}";
     };
-    auto bad = loader.instantiate<sdk::Scanner>("nmap", config(R"("ports":"22,99999")"), sf::HostApi::make(services, "nmap"));
+    auto bad =
+        loader.instantiate<sdk::Scanner>("nmap", config(R"("ports":"22,99999")"), sf::HostApi::make(services, "nmap"));
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("scanner 'n1': options.ports: '99999' is not a port"), std::string::npos)
         << bad.error().message;
@@ -50,7 +51,8 @@ TEST(NmapPlugins, TheValidatorEmitsFindingsAndCountsFailuresFromZero) {
     auto* emitter = static_cast<sdk::FindingEmitter*>((*v)->extension(sdk::kValidatorFindings));
     ASSERT_NE(emitter, nullptr);
     scanorch::nmap::testing::Collect sink;
-    auto r = emitter->validate_and_emit({scanorch::nmap::testing::fixture("open_ports.xml"), sdk::ScanType::untrusted, "127.0.0.1"}, sink);
+    auto r = emitter->validate_and_emit(
+        {scanorch::nmap::testing::fixture("open_ports.xml"), sdk::ScanType::untrusted, "127.0.0.1"}, sink);
     ASSERT_TRUE(r);
     EXPECT_TRUE(r->is_valid);
     EXPECT_EQ(sink.findings.size(), 3u);

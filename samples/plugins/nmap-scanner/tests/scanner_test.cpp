@@ -28,8 +28,9 @@ namespace {
     if (std::string(NMAP_PROGRAM).empty()) GTEST_SKIP() << "nmap is not installed (apt-get install nmap)"
 
 struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("nmap-scanner-test-" + std::to_string(::getpid()) + "-" +
-                                                 std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    fs::path path =
+        fs::temp_directory_path() / ("nmap-scanner-test-" + std::to_string(::getpid()) + "-" +
+                                     std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
     TempDir() { fs::create_directories(path); }
     ~TempDir() { fs::remove_all(path); }
 };
@@ -117,7 +118,8 @@ TEST(NmapScanner, ScansExactlyTheOpenedPortsFromCreateToDelete) {
     EXPECT_TRUE(v->is_valid) << v->error;
     std::set<std::uint32_t> found;
     for (const auto& f : sink.findings) found.insert(f.port);
-    EXPECT_EQ(found, (std::set<std::uint32_t>{static_cast<std::uint32_t>(ssh.port()), static_cast<std::uint32_t>(plain1.port()),
+    EXPECT_EQ(found, (std::set<std::uint32_t>{static_cast<std::uint32_t>(ssh.port()),
+                                              static_cast<std::uint32_t>(plain1.port()),
                                               static_cast<std::uint32_t>(plain2.port())}));
     EXPECT_EQ(sink.findings.size(), 3u);
     for (const auto& f : sink.findings) {

@@ -36,7 +36,8 @@ public:
     explicit Listener(std::string banner = "")
         : port_(scanorch::testing::free_port()),
           socket_(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_))),
-          banner_(std::move(banner)), thread_([this] { serve(); }) {}
+          banner_(std::move(banner)),
+          thread_([this] { serve(); }) {}
     ~Listener() {
         stop_ = true;
         thread_.join();

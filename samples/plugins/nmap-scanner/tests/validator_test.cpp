@@ -94,8 +94,9 @@ TEST(NmapValidator, FailedScriptsAreWarningsAndWorkingOnesGoIntoTheFinding) {
     ASSERT_TRUE(r);
     EXPECT_TRUE(r->is_valid);
     ASSERT_EQ(r->warnings.size(), 2u);
-    EXPECT_EQ(r->warnings[0],
-              "127.0.0.1 20122/tcp: NSE script http-vuln-cve2017-5638 failed: ERROR: Script execution failed (use -d to debug)");
+    EXPECT_EQ(
+        r->warnings[0],
+        "127.0.0.1 20122/tcp: NSE script http-vuln-cve2017-5638 failed: ERROR: Script execution failed (use -d to debug)");
     EXPECT_EQ(r->warnings[1].rfind("127.0.0.1 host: NSE script smb-os-discovery failed", 0), 0u) << r->warnings[1];
     ASSERT_EQ(sink.findings.size(), 3u);
     EXPECT_NE(sink.findings[1].plugin_output.find("\nhttp-title: Directory listing for /"), std::string::npos);
@@ -111,12 +112,13 @@ TEST(NmapValidator, BrokenReportsAreRefusedWithTheirReason) {
         const char* reason;
         const char* says;
     };
-    for (const Case& c : {Case{"truncated.xml", "malformed_xml", "report is not well-formed XML at line 15"},
-                          Case{"unfinished.xml", "not_finished", "nmap did not finish the run"},
-                          Case{"failed_run.xml", "nmap_failed", "nmap ended with exit=\"error\": Failed to open device lo"},
-                          Case{"host_down.xml", "no_hosts_up", "no scanned host was up (of 1 expected target)"},
-                          Case{"wrong_root.xml", "wrong_root", "root element is <NessusClientData_v2>, expected <nmaprun>"},
-                          Case{"no-such-file.xml", "missing_file", "export file not found"}}) {
+    for (const Case& c :
+         {Case{"truncated.xml", "malformed_xml", "report is not well-formed XML at line 15"},
+          Case{"unfinished.xml", "not_finished", "nmap did not finish the run"},
+          Case{"failed_run.xml", "nmap_failed", "nmap ended with exit=\"error\": Failed to open device lo"},
+          Case{"host_down.xml", "no_hosts_up", "no scanned host was up (of 1 expected target)"},
+          Case{"wrong_root.xml", "wrong_root", "root element is <NessusClientData_v2>, expected <nmaprun>"},
+          Case{"no-such-file.xml", "missing_file", "export file not found"}}) {
         const auto r = verdict(c.file);
         EXPECT_FALSE(r.is_valid) << c.file;
         EXPECT_EQ(r.failure_reason, c.reason) << c.file;

@@ -66,9 +66,9 @@ typedef enum scanorch_error_kind {
     SCANORCH_ERR_AUTH = 3,          /* credentials rejected */
     SCANORCH_ERR_INVALID_INPUT = 4, /* the caller's request is wrong */
     SCANORCH_ERR_NOT_FOUND = 5,
-    SCANORCH_ERR_CAPACITY = 6,      /* no room now (limit, quota) */
-    SCANORCH_ERR_INTERNAL = 7,      /* a bug: logged at error level with the plugin name */
-    SCANORCH_ERR_FORBIDDEN = 8      /* ABI 1.1: well-formed, but the caller may not do it (scope, policy) */
+    SCANORCH_ERR_CAPACITY = 6, /* no room now (limit, quota) */
+    SCANORCH_ERR_INTERNAL = 7, /* a bug: logged at error level with the plugin name */
+    SCANORCH_ERR_FORBIDDEN = 8 /* ABI 1.1: well-formed, but the caller may not do it (scope, policy) */
 } scanorch_error_kind;
 
 typedef enum scanorch_log_level {
@@ -82,9 +82,9 @@ typedef enum scanorch_log_level {
 } scanorch_log_level;
 
 typedef enum scanorch_metric_type {
-    SCANORCH_METRIC_COUNTER = 1,   /* record() adds value (>= 0) */
-    SCANORCH_METRIC_GAUGE = 2,     /* record() sets value */
-    SCANORCH_METRIC_HISTOGRAM = 3  /* record() observes value */
+    SCANORCH_METRIC_COUNTER = 1,  /* record() adds value (>= 0) */
+    SCANORCH_METRIC_GAUGE = 2,    /* record() sets value */
+    SCANORCH_METRIC_HISTOGRAM = 3 /* record() observes value */
 } scanorch_metric_type;
 
 /* Types of declared config keys. The host validates the YAML against them
@@ -94,10 +94,10 @@ typedef enum scanorch_config_type {
     SCANORCH_CFG_INT = 2,
     SCANORCH_CFG_BOOL = 3,
     SCANORCH_CFG_DOUBLE = 4,
-    SCANORCH_CFG_DURATION = 5,    /* integer seconds, or "30s", "5m", "1h"; passed as seconds */
+    SCANORCH_CFG_DURATION = 5, /* integer seconds, or "30s", "5m", "1h"; passed as seconds */
     SCANORCH_CFG_STRING_LIST = 6,
-    SCANORCH_CFG_OBJECT = 7,      /* any mapping; the plugin checks its inside */
-    SCANORCH_CFG_SECRET = 8       /* a string the host never logs */
+    SCANORCH_CFG_OBJECT = 7, /* any mapping; the plugin checks its inside */
+    SCANORCH_CFG_SECRET = 8  /* a string the host never logs */
 } scanorch_config_type;
 
 /* One config value as create() receives it: a declared key after the host
@@ -155,12 +155,12 @@ typedef struct scanorch_host_api {
      * name or labels, or the name is already declared with another shape).
      * Declaring the same family again returns the same handle. */
     uint64_t (*metric_family)(void* host_ctx, uint32_t type, const char* name, const char* help,
-                              const char* const* label_names, size_t label_count,
-                              const double* buckets, size_t bucket_count);
+                              const char* const* label_names, size_t label_count, const double* buckets,
+                              size_t bucket_count);
     /* label_count must equal the family's; unknown handles are ignored. */
-    void (*metric_record)(void* host_ctx, uint64_t family, const char* const* label_values,
-                          size_t label_count, double value);
-    const char* data_dir; /* NUL-terminated absolute path; the plugin may create files below it */
+    void (*metric_record)(void* host_ctx, uint64_t family, const char* const* label_values, size_t label_count,
+                          double value);
+    const char* data_dir;                   /* NUL-terminated absolute path; the plugin may create files below it */
     int64_t (*now_unix_ms)(void* host_ctx); /* the host's clock (tests inject time) */
     /* ABI 1.3. For a queue whose state lives in one process's memory: the
      * tasks of the host's store it must hold, so it can rebuild itself after

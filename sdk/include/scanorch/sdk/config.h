@@ -81,16 +81,23 @@ public:
     /// STRING and SECRET keys.
     std::string string(std::string_view key) const { return required(find_string(key), key, "a string"); }
     /// DURATION keys (the host accepts 30, "30s", "5m", "1h").
-    std::chrono::seconds duration(std::string_view key) const { return required(find_duration(key), key, "a duration"); }
-    std::vector<std::string> strings(std::string_view key) const { return required(find_strings(key), key, "a list of strings"); }
+    std::chrono::seconds duration(std::string_view key) const {
+        return required(find_duration(key), key, "a duration");
+    }
+    std::vector<std::string> strings(std::string_view key) const {
+        return required(find_strings(key), key, "a list of strings");
+    }
     /// OBJECT keys: the mapping as JSON text, for the plugin to check inside.
     std::string object_json(std::string_view key) const { return required(find_object_json(key), key, "a mapping"); }
 
     /// The find_*() forms return nullopt when the key has no value; a value of
     /// another type still throws (that is never the configuration's fault).
-    std::optional<std::int64_t> find_integer(std::string_view key) const { return typed<Int>(key, SCANORCH_CFG_INT, "an integer"); }
+    std::optional<std::int64_t> find_integer(std::string_view key) const {
+        return typed<Int>(key, SCANORCH_CFG_INT, "an integer");
+    }
     std::optional<double> find_number(std::string_view key) const {
-        if (auto* v = lookup(key); v != nullptr && v->type == SCANORCH_CFG_INT) return static_cast<double>(std::get<Int>(v->value).v);
+        if (auto* v = lookup(key); v != nullptr && v->type == SCANORCH_CFG_INT)
+            return static_cast<double>(std::get<Int>(v->value).v);
         return typed<double>(key, SCANORCH_CFG_DOUBLE, "a number");
     }
     std::optional<bool> find_boolean(std::string_view key) const {
@@ -98,7 +105,8 @@ public:
         return v ? std::optional<bool>(*v != 0) : std::nullopt;
     }
     std::optional<std::string> find_string(std::string_view key) const {
-        if (auto* v = lookup(key); v != nullptr && v->type == SCANORCH_CFG_SECRET) return std::get<std::string>(v->value);
+        if (auto* v = lookup(key); v != nullptr && v->type == SCANORCH_CFG_SECRET)
+            return std::get<std::string>(v->value);
         return typed<std::string>(key, SCANORCH_CFG_STRING, "a string");
     }
     std::optional<std::chrono::seconds> find_duration(std::string_view key) const {
@@ -130,7 +138,9 @@ private:
     // from the other alternatives of the variant.
     struct Int {
         std::int64_t v;
-        operator std::int64_t() const noexcept { return v; }  // NOLINT(google-explicit-constructor): reads like the int it wraps
+        operator std::int64_t() const noexcept {
+            return v;
+        }  // NOLINT(google-explicit-constructor): reads like the int it wraps
     };
     struct Value {
         std::uint32_t type = 0;

@@ -14,8 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
-#include <sstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,8 +38,7 @@ enum class LogLevel : std::uint32_t {
 // True when `field` of the host table lies within the size the host declared
 // (a host may be older than the SDK a plugin was built with, by a minor).
 #define SCANORCH_HOST_HAS(host, field) \
-    ((host) != nullptr &&              \
-     (host)->struct_size >= offsetof(scanorch_host_api, field) + sizeof((host)->field))
+    ((host) != nullptr && (host)->struct_size >= offsetof(scanorch_host_api, field) + sizeof((host)->field))
 
 /// Sends log lines to the host, which prefixes the plugin name. The variadic
 /// forms stream their arguments (`log.info("scan ", id, " launched")`) and
@@ -54,19 +53,30 @@ public:
     }
 
     void log(LogLevel level, std::string_view message) const noexcept {
-        if (enabled(level)) host_->log(host_->host_ctx, static_cast<std::uint32_t>(level), message.data(), message.size());
+        if (enabled(level))
+            host_->log(host_->host_ctx, static_cast<std::uint32_t>(level), message.data(), message.size());
     }
 
     template <class... Parts>
-    void trace(const Parts&... p) const { emit(LogLevel::trace, p...); }
+    void trace(const Parts&... p) const {
+        emit(LogLevel::trace, p...);
+    }
     template <class... Parts>
-    void debug(const Parts&... p) const { emit(LogLevel::debug, p...); }
+    void debug(const Parts&... p) const {
+        emit(LogLevel::debug, p...);
+    }
     template <class... Parts>
-    void info(const Parts&... p) const { emit(LogLevel::info, p...); }
+    void info(const Parts&... p) const {
+        emit(LogLevel::info, p...);
+    }
     template <class... Parts>
-    void warn(const Parts&... p) const { emit(LogLevel::warn, p...); }
+    void warn(const Parts&... p) const {
+        emit(LogLevel::warn, p...);
+    }
     template <class... Parts>
-    void error(const Parts&... p) const { emit(LogLevel::error, p...); }
+    void error(const Parts&... p) const {
+        emit(LogLevel::error, p...);
+    }
 
 private:
     template <class... Parts>
@@ -125,12 +135,11 @@ public:
                    const std::vector<std::string>& labels = {}) const {
         return declare(SCANORCH_METRIC_COUNTER, name, help, labels, {});
     }
-    Metric gauge(const std::string& name, const std::string& help,
-                 const std::vector<std::string>& labels = {}) const {
+    Metric gauge(const std::string& name, const std::string& help, const std::vector<std::string>& labels = {}) const {
         return declare(SCANORCH_METRIC_GAUGE, name, help, labels, {});
     }
-    Metric histogram(const std::string& name, const std::string& help,
-                     const std::vector<std::string>& labels, const std::vector<double>& buckets) const {
+    Metric histogram(const std::string& name, const std::string& help, const std::vector<std::string>& labels,
+                     const std::vector<double>& buckets) const {
         return declare(SCANORCH_METRIC_HISTOGRAM, name, help, labels, buckets);
     }
 
@@ -189,7 +198,9 @@ public:
     std::optional<std::string> local_queue_tasks() const {
         if (!SCANORCH_HOST_HAS(host_, local_queue_tasks) || host_->local_queue_tasks == nullptr) return std::nullopt;
         std::string out;
-        const auto sink = [](void* user, const char* json, size_t len) { static_cast<std::string*>(user)->assign(json, len); };
+        const auto sink = [](void* user, const char* json, size_t len) {
+            static_cast<std::string*>(user)->assign(json, len);
+        };
         if (host_->local_queue_tasks(host_->host_ctx, sink, &out) != 0) return std::nullopt;
         return out;
     }

@@ -71,7 +71,8 @@ public:
     ///   host was scanned; the host then fills in its own time;
     /// - an error is either the sink's (see FindingSink::accept) or the
     ///   validator's own failure to run, as for validate().
-    virtual Result<ValidationResult> validate_and_emit(const ValidationRequest& request, FindingSink& sink) noexcept = 0;
+    virtual Result<ValidationResult> validate_and_emit(const ValidationRequest& request,
+                                                       FindingSink& sink) noexcept = 0;
 
 protected:
     FindingEmitter() = default;

@@ -59,7 +59,9 @@ inline void fill_status(scanorch_status* status, const Error& error) noexcept {
 }
 
 template <class Impl>
-concept HasConfig = requires { std::size(Impl::kConfig); };
+concept HasConfig = requires {
+    std::size(Impl::kConfig);
+};
 
 template <class Impl>
 void* create(const scanorch_host_api* host, const scanorch_config* config, scanorch_status* status) noexcept {
@@ -115,8 +117,9 @@ constexpr scanorch_plugin_descriptor make_descriptor() noexcept {
 
 template <class Impl>
 constexpr bool check_plugin() {
-    static_assert(requires { typename Impl::interface_type; },
-                  "SCANORCH_PLUGIN: expected `using interface_type = scanorch::sdk::<Kind>;` in the class");
+    static_assert(
+        requires { typename Impl::interface_type; },
+        "SCANORCH_PLUGIN: expected `using interface_type = scanorch::sdk::<Kind>;` in the class");
     using Iface = typename Impl::interface_type;
     static_assert(std::is_base_of_v<Iface, Impl>,
                   "SCANORCH_PLUGIN: the class must derive from its interface_type "
@@ -136,9 +139,9 @@ constexpr bool check_plugin() {
 
 }  // namespace scanorch::sdk::detail
 
-#define SCANORCH_PLUGIN(Impl)                                                                       \
-    static_assert(::scanorch::sdk::detail::check_plugin<Impl>());                                   \
-    namespace {                                                                                     \
+#define SCANORCH_PLUGIN(Impl)                                                                                     \
+    static_assert(::scanorch::sdk::detail::check_plugin<Impl>());                                                 \
+    namespace {                                                                                                   \
     constexpr scanorch_plugin_descriptor scanorch_descriptor_ = ::scanorch::sdk::detail::make_descriptor<Impl>(); \
-    }                                                                                               \
+    }                                                                                                             \
     SCANORCH_EXPORT const scanorch_plugin_descriptor* scanorch_plugin_entry_v2(void) { return &scanorch_descriptor_; }

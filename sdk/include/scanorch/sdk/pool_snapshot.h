@@ -30,8 +30,8 @@ struct ScannerQueueState {
 /// The pool as the backend saw it at one instant (or as close to one as the
 /// backend can do: the Redis backend reads it inside one script).
 struct PoolQueueState {
-    std::uint64_t global = 0;       ///< tasks in the global queue
-    std::uint64_t dead_letter = 0;  ///< entries in the dead-letter queue
+    std::uint64_t global = 0;                 ///< tasks in the global queue
+    std::uint64_t dead_letter = 0;            ///< entries in the dead-letter queue
     std::vector<ScannerQueueState> scanners;  ///< one per id asked for, in the order asked
 };
 

@@ -52,15 +52,13 @@ public:
 
     /// The atomic claim described above; nullopt when the scanner is full or
     /// both queues are empty.
-    virtual Result<std::optional<Claim>> claim(const std::string& scanner_id,
-                                               std::uint32_t max_concurrent,
+    virtual Result<std::optional<Claim>> claim(const std::string& scanner_id, std::uint32_t max_concurrent,
                                                std::int64_t lease_ms) noexcept = 0;
 
     /// Blocks up to timeout_ms until work may be claimable for the scanner
     /// (a task arrived or a slot was freed); true if woken, false on timeout.
     /// Spurious wake-ups are allowed: callers just try claim() again.
-    virtual Result<bool> wait_for_work(const std::string& scanner_id,
-                                       std::int64_t timeout_ms) noexcept = 0;
+    virtual Result<bool> wait_for_work(const std::string& scanner_id, std::int64_t timeout_ms) noexcept = 0;
 
     /// Wakes at least one worker waiting in wait_for_work() for the scanner,
     /// in any process (e.g. when the host closed its circuit breaker); a

@@ -46,8 +46,7 @@ public:
     /// scanner's validator reads: .nessus for `nessus`, nmap XML for the
     /// nmap sample), streamed to `dest_path` and written atomically: the
     /// file is either complete or absent, never partial.
-    virtual Result<ExportInfo> export_scan(const std::string& scan_id,
-                                           const std::string& dest_path) noexcept = 0;
+    virtual Result<ExportInfo> export_scan(const std::string& scan_id, const std::string& dest_path) noexcept = 0;
 
     /// Removes the scan from the scanner. Not found counts as success.
     virtual Result<void> delete_scan(const std::string& scan_id) noexcept = 0;

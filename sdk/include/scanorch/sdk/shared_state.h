@@ -28,7 +28,8 @@ public:
 
     /// The values of `keys`, in order, in one step (one round trip for a
     /// networked backend); nullopt for an absent or expired key.
-    virtual Result<std::vector<std::optional<std::string>>> kv_get_many(const std::vector<std::string>& keys) noexcept = 0;
+    virtual Result<std::vector<std::optional<std::string>>> kv_get_many(
+        const std::vector<std::string>& keys) noexcept = 0;
 
     /// ttl_ms 0 = no expiry.
     virtual Result<void> kv_set(const std::string& key, const std::string& value, std::int64_t ttl_ms) noexcept = 0;

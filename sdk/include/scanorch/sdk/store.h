@@ -77,29 +77,29 @@ constexpr bool is_terminal(TaskState s) noexcept {
 
 /// One task row.
 struct StoredTask {
-    std::string task_id;              ///< ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$
-    std::string client;               ///< submitting client; "" = anonymous
+    std::string task_id;  ///< ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$
+    std::string client;   ///< submitting client; "" = anonymous
     TaskState status = TaskState::queued;
-    std::string scanner;              ///< scanner instance running it (or expected to); "" = none yet
-    std::string pool;                 ///< scanner pool asked for or assigned; "" = any
-    std::string targets;              ///< as submitted
-    std::string lease_token;          ///< the claim that may write the task; "" while queued
+    std::string scanner;      ///< scanner instance running it (or expected to); "" = none yet
+    std::string pool;         ///< scanner pool asked for or assigned; "" = any
+    std::string targets;      ///< as submitted
+    std::string lease_token;  ///< the claim that may write the task; "" while queued
     std::int64_t created_at_ms = 0;
     std::int64_t updated_at_ms = 0;
-    std::int64_t completed_at_ms = 0; ///< 0 until terminal
+    std::int64_t completed_at_ms = 0;  ///< 0 until terminal
     std::int64_t last_accessed_at_ms = 0;
-    std::string document;             ///< the host's whole record (opaque to the store)
-    std::string summary;              ///< the host's list view of it, small (opaque to the store)
-    std::string payload;              ///< the sealed queue payload; written by create(), never by update()
-    std::uint64_t revision = 0;       ///< set by the store: 1 when created, +1 on every update()
+    std::string document;        ///< the host's whole record (opaque to the store)
+    std::string summary;         ///< the host's list view of it, small (opaque to the store)
+    std::string payload;         ///< the sealed queue payload; written by create(), never by update()
+    std::uint64_t revision = 0;  ///< set by the store: 1 when created, +1 on every update()
 };
 
 /// The conditions an update() must meet to write. Every set condition must
 /// hold; none set = an unconditional write.
 struct WriteGuard {
-    std::uint64_t revision = 0;               ///< the row's revision must equal this (0 = any)
-    std::optional<std::string> lease_token;   ///< the row's lease_token must equal this
-    bool unless_terminal = false;             ///< refuse when the row is completed, failed or cancelled
+    std::uint64_t revision = 0;              ///< the row's revision must equal this (0 = any)
+    std::optional<std::string> lease_token;  ///< the row's lease_token must equal this
+    bool unless_terminal = false;            ///< refuse when the row is completed, failed or cancelled
 };
 
 enum class UpdateOutcome : std::uint32_t {
@@ -129,15 +129,15 @@ struct TaskQuery {
     /// Clients whose tasks the caller may see ("" = anonymous tasks);
     /// nullopt = every task (an operator, or a host without clients).
     std::optional<std::vector<std::string>> clients;
-    std::vector<TaskState> statuses;   ///< empty = any
-    std::string scanner;               ///< exact; "" = any
-    std::string pool;                  ///< exact; "" = any
-    std::string targets;               ///< exact text as submitted; "" = any
-    std::int64_t created_from_ms = 0;  ///< inclusive; 0 = no bound
-    std::int64_t created_before_ms = 0;///< exclusive; 0 = no bound
-    std::uint32_t limit = 100;         ///< 1..1000
-    std::string cursor;                ///< next_cursor of the previous page; "" = the first page
-    bool with_document = false;        ///< also return document and payload (else only summary)
+    std::vector<TaskState> statuses;     ///< empty = any
+    std::string scanner;                 ///< exact; "" = any
+    std::string pool;                    ///< exact; "" = any
+    std::string targets;                 ///< exact text as submitted; "" = any
+    std::int64_t created_from_ms = 0;    ///< inclusive; 0 = no bound
+    std::int64_t created_before_ms = 0;  ///< exclusive; 0 = no bound
+    std::uint32_t limit = 100;           ///< 1..1000
+    std::string cursor;                  ///< next_cursor of the previous page; "" = the first page
+    bool with_document = false;          ///< also return document and payload (else only summary)
 };
 
 struct TaskPage {
@@ -202,17 +202,17 @@ constexpr std::optional<Severity> parse_severity(std::string_view s) noexcept {
 /// One result of one check on one host and port: what a validator emits
 /// while it streams an export.
 struct Finding {
-    std::uint64_t seq = 0;         ///< position in the task's export, from 0: the paging order
-    std::string host;              ///< the host as the scanner names it
-    std::string host_ip;           ///< its address when known ("" = unknown); network searches use it
-    std::uint32_t port = 0;        ///< 0 for host-level results
-    std::string protocol;          ///< "tcp", "udp", "icmp", ...
-    std::string service;           ///< the scanner's service name ("www", "ssh", "general")
+    std::uint64_t seq = 0;   ///< position in the task's export, from 0: the paging order
+    std::string host;        ///< the host as the scanner names it
+    std::string host_ip;     ///< its address when known ("" = unknown); network searches use it
+    std::uint32_t port = 0;  ///< 0 for host-level results
+    std::string protocol;    ///< "tcp", "udp", "icmp", ...
+    std::string service;     ///< the scanner's service name ("www", "ssh", "general")
     std::uint64_t plugin_id = 0;
     std::string plugin_name;
     std::string plugin_family;
     Severity severity = Severity::info;
-    std::string risk_factor;       ///< the scanner's own word ("None", "Medium", ...)
+    std::string risk_factor;  ///< the scanner's own word ("None", "Medium", ...)
     std::optional<double> cvss3_base_score;
     std::optional<double> cvss_base_score;
     std::vector<std::string> cves;
@@ -220,33 +220,33 @@ struct Finding {
     std::string solution;
     std::string description;
     std::string see_also;
-    std::string plugin_output;     ///< the check's output for this host and port (the producer may cap it)
-    std::int64_t seen_at_ms = 0;   ///< when the scanner saw it (the host's scan end, else the task's)
+    std::string plugin_output;    ///< the check's output for this host and port (the producer may cap it)
+    std::int64_t seen_at_ms = 0;  ///< when the scanner saw it (the host's scan end, else the task's)
 };
 
 /// The filters of get_scan_results; every set filter must match.
 struct FindingFilter {
-    std::vector<Severity> severities;        ///< empty = any
+    std::vector<Severity> severities;  ///< empty = any
     std::optional<Severity> min_severity;
-    std::string host;                        ///< exact host name; "" = any
+    std::string host;  ///< exact host name; "" = any
     std::optional<std::uint64_t> plugin_id;
     std::optional<std::uint32_t> port;
-    std::optional<double> min_cvss;          ///< on cvss3_base_score, else cvss_base_score
-    std::string text;                        ///< case-insensitive, in plugin_name, synopsis, description, plugin_output
+    std::optional<double> min_cvss;  ///< on cvss3_base_score, else cvss_base_score
+    std::string text;                ///< case-insensitive, in plugin_name, synopsis, description, plugin_output
 };
 
 struct FindingPageQuery {
     std::string task_id;
     FindingFilter filter;
-    std::uint32_t limit = 50;     ///< 1..5000
-    std::string cursor;           ///< "" = the first page
-    bool with_text = true;        ///< description, see_also and plugin_output (the large fields)
-    bool count = false;           ///< also count total_matching and total (costs a pass over the task)
+    std::uint32_t limit = 50;  ///< 1..5000
+    std::string cursor;        ///< "" = the first page
+    bool with_text = true;     ///< description, see_also and plugin_output (the large fields)
+    bool count = false;        ///< also count total_matching and total (costs a pass over the task)
 };
 
 struct FindingPage {
     std::vector<Finding> findings;
-    std::string next_cursor;                    ///< "" when this was the last page
+    std::string next_cursor;                      ///< "" when this was the last page
     std::optional<std::uint64_t> total_matching;  ///< when asked (count)
     std::optional<std::uint64_t> total;           ///< the task's findings, when asked (count)
 };
@@ -259,16 +259,16 @@ struct FindingPage {
 /// call's work, and a page can then hold fewer than `limit` hits (even none)
 /// and still have a next_cursor. Only an empty next_cursor ends the search. Every set criterion must match.
 struct FindingSearch {
-    std::string cve;                          ///< exact, e.g. "CVE-2024-3094"
+    std::string cve;  ///< exact, e.g. "CVE-2024-3094"
     std::optional<std::uint64_t> plugin_id;
-    std::string host;                         ///< exact host name or address
-    std::string network;                      ///< IPv4 CIDR ("192.0.2.0/24") on host_ip
+    std::string host;     ///< exact host name or address
+    std::string network;  ///< IPv4 CIDR ("192.0.2.0/24") on host_ip
     std::optional<Severity> min_severity;
-    std::int64_t seen_from_ms = 0;            ///< inclusive; 0 = no bound
-    std::int64_t seen_before_ms = 0;          ///< exclusive; 0 = no bound
+    std::int64_t seen_from_ms = 0;    ///< inclusive; 0 = no bound
+    std::int64_t seen_before_ms = 0;  ///< exclusive; 0 = no bound
     /// Clients whose tasks the caller may see ("" = anonymous); nullopt = all.
     std::optional<std::vector<std::string>> clients;
-    std::uint32_t limit = 100;                ///< 1..5000
+    std::uint32_t limit = 100;  ///< 1..5000
     std::string cursor;
 };
 

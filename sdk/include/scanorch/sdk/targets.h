@@ -33,9 +33,9 @@ enum class Kind : std::uint32_t { address = 1, network = 2, range = 3, hostname 
 struct Target {
     std::string text;  ///< as written, trimmed
     Kind kind = Kind::hostname;
-    Address first;     ///< address/network/range: lowest address
-    Address last;      ///< highest address
-    unsigned prefix = 0;  ///< network: the prefix length
+    Address first;            ///< address/network/range: lowest address
+    Address last;             ///< highest address
+    unsigned prefix = 0;      ///< network: the prefix length
     std::uint64_t count = 1;  ///< addresses covered (saturates at UINT64_MAX)
 };
 
@@ -97,9 +97,9 @@ inline std::optional<Address> parse_v6(std::string_view s) {
             unsigned v = 0;
             for (char c : g) {
                 const int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                              : (c >= 'a' && c <= 'f')                   ? c - 'a' + 10
-                              : (c >= 'A' && c <= 'F')                   ? c - 'A' + 10
-                                                                         : -1;
+                              : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
+                              : (c >= 'A' && c <= 'F')                    ? c - 'A' + 10
+                                                                          : -1;
                 if (d < 0) return false;
                 v = v * 16 + static_cast<unsigned>(d);
             }
@@ -254,7 +254,8 @@ inline Result<Target> parse_item(std::string_view text) {
     if (text.empty()) return bad("empty");
     if (const auto slash = text.find('/'); slash != std::string_view::npos) {
         const auto before = detail::trim(text.substr(0, slash));
-        const auto raw = before.find(':') != std::string_view::npos ? detail::parse_v6(before) : detail::parse_v4(before);
+        const auto raw =
+            before.find(':') != std::string_view::npos ? detail::parse_v6(before) : detail::parse_v4(before);
         if (!raw) return bad("not an address before '/'");
         const unsigned written_max = raw->v6 ? 128 : 32;
         auto prefix = detail::parse_uint(text.substr(slash + 1), written_max);
@@ -331,9 +332,10 @@ inline Result<Target> parse_target(std::string_view text) {
     Address mapped_last = mapped_first;
     for (std::size_t i = 12; i < 16; ++i) mapped_last.bytes[i] = 0xFF;
     if (detail::compare(t->first, mapped_last) <= 0 && detail::compare(t->last, mapped_first) >= 0) {
-        return Error::invalid_input("target '" + t->text +
-                                    "': this IPv6 network contains the IPv4-mapped addresses (::ffff:0:0/96), which reach "
-                                    "IPv4 hosts; give IPv4 targets as IPv4");
+        return Error::invalid_input(
+            "target '" + t->text +
+            "': this IPv6 network contains the IPv4-mapped addresses (::ffff:0:0/96), which reach "
+            "IPv4 hosts; give IPv4 targets as IPv4");
     }
     return t;
 }
@@ -403,7 +405,8 @@ inline bool in_domain(std::string_view name, std::string_view suffix) {
 inline bool contains(const Target& outer, const Target& inner) {
     if (outer.kind == Kind::domain) {
         if (inner.kind == Kind::hostname) return in_domain(inner.text, outer.text);
-        if (inner.kind == Kind::domain) return detail::iequal(inner.text, outer.text) || in_domain(inner.text, outer.text);
+        if (inner.kind == Kind::domain)
+            return detail::iequal(inner.text, outer.text) || in_domain(inner.text, outer.text);
         return false;
     }
     if (inner.kind == Kind::domain) return false;
@@ -447,8 +450,8 @@ inline Result<Target> parse_scope_entry(std::string_view text) {
     if (!text.empty() && (text.front() == '.' || text.front() == '*')) {
         if (text.front() == '*') {
             return bad(text.size() > 2 && text[1] == '.'
-                           ? "wildcards are not supported; write '" + std::string(text.substr(1)) + "' for every host name below " +
-                                 std::string(text.substr(2))
+                           ? "wildcards are not supported; write '" + std::string(text.substr(1)) +
+                                 "' for every host name below " + std::string(text.substr(2))
                            : std::string("wildcards are not supported"));
         }
         if (!detail::valid_hostname(text.substr(1))) return bad("not a host-name suffix (.example.com)");

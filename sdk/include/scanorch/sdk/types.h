@@ -42,12 +42,12 @@ constexpr std::optional<ScanType> parse_scan_type(std::string_view s) noexcept {
 struct ScanCredentials {
     std::string ssh_username;
     std::string ssh_password;
-    std::string ssh_private_key;      ///< PEM text
+    std::string ssh_private_key;  ///< PEM text
     std::string windows_username;
     std::string windows_password;
     std::string windows_domain;
-    std::string escalation_method;    ///< "sudo", "su", "su+sudo", ... (privileged only)
-    std::string escalation_account;   ///< defaults to root when empty
+    std::string escalation_method;   ///< "sudo", "su", "su+sudo", ... (privileged only)
+    std::string escalation_account;  ///< defaults to root when empty
     std::string escalation_password;
 
     bool has_ssh() const noexcept { return !ssh_username.empty(); }
@@ -56,22 +56,22 @@ struct ScanCredentials {
 
 /// A scan to create on a scanner.
 struct ScanRequest {
-    std::string task_id;      ///< scanorch's id; plugins may tag scanner-side objects with it
+    std::string task_id;  ///< scanorch's id; plugins may tag scanner-side objects with it
     std::string name;
     std::string description;
-    std::string targets;      ///< as given: comma list of addresses, CIDRs, ranges, host names
+    std::string targets;  ///< as given: comma list of addresses, CIDRs, ranges, host names
     ScanType scan_type = ScanType::untrusted;
     ScanCredentials credentials;
 };
 
 /// Where a scan is on the scanner.
 enum class ScanState : std::uint32_t {
-    pending = 1,     ///< created or launched, not yet running
-    running = 2,     ///< includes processing/pausing/resuming/stopping
+    pending = 1,  ///< created or launched, not yet running
+    running = 2,  ///< includes processing/pausing/resuming/stopping
     paused = 3,
-    completed = 4,   ///< terminal, results available
-    cancelled = 5,   ///< terminal, stopped by a user
-    aborted = 6,     ///< terminal, the scanner gave up
+    completed = 4,  ///< terminal, results available
+    cancelled = 5,  ///< terminal, stopped by a user
+    aborted = 6,    ///< terminal, the scanner gave up
     /// ABI 1.2: created and never launched, so launching it is the caller's
     /// next step (a worker resuming a task after a crash between the two).
     /// Scanners built for 1.1 report such a scan as pending.
@@ -106,7 +106,7 @@ struct ScanProgress {
 
 /// A finished export on disk.
 struct ExportInfo {
-    std::string path;            ///< where the file now is (written atomically)
+    std::string path;  ///< where the file now is (written atomically)
     std::uint64_t size_bytes = 0;
 };
 
@@ -143,7 +143,7 @@ constexpr std::string_view to_string(AuthStatus a) noexcept {
 /// Per-host authentication outcome.
 enum class HostAuth : std::uint32_t {
     success = 1,
-    partial = 2,        ///< logged in, but with insufficient privilege or intermittently
+    partial = 2,  ///< logged in, but with insufficient privilege or intermittently
     failed = 3,
     not_attempted = 4,  ///< no credentials were tried on this host
     unknown = 5,
@@ -185,7 +185,7 @@ struct ValidationStats {
     std::uint64_t total_vulnerabilities = 0;  ///< items of severity >= 1
     SeverityBreakdown severity_breakdown;
     std::uint64_t report_items = 0;
-    std::uint64_t auth_plugins = 0;    ///< results of authenticated-only plugins
+    std::uint64_t auth_plugins = 0;  ///< results of authenticated-only plugins
     std::uint64_t unauth_plugins = 0;
     std::uint64_t file_size_bytes = 0;
     double file_size_mb = 0.0;
@@ -194,8 +194,8 @@ struct ValidationStats {
 
 struct ValidationResult {
     bool is_valid = false;
-    std::string error;                  ///< empty when valid
-    std::string failure_reason;         ///< short machine word for metrics ("auth_failed", "malformed", ...)
+    std::string error;           ///< empty when valid
+    std::string failure_reason;  ///< short machine word for metrics ("auth_failed", "malformed", ...)
     std::vector<std::string> warnings;
     ValidationStats stats;
     AuthStatus authentication_status = AuthStatus::unknown;
@@ -207,20 +207,20 @@ struct ValidationResult {
 /// JSON, with any credentials sealed.
 struct QueueTask {
     std::string task_id;
-    std::string scanner_id;       ///< queue it waits in; empty = the global queue
+    std::string scanner_id;  ///< queue it waits in; empty = the global queue
     std::string payload;
     std::int64_t enqueued_at_ms = 0;
-    std::uint32_t attempts = 0;   ///< times it was claimed before
+    std::uint32_t attempts = 0;  ///< times it was claimed before
 };
 
 /// A task taken by a worker: the task, the running slot it holds on a
 /// scanner, and a lease that must be renewed before it lapses.
 struct Claim {
     QueueTask task;
-    std::string scanner_id;       ///< the scanner whose slot it holds
-    std::string lease_token;      ///< proves ownership to renew/complete/release
+    std::string scanner_id;   ///< the scanner whose slot it holds
+    std::string lease_token;  ///< proves ownership to renew/complete/release
     std::int64_t lease_expires_at_ms = 0;
-    bool from_global = false;     ///< taken from the global queue
+    bool from_global = false;  ///< taken from the global queue
 };
 
 struct DlqEntry {
@@ -296,14 +296,14 @@ struct ToolInfo {
     bool read_only = false;          ///< does not change state
     bool destructive = false;        ///< may delete or cancel
     bool idempotent = false;
-    bool open_world = false;         ///< reaches outside scanorch (scanners, targets)
+    bool open_world = false;  ///< reaches outside scanorch (scanners, targets)
 };
 
 /// Who is calling, as established by the front end.
 struct CallContext {
-    std::string client;            ///< named client (bearer token name); empty = anonymous
+    std::string client;  ///< named client (bearer token name); empty = anonymous
     std::string trace_id;
-    std::vector<std::string> scope;     ///< the client's own target scope (CIDR/host); empty = global scope
+    std::vector<std::string> scope;          ///< the client's own target scope (CIDR/host); empty = global scope
     std::vector<std::string> allowed_tools;  ///< empty = all
     std::uint32_t max_concurrent_scans = 0;  ///< 0 = no per-client cap
 };

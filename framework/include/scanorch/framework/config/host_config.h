@@ -32,14 +32,14 @@ namespace scanorch::framework {
 /// plugin's declared fields once the plugin is loaded).
 struct PluginSlot {
     std::string use;
-    YAML::Node config;                          ///< undefined/null = no config given
-    std::string path;                           ///< "plugins.queue", for messages
+    YAML::Node config;                             ///< undefined/null = no config given
+    std::string path;                              ///< "plugins.queue", for messages
     std::map<std::string, std::string> overrides;  ///< from the environment: key -> value
 };
 
 struct LogSettings {
-    std::string level = "info";  ///< trace, debug, info, warn, error, critical, off
-    std::string format = "text"; ///< text or json
+    std::string level = "info";   ///< trace, debug, info, warn, error, critical, off
+    std::string format = "text";  ///< text or json
 };
 
 /// How workers run scans (scanorch.yaml `workers:`).
@@ -57,7 +57,7 @@ struct WorkerSettings {
 
 /// TTL housekeeping and queue-wait limits (scanorch.yaml `housekeeping:`).
 struct HousekeepingSettings {
-    std::int64_t ttl_seconds = 7 * 86400;       ///< finished tasks unread this long are removed
+    std::int64_t ttl_seconds = 7 * 86400;  ///< finished tasks unread this long are removed
     std::int64_t interval_seconds = 3600;
     std::int64_t max_queue_wait_seconds = 86400;  ///< a task queued longer fails
 };
@@ -88,7 +88,7 @@ struct HostConfig {
     std::string scanners_file;
     LogSettings logging;
     std::map<std::string, PluginSlot> plugins;  ///< by kind name: queue, router, validator, frontend
-    std::vector<std::string> scope;  ///< targets scans may touch; SCANORCH_SCOPE overrides
+    std::vector<std::string> scope;             ///< targets scans may touch; SCANORCH_SCOPE overrides
     WorkerSettings workers;
     HousekeepingSettings housekeeping;
     LimitSettings limits;
@@ -97,7 +97,7 @@ struct HostConfig {
 };
 
 struct HostConfigDefaults {
-    std::string plugin_dir;     ///< next to the executable: <prefix>/lib/scanorch/plugins
+    std::string plugin_dir;  ///< next to the executable: <prefix>/lib/scanorch/plugins
     std::string data_dir = "/var/lib/scanorch";
     std::string scanners_file = "/etc/scanorch/scanners.yaml";
     /// The plugin for each kind when the file names none: the defaults shipped.

@@ -47,7 +47,7 @@ struct ScannerConfig {
     /// writes its own format, so a pool of several types needs one per type.
     /// Empty = plugins.validator of scanorch.yaml; "none" = exports unchecked.
     std::string validator;
-    int line = 0;        ///< where the entry starts, for messages
+    int line = 0;  ///< where the entry starts, for messages
 };
 
 struct ScannersConfig {

@@ -42,11 +42,13 @@ public:
 
     /// Requires `node` to be a mapping whose keys are all in `allowed`, none
     /// repeated. `path` names the mapping ("" for the top level).
-    void check_keys(const YAML::Node& node, std::string_view path, std::initializer_list<std::string_view> allowed) const;
+    void check_keys(const YAML::Node& node, std::string_view path,
+                    std::initializer_list<std::string_view> allowed) const;
 
     // Typed getters on map[key]. `path` is the mapping's path for messages.
     std::optional<std::string> string(const YAML::Node& map, std::string_view path, const std::string& key) const;
-    std::string string_or(const YAML::Node& map, std::string_view path, const std::string& key, std::string fallback) const;
+    std::string string_or(const YAML::Node& map, std::string_view path, const std::string& key,
+                          std::string fallback) const;
     std::string required_string(const YAML::Node& map, std::string_view path, const std::string& key) const;
     std::int64_t integer(const YAML::Node& map, std::string_view path, const std::string& key, std::int64_t fallback,
                          std::int64_t min, std::int64_t max) const;

@@ -40,8 +40,7 @@ public:
     ConfigValues(const ConfigValues&) = delete;
     ConfigValues& operator=(const ConfigValues&) = delete;
     // A move forgets the table: it points into the old object's strings.
-    ConfigValues(ConfigValues&& other) noexcept
-        : json_(std::move(other.json_)), items_(std::move(other.items_)) {}
+    ConfigValues(ConfigValues&& other) noexcept : json_(std::move(other.json_)), items_(std::move(other.items_)) {}
     ConfigValues& operator=(ConfigValues&& other) noexcept {
         json_ = std::move(other.json_);
         items_ = std::move(other.items_);

@@ -39,8 +39,7 @@ public:
     /// handle > 0, the same one for an identical re-declaration, or 0 when
     /// rejected (the reason is logged).
     std::uint64_t declare_metric(std::string_view owner, scanorch_metric_type type, const std::string& name,
-                                 const std::string& help, std::vector<std::string> labels,
-                                 std::vector<double> buckets);
+                                 const std::string& help, std::vector<std::string> labels, std::vector<double> buckets);
     /// Records into a family; wrong handles or label counts are ignored.
     void record_metric(std::uint64_t handle, const std::vector<std::string>& label_values, double value);
 

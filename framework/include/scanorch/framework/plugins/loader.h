@@ -3,13 +3,14 @@
 //
 // Every refusal is a one-line Error naming the file, the plugin (when known)
 // and both sides' values, e.g.
-//   plugin /x/libscanorch-foo.so: plugin 'foo' was built for SDK ABI 2.0, this scanorchd provides 1.0 (major differs); rebuild it against scanorch-sdk 1.x
+//   plugin /x/libscanorch-foo.so: plugin 'foo' was built for SDK ABI 2.0, this scanorchd provides 1.0 (major differs);
+//   rebuild it against scanorch-sdk 1.x
 #pragma once
 
 #include <filesystem>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,10 +69,11 @@ public:
 private:
     struct Entry;
     sdk::Result<std::shared_ptr<void>> instantiate_raw(std::string_view name, scanorch_plugin_kind expected,
-                                                       const std::string& config_json, const std::shared_ptr<HostApi>& host,
+                                                       const std::string& config_json,
+                                                       const std::shared_ptr<HostApi>& host,
                                                        const ConfigErrorLocator& locate) const;
-    sdk::Result<const PluginInfo*> register_descriptor(const scanorch_plugin_descriptor* descriptor,
-                                                       std::string origin, std::shared_ptr<const void> keepalive);
+    sdk::Result<const PluginInfo*> register_descriptor(const scanorch_plugin_descriptor* descriptor, std::string origin,
+                                                       std::shared_ptr<const void> keepalive);
 
     std::vector<std::unique_ptr<Entry>> entries_;
 };

@@ -18,7 +18,8 @@ class CoreMetrics {
 public:
     explicit CoreMetrics(prometheus::Registry& registry);
 
-    void refresh(const std::vector<sdk::ScannerSnapshot>& scanners, std::uint64_t global_queued, std::uint64_t dead_letter);
+    void refresh(const std::vector<sdk::ScannerSnapshot>& scanners, std::uint64_t global_queued,
+                 std::uint64_t dead_letter);
     /// Creates a scanner's labelled counters at zero (finished tasks by
     /// status, authentication failures by scan type) in a process that runs
     /// its worker, so its first event is an increase that rate()/increase()

@@ -27,7 +27,9 @@ public:
         return inner_->wait_for_work(s, timeout_ms);
     }
     sdk::Result<void> wake(const std::string& s) noexcept override { return inner_->wake(s); }
-    sdk::Result<void> renew(sdk::Claim& c, std::int64_t lease_ms) noexcept override { return inner_->renew(c, lease_ms); }
+    sdk::Result<void> renew(sdk::Claim& c, std::int64_t lease_ms) noexcept override {
+        return inner_->renew(c, lease_ms);
+    }
     sdk::Result<void> complete(const sdk::Claim& c) noexcept override { return inner_->complete(c); }
     sdk::Result<void> release(const sdk::Claim& c, const std::string& payload) noexcept override {
         return inner_->release(c, payload);

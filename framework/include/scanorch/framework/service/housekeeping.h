@@ -25,12 +25,12 @@
 namespace scanorch::framework {
 
 struct HousekeepingReport {
-    std::uint64_t removed = 0;      ///< by TTL
-    std::uint64_t expired = 0;      ///< failed after max_queue_wait
-    std::uint64_t requeued = 0;     ///< lost by the backend, queued again
-    std::uint64_t slots_freed = 0;  ///< client slots of ended tasks
+    std::uint64_t removed = 0;        ///< by TTL
+    std::uint64_t expired = 0;        ///< failed after max_queue_wait
+    std::uint64_t requeued = 0;       ///< lost by the backend, queued again
+    std::uint64_t slots_freed = 0;    ///< client slots of ended tasks
     std::uint64_t exports_swept = 0;  ///< this process's export directories of removed tasks
-    bool ran = false;               ///< false when another process held the lock
+    bool ran = false;                 ///< false when another process held the lock
 };
 
 class Housekeeping {

@@ -42,8 +42,8 @@ public:
 
     explicit ScannerPool(ScannersConfig config)
         : config_(std::move(config)),
-          routing_staleness_(std::max(kRoutingStaleness,
-                                      kRoutingStalenessPerScanner * static_cast<std::int64_t>(config_.scanners.size()))) {}
+          routing_staleness_(std::max(
+              kRoutingStaleness, kRoutingStalenessPerScanner * static_cast<std::int64_t>(config_.scanners.size()))) {}
 
     const ScannersConfig& config() const { return config_; }
     const ScannerConfig* find(const std::string& id) const { return config_.find(id); }

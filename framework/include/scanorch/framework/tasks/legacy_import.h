@@ -17,11 +17,11 @@
 namespace scanorch::framework {
 
 struct LegacyImport {
-    std::uint64_t imported = 0;          ///< rows created
-    std::uint64_t already = 0;           ///< in the store already (an earlier, interrupted import); finished here
-    std::uint64_t indexed = 0;           ///< finished tasks whose findings were indexed
-    std::vector<std::string> problems;   ///< one line per task that could not be imported, naming it and why
-    bool archived = false;               ///< data_dir/tasks renamed to tasks.imported (only when no problem)
+    std::uint64_t imported = 0;         ///< rows created
+    std::uint64_t already = 0;          ///< in the store already (an earlier, interrupted import); finished here
+    std::uint64_t indexed = 0;          ///< finished tasks whose findings were indexed
+    std::vector<std::string> problems;  ///< one line per task that could not be imported, naming it and why
+    bool archived = false;              ///< data_dir/tasks renamed to tasks.imported (only when no problem)
 };
 
 /// How many task directories data_dir/tasks holds (0 when there is none):

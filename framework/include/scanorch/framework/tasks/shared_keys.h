@@ -9,7 +9,9 @@
 namespace scanorch::framework::shared_keys {
 
 /// Moving average of finished scans' durations (ms), per scanner or "all".
-inline std::string duration(const std::string& scanner) { return "scanorch:duration:" + (scanner.empty() ? "all" : scanner); }
+inline std::string duration(const std::string& scanner) {
+    return "scanorch:duration:" + (scanner.empty() ? "all" : scanner);
+}
 
 /// An idempotency key of one client: "<task id> <fingerprint>".
 inline std::string idempotency(const std::string& client, const std::string& key) {

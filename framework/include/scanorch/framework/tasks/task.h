@@ -41,10 +41,10 @@ enum class FailureKind : std::uint8_t {
     none,
     transient,
     permanent,
-    auth,            ///< the scanner refused scanorch's own login
+    auth,  ///< the scanner refused scanorch's own login
     invalid_input,
     not_found,
-    capacity,        ///< e.g. waited past max_queue_wait without a scanner
+    capacity,  ///< e.g. waited past max_queue_wait without a scanner
     internal,
     forbidden,       ///< outside the target scope (checked again at start)
     validation,      ///< the export is not a usable result
@@ -86,8 +86,8 @@ struct TaskRecord {
     std::string targets;
     std::string name;
     std::string description;
-    std::string client;           ///< named API client that submitted it ("" = anonymous)
-    std::uint32_t client_cap = 0; ///< that client's max_concurrent_scans when submitted (0 = none)
+    std::string client;            ///< named API client that submitted it ("" = anonymous)
+    std::uint32_t client_cap = 0;  ///< that client's max_concurrent_scans when submitted (0 = none)
     std::string idempotency_key;
 
     std::string requested_scanner;
@@ -99,11 +99,11 @@ struct TaskRecord {
 
     TaskStatus status = TaskStatus::queued;
     TaskPhase phase = TaskPhase::queued;
-    int progress = 0;               ///< 0..100
-    ScanRef scan;                   ///< the scan once created (lets a reclaimed task resume it)
-    std::string lease_token;        ///< the claim that may write this task; "" while queued
+    int progress = 0;         ///< 0..100
+    ScanRef scan;             ///< the scan once created (lets a reclaimed task resume it)
+    std::string lease_token;  ///< the claim that may write this task; "" while queued
     std::uint32_t attempts = 0;
-    bool dead_letter = false;       ///< in the dead-letter queue (failed, not yet retried or purged)
+    bool dead_letter = false;  ///< in the dead-letter queue (failed, not yet retried or purged)
 
     std::int64_t created_at = 0;  ///< ms since the epoch, like every time here
     std::int64_t queued_at = 0;   ///< put in a queue from nothing: submitted, or retried (max_queue_wait)

@@ -41,8 +41,8 @@
 #include <vector>
 
 #include "scanorch/framework/tasks/task.h"
-#include "scanorch/sdk/result.h"
 #include "scanorch/sdk/abi.h"
+#include "scanorch/sdk/result.h"
 #include "scanorch/sdk/store.h"
 #include "scanorch/sdk/task_removal.h"
 #include "scanorch/sdk/task_stamps.h"
@@ -216,7 +216,7 @@ private:
     std::chrono::milliseconds poll_staleness_;
 
     std::shared_ptr<sdk::Store> db_;
-    sdk::TaskStamps* stamps_ = nullptr;  ///< the store's cheap "did it change?", when it has one
+    sdk::TaskStamps* stamps_ = nullptr;    ///< the store's cheap "did it change?", when it has one
     sdk::TaskRemoval* removal_ = nullptr;  ///< the store's conditional delete, when it has one
     std::filesystem::path exports_;
     mutable std::mutex cache_mu_;

@@ -24,9 +24,9 @@
 namespace scanorch::framework {
 
 namespace submission_window {
-inline constexpr std::int64_t kSpanMs = 3'600'000;        ///< "per hour"
-inline constexpr std::int64_t kBucketMs = kSpanMs / 12;   ///< 5 minutes
-inline constexpr std::size_t kBuckets = 13;               ///< cover any 60 minutes ending now
+inline constexpr std::int64_t kSpanMs = 3'600'000;       ///< "per hour"
+inline constexpr std::int64_t kBucketMs = kSpanMs / 12;  ///< 5 minutes
+inline constexpr std::size_t kBuckets = 13;              ///< cover any 60 minutes ending now
 /// Bucket counts, oldest first; the last is the current bucket.
 using Counts = std::array<std::int64_t, kBuckets>;
 
@@ -43,8 +43,8 @@ public:
     /// counters, naming the backend: a rate each process counted alone would
     /// let N API processes take N times the limit.
     static sdk::Result<std::shared_ptr<const SubmissionRate>> make(const LimitSettings& limits,
-                                                                    std::shared_ptr<sdk::QueueBackend> queue,
-                                                                    const std::string& backend_name);
+                                                                   std::shared_ptr<sdk::QueueBackend> queue,
+                                                                   const std::string& backend_name);
 
     /// The client's limit per hour; 0 = none.
     std::int64_t limit_for(const std::string& client) const;

@@ -12,7 +12,7 @@
 
 namespace scanorch::framework {
 
-sdk::Result<Poco::JSON::Object::Ptr> cancel_task(const ToolServiceDeps& deps, TaskViews& views, const std::string& task_id,
-                                                 const sdk::CallContext& caller);
+sdk::Result<Poco::JSON::Object::Ptr> cancel_task(const ToolServiceDeps& deps, TaskViews& views,
+                                                 const std::string& task_id, const sdk::CallContext& caller);
 
 }  // namespace scanorch::framework

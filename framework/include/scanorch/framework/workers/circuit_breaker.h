@@ -27,7 +27,8 @@ namespace scanorch::framework {
 
 class CircuitBreaker {
 public:
-    CircuitBreaker(std::shared_ptr<sdk::QueueBackend> queue, std::string scanner, std::uint32_t failures, std::int64_t open_ms)
+    CircuitBreaker(std::shared_ptr<sdk::QueueBackend> queue, std::string scanner, std::uint32_t failures,
+                   std::int64_t open_ms)
         : queue_(std::move(queue)), scanner_(std::move(scanner)), failures_(failures), open_ms_(open_ms) {}
 
     /// May a new scan start? `active` is how many this worker runs now: a

@@ -35,10 +35,10 @@ struct FindingBatching {
     // findings land all over the (plugin_id, ...) and (host, ...) indexes:
     // 5000 a commit wrote a third fewer pages than 2000 (indexing_bench),
     // and the byte bound below keeps a batch of long outputs small.
-    std::size_t max_findings = 5000;             ///< a batch is written when it holds this many findings
-    std::size_t max_bytes = 8 * 1024 * 1024;     ///< ... or this much text, whichever comes first
-    std::uint32_t attempts = 8;                  ///< tries of one write when the store answers transient (~13 s in all: a failover)
-    std::chrono::milliseconds backoff{100};      ///< before the 2nd try; doubles for each next one
+    std::size_t max_findings = 5000;          ///< a batch is written when it holds this many findings
+    std::size_t max_bytes = 8 * 1024 * 1024;  ///< ... or this much text, whichever comes first
+    std::uint32_t attempts = 8;  ///< tries of one write when the store answers transient (~13 s in all: a failover)
+    std::chrono::milliseconds backoff{100};  ///< before the 2nd try; doubles for each next one
 };
 
 /// Writes one run's findings into the index. One writer per run; begin(),

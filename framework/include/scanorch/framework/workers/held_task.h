@@ -51,8 +51,7 @@ public:
 
     /// Writes the record if this claim still owns it and the task has not
     /// ended. `change` returns false to write nothing.
-    WriteOutcome write(TaskStore& store, const std::function<bool(TaskRecord&)>& change,
-                       TaskRecord* after = nullptr);
+    WriteOutcome write(TaskStore& store, const std::function<bool(TaskRecord&)>& change, TaskRecord* after = nullptr);
     /// The first write of a run: makes this claim the record's owner.
     WriteOutcome take_over(TaskStore& store, const std::function<void(TaskRecord&)>& change, TaskRecord& after);
 

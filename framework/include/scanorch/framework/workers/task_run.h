@@ -34,12 +34,12 @@ namespace scanorch::framework {
 
 struct WorkerOptions {
     std::int64_t lease_ms = 60'000;
-    std::int64_t poll_ms = 2'000;          ///< scan status polling
-    std::int64_t retry_base_ms = 1'000;    ///< retries wait base, 2x base, 4x base
+    std::int64_t poll_ms = 2'000;        ///< scan status polling
+    std::int64_t retry_base_ms = 1'000;  ///< retries wait base, 2x base, 4x base
     int retries = 3;
-    std::uint32_t circuit_failures = 5;    ///< consecutive failures that open the circuit
+    std::uint32_t circuit_failures = 5;  ///< consecutive failures that open the circuit
     std::int64_t circuit_open_ms = 300'000;
-    bool delete_scans = true;              ///< remove finished scans from the scanner
+    bool delete_scans = true;  ///< remove finished scans from the scanner
     /// When the workers of this process last returned lapsed leases: the
     /// reclaim covers every scanner, so one worker per process does it every
     /// few seconds, not each of them. Null: each worker keeps its own.
@@ -128,9 +128,9 @@ private:
     std::shared_ptr<HeldTask> held_;
     const std::string id_;
 
-    TaskRecord task_;              ///< as of the last write or take-over
-    sdk::ScanRequest request_;     ///< credentials only until the scan is created
-    ScanRef scan_;                 ///< the scan this run created or resumed
+    TaskRecord task_;           ///< as of the last write or take-over
+    sdk::ScanRequest request_;  ///< credentials only until the scan is created
+    ScanRef scan_;              ///< the scan this run created or resumed
     std::string export_path_;
     std::optional<sdk::ValidationResult> verdict_;
 };

@@ -9,9 +9,8 @@
 //
 // Dispatch is event-driven (the queue wakes the worker when a task arrives
 // or a slot frees); an idle worker only waits, so an idle pool of hundreds
-// costs the queue backend one blocking wait per worker per second. stop() stops claiming and makes every run hand its task
-// back: to the head of this scanner's queue when its scan runs here, else to
-// the queue it came from.
+// costs the queue backend one blocking wait per worker per second. stop() stops claiming and makes every run hand its
+// task back: to the head of this scanner's queue when its scan runs here, else to the queue it came from.
 #pragma once
 
 #include <atomic>
@@ -68,7 +67,7 @@ private:
     std::condition_variable cv_;
     std::thread dispatcher_;
     std::thread heartbeat_;
-    std::map<std::string, Job> jobs_;     ///< by task id
+    std::map<std::string, Job> jobs_;    ///< by task id
     std::vector<std::thread> finished_;  ///< joined by the dispatcher
 };
 

@@ -49,12 +49,13 @@ using RowFn = std::function<void(const Row&)>;
 
 /// What differs between the SQL dialects the shared code speaks.
 struct Dialect {
-    std::string name;             ///< "sqlite", "postgres"
-    std::string begin_write;      ///< starts a transaction that will write
-    std::string migration_lock;   ///< run first in the migration transaction ("" = none needed)
-    std::string lock_row;         ///< appended to a SELECT that decides a write (" FOR UPDATE"), "" when
-                                  ///< begin_write already excludes every other writer
-    std::string refresh_statistics;  ///< run after a task's findings double ("" = the planner needs none; "a; b" = each in turn)
+    std::string name;                ///< "sqlite", "postgres"
+    std::string begin_write;         ///< starts a transaction that will write
+    std::string migration_lock;      ///< run first in the migration transaction ("" = none needed)
+    std::string lock_row;            ///< appended to a SELECT that decides a write (" FOR UPDATE"), "" when
+                                     ///< begin_write already excludes every other writer
+    std::string refresh_statistics;  ///< run after a task's findings double ("" = the planner needs none; "a; b" = each
+                                     ///< in turn)
     /// Run before and after a findings batch's transaction ("" = none): the
     /// batch commits without waiting for the disk. Safe because the log is
     /// sequential: a crash loses at most the last batches, never corrupts,
