@@ -7,13 +7,7 @@ file(REMOVE_RECURSE ${WORK})
 set(src ${WORK}/nessus-emulator)
 file(COPY ${SOURCE_DIR}/samples/nessus-emulator/ DESTINATION ${src})
 
-function(run)
-    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    if(NOT rc EQUAL 0)
-        message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-    endif()
-    set(out "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_or_fail.cmake)
 
 # An installed SDK (/usr/include/scanorch) would let such an include compile:
 # the sources themselves must not name scanorch's headers or targets.

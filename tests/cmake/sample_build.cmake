@@ -5,13 +5,7 @@
 file(REMOVE_RECURSE ${WORK})
 set(prefix ${WORK}/prefix)
 
-function(run)
-    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    if(NOT rc EQUAL 0)
-        message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
-    endif()
-    set(out "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_or_fail.cmake)
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --component sdk --prefix ${prefix})
 if(NOT EXISTS ${prefix}/include/scanorch/sdk/plugin.h OR NOT EXISTS ${prefix}/lib/cmake/scanorch-sdk/scanorch-sdkConfig.cmake)

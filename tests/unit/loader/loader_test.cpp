@@ -173,34 +173,32 @@ TEST(Loader, ChecksDescriptorsGivenDirectlyWithoutASharedObject) {
 
     EXPECT_FALSE(loader.add(nullptr, "static:null").ok());
 
+    // One descriptor per case below: `d` with one config field (and a kind).
+    const auto with_field = [&](const char* name, const scanorch_config_field* field,
+                                scanorch_plugin_kind kind = SCANORCH_KIND_VALIDATOR) {
+        auto v = d;
+        v.name = name;
+        v.kind = kind;
+        v.config_fields = field;
+        v.config_field_count = 1;
+        return loader.add(&v, std::string("static:") + name);
+    };
+
     // A default of another type than its key's, found at load; a duration
     // default may be written as the YAML would.
     static constexpr scanorch_config_field bad_default[] = {
         sdk::ConfigKey{.name = "level", .type = SCANORCH_CFG_INT, .default_json = "\"high\""}};
-    auto typed = d;
-    typed.name = "bad-typed-default";
-    typed.config_fields = bad_default;
-    typed.config_field_count = 1;
-    auto t = loader.add(&typed, "static:bad-typed-default");
+    auto t = with_field("bad-typed-default", bad_default);
     ASSERT_FALSE(t.ok());
     EXPECT_CONTAINS(t.error().message, "a config default does not have its declared type");
     EXPECT_CONTAINS(t.error().message, "config key 'level' must be an integer, got \"high\"");
     static constexpr scanorch_config_field duration_default[] = {
         sdk::ConfigKey{.name = "every", .type = SCANORCH_CFG_DURATION, .default_json = "\"5m\""}};
-    auto durations = d;
-    durations.name = "duration-default";
-    durations.config_fields = duration_default;
-    durations.config_field_count = 1;
-    EXPECT_TRUE(loader.add(&durations, "static:duration-default").ok());
+    EXPECT_TRUE(with_field("duration-default", duration_default).ok());
 
     // A scanner's option may not shadow its scanners.yaml entry.
     static constexpr scanorch_config_field shadow[] = {sdk::ConfigKey{.name = "url", .description = "a proxy"}};
-    auto scanner = d;
-    scanner.kind = SCANORCH_KIND_SCANNER;
-    scanner.name = "shadowing-scanner";
-    scanner.config_fields = shadow;
-    scanner.config_field_count = 1;
-    auto sh = loader.add(&scanner, "static:shadowing-scanner");
+    auto sh = with_field("shadowing-scanner", shadow, SCANORCH_KIND_SCANNER);
     ASSERT_FALSE(sh.ok());
     EXPECT_CONTAINS(sh.error().message, "config field 'url' is reserved for the scanner's scanners.yaml entry");
 }
