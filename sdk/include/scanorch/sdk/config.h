@@ -138,9 +138,8 @@ private:
     // from the other alternatives of the variant.
     struct Int {
         std::int64_t v;
-        operator std::int64_t() const noexcept {
-            return v;
-        }  // NOLINT(google-explicit-constructor): reads like the int it wraps
+        // Reads like the int it wraps.
+        operator std::int64_t() const noexcept { return v; }  // NOLINT(google-explicit-constructor)
     };
     struct Value {
         std::uint32_t type = 0;
