@@ -1,8 +1,8 @@
 #include "validator_config.h"
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
+#include <cstdint>
+
+#include "scanorch/sdk/guard.h"
 
 namespace scanorch::nessus_validator {
 
@@ -17,46 +17,46 @@ bool ValidatorConfig::auth_only(const std::string& plugin_id, const std::string&
     return false;
 }
 
-sdk::Result<ValidatorConfig> parse_config(const std::string& json) {
-    ValidatorConfig c;
-    try {
-        Poco::JSON::Parser parser;
-        const auto obj = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
-        auto ids = [&](const char* key, std::set<std::string>& out) {
-            if (!obj->has(key)) return;
-            out.clear();
-            const auto arr = obj->getArray(key);
-            for (std::size_t i = 0; i < arr->size(); ++i) out.insert(arr->getElement<std::string>(i));
+sdk::Result<ValidatorConfig> parse_config(const sdk::Config& config) {
+    return sdk::guard("reading the validator's config", [&]() -> sdk::Result<ValidatorConfig> {
+        ValidatorConfig c;
+        const auto ids = [&](const char* key) {
+            const auto list = config.strings(key);
+            return std::set<std::string>(list.begin(), list.end());
         };
-        ids("success_plugins", c.success_plugins);
-        ids("failure_plugins", c.failure_plugins);
-        ids("issue_plugins", c.issue_plugins);
-        ids("not_attempted_plugins", c.not_attempted_plugins);
-        ids("auth_only_plugins", c.auth_only_plugins);
-        ids("scan_error_plugins", c.scan_error_plugins);
-        if (obj->has("auth_only_families")) {
-            c.auth_only_families.clear();
-            const auto arr = obj->getArray("auth_only_families");
-            for (std::size_t i = 0; i < arr->size(); ++i)
-                c.auth_only_families.push_back(arr->getElement<std::string>(i));
+        c.success_plugins = ids("success_plugins");
+        c.failure_plugins = ids("failure_plugins");
+        c.issue_plugins = ids("issue_plugins");
+        c.not_attempted_plugins = ids("not_attempted_plugins");
+        c.auth_only_plugins = ids("auth_only_plugins");
+        c.scan_error_plugins = ids("scan_error_plugins");
+        c.auth_only_families = config.strings("auth_only_families");
+        // The upper bounds keep each value inside its field and far from any
+        // count a real export reaches, so a typo fails here, not silently.
+        const auto bounded = [&](const char* key, std::int64_t min, std::int64_t max) -> sdk::Result<std::int64_t> {
+            const auto v = config.integer(key);
+            if (v < min || v > max) {
+                return sdk::Error::invalid_input(std::string(key) + " must be between " + std::to_string(min) +
+                                                 " and " + std::to_string(max) + ", not " + std::to_string(v));
+            }
+            return v;
+        };
+        constexpr std::int64_t kMaxCount = 1'000'000;
+        auto min_auth = bounded("min_auth_plugins", 0, kMaxCount);
+        if (!min_auth) return std::move(min_auth).error();
+        auto min_bytes = bounded("min_file_bytes", 0, std::int64_t{1} << 40);
+        if (!min_bytes) return std::move(min_bytes).error();
+        auto listed = bounded("max_listed_warnings", 1, kMaxCount);
+        if (!listed) return std::move(listed).error();
+        c.min_auth_plugins = static_cast<std::uint32_t>(*min_auth);
+        c.min_file_bytes = static_cast<std::uint64_t>(*min_bytes);
+        c.max_listed_warnings = static_cast<std::uint32_t>(*listed);
+        for (const auto& family : c.auth_only_families) {
+            // An empty ending would match every family: every result would count as a login.
+            if (family.empty()) return sdk::Error::invalid_input("auth_only_families has an empty entry");
         }
-        auto number = [&](const char* key, auto& out, std::int64_t min) -> sdk::Result<void> {
-            if (!obj->has(key)) return {};
-            const auto v = obj->getValue<std::int64_t>(key);
-            if (v < min)
-                return sdk::Error::invalid_input(std::string(key) + " must be at least " + std::to_string(min));
-            out = static_cast<std::remove_reference_t<decltype(out)>>(v);
-            return {};
-        };
-        if (auto r = number("min_auth_plugins", c.min_auth_plugins, 0); !r) return std::move(r).error();
-        if (auto r = number("min_file_bytes", c.min_file_bytes, 0); !r) return std::move(r).error();
-        if (auto r = number("max_listed_warnings", c.max_listed_warnings, 1); !r) return std::move(r).error();
-    } catch (const Poco::Exception& e) {
-        return sdk::Error::invalid_input("config: " + e.displayText());
-    } catch (const std::exception& e) {
-        return sdk::Error::invalid_input(std::string("config: ") + e.what());
-    }
-    return c;
+        return c;
+    });
 }
 
 }  // namespace scanorch::nessus_validator

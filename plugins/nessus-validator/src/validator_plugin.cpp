@@ -1,5 +1,5 @@
 // The `nessus-validator` plugin: the SDK face of validate_file(), with the
-// findings of its pass offered through kValidatorFindings (ABI 1.3).
+// findings of its pass offered through kValidatorFindings.
 #include <memory>
 
 #include "nessus_validator.h"
@@ -22,27 +22,7 @@ public:
     static constexpr const char* kVersion = "1.1.0";
     static constexpr const char* kDescription =
         "Streams .nessus exports; checks structure, host counts and per-host authentication";
-    static constexpr scanorch_config_field kConfig[] = {
-        {"success_plugins", SCANORCH_CFG_STRING_LIST, 0, R"(["141118","110095","117887"])",
-         "Plugin IDs that prove a login"},
-        {"failure_plugins", SCANORCH_CFG_STRING_LIST, 0, R"(["104410","21745","24786","26917"])",
-         "Plugin IDs that prove a failed login"},
-        {"issue_plugins", SCANORCH_CFG_STRING_LIST, 0, R"(["110385","102094","117885","10428"])",
-         "Plugin IDs for insufficient privilege or intermittent failure"},
-        {"not_attempted_plugins", SCANORCH_CFG_STRING_LIST, 0, R"(["110723","117886"])",
-         "Plugin IDs meaning no credentials were tried"},
-        {"auth_only_plugins", SCANORCH_CFG_STRING_LIST, 0,
-         R"(["12634","97993","22869","20811","14272","91825","91827"])",
-         "Plugin IDs whose results exist only after a login"},
-        {"auth_only_families", SCANORCH_CFG_STRING_LIST, 0,
-         R"(["Local Security Checks","Windows : Microsoft Bulletins","Windows : User management"])",
-         "Plugin families (name endings) that need a login"},
-        {"scan_error_plugins", SCANORCH_CFG_STRING_LIST, 0, R"(["10919"])",
-         "Plugin IDs whose output reports a scan problem (warnings)"},
-        {"min_auth_plugins", SCANORCH_CFG_INT, 0, "5", "Authenticated-only results that count as a login"},
-        {"min_file_bytes", SCANORCH_CFG_INT, 0, "500", "Smaller exports are invalid"},
-        {"max_listed_warnings", SCANORCH_CFG_INT, 0, "20", "Scan problems listed one by one"},
-    };
+    static constexpr const auto& kConfig = nv::kConfigKeys;
 
     NessusValidatorPlugin(sdk::PluginContext ctx, nv::ValidatorConfig config)
         : ctx_(std::move(ctx)), config_(std::move(config)) {
@@ -52,7 +32,7 @@ public:
     }
 
     static sdk::Result<std::unique_ptr<NessusValidatorPlugin>> create(sdk::PluginContext ctx) {
-        auto config = nv::parse_config(ctx.config_json());
+        auto config = nv::parse_config(ctx.config());
         if (!config) return std::move(config).error();
         return std::make_unique<NessusValidatorPlugin>(std::move(ctx), std::move(config).value());
     }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "auth_classifier.h"
+#include "test_config.h"
 
 namespace nv = scanorch::nessus_validator;
 namespace sdk = scanorch::sdk;
@@ -15,7 +16,7 @@ TEST(Classifier, FailurePluginsFailAHostWithoutLogin) {
     h.failure.push_back(ev("104410", "Protocol : SSH; User : scan"));
     h.credentialed_checks = false;
     h.credentialed_line = "Credentialed checks : no";
-    const auto v = nv::classify_host(h, {});
+    const auto v = nv::classify_host(h, defaults());
     EXPECT_EQ(v.auth, sdk::HostAuth::failed);
     EXPECT_EQ(v.evidence, "plugin 104410 (name 104410) on port 22: Protocol : SSH; User : scan");
 }
@@ -24,7 +25,7 @@ TEST(Classifier, FailureWithALoginElsewhereIsPartial) {
     nv::HostFacts h;
     h.failure.push_back(ev("104410"));
     h.success.push_back(ev("141118"));
-    EXPECT_EQ(nv::classify_host(h, {}).auth, sdk::HostAuth::partial);
+    EXPECT_EQ(nv::classify_host(h, defaults()).auth, sdk::HostAuth::partial);
 }
 
 TEST(Classifier, PluginsWinOverA19506NoUnderParanoidReporting) {
@@ -32,7 +33,7 @@ TEST(Classifier, PluginsWinOverA19506NoUnderParanoidReporting) {
     h.credentialed_checks = false;
     h.credentialed_line = "Credentialed checks : no";
     h.success.push_back(ev("110095"));
-    EXPECT_EQ(nv::classify_host(h, {}).auth, sdk::HostAuth::success);
+    EXPECT_EQ(nv::classify_host(h, defaults()).auth, sdk::HostAuth::success);
 }
 
 TEST(Classifier, InsufficientPrivilegeIsPartial) {
@@ -40,7 +41,7 @@ TEST(Classifier, InsufficientPrivilegeIsPartial) {
     h.credentialed_checks = true;
     h.auth_only_results = 40;
     h.issues.push_back(ev("110385", "did not have sufficient privileges"));
-    const auto v = nv::classify_host(h, {});
+    const auto v = nv::classify_host(h, defaults());
     EXPECT_EQ(v.auth, sdk::HostAuth::partial);
     EXPECT_NE(v.evidence.find("110385"), std::string::npos);
 }
@@ -49,10 +50,10 @@ TEST(Classifier, TheThresholdIsLoginEvidenceWhere19506HasNoLine) {
     nv::HostFacts h;
     h.has_19506 = true;
     h.auth_only_results = 5;
-    EXPECT_EQ(nv::classify_host(h, {}).auth, sdk::HostAuth::success);
+    EXPECT_EQ(nv::classify_host(h, defaults()).auth, sdk::HostAuth::success);
     h.auth_only_results = 4;
-    EXPECT_EQ(nv::classify_host(h, {}).auth, sdk::HostAuth::unknown);
-    nv::ValidatorConfig strict;
+    EXPECT_EQ(nv::classify_host(h, defaults()).auth, sdk::HostAuth::unknown);
+    auto strict = defaults();
     strict.min_auth_plugins = 50;
     h.auth_only_results = 20;
     EXPECT_EQ(nv::classify_host(h, strict).auth, sdk::HostAuth::unknown);
@@ -63,7 +64,7 @@ TEST(Classifier, AThinLoginIsFlagged) {
     h.credentialed_checks = true;
     h.credentialed_line = "Credentialed checks : yes";
     h.auth_only_results = 1;
-    const auto v = nv::classify_host(h, {});
+    const auto v = nv::classify_host(h, defaults());
     EXPECT_EQ(v.auth, sdk::HostAuth::success);
     EXPECT_TRUE(v.thin_login);
 }
@@ -71,10 +72,10 @@ TEST(Classifier, AThinLoginIsFlagged) {
 TEST(Classifier, NotAttemptedAndUnknown) {
     nv::HostFacts h;
     h.not_attempted.push_back(ev("110723", "SSH was detected on port 22 but no credentials were provided."));
-    EXPECT_EQ(nv::classify_host(h, {}).auth, sdk::HostAuth::not_attempted);
+    EXPECT_EQ(nv::classify_host(h, defaults()).auth, sdk::HostAuth::not_attempted);
     nv::HostFacts empty;
     empty.credentialed_tag = false;  // the tag alone is not evidence of a failed login (issue_6992)
-    EXPECT_EQ(nv::classify_host(empty, {}).auth, sdk::HostAuth::unknown);
+    EXPECT_EQ(nv::classify_host(empty, defaults()).auth, sdk::HostAuth::unknown);
 }
 
 TEST(Classifier, Aggregate) {

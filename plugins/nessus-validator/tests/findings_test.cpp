@@ -18,6 +18,7 @@
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/findings.h"
 #include "scanorch/sdk/validator.h"
+#include "test_config.h"
 #include "test_files.h"
 
 namespace nv = scanorch::nessus_validator;
@@ -83,13 +84,13 @@ TEST(Findings, OnePerReportItemInFileOrderWithTheSameVerdict) {
             SCOPED_TRACE(fx.file + " as " + std::string(sdk::to_string(type)));
             const sdk::ValidationRequest req{fixture(fx.file), type, ""};
             Collect sink;
-            auto emitted = nv::validate_file(req, {}, sink);
+            auto emitted = nv::validate_file(req, defaults(), sink);
             ASSERT_TRUE(emitted) << emitted.error().message;
             EXPECT_EQ(report_item_tags(req.path), fx.items);
             ASSERT_EQ(sink.findings.size(), fx.items);
             for (std::size_t i = 0; i < sink.findings.size(); ++i) ASSERT_EQ(sink.findings[i].seq, i);
 
-            const auto plain = nv::validate_file(req, {});
+            const auto plain = nv::validate_file(req, defaults());
             EXPECT_EQ(verdict_json(*emitted), verdict_json(plain));
 
             // Severities add up to the verdict's breakdown, per host too.
@@ -118,8 +119,8 @@ TEST(Findings, OnePerReportItemInFileOrderWithTheSameVerdict) {
 
 TEST(Findings, FieldsOfAModernExport) {
     Collect sink;
-    auto r =
-        nv::validate_file({fixture("defectdojo__nessus_with_cvssv3.nessus"), sdk::ScanType::untrusted, ""}, {}, sink);
+    auto r = nv::validate_file({fixture("defectdojo__nessus_with_cvssv3.nessus"), sdk::ScanType::untrusted, ""},
+                               defaults(), sink);
     ASSERT_TRUE(r);
     ASSERT_EQ(sink.findings.size(), 49u);
     const std::int64_t host_end = 1648044472LL * 1000;  // HOST_END_TIMESTAMP (HOST_END is local time, an hour off)
@@ -180,13 +181,14 @@ TEST(Findings, FieldsOfAModernExport) {
 TEST(Findings, WhenTheHostWasSeen) {
     // Nessus 4: HOST_END only, no zone, read as UTC.
     Collect old;
-    ASSERT_TRUE(nv::validate_file({fixture("dradis__example_v2.nessus"), sdk::ScanType::untrusted, ""}, {}, old));
+    ASSERT_TRUE(
+        nv::validate_file({fixture("dradis__example_v2.nessus"), sdk::ScanType::untrusted, ""}, defaults(), old));
     ASSERT_FALSE(old.findings.empty());
     EXPECT_EQ(old.findings.front().seen_at_ms, 1260501929000LL);  // Fri Dec 11 03:25:29 2009
     // Web application scanning: an ISO 8601 time with its zone, and no host-ip.
     Collect was;
-    ASSERT_TRUE(
-        nv::validate_file({fixture("defectdojo__nessus_was_one_vuln.nessus"), sdk::ScanType::untrusted, ""}, {}, was));
+    ASSERT_TRUE(nv::validate_file({fixture("defectdojo__nessus_was_one_vuln.nessus"), sdk::ScanType::untrusted, ""},
+                                  defaults(), was));
     ASSERT_EQ(was.findings.size(), 1u);
     EXPECT_EQ(was.findings[0].seen_at_ms, 1615559734341LL);  // 2021-03-12T14:35:34.341269+00:00
     EXPECT_EQ(was.findings[0].host, "http://google.com/");
@@ -201,7 +203,7 @@ TEST(Findings, AnExportWithoutHostEndLeavesTheTimeToTheHost) {
     const TempFile f(report("<ReportHost name=\"" + ip(192, 0, 2, 9) + "\"><HostProperties><tag name=\"host-ip\">" +
                             ip(192, 0, 2, 9) + "</tag></HostProperties>" + item("10180", 0) + "</ReportHost>"));
     Collect sink;
-    ASSERT_TRUE(nv::validate_file({f.path(), sdk::ScanType::untrusted, ""}, {}, sink));
+    ASSERT_TRUE(nv::validate_file({f.path(), sdk::ScanType::untrusted, ""}, defaults(), sink));
     ASSERT_EQ(sink.findings.size(), 1u);
     EXPECT_EQ(sink.findings[0].seen_at_ms, 0);
     EXPECT_EQ(sink.findings[0].host_ip, ip(192, 0, 2, 9));
@@ -214,7 +216,7 @@ TEST(Findings, ALongOutputIsCutWithinTheLimitAtACharacterBoundary) {
     output += "THE END";
     const TempFile f(report(host(ip(192, 0, 2, 1), item("10180", 0, output) + item("10181", 0, "short"))));
     Collect sink;
-    ASSERT_TRUE(nv::validate_file({f.path(), sdk::ScanType::untrusted, ""}, {}, sink));
+    ASSERT_TRUE(nv::validate_file({f.path(), sdk::ScanType::untrusted, ""}, defaults(), sink));
     ASSERT_EQ(sink.findings.size(), 2u);
     const auto& cut = sink.findings[0].plugin_output;
     EXPECT_LE(cut.size(), sdk::kFindingTextMax);
@@ -231,7 +233,8 @@ TEST(Findings, ASinkErrorStopsThePassAndComesBackUnchanged) {
         Collect sink;
         sink.fail_at = 10;
         sink.error = sdk::Error{kind, "stop here: " + std::string(sdk::to_string(kind))};
-        auto r = nv::validate_file({fixture("pytenable__example.nessus"), sdk::ScanType::trusted_basic, ""}, {}, sink);
+        auto r = nv::validate_file({fixture("pytenable__example.nessus"), sdk::ScanType::trusted_basic, ""}, defaults(),
+                                   sink);
         ASSERT_FALSE(r);
         EXPECT_EQ(r.error().kind, kind);
         EXPECT_EQ(r.error().message, "stop here: " + std::string(sdk::to_string(kind)));
@@ -241,7 +244,8 @@ TEST(Findings, ASinkErrorStopsThePassAndComesBackUnchanged) {
     // Refusing the very last finding still stops with the error, not a verdict.
     Collect last;
     last.fail_at = 229;
-    auto r = nv::validate_file({fixture("pytenable__example.nessus"), sdk::ScanType::trusted_basic, ""}, {}, last);
+    auto r =
+        nv::validate_file({fixture("pytenable__example.nessus"), sdk::ScanType::trusted_basic, ""}, defaults(), last);
     ASSERT_FALSE(r);
     EXPECT_EQ(last.calls, 230u);
 }
@@ -250,7 +254,7 @@ TEST(Findings, RefusedAndBrokenFilesSendWhatTheyHave) {
     // Refused before reading: nothing.
     for (const char* file : {"/nonexistent/scan.nessus"}) {
         Collect sink;
-        auto r = nv::validate_file({file, sdk::ScanType::untrusted, ""}, {}, sink);
+        auto r = nv::validate_file({file, sdk::ScanType::untrusted, ""}, defaults(), sink);
         ASSERT_TRUE(r);
         EXPECT_EQ(r->failure_reason, "missing_file");
         EXPECT_EQ(sink.calls, 0u);
@@ -260,7 +264,7 @@ TEST(Findings, RefusedAndBrokenFilesSendWhatTheyHave) {
                          "<Report><ReportHost name=\"a\">" + item("10180", 0) +
                          "</ReportHost></Report></NessusClientData>");
     Collect none;
-    auto wrong = nv::validate_file({other.path(), sdk::ScanType::untrusted, ""}, {}, none);
+    auto wrong = nv::validate_file({other.path(), sdk::ScanType::untrusted, ""}, defaults(), none);
     ASSERT_TRUE(wrong);
     EXPECT_EQ(wrong->failure_reason, "wrong_root");
     EXPECT_EQ(none.calls, 0u);
@@ -268,10 +272,10 @@ TEST(Findings, RefusedAndBrokenFilesSendWhatTheyHave) {
     // the same verdict as validate().
     const sdk::ValidationRequest bad{fixture("ruby-nessus__example_v2_malformed.nessus"), sdk::ScanType::untrusted, ""};
     Collect prefix;
-    auto broken = nv::validate_file(bad, {}, prefix);
+    auto broken = nv::validate_file(bad, defaults(), prefix);
     ASSERT_TRUE(broken);
     EXPECT_EQ(broken->failure_reason, "malformed_xml");
-    EXPECT_EQ(verdict_json(*broken), verdict_json(nv::validate_file(bad, {})));
+    EXPECT_EQ(verdict_json(*broken), verdict_json(nv::validate_file(bad, defaults())));
     EXPECT_GT(prefix.findings.size(), 0u);
     EXPECT_LT(prefix.findings.size(), report_item_tags(bad.path));
     for (std::size_t i = 0; i < prefix.findings.size(); ++i) EXPECT_EQ(prefix.findings[i].seq, i);
@@ -329,7 +333,7 @@ TEST(Findings, OddValuesAreReadCarefully) {
                             "<tag name=\"HOST_END\">Mon Jul  1 11:40:48 2013</tag></HostProperties>" +
                             odd + "<ReportItem port=\"x\" severity=\"7\" pluginID=\"abc\"/></ReportHost>"));
     Collect sink;
-    auto r = nv::validate_file({f.path(), sdk::ScanType::untrusted, ""}, {}, sink);
+    auto r = nv::validate_file({f.path(), sdk::ScanType::untrusted, ""}, defaults(), sink);
     ASSERT_TRUE(r);
     ASSERT_EQ(sink.findings.size(), 2u);
     const auto& a = sink.findings[0];

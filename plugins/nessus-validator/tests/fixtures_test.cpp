@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "nessus_validator.h"
+#include "test_config.h"
 #include "test_files.h"
 
 namespace nv = scanorch::nessus_validator;
@@ -28,7 +29,7 @@ struct Expect {
 
 void check(const Expect& e) {
     SCOPED_TRACE(e.file + " as " + std::string(sdk::to_string(e.type)));
-    const auto r = nv::validate_file({fixture(e.file), e.type, ""}, {});
+    const auto r = nv::validate_file({fixture(e.file), e.type, ""}, defaults());
     EXPECT_EQ(r.is_valid, e.valid) << r.error;
     EXPECT_EQ(r.authentication_status, e.auth) << r.error;
     EXPECT_EQ(r.stats.hosts_scanned, e.hosts);
@@ -65,7 +66,7 @@ TEST(Fixtures, HeimdallModernPartial) {
            149,
            {1, 1, 5, 2, 140},
            {{ip(10, 0, 0, 3), HA::success}, {ip(10, 0, 0, 2), HA::failed}, {ip(10, 0, 0, 1), HA::failed}}});
-    const auto r = nv::validate_file({fixture("mitre-heimdall2__sample.nessus"), trusted, ""}, {});
+    const auto r = nv::validate_file({fixture("mitre-heimdall2__sample.nessus"), trusted, ""}, defaults());
     // The failed hosts name the SSH key problem 104410 reported.
     EXPECT_NE(r.stats.hosts[1].auth_evidence.find("Failed to parse the given key information"), std::string::npos)
         << r.stats.hosts[1].auth_evidence;
@@ -99,7 +100,7 @@ TEST(Fixtures, LibnessusFailedPasswords) {
          106,
          {2, 3, 20, 10, 71},
          {{ip(192, 168, 2, 104), HA::failed}, {ip(192, 168, 2, 101), HA::failed}, {ip(192, 168, 2, 100), HA::failed}}});
-    const auto r = nv::validate_file({fixture("libnessus__nessus_report_local_3.nessus"), trusted, ""}, {});
+    const auto r = nv::validate_file({fixture("libnessus__nessus_report_local_3.nessus"), trusted, ""}, defaults());
     EXPECT_NE(r.error.find("Failed to authenticate using the supplied password."), std::string::npos) << r.error;
     EXPECT_EQ(r.failure_reason, "auth_failed");
 }
@@ -117,7 +118,7 @@ TEST(Fixtures, LibnessusLocalhostSuccess) {
 
 TEST(Fixtures, DefectDojoWindowsSmbRejected) {
     check({"defectdojo__nessus_v_unknown.nessus", trusted, false, AS::failed, 7, 296, {0, 0, 23, 7, 266}, {}});
-    const auto r = nv::validate_file({fixture("defectdojo__nessus_v_unknown.nessus"), trusted, ""}, {});
+    const auto r = nv::validate_file({fixture("defectdojo__nessus_v_unknown.nessus"), trusted, ""}, defaults());
     for (const auto& h : r.stats.hosts) EXPECT_EQ(h.auth, HA::failed) << h.name;
     EXPECT_NE(r.error.find("ADMIN$' with the supplied credentials"), std::string::npos) << r.error;
     // 10919 (ports that stopped answering mid-scan) becomes warnings.
@@ -155,7 +156,7 @@ TEST(Fixtures, TrimmedExportIsUnknownNotFailed) {
            1,
            {0, 0, 1, 0, 0},
            {{"testphp.vulnweb.com", HA::unknown}}});
-    const auto r = nv::validate_file({fixture("defectdojo__issue_6992.nessus"), trusted, ""}, {});
+    const auto r = nv::validate_file({fixture("defectdojo__issue_6992.nessus"), trusted, ""}, defaults());
     EXPECT_EQ(r.failure_reason, "auth_unknown");
 }
 
@@ -190,7 +191,7 @@ TEST(Fixtures, Nessus4HasNoCredentialedLine) {
 }
 
 TEST(Fixtures, MalformedExportNamesLineAndColumn) {
-    const auto r = nv::validate_file({fixture("ruby-nessus__example_v2_malformed.nessus"), trusted, ""}, {});
+    const auto r = nv::validate_file({fixture("ruby-nessus__example_v2_malformed.nessus"), trusted, ""}, defaults());
     EXPECT_FALSE(r.is_valid);
     EXPECT_EQ(r.failure_reason, "malformed_xml");
     EXPECT_EQ(r.error, "export is not well-formed XML at line 1488, column 33: invalid token");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "nessus_validator.h"
+#include "test_config.h"
 #include "test_files.h"
 
 namespace nv = scanorch::nessus_validator;
@@ -12,7 +13,7 @@ namespace {
 
 sdk::ValidationResult run(const std::string& path, sdk::ScanType type = sdk::ScanType::untrusted,
                           const std::string& targets = "") {
-    return nv::validate_file({path, type, targets}, {});
+    return nv::validate_file({path, type, targets}, defaults());
 }
 
 std::string linux_login_items() {
