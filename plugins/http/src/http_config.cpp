@@ -8,14 +8,7 @@
 
 namespace scanorch::http {
 
-bool HttpConfig::loopback() const {
-    const auto& host = server.host;
-    if (host == "localhost") return true;
-    const auto a = sdk::targets::parse_address(host);
-    if (!a) return false;
-    if (!a->v6) return a->bytes[0] == 127;
-    return *a == *sdk::targets::parse_address("::1");
-}
+bool HttpConfig::loopback() const { return sdk::targets::is_loopback_host(server.host); }
 
 namespace {
 

@@ -236,8 +236,7 @@ bool Endpoints::origin_allowed(const std::string& origin) const {
     try {
         const Poco::URI u(origin);
         const auto& h = u.getHost();
-        return (u.getScheme() == "http" || u.getScheme() == "https") &&
-               (h == "localhost" || h == "127.0.0.1" || h == "[::1]" || h == "::1");
+        return (u.getScheme() == "http" || u.getScheme() == "https") && sdk::targets::is_loopback_host(h);
     } catch (...) {
         return false;
     }
@@ -267,14 +266,11 @@ bool Endpoints::host_allowed(const std::string& host_header) const {
     }
     if (!port.empty() && (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)) return false;
     if (h.empty()) return false;
-    if (Poco::icompare(h, "localhost") == 0) return true;
+    if (sdk::targets::is_loopback_host(h)) return true;
     for (const auto& name : cfg_.allowed_hosts) {
         if (Poco::icompare(h, name) == 0) return true;
     }
-    if (h.find_first_not_of("0123456789abcdefABCDEF.:") != std::string::npos) return false;
-    const auto a = sdk::targets::parse_address(h);  // ::ffff:127.0.0.1 comes back as 127.0.0.1
-    if (!a) return false;
-    return a->v6 ? *a == *sdk::targets::parse_address("::1") : a->bytes[0] == 127;
+    return false;
 }
 
 sdk::CallContext Endpoints::context(const Client* c, const std::string& trace) const {

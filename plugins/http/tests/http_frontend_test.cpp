@@ -54,6 +54,20 @@ TEST(HttpFrontend, OriginAndHostChecks) {
     EXPECT_EQ(api.request("GET", "/tools", "", {{"Origin", "http://evil.example"}}).status, 403);
     EXPECT_EQ(api.request("GET", "/tools", "", {{"Origin", "http://localhost:6274"}}).status, 200);
     EXPECT_EQ(api.request("GET", "/tools", "", {{"Host", "attacker.example:8836"}}).status, 403) << "DNS rebinding";
+    // The same loopback rule as the listen address (sdk::targets::is_loopback_host).
+    for (const char* origin : {"http://127.0.0.2:6274", "http://[::1]:6274", "https://LOCALHOST"}) {
+        EXPECT_EQ(api.request("GET", "/tools", "", {{"Origin", origin}}).status, 200) << origin;
+    }
+    for (const char* origin :
+         {"http://127.attacker.example", "http://localhost.attacker.example", "file://localhost"}) {
+        EXPECT_EQ(api.request("GET", "/tools", "", {{"Origin", origin}}).status, 403) << origin;
+    }
+    for (const char* host : {"127.0.0.1:8836", "127.9.8.7", "[::1]:8836", "[::ffff:127.0.0.1]", "Localhost:8836"}) {
+        EXPECT_EQ(api.request("GET", "/tools", "", {{"Host", host}}).status, 200) << host;
+    }
+    for (const char* host : {"127.attacker.example", "127.0.0.1.attacker.example:8836", "[::2]:8836", "::1"}) {
+        EXPECT_EQ(api.request("GET", "/tools", "", {{"Host", host}}).status, 403) << host;
+    }
 }
 
 TEST(HttpFrontend, BearerTokensAndPerClientLimits) {

@@ -3,13 +3,11 @@
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
 
+#include "scanorch/sdk/targets.h"
+
 namespace scanorch::nessus {
 
 std::string NessusConfig::url() const { return scheme + "://" + host + ":" + std::to_string(port) + base_path; }
-
-bool is_loopback(const std::string& host) {
-    return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
-}
 
 sdk::Result<NessusConfig> parse_config(const sdk::Config& config) {
     NessusConfig c;
@@ -32,7 +30,7 @@ sdk::Result<NessusConfig> parse_config(const sdk::Config& config) {
                                          "' must start with https:// (or http:// to a loopback emulator)");
     }
     if (c.host.empty()) return sdk::Error::invalid_input(who + ": url '" + url + "' has no host");
-    if (c.scheme == "http" && !is_loopback(c.host)) {
+    if (c.scheme == "http" && !sdk::targets::is_loopback_host(c.host)) {
         return sdk::Error::invalid_input(who +
                                          ": plain http:// is accepted only for a loopback address (the "
                                          "nessus-emulator); use https:// for " +

@@ -37,7 +37,4 @@ struct NessusConfig {
 /// credentials.* and the declared options with their defaults.)
 sdk::Result<NessusConfig> parse_config(const sdk::Config& config);
 
-/// True for 127.0.0.0/8, ::1 and "localhost".
-bool is_loopback(const std::string& host);
-
 }  // namespace scanorch::nessus

@@ -153,6 +153,14 @@ TEST(NessusFaults, ConfigErrorsStopThePluginAtStart) {
     EXPECT_NE(http_remote.error.message.find("plain http:// is accepted only for a loopback address"),
               std::string::npos)
         << http_remote.error.message;
+    // A name that starts like a loopback address is still a name DNS resolves anywhere.
+    for (const char* url : {"http://127.attacker.example:8834", "http://127.0.0.1.attacker.example:8834",
+                            "http://localhost.attacker.example:8834"}) {
+        auto named = load(config(url));
+        EXPECT_FALSE(named.scanner) << url;
+        EXPECT_NE(named.error.message.find("plain http:// is accepted only for a loopback address"), std::string::npos)
+            << url << ": " << named.error.message;
+    }
     auto no_creds = load(R"({"instance_id":"emu_1","url":"https://192.0.2.8:8834","credentials":{},"options":{}})");
     EXPECT_NE(no_creds.error.message.find("credentials need username/password or access_key/secret_key"),
               std::string::npos)

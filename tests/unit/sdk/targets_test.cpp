@@ -149,3 +149,15 @@ TEST(Targets, ScopeParsingReportsEveryBadEntry) {
     EXPECT_TRUE(t::is_nothing_scope({"NOTHING-IN-SCOPE.invalid"}));
     EXPECT_FALSE(t::is_nothing_scope({}));
 }
+
+TEST(Targets, LoopbackHostsAreLiteralsOrLocalhost) {
+    for (const char* host : {"localhost", "LocalHost", "127.0.0.1", "127.255.0.9", "::1", "[::1]", "0:0::1",
+                             "::ffff:127.0.0.1", "[::ffff:127.1.2.3]"}) {
+        EXPECT_TRUE(t::is_loopback_host(host)) << host;
+    }
+    for (const char* host :
+         {"", "[]", "127.attacker.example", "127.0.0.1.attacker.example", "localhost.example", "128.0.0.1", "192.0.2.1",
+          "::2", "::ffff:192.0.2.1", "[::1", "::1]", " 127.0.0.1", "127.0.0.1 ", "0.0.0.0", "::"}) {
+        EXPECT_FALSE(t::is_loopback_host(host)) << "'" << host << "'";
+    }
+}

@@ -386,6 +386,25 @@ inline bool iequal(std::string_view a, std::string_view b) {
 }
 }  // namespace detail
 
+/// Whether `host` (a URL's host, a Host header's name, a listen address)
+/// names this machine's loopback interface: "localhost" in any case, an
+/// address in 127.0.0.0/8, ::1, or an IPv4-mapped 127 address. An IPv6
+/// literal may be in brackets ("[::1]", as URLs write it). Only literals and
+/// that one reserved name count: "127.0.0.1.example.com" or "127.example" are
+/// names DNS may resolve anywhere, so they are not loopback.
+inline bool is_loopback_host(std::string_view host) {
+    if (detail::iequal(host, "localhost")) return true;
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.empty() || host != detail::trim(host)) return false;
+    const auto a = parse_address(host);  // ::ffff:127.0.0.1 comes back as 127.0.0.1
+    if (!a) return false;
+    if (!a->v6) return a->bytes[0] == 127;
+    Address v6_loopback;
+    v6_loopback.v6 = true;
+    v6_loopback.bytes[15] = 1;
+    return *a == v6_loopback;
+}
+
 /// True when host name `name` lies below `suffix` (".lab.example.com"),
 /// compared without regard to ASCII case: "DB.Lab.Example.COM" is below
 /// ".lab.example.com"; "lab.example.com" and "xlab.example.com" are not.
