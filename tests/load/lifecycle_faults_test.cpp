@@ -938,6 +938,88 @@ TEST_F(LifecycleFaults, CircuitBreakerOpensTriesOnceAndClosesOrReopens) {
     EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
 }
 
+// The circuit is one for the pool, not one per process: two `scanorchd worker`
+// processes of s1 count their failures together; one takes the half-open
+// trial and keeps it for as long as the trial scan runs (longer than both the
+// open time and the lease), with no second scan started meanwhile; when that
+// process is SIGKILLed mid-trial, the other takes the trial over once it has
+// gone a lease unrenewed, and no further scan starts on s1 until a trial
+// closes the circuit. Then every task completes.
+TEST_F(LifecycleFaults, TwoWorkerProcessesShareOneCircuitAndItsTrialOutlivesItsOwner) {
+    RedisServer redis;
+    const int port = scanorch::testing::free_port();  // s1: down, then up with 14 s scans
+    RigConfig c;
+    c.redis = &redis;
+    c.retries = 0;
+    c.lease_ms = 3000;
+    c.scanner_timeout_s = 2;
+    c.workers_more = ", circuit_failures: 2, circuit_open_ms: 4000";
+    c.scanners = {{"s1", port, 3}};
+    write_config(c);
+    Child& api = daemon("api", {"api"});
+    ASSERT_TRUE(healthy(api));
+    auto circuit = [&] {
+        auto arr = call("list_scanners", "{}").json();
+        auto list = arr ? arr->getArray("scanners") : nullptr;
+        return list && list->size() == 1 ? str(list->getObject(0), "circuit") : std::string("?");
+    };
+    auto scan = [&](const std::string& name) {
+        return submit("run_untrusted_scan",
+                      R"({"name":")" + name + R"(","targets":"192.0.2.91","scanner_instance":"s1"})");
+    };
+
+    // 1. One failure through each of two processes: together they open the circuit.
+    Child& first = daemon("worker-first", {"worker", "--scanner", "s1"});
+    EXPECT_EQ(wait_terminal(scan("f1"), 30s), "failed");
+    ASSERT_TRUE(first.terminate(20s));
+    EXPECT_EQ(circuit(), "closed") << "one failure of two";
+    Child& a = daemon("worker-a", {"worker", "--scanner", "s1"});
+    EXPECT_EQ(wait_terminal(scan("f2"), 30s), "failed");
+    ASSERT_TRUE(wait_until([&] { return circuit() == "open"; }, 5s)) << circuit();
+    Child& b = daemon("worker-b", {"worker", "--scanner", "s1"});
+
+    // 2. The scanner comes back; three scans wait. One trial runs, and is kept
+    // past the open time (4 s) and the lease (3 s) with no second scan.
+    EmulatorProcess up(NESSUS_EMULATOR, emulator_args("14", "0.1", {"--listen", "127.0.0.1:" + std::to_string(port)}));
+    ASSERT_EQ(up.port(), port);
+    const std::vector<std::string> ids = {scan("t1"), scan("t2"), scan("t3")};
+    auto created = [&] {
+        auto stats = http_call(port, "GET", "/emulator/stats").json();
+        return stats ? stats->getValue<int>("scans_created") : -1;
+    };
+    ASSERT_TRUE(wait_until([&] { return created() == 1; }, 30s, 100ms)) << "no trial scan: " << circuit();
+    const std::string trial_line = "circuit half-open, one trial scan";
+    const bool a_owns = a.log_text().find(trial_line) != std::string::npos;
+    Child& owner = a_owns ? a : b;
+    Child& other = a_owns ? b : a;
+    ASSERT_NE(owner.log_text().find(trial_line), std::string::npos);
+    ASSERT_EQ(other.log_text().find(trial_line), std::string::npos) << "both processes took the trial";
+    const auto kept_until = std::chrono::steady_clock::now() + 8s;
+    while (std::chrono::steady_clock::now() < kept_until) {
+        ASSERT_EQ(created(), 1) << "a second scan started while the trial ran";
+        ASSERT_EQ(circuit(), "half_open");
+        std::this_thread::sleep_for(200ms);
+    }
+
+    // 3. The trial's owner dies mid-trial; the other process takes it over.
+    owner.kill9();
+    ASSERT_TRUE(wait_until([&] { return other.log_text().find("(taken over:") != std::string::npos; }, 20s, 100ms))
+        << "the trial was never taken over";
+    int most = 0;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const int n = created();
+            if (circuit() == "closed") return true;
+            most = std::max(most, n);  // counted while the circuit was still not closed
+            return false;
+        },
+        60s, 100ms))
+        << circuit();
+    EXPECT_LE(most, 2) << "more than the one trial after the takeover ran while the circuit was not closed";
+    for (const auto& id : ids) EXPECT_EQ(wait_terminal(id, 60s), "completed") << stringify(status(id));
+    EXPECT_TRUE(other.alive()) << other.name() << " " << other.how_it_ended();
+}
+
 // The retry backoff as the scanner sees it: every request fails (HTTP 500),
 // and the worker's attempts at one step arrive 1x, 2x and 4x retry_base_ms
 // apart (never sooner; a second of slack above), then the task fails.

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "scanorch/framework/runtime/clock.h"
 
 namespace scanorch::framework {
@@ -42,32 +44,67 @@ void CircuitBreaker::wrote(const std::optional<CircuitInfo>& c) {
 }
 
 bool CircuitBreaker::allows(std::uint32_t active) {
+    // Serialised with keep_trial(): a renewal between this read and the
+    // comparison below would make this breaker's own trial look taken over.
+    std::lock_guard trial_lock(trial_mu_);
     auto c = read();
     if (!c) return false;
+    if (c->info.state == sdk::CircuitState::closed) return true;
     const CircuitInfo& now_state = c->info;
-    if (now_state.state == sdk::CircuitState::closed) return true;
-    const bool due = now_ms() - now_state.opened_at_ms >= open_ms_;
     if (now_state.state == sdk::CircuitState::half_open) {
         // One trial for the whole pool of processes: the breaker that took
-        // it runs it; the others wait for its verdict, unless it is overdue
-        // (its process died mid-trial), and then one of them takes it over.
-        if (std::lock_guard lock(mu_); trial_mine_) return active == 0;
-        if (!due) return false;
-    } else if (!due) {
+        // it runs it; the others wait for its verdict, unless its owner has
+        // not renewed it for a lease (its process died), and then one of
+        // them takes it over.
+        {
+            std::lock_guard lock(mu_);
+            if (trial_stamp_ == now_state.opened_at_ms) return active == 0;
+            trial_stamp_.reset();  // taken over: this breaker's trial is no longer the pool's
+        }
+        if (now_ms() - now_state.opened_at_ms < trial_lease_ms_) return false;
+    } else if (now_ms() - now_state.opened_at_ms < open_ms_) {
         return false;
     }
     CircuitInfo trial = now_state;
     trial.state = sdk::CircuitState::half_open;
-    trial.opened_at_ms = now_ms();  // when the trial began
+    trial.opened_at_ms = now_ms();  // when the trial began, renewed by keep_trial()
     auto won = replace_circuit(*queue_, scanner_, *c, trial);
     wrote(won && *won ? std::optional(trial) : std::nullopt);
     if (!won || !*won) return false;  // another worker, here or elsewhere, took the trial
     {
         std::lock_guard lock(mu_);
-        trial_mine_ = true;
+        trial_stamp_ = trial.opened_at_ms;
     }
-    spdlog::info("scanner '{}': circuit half-open, one trial scan", scanner_);
+    spdlog::info("scanner '{}': circuit half-open, one trial scan{}", scanner_,
+                 now_state.state == sdk::CircuitState::half_open ? " (taken over: its owner stopped renewing it)" : "");
     return active == 0;
+}
+
+void CircuitBreaker::keep_trial() {
+    std::lock_guard trial_lock(trial_mu_);
+    std::int64_t stamp = 0;
+    {
+        std::lock_guard lock(mu_);
+        if (!trial_stamp_) return;
+        stamp = *trial_stamp_;
+    }
+    auto c = read_circuit(*queue_, scanner_);
+    if (!c) return;  // the backend is away: try again at the next beat
+    if (c->info.state != sdk::CircuitState::half_open || c->info.opened_at_ms != stamp) {
+        std::lock_guard lock(mu_);
+        trial_stamp_.reset();  // decided, or taken over while this process was silent
+        return;
+    }
+    CircuitInfo kept = c->info;
+    kept.opened_at_ms = std::max(now_ms(), stamp + 1);  // always a new value: a takeover must see it change
+    auto won = replace_circuit(*queue_, scanner_, *c, kept);
+    wrote(won && *won ? std::optional(kept) : std::nullopt);
+    std::lock_guard lock(mu_);
+    if (won && *won) {
+        trial_stamp_ = kept.opened_at_ms;
+    } else if (won) {
+        trial_stamp_.reset();  // changed under us: the next allows() decides on what is there
+    }
 }
 
 void CircuitBreaker::record(bool failed) {
@@ -97,7 +134,7 @@ void CircuitBreaker::record(bool failed) {
         wrote(next);
         {
             std::lock_guard lock(mu_);
-            trial_mine_ = false;
+            trial_stamp_.reset();
         }
         if (next.state == sdk::CircuitState::closed && was.state != sdk::CircuitState::closed) {
             spdlog::info("scanner '{}': circuit closed", scanner_);

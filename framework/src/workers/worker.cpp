@@ -8,7 +8,8 @@ namespace scanorch::framework {
 
 Worker::Worker(WorkerDeps deps)
     : d_(std::move(deps)),
-      circuit_(d_.queue, d_.scanner.instance_id, d_.options.circuit_failures, d_.options.circuit_open_ms) {}
+      circuit_(d_.queue, d_.scanner.instance_id, d_.options.circuit_failures, d_.options.circuit_open_ms,
+               d_.options.lease_ms) {}
 
 Worker::~Worker() { stop(); }
 
@@ -79,6 +80,9 @@ void Worker::heartbeat_loop() {
                 spdlog::warn("task {}: lease lost; another worker has it now", h->task_id());
             }
         }
+        // A half-open circuit's trial is held like a lease: renewed while this
+        // process lives, taken over by another when it stops being renewed.
+        circuit_.keep_trial();
         lock.lock();
     }
 }

@@ -83,7 +83,7 @@ TEST(CircuitBreaker, AReadOlderThanItsOwnOpeningIsNotKept) {
     auto inner = memory_queue(dir);
     ASSERT_TRUE(inner);
     auto queue = std::make_shared<HeldReadQueue>(inner);
-    sf::CircuitBreaker breaker(queue, "east", /*failures=*/1, /*open_ms=*/60'000);
+    sf::CircuitBreaker breaker(queue, "east", /*failures=*/1, /*open_ms=*/60'000, /*trial_lease_ms=*/60'000);
 
     // The dispatcher asks; its read of "closed" is held back...
     queue->hold_next_read();
@@ -105,7 +105,7 @@ TEST(CircuitBreaker, ItsOwnClosingIsSeenAtOnce) {
     std::filesystem::create_directories(dir);
     auto queue = memory_queue(dir);
     ASSERT_TRUE(queue);
-    sf::CircuitBreaker breaker(queue, "east", 1, 60'000);
+    sf::CircuitBreaker breaker(queue, "east", 1, 60'000, 60'000);
     EXPECT_TRUE(breaker.allows(0));  // closed, and now cached
     breaker.record(true);
     EXPECT_FALSE(breaker.allows(0)) << "its own opening must not wait for the cache to age";
@@ -139,7 +139,7 @@ TEST(CircuitState, RoundTripsAndReadsDamagedValuesAsClosed) {
     EXPECT_EQ((*all)[1], open);
     EXPECT_EQ((*all)[2], sf::CircuitInfo{}) << "damaged: closed, not an error for the whole pool";
     // The breaker replaces the damaged value with the next state.
-    sf::CircuitBreaker breaker(queue, "north", 5, 60'000);
+    sf::CircuitBreaker breaker(queue, "north", 5, 60'000, 60'000);
     breaker.record(true);
     EXPECT_EQ(sf::read_circuit(*queue, "north")->raw, std::optional<std::string>("closed 1 0"));
     std::filesystem::remove_all(dir);
@@ -156,7 +156,7 @@ TEST(CircuitBreaker, ConcurrentFailuresAreAllCounted) {
     std::vector<std::thread> threads;
     for (int t = 0; t < kBreakers; ++t) {
         threads.emplace_back([&] {
-            sf::CircuitBreaker b(queue, "east", /*failures=*/1'000'000, 60'000);  // as one per process
+            sf::CircuitBreaker b(queue, "east", /*failures=*/1'000'000, 60'000, 60'000);  // as one per process
             for (int i = 0; i < kEach; ++i) b.record(true);
         });
     }
@@ -175,8 +175,8 @@ TEST(CircuitBreaker, OneTrialForAllProcesses) {
     std::filesystem::create_directories(dir);
     auto queue = memory_queue(dir);
     ASSERT_TRUE(queue);
-    sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/300);
-    sf::CircuitBreaker b(queue, "east", 1, 300);
+    sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/300, /*trial_lease_ms=*/60'000);
+    sf::CircuitBreaker b(queue, "east", 1, 300, 60'000);
     a.record(true);
     EXPECT_FALSE(a.allows(0));
     EXPECT_FALSE(b.allows(0));
@@ -186,6 +186,47 @@ TEST(CircuitBreaker, OneTrialForAllProcesses) {
     EXPECT_FALSE(a.allows(1)) << "and a runs one at a time";
     a.record(false);
     EXPECT_TRUE(b.allows(0)) << "the trial closed the circuit for everyone";
+    std::filesystem::remove_all(dir);
+}
+
+// A trial outlives the open time as long as its owner renews it (a trial
+// scan may take hours): no second trial starts meanwhile. When the owner
+// falls silent for a trial lease (its process died), another breaker takes
+// the trial over, and the old owner, should it come back, no longer counts
+// it as its own.
+TEST(CircuitBreaker, ARenewedTrialIsKeptAndASilentOneIsTakenOver) {
+    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit7-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto queue = memory_queue(dir);
+    ASSERT_TRUE(queue);
+    sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/1000);
+    sf::CircuitBreaker b(queue, "east", 1, 100, 1000);
+    a.record(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    ASSERT_TRUE(a.allows(0)) << "a takes the trial";
+    b.keep_trial();  // not b's: changes nothing
+    const auto kept_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);  // past the lease
+    while (std::chrono::steady_clock::now() < kept_until) {
+        a.keep_trial();
+        ASSERT_FALSE(b.allows(0)) << "b took over a trial its owner keeps renewing";
+        ASSERT_TRUE(a.allows(0)) << "a lost a trial it keeps renewing";
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const auto stamp = sf::read_circuit(*queue, "east");
+    ASSERT_TRUE(stamp);
+    EXPECT_EQ(stamp->info.state, sdk::CircuitState::half_open);
+    // a falls silent: within the trial lease b still waits, after it b takes over.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_FALSE(b.allows(0)) << "inside the trial lease";
+    std::this_thread::sleep_for(std::chrono::milliseconds(900));
+    EXPECT_TRUE(b.allows(0)) << "b takes over the silent trial";
+    EXPECT_FALSE(a.allows(0)) << "a's trial was taken over: it must not run a second one";
+    a.keep_trial();  // too late: must not steal the trial back
+    EXPECT_TRUE(b.allows(0)) << "b keeps the trial a tried to renew";
+    EXPECT_FALSE(a.allows(0));
+    b.record(false);
+    EXPECT_TRUE(a.allows(0)) << "b's trial closed the circuit for everyone";
+    EXPECT_EQ(sf::read_circuit(*queue, "east")->info.state, sdk::CircuitState::closed);
     std::filesystem::remove_all(dir);
 }
 
@@ -207,7 +248,7 @@ TEST(CircuitBreaker, ClosingWakesTheScannersWaitingWorkers) {
     auto inner = memory_queue(dir);
     ASSERT_TRUE(inner);
     auto queue = std::make_shared<CountingWakes>(inner);
-    sf::CircuitBreaker breaker(queue, "east", 1, 60'000);
+    sf::CircuitBreaker breaker(queue, "east", 1, 60'000, 60'000);
     breaker.record(false);
     EXPECT_TRUE(queue->woken.empty()) << "a success on a closed circuit writes nothing";
     breaker.record(true);

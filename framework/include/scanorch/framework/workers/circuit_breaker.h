@@ -5,6 +5,11 @@
 // (half-open) closes it again or re-opens it. Validation and authentication
 // verdicts are not scanner failures.
 //
+// The trial belongs to the breaker that took it for as long as that breaker
+// says so: its worker's heartbeat calls keep_trial() (a scan may run for
+// hours). A trial not kept for trial_lease_ms (its process died) is taken
+// over by another breaker, the way a task's lapsed lease is.
+//
 // A closed circuit is read from the backend at most once a second per
 // breaker: the dispatcher asks before every claim, and a round trip per
 // claim and per idle wait was a large share of a big pool's Redis traffic.
@@ -28,13 +33,21 @@ namespace scanorch::framework {
 class CircuitBreaker {
 public:
     CircuitBreaker(std::shared_ptr<sdk::QueueBackend> queue, std::string scanner, std::uint32_t failures,
-                   std::int64_t open_ms)
-        : queue_(std::move(queue)), scanner_(std::move(scanner)), failures_(failures), open_ms_(open_ms) {}
+                   std::int64_t open_ms, std::int64_t trial_lease_ms)
+        : queue_(std::move(queue)),
+          scanner_(std::move(scanner)),
+          failures_(failures),
+          open_ms_(open_ms),
+          trial_lease_ms_(trial_lease_ms) {}
 
     /// May a new scan start? `active` is how many this worker runs now: a
     /// half-open circuit allows one trial at a time.
     bool allows(std::uint32_t active);
     void record(bool failed);
+    /// When this breaker holds the half-open circuit's trial: renews it, so
+    /// no other process takes it over while this one lives. Otherwise a
+    /// no-op without a round trip. Call at least every trial_lease_ms / 2.
+    void keep_trial();
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -52,11 +65,17 @@ private:
     std::string scanner_;
     std::uint32_t failures_;
     std::int64_t open_ms_;
+    std::int64_t trial_lease_ms_;
+    std::mutex trial_mu_;  ///< held across allows()' and keep_trial()'s read-decide-write of a trial
     std::mutex mu_;
     std::optional<CircuitInfo> closed_;  ///< the last closed state seen or written
     Clock::time_point closed_at_;
     std::uint64_t generation_ = 0;  ///< this breaker's writes so far
-    bool trial_mine_ = false;       ///< this breaker took the half-open circuit's one trial
+    /// The half-open circuit's opened_at_ms as this breaker last wrote it
+    /// when it took or kept the trial: the trial is this breaker's while the
+    /// shared state still says exactly that (another breaker's takeover
+    /// writes its own time).
+    std::optional<std::int64_t> trial_stamp_;
 };
 
 }  // namespace scanorch::framework
