@@ -1,0 +1,38 @@
+# Checks that DIR holds exactly the .nessus files PROVENANCE.md lists, each
+# with the sha256 recorded there: the validator's tests stand on upstream's
+# bytes, not on a copy someone edited to make a test pass.
+#   cmake -DDIR=<tests/fixtures/nessus> -P check_fixtures.cmake
+cmake_policy(SET CMP0057 NEW)  # if(IN_LIST) in script mode
+file(READ ${DIR}/PROVENANCE.md provenance)
+string(REGEX MATCHALL "[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]+  [^\n]+\\.nessus" rows
+       "${provenance}")
+list(LENGTH rows listed)
+if(listed EQUAL 0)
+    message(FATAL_ERROR "${DIR}/PROVENANCE.md lists no sha256 rows")
+endif()
+set(errors "")
+set(named "")
+foreach(row IN LISTS rows)
+    string(REGEX MATCH "^([0-9a-f]+)  (.+)$" _ "${row}")
+    set(want ${CMAKE_MATCH_1})
+    set(name ${CMAKE_MATCH_2})
+    list(APPEND named ${name})
+    if(NOT EXISTS ${DIR}/${name})
+        string(APPEND errors "  ${name}: listed in PROVENANCE.md but missing\n")
+        continue()
+    endif()
+    file(SHA256 ${DIR}/${name} got)
+    if(NOT got STREQUAL want)
+        string(APPEND errors "  ${name}: sha256 ${got}, PROVENANCE.md says ${want}\n")
+    endif()
+endforeach()
+file(GLOB present RELATIVE ${DIR} ${DIR}/*.nessus)
+foreach(name IN LISTS present)
+    if(NOT name IN_LIST named)
+        string(APPEND errors "  ${name}: present but not in PROVENANCE.md (say where it comes from)\n")
+    endif()
+endforeach()
+if(errors)
+    message(FATAL_ERROR "fixtures in ${DIR} differ from PROVENANCE.md:\n${errors}")
+endif()
+message(STATUS "${listed} fixtures match PROVENANCE.md")
