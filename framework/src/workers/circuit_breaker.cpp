@@ -43,67 +43,101 @@ void CircuitBreaker::wrote(const std::optional<CircuitInfo>& c) {
     }
 }
 
+bool CircuitBreaker::mine_locked(std::int64_t stamp) {
+    if (trial_stamp_ == stamp) return true;
+    if (pending_stamp_ != stamp) return false;
+    trial_stamp_ = stamp;
+    pending_stamp_.reset();
+    return true;
+}
+
+bool CircuitBreaker::open_time_over(std::int64_t opened_at_ms) const {
+    // Both times are >= 0 (decode_circuit refuses a negative one): no overflow.
+    const std::int64_t age = now_ms() - opened_at_ms;
+    return age >= open_ms_ || age < -open_ms_;
+}
+
 bool CircuitBreaker::allows(std::uint32_t active) {
     // Serialised with keep_trial(): a renewal between this read and the
     // comparison below would make this breaker's own trial look taken over.
     std::lock_guard trial_lock(trial_mu_);
     auto c = read();
     if (!c) return false;
-    if (c->info.state == sdk::CircuitState::closed) return true;
     const CircuitInfo& now_state = c->info;
+    if (now_state.state == sdk::CircuitState::closed) return true;
     if (now_state.state == sdk::CircuitState::half_open) {
         // One trial for the whole pool of processes: the breaker that took
-        // it runs it; the others wait for its verdict, unless its owner has
-        // not renewed it for a lease (its process died), and then one of
-        // them takes it over.
-        {
-            std::lock_guard lock(mu_);
-            if (trial_stamp_ == now_state.opened_at_ms) return active == 0;
-            trial_stamp_.reset();  // taken over: this breaker's trial is no longer the pool's
+        // it runs it; the others wait for its verdict, unless its stamp has
+        // stood still for a lease (its owner died), and then one of them
+        // takes it over.
+        std::lock_guard lock(mu_);
+        if (mine_locked(now_state.opened_at_ms)) return active == 0;
+        trial_stamp_.reset();  // taken over: this breaker's trial is no longer the pool's
+        pending_stamp_.reset();
+        if (observed_stamp_ != now_state.opened_at_ms) {
+            observed_stamp_ = now_state.opened_at_ms;
+            observed_since_ = Clock::now();
+            return false;
         }
-        if (now_ms() - now_state.opened_at_ms < trial_lease_ms_) return false;
-    } else if (now_ms() - now_state.opened_at_ms < open_ms_) {
+        if (Clock::now() - observed_since_ < std::chrono::milliseconds(trial_lease_ms_)) return false;
+    } else if (!open_time_over(now_state.opened_at_ms)) {
         return false;
     }
+    // A worker with scans of its own running could not start the trial it
+    // took, and its heartbeat would keep it from everyone else meanwhile.
+    if (active != 0) return false;
     CircuitInfo trial = now_state;
     trial.state = sdk::CircuitState::half_open;
-    trial.opened_at_ms = now_ms();  // when the trial began, renewed by keep_trial()
+    // When the trial began, renewed by keep_trial(); always a new value, so
+    // the others see the trial change hands.
+    trial.opened_at_ms = std::max(now_ms(), now_state.opened_at_ms + 1);
     auto won = replace_circuit(*queue_, scanner_, *c, trial);
     wrote(won && *won ? std::optional(trial) : std::nullopt);
-    if (!won || !*won) return false;  // another worker, here or elsewhere, took the trial
+    if (!won) {
+        std::lock_guard lock(mu_);
+        pending_stamp_ = trial.opened_at_ms;  // it may have landed: then the trial is ours
+        return false;
+    }
+    if (!*won) return false;  // another worker, here or elsewhere, took the trial
     {
         std::lock_guard lock(mu_);
         trial_stamp_ = trial.opened_at_ms;
+        pending_stamp_.reset();
     }
     spdlog::info("scanner '{}': circuit half-open, one trial scan{}", scanner_,
                  now_state.state == sdk::CircuitState::half_open ? " (taken over: its owner stopped renewing it)" : "");
-    return active == 0;
+    return true;
 }
 
 void CircuitBreaker::keep_trial() {
     std::lock_guard trial_lock(trial_mu_);
-    std::int64_t stamp = 0;
     {
         std::lock_guard lock(mu_);
-        if (!trial_stamp_) return;
-        stamp = *trial_stamp_;
+        if (!trial_stamp_ && !pending_stamp_) return;
     }
     auto c = read_circuit(*queue_, scanner_);
     if (!c) return;  // the backend is away: try again at the next beat
-    if (c->info.state != sdk::CircuitState::half_open || c->info.opened_at_ms != stamp) {
+    {
         std::lock_guard lock(mu_);
-        trial_stamp_.reset();  // decided, or taken over while this process was silent
-        return;
+        if (c->info.state != sdk::CircuitState::half_open || !mine_locked(c->info.opened_at_ms)) {
+            trial_stamp_.reset();  // decided, or taken over while this process was silent
+            pending_stamp_.reset();
+            return;
+        }
     }
     CircuitInfo kept = c->info;
-    kept.opened_at_ms = std::max(now_ms(), stamp + 1);  // always a new value: a takeover must see it change
+    kept.opened_at_ms = std::max(now_ms(), c->info.opened_at_ms + 1);  // always a new value: a renewal
     auto won = replace_circuit(*queue_, scanner_, *c, kept);
     wrote(won && *won ? std::optional(kept) : std::nullopt);
     std::lock_guard lock(mu_);
-    if (won && *won) {
+    if (!won) {
+        pending_stamp_ = kept.opened_at_ms;  // it may have landed: either stamp is still ours
+    } else if (*won) {
         trial_stamp_ = kept.opened_at_ms;
-    } else if (won) {
+        pending_stamp_.reset();
+    } else {
         trial_stamp_.reset();  // changed under us: the next allows() decides on what is there
+        pending_stamp_.reset();
     }
 }
 
@@ -135,6 +169,7 @@ void CircuitBreaker::record(bool failed) {
         {
             std::lock_guard lock(mu_);
             trial_stamp_.reset();
+            pending_stamp_.reset();
         }
         if (next.state == sdk::CircuitState::closed && was.state != sdk::CircuitState::closed) {
             spdlog::info("scanner '{}': circuit closed", scanner_);

@@ -75,14 +75,15 @@ void Worker::heartbeat_loop() {
             if (job.next) held.push_back(job.next);  // may wait as long as an export for its run to end
         }
         lock.unlock();
+        // A half-open circuit's trial is held like a lease: renewed while this
+        // process lives, taken over by another when it stops being renewed.
+        // First, so that slow task renewals cannot delay it past a lease.
+        circuit_.keep_trial();
         for (const auto& h : held) {
             if (!h->renew(*d_.queue, d_.options.lease_ms)) {
                 spdlog::warn("task {}: lease lost; another worker has it now", h->task_id());
             }
         }
-        // A half-open circuit's trial is held like a lease: renewed while this
-        // process lives, taken over by another when it stops being renewed.
-        circuit_.keep_trial();
         lock.lock();
     }
 }

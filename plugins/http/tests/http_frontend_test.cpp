@@ -58,8 +58,8 @@ TEST(HttpFrontend, OriginAndHostChecks) {
     for (const char* origin : {"http://127.0.0.2:6274", "http://[::1]:6274", "https://LOCALHOST"}) {
         EXPECT_EQ(api.request("GET", "/tools", "", {{"Origin", origin}}).status, 200) << origin;
     }
-    for (const char* origin :
-         {"http://127.attacker.example", "http://localhost.attacker.example", "file://localhost"}) {
+    for (const char* origin : {"http://127.attacker.example", "http://localhost.attacker.example", "file://localhost",
+                               "http://localhost@attacker.example"}) {
         EXPECT_EQ(api.request("GET", "/tools", "", {{"Origin", origin}}).status, 403) << origin;
     }
     for (const char* host : {"127.0.0.1:8836", "127.9.8.7", "[::1]:8836", "[::ffff:127.0.0.1]", "Localhost:8836"}) {

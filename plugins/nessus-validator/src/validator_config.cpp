@@ -30,7 +30,14 @@ sdk::Result<ValidatorConfig> parse_config(const sdk::Config& config) {
         c.not_attempted_plugins = ids("not_attempted_plugins");
         c.auth_only_plugins = ids("auth_only_plugins");
         c.scan_error_plugins = ids("scan_error_plugins");
-        c.auth_only_families = config.strings("auth_only_families");
+        for (const auto& family : config.strings("auth_only_families")) {
+            const auto first = family.find_first_not_of(" \t");
+            // A blank ending would match every family: every result would count as a login.
+            if (first == std::string::npos) {
+                return sdk::Error::invalid_input("auth_only_families has a blank entry");
+            }
+            c.auth_only_families.push_back(family.substr(first, family.find_last_not_of(" \t") - first + 1));
+        }
         // The upper bounds keep each value inside its field and far from any
         // count a real export reaches, so a typo fails here, not silently.
         const auto bounded = [&](const char* key, std::int64_t min, std::int64_t max) -> sdk::Result<std::int64_t> {
@@ -51,10 +58,6 @@ sdk::Result<ValidatorConfig> parse_config(const sdk::Config& config) {
         c.min_auth_plugins = static_cast<std::uint32_t>(*min_auth);
         c.min_file_bytes = static_cast<std::uint64_t>(*min_bytes);
         c.max_listed_warnings = static_cast<std::uint32_t>(*listed);
-        for (const auto& family : c.auth_only_families) {
-            // An empty ending would match every family: every result would count as a login.
-            if (family.empty()) return sdk::Error::invalid_input("auth_only_families has an empty entry");
-        }
         return c;
     });
 }

@@ -67,9 +67,16 @@ inline constexpr scanorch_config_field kConfigKeys[] = {
                    .description = "Scan problems listed one by one"},
 };
 
-/// The options above, read and checked (parse_config); field comments in
-/// kConfigKeys.
-struct ValidatorConfig {
+class ValidatorConfig;
+/// Reads the values the host built from kConfigKeys (defaults applied) and
+/// checks their ranges; each error names the key.
+sdk::Result<ValidatorConfig> parse_config(const sdk::Config& config);
+
+/// The options above, read and checked; field comments in kConfigKeys. Made
+/// only by parse_config: a default-constructed one (empty plugin lists) would
+/// judge every export "unknown" without a word, so `{}` does not compile.
+class ValidatorConfig {
+public:
     std::set<std::string> success_plugins;
     std::set<std::string> failure_plugins;
     std::set<std::string> issue_plugins;
@@ -82,10 +89,10 @@ struct ValidatorConfig {
     std::uint32_t max_listed_warnings = 0;  ///< at most this many scan-error warnings are listed one by one
 
     bool auth_only(const std::string& plugin_id, const std::string& family) const;
-};
 
-/// Reads the values the host built from kConfigKeys (defaults applied) and
-/// checks their ranges; each error names the key.
-sdk::Result<ValidatorConfig> parse_config(const sdk::Config& config);
+private:
+    ValidatorConfig() = default;
+    friend sdk::Result<ValidatorConfig> parse_config(const sdk::Config& config);
+};
 
 }  // namespace scanorch::nessus_validator

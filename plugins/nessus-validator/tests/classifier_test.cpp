@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "auth_classifier.h"
-#include "test_config.h"
+#include "nessus_validator_config.h"
 
 namespace nv = scanorch::nessus_validator;
 namespace sdk = scanorch::sdk;
@@ -90,4 +90,12 @@ TEST(Classifier, Aggregate) {
     EXPECT_EQ(nv::aggregate({bad, unk}), sdk::AuthStatus::failed);
     EXPECT_EQ(nv::aggregate({unk, unk}), sdk::AuthStatus::unknown);
     EXPECT_EQ(nv::aggregate({}), sdk::AuthStatus::unknown);
+}
+
+TEST(ValidatorConfig, FamilyEndingsAreTrimmedAndMatchAtTheEnd) {
+    const auto c = config_from(R"({"auth_only_families":["  Local Security Checks "]})");
+    EXPECT_TRUE(c.auth_only("1", "Ubuntu Local Security Checks"));
+    EXPECT_FALSE(c.auth_only("1", "Local Security Checks (retired)"));
+    EXPECT_FALSE(c.auth_only("1", "General"));
+    EXPECT_TRUE(c.auth_only("141118", "Settings")) << "a success plugin is login evidence wherever it is filed";
 }

@@ -13,12 +13,12 @@
 
 #include "nessus_reader.h"
 #include "nessus_validator.h"
+#include "nessus_validator_config.h"
 #include "scanorch/framework/json/sdk_json.h"
 #include "scanorch/framework/plugins/loader.h"
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/findings.h"
 #include "scanorch/sdk/validator.h"
-#include "test_config.h"
 #include "test_files.h"
 
 namespace nv = scanorch::nessus_validator;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "nessus_validator.h"
-#include "test_config.h"
+#include "nessus_validator_config.h"
 #include "test_files.h"
 
 namespace nv = scanorch::nessus_validator;

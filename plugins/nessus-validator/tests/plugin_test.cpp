@@ -99,8 +99,11 @@ TEST(ValidatorPlugin, RefusesABadConfigAtStartNamingTheKey) {
               "plugin 'nessus-validator' failed to start: min_file_bytes must be between 0 and 1099511627776, not -1");
     EXPECT_EQ(start_error(R"({"max_listed_warnings":0})"),
               "plugin 'nessus-validator' failed to start: max_listed_warnings must be between 1 and 1000000, not 0");
-    EXPECT_EQ(start_error(R"({"auth_only_families":["Local Security Checks",""]})"),
-              "plugin 'nessus-validator' failed to start: auth_only_families has an empty entry");
+    for (const char* blank :
+         {R"({"auth_only_families":["Local Security Checks",""]})", R"({"auth_only_families":["  "]})"}) {
+        EXPECT_EQ(start_error(blank), "plugin 'nessus-validator' failed to start: auth_only_families has a blank entry")
+            << blank;
+    }
     // A value of the wrong type never reaches the plugin: the host refuses it by the declared type.
     const auto mistyped = start_error(R"({"success_plugins":"141118"})");
     EXPECT_NE(mistyped.find("success_plugins"), std::string::npos) << mistyped;

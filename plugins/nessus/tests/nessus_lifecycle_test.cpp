@@ -2,6 +2,7 @@
 // host by host by the validator.
 #include "harness.h"
 #include "nessus_validator.h"
+#include "nessus_validator_config.h"
 
 using namespace harness;
 namespace nv = scanorch::nessus_validator;
@@ -37,7 +38,7 @@ Outcome scan_and_validate(sdk::Scanner& s, const sdk::ScanRequest& req, const Te
     EXPECT_EQ(exported->path, dest);
     EXPECT_EQ(exported->size_bytes, std::filesystem::file_size(dest));
     EXPECT_FALSE(std::filesystem::exists(dest + ".part"));
-    o.validation = nv::validate_file({dest, req.scan_type, req.targets}, {});
+    o.validation = nv::validate_file({dest, req.scan_type, req.targets}, defaults());
     EXPECT_TRUE(s.delete_scan(id).ok());
     auto gone = s.poll_scan(id);
     EXPECT_FALSE(gone);
@@ -207,7 +208,8 @@ TEST(NessusLifecycle, LargeExportStreamsWithoutGrowingMemory) {
     EXPECT_GT(exported->size_bytes, 50u * 1024 * 1024) << "the export should be large for this test to mean anything";
     EXPECT_LT(grown_kb, 16 * 1024) << "peak memory grew by " << grown_kb << " KB for a " << exported->size_bytes
                                    << "-byte export";
-    const auto v = nv::validate_file({exported->path, sdk::ScanType::untrusted, "192.0.2.0/24, 198.51.100.0/24"}, {});
+    const auto v =
+        nv::validate_file({exported->path, sdk::ScanType::untrusted, "192.0.2.0/24, 198.51.100.0/24"}, defaults());
     EXPECT_TRUE(v.is_valid) << v.error;
     EXPECT_EQ(v.stats.hosts_scanned, 512u);
 }

@@ -155,9 +155,27 @@ TEST(Targets, LoopbackHostsAreLiteralsOrLocalhost) {
                              "::ffff:127.0.0.1", "[::ffff:127.1.2.3]"}) {
         EXPECT_TRUE(t::is_loopback_host(host)) << host;
     }
-    for (const char* host :
-         {"", "[]", "127.attacker.example", "127.0.0.1.attacker.example", "localhost.example", "128.0.0.1", "192.0.2.1",
-          "::2", "::ffff:192.0.2.1", "[::1", "::1]", " 127.0.0.1", "127.0.0.1 ", "0.0.0.0", "::"}) {
+    for (const char* host : {"",
+                             "[]",
+                             "127.attacker.example",
+                             "127.0.0.1.attacker.example",
+                             "localhost.example",
+                             "128.0.0.1",
+                             "192.0.2.1",
+                             "::2",
+                             "::ffff:192.0.2.1",
+                             "[::1",
+                             "::1]",
+                             " 127.0.0.1",
+                             "127.0.0.1 ",
+                             "0.0.0.0",
+                             "::",
+                             "[127.0.0.1]",
+                             "[localhost]",
+                             "127.1",
+                             "0177.0.0.1",
+                             "::1%lo",
+                             "localhost."}) {
         EXPECT_FALSE(t::is_loopback_host(host)) << "'" << host << "'";
     }
 }

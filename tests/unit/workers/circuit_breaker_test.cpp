@@ -14,6 +14,7 @@
 
 #include "scanorch/framework/plugins/host_services.h"
 #include "scanorch/framework/plugins/loader.h"
+#include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/service/forwarding_queue.h"
 #include "scanorch/framework/tasks/shared_keys.h"
 #include "scanorch/framework/workers/circuit_breaker.h"
@@ -123,7 +124,8 @@ TEST(CircuitState, RoundTripsAndReadsDamagedValuesAsClosed) {
     EXPECT_EQ(sf::decode_circuit(sf::encode_circuit(open)), open);
     const sf::CircuitInfo half{sdk::CircuitState::half_open, 1, 5};
     EXPECT_EQ(sf::decode_circuit(sf::encode_circuit(half)), half);
-    for (const char* bad : {"", "open", "open 1", "open x 1", "open 1 2 3", "shut 1 2", "open -1 2", "open 1 2x"}) {
+    for (const char* bad :
+         {"", "open", "open 1", "open x 1", "open 1 2 3", "shut 1 2", "open -1 2", "open 1 2x", "open 1 -5"}) {
         EXPECT_EQ(sf::decode_circuit(bad), std::nullopt) << "'" << bad << "'";
     }
 
@@ -204,7 +206,9 @@ TEST(CircuitBreaker, ARenewedTrialIsKeptAndASilentOneIsTakenOver) {
     a.record(true);
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
     ASSERT_TRUE(a.allows(0)) << "a takes the trial";
+    const auto before = sf::read_circuit(*queue, "east");
     b.keep_trial();  // not b's: changes nothing
+    EXPECT_EQ(sf::read_circuit(*queue, "east")->raw, before->raw);
     const auto kept_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);  // past the lease
     while (std::chrono::steady_clock::now() < kept_until) {
         a.keep_trial();
@@ -218,15 +222,43 @@ TEST(CircuitBreaker, ARenewedTrialIsKeptAndASilentOneIsTakenOver) {
     // a falls silent: within the trial lease b still waits, after it b takes over.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     EXPECT_FALSE(b.allows(0)) << "inside the trial lease";
-    std::this_thread::sleep_for(std::chrono::milliseconds(900));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     EXPECT_TRUE(b.allows(0)) << "b takes over the silent trial";
+    const auto taken = sf::read_circuit(*queue, "east");
+    ASSERT_TRUE(taken);
+    a.keep_trial();  // a comes back: it must see the trial is gone, not renew b's
+    EXPECT_EQ(sf::read_circuit(*queue, "east")->raw, taken->raw);
     EXPECT_FALSE(a.allows(0)) << "a's trial was taken over: it must not run a second one";
-    a.keep_trial();  // too late: must not steal the trial back
-    EXPECT_TRUE(b.allows(0)) << "b keeps the trial a tried to renew";
-    EXPECT_FALSE(a.allows(0));
+    EXPECT_TRUE(b.allows(0)) << "b keeps the trial";
     b.record(false);
     EXPECT_TRUE(a.allows(0)) << "b's trial closed the circuit for everyone";
     EXPECT_EQ(sf::read_circuit(*queue, "east")->info.state, sdk::CircuitState::closed);
+    std::filesystem::remove_all(dir);
+}
+
+// A worker already running scans of its own cannot start a trial, so it must
+// not take one (its heartbeat would then keep it from everyone else); and a
+// circuit stamped far in the future (a damaged value, a clock years ahead)
+// cannot stay open forever.
+TEST(CircuitBreaker, OnlyAnIdleBreakerTakesATrialAndAFutureStampDoesNotFreezeTheCircuit) {
+    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit8-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto queue = memory_queue(dir);
+    ASSERT_TRUE(queue);
+    sf::CircuitBreaker busy(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/60'000);
+    sf::CircuitBreaker idle(queue, "east", 1, 100, 60'000);
+    busy.record(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    EXPECT_FALSE(busy.allows(1)) << "a breaker with a scan running took the trial";
+    EXPECT_EQ(sf::read_circuit(*queue, "east")->info.state, sdk::CircuitState::open);
+    EXPECT_TRUE(idle.allows(0)) << "the idle one takes it";
+    EXPECT_FALSE(busy.allows(0)) << "one trial";
+
+    const std::string far_future = "open 3 " + std::to_string(sf::now_ms() + 10LL * 365 * 24 * 3600 * 1000);
+    ASSERT_TRUE(queue->kv_set(sf::shared_keys::circuit("south"), far_future, 0).ok());
+    sf::CircuitBreaker south(queue, "south", 3, 60'000, 60'000);
+    EXPECT_TRUE(south.allows(0)) << "a stamp years ahead held the circuit open";
+    EXPECT_EQ(sf::read_circuit(*queue, "south")->info.state, sdk::CircuitState::half_open);
     std::filesystem::remove_all(dir);
 }
 

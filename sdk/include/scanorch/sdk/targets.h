@@ -394,7 +394,10 @@ inline bool iequal(std::string_view a, std::string_view b) {
 /// names DNS may resolve anywhere, so they are not loopback.
 inline bool is_loopback_host(std::string_view host) {
     if (detail::iequal(host, "localhost")) return true;
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+        if (host.find(':') == std::string_view::npos) return false;  // brackets hold IPv6 only
+    }
     if (host.empty() || host != detail::trim(host)) return false;
     const auto a = parse_address(host);  // ::ffff:127.0.0.1 comes back as 127.0.0.1
     if (!a) return false;

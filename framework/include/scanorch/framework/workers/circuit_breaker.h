@@ -7,8 +7,11 @@
 //
 // The trial belongs to the breaker that took it for as long as that breaker
 // says so: its worker's heartbeat calls keep_trial() (a scan may run for
-// hours). A trial not kept for trial_lease_ms (its process died) is taken
-// over by another breaker, the way a task's lapsed lease is.
+// hours), which writes a new half-open time each beat. Another breaker takes
+// the trial over once it has seen that time stand still for trial_lease_ms
+// on its own steady clock (its owner died), so clocks that differ between
+// hosts cannot start a second trial beside a live one. Only a breaker with
+// no scan of its own running takes a trial: it must be able to start it.
 //
 // A closed circuit is read from the backend at most once a second per
 // breaker: the dispatcher asks before every claim, and a round trip per
@@ -56,6 +59,13 @@ private:
     static constexpr int kWriteAttempts = 8;
 
     std::optional<CircuitRead> read();
+    /// Whether the half-open circuit stamped `stamp` is this breaker's trial
+    /// (a pending stamp that landed becomes the confirmed one). mu_ held.
+    bool mine_locked(std::int64_t stamp);
+    /// Whether an open circuit opened at `opened_at_ms` has waited long
+    /// enough; a time further in the future than open_ms (a damaged value, a
+    /// clock far ahead) counts as waited, so it cannot hold a circuit forever.
+    bool open_time_over(std::int64_t opened_at_ms) const;
     /// Keeps `c` when it is closed, unless this breaker wrote since
     /// `generation` was taken (a read that began before the write).
     void remember(const CircuitInfo& c, std::uint64_t generation);
@@ -76,6 +86,13 @@ private:
     /// shared state still says exactly that (another breaker's takeover
     /// writes its own time).
     std::optional<std::int64_t> trial_stamp_;
+    /// A stamp this breaker wrote with an unknown outcome (the backend timed
+    /// out after the write may have landed): the trial is ours if it carries it.
+    std::optional<std::int64_t> pending_stamp_;
+    /// Another breaker's trial as last seen, and since when (this process's
+    /// clock) it has not changed.
+    std::optional<std::int64_t> observed_stamp_;
+    Clock::time_point observed_since_;
 };
 
 }  // namespace scanorch::framework

@@ -1,9 +1,9 @@
-// The validator's config as the host builds it from the plugin's kConfigKeys:
-// the tests run on the declared defaults, not on a copy of them.
+// The nessus-validator's config as the host builds it from the plugin's
+// kConfigKeys: tests run on the declared defaults, not on a copy of them
+// (ValidatorConfig has no other public way to be made).
 #pragma once
 
-#include <gtest/gtest.h>
-
+#include <stdexcept>
 #include <string>
 
 #include "scanorch/framework/plugins/config_values.h"
@@ -16,11 +16,10 @@ inline scanorch::nessus_validator::ValidatorConfig config_from(const std::string
     info.kind = SCANORCH_KIND_VALIDATOR;
     info.config = scanorch::framework::ConfigValues::fields(scanorch::nessus_validator::kConfigKeys);
     auto typed = scanorch::framework::ConfigValues::config(info, json);
-    EXPECT_TRUE(typed) << typed.error().message;
-    if (!typed) return {};
+    if (!typed) throw std::runtime_error("validator config " + json + ": " + typed.error().message);
     auto parsed = scanorch::nessus_validator::parse_config(*typed);
-    EXPECT_TRUE(parsed) << parsed.error().message;
-    return parsed ? std::move(parsed).value() : scanorch::nessus_validator::ValidatorConfig{};
+    if (!parsed) throw std::runtime_error("validator config " + json + ": " + parsed.error().message);
+    return std::move(parsed).value();
 }
 
 /// The declared defaults, built once.
