@@ -223,6 +223,17 @@ protected:
         return str(o, "task_id");
     }
 
+    /// A scanner's circuit as list_scanners reports it ("?" when not listed).
+    std::string circuit_of(const std::string& scanner) {
+        auto arr = call("list_scanners", "{}").json();
+        auto list = arr ? arr->getArray("scanners") : nullptr;
+        for (std::size_t i = 0; list && i < list->size(); ++i) {
+            auto s = list->getObject(static_cast<unsigned>(i));
+            if (str(s, "instance_id") == scanner) return str(s, "circuit");
+        }
+        return "?";
+    }
+
     JsonPtr status(const std::string& id) { return call("get_scan_status", R"({"task_id":")" + id + R"("})").json(); }
     std::string status_of(const std::string& id) {
         auto s = status(id);
@@ -872,11 +883,7 @@ TEST_F(LifecycleFaults, CircuitBreakerOpensTriesOnceAndClosesOrReopens) {
     write_config(c);
     Child& d = daemon("scanorchd-all", {"all"});
     ASSERT_TRUE(healthy(d));
-    auto circuit = [&] {
-        auto arr = call("list_scanners", "{}").json();
-        auto list = arr ? arr->getArray("scanners") : nullptr;
-        return list && list->size() == 1 ? str(list->getObject(0), "circuit") : std::string("?");
-    };
+    auto circuit = [&] { return circuit_of("s1"); };
     auto gauge = [&] {
         const auto text = http_call(http_port_, "GET", "/metrics").body;
         const std::string series = "nessus_scanner_circuit_breaker_open{scanner_instance=\"s1\"} ";
@@ -958,11 +965,7 @@ TEST_F(LifecycleFaults, TwoWorkerProcessesShareOneCircuitAndItsTrialOutlivesItsO
     write_config(c);
     Child& api = daemon("api", {"api"});
     ASSERT_TRUE(healthy(api));
-    auto circuit = [&] {
-        auto arr = call("list_scanners", "{}").json();
-        auto list = arr ? arr->getArray("scanners") : nullptr;
-        return list && list->size() == 1 ? str(list->getObject(0), "circuit") : std::string("?");
-    };
+    auto circuit = [&] { return circuit_of("s1"); };
     auto scan = [&](const std::string& name) {
         return submit("run_untrusted_scan",
                       R"({"name":")" + name + R"(","targets":"192.0.2.91","scanner_instance":"s1"})");
