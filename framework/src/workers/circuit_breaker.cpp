@@ -141,6 +141,29 @@ void CircuitBreaker::keep_trial() {
     }
 }
 
+void CircuitBreaker::release_trial() {
+    std::lock_guard trial_lock(trial_mu_);
+    {
+        std::lock_guard lock(mu_);
+        if (!trial_stamp_ && !pending_stamp_) return;
+    }
+    auto c = read_circuit(*queue_, scanner_);
+    bool mine = false;
+    if (c) {
+        std::lock_guard lock(mu_);
+        mine = c->info.state == sdk::CircuitState::half_open && mine_locked(c->info.opened_at_ms);
+        trial_stamp_.reset();
+        pending_stamp_.reset();
+    }
+    if (!mine) return;
+    CircuitInfo open = c->info;
+    open.state = sdk::CircuitState::open;
+    open.opened_at_ms = std::max<std::int64_t>(0, now_ms() - open_ms_);  // its open time already over
+    auto given = replace_circuit(*queue_, scanner_, *c, open);
+    wrote(given && *given ? std::optional(open) : std::nullopt);
+    if (given && *given) spdlog::info("scanner '{}': circuit trial given back for another worker", scanner_);
+}
+
 void CircuitBreaker::record(bool failed) {
     // A compare-and-set, retried: failures counted by other processes
     // between this read and this write must not be lost.

@@ -54,6 +54,9 @@ void Worker::stop() {
     finished_.clear();
     cv_.notify_all();
     if (heartbeat_.joinable()) heartbeat_.join();
+    // Its runs have handed their tasks back: a trial this worker held would
+    // otherwise keep the scanner waiting a lease for another process.
+    circuit_.release_trial();
     spdlog::info("worker for scanner '{}' stopped", d_.scanner.instance_id);
 }
 

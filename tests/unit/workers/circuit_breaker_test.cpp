@@ -262,6 +262,29 @@ TEST(CircuitBreaker, OnlyAnIdleBreakerTakesATrialAndAFutureStampDoesNotFreezeThe
     std::filesystem::remove_all(dir);
 }
 
+// A worker that stops gives its trial back: another process takes it at
+// once, not a lease later; a breaker without the trial gives nothing back.
+TEST(CircuitBreaker, AStoppingOwnerGivesItsTrialBack) {
+    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit9-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto queue = memory_queue(dir);
+    ASSERT_TRUE(queue);
+    sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/60'000);
+    sf::CircuitBreaker b(queue, "east", 1, 100, 60'000);
+    a.record(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    ASSERT_TRUE(a.allows(0));
+    EXPECT_FALSE(b.allows(0));
+    const auto held = sf::read_circuit(*queue, "east");
+    b.release_trial();  // not b's
+    EXPECT_EQ(sf::read_circuit(*queue, "east")->raw, held->raw);
+    a.release_trial();
+    EXPECT_EQ(sf::read_circuit(*queue, "east")->info.state, sdk::CircuitState::open);
+    EXPECT_TRUE(b.allows(0)) << "b waited a lease for a trial its owner gave back";
+    EXPECT_FALSE(a.allows(0)) << "a gave it away";
+    std::filesystem::remove_all(dir);
+}
+
 // Closing a circuit wakes the scanner's workers waiting for work in every
 // process (they may have gone to sleep while it was open); opening it or a
 // success on a closed circuit does not.

@@ -51,6 +51,10 @@ public:
     /// no other process takes it over while this one lives. Otherwise a
     /// no-op without a round trip. Call at least every trial_lease_ms / 2.
     void keep_trial();
+    /// A stopping worker's breaker gives back the trial it holds: the circuit
+    /// goes back to open and due, so another process takes the trial at once
+    /// instead of after a lease. No-op without a trial.
+    void release_trial();
 
 private:
     using Clock = std::chrono::steady_clock;
