@@ -947,18 +947,25 @@ TEST_F(LifecycleFaults, CircuitBreakerOpensTriesOnceAndClosesOrReopens) {
 
 // The circuit is one for the pool, not one per process: two `scanorchd worker`
 // processes of s1 count their failures together; one takes the half-open
-// trial and keeps it for as long as the trial scan runs (longer than both the
-// open time and the lease), with no second scan started meanwhile; when that
-// process is SIGKILLed mid-trial, the other takes the trial over once it has
-// gone a lease unrenewed, and no further scan starts on s1 until a trial
-// closes the circuit. Then every task completes.
-TEST_F(LifecycleFaults, TwoWorkerProcessesShareOneCircuitAndItsTrialOutlivesItsOwner) {
+// trial and keeps it for as long as the trial scan runs (longer than the open
+// time, and with SIGKILL longer than the lease), with no second scan started
+// meanwhile. Then the trial's owner stops mid-trial:
+// - SIGKILLed, the other process takes the trial over once it has gone a
+//   lease (3 s) unrenewed;
+// - SIGTERMed, it hands its task back and gives the trial back, and the other
+//   takes it well inside the lease (30 s here), resuming the same scan.
+// No further scan starts on s1 until a trial closes the circuit, and every
+// task completes.
+class CircuitTrialOwnerStops : public Rig, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(CircuitTrialOwnerStops, TwoWorkerProcessesShareOneCircuitAndItsTrialOutlivesItsOwner) {
+    const bool killed = GetParam() == "sigkill";
     RedisServer redis;
     const int port = scanorch::testing::free_port();  // s1: down, then up with 14 s scans
     RigConfig c;
     c.redis = &redis;
     c.retries = 0;
-    c.lease_ms = 3000;
+    c.lease_ms = killed ? 3000 : 30000;
     c.scanner_timeout_s = 2;
     c.workers_more = ", circuit_failures: 2, circuit_open_ms: 4000";
     c.scanners = {{"s1", port, 3}};
@@ -1005,10 +1012,17 @@ TEST_F(LifecycleFaults, TwoWorkerProcessesShareOneCircuitAndItsTrialOutlivesItsO
     }
     ASSERT_FALSE(took_trial(other)) << "both processes took the trial";
 
-    // 3. The trial's owner dies mid-trial; the other process takes it over.
-    owner.kill9();
-    ASSERT_TRUE(wait_until([&] { return other.log_text().find("(taken over:") != std::string::npos; }, 20s, 100ms))
-        << "the trial was never taken over";
+    // 3. The trial's owner stops mid-trial; the other process takes the trial.
+    if (killed) {
+        owner.kill9();
+        ASSERT_TRUE(wait_until([&] { return other.log_text().find("(taken over:") != std::string::npos; }, 20s, 100ms))
+            << "the trial was never taken over";
+    } else {
+        ASSERT_TRUE(owner.terminate(20s)) << owner.name() << " did not stop within 20 s of SIGTERM";
+        EXPECT_NE(owner.log_text().find("circuit trial given back"), std::string::npos) << "no trial given back";
+        ASSERT_TRUE(wait_until([&] { return took_trial(other); }, 10s, 100ms))
+            << "the trial given back was not taken within 10 s (the lease is 30 s)";
+    }
     int most = 0;
     ASSERT_TRUE(wait_until(
         [&] {
@@ -1022,7 +1036,13 @@ TEST_F(LifecycleFaults, TwoWorkerProcessesShareOneCircuitAndItsTrialOutlivesItsO
     EXPECT_LE(most, 2) << "more than the one trial after the takeover ran while the circuit was not closed";
     for (const auto& id : ids) EXPECT_EQ(wait_terminal(id, 60s), "completed") << stringify(status(id));
     EXPECT_TRUE(other.alive()) << other.name() << " " << other.how_it_ended();
+    if (!killed) {
+        EXPECT_EQ(created(), 3) << "the handed-back trial was resumed, not created again";
+    }
 }
+
+INSTANTIATE_TEST_SUITE_P(Signal, CircuitTrialOwnerStops, ::testing::Values("sigkill", "sigterm"),
+                         [](const auto& info) { return info.param; });
 
 // The retry backoff as the scanner sees it: every request fails (HTTP 500),
 // and the worker's attempts at one step arrive 1x, 2x and 4x retry_base_ms
