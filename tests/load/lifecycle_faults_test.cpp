@@ -961,7 +961,7 @@ class CircuitTrialOwnerStops : public Rig, public ::testing::WithParamInterface<
 TEST_P(CircuitTrialOwnerStops, TwoWorkerProcessesShareOneCircuitAndItsTrialOutlivesItsOwner) {
     const bool killed = GetParam() == "sigkill";
     RedisServer redis;
-    const int port = scanorch::testing::free_port();  // s1: down, then up with 14 s scans
+    const int port = scanorch::testing::free_port();  // s1: down, then up with long scans
     RigConfig c;
     c.redis = &redis;
     c.retries = 0;
@@ -990,7 +990,11 @@ TEST_P(CircuitTrialOwnerStops, TwoWorkerProcessesShareOneCircuitAndItsTrialOutli
 
     // 2. The scanner comes back; three scans wait. One trial runs, and is kept
     // past the open time (4 s) and the lease (3 s) with no second scan.
-    EmulatorProcess up(NESSUS_EMULATOR, emulator_args("14", "0.1", {"--listen", "127.0.0.1:" + std::to_string(port)}));
+    // Long enough that the trial is still running when its owner is stopped,
+    // a log wait and an 8 s watch after it began (SIGTERM: a longer margin,
+    // as the hand-back must find the scan still running to resume it).
+    EmulatorProcess up(NESSUS_EMULATOR,
+                       emulator_args(killed ? "14" : "25", "0.1", {"--listen", "127.0.0.1:" + std::to_string(port)}));
     ASSERT_EQ(up.port(), port);
     const std::vector<std::string> ids = {scan("t1"), scan("t2"), scan("t3")};
     auto created = [&] {

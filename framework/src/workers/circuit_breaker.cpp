@@ -52,7 +52,8 @@ bool CircuitBreaker::mine_locked(std::int64_t stamp) {
 }
 
 bool CircuitBreaker::open_time_over(std::int64_t opened_at_ms) const {
-    // Both times are >= 0 (decode_circuit refuses a negative one): no overflow.
+    // Both times are within [0, kMaxCircuitStampMs] (decode_circuit refuses
+    // others), so neither this difference nor a stamp + 1 can overflow.
     const std::int64_t age = now_ms() - opened_at_ms;
     return age >= open_ms_ || age < -open_ms_;
 }
@@ -80,8 +81,12 @@ bool CircuitBreaker::allows(std::uint32_t active) {
             return false;
         }
         if (Clock::now() - observed_since_ < std::chrono::milliseconds(trial_lease_ms_)) return false;
-    } else if (!open_time_over(now_state.opened_at_ms)) {
-        return false;
+    } else {
+        {
+            std::lock_guard lock(mu_);
+            observed_stamp_.reset();  // a new cycle: no earlier trial's observation carries over
+        }
+        if (!open_time_over(now_state.opened_at_ms)) return false;
     }
     // A worker with scans of its own running could not start the trial it
     // took, and its heartbeat would keep it from everyone else meanwhile.
@@ -130,15 +135,15 @@ void CircuitBreaker::keep_trial() {
     auto won = replace_circuit(*queue_, scanner_, *c, kept);
     wrote(won && *won ? std::optional(kept) : std::nullopt);
     std::lock_guard lock(mu_);
+    if (!trial_stamp_ && !pending_stamp_) return;  // a run's record() decided the trial meanwhile
     if (!won) {
         pending_stamp_ = kept.opened_at_ms;  // it may have landed: either stamp is still ours
     } else if (*won) {
         trial_stamp_ = kept.opened_at_ms;
         pending_stamp_.reset();
-    } else {
-        trial_stamp_.reset();  // changed under us: the next allows() decides on what is there
-        pending_stamp_.reset();
     }
+    // Lost the compare-and-set: the value changed under us, perhaps to an
+    // earlier pending stamp of ours landing late. The next read decides.
 }
 
 void CircuitBreaker::release_trial() {
@@ -161,7 +166,10 @@ void CircuitBreaker::release_trial() {
     open.opened_at_ms = std::max<std::int64_t>(0, now_ms() - open_ms_);  // its open time already over
     auto given = replace_circuit(*queue_, scanner_, *c, open);
     wrote(given && *given ? std::optional(open) : std::nullopt);
-    if (given && *given) spdlog::info("scanner '{}': circuit trial given back for another worker", scanner_);
+    if (given && *given) {
+        spdlog::info("scanner '{}': circuit trial given back for another worker", scanner_);
+        (void)queue_->wake(scanner_);  // the scanner's idle workers elsewhere may take it now
+    }
 }
 
 void CircuitBreaker::record(bool failed) {

@@ -53,7 +53,7 @@ std::optional<CircuitInfo> decode_circuit(const std::string& text) {
     auto state = parse_state(all.substr(0, a));
     auto failures = parse_number<std::uint32_t>(all.substr(a + 1, b - a - 1));
     auto opened = parse_number<std::int64_t>(all.substr(b + 1));
-    if (!state || !failures || !opened || *opened < 0) return std::nullopt;
+    if (!state || !failures || !opened || *opened < 0 || *opened > kMaxCircuitStampMs) return std::nullopt;
     return CircuitInfo{*state, *failures, *opened};
 }
 

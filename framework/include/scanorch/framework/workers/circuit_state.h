@@ -21,8 +21,14 @@ struct CircuitInfo {
     bool operator==(const CircuitInfo&) const = default;
 };
 
+/// The latest opened_at_ms a circuit may carry (about the year 33,000): far
+/// beyond any clock, and far enough below INT64_MAX that arithmetic on it
+/// cannot overflow. A larger or negative one is damaged.
+inline constexpr std::int64_t kMaxCircuitStampMs = 1'000'000'000'000'000;
+
 std::string encode_circuit(const CircuitInfo& c);
-/// nullopt when `text` is not in the format (the caller names the key).
+/// nullopt when `text` is not in the format, or its time is negative or past
+/// kMaxCircuitStampMs (the caller names the key).
 std::optional<CircuitInfo> decode_circuit(const std::string& text);
 
 /// A circuit as read, with the text it was read from (nullopt: never
