@@ -76,12 +76,29 @@ std::shared_ptr<sdk::QueueBackend> memory_queue(const std::filesystem::path& dir
     return q ? std::move(q).value() : nullptr;
 }
 
+// A memory-queue in a temporary directory of its own, removed when the test
+// ends, a failed ASSERT included.
+struct TestQueue {
+    explicit TestQueue(const std::string& tag)
+        : dir(std::filesystem::temp_directory_path() / ("scanorch-" + tag + "-" + std::to_string(::getpid()))) {
+        std::filesystem::create_directories(dir);
+        queue = memory_queue(dir);
+    }
+    ~TestQueue() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+    TestQueue(const TestQueue&) = delete;
+    TestQueue& operator=(const TestQueue&) = delete;
+    std::filesystem::path dir;
+    std::shared_ptr<sdk::QueueBackend> queue;
+};
+
 }  // namespace
 
 TEST(CircuitBreaker, AReadOlderThanItsOwnOpeningIsNotKept) {
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto inner = memory_queue(dir);
+    const TestQueue q("circuit");
+    auto inner = q.queue;
     ASSERT_TRUE(inner);
     auto queue = std::make_shared<HeldReadQueue>(inner);
     sf::CircuitBreaker breaker(queue, "east", /*failures=*/1, /*open_ms=*/60'000, /*trial_lease_ms=*/60'000);
@@ -98,13 +115,11 @@ TEST(CircuitBreaker, AReadOlderThanItsOwnOpeningIsNotKept) {
 
     EXPECT_FALSE(breaker.allows(0)) << "the older 'closed' was cached over this breaker's own opening";
     EXPECT_FALSE(breaker.allows(0));
-    std::filesystem::remove_all(dir);
 }
 
 TEST(CircuitBreaker, ItsOwnClosingIsSeenAtOnce) {
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit2-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto queue = memory_queue(dir);
+    const TestQueue q("circuit2");
+    auto queue = q.queue;
     ASSERT_TRUE(queue);
     sf::CircuitBreaker breaker(queue, "east", 1, 60'000, 60'000);
     EXPECT_TRUE(breaker.allows(0));  // closed, and now cached
@@ -112,7 +127,6 @@ TEST(CircuitBreaker, ItsOwnClosingIsSeenAtOnce) {
     EXPECT_FALSE(breaker.allows(0)) << "its own opening must not wait for the cache to age";
     breaker.record(false);
     EXPECT_TRUE(breaker.allows(0));
-    std::filesystem::remove_all(dir);
 }
 
 // The one text format of a circuit in shared state, and what a damaged
@@ -129,9 +143,8 @@ TEST(CircuitState, RoundTripsAndReadsDamagedValuesAsClosed) {
         EXPECT_EQ(sf::decode_circuit(bad), std::nullopt) << "'" << bad << "'";
     }
 
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit3-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto queue = memory_queue(dir);
+    const TestQueue q("circuit3");
+    auto queue = q.queue;
     ASSERT_TRUE(queue);
     EXPECT_EQ(sf::read_circuit(*queue, "west")->info, sf::CircuitInfo{}) << "never written: closed";
     ASSERT_TRUE(queue->kv_set(sf::shared_keys::circuit("east"), sf::encode_circuit(open), 0).ok());
@@ -144,15 +157,13 @@ TEST(CircuitState, RoundTripsAndReadsDamagedValuesAsClosed) {
     sf::CircuitBreaker breaker(queue, "north", 5, 60'000, 60'000);
     breaker.record(true);
     EXPECT_EQ(sf::read_circuit(*queue, "north")->raw, std::optional<std::string>("closed 1 0"));
-    std::filesystem::remove_all(dir);
 }
 
 // Many processes' breakers count failures of one scanner: each count is a
 // compare-and-set, so none is lost (a read then a write lost them).
 TEST(CircuitBreaker, ConcurrentFailuresAreAllCounted) {
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit5-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto queue = memory_queue(dir);
+    const TestQueue q("circuit5");
+    auto queue = q.queue;
     ASSERT_TRUE(queue);
     constexpr int kBreakers = 8, kEach = 50;
     std::vector<std::thread> threads;
@@ -166,16 +177,14 @@ TEST(CircuitBreaker, ConcurrentFailuresAreAllCounted) {
     const auto c = sf::read_circuit(*queue, "east");
     ASSERT_TRUE(c);
     EXPECT_EQ(c->info.consecutive_failures, static_cast<std::uint32_t>(kBreakers * kEach));
-    std::filesystem::remove_all(dir);
 }
 
 // A half-open circuit gives one trial to the whole pool: of two breakers
 // (two processes), only the one that took the trial may start a scan, and
 // the other follows the trial's verdict.
 TEST(CircuitBreaker, OneTrialForAllProcesses) {
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit6-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto queue = memory_queue(dir);
+    const TestQueue q("circuit6");
+    auto queue = q.queue;
     ASSERT_TRUE(queue);
     sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/300, /*trial_lease_ms=*/60'000);
     sf::CircuitBreaker b(queue, "east", 1, 300, 60'000);
@@ -188,7 +197,6 @@ TEST(CircuitBreaker, OneTrialForAllProcesses) {
     EXPECT_FALSE(a.allows(1)) << "and a runs one at a time";
     a.record(false);
     EXPECT_TRUE(b.allows(0)) << "the trial closed the circuit for everyone";
-    std::filesystem::remove_all(dir);
 }
 
 // A trial outlives the open time as long as its owner renews it (a trial
@@ -197,9 +205,8 @@ TEST(CircuitBreaker, OneTrialForAllProcesses) {
 // the trial over, and the old owner, should it come back, no longer counts
 // it as its own.
 TEST(CircuitBreaker, ARenewedTrialIsKeptAndASilentOneIsTakenOver) {
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit7-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto queue = memory_queue(dir);
+    const TestQueue q("circuit7");
+    auto queue = q.queue;
     ASSERT_TRUE(queue);
     sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/3000);
     sf::CircuitBreaker b(queue, "east", 1, 100, 3000);
@@ -233,7 +240,6 @@ TEST(CircuitBreaker, ARenewedTrialIsKeptAndASilentOneIsTakenOver) {
     b.record(false);
     EXPECT_TRUE(a.allows(0)) << "b's trial closed the circuit for everyone";
     EXPECT_EQ(sf::read_circuit(*queue, "east")->info.state, sdk::CircuitState::closed);
-    std::filesystem::remove_all(dir);
 }
 
 // A worker already running scans of its own cannot start a trial, so it must
@@ -241,9 +247,8 @@ TEST(CircuitBreaker, ARenewedTrialIsKeptAndASilentOneIsTakenOver) {
 // circuit stamped far in the future (a damaged value, a clock years ahead)
 // cannot stay open forever.
 TEST(CircuitBreaker, OnlyAnIdleBreakerTakesATrialAndAFutureStampDoesNotFreezeTheCircuit) {
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit8-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto queue = memory_queue(dir);
+    const TestQueue q("circuit8");
+    auto queue = q.queue;
     ASSERT_TRUE(queue);
     sf::CircuitBreaker busy(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/60'000);
     sf::CircuitBreaker idle(queue, "east", 1, 100, 60'000);
@@ -259,15 +264,13 @@ TEST(CircuitBreaker, OnlyAnIdleBreakerTakesATrialAndAFutureStampDoesNotFreezeThe
     sf::CircuitBreaker south(queue, "south", 3, 60'000, 60'000);
     EXPECT_TRUE(south.allows(0)) << "a stamp years ahead held the circuit open";
     EXPECT_EQ(sf::read_circuit(*queue, "south")->info.state, sdk::CircuitState::half_open);
-    std::filesystem::remove_all(dir);
 }
 
 // A worker that stops gives its trial back: another process takes it at
 // once, not a lease later; a breaker without the trial gives nothing back.
 TEST(CircuitBreaker, AStoppingOwnerGivesItsTrialBack) {
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit9-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto queue = memory_queue(dir);
+    const TestQueue q("circuit9");
+    auto queue = q.queue;
     ASSERT_TRUE(queue);
     sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/60'000);
     sf::CircuitBreaker b(queue, "east", 1, 100, 60'000);
@@ -282,7 +285,6 @@ TEST(CircuitBreaker, AStoppingOwnerGivesItsTrialBack) {
     EXPECT_EQ(sf::read_circuit(*queue, "east")->info.state, sdk::CircuitState::open);
     EXPECT_TRUE(b.allows(0)) << "b waited a lease for a trial its owner gave back";
     EXPECT_FALSE(a.allows(0)) << "a gave it away";
-    std::filesystem::remove_all(dir);
 }
 
 // Closing a circuit wakes the scanner's workers waiting for work in every
@@ -298,9 +300,8 @@ TEST(CircuitBreaker, ClosingWakesTheScannersWaitingWorkers) {
         }
         std::vector<std::string> woken;
     };
-    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-circuit4-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto inner = memory_queue(dir);
+    const TestQueue q("circuit4");
+    auto inner = q.queue;
     ASSERT_TRUE(inner);
     auto queue = std::make_shared<CountingWakes>(inner);
     sf::CircuitBreaker breaker(queue, "east", 1, 60'000, 60'000);
@@ -310,5 +311,4 @@ TEST(CircuitBreaker, ClosingWakesTheScannersWaitingWorkers) {
     EXPECT_TRUE(queue->woken.empty()) << "opening wakes nobody";
     breaker.record(false);
     EXPECT_EQ(queue->woken, (std::vector<std::string>{"east"}));
-    std::filesystem::remove_all(dir);
 }
