@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <random>
 
 #include "scanorch/framework/runtime/clock.h"
 
@@ -43,12 +44,11 @@ void CircuitBreaker::wrote(const std::optional<CircuitInfo>& c) {
     }
 }
 
-bool CircuitBreaker::mine_locked(std::int64_t stamp) {
-    if (trial_stamp_ == stamp) return true;
-    if (pending_stamp_ != stamp) return false;
-    trial_stamp_ = stamp;
-    pending_stamp_.reset();
-    return true;
+std::uint64_t CircuitBreaker::random_id() {
+    std::random_device rd;
+    std::uint64_t id = 0;
+    while (id == 0) id = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    return id;
 }
 
 bool CircuitBreaker::open_time_over(std::int64_t opened_at_ms) const {
@@ -59,8 +59,8 @@ bool CircuitBreaker::open_time_over(std::int64_t opened_at_ms) const {
 }
 
 bool CircuitBreaker::allows(std::uint32_t active) {
-    // Serialised with keep_trial(): a renewal between this read and the
-    // comparison below would make this breaker's own trial look taken over.
+    // Serialised with keep_trial() and release_trial(), which read, decide
+    // and write the same trial.
     std::lock_guard trial_lock(trial_mu_);
     auto c = read();
     if (!c) return false;
@@ -71,10 +71,8 @@ bool CircuitBreaker::allows(std::uint32_t active) {
         // it runs it; the others wait for its verdict, unless its stamp has
         // stood still for a lease (its owner died), and then one of them
         // takes it over.
+        if (mine(now_state)) return active == 0;
         std::lock_guard lock(mu_);
-        if (mine_locked(now_state.opened_at_ms)) return active == 0;
-        trial_stamp_.reset();  // taken over: this breaker's trial is no longer the pool's
-        pending_stamp_.reset();
         if (observed_stamp_ != now_state.opened_at_ms) {
             observed_stamp_ = now_state.opened_at_ms;
             observed_since_ = Clock::now();
@@ -93,76 +91,53 @@ bool CircuitBreaker::allows(std::uint32_t active) {
     if (active != 0) return false;
     CircuitInfo trial = now_state;
     trial.state = sdk::CircuitState::half_open;
+    trial.owner = id_;
     // When the trial began, renewed by keep_trial(); always a new value, so
     // the others see the trial change hands.
     trial.opened_at_ms = std::max(now_ms(), now_state.opened_at_ms + 1);
     auto won = replace_circuit(*queue_, scanner_, *c, trial);
     wrote(won && *won ? std::optional(trial) : std::nullopt);
-    if (!won) {
+    if (!won || *won) {
         std::lock_guard lock(mu_);
-        pending_stamp_ = trial.opened_at_ms;  // it may have landed: then the trial is ours
-        return false;
+        may_hold_trial_ = true;  // an unknown outcome too: the next read says whether it landed
     }
-    if (!*won) return false;  // another worker, here or elsewhere, took the trial
-    {
-        std::lock_guard lock(mu_);
-        trial_stamp_ = trial.opened_at_ms;
-        pending_stamp_.reset();
-    }
+    if (!won || !*won) return false;  // unknown, or another worker here or elsewhere took the trial
     spdlog::info("scanner '{}': circuit half-open, one trial scan{}", scanner_,
                  now_state.state == sdk::CircuitState::half_open ? " (taken over: its owner stopped renewing it)" : "");
     return true;
 }
 
-void CircuitBreaker::keep_trial() {
-    std::lock_guard trial_lock(trial_mu_);
+std::optional<CircuitRead> CircuitBreaker::held_trial() {
     {
         std::lock_guard lock(mu_);
-        if (!trial_stamp_ && !pending_stamp_) return;
+        if (!may_hold_trial_) return std::nullopt;
     }
     auto c = read_circuit(*queue_, scanner_);
-    if (!c) return;  // the backend is away: try again at the next beat
-    {
-        std::lock_guard lock(mu_);
-        if (c->info.state != sdk::CircuitState::half_open || !mine_locked(c->info.opened_at_ms)) {
-            trial_stamp_.reset();  // decided, or taken over while this process was silent
-            pending_stamp_.reset();
-            return;
-        }
-    }
+    if (!c) return std::nullopt;  // the backend is away: ask again next time
+    if (mine(c->info)) return std::move(c).value();
+    std::lock_guard lock(mu_);
+    may_hold_trial_ = false;  // decided, or taken over while this process was silent
+    return std::nullopt;
+}
+
+void CircuitBreaker::keep_trial() {
+    std::lock_guard trial_lock(trial_mu_);
+    auto c = held_trial();
+    if (!c) return;
     CircuitInfo kept = c->info;
     kept.opened_at_ms = std::max(now_ms(), c->info.opened_at_ms + 1);  // always a new value: a renewal
+    // Lost or unknown: the next read decides (the owner field says whose it is).
     auto won = replace_circuit(*queue_, scanner_, *c, kept);
     wrote(won && *won ? std::optional(kept) : std::nullopt);
-    std::lock_guard lock(mu_);
-    if (!trial_stamp_ && !pending_stamp_) return;  // a run's record() decided the trial meanwhile
-    if (!won) {
-        pending_stamp_ = kept.opened_at_ms;  // it may have landed: either stamp is still ours
-    } else if (*won) {
-        trial_stamp_ = kept.opened_at_ms;
-        pending_stamp_.reset();
-    }
-    // Lost the compare-and-set: the value changed under us, perhaps to an
-    // earlier pending stamp of ours landing late. The next read decides.
 }
 
 void CircuitBreaker::release_trial() {
     std::lock_guard trial_lock(trial_mu_);
-    {
-        std::lock_guard lock(mu_);
-        if (!trial_stamp_ && !pending_stamp_) return;
-    }
-    auto c = read_circuit(*queue_, scanner_);
-    bool mine = false;
-    if (c) {
-        std::lock_guard lock(mu_);
-        mine = c->info.state == sdk::CircuitState::half_open && mine_locked(c->info.opened_at_ms);
-        trial_stamp_.reset();
-        pending_stamp_.reset();
-    }
-    if (!mine) return;
+    auto c = held_trial();
+    if (!c) return;
     CircuitInfo open = c->info;
     open.state = sdk::CircuitState::open;
+    open.owner = 0;
     open.opened_at_ms = std::max<std::int64_t>(0, now_ms() - open_ms_);  // its open time already over
     auto given = replace_circuit(*queue_, scanner_, *c, open);
     wrote(given && *given ? std::optional(open) : std::nullopt);
@@ -180,6 +155,7 @@ void CircuitBreaker::record(bool failed) {
         if (!c) return;
         const CircuitInfo& was = c->info;
         CircuitInfo next = was;
+        next.owner = 0;  // a verdict ends any trial: the circuit closes or opens
         if (!failed) {
             if (was.state == sdk::CircuitState::closed && was.consecutive_failures == 0) return;
             next = {};
@@ -197,11 +173,6 @@ void CircuitBreaker::record(bool failed) {
         }
         if (!*written) continue;  // someone else wrote first: decide again on what is there now
         wrote(next);
-        {
-            std::lock_guard lock(mu_);
-            trial_stamp_.reset();
-            pending_stamp_.reset();
-        }
         if (next.state == sdk::CircuitState::closed && was.state != sdk::CircuitState::closed) {
             spdlog::info("scanner '{}': circuit closed", scanner_);
         } else if (next.state == sdk::CircuitState::open && was.state != sdk::CircuitState::open) {

@@ -30,7 +30,7 @@ CircuitInfo decoded(const std::string& scanner, const std::optional<std::string>
     auto c = decode_circuit(*text);
     if (!c) {
         spdlog::warn(
-            "circuit state of scanner '{}' ({}) is not '<state> <failures> <opened_at_ms>': '{}'; read as "
+            "circuit state of scanner '{}' ({}) is not '<state> <failures> <opened_at_ms> [<owner>]': '{}'; read as "
             "closed until the breaker writes it again",
             scanner, shared_keys::circuit(scanner), text->substr(0, 80));
         return CircuitInfo{};
@@ -41,8 +41,10 @@ CircuitInfo decoded(const std::string& scanner, const std::optional<std::string>
 }  // namespace
 
 std::string encode_circuit(const CircuitInfo& c) {
-    return std::string(sdk::to_string(c.state)) + " " + std::to_string(c.consecutive_failures) + " " +
-           std::to_string(c.opened_at_ms);
+    std::string text = std::string(sdk::to_string(c.state)) + " " + std::to_string(c.consecutive_failures) + " " +
+                       std::to_string(c.opened_at_ms);
+    if (c.owner != 0) text += " " + std::to_string(c.owner);
+    return text;
 }
 
 std::optional<CircuitInfo> decode_circuit(const std::string& text) {
@@ -50,11 +52,20 @@ std::optional<CircuitInfo> decode_circuit(const std::string& text) {
     const auto b = a == std::string::npos ? a : text.find(' ', a + 1);
     if (b == std::string::npos) return std::nullopt;
     const std::string_view all(text);
-    auto state = parse_state(all.substr(0, a));
+    const auto d = all.find(' ', b + 1);  // the owner, when there is one
+    const auto state = parse_state(all.substr(0, a));
+    if (!state) return std::nullopt;
     auto failures = parse_number<std::uint32_t>(all.substr(a + 1, b - a - 1));
-    auto opened = parse_number<std::int64_t>(all.substr(b + 1));
-    if (!state || !failures || !opened || *opened < 0 || *opened > kMaxCircuitStampMs) return std::nullopt;
-    return CircuitInfo{*state, *failures, *opened};
+    auto opened = parse_number<std::int64_t>(all.substr(b + 1, d == std::string_view::npos ? d : d - b - 1));
+    std::uint64_t owner = 0;
+    if (d != std::string_view::npos) {
+        // Only a trial has an owner, and encode_circuit never writes a zero one.
+        const auto o = parse_number<std::uint64_t>(all.substr(d + 1));
+        if (!o || *o == 0 || *state != sdk::CircuitState::half_open) return std::nullopt;
+        owner = *o;
+    }
+    if (!failures || !opened || *opened < 0 || *opened > kMaxCircuitStampMs) return std::nullopt;
+    return CircuitInfo{*state, *failures, *opened, owner};
 }
 
 sdk::Result<CircuitRead> read_circuit(sdk::SharedState& state, const std::string& scanner) {

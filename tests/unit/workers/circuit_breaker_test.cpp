@@ -136,10 +136,14 @@ TEST(CircuitState, RoundTripsAndReadsDamagedValuesAsClosed) {
     const sf::CircuitInfo open{sdk::CircuitState::open, 7, 1'700'000'000'123};
     EXPECT_EQ(sf::encode_circuit(open), "open 7 1700000000123");
     EXPECT_EQ(sf::decode_circuit(sf::encode_circuit(open)), open);
-    const sf::CircuitInfo half{sdk::CircuitState::half_open, 1, 5};
+    const sf::CircuitInfo half{sdk::CircuitState::half_open, 1, 5, 18'446'744'073'709'551'615ULL};
+    EXPECT_EQ(sf::encode_circuit(half), "half_open 1 5 18446744073709551615");
     EXPECT_EQ(sf::decode_circuit(sf::encode_circuit(half)), half);
+    EXPECT_EQ(sf::decode_circuit("half_open 1 5"), (sf::CircuitInfo{sdk::CircuitState::half_open, 1, 5, 0}))
+        << "an owner-less trial (written before owners were recorded) still reads";
     for (const char* bad : {"", "open", "open 1", "open x 1", "open 1 2 3", "shut 1 2", "open -1 2", "open 1 2x",
-                            "open 1 -5", "open 1 9223372036854775807"}) {
+                            "open 1 -5", "open 1 9223372036854775807", "half_open 1 2 x", "half_open 1 2 0",
+                            "half_open 1 2 3 4", "half_open 1 2 ", "closed 0 0 7"}) {
         EXPECT_EQ(sf::decode_circuit(bad), std::nullopt) << "'" << bad << "'";
     }
 
@@ -285,6 +289,30 @@ TEST(CircuitBreaker, AStoppingOwnerGivesItsTrialBack) {
     EXPECT_EQ(sf::read_circuit(*queue, "east")->info.state, sdk::CircuitState::open);
     EXPECT_TRUE(b.allows(0)) << "b waited a lease for a trial its owner gave back";
     EXPECT_FALSE(a.allows(0)) << "a gave it away";
+}
+
+// Ownership is the owner field, not the time: another breaker's trial that
+// carries exactly this breaker's last stamp (two takers computing the same
+// time) is not this breaker's, and it neither runs it nor renews it.
+TEST(CircuitBreaker, ATrialWithTheSameStampButAnotherOwnerIsNotMine) {
+    const TestQueue q("circuit10");
+    auto queue = q.queue;
+    ASSERT_TRUE(queue);
+    sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/60'000);
+    a.record(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    ASSERT_TRUE(a.allows(0));
+    const auto mine = sf::read_circuit(*queue, "east");
+    ASSERT_TRUE(mine);
+    ASSERT_NE(mine->info.owner, 0u);
+    sf::CircuitInfo theirs = mine->info;
+    theirs.owner = mine->info.owner ^ 1;  // the same time, another breaker
+    ASSERT_TRUE(queue->kv_set(sf::shared_keys::circuit("east"), sf::encode_circuit(theirs), 0).ok());
+    EXPECT_FALSE(a.allows(0)) << "a ran another breaker's trial";
+    a.keep_trial();
+    EXPECT_EQ(sf::read_circuit(*queue, "east")->info, theirs) << "a renewed another breaker's trial";
+    a.release_trial();
+    EXPECT_EQ(sf::read_circuit(*queue, "east")->info, theirs) << "a gave away another breaker's trial";
 }
 
 // Closing a circuit wakes the scanner's workers waiting for work in every

@@ -41,7 +41,8 @@ public:
           scanner_(std::move(scanner)),
           failures_(failures),
           open_ms_(open_ms),
-          trial_lease_ms_(trial_lease_ms) {}
+          trial_lease_ms_(trial_lease_ms),
+          id_(random_id()) {}
 
     /// May a new scan start? `active` is how many this worker runs now: a
     /// half-open circuit allows one trial at a time.
@@ -62,10 +63,13 @@ private:
 
     static constexpr int kWriteAttempts = 8;
 
+    /// Non-zero, random: this breaker's name as a trial's owner.
+    static std::uint64_t random_id();
     std::optional<CircuitRead> read();
-    /// Whether the half-open circuit stamped `stamp` is this breaker's trial
-    /// (a pending stamp that landed becomes the confirmed one). mu_ held.
-    bool mine_locked(std::int64_t stamp);
+    bool mine(const CircuitInfo& c) const { return c.state == sdk::CircuitState::half_open && c.owner == id_; }
+    /// The circuit, when it is this breaker's trial; a round trip only when
+    /// this breaker may hold one. trial_mu_ held.
+    std::optional<CircuitRead> held_trial();
     /// Whether an open circuit opened at `opened_at_ms` has waited long
     /// enough; a time further in the future than open_ms (a damaged value, a
     /// clock far ahead) counts as waited, so it cannot hold a circuit forever.
@@ -80,19 +84,16 @@ private:
     std::uint32_t failures_;
     std::int64_t open_ms_;
     std::int64_t trial_lease_ms_;
+    const std::uint64_t id_;
     std::mutex trial_mu_;  ///< held across allows()' and keep_trial()'s read-decide-write of a trial
     std::mutex mu_;
     std::optional<CircuitInfo> closed_;  ///< the last closed state seen or written
     Clock::time_point closed_at_;
     std::uint64_t generation_ = 0;  ///< this breaker's writes so far
-    /// The half-open circuit's opened_at_ms as this breaker last wrote it
-    /// when it took or kept the trial: the trial is this breaker's while the
-    /// shared state still says exactly that (another breaker's takeover
-    /// writes its own time).
-    std::optional<std::int64_t> trial_stamp_;
-    /// A stamp this breaker wrote with an unknown outcome (the backend timed
-    /// out after the write may have landed): the trial is ours if it carries it.
-    std::optional<std::int64_t> pending_stamp_;
+    /// This breaker may hold the trial (it took one, or tried to and the
+    /// outcome is unknown): keep_trial() and release_trial() read the circuit
+    /// only then. Ownership itself is the circuit's owner field.
+    bool may_hold_trial_ = false;
     /// Another breaker's trial as last seen, and since when (this process's
     /// clock) it has not changed.
     std::optional<std::int64_t> observed_stamp_;

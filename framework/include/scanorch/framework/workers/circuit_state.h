@@ -1,6 +1,7 @@
 // A scanner's circuit-breaker state as the host keeps it in the queue
 // backend's shared state (one key per scanner, shared_keys::circuit), and
-// its one text format: "<state> <consecutive failures> <opened at, ms>".
+// its one text format: "<state> <consecutive failures> <opened at, ms>", and
+// for a half-open circuit " <trial owner>" (the breaker that holds the trial).
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,10 @@ namespace scanorch::framework {
 struct CircuitInfo {
     sdk::CircuitState state = sdk::CircuitState::closed;
     std::uint32_t consecutive_failures = 0;
-    std::int64_t opened_at_ms = 0;  ///< 0 when closed
+    std::int64_t opened_at_ms = 0;  ///< 0 when closed; half-open: the trial's last renewal
+    /// Half-open: the random id of the breaker holding the trial; 0 otherwise.
+    /// A time says when, not who: two breakers can write the same one.
+    std::uint64_t owner = 0;
     bool operator==(const CircuitInfo&) const = default;
 };
 
