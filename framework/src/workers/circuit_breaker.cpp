@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <random>
+#include <utility>
 
 #include "scanorch/framework/runtime/clock.h"
 
@@ -45,9 +49,20 @@ void CircuitBreaker::wrote(const std::optional<CircuitInfo>& c) {
 }
 
 std::uint64_t CircuitBreaker::random_id() {
-    std::random_device rd;
+    // random_device, with the process, the time and a counter mixed in: where
+    // random_device is weak or fails, two breakers must still differ.
+    static std::atomic<std::uint64_t> counter{0};
+    std::uint64_t seed = static_cast<std::uint64_t>(::getpid()) << 32 ^
+                         static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                         (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL);
+    try {
+        std::random_device rd;
+        seed ^= static_cast<std::uint64_t>(rd()) << 32 ^ rd();
+    } catch (const std::exception&) {  // no entropy source: the mix above still differs per breaker
+    }
+    std::mt19937_64 mix(seed);
     std::uint64_t id = 0;
-    while (id == 0) id = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    while (id == 0) id = mix();
     return id;
 }
 
@@ -71,10 +86,16 @@ bool CircuitBreaker::allows(std::uint32_t active) {
         // it runs it; the others wait for its verdict, unless its stamp has
         // stood still for a lease (its owner died), and then one of them
         // takes it over.
-        if (mine(now_state)) return active == 0;
         std::lock_guard lock(mu_);
-        if (observed_stamp_ != now_state.opened_at_ms) {
-            observed_stamp_ = now_state.opened_at_ms;
+        if (mine(now_state)) {
+            // Perhaps a write whose outcome was unknown landed after a read
+            // had cleared the flag: the heartbeat must renew this trial.
+            may_hold_trial_ = true;
+            return active == 0;
+        }
+        const std::pair seen{now_state.opened_at_ms, now_state.owner};
+        if (observed_ != seen) {
+            observed_ = seen;
             observed_since_ = Clock::now();
             return false;
         }
@@ -82,7 +103,7 @@ bool CircuitBreaker::allows(std::uint32_t active) {
     } else {
         {
             std::lock_guard lock(mu_);
-            observed_stamp_.reset();  // a new cycle: no earlier trial's observation carries over
+            observed_.reset();  // a new cycle: no earlier trial's observation carries over
         }
         if (!open_time_over(now_state.opened_at_ms)) return false;
     }

@@ -315,6 +315,56 @@ TEST(CircuitBreaker, ATrialWithTheSameStampButAnotherOwnerIsNotMine) {
     EXPECT_EQ(sf::read_circuit(*queue, "east")->info, theirs) << "a gave away another breaker's trial";
 }
 
+// A write whose outcome the breaker could not learn (the backend timed out),
+// landing only after a read that saw the old value: the trial is this
+// breaker's after all, and once it runs it, its heartbeat must renew it.
+TEST(CircuitBreaker, ATrialWonByAWriteThatLandedLateIsStillRenewed) {
+    // Holds back the next compare-and-set of a circuit and answers an error,
+    // as a timed-out write queued on a slow server; land() applies it later.
+    class LateWrite final : public sf::ForwardingQueue {
+    public:
+        using sf::ForwardingQueue::ForwardingQueue;
+        sdk::Result<bool> kv_compare_and_set(const std::string& key, const std::optional<std::string>& expected,
+                                             const std::string& value, std::int64_t ttl_ms) noexcept override {
+            if (hold_next) {
+                hold_next = false;
+                held = {key, expected, value, ttl_ms};
+                return sdk::Error::transient("timed out");
+            }
+            return inner().kv_compare_and_set(key, expected, value, ttl_ms);
+        }
+        bool land() {
+            auto r = inner().kv_compare_and_set(held.key, held.expected, held.value, held.ttl_ms);
+            return r && *r;
+        }
+        bool hold_next = false;
+        struct {
+            std::string key;
+            std::optional<std::string> expected;
+            std::string value;
+            std::int64_t ttl_ms = 0;
+        } held;
+    };
+    const TestQueue q("circuit11");
+    ASSERT_TRUE(q.queue);
+    auto queue = std::make_shared<LateWrite>(q.queue);
+    sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/60'000);
+    a.record(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    queue->hold_next = true;
+    EXPECT_FALSE(a.allows(0)) << "the outcome is unknown";
+    a.keep_trial();  // reads the circuit still open: not a's
+    ASSERT_TRUE(queue->land()) << "the held write lands late";
+    ASSERT_EQ(sf::read_circuit(*queue, "east")->info.state, sdk::CircuitState::half_open);
+    EXPECT_TRUE(a.allows(0)) << "the trial is a's";
+    const auto before = sf::read_circuit(*queue, "east");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    a.keep_trial();
+    const auto after = sf::read_circuit(*queue, "east");
+    EXPECT_GT(after->info.opened_at_ms, before->info.opened_at_ms) << "a runs the trial but does not renew it";
+    EXPECT_EQ(after->info.owner, before->info.owner);
+}
+
 // Closing a circuit wakes the scanner's workers waiting for work in every
 // process (they may have gone to sleep while it was open); opening it or a
 // success on a closed circuit does not.

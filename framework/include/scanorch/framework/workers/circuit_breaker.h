@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "scanorch/framework/workers/circuit_state.h"
 #include "scanorch/sdk/queue_backend.h"
@@ -85,7 +86,7 @@ private:
     std::int64_t open_ms_;
     std::int64_t trial_lease_ms_;
     const std::uint64_t id_;
-    std::mutex trial_mu_;  ///< held across allows()' and keep_trial()'s read-decide-write of a trial
+    std::mutex trial_mu_;  ///< held across the read-decide-write of allows(), keep_trial() and release_trial()
     std::mutex mu_;
     std::optional<CircuitInfo> closed_;  ///< the last closed state seen or written
     Clock::time_point closed_at_;
@@ -96,7 +97,7 @@ private:
     bool may_hold_trial_ = false;
     /// Another breaker's trial as last seen, and since when (this process's
     /// clock) it has not changed.
-    std::optional<std::int64_t> observed_stamp_;
+    std::optional<std::pair<std::int64_t, std::uint64_t>> observed_;  ///< (opened_at_ms, owner)
     Clock::time_point observed_since_;
 };
 
