@@ -94,6 +94,13 @@ struct TestQueue {
     std::shared_ptr<sdk::QueueBackend> queue;
 };
 
+// Opens the circuit of a breaker made with failures = 1 and open_ms = 100,
+// and waits until its open time is over: the next idle allows() takes the trial.
+void open_until_due(sf::CircuitBreaker& breaker) {
+    breaker.record(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+}
+
 }  // namespace
 
 TEST(CircuitBreaker, AReadOlderThanItsOwnOpeningIsNotKept) {
@@ -214,8 +221,7 @@ TEST(CircuitBreaker, ARenewedTrialIsKeptAndASilentOneIsTakenOver) {
     ASSERT_TRUE(queue);
     sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/3000);
     sf::CircuitBreaker b(queue, "east", 1, 100, 3000);
-    a.record(true);
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    open_until_due(a);
     ASSERT_TRUE(a.allows(0)) << "a takes the trial";
     const auto before = sf::read_circuit(*queue, "east");
     b.keep_trial();  // not b's: changes nothing
@@ -256,8 +262,7 @@ TEST(CircuitBreaker, OnlyAnIdleBreakerTakesATrialAndAFutureStampDoesNotFreezeThe
     ASSERT_TRUE(queue);
     sf::CircuitBreaker busy(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/60'000);
     sf::CircuitBreaker idle(queue, "east", 1, 100, 60'000);
-    busy.record(true);
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    open_until_due(busy);
     EXPECT_FALSE(busy.allows(1)) << "a breaker with a scan running took the trial";
     EXPECT_EQ(sf::read_circuit(*queue, "east")->info.state, sdk::CircuitState::open);
     EXPECT_TRUE(idle.allows(0)) << "the idle one takes it";
@@ -278,8 +283,7 @@ TEST(CircuitBreaker, AStoppingOwnerGivesItsTrialBack) {
     ASSERT_TRUE(queue);
     sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/60'000);
     sf::CircuitBreaker b(queue, "east", 1, 100, 60'000);
-    a.record(true);
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    open_until_due(a);
     ASSERT_TRUE(a.allows(0));
     EXPECT_FALSE(b.allows(0));
     const auto held = sf::read_circuit(*queue, "east");
@@ -299,8 +303,7 @@ TEST(CircuitBreaker, ATrialWithTheSameStampButAnotherOwnerIsNotMine) {
     auto queue = q.queue;
     ASSERT_TRUE(queue);
     sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/60'000);
-    a.record(true);
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    open_until_due(a);
     ASSERT_TRUE(a.allows(0));
     const auto mine = sf::read_circuit(*queue, "east");
     ASSERT_TRUE(mine);
@@ -349,8 +352,7 @@ TEST(CircuitBreaker, ATrialWonByAWriteThatLandedLateIsStillRenewed) {
     ASSERT_TRUE(q.queue);
     auto queue = std::make_shared<LateWrite>(q.queue);
     sf::CircuitBreaker a(queue, "east", 1, /*open_ms=*/100, /*trial_lease_ms=*/60'000);
-    a.record(true);
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    open_until_due(a);
     queue->hold_next = true;
     EXPECT_FALSE(a.allows(0)) << "the outcome is unknown";
     a.keep_trial();  // reads the circuit still open: not a's
