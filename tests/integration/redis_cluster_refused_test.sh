@@ -7,12 +7,12 @@
 set -u
 scanorchd=$1 plugins=$2
 . "$(dirname "$0")/../support/processes.sh"
-# A cluster node also listens on its port + 10000, so its port must be 55535 or less.
-free_port cport; while [ "$cport" -gt 55535 ]; do free_port cport; done
-free_port sport; free_port mport
+# A cluster node also listens on a bus port, by default its port + 10000: that
+# one could be anyone's (even a client's source port), so it is claimed too.
+free_port cport bport sport mport
 export SCANORCH_METRICS_LISTEN=127.0.0.1:$mport  # a worker's listener, off the default port
 mkdir -p "$work/cluster"
-(cd "$work/cluster" && exec redis-server --port "$cport" --bind 127.0.0.1 --cluster-enabled yes \
+(cd "$work/cluster" && exec redis-server --port "$cport" --bind 127.0.0.1 --cluster-enabled yes --cluster-port "$bport" \
    --cluster-config-file nodes.conf --save "" --appendonly no --loglevel warning) >"$work/cluster.log" 2>&1 &
 cpid=$!
 pids+=("$cpid")
