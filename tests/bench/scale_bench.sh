@@ -14,6 +14,8 @@
 #   task record write is fsynced: STORE_DIR=/dev/shm shows what is left
 #   without the disk's fsync latency)  STORE_YAML='{use: ..., config: {...}}'
 #   (the store plugin slot; default: the shipped default, sqlite-store)
+#   KEEP_ALIVE=S (the nessus plugin's keep_alive option; 0 = a connection per
+#   request; default: the plugin's)
 # Prints: wall time against the ideal (waves x scan time), submissions/s,
 # scanorchd CPU per scan and peak RSS, Redis CPU, Redis commands per scan by
 # command (INFO commandstats: commands run inside a script are counted too,
@@ -46,8 +48,10 @@ for e in $(seq 1 "$emulators"); do
   n=$(( e < emulators ? PER_EMULATOR : SCANNERS - (emulators - 1) * PER_EMULATOR ))
   # Small exports (3 filler items) and a short export: the benchmark is about
   # the orchestration, not about moving .nessus files.
+  # A thread per open connection (Poco's server): one per slot, as each
+  # running scan may hold a kept-alive connection, and some to spare.
   start_emulator "emu$e" "$build/bin/nessus-emulator" --user admin:adminpw --scan-seconds "$SCAN_SECONDS" \
-    --max-running $(( n * SLOTS )) --extra-items 3 --export-seconds 0.1
+    --max-running $(( n * SLOTS )) --extra-items 3 --export-seconds 0.1 --threads $(( n * SLOTS + 64 ))
   emu_urls+=("$emulator_url")
 done
 {
@@ -55,7 +59,7 @@ done
   for i in $(seq 1 "$SCANNERS"); do
     url=${emu_urls[$(( (i - 1) / PER_EMULATOR ))]}
     echo "  - {instance_id: s$i, scanner_type: nessus, url: '$url', max_concurrent_scans: $SLOTS," \
-         "credentials: {username: admin, password: adminpw}, options: {export_poll_ms: 100}}"
+         "credentials: {username: admin, password: adminpw}, options: {export_poll_ms: 100${KEEP_ALIVE:+, keep_alive: $KEEP_ALIVE}}}"
   done
 } >"$work/scanners.yaml"
 cat >"$work/scanorch.yaml" <<YAML

@@ -10,6 +10,7 @@
 #include <Poco/Net/SSLException.h>
 #include <Poco/StreamCopier.h>
 
+#include <chrono>
 #include <memory>
 #include <sstream>
 
@@ -37,7 +38,14 @@ Poco::JSON::Object::Ptr Reply::json() const {
 }
 
 NessusClient::NessusClient(NessusConfig config, sdk::PluginContext ctx)
-    : config_(std::move(config)), ctx_(std::move(ctx)) {
+    : config_(std::move(config)),
+      ctx_(std::move(ctx)),
+      connections_(
+          [this]() -> std::unique_ptr<Poco::Net::HTTPClientSession> {
+              if (tls_) return std::make_unique<Poco::Net::HTTPSClientSession>(config_.host, config_.port, tls_);
+              return std::make_unique<Poco::Net::HTTPClientSession>(config_.host, config_.port);
+          },
+          std::chrono::seconds(config_.keep_alive_seconds), config_.max_idle_connections) {
     if (config_.scheme == "https") {
         // Verified against ca_file (Nessus's own CA for its self-signed
         // certificate) or the system CAs; off only when asked, and said.
@@ -67,47 +75,50 @@ sdk::Error NessusClient::status_error(const std::string& method, const std::stri
     return sdk::Error::permanent(what);
 }
 
+namespace {
+
+// RFC 9110 9.2.2: may be sent twice with the effect of once.
+bool idempotent(const std::string& method) {
+    return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE";
+}
+
+}  // namespace
+
 sdk::Result<Reply> NessusClient::raw(const std::string& method, const std::string& path, const std::string& body,
                                      const std::string& token, std::ostream* sink, std::uint64_t* sunk) {
     const std::string where = method + " " + path;
     try {
-        std::unique_ptr<Poco::Net::HTTPClientSession> session;
-        if (tls_) {
-            session = std::make_unique<Poco::Net::HTTPSClientSession>(config_.host, config_.port, tls_);
-        } else {
-            session = std::make_unique<Poco::Net::HTTPClientSession>(config_.host, config_.port);
-        }
-        session->setTimeout(Poco::Timespan(config_.timeout_seconds, 0));
-        Poco::Net::HTTPRequest req(method, config_.base_path + path, Poco::Net::HTTPMessage::HTTP_1_1);
-        req.set("Accept", "application/json");
-        req.set("User-Agent", "scanorch-nessus/1.0");
-        if (config_.uses_api_keys()) {
-            req.set("X-ApiKeys", "accessKey=" + config_.access_key + "; secretKey=" + config_.secret_key + ";");
-        } else if (!token.empty()) {
-            req.set("X-Cookie", "token=" + token);
-        }
-        if (!body.empty()) {
-            req.setContentType("application/json");
-            req.setContentLength(static_cast<std::streamsize>(body.size()));
-            session->sendRequest(req) << body;
-        } else {
-            if (method == "POST" || method == "PUT") req.setContentLength(0);
-            session->sendRequest(req);
-        }
-        Poco::Net::HTTPResponse res;
-        std::istream& in = session->receiveResponse(res);
-        Reply reply;
-        reply.status = static_cast<int>(res.getStatus());
-        requests_.add({config_.instance_id, std::to_string(reply.status)});
-        if (sink != nullptr && reply.status / 100 == 2) {
-            *sunk = static_cast<std::uint64_t>(Poco::StreamCopier::copyStream64(in, *sink, 1 << 16));
-            if (!in.eof() && in.fail()) return sdk::Error::transient(where + ": the download was cut short");
+        // A kept connection the server has closed meanwhile fails before any
+        // answer: then once more, on a new one.
+        for (int attempt = 0;; ++attempt) {
+            auto lease = connections_.take(idempotent(method) && attempt == 0);
+            auto& session = *lease.session;
+            Poco::Net::HTTPResponse res;
+            std::istream* in = nullptr;
+            try {
+                in = &exchange(session, method, path, body, token, res);
+            } catch (const Poco::TimeoutException&) {
+                throw;  // a slow server, not a closed connection
+            } catch (const Poco::Exception&) {
+                if (!lease.reused) throw;
+                continue;
+            }
+            Reply reply;
+            reply.status = static_cast<int>(res.getStatus());
+            requests_.add({config_.instance_id, std::to_string(reply.status)});
+            if (sink != nullptr && reply.status / 100 == 2) {
+                *sunk = static_cast<std::uint64_t>(Poco::StreamCopier::copyStream64(*in, *sink, 1 << 16));
+                if (!in->eof() && in->fail()) return sdk::Error::transient(where + ": the download was cut short");
+            } else {
+                std::ostringstream out;
+                Poco::StreamCopier::copyStream(*in, out);
+                if (!in->eof() && in->fail()) return sdk::Error::transient(where + ": the answer was cut short");
+                reply.body = out.str();
+            }
+            // Read to its end: the connection is ready for the next request.
+            if (res.getKeepAlive() && in->eof()) connections_.give_back(std::move(lease.session));
             return reply;
         }
-        std::ostringstream out;
-        Poco::StreamCopier::copyStream(in, out);
-        reply.body = out.str();
-        return reply;
     } catch (const Poco::TimeoutException&) {
         requests_.add({config_.instance_id, "0"});
         return sdk::Error::transient(where + ": no answer within " + std::to_string(config_.timeout_seconds) + " s");
@@ -133,6 +144,29 @@ sdk::Result<Reply> NessusClient::raw(const std::string& method, const std::strin
     } catch (const std::exception& e) {
         return sdk::Error::transient(where + ": " + e.what());
     }
+}
+
+std::istream& NessusClient::exchange(Poco::Net::HTTPClientSession& session, const std::string& method,
+                                     const std::string& path, const std::string& body, const std::string& token,
+                                     Poco::Net::HTTPResponse& res) const {
+    session.setTimeout(Poco::Timespan(config_.timeout_seconds, 0));
+    Poco::Net::HTTPRequest req(method, config_.base_path + path, Poco::Net::HTTPMessage::HTTP_1_1);
+    req.set("Accept", "application/json");
+    req.set("User-Agent", "scanorch-nessus/1.0");
+    if (config_.uses_api_keys()) {
+        req.set("X-ApiKeys", "accessKey=" + config_.access_key + "; secretKey=" + config_.secret_key + ";");
+    } else if (!token.empty()) {
+        req.set("X-Cookie", "token=" + token);
+    }
+    if (!body.empty()) {
+        req.setContentType("application/json");
+        req.setContentLength(static_cast<std::streamsize>(body.size()));
+        session.sendRequest(req) << body;
+    } else {
+        if (method == "POST" || method == "PUT") req.setContentLength(0);
+        session.sendRequest(req);
+    }
+    return session.receiveResponse(res);
 }
 
 sdk::Result<std::string> NessusClient::login() {

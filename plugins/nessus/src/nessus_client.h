@@ -5,16 +5,19 @@
 //   401 after a fresh login                     -> auth
 //   412 "API is not available"                  -> permanent (licence)
 //   400 -> invalid_input, 404 -> not_found, 403/409/other 4xx -> permanent
-// Thread-safe; one connection per request. Credentials never reach a message.
+// Thread-safe; connections are kept for reuse (connection_pool.h). Credentials never reach a message.
 #pragma once
 
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPResponse.h>
 
 #include <functional>
+#include <istream>
 #include <mutex>
 #include <string>
 
+#include "connection_pool.h"
 #include "nessus_config.h"
 #include "scanorch/sdk/context.h"
 #include "scanorch/sdk/result.h"
@@ -57,11 +60,15 @@ private:
     sdk::Result<Reply> with_auth(const std::string& method, const std::string& path, const Sender& send);
     sdk::Result<Reply> raw(const std::string& method, const std::string& path, const std::string& body,
                            const std::string& token, std::ostream* sink, std::uint64_t* sunk);
+    /// Sends the request and reads the answer's header; the body is the stream returned.
+    std::istream& exchange(Poco::Net::HTTPClientSession& session, const std::string& method, const std::string& path,
+                           const std::string& body, const std::string& token, Poco::Net::HTTPResponse& res) const;
     sdk::Result<std::string> login();
 
     NessusConfig config_;
     sdk::PluginContext ctx_;
     Poco::Net::Context::Ptr tls_;
+    ConnectionPool connections_;  ///< after tls_: its sessions use it
     std::mutex token_mu_;
     std::string token_;
     sdk::Metric requests_;

@@ -51,6 +51,8 @@ sdk::Result<NessusConfig> parse_config(const sdk::Config& config) {
     c.timeout_seconds = config.duration("timeout").count();
     c.export_timeout_seconds = config.duration("export_timeout").count();
     c.export_poll_ms = config.integer("export_poll_ms");
+    c.keep_alive_seconds = config.duration("keep_alive").count();
+    c.max_idle_connections = config.integer("max_idle_connections");
     c.untrusted_template = config.string("untrusted_template");
     c.trusted_template = config.string("trusted_template");
     c.folder_id = config.integer("folder_id");
@@ -63,6 +65,15 @@ sdk::Result<NessusConfig> parse_config(const sdk::Config& config) {
     if (c.export_timeout_seconds < 1 || c.export_timeout_seconds > 7 * kDay) {
         return sdk::Error::invalid_input(who + ": options.export_timeout must be 1 s to 7 days, got " +
                                          std::to_string(c.export_timeout_seconds) + " s");
+    }
+    if (c.keep_alive_seconds < 0 || c.keep_alive_seconds > 3600) {
+        return sdk::Error::invalid_input(who +
+                                         ": options.keep_alive must be 0 (a connection per request) to 3600 s, got " +
+                                         std::to_string(c.keep_alive_seconds) + " s");
+    }
+    if (c.max_idle_connections < 1 || c.max_idle_connections > 64) {
+        return sdk::Error::invalid_input(who + ": options.max_idle_connections must be 1 to 64, got " +
+                                         std::to_string(c.max_idle_connections));
     }
     if (c.export_poll_ms < 10 || c.export_poll_ms > 3'600'000) {
         return sdk::Error::invalid_input(who + ": options.export_poll_ms must be 10 to 3600000, got " +

@@ -24,6 +24,8 @@ struct NessusConfig {
     std::int64_t timeout_seconds = 0;
     std::int64_t export_timeout_seconds = 0;
     std::int64_t export_poll_ms = 0;
+    std::int64_t keep_alive_seconds = 0;  ///< how long an idle connection is kept; 0 = one per request
+    std::int64_t max_idle_connections = 0;
     std::string untrusted_template;
     std::string trusted_template;
     std::int64_t folder_id = 0;  ///< 0 = the server's default folder

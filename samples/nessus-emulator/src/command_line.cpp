@@ -35,6 +35,10 @@ Poco::Util::OptionSet option_set() {
                          "USER:PASSWORD[@HOST]"));
     set.addOption(option("scan-seconds", "s", "how long a scan runs (default 10)", "S"));
     set.addOption(option("max-running", "m", "scans running at once; the rest stay pending (default 4)", "N"));
+    set.addOption(
+        option("threads", "n", "connections served at once; a kept-alive one holds its thread (default 64)", "N"));
+    set.addOption(
+        option("keep-alive-seconds", "L", "an idle kept-alive connection is closed after this long (default 10)", "S"));
     set.addOption(option("extra-items", "x", "filler findings per host, the export size knob (default 20)", "N"));
     set.addOption(option("max-hosts", "H", "largest target list a scan may expand to (default 65536)", "N"));
     set.addOption(option("data-dir", "d", "where exports are written (default: a temporary directory)", "DIR"));
@@ -162,6 +166,8 @@ CommandLine parse_command_line(const std::vector<std::string>& argv) {
     if (o.users.empty() && o.api_keys.empty()) throw UsageError("give at least one --user or --api-key");
     o.scan_seconds = number(args, "scan-seconds", o.scan_seconds, 0, 86400);
     o.max_running = static_cast<std::uint32_t>(number(args, "max-running", o.max_running, 1, 1000));
+    o.threads = static_cast<std::uint32_t>(number(args, "threads", o.threads, 1, 4096));
+    o.keep_alive_seconds = number(args, "keep-alive-seconds", o.keep_alive_seconds, 1, 3600);
     o.extra_items = static_cast<std::uint32_t>(number(args, "extra-items", o.extra_items, 0, 100000));
     o.max_hosts = static_cast<std::uint32_t>(number(args, "max-hosts", o.max_hosts, 1, 16777216));
     o.data_dir = last(args, "data-dir").value_or("");

@@ -332,6 +332,11 @@ Response Emulator::stats(const Request&, const PathParams&) {
     o->set("logins", logins_);
     o->set("faults_injected", faults_injected_);
     o->set("requests_served", requests_.load());
+    if (connections_) {
+        const auto c = connections_();
+        o->set("connections_accepted", c.accepted);
+        o->set("connections_open", c.open);
+    }
     o->set("unknown_scan_requests", unknown_scan_requests_);
     return ok(o);
 }

@@ -51,6 +51,15 @@ public:
     /// Stops the state machine and the export threads.
     void stop();
 
+    /// Connections the transport accepted so far and holds open now.
+    struct Connections {
+        std::uint64_t accepted = 0;
+        std::uint64_t open = 0;
+    };
+    /// How /emulator/stats learns the transport's connection counts (the
+    /// emulator itself is transport-free); without it they are not reported.
+    void count_connections_with(std::function<Connections()> counter) { connections_ = std::move(counter); }
+
 private:
     using Clock = std::chrono::steady_clock;
 
@@ -159,6 +168,7 @@ private:
     std::uint64_t exports_made_ = 0, faults_injected_ = 0, logins_ = 0;
     std::uint64_t unknown_scan_requests_ = 0;  ///< asked about a scan id it never had (or had deleted)
     std::atomic<std::uint64_t> requests_{0};
+    std::function<Connections()> connections_;
     /// Every injected fault, for /emulator/faults: when (ms since start) and
     /// on which request, so tests can measure a client's retry backoff.
     struct Fault {

@@ -25,6 +25,8 @@ struct Options {
     std::uint32_t max_hosts = 65536;  ///< a target list may expand to at most this many hosts
     std::string data_dir;             ///< where exports are written; default: a temp dir
     std::string tls_cert, tls_key;
+    std::uint32_t threads = 64;      ///< connections served at once (each kept one holds a thread)
+    double keep_alive_seconds = 10;  ///< an idle kept connection is closed after this long
     // Faults.
     double fail_rate = 0;         ///< share of requests answered 500
     double drop_rate = 0;         ///< share of requests whose connection is closed unanswered

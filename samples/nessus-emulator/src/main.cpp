@@ -16,6 +16,7 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
 #include <chrono>
@@ -107,11 +108,19 @@ int main(int argc, char** argv) {
             socket = std::make_unique<Poco::Net::ServerSocket>(address, 64);
         }
         auto* params = new Poco::Net::HTTPServerParams;
-        params->setMaxThreads(32);
+        // Poco serves a connection on one thread for as long as it is open:
+        // the pool's size bounds the kept-alive clients served at once.
+        Poco::ThreadPool threads(2, static_cast<int>(o.threads));
+        params->setMaxThreads(static_cast<int>(o.threads));
         params->setMaxQueued(256);
         params->setKeepAlive(true);
+        params->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(o.keep_alive_seconds * 1e6)));
         params->setTimeout(Poco::Timespan(30, 0));
-        Poco::Net::HTTPServer server(new Factory(emulator), *socket, params);
+        Poco::Net::HTTPServer server(new Factory(emulator), threads, *socket, params);
+        emulator.count_connections_with([&server] {
+            return em::Emulator::Connections{static_cast<std::uint64_t>(server.totalConnections()),
+                                             static_cast<std::uint64_t>(server.currentConnections())};
+        });
         server.start();
         std::cout << "nessus-emulator listening on " << (tls ? "https://" : "http://")
                   << socket->address().host().toString() << ":" << socket->address().port() << std::endl;
@@ -120,6 +129,7 @@ int main(int argc, char** argv) {
         std::signal(SIGINT, [](int) { g_stop = 1; });
         while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         server.stopAll(true);
+        emulator.count_connections_with({});
         emulator.stop();
         std::cout << "nessus-emulator stopped" << std::endl;
         return 0;

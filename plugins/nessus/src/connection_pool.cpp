@@ -1,0 +1,140 @@
+#include "connection_pool.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace scanorch::nessus {
+
+ConnectionPool::ConnectionPool(Connect connect, std::chrono::seconds keep_alive, std::size_t max_idle)
+    : connect_(std::move(connect)), keep_alive_(keep_alive), max_idle_(max_idle) {
+    if (keeps_connections()) {
+        reaper_ = IdleReaper::shared();
+        reaper_->add(this);
+    }
+}
+
+ConnectionPool::~ConnectionPool() {
+    if (reaper_) reaper_->remove(this);
+    // The kept sessions close with idle_.
+}
+
+ConnectionPool::Lease ConnectionPool::take(bool may_reuse) {
+    if (may_reuse) {
+        std::unique_lock lock(mutex_);
+        const auto now = Clock::now();
+        // The most recent first: the least likely to have been closed by the server.
+        while (!idle_.empty()) {
+            Idle last = std::move(idle_.back());
+            idle_.pop_back();
+            if (now - last.since < keep_alive_) {
+                lock.unlock();
+                last.session->setKeepAlive(true);
+                return {std::move(last.session), true};
+            }
+            // Too old for the reaper to have missed it by much; closed here, outside the lock.
+            lock.unlock();
+            last.session.reset();
+            lock.lock();
+        }
+    }
+    auto session = connect_();
+    session->setKeepAlive(keeps_connections());
+    if (keeps_connections()) session->setKeepAliveTimeout(Poco::Timespan(keep_alive_.count(), 0));
+    return {std::move(session), false};
+}
+
+void ConnectionPool::give_back(std::unique_ptr<Session> session) {
+    if (!session || !keeps_connections() || !session->connected()) return;
+    const auto now = Clock::now();
+    std::unique_ptr<Session> surplus;
+    {
+        const std::lock_guard lock(mutex_);
+        idle_.push_back({std::move(session), now});
+        if (idle_.size() > max_idle_) {
+            surplus = std::move(idle_.front().session);
+            idle_.erase(idle_.begin());
+        }
+    }
+    reaper_->due_at(now + keep_alive_);
+}
+
+ConnectionPool::Clock::time_point ConnectionPool::close_idle(Clock::time_point now) {
+    std::vector<Idle> expired;
+    auto next = Clock::time_point::max();
+    {
+        const std::lock_guard lock(mutex_);
+        const auto fresh =
+            std::find_if(idle_.begin(), idle_.end(), [&](const Idle& i) { return now - i.since < keep_alive_; });
+        expired.assign(std::make_move_iterator(idle_.begin()), std::make_move_iterator(fresh));
+        idle_.erase(idle_.begin(), fresh);
+        if (!idle_.empty()) next = idle_.front().since + keep_alive_;
+    }
+    return next;  // `expired` closes its sessions here, outside the pool's lock
+}
+
+std::size_t ConnectionPool::idle() const {
+    const std::lock_guard lock(mutex_);
+    return idle_.size();
+}
+
+// ------------------------------------------------------------------ reaper
+
+std::shared_ptr<IdleReaper> IdleReaper::shared() {
+    static std::mutex mutex;
+    static std::weak_ptr<IdleReaper> current;
+    const std::lock_guard lock(mutex);
+    auto r = current.lock();
+    if (!r) {
+        r = std::make_shared<IdleReaper>();
+        current = r;
+    }
+    return r;
+}
+
+IdleReaper::IdleReaper() : thread_([this] { run(); }) {}
+
+IdleReaper::~IdleReaper() {
+    {
+        const std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+void IdleReaper::add(ConnectionPool* pool) {
+    const std::lock_guard lock(mutex_);
+    pools_.push_back(pool);
+}
+
+void IdleReaper::remove(ConnectionPool* pool) {
+    const std::lock_guard lock(mutex_);  // held by run() during a pass
+    pools_.erase(std::remove(pools_.begin(), pools_.end(), pool), pools_.end());
+}
+
+void IdleReaper::due_at(ConnectionPool::Clock::time_point due) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (due >= next_) return;
+        next_ = due;
+    }
+    wake_.notify_all();
+}
+
+void IdleReaper::run() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        if (next_ == ConnectionPool::Clock::time_point::max()) {
+            wake_.wait(lock);
+        } else {
+            wake_.wait_until(lock, next_);
+        }
+        if (stopping_) break;
+        const auto now = ConnectionPool::Clock::now();
+        if (now < next_) continue;  // woken early: by a nearer due time, or spuriously
+        next_ = ConnectionPool::Clock::time_point::max();
+        for (auto* pool : pools_) next_ = std::min(next_, pool->close_idle(now));
+    }
+}
+
+}  // namespace scanorch::nessus
