@@ -35,4 +35,13 @@ inline const std::vector<std::string>& findings_schema_v2() {
     return s;
 }
 
+/// Version 3's indexes of findings by severity and by plugin (version 4
+/// replaced them with finding_groups). The rest of version 3 is version 4.
+inline const std::vector<std::string>& findings_indexes_v3() {
+    static const std::vector<std::string> s = {
+        "CREATE INDEX findings_by_severity ON findings (task_key, severity, seq) WHERE severity > 0",
+        "CREATE INDEX findings_by_plugin ON findings (plugin_id, task_key, seq)"};
+    return s;
+}
+
 }  // namespace scanorch::testing

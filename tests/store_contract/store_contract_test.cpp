@@ -839,6 +839,154 @@ TEST_P(StoreContract, HostFiltersAndSearchesFollowRunsAcrossBatchesAndResends) {
 // (host_ip, or the host when it is one). One call reads a bounded number of
 // runs: a host in more runs than that answers short pages with a cursor, and
 // every hit still comes exactly once.
+namespace {
+
+// The seqs of a model's findings that pass `f`, in order.
+std::vector<std::uint64_t> model_seqs(const std::map<std::uint64_t, sdk::Finding>& rows, const sdk::FindingFilter& f) {
+    std::vector<std::uint64_t> out;
+    for (const auto& [seq, x] : rows) {
+        if (matches(x, f)) out.push_back(seq);
+    }
+    return out;
+}
+
+// Every seq a filter's pages return, page after page.
+std::vector<std::uint64_t> paged_seqs(sdk::FindingIndex& index, const std::string& task, const sdk::FindingFilter& f,
+                                      std::uint32_t limit) {
+    sdk::FindingPageQuery q = page_of(task, f);
+    q.limit = limit;
+    std::vector<std::uint64_t> got;
+    for (int n = 0; n < 10000; ++n) {
+        auto p = MUST(index.page(q));
+        if (!p) break;
+        for (const auto& x : p->findings) got.push_back(x.seq);
+        if (p->next_cursor.empty()) break;
+        q.cursor = p->next_cursor;
+    }
+    return got;
+}
+
+// Every (task, seq) a search by plugin returns, page after page.
+std::vector<std::pair<std::string, std::uint64_t>> searched_by_plugin(sdk::FindingIndex& index, std::uint64_t plugin,
+                                                                      std::optional<sdk::Severity> min,
+                                                                      std::uint32_t limit) {
+    sdk::FindingSearch q;
+    q.plugin_id = plugin;
+    q.min_severity = min;
+    q.limit = limit;
+    std::vector<std::pair<std::string, std::uint64_t>> got;
+    for (int n = 0; n < 10000; ++n) {
+        auto p = MUST(index.search(q));
+        if (!p) break;
+        for (const auto& h : p->hits) got.emplace_back(h.task_id, h.finding.seq);
+        if (p->next_cursor.empty()) break;
+        q.cursor = p->next_cursor;
+    }
+    return got;
+}
+
+}  // namespace
+
+// Plugin and severity filters, and searches by plugin, read a task's
+// findings through per-batch groups (schema 4). Groups must follow batches
+// that arrive out of order and are sent again over part of one batch, across
+// two, and over a whole one, with other plugins and severities; and a batch
+// with more groups than one read takes.
+TEST_P(StoreContract, PluginAndSeverityFiltersFollowBatchesAndResends) {
+    std::map<std::string, std::map<std::uint64_t, sdk::Finding>> model;
+    const auto write = [&](const std::string& task, const std::vector<sdk::Finding>& batch) {
+        ASSERT_TRUE(*MUST(findings().append(task, "", batch)));
+        auto& rows = model[task];
+        const auto [lo, hi] =
+            std::minmax_element(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+        rows.erase(rows.lower_bound(lo->seq), rows.upper_bound(hi->seq));
+        for (const auto& f : batch) rows[f.seq] = f;
+    };
+    const auto range = [](std::uint64_t from, std::uint64_t to, auto change) {
+        std::vector<sdk::Finding> b;
+        for (std::uint64_t i = from; i < to; ++i) {
+            auto f = make_finding(i);
+            change(f);
+            b.push_back(f);
+        }
+        return b;
+    };
+    const auto same = [](sdk::Finding&) {};
+    for (const auto* id : {"groups-a", "groups-b"}) {
+        auto t = sample_task(id);
+        t.status = sdk::TaskState::completed;  // searches read completed tasks
+        ASSERT_TRUE(MUST(tasks().create(t)));
+    }
+    // groups-a: batches of 100, the third and sixth swapped.
+    std::vector<std::vector<sdk::Finding>> batches;
+    for (std::uint64_t at = 0; at < 800; at += 100) batches.push_back(range(at, at + 100, same));
+    std::swap(batches[2], batches[5]);
+    for (const auto& b : batches) write("groups-a", b);
+    // Sent again as another plugin and severity: inside one batch, across two,
+    // over a whole one and beyond it, and a single finding.
+    const auto as_plugin = [](std::uint64_t plugin, sdk::Severity sev) {
+        return [=](sdk::Finding& f) {
+            f.plugin_id = plugin;
+            f.severity = sev;
+        };
+    };
+    write("groups-a", range(120, 150, as_plugin(77777, sdk::Severity::critical)));
+    write("groups-a", range(180, 230, as_plugin(77777, sdk::Severity::low)));
+    write("groups-a", range(390, 520, as_plugin(10003, sdk::Severity::critical)));
+    write("groups-a", range(640, 641, as_plugin(77777, sdk::Severity::medium)));
+    write("groups-a", range(700, 800, same));  // the same rows again
+    // groups-b: one batch of 1500 findings of 1500 plugins, more groups than a read.
+    write("groups-b", range(0, 1500, [](sdk::Finding& f) { f.plugin_id = 50000 + f.seq; }));
+    write("groups-b", range(1500, 1600, as_plugin(77777, sdk::Severity::high)));
+
+    const auto walk = [&](const std::string& task, const sdk::FindingFilter& f, std::uint32_t limit,
+                          const std::string& what) {
+        const auto want = model_seqs(model[task], f);
+        EXPECT_FALSE(want.empty()) << what << ": the filter must select something to prove anything";
+        EXPECT_EQ(paged_seqs(findings(), task, f, limit), want) << what;
+    };
+    for (const std::uint32_t limit : {7u, 64u, 1000u}) {
+        const auto at = " (pages of " + std::to_string(limit) + ")";
+        sdk::FindingFilter f;
+        f.plugin_id = 77777;
+        walk("groups-a", f, limit, "plugin of the resends" + at);
+        walk("groups-b", f, limit, "plugin of the second batch" + at);
+        f.plugin_id = 10003;
+        walk("groups-a", f, limit, "plugin a resend took over" + at);
+        f = {};
+        f.min_severity = sdk::Severity::critical;
+        walk("groups-a", f, limit, "critical" + at);
+        walk("groups-b", f, limit, "critical among 1500 groups of a batch" + at);
+        f = {};
+        f.severities = {sdk::Severity::low, sdk::Severity::medium};
+        walk("groups-a", f, limit, "low and medium" + at);
+        f.port = 443;
+        walk("groups-a", f, limit, "low and medium on 443" + at);
+        f = {};
+        f.plugin_id = 51234;
+        walk("groups-b", f, limit, "one plugin among 1500" + at);
+    }
+    sdk::FindingFilter none;
+    none.severities = {sdk::Severity::high};
+    none.min_severity = sdk::Severity::critical;
+    EXPECT_TRUE(MUST(findings().page(page_of("groups-a", none)))->findings.empty()) << "no severity passes both";
+
+    // Across both tasks, by plugin (and severity), in pages.
+    for (const std::uint32_t limit : {5u, 50u, 5000u}) {
+        for (const std::optional<sdk::Severity> min :
+             {std::optional<sdk::Severity>{}, std::optional(sdk::Severity::high)}) {
+            const auto got = searched_by_plugin(findings(), 77777, min, limit);
+            std::vector<std::pair<std::string, std::uint64_t>> want;
+            for (const auto* id : {"groups-a", "groups-b"}) {
+                for (const auto& [seq, x] : model[id]) {
+                    if (x.plugin_id == 77777 && (!min || x.severity >= *min)) want.emplace_back(id, seq);
+                }
+            }
+            EXPECT_EQ(got, want) << "search by plugin, pages of " << limit << (min ? ", high and up" : "");
+        }
+    }
+}
+
 TEST_P(StoreContract, SearchesByAddressAndAcrossManyRunsComeBackWhole) {
     auto t = sample_task("addr");
     t.status = sdk::TaskState::completed;
@@ -1284,11 +1432,11 @@ TEST_P(StoreContract, CompareTellsNewFixedUnchangedAndReratedPerHost) {
 
 TEST_P(StoreContract, ReopeningIsIdempotentAndANewerSchemaIsRefusedByName) {
     ASSERT_TRUE(MUST(tasks().create(sample_task("kept"))));
-    EXPECT_EQ(*MUST(store_->schema_version()), 3u);
+    EXPECT_EQ(*MUST(store_->schema_version()), 4u);
     for (int i = 0; i < 2; ++i) {
         auto again = make();  // migrations run again at every open: nothing to do, nothing lost
         ASSERT_TRUE(again);
-        EXPECT_EQ(*MUST(again->schema_version()), 3u);
+        EXPECT_EQ(*MUST(again->schema_version()), 4u);
         EXPECT_TRUE(again->tasks().get("kept"));
         EXPECT_TRUE(again->ping());
     }
@@ -1296,7 +1444,7 @@ TEST_P(StoreContract, ReopeningIsIdempotentAndANewerSchemaIsRefusedByName) {
     auto newer = open(config_);
     ASSERT_FALSE(newer);
     EXPECT_EQ(newer.error().kind, sdk::ErrorKind::permanent);
-    EXPECT_NE(newer.error().message.find("schema is at version 7, newer than this plugin knows (3)"), std::string::npos)
+    EXPECT_NE(newer.error().message.find("schema is at version 7, newer than this plugin knows (4)"), std::string::npos)
         << newer.error().message;
 }
 
@@ -1304,6 +1452,12 @@ TEST_P(StoreContract, ReopeningIsIdempotentAndANewerSchemaIsRefusedByName) {
 // as they were (no task_key), the findings tables of that version, empty.
 void StoreContract::downgrade_to(int version) {
     store_.reset();
+    raw("DROP TABLE finding_groups");
+    if (version == 3) {
+        for (const auto& sql : scanorch::testing::findings_indexes_v3()) raw(sql);
+        raw("UPDATE schema_version SET version = 3");
+        return;
+    }
     raw("DROP INDEX tasks_by_key");
     raw("ALTER TABLE tasks DROP COLUMN task_key");
     if (GetParam().plugin_name == "postgres-store") raw("DROP SEQUENCE IF EXISTS task_keys");  // owned by the column
@@ -1366,7 +1520,7 @@ TEST_P(StoreContract, ADatabaseOfSchemaOneKeepsItsFindingsAfterMigrating) {
     }
     auto reopened = make();
     ASSERT_TRUE(reopened);
-    EXPECT_EQ(*MUST(reopened->schema_version()), 3u);
+    EXPECT_EQ(*MUST(reopened->schema_version()), 4u);
     auto q = page_of("v1-task");
     q.with_text = true;
     auto before = *MUST(reopened->findings().page(q));
@@ -1413,7 +1567,7 @@ TEST_P(StoreContract, ADatabaseOfSchemaTwoKeepsSharedTextsAndCvesAfterMigrating)
     raw(old_finding_row("v2-gone", 0, make_finding(0), true, ", text_seq, text_hash", ", NULL, 1"));
     auto reopened = make();
     ASSERT_TRUE(reopened);
-    EXPECT_EQ(*MUST(reopened->schema_version()), 3u);
+    EXPECT_EQ(*MUST(reopened->schema_version()), 4u);
     for (const auto* id : {"v2-a", "v2-b"}) {
         auto q = page_of(id);
         q.with_text = true;
@@ -1460,10 +1614,64 @@ TEST_P(StoreContract, ADatabaseOfSchemaTwoKeepsSharedTextsAndCvesAfterMigrating)
     EXPECT_EQ(MUST(reopened->findings().page(page_of("v3-c")))->findings.size(), 1u);
 }
 
+TEST_P(StoreContract, ADatabaseOfSchemaThreeFindsByPluginAndSeverityAfterMigrating) {
+    // Version 3: the plugin and severity filters read two indexes of
+    // findings; version 4 groups the rows already there by plugin and
+    // severity, in blocks of 4096 seqs.
+    auto t = sample_task("v3-task");
+    t.lease_token = "mine";
+    t.status = sdk::TaskState::completed;
+    ASSERT_TRUE(MUST(tasks().create(t)));
+    std::map<std::uint64_t, sdk::Finding> model;
+    for (std::uint64_t at = 0; at < 5000; at += 1000) {
+        std::vector<sdk::Finding> batch;
+        for (std::uint64_t i = at; i < at + 1000; ++i) batch.push_back(make_finding(i));
+        ASSERT_TRUE(*MUST(findings().append("v3-task", "mine", batch)));
+        for (const auto& f : batch) model[f.seq] = f;
+    }
+    downgrade_to(3);
+    auto reopened = make();
+    ASSERT_TRUE(reopened);
+    EXPECT_EQ(*MUST(reopened->schema_version()), 4u);
+    const auto check = [&](const std::string& when) {
+        sdk::FindingFilter f;
+        f.plugin_id = 10005;
+        EXPECT_EQ(paged_seqs(reopened->findings(), "v3-task", f, 97), model_seqs(model, f)) << "plugin, " << when;
+        f.plugin_id = 77777;
+        EXPECT_EQ(paged_seqs(reopened->findings(), "v3-task", f, 97), model_seqs(model, f))
+            << "resent plugin, " << when;
+        f = {};
+        f.min_severity = sdk::Severity::high;
+        EXPECT_EQ(paged_seqs(reopened->findings(), "v3-task", f, 501), model_seqs(model, f)) << "high, " << when;
+        f = {};
+        f.severities = {sdk::Severity::low};
+        f.port = 22;
+        EXPECT_EQ(paged_seqs(reopened->findings(), "v3-task", f, 13), model_seqs(model, f)) << "low on 22, " << when;
+        std::vector<std::pair<std::string, std::uint64_t>> want;
+        for (const auto& [seq, x] : model) {
+            if (x.plugin_id == 10005) want.emplace_back("v3-task", seq);
+        }
+        EXPECT_EQ(searched_by_plugin(reopened->findings(), 10005, std::nullopt, 50), want) << "search, " << when;
+    };
+    check("migrated");
+    // A batch sent again across the boundary of the migration's blocks.
+    std::vector<sdk::Finding> again;
+    for (std::uint64_t i = 4000; i < 4200; ++i) {
+        auto f = make_finding(i);
+        f.plugin_id = 77777;
+        f.severity = sdk::Severity::critical;
+        again.push_back(f);
+        model[i] = f;
+    }
+    ASSERT_TRUE(*MUST(reopened->findings().append("v3-task", "mine", again)));
+    check("after a batch sent again over the blocks' boundary");
+}
+
 TEST_P(StoreContract, AnOlderDatabaseIsMigratedAtOpen) {
     // A database from before the store existed at all (version 0: no tables),
     // and one whose version table is empty, are both brought up to date.
     store_.reset();
+    raw("DROP TABLE finding_groups");
     raw("DROP TABLE finding_hosts");
     raw("DROP TABLE finding_cves");
     raw("DROP TABLE findings");
@@ -1473,6 +1681,6 @@ TEST_P(StoreContract, AnOlderDatabaseIsMigratedAtOpen) {
     raw("DELETE FROM schema_version");
     auto reopened = make();
     ASSERT_TRUE(reopened);
-    EXPECT_EQ(*MUST(reopened->schema_version()), 3u);
+    EXPECT_EQ(*MUST(reopened->schema_version()), 4u);
     EXPECT_TRUE(MUST(reopened->tasks().create(sample_task("after-migration"))));
 }

@@ -26,7 +26,7 @@ constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7305042918)
 constexpr const char* kRefreshFindingStatistics =
     "SET LOCAL default_statistics_target = 10; "
     "ANALYZE findings (task_key, seq, host, host_ip, ipv4, plugin_id, severity, seen_at, text_seq, text_hash), "
-    "finding_cves, finding_hosts";
+    "finding_cves, finding_hosts, finding_groups";
 
 // At open and whenever this process's created tasks pass a power of two
 // (store-sql): autovacuum analyzes a table about a minute after a burst, and

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "finding_groups.h"
 #include "scanorch/store_sql/sql_store.h"
 #include "sql_support.h"
 
@@ -167,6 +168,72 @@ void finding_filter(const sdk::FindingFilter& f, std::string& where, std::vector
         const auto p = like_pattern(f.text);
         for (int i = 0; i < 4; ++i) params.push_back(text(p));
     }
+}
+
+// What a filter asks of finding_groups (columns of `g`): the plugin, and the
+// severities it lets through when it leaves some out. Empty when it asks
+// neither: the groups would name every finding.
+struct GroupFilter {
+    std::string sql;
+    std::vector<Value> params;
+};
+
+GroupFilter group_filter(std::optional<std::uint64_t> plugin_id, const std::vector<sdk::Severity>& severities,
+                         std::optional<sdk::Severity> min_severity) {
+    GroupFilter g;
+    if (plugin_id) {
+        g.sql += " AND g.plugin_id = ?";
+        g.params.push_back(integer(static_cast<std::int64_t>(*plugin_id)));
+    }
+    std::vector<std::int64_t> allowed;
+    for (int s = 0; s <= 4; ++s) {
+        const auto sev = static_cast<sdk::Severity>(s);
+        if (!severities.empty() && std::find(severities.begin(), severities.end(), sev) == severities.end()) continue;
+        if (min_severity && sev < *min_severity) continue;
+        allowed.push_back(s);
+    }
+    if (allowed.empty()) {
+        g.sql += " AND 1 = 0";  // nothing passes
+    } else if (allowed.size() < 5) {
+        g.sql += " AND g.severity IN (" + placeholders(allowed.size()) + ")";
+        for (const auto s : allowed) g.params.push_back(integer(s));
+    }
+    return g;
+}
+
+// The groups read for a page or a search: a batch's members, by batch.
+struct GroupRow {
+    std::int64_t task_key, first_seq, last_seq;
+    std::string seqs;
+};
+
+// Reads groups in (task_key, first_seq) order with `sql` (a SELECT of
+// task_key, first_seq, last_seq, seqs, ending before ORDER BY), at most
+// `limit`, whole batches only: a batch cut by the limit is left for the next
+// read, or read whole when it alone fills the limit. Sets `all` when the
+// read reached the end.
+std::vector<GroupRow> read_groups(Connection& c, const std::string& sql, const std::vector<Value>& params,
+                                  std::size_t limit, bool& all) {
+    std::vector<GroupRow> out;
+    const auto take = [&](const Row& r) { out.push_back({r.integer(0), r.integer(1), r.integer(2), r.text(3)}); };
+    auto p = params;
+    p.push_back(integer(static_cast<std::int64_t>(limit)));
+    c.run(sql + " ORDER BY g.task_key, g.first_seq LIMIT ?", p, take);
+    all = out.size() < limit;
+    if (all) return out;
+    const auto same_batch = [](const GroupRow& a, const GroupRow& b) {
+        return a.task_key == b.task_key && a.first_seq == b.first_seq;
+    };
+    const GroupRow last = out.back();
+    if (same_batch(out.front(), last)) {
+        out.clear();
+        auto whole = params;
+        whole.insert(whole.end(), {integer(last.task_key), integer(last.first_seq)});
+        c.run(sql + " AND g.task_key = ? AND g.first_seq = ?", whole, take);
+    } else {
+        while (same_batch(out.back(), last)) out.pop_back();
+    }
+    return out;
 }
 
 // The number the task's findings are kept under (schema 3), or not_found.
@@ -323,7 +390,7 @@ private:
 
 void delete_findings(Connection& c, std::int64_t task_key, std::optional<std::pair<std::int64_t, std::int64_t>> range) {
     if (!range) {
-        for (const auto* table : {"finding_cves", "findings", "finding_hosts"}) {
+        for (const auto* table : {"finding_cves", "findings", "finding_hosts", "finding_groups"}) {
             c.run(std::string("DELETE FROM ") + table + " WHERE task_key = ?", {integer(task_key)});
         }
         return;
@@ -334,6 +401,7 @@ void delete_findings(Connection& c, std::int64_t task_key, std::optional<std::pa
         c.run(std::string("DELETE FROM ") + table + " WHERE task_key = ? AND seq BETWEEN ? AND ?",
               {k, integer(lo), integer(hi)});
     }
+    cut_groups(c, task_key, lo, hi);
     // Host runs keep out of [lo, hi], so the rows written there get runs of
     // their own and no two runs of a task overlap (reads rely on it). Runs
     // being disjoint, one run at most starts before lo and reaches into the
@@ -491,6 +559,8 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
         c->insert_rows("findings", kColumns, rows);
         if (!cve_rows.empty()) c->insert_rows("finding_cves", kCveColumns, cve_rows);
         c->insert_rows("finding_hosts", kHostRunColumns, host_runs(*key, batch));
+        std::vector<std::string> group_texts;  // the rows borrow them
+        c->insert_rows("finding_groups", group_columns(), group_rows(*key, batch, group_texts));
         tx.commit();
         // PostgreSQL plans from statistics that autovacuum gathers about a
         // minute after a bulk load; until then it scanned the whole table for
@@ -561,7 +631,60 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
             c->run(select + where + range + " ORDER BY f.seq LIMIT ?", p,
                    [&](const Row& r) { page.findings.push_back(read_finding(r, kFindingColumnsBefore, q.task_id)); });
         };
-        if (q.filter.host.empty()) {
+        const auto groups = group_filter(q.filter.plugin_id, q.filter.severities, q.filter.min_severity);
+        // Findings by seq, a chunk at a time in seq order until the page is
+        // full: an IN list (each an index lookup on both databases; SQLite
+        // would test ORed ranges on every row of the task instead). A
+        // power-of-two length (the last seq repeated): a few statement texts,
+        // each prepared once per connection.
+        const auto read_seqs = [&](const std::vector<std::int64_t>& seqs) {
+            constexpr std::size_t kSeqsPerRead = 256;
+            for (std::size_t at = 0; at < seqs.size() && page.findings.size() <= q.limit; at += kSeqsPerRead) {
+                const auto n = std::min(kSeqsPerRead, seqs.size() - at);
+                const auto slots = std::bit_ceil(n);
+                auto p = params;
+                for (std::size_t i = 0; i < slots; ++i) p.push_back(integer(seqs[at + std::min(i, n - 1)]));
+                read(" AND f.seq IN (" + placeholders(slots) + ")", std::move(p));
+            }
+        };
+        if (q.filter.host.empty() && !groups.sql.empty()) {
+            // By plugin or severity: the task's groups name the candidates
+            // (finding_groups.h), whole batches at a time in seq order, and
+            // each is confirmed against its row with every filter. Past
+            // kMaxReads reads the rest of the task is read in one filtered
+            // pass instead, so a call costs a bounded number of statements.
+            constexpr std::size_t kGroupsPerRead = 512;
+            constexpr int kMaxReads = 32;
+            std::int64_t done_to = after;  // every finding up to here is settled
+            const std::string sql =
+                "SELECT g.task_key, g.first_seq, g.last_seq, g.seqs FROM finding_groups g WHERE g.task_key = ?"
+                " AND g.first_seq >= COALESCE((SELECT MAX(first_seq) FROM finding_groups WHERE task_key = ?"
+                " AND first_seq <= ?), -1) AND g.last_seq > ?" +
+                groups.sql;
+            for (int reads = 0; page.findings.size() <= q.limit; ++reads) {
+                if (reads == kMaxReads) {
+                    auto p = params;
+                    p.push_back(integer(done_to));
+                    read(" AND f.seq > ?", std::move(p));
+                    break;
+                }
+                std::vector<Value> gp = {integer(key), integer(key), integer(done_to + 1), integer(done_to)};
+                gp.insert(gp.end(), groups.params.begin(), groups.params.end());
+                bool all = false;
+                const auto rows = read_groups(*c, sql, gp, kGroupsPerRead, all);
+                std::vector<std::int64_t> candidates;
+                for (const auto& g : rows) {
+                    for (const auto o : decode_offsets(g.seqs, key)) {
+                        if (g.first_seq + o > done_to) candidates.push_back(g.first_seq + o);
+                    }
+                }
+                std::sort(candidates.begin(), candidates.end());
+                candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+                read_seqs(candidates);
+                if (all || rows.empty()) break;
+                done_to = std::max(done_to, rows.back().last_seq);
+            }
+        } else if (q.filter.host.empty()) {
             auto p = params;
             p.push_back(integer(after));
             read(" AND f.seq > ?", std::move(p));
@@ -689,10 +812,78 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                 hits.hits.push_back({id, read_finding(r, 2, id)});
             });
         };
-        // A CVE's index finds its candidates (few, in order), and so does a
-        // plugin's or the findings' own order when no host or network is
-        // asked; the host or network is checked on each.
-        if (!q.cve.empty() || (q.host.empty() && !net)) {
+        using Run = std::array<std::int64_t, 3>;  // task_key, first_seq, last_seq
+        // Reads runs of findings by primary key, a chunk at a time, until
+        // the page is full.
+        const auto read_runs = [&](const std::vector<Run>& runs) {
+            constexpr std::size_t kRunsPerRead = 64;
+            for (std::size_t at = 0; at < runs.size() && hits.hits.size() <= q.limit; at += kRunsPerRead) {
+                const auto n = std::min(kRunsPerRead, runs.size() - at);
+                // A power-of-two count of ranges (the last one repeated): a
+                // few statement texts, each prepared once per connection.
+                const auto slots = std::bit_ceil(n);
+                std::string ranges = " AND (";
+                std::vector<Value> p = params;
+                for (std::size_t i = 0; i < slots; ++i) {
+                    const auto& run = runs[at + std::min(i, n - 1)];
+                    ranges += i ? " OR " : "";
+                    ranges += "(f.task_key = ? AND f.seq BETWEEN ? AND ?)";
+                    p.insert(p.end(), {integer(run[0]), integer(run[1]), integer(run[2])});
+                }
+                read(select + where + ranges + ")", std::move(p), q.limit + 1 - hits.hits.size());
+            }
+        };
+        if (q.cve.empty() && q.host.empty() && !net && q.plugin_id) {
+            // A plugin's findings across tasks: its groups (finding_groups.h)
+            // in (task_key, first_seq) order from the cursor name the
+            // candidates, whole batches at a time; each is confirmed against
+            // its row with every criterion. A call reads at most kMaxReads
+            // chunks of groups: past that it answers a shorter page, even an
+            // empty one, with a cursor after the last batch examined.
+            constexpr std::size_t kGroupsPerRead = 512;
+            constexpr int kMaxReads = 16;
+            const auto gf = group_filter(q.plugin_id, {}, q.min_severity);
+            const std::string sql =
+                "SELECT g.task_key, g.first_seq, g.last_seq, g.seqs FROM finding_groups g"
+                " JOIN tasks t ON t.task_key = g.task_key WHERE 1 = 1" +
+                gf.sql + tasks_where + " AND g.task_key >= ? AND (g.task_key > ? OR g.last_seq > ?)";
+            std::int64_t at_key = after_key, at_seq = after_seq;  // settled up to here
+            for (int reads = 0; hits.hits.size() <= q.limit; ++reads) {
+                if (reads == kMaxReads) {
+                    hits.next_cursor = "s2:" + std::to_string(at_key) + ":" + std::to_string(at_seq);
+                    return hits;
+                }
+                std::vector<Value> gp = gf.params;
+                gp.insert(gp.end(), tasks_params.begin(), tasks_params.end());
+                gp.insert(gp.end(), {integer(at_key), integer(at_key), integer(at_seq)});
+                bool all = false;
+                const auto rows = read_groups(*c, sql, gp, kGroupsPerRead, all);
+                std::vector<std::pair<std::int64_t, std::int64_t>> candidates;
+                for (const auto& g : rows) {
+                    for (const auto o : decode_offsets(g.seqs, g.task_key)) {
+                        const std::pair at(g.task_key, g.first_seq + o);
+                        if (at > std::pair(at_key, at_seq)) candidates.push_back(at);
+                    }
+                }
+                std::sort(candidates.begin(), candidates.end());
+                candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+                std::vector<Run> runs;
+                for (const auto& [k, seq] : candidates) {
+                    if (!runs.empty() && runs.back()[0] == k && runs.back()[2] + 1 == seq) {
+                        runs.back()[2] = seq;
+                    } else {
+                        runs.push_back({k, seq, seq});
+                    }
+                }
+                read_runs(runs);
+                if (all || rows.empty()) break;
+                at_key = rows.back().task_key;
+                at_seq = rows.back().last_seq;
+            }
+        } else if (!q.cve.empty() || (q.host.empty() && !net)) {
+            // A CVE's index finds its candidates (few, in order), and so does
+            // the findings' own order when nothing else is asked; the rest is
+            // checked on each.
             read(select + where, params, q.limit + 1);
         } else {
             // A host's or a network's findings are its runs (finding_hosts),
@@ -701,8 +892,7 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
             // is bounded (kRunsPerCall runs of a host, kRunWindow runs of the
             // store for a network): past that it answers a shorter page, even
             // an empty one, with a cursor after the last run examined.
-            constexpr std::size_t kRunsPerRead = 64, kRunsPerCall = 1024, kRunWindow = 4096;
-            using Run = std::array<std::int64_t, 3>;  // task_key, first_seq, last_seq
+            constexpr std::size_t kRunsPerCall = 1024, kRunWindow = 4096;
             std::vector<Run> runs;
             std::optional<Run> examined_to;  // set when the call stopped short of the store's end
             const std::string from_cursor = " AND h.task_key >= ? AND (h.task_key > ? OR h.last_seq > ?)";
@@ -757,21 +947,7 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                        });
                 if (seen == kRunWindow) examined_to = last;
             }
-            for (std::size_t at = 0; at < runs.size() && hits.hits.size() <= q.limit; at += kRunsPerRead) {
-                const auto n = std::min(kRunsPerRead, runs.size() - at);
-                // A power-of-two count of ranges (the last one repeated): a
-                // few statement texts, each prepared once per connection.
-                const auto slots = std::bit_ceil(n);
-                std::string ranges = " AND (";
-                std::vector<Value> p = params;
-                for (std::size_t i = 0; i < slots; ++i) {
-                    const auto& run = runs[at + std::min(i, n - 1)];
-                    ranges += i ? " OR " : "";
-                    ranges += "(f.task_key = ? AND f.seq BETWEEN ? AND ?)";
-                    p.insert(p.end(), {integer(run[0]), integer(run[1]), integer(run[2])});
-                }
-                read(select + where + ranges + ")", std::move(p), q.limit + 1 - hits.hits.size());
-            }
+            read_runs(runs);
             if (hits.hits.size() <= q.limit && examined_to) {
                 // The page is not full, but the call examined all it may:
                 // the next one resumes after the last run examined.
