@@ -58,18 +58,14 @@ void ConnectionPool::give_back(std::unique_ptr<Session> session) {
     reaper_->due_at(now + keep_alive_);
 }
 
-ConnectionPool::Clock::time_point ConnectionPool::close_idle(Clock::time_point now) {
-    std::vector<Idle> expired;
-    auto next = Clock::time_point::max();
-    {
-        const std::lock_guard lock(mutex_);
-        const auto fresh =
-            std::find_if(idle_.begin(), idle_.end(), [&](const Idle& i) { return now - i.since < keep_alive_; });
-        expired.assign(std::make_move_iterator(idle_.begin()), std::make_move_iterator(fresh));
-        idle_.erase(idle_.begin(), fresh);
-        if (!idle_.empty()) next = idle_.front().since + keep_alive_;
-    }
-    return next;  // `expired` closes its sessions here, outside the pool's lock
+ConnectionPool::Clock::time_point ConnectionPool::take_expired(Clock::time_point now,
+                                                               std::vector<std::unique_ptr<Session>>& expired) {
+    const std::lock_guard lock(mutex_);
+    const auto fresh =
+        std::find_if(idle_.begin(), idle_.end(), [&](const Idle& i) { return now - i.since < keep_alive_; });
+    for (auto it = idle_.begin(); it != fresh; ++it) expired.push_back(std::move(it->session));
+    idle_.erase(idle_.begin(), fresh);
+    return idle_.empty() ? Clock::time_point::max() : idle_.front().since + keep_alive_;
 }
 
 std::size_t ConnectionPool::idle() const {
@@ -133,7 +129,13 @@ void IdleReaper::run() {
         const auto now = ConnectionPool::Clock::now();
         if (now < next_) continue;  // woken early: by a nearer due time, or spuriously
         next_ = ConnectionPool::Clock::time_point::max();
-        for (auto* pool : pools_) next_ = std::min(next_, pool->close_idle(now));
+        std::vector<std::unique_ptr<ConnectionPool::Session>> expired;
+        for (auto* pool : pools_) next_ = std::min(next_, pool->take_expired(now, expired));
+        // Closed without the lock: a close (a TLS one especially) must not
+        // hold up the requests of every scanner giving a connection back.
+        lock.unlock();
+        expired.clear();
+        lock.lock();
     }
 }
 

@@ -53,9 +53,10 @@ public:
     /// must be dropped instead.
     void give_back(std::unique_ptr<Session> session);
 
-    /// Closes the sessions idle for keep_alive or longer; when the next one
+    /// Takes out the sessions idle for keep_alive or longer into `expired`
+    /// (closed by the caller, outside its own locks); when the next one
     /// falls due (Clock::time_point::max() when none is kept).
-    Clock::time_point close_idle(Clock::time_point now);
+    Clock::time_point take_expired(Clock::time_point now, std::vector<std::unique_ptr<Session>>& expired);
     std::size_t idle() const;
     bool keeps_connections() const { return keep_alive_.count() > 0 && max_idle_ > 0; }
 

@@ -99,8 +99,12 @@ sdk::Result<Reply> NessusClient::raw(const std::string& method, const std::strin
                 in = &exchange(session, method, path, body, token, res);
             } catch (const Poco::TimeoutException&) {
                 throw;  // a slow server, not a closed connection
-            } catch (const Poco::Exception&) {
+            } catch (const Poco::Exception& e) {
                 if (!lease.reused) throw;
+                // RFC 9112 9.3.1: an idempotent request may be sent again
+                // when its connection closes before the answer.
+                ctx_.log().debug("kept connection to ", config_.url(), " failed (", e.displayText(), "); ", where,
+                                 " once more on a new one");
                 continue;
             }
             Reply reply;
@@ -115,8 +119,12 @@ sdk::Result<Reply> NessusClient::raw(const std::string& method, const std::strin
                 if (!in->eof() && in->fail()) return sdk::Error::transient(where + ": the answer was cut short");
                 reply.body = out.str();
             }
-            // Read to its end: the connection is ready for the next request.
-            if (res.getKeepAlive() && in->eof()) connections_.give_back(std::move(lease.session));
+            // Read to its end, and the end was the framing's, not the server
+            // closing (an answer without a length ends that way): the
+            // connection is ready for the next request.
+            if (res.getKeepAlive() && in->eof() && (res.hasContentLength() || res.getChunkedTransferEncoding())) {
+                connections_.give_back(std::move(lease.session));
+            }
             return reply;
         }
     } catch (const Poco::TimeoutException&) {

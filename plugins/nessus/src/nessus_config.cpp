@@ -66,9 +66,11 @@ sdk::Result<NessusConfig> parse_config(const sdk::Config& config) {
         return sdk::Error::invalid_input(who + ": options.export_timeout must be 1 s to 7 days, got " +
                                          std::to_string(c.export_timeout_seconds) + " s");
     }
-    if (c.keep_alive_seconds < 0 || c.keep_alive_seconds > 3600) {
+    // Longer, and a connection a NAT or a load balancer dropped without a
+    // word would fail its next request by timeout rather than be replaced.
+    if (c.keep_alive_seconds < 0 || c.keep_alive_seconds > 60) {
         return sdk::Error::invalid_input(who +
-                                         ": options.keep_alive must be 0 (a connection per request) to 3600 s, got " +
+                                         ": options.keep_alive must be 0 (a connection per request) to 60 s, got " +
                                          std::to_string(c.keep_alive_seconds) + " s");
     }
     if (c.max_idle_connections < 1 || c.max_idle_connections > 64) {
