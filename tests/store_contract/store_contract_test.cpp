@@ -944,6 +944,9 @@ TEST_P(StoreContract, PluginAndSeverityFiltersFollowBatchesAndResends) {
         const auto want = model_seqs(model[task], f);
         EXPECT_FALSE(want.empty()) << what << ": the filter must select something to prove anything";
         EXPECT_EQ(paged_seqs(findings(), task, f, limit), want) << what;
+        auto counted = page_of(task, f);
+        counted.count = true;
+        EXPECT_EQ(MUST(findings().page(counted))->total_matching, want.size()) << what << ": the count";
     };
     for (const std::uint32_t limit : {7u, 64u, 1000u}) {
         const auto at = " (pages of " + std::to_string(limit) + ")";
@@ -966,6 +969,41 @@ TEST_P(StoreContract, PluginAndSeverityFiltersFollowBatchesAndResends) {
         f.plugin_id = 51234;
         walk("groups-b", f, limit, "one plugin among 1500" + at);
     }
+    // groups-c: 12,000 findings of one plugin, of which other filters keep
+    // the last few: past a call's budget of candidates, a page reads the rest
+    // of the task in one pass, and a search answers short pages with a
+    // cursor; either way nothing is lost.
+    {
+        auto t = sample_task("groups-c");
+        t.status = sdk::TaskState::completed;
+        ASSERT_TRUE(MUST(tasks().create(t)));
+        for (std::uint64_t at = 0; at < 12000; at += 4000) {
+            write("groups-c", range(at, at + 4000, [](sdk::Finding& f) {
+                      f.plugin_id = 88888;
+                      f.port = f.seq >= 11990 ? 8443 : 80;
+                      f.seen_at_ms = kBase + (f.seq >= 11995 ? 5000000 : 0);
+                  }));
+        }
+        sdk::FindingFilter f;
+        f.plugin_id = 88888;
+        f.port = 8443;
+        walk("groups-c", f, 7, "the last few of 12,000 candidates");
+        sdk::FindingSearch q;
+        q.plugin_id = 88888;
+        q.seen_from_ms = kBase + 5000000;
+        q.limit = 3;
+        std::vector<std::uint64_t> got;
+        int calls = 0;
+        for (; calls < 100; ++calls) {
+            auto p = *MUST(findings().search(q));
+            for (const auto& h : p.hits) got.push_back(h.finding.seq);
+            if (p.next_cursor.empty()) break;
+            q.cursor = p.next_cursor;
+        }
+        EXPECT_EQ(got, (std::vector<std::uint64_t>{11995, 11996, 11997, 11998, 11999}));
+        EXPECT_GE(calls, 2) << "the first call examines at most its budget and answers short";
+    }
+
     sdk::FindingFilter none;
     none.severities = {sdk::Severity::high};
     none.min_severity = sdk::Severity::critical;

@@ -35,7 +35,8 @@ std::vector<std::int64_t> decode_offsets(const std::string& text, std::int64_t t
     while (p < end) {
         std::int64_t v = 0;
         const auto [next, ec] = std::from_chars(p, end, v);
-        if (ec != std::errc() || v < 0 || (next != end && *next != ',')) {
+        // A number, then a comma and another number, or the end.
+        if (ec != std::errc() || v < 0 || (next != end && (*next != ',' || next + 1 == end))) {
             throw DbError(sdk::ErrorKind::internal, "the findings of task key " + std::to_string(task_key) +
                                                         " have a damaged group list '" + text.substr(0, 60) + "'");
         }

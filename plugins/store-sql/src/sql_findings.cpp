@@ -606,13 +606,30 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
         std::vector<Value> params = {integer(key)};
         finding_filter(q.filter, where, params);
         sdk::FindingPage page;
+        const auto groups = group_filter(q.filter.plugin_id, q.filter.severities, q.filter.min_severity);
+        const bool groups_only = !groups.sql.empty() && q.filter.host.empty() && !q.filter.port && !q.filter.min_cvss &&
+                                 q.filter.text.empty();
         if (q.count) {
             std::uint64_t matching = 0, total = 0;
-            // The text source only when a text filter reads it: a count is a
-            // pass over the task's rows, and the join would double it.
-            c->run(
-                std::string("SELECT count(*)") + (q.filter.text.empty() ? " FROM findings f" : kFindingsFrom) + where,
-                params, [&](const Row& r) { matching = static_cast<std::uint64_t>(r.integer(0)); });
+            const auto take = [&](const Row& r) { matching = static_cast<std::uint64_t>(r.integer(0)); };
+            if (groups_only) {
+                // By plugin or severity alone: the members of the matching
+                // groups (each stored finding is listed once), not a pass
+                // over the task's rows.
+                std::vector<Value> gp = {integer(key)};
+                gp.insert(gp.end(), groups.params.begin(), groups.params.end());
+                c->run(
+                    "SELECT COALESCE(SUM(LENGTH(g.seqs) - LENGTH(REPLACE(g.seqs, ',', '')) + 1), 0)"
+                    " FROM finding_groups g WHERE g.task_key = ?" +
+                        groups.sql,
+                    gp, take);
+            } else {
+                // The text source only when a text filter reads it: a count
+                // is a pass over the task's rows, and the join would double it.
+                c->run(std::string("SELECT count(*)") + (q.filter.text.empty() ? " FROM findings f" : kFindingsFrom) +
+                           where,
+                       params, take);
+            }
             if (params.size() == 1) {
                 total = matching;  // no filter: the same pass
             } else {
@@ -631,7 +648,6 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
             c->run(select + where + range + " ORDER BY f.seq LIMIT ?", p,
                    [&](const Row& r) { page.findings.push_back(read_finding(r, kFindingColumnsBefore, q.task_id)); });
         };
-        const auto groups = group_filter(q.filter.plugin_id, q.filter.severities, q.filter.min_severity);
         // Findings by seq, a chunk at a time in seq order until the page is
         // full: an IN list (each an index lookup on both databases; SQLite
         // would test ORed ranges on every row of the task instead). A
@@ -651,35 +667,58 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
             // By plugin or severity: the task's groups name the candidates
             // (finding_groups.h), whole batches at a time in seq order, and
             // each is confirmed against its row with every filter. Past
-            // kMaxReads reads the rest of the task is read in one filtered
-            // pass instead, so a call costs a bounded number of statements.
-            constexpr std::size_t kGroupsPerRead = 512;
+            // kMaxReads reads of groups or kMaxCandidates candidates (other
+            // filters may turn most down) the rest of the task is read in one
+            // filtered pass instead, so a call costs a bounded number of
+            // statements and holds a bounded number of candidates.
+            constexpr std::size_t kGroupsPerRead = 512, kMaxCandidates = 8192;
             constexpr int kMaxReads = 32;
+            std::size_t examined = 0;
             std::int64_t done_to = after;  // every finding up to here is settled
             const std::string sql =
                 "SELECT g.task_key, g.first_seq, g.last_seq, g.seqs FROM finding_groups g WHERE g.task_key = ?"
                 " AND g.first_seq >= COALESCE((SELECT MAX(first_seq) FROM finding_groups WHERE task_key = ?"
                 " AND first_seq <= ?), -1) AND g.last_seq > ?" +
                 groups.sql;
+            const auto rest_of_task = [&] {
+                auto p = params;
+                p.push_back(integer(done_to));
+                read(" AND f.seq > ?", std::move(p));
+            };
             for (int reads = 0; page.findings.size() <= q.limit; ++reads) {
-                if (reads == kMaxReads) {
-                    auto p = params;
-                    p.push_back(integer(done_to));
-                    read(" AND f.seq > ?", std::move(p));
+                if (reads == kMaxReads || examined >= kMaxCandidates) {
+                    rest_of_task();
                     break;
                 }
                 std::vector<Value> gp = {integer(key), integer(key), integer(done_to + 1), integer(done_to)};
                 gp.insert(gp.end(), groups.params.begin(), groups.params.end());
                 bool all = false;
                 const auto rows = read_groups(*c, sql, gp, kGroupsPerRead, all);
+                // Whole batches, until the budget is reached: a later batch's
+                // members all come after an earlier one's.
                 std::vector<std::int64_t> candidates;
-                for (const auto& g : rows) {
+                bool stopped = false;
+                for (std::size_t i = 0; i < rows.size() && !stopped; ++i) {
+                    const auto& g = rows[i];
                     for (const auto o : decode_offsets(g.seqs, key)) {
                         if (g.first_seq + o > done_to) candidates.push_back(g.first_seq + o);
                     }
+                    stopped = candidates.size() >= kMaxCandidates - examined && i + 1 < rows.size() &&
+                              rows[i + 1].first_seq != g.first_seq;
                 }
                 std::sort(candidates.begin(), candidates.end());
                 candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+                if (!candidates.empty() && (stopped || candidates.size() > kMaxCandidates - examined)) {
+                    // Every candidate up to the last one read is settled.
+                    candidates.resize(std::min(candidates.size(), kMaxCandidates - examined));
+                    read_seqs(candidates);
+                    if (page.findings.size() <= q.limit) {
+                        done_to = candidates.back();
+                        rest_of_task();
+                    }
+                    break;
+                }
+                examined += candidates.size();
                 read_seqs(candidates);
                 if (all || rows.empty()) break;
                 done_to = std::max(done_to, rows.back().last_seq);
@@ -840,8 +879,9 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
             // its row with every criterion. A call reads at most kMaxReads
             // chunks of groups: past that it answers a shorter page, even an
             // empty one, with a cursor after the last batch examined.
-            constexpr std::size_t kGroupsPerRead = 512;
+            constexpr std::size_t kGroupsPerRead = 512, kMaxCandidates = 8192;
             constexpr int kMaxReads = 16;
+            std::size_t examined = 0;
             const auto gf = group_filter(q.plugin_id, {}, q.min_severity);
             const std::string sql =
                 "SELECT g.task_key, g.first_seq, g.last_seq, g.seqs FROM finding_groups g"
@@ -849,7 +889,7 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                 gf.sql + tasks_where + " AND g.task_key >= ? AND (g.task_key > ? OR g.last_seq > ?)";
             std::int64_t at_key = after_key, at_seq = after_seq;  // settled up to here
             for (int reads = 0; hits.hits.size() <= q.limit; ++reads) {
-                if (reads == kMaxReads) {
+                if (reads == kMaxReads || examined >= kMaxCandidates) {
                     hits.next_cursor = "s2:" + std::to_string(at_key) + ":" + std::to_string(at_seq);
                     return hits;
                 }
@@ -858,15 +898,23 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                 gp.insert(gp.end(), {integer(at_key), integer(at_key), integer(at_seq)});
                 bool all = false;
                 const auto rows = read_groups(*c, sql, gp, kGroupsPerRead, all);
+                // Whole batches, until the budget is reached (as in page()).
                 std::vector<std::pair<std::int64_t, std::int64_t>> candidates;
-                for (const auto& g : rows) {
+                bool stopped = false;
+                for (std::size_t i = 0; i < rows.size() && !stopped; ++i) {
+                    const auto& g = rows[i];
                     for (const auto o : decode_offsets(g.seqs, g.task_key)) {
                         const std::pair at(g.task_key, g.first_seq + o);
                         if (at > std::pair(at_key, at_seq)) candidates.push_back(at);
                     }
+                    stopped = candidates.size() >= kMaxCandidates - examined && i + 1 < rows.size() &&
+                              (rows[i + 1].task_key != g.task_key || rows[i + 1].first_seq != g.first_seq);
                 }
                 std::sort(candidates.begin(), candidates.end());
                 candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+                const bool cut = !candidates.empty() && (stopped || candidates.size() > kMaxCandidates - examined);
+                if (cut) candidates.resize(std::min(candidates.size(), kMaxCandidates - examined));
+                examined += candidates.size();
                 std::vector<Run> runs;
                 for (const auto& [k, seq] : candidates) {
                     if (!runs.empty() && runs.back()[0] == k && runs.back()[2] + 1 == seq) {
@@ -876,6 +924,15 @@ sdk::Result<sdk::FindingHits> SqlFindings::search(const sdk::FindingSearch& q) n
                     }
                 }
                 read_runs(runs);
+                if (cut) {
+                    // Every candidate up to the last one read is settled.
+                    std::tie(at_key, at_seq) = candidates.back();
+                    if (hits.hits.size() <= q.limit) {
+                        hits.next_cursor = "s2:" + std::to_string(at_key) + ":" + std::to_string(at_seq);
+                        return hits;
+                    }
+                    break;
+                }
                 if (all || rows.empty()) break;
                 at_key = rows.back().task_key;
                 at_seq = rows.back().last_seq;
