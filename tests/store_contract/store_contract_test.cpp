@@ -1004,6 +1004,21 @@ TEST_P(StoreContract, PluginAndSeverityFiltersFollowBatchesAndResends) {
         EXPECT_GE(calls, 2) << "the first call examines at most its budget and answers short";
     }
 
+    // groups-d: batches with gaps between them (a page's cursor then falls
+    // after a batch and before the next one).
+    {
+        ASSERT_TRUE(MUST(tasks().create(sample_task("groups-d"))));
+        for (std::uint64_t at = 0; at < 3000; at += 1000) write("groups-d", range(at, at + 100, same));
+        for (const std::uint32_t limit : {1u, 3u, 50u}) {
+            sdk::FindingFilter f;
+            f.plugin_id = 10003;
+            walk("groups-d", f, limit, "a plugin across gaps, pages of " + std::to_string(limit));
+            f = {};
+            f.min_severity = sdk::Severity::high;
+            walk("groups-d", f, limit, "high across gaps, pages of " + std::to_string(limit));
+        }
+    }
+
     sdk::FindingFilter none;
     none.severities = {sdk::Severity::high};
     none.min_severity = sdk::Severity::critical;

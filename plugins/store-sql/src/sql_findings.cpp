@@ -678,7 +678,7 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
             const std::string sql =
                 "SELECT g.task_key, g.first_seq, g.last_seq, g.seqs FROM finding_groups g WHERE g.task_key = ?"
                 " AND g.first_seq >= COALESCE((SELECT MAX(first_seq) FROM finding_groups WHERE task_key = ?"
-                " AND first_seq <= ?), -1) AND g.last_seq > ?" +
+                " AND first_seq <= ?), -1)" +
                 groups.sql;
             const auto rest_of_task = [&] {
                 auto p = params;
@@ -690,7 +690,12 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
                     rest_of_task();
                     break;
                 }
-                std::vector<Value> gp = {integer(key), integer(key), integer(done_to + 1), integer(done_to)};
+                // No "last_seq > done_to" here: past the range PostgreSQL last
+                // sampled, it planned for no rows and read every group of the
+                // task (100 ms a page). Only the first batch read can lie
+                // before done_to + 1 (when a gap follows it), and its members
+                // are skipped below.
+                std::vector<Value> gp = {integer(key), integer(key), integer(done_to + 1)};
                 gp.insert(gp.end(), groups.params.begin(), groups.params.end());
                 bool all = false;
                 const auto rows = read_groups(*c, sql, gp, kGroupsPerRead, all);
@@ -721,7 +726,11 @@ sdk::Result<sdk::FindingPage> SqlFindings::page(const sdk::FindingPageQuery& q) 
                 examined += candidates.size();
                 read_seqs(candidates);
                 if (all || rows.empty()) break;
-                done_to = std::max(done_to, rows.back().last_seq);
+                if (rows.back().last_seq <= done_to) {  // that stale batch alone filled the read
+                    rest_of_task();
+                    break;
+                }
+                done_to = rows.back().last_seq;
             }
         } else if (q.filter.host.empty()) {
             auto p = params;
