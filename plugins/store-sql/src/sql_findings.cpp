@@ -138,13 +138,6 @@ void finding_filter(const sdk::FindingFilter& f, std::string& where, std::vector
         where += " AND f.severity >= ?";
         params.push_back(integer(static_cast<std::int64_t>(*f.min_severity)));
     }
-    // The severity index leaves informational findings out (most of a
-    // scan's): a filter that excludes them says so in the index's own
-    // words, which is how both planners know the index holds every match.
-    const bool no_info = (f.min_severity && *f.min_severity > sdk::Severity::info) ||
-                         (!f.severities.empty() && std::none_of(f.severities.begin(), f.severities.end(),
-                                                                [](auto s) { return s == sdk::Severity::info; }));
-    if (no_info) where += " AND f.severity > 0";
     if (!f.host.empty()) {
         where += " AND f.host = ?";
         params.push_back(text(f.host));
