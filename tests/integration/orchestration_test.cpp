@@ -51,6 +51,19 @@ struct Dir {
     }
 };
 
+// A failed task's record is written first (fenced by its lease), then its
+// dead-letter entry and the slot's release: a reader that saw the record
+// waits for those, with a deadline.
+bool eventually(const std::function<bool()>& done) {
+    for (int i = 0; i < 100 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return done();
+}
+
+bool in_dlq(sf::Orchestrator& o, const std::string& id) {
+    auto e = o.queue().dlq_get(id);
+    return e && e->has_value();
+}
+
 std::vector<std::string> emulator_args(double seconds) {
     return {"--user",           "admin:adminpw",
             "--target-account", "scan:scanpw",
@@ -204,6 +217,7 @@ TEST(Orchestration, FailedAuthenticationEndsInTheDlqWithTroubleshooting) {
     auto ts = s->getObject("troubleshooting");
     ASSERT_TRUE(ts);
     EXPECT_NE(ts->getValue<std::string>("likely_cause").find("rejected the supplied credentials"), std::string::npos);
+    ASSERT_TRUE(eventually([&] { return in_dlq(*dep.orchestrator, id); }));
     auto dlq = dep.orchestrator->queue().dlq_get(id);
     ASSERT_TRUE(dlq && dlq->has_value());
     EXPECT_NE((*dlq)->reason.find("authentication failed"), std::string::npos);
@@ -722,20 +736,13 @@ TEST(Orchestration, AScannerKilledMidLoadOpensItsCircuitAndNothingIsLost) {
     east.reset();  // killed mid-load, with two scans on it and two more waiting for it
     std::map<std::string, std::string> final;
     for (const auto& id : ids) final[id] = dep.wait_done(id)->getValue<std::string>("status");
-    // A failed task's record is written first (fenced by its lease), then its
-    // dead-letter entry and the slot's release: wait for those, with a deadline.
-    auto eventually = [](const std::function<bool()>& done) {
-        for (int i = 0; i < 100 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        return done();
-    };
     int completed = 0, failed = 0;
     for (const auto& [id, st] : final) {
         if (st == "completed") ++completed;
         if (st == "failed") {
             ++failed;
             EXPECT_TRUE(eventually([&, &id = id] {  // named: clang 14 cannot capture a binding
-                auto e = dep.orchestrator->queue().dlq_get(id);
-                return e && e->has_value();
+                return in_dlq(*dep.orchestrator, id);
             })) << id
                 << " failed but is not in the DLQ";
         }

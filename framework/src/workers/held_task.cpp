@@ -14,11 +14,6 @@ std::string HeldTask::token() const {
     return claim_.lease_token;
 }
 
-void HeldTask::mark_lost(const std::string& token) {
-    std::lock_guard lock(mu_);
-    if (claim_.lease_token == token) lost_ = true;  // not when a newer claim was adopted meanwhile
-}
-
 bool HeldTask::adopt(sdk::Claim claim, TaskStore& store) {
     std::lock_guard lock(mu_);
     if (closed_) return false;
@@ -104,8 +99,12 @@ bool HeldTask::renew(sdk::QueueBackend& queue, std::int64_t lease_ms) {
             spdlog::warn("task {}: cannot renew its lease: {}", id_, r.error().message);
             return true;
         }
-        mark_lost(copy.lease_token);
-        return !lost();
+        std::lock_guard lock(mu_);
+        // A run that chose its ending gives its claim up itself (complete,
+        // dead-letter, hand back): its lease is gone, but lost to nobody.
+        if (closed_) return true;
+        if (claim_.lease_token == copy.lease_token) lost_ = true;  // not when a newer claim was adopted meanwhile
+        return !lost_.load();
     }
     std::lock_guard lock(mu_);
     if (claim_.lease_token == copy.lease_token) claim_.lease_expires_at_ms = copy.lease_expires_at_ms;

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "scanorch/framework/plugins/host_services.h"
-#include "scanorch/framework/plugins/loader.h"
+#include "memory_queue_plugin.h"
+
 #include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/service/forwarding_queue.h"
 #include "scanorch/framework/tasks/shared_keys.h"
@@ -64,34 +64,9 @@ private:
     bool hold_ = false, held_ = false, released_ = false;
 };
 
-std::shared_ptr<sdk::QueueBackend> memory_queue(const std::filesystem::path& dir) {
-    static sf::PluginLoader loader;
-    if (!loader.find("memory-queue")) {
-        auto loaded = loader.load_file(MEMORY_QUEUE_PLUGIN);
-        if (!loaded.ok()) return nullptr;
-    }
-    auto services = std::make_shared<sf::HostServices>(nullptr, dir.string());
-    auto q = loader.instantiate<sdk::QueueBackend>("memory-queue", R"({"rebuild_from_tasks":false})",
-                                                   sf::HostApi::make(services, "memory-queue"));
-    return q ? std::move(q).value() : nullptr;
-}
-
-// A memory-queue in a temporary directory of its own, removed when the test
-// ends, a failed ASSERT included.
-struct TestQueue {
-    explicit TestQueue(const std::string& tag)
-        : dir(std::filesystem::temp_directory_path() / ("scanorch-" + tag + "-" + std::to_string(::getpid()))) {
-        std::filesystem::create_directories(dir);
-        queue = memory_queue(dir);
-    }
-    ~TestQueue() {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
-    TestQueue(const TestQueue&) = delete;
-    TestQueue& operator=(const TestQueue&) = delete;
-    std::filesystem::path dir;
-    std::shared_ptr<sdk::QueueBackend> queue;
+// A memory-queue of this test's own, removed when the test ends.
+struct TestQueue : scanorch::testing::TestQueue {
+    explicit TestQueue(const std::string& tag) : scanorch::testing::TestQueue(tag, MEMORY_QUEUE_PLUGIN) {}
 };
 
 // Opens the circuit of a breaker made with failures = 1 and open_ms = 100,

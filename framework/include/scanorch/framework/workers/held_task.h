@@ -40,7 +40,6 @@ public:
 
     /// The lease passed to another worker (the heartbeat found it gone).
     bool lost() const { return lost_.load(); }
-    void mark_lost(const std::string& token);
 
     /// The same task claimed again by this worker after its lease lapsed: the
     /// run goes on under the new lease. False once the run has chosen its
@@ -56,7 +55,8 @@ public:
     WriteOutcome take_over(TaskStore& store, const std::function<void(TaskRecord&)>& change, TaskRecord& after);
 
     /// Heartbeat: renews the lease and the client slot. Returns false when
-    /// the lease is gone.
+    /// the lease went to another worker; true too once the run has closed
+    /// (its own ending gave the claim up).
     bool renew(sdk::QueueBackend& queue, std::int64_t lease_ms);
 
     void hold_client_slot(std::optional<ClientSlot> slot);
@@ -65,7 +65,7 @@ public:
     void drop_client_slot(bool free_it);
 
 private:
-    mutable std::mutex mu_;  ///< guards claim_, slot_, closed_; held across fenced writes
+    mutable std::mutex mu_;  ///< guards claim_, slot_, closed_, lost_ changes; held across fenced writes
     sdk::Claim claim_;
     const std::string id_ = claim_.task.task_id;
     std::unique_ptr<ClientSlot> slot_;
