@@ -95,6 +95,61 @@ TEST(CommitGroup, EveryReturnedWriteIsThereAndConcurrentWritersShareCommits) {
     EXPECT_GT(commits.load(), 0);
 }
 
+// The real connection, keeping the most writers one of its transactions
+// carried (a connection is used by one writer at a time).
+class BatchSizes final : public ss::Connection {
+public:
+    BatchSizes(const SqliteOptions& o, std::atomic<std::size_t>& largest) : c_(o), largest_(largest) {}
+    std::int64_t run(const std::string& sql, const std::vector<ss::Value>& params, const ss::RowFn& on_row) override {
+        const auto n = c_.run(sql, params, on_row);
+        if (sql == "SAVEPOINT writer") ++writers_;
+        if (sql == "COMMIT") {
+            auto seen = largest_.load();
+            while (writers_ > seen && !largest_.compare_exchange_weak(seen, writers_)) {
+            }
+            writers_ = 0;
+        }
+        return n;
+    }
+    bool healthy() const override { return c_.healthy(); }
+
+private:
+    SqliteConnection c_;
+    std::atomic<std::size_t>& largest_;
+    std::size_t writers_ = 0;
+};
+
+// More writers at once than one transaction carries: the leader of each
+// transaction hands over to the next writer in line, every writer returns
+// with its row written, and no transaction goes past the bound.
+TEST(CommitGroup, MoreWritersThanABatchTakeTurnsLeadingWithinTheBound) {
+    Db db;
+    std::atomic<std::size_t> largest{0};
+    ss::Pool pool([&, o = db.o] { return std::make_unique<BatchSizes>(o, largest); }, 4, true);
+    ss::CommitGroup group(pool, "BEGIN IMMEDIATE", true);
+    constexpr int kThreads = 200, kEach = 5;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    threads.reserve(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                const std::int64_t id = t * kEach + i + 1;
+                try {
+                    group.write([&](ss::Connection& c) { c.run(kInsert, {ss::Value(id)}, {}); });
+                } catch (...) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(db.count(), kThreads * kEach) << "a write that returned is not in the database";
+    EXPECT_LE(largest.load(), ss::CommitGroup::kMaxBatch);
+    EXPECT_GT(largest.load(), 1u) << "200 concurrent writers never shared a commit";
+}
+
 TEST(CommitGroup, AWritersErrorIsItsOwnAndItsStatementsAreUndone) {
     Db db;
     ss::Pool pool(db.factory(), 2, true);

@@ -16,23 +16,21 @@ void CommitGroup::write(const std::function<void(Connection&)>& work, bool one_s
         tx.commit();
         return;
     }
-    Writer me{&work, nullptr, false};
+    Writer me(&work);
     std::vector<Writer*> batch;
     {
         std::unique_lock lock(mu_);
         waiting_.push_back(&me);
-        cv_.wait(lock, [&] { return me.done || !running_; });
-        if (!me.done) {
-            // Nobody is running one: this writer runs the next transaction,
-            // for itself and everyone waiting now.
+        if (!running_) {  // nobody leads one: this writer runs the next transaction
             running_ = true;
+            me.lead = true;
+        }
+        me.cv.wait(lock, [&] { return me.done || me.lead; });
+        if (!me.done) {
+            // The leader is the head of the line (a lone writer, or the one
+            // the last leader handed over to), so its own write is in the
+            // batch it runs, with everyone waiting behind it, up to a bound.
             const auto n = std::min(waiting_.size(), kMaxBatch);
-            // In arrival order, and this writer among them (it waited
-            // behind a full batch only when more than kMaxBatch arrived
-            // first, and then it is among the first of the rest).
-            auto mine = std::find(waiting_.begin(), waiting_.end(), &me);
-            if (static_cast<std::size_t>(mine - waiting_.begin()) >= n)
-                std::iter_swap(mine, waiting_.begin() + (n - 1));
             batch.assign(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
             waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
         }
@@ -40,9 +38,18 @@ void CommitGroup::write(const std::function<void(Connection&)>& work, bool one_s
     if (!batch.empty()) {
         run(batch);
         std::lock_guard lock(mu_);
-        for (auto* w : batch) w->done = true;
-        running_ = false;
-        cv_.notify_all();  // the done, and the first of the next ones to lead
+        // Notified under the lock: a woken writer returns (and its Writer,
+        // on its stack, goes) only once it holds the lock again.
+        for (auto* w : batch) {
+            w->done = true;
+            if (w != &me) w->cv.notify_one();
+        }
+        if (waiting_.empty()) {
+            running_ = false;
+        } else {
+            waiting_.front()->lead = true;
+            waiting_.front()->cv.notify_one();
+        }
     }
     if (me.error) std::rethrow_exception(me.error);
 }

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -50,20 +51,26 @@ public:
     static constexpr std::size_t kMaxBatch = 64;
 
 private:
+    // Each writer waits on its own condition: a finished transaction wakes
+    // its writers and the one writer that leads the next, not every writer
+    // waiting (hundreds of scans' threads would all wake, take the lock in
+    // turn and sleep again, for every commit).
     struct Writer {
+        explicit Writer(const std::function<void(Connection&)>* w) : work(w) {}
         const std::function<void(Connection&)>* work;
         std::exception_ptr error;
-        bool done = false;
+        bool done = false;  ///< its transaction ended (error or not)
+        bool lead = false;  ///< it runs the next transaction
+        std::condition_variable cv;
     };
     void run(const std::vector<Writer*>& batch);
 
     Pool& pool_;
     std::string begin_;
     bool shared_;
-    std::mutex mu_;
-    std::condition_variable cv_;
-    std::vector<Writer*> waiting_;
-    bool running_ = false;  ///< a writer is running a transaction for the others
+    std::mutex mu_;                ///< guards waiting_, running_ and every waiting Writer's done and lead
+    std::deque<Writer*> waiting_;  ///< in arrival order; its head leads next
+    bool running_ = false;         ///< a writer leads a transaction (or has been told to): the waiting wait for it
 };
 
 }  // namespace scanorch::store_sql
