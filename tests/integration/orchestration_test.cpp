@@ -79,7 +79,8 @@ public:
                // A TTL no test outlives: the start-up sweep runs while a test
                // may be writing records, and a short TTL would race it.
                const std::string& housekeeping = "{ttl_seconds: 3600, interval_seconds: 3600}",
-               const std::string& scope = "[192.0.2.0/24, 198.51.100.0/24]", const std::string& extra_yaml = "") {
+               const std::string& scope = "[192.0.2.0/24, 198.51.100.0/24]", const std::string& extra_yaml = "",
+               const std::string& workers_extra = "") {
         std::ofstream y(dir.path / "scanners.yaml");
         y << "scanners:\n";
         for (const auto& [id, port] : scanners) {
@@ -92,7 +93,8 @@ public:
         c << "plugin_dir: " << SCANORCH_PLUGIN_DIR << "\ndata_dir: " << (dir.path / "data").string()
           << "\nscanners_file: scanners.yaml\nscope: " << scope
           << "\n"
-             "workers: {poll_interval_ms: 100, retry_base_ms: 20, retries: 1, circuit_failures: 2, circuit_open_ms: 1500}\n"
+             "workers: {poll_interval_ms: 100, retry_base_ms: 20, retries: 1, circuit_failures: 2, circuit_open_ms: 1500"
+          << workers_extra << "}\n"
           << "housekeeping: " << housekeeping << "\n"
           << "logging: {level: warn}\nplugins:\n  frontend: {use: none}\n"
           << extra_yaml;
@@ -960,4 +962,32 @@ TEST(Orchestration, CompareScansReportsWhatChangedBetweenTwoRuns) {
     for (std::size_t i = 0; i < arr->size(); ++i)
         tasks.insert(arr->getObject(static_cast<unsigned>(i))->getValue<std::string>("task_id"));
     EXPECT_EQ(tasks, (std::set<std::string>{first, second})) << "plugin 19506 is reported by both runs";
+}
+
+// A scan polled every 100 ms moves its progress at nearly every poll; each
+// recorded value is a durable write. With progress_write_ms longer than the
+// scan only the first value is recorded; with 0 every change is.
+TEST(Orchestration, ProgressIsRecordedAtMostEveryProgressWriteMs) {
+    auto progress_seen = [](const std::string& workers_extra) {
+        EmulatorProcess a(NESSUS_EMULATOR, emulator_args(2.5));
+        Dir dir;
+        Deployment dep(dir, {{"east", a.port()}}, 1, "{ttl_seconds: 3600, interval_seconds: 3600}",
+                       "[192.0.2.0/24, 198.51.100.0/24]", "", workers_extra);
+        const auto id =
+            dep.must("run_untrusted_scan", scan_args("progress", "192.0.2.50"))->getValue<std::string>("task_id");
+        std::set<int> seen;
+        for (int i = 0; i < 600; ++i) {
+            auto s = dep.must("get_scan_status", R"({"task_id":")" + id + R"("})");
+            const auto status = s->getValue<std::string>("status");
+            if (status != "queued" && status != "running") break;
+            if (s->getValue<std::string>("phase") == "scanning") seen.insert(s->getValue<int>("progress"));
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        EXPECT_EQ(dep.wait_done(id)->getValue<std::string>("status"), "completed");
+        return seen;
+    };
+    const auto every_change = progress_seen(", progress_write_ms: 0");
+    EXPECT_GE(every_change.size(), 3u) << "a 2.5 s scan polled every 100 ms showed too few values to compare";
+    const auto throttled = progress_seen(", progress_write_ms: 60000");
+    EXPECT_EQ(throttled.size(), 1u) << "progress was recorded more than once within progress_write_ms";
 }

@@ -83,6 +83,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         if (!validator_) spdlog::warn("no validator plugin: exports will not be checked");
         WorkerOptions wo;
         wo.poll_ms = cfg.workers.poll_interval_ms;
+        wo.progress_write_ms = cfg.workers.progress_write_ms;
         wo.lease_ms = cfg.workers.lease_ms;
         wo.retry_base_ms = cfg.workers.retry_base_ms;
         wo.retries = static_cast<int>(cfg.workers.retries);

@@ -212,7 +212,12 @@ TaskRun::Next TaskRun::ensure_scan() {
 }
 
 TaskRun::Next TaskRun::await_scan() {
+    // Progress is what a status reader sees move, not state anyone resumes
+    // from: it is recorded at most every progress_write_ms (the first value
+    // at once, with the phase), so a pool of hundreds of scans polled every
+    // few seconds does not turn each poll into a durable write.
     int last_progress = -2;
+    auto last_write = std::chrono::steady_clock::now();
     sdk::ScanProgress progress;
     while (true) {
         if (auto e = checkpoint()) return *e;
@@ -223,8 +228,11 @@ TaskRun::Next TaskRun::await_scan() {
         }
         progress = *p;
         if (sdk::is_terminal(progress.state)) break;
-        if (progress.progress_pct != last_progress) {
+        const auto now = std::chrono::steady_clock::now();
+        if (progress.progress_pct != last_progress &&
+            (last_progress == -2 || now - last_write >= std::chrono::milliseconds(d_.options.progress_write_ms))) {
             last_progress = progress.progress_pct;
+            last_write = now;
             if (auto e = after_write(write([&](TaskRecord& t) {
                     t.phase = TaskPhase::scanning;
                     t.progress = std::max(0, progress.progress_pct);

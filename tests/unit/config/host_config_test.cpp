@@ -115,6 +115,11 @@ TEST(HostConfig, ScopeWorkersAndHousekeeping) {
     EXPECT_EQ(c.workers.poll_interval_ms, 200);
     EXPECT_EQ(c.workers.retries, 1);
     EXPECT_EQ(c.workers.lease_ms, 60000);
+    EXPECT_EQ(c.workers.progress_write_ms, 10000);
+    EXPECT_EQ(parse("workers: {progress_write_ms: 0}\n").workers.progress_write_ms, 0);
+    EXPECT_CONFIG_ERROR(parse("workers: {progress_write_ms: -1}\n"),
+                        "/etc/scanorch/scanorch.yaml:1: workers.progress_write_ms: expected an integer from 0 to "
+                        "3600000, got '-1'");
     EXPECT_EQ(c.housekeeping.ttl_seconds, 60);
     EXPECT_EQ(parse("scope: [a]\n", {{"SCANORCH_SCOPE", "198.51.100.0/24, 203.0.113.7"}}).scope,
               (std::vector<std::string>{"198.51.100.0/24", "203.0.113.7"}));

@@ -45,6 +45,9 @@ struct LogSettings {
 /// How workers run scans (scanorch.yaml `workers:`).
 struct WorkerSettings {
     std::int64_t poll_interval_ms = 5'000;
+    /// A running scan's progress is recorded at most this often (0: at
+    /// every change); each record is a durable store write.
+    std::int64_t progress_write_ms = 10'000;
     std::int64_t lease_ms = 60'000;
     std::int64_t retry_base_ms = 1'000;  ///< retries after 1x, 2x, 4x this
     std::int64_t retries = 3;
