@@ -93,6 +93,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         auto pool_config = std::make_shared<const ScannersConfig>(pool_->config());
         // Each scanner type exports its own format: a mixed pool names a validator per scanner.
         ScannerValidators validators(host, validator_);
+        const auto threads = std::make_shared<ThreadCache>();
         for (const auto& s : pool_->config().scanners) {
             if (mode == Mode::worker && s.instance_id != worker_scanner) continue;
             if (!s.enabled) {
@@ -110,7 +111,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
             }
             workers_.push_back(
                 std::make_unique<Worker>(WorkerDeps{s, plugin, queue_, checks.validator, checks.abi_minor, store_,
-                                                    sealer_, metrics_, pool_config, scope_, wo}));
+                                                    sealer_, metrics_, pool_config, scope_, wo, threads}));
             metrics_->init_scanner(s.instance_id);
         }
         if (mode == Mode::worker && workers_.empty()) {

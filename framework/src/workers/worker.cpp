@@ -9,7 +9,9 @@ namespace scanorch::framework {
 Worker::Worker(WorkerDeps deps)
     : d_(std::move(deps)),
       circuit_(d_.queue, d_.scanner.instance_id, d_.options.circuit_failures, d_.options.circuit_open_ms,
-               d_.options.lease_ms) {}
+               d_.options.lease_ms) {
+    if (!d_.threads) d_.threads = std::make_shared<ThreadCache>();
+}
 
 Worker::~Worker() { stop(); }
 
@@ -33,25 +35,12 @@ void Worker::stop() {
     }
     request_stop();
     if (dispatcher_.joinable()) dispatcher_.join();
-    // Runs hand their tasks back; the heartbeat keeps their leases until they have.
-    while (true) {
-        std::thread t;
-        {
-            std::lock_guard lock(mu_);
-            if (jobs_.empty()) break;
-            t = std::move(jobs_.begin()->second.thread);
-            // The entry goes when the run ends (run_job); joining it waits for that.
-        }
-        if (t.joinable()) t.join();
-        std::lock_guard lock(mu_);
-        for (auto it = jobs_.begin(); it != jobs_.end();) {
-            it = it->second.thread.joinable() ? std::next(it) : jobs_.erase(it);
-        }
+    // Runs hand their tasks back; the heartbeat keeps their leases until they
+    // have. A run's entry goes as its last step (run_job), under the lock.
+    {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return jobs_.empty(); });
     }
-    for (auto& t : finished_) {
-        if (t.joinable()) t.join();
-    }
-    finished_.clear();
     cv_.notify_all();
     if (heartbeat_.joinable()) heartbeat_.join();
     // Its runs have handed their tasks back: a trial this worker held would
@@ -101,13 +90,6 @@ void Worker::dispatch_loop() {
     auto reclaim_clock =
         d_.options.last_reclaim_ms ? d_.options.last_reclaim_ms : std::make_shared<std::atomic<std::int64_t>>(0);
     while (!stopping_.load()) {
-        {  // join the threads of finished runs
-            std::lock_guard lock(mu_);
-            for (auto& t : finished_) {
-                if (t.joinable()) t.join();
-            }
-            finished_.clear();
-        }
         auto last_reclaim = reclaim_clock->load();
         if (now_ms() - last_reclaim > kReclaimEveryMs &&
             reclaim_clock->compare_exchange_strong(last_reclaim, now_ms())) {
@@ -162,10 +144,18 @@ void Worker::accept(sdk::Claim claim) {
         it->second.next = std::make_shared<HeldTask>(std::move(claim));
         return;
     }
+    auto held = std::make_shared<HeldTask>(claim);
+    try {
+        d_.threads->run([this, claim] { run_job(claim); });
+    } catch (const std::exception& e) {
+        // No thread to run it on: the claim goes back untouched for a
+        // worker (this one, later) that can.
+        spdlog::error("task {}: no thread to run it on ({}); handed back", id, e.what());
+        (void)d_.queue->release(claim, claim.task.payload);
+        return;
+    }
     ++active_;
-    auto& job = jobs_[id];
-    job.held = std::make_shared<HeldTask>(claim);
-    job.thread = std::thread([this, claim = std::move(claim)] { run_job(claim); });
+    jobs_[id].held = std::move(held);
 }
 
 void Worker::run_job(const sdk::Claim& claim) {
@@ -192,11 +182,8 @@ void Worker::run_job(const sdk::Claim& claim) {
             (void)d_.queue->release(later, later.task.payload);
         }
         --active_;
-        if (it != jobs_.end()) {
-            if (it->second.thread.joinable()) finished_.push_back(std::move(it->second.thread));
-            jobs_.erase(it);
-        }
-        cv_.notify_all();
+        if (it != jobs_.end()) jobs_.erase(it);
+        cv_.notify_all();  // stop() waits for the last entry to go
         return;
     }
 }

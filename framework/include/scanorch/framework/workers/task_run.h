@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "scanorch/framework/config/scanners_config.h"
+#include "scanorch/framework/runtime/thread_cache.h"
 #include "scanorch/framework/service/core_metrics.h"
 #include "scanorch/framework/tasks/credential_sealer.h"
 #include "scanorch/framework/tasks/task_store.h"
@@ -60,6 +61,10 @@ struct WorkerDeps {
     std::shared_ptr<const ScannersConfig> pool;  ///< every scanner, to find who owns a scan
     std::shared_ptr<const ScopePolicy> scope;    ///< checked again when a scan starts; null = not checked
     WorkerOptions options;
+    /// Runs each claimed task; shared by the process's workers so a thread
+    /// that ran one scanner's scan runs the next of any. Null: the worker
+    /// keeps its own.
+    std::shared_ptr<ThreadCache> threads;
 };
 
 /// Sleeps up to ms; returns false when the worker is stopping. Shared by

@@ -1,6 +1,7 @@
 // A worker serves exactly one scanner instance. It claims tasks atomically
 // (scanner queue first, then global; never past max_concurrent_scans) and
-// runs each on its own thread as a TaskRun (task_run.h). A heartbeat thread
+// runs each on a thread of its own as a TaskRun (task_run.h), taken from the
+// process's ThreadCache. A heartbeat thread
 // renews the lease (and client slot) of every task it holds every third of
 // a lease, whatever step each run is in, so a slow export or validation
 // never loses its task. A task it claims again while still running it (its
@@ -35,7 +36,8 @@ public:
     ~Worker();
 
     void start();
-    /// Stops claiming, hands unfinished tasks back, joins every thread.
+    /// Stops claiming, hands unfinished tasks back, waits for every run to
+    /// end and joins the worker's own threads.
     void stop();
     /// Tells the worker to stop without waiting for it: stopping a pool of
     /// hundreds calls this on all first, so their blocking waits for work
@@ -46,7 +48,6 @@ public:
 
 private:
     struct Job {
-        std::thread thread;
         std::shared_ptr<HeldTask> held;
         std::shared_ptr<HeldTask> next;  ///< claimed again after the run chose its ending; renewed too
     };
@@ -67,8 +68,7 @@ private:
     std::condition_variable cv_;
     std::thread dispatcher_;
     std::thread heartbeat_;
-    std::map<std::string, Job> jobs_;    ///< by task id
-    std::vector<std::thread> finished_;  ///< joined by the dispatcher
+    std::map<std::string, Job> jobs_;  ///< by task id: one entry per run, gone when the run has ended
 };
 
 }  // namespace scanorch::framework
