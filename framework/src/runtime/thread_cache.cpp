@@ -1,5 +1,8 @@
 #include "scanorch/framework/runtime/thread_cache.h"
 
+#include <spdlog/spdlog.h>
+
+#include <exception>
 #include <thread>
 
 namespace scanorch::framework {
@@ -37,7 +40,13 @@ void ThreadCache::loop() {
             auto job = std::move(jobs_.front());
             jobs_.pop_front();
             lock.unlock();
-            job();
+            try {
+                job();
+            } catch (const std::exception& e) {  // a job's own bug must not end the process
+                spdlog::error("a job on a cached thread failed: {}", e.what());
+            } catch (...) {
+                spdlog::error("a job on a cached thread failed");
+            }
             job = nullptr;  // what it holds goes before the thread waits
             lock.lock();
             continue;

@@ -52,6 +52,7 @@ void TaskRun::run() noexcept {
         conclude(std::get<Ending>(next));
     } catch (const std::exception& e) {  // a bug must not cost the slot or the task
         spdlog::error("task {}: unexpected error: {}", id_, e.what());
+        held_->close();  // before the claim is given up: the heartbeat must not call that a loss
         try {
             fail_task({FailureKind::internal, std::string("internal error: ") + e.what(), false});
         } catch (...) {
@@ -227,6 +228,7 @@ TaskRun::Next TaskRun::await_scan() {
             return fail(p.error(), true);
         }
         progress = *p;
+        polled_progress_ = progress.progress_pct;
         if (sdk::is_terminal(progress.state)) break;
         const auto now = std::chrono::steady_clock::now();
         if (progress.progress_pct != last_progress &&
@@ -254,8 +256,10 @@ TaskRun::Next TaskRun::await_scan() {
 
 TaskRun::Next TaskRun::export_results() {
     if (auto e = checkpoint()) return *e;
-    if (auto e = after_write(write([](TaskRecord& t) {
+    if (auto e = after_write(write([polled = polled_progress_](TaskRecord& t) {
             t.phase = TaskPhase::exporting;
+            // The last value polled: a throttled one may not have been recorded.
+            if (polled >= 0) t.progress = polled;
             return true;
         })))
         return *e;

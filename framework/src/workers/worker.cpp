@@ -115,7 +115,12 @@ void Worker::dispatch_loop() {
             }
             if (c->has_value()) {
                 claimed = true;
-                accept(std::move(**c));
+                // A claim it could not start went back to the queue's head:
+                // claiming again at once would take it straight back.
+                if (!accept(std::move(**c))) {
+                    sleep_for(1000);
+                    continue;
+                }
             }
         }
         // Claim again at once after a success; otherwise wait to be woken.
@@ -124,7 +129,7 @@ void Worker::dispatch_loop() {
     }
 }
 
-void Worker::accept(sdk::Claim claim) {
+bool Worker::accept(sdk::Claim claim) {
     const std::string id = claim.task.task_id;
     std::shared_ptr<HeldTask> running;
     {
@@ -136,26 +141,28 @@ void Worker::accept(sdk::Claim claim) {
     // the worker's lock: adopting writes the record.
     if (running && running->adopt(claim, *d_.store)) {
         spdlog::warn("task {}: claimed again while running here; the run goes on under the new lease", id);
-        return;
+        return true;
     }
     std::lock_guard lock(mu_);
     if (auto it = jobs_.find(id); it != jobs_.end()) {  // its run is ending: a fresh run follows it
         if (it->second.next) (void)d_.queue->release(it->second.next->claim(), it->second.next->claim().task.payload);
         it->second.next = std::make_shared<HeldTask>(std::move(claim));
-        return;
+        return true;
     }
-    auto held = std::make_shared<HeldTask>(claim);
+    // The entry first: the run reads it as it starts (it waits for this lock).
+    jobs_[id].held = std::make_shared<HeldTask>(claim);
     try {
         d_.threads->run([this, claim] { run_job(claim); });
     } catch (const std::exception& e) {
         // No thread to run it on: the claim goes back untouched for a
-        // worker (this one, later) that can.
+        // worker (this one, a second later) that can.
+        jobs_.erase(id);
         spdlog::error("task {}: no thread to run it on ({}); handed back", id, e.what());
         (void)d_.queue->release(claim, claim.task.payload);
-        return;
+        return false;
     }
     ++active_;
-    jobs_[id].held = std::move(held);
+    return true;
 }
 
 void Worker::run_job(const sdk::Claim& claim) {

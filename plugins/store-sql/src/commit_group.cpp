@@ -18,6 +18,7 @@ void CommitGroup::write(const std::function<void(Connection&)>& work, bool one_s
     }
     Writer me(&work);
     std::vector<Writer*> batch;
+    batch.reserve(kMaxBatch);  // nothing under the lock below may throw: it would wedge the group
     {
         std::unique_lock lock(mu_);
         waiting_.push_back(&me);

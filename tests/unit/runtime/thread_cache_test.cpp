@@ -67,6 +67,34 @@ TEST(ThreadCache, JobsNeverWaitBehindOneAnother) {
     ASSERT_TRUE(eventually([&] { return cache.idle() == static_cast<std::size_t>(kJobs); }));
 }
 
+// Jobs arriving while some threads wait: each waiting thread takes one and
+// the rest get new threads at once. A job left to a waiting thread that
+// does not take it would start only after the keep-idle time (60 s here).
+TEST(ThreadCache, MoreJobsThanWaitingThreadsAllStartAtOnce) {
+    sf::ThreadCache cache(60s);
+    constexpr int kWarm = 8;
+    for (int i = 0; i < kWarm; ++i) cache.run([] {});
+    ASSERT_TRUE(eventually([&] { return cache.idle() == cache.threads(); }));
+    const auto warm = cache.threads();
+    ASSERT_GE(warm, 1u);
+    const int jobs = static_cast<int>(2 * warm + 1);
+    std::promise<void> release;
+    const auto released = release.get_future().share();
+    std::atomic<int> started{0};
+    for (int i = 0; i < jobs; ++i) {
+        cache.run([&, released] {
+            ++started;
+            released.wait();
+        });
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (started.load() < jobs && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(started.load(), jobs) << "jobs waited for a thread with " << warm << " threads waiting";
+    EXPECT_EQ(cache.threads(), static_cast<std::size_t>(jobs)) << "the waiting threads were not all used";
+    release.set_value();
+    ASSERT_TRUE(eventually([&] { return cache.idle() == cache.threads(); }));
+}
+
 TEST(ThreadCache, IdleThreadsExitAfterTheirKeepIdleTime) {
     sf::ThreadCache cache(100ms);
     std::atomic<int> ran{0};

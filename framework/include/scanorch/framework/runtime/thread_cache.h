@@ -24,7 +24,8 @@ public:
     /// `keep_idle`: how long a thread with nothing to run waits for a job
     /// before it exits.
     explicit ThreadCache(std::chrono::milliseconds keep_idle = std::chrono::seconds(30));
-    /// Waits for the running jobs to return and every thread to exit.
+    /// Waits for the running jobs to return and every thread to exit; so
+    /// it must not run on one of the cache's own threads.
     ~ThreadCache();
     ThreadCache(const ThreadCache&) = delete;
     ThreadCache& operator=(const ThreadCache&) = delete;

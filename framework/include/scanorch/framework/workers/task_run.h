@@ -138,6 +138,7 @@ private:
     sdk::ScanRequest request_;  ///< credentials only until the scan is created
     ScanRef scan_;              ///< the scan this run created or resumed
     std::string export_path_;
+    int polled_progress_ = -1;  ///< the scanner's last answer, recorded or not
     std::optional<sdk::ValidationResult> verdict_;
 };
 

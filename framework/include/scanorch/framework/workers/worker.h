@@ -54,7 +54,9 @@ private:
 
     void dispatch_loop();
     void heartbeat_loop();
-    void accept(sdk::Claim claim);
+    /// Starts a run for the claim (or hands it to the run it belongs to);
+    /// false when it could not and the claim went back to the queue.
+    bool accept(sdk::Claim claim);
     void run_job(const sdk::Claim& claim);
     bool sleep_for(std::int64_t ms);  ///< false when stopping
 
