@@ -49,6 +49,28 @@ struct Db {
 
 constexpr const char* kInsert = "INSERT INTO t (id, txn) VALUES (?, 0)";
 
+// `threads` writers at once, each inserting `each` rows (ids 1 up) through
+// the group; returns how many writes failed.
+int insert_concurrently(ss::CommitGroup& group, int threads, int each) {
+    std::atomic<int> failures{0};
+    std::vector<std::thread> running;
+    running.reserve(static_cast<std::size_t>(threads));
+    for (int t = 0; t < threads; ++t) {
+        running.emplace_back([&, t] {
+            for (int i = 0; i < each; ++i) {
+                const std::int64_t id = t * each + i + 1;
+                try {
+                    group.write([&](ss::Connection& c) { c.run(kInsert, {ss::Value(id)}, {}); });
+                } catch (...) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& th : running) th.join();
+    return failures.load();
+}
+
 // The real connection, counting the transactions it commits.
 class Counting final : public ss::Connection {
 public:
@@ -73,23 +95,7 @@ TEST(CommitGroup, EveryReturnedWriteIsThereAndConcurrentWritersShareCommits) {
     ss::Pool pool([&, o = db.o] { return std::make_unique<Counting>(o, commits); }, 4, true);
     ss::CommitGroup group(pool, "BEGIN IMMEDIATE", true);
     constexpr int kThreads = 16, kEach = 50;
-    std::atomic<int> failures{0};
-    std::vector<std::thread> threads;
-    threads.reserve(kThreads);
-    for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&, t] {
-            for (int i = 0; i < kEach; ++i) {
-                const std::int64_t id = t * kEach + i + 1;
-                try {
-                    group.write([&](ss::Connection& c) { c.run(kInsert, {ss::Value(id)}, {}); });
-                } catch (...) {
-                    ++failures;
-                }
-            }
-        });
-    }
-    for (auto& th : threads) th.join();
-    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(insert_concurrently(group, kThreads, kEach), 0);
     EXPECT_EQ(db.count(), kThreads * kEach) << "a write that returned is not in the database";
     EXPECT_LT(commits.load(), kThreads * kEach) << "16 concurrent writers never shared a commit";
     EXPECT_GT(commits.load(), 0);
@@ -128,23 +134,7 @@ TEST(CommitGroup, MoreWritersThanABatchTakeTurnsLeadingWithinTheBound) {
     ss::Pool pool([&, o = db.o] { return std::make_unique<BatchSizes>(o, largest); }, 4, true);
     ss::CommitGroup group(pool, "BEGIN IMMEDIATE", true);
     constexpr int kThreads = 200, kEach = 5;
-    std::atomic<int> failures{0};
-    std::vector<std::thread> threads;
-    threads.reserve(kThreads);
-    for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&, t] {
-            for (int i = 0; i < kEach; ++i) {
-                const std::int64_t id = t * kEach + i + 1;
-                try {
-                    group.write([&](ss::Connection& c) { c.run(kInsert, {ss::Value(id)}, {}); });
-                } catch (...) {
-                    ++failures;
-                }
-            }
-        });
-    }
-    for (auto& th : threads) th.join();
-    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(insert_concurrently(group, kThreads, kEach), 0);
     EXPECT_EQ(db.count(), kThreads * kEach) << "a write that returned is not in the database";
     EXPECT_LE(largest.load(), ss::CommitGroup::kMaxBatch);
     EXPECT_GT(largest.load(), 1u) << "200 concurrent writers never shared a commit";
