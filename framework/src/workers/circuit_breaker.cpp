@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <random>
+#include <thread>
 #include <utility>
 
 #include "scanorch/framework/runtime/clock.h"
@@ -192,7 +194,16 @@ void CircuitBreaker::record(bool failed) {
             wrote(std::nullopt);
             return;
         }
-        if (!*written) continue;  // someone else wrote first: decide again on what is there now
+        if (!*written) {
+            // Someone else wrote first: decide again on what is there now,
+            // after a random pause, so breakers that keep colliding (many
+            // runs of one scanner ending together) spread out instead of
+            // colliding again in step.
+            thread_local std::minstd_rand jitter(static_cast<std::uint_fast32_t>(random_id()));
+            std::this_thread::sleep_for(
+                std::chrono::microseconds(std::uniform_int_distribution<int>(0, 250 << attempt)(jitter)));
+            continue;
+        }
         wrote(next);
         if (next.state == sdk::CircuitState::closed && was.state != sdk::CircuitState::closed) {
             spdlog::info("scanner '{}': circuit closed", scanner_);
