@@ -1,10 +1,13 @@
 #include "nessus_scanner.h"
 
+#include "scan_status.h"
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -244,23 +247,16 @@ sdk::Result<sdk::ScanProgress> NessusScanner::poll_scan(const std::string& id) {
     if (!valid_id(id)) return scoped(sdk::Error::invalid_input("'" + id + "' is not a Nessus scan id"));
     auto r = client_.call("GET", "/scans/" + id);
     if (!r) return scoped(std::move(r).error());
-    auto j = r->json();
-    auto info = j ? j->getObject("info") : nullptr;
-    if (!info) return scoped(sdk::Error::transient("GET /scans/" + id + ": no info in the answer"));
+    auto status = read_scan_status(r->body, "GET /scans/" + id);
+    if (!status) return scoped(std::move(status).error());
     sdk::ScanProgress p;
-    p.scanner_status = info->optValue<std::string>("status", "");
+    p.scanner_status = status->status;
     p.state = map_status(p.scanner_status);
-    // Nessus does not put progress in info: sum it over the hosts.
-    if (auto hosts = j->getArray("hosts")) {
-        long long current = 0, total = 0;
-        for (std::size_t i = 0; i < hosts->size(); ++i) {
-            auto h = hosts->getObject(static_cast<unsigned>(i));
-            if (!h) continue;
-            current += h->optValue<long long>("scanprogresscurrent", 0);
-            total += h->optValue<long long>("scanprogresstotal", 0);
-        }
-        p.hosts_total = static_cast<std::uint32_t>(hosts->size());
-        if (total > 0) p.progress_pct = static_cast<int>(current * 100 / total);
+    // Nessus does not put progress in info: it is summed over the hosts.
+    p.hosts_total = status->hosts;
+    if (status->progress_total > 0) {
+        p.progress_pct = static_cast<int>(std::min<std::uint64_t>(status->progress_current, status->progress_total) *
+                                          100 / status->progress_total);
     }
     if (p.state == sdk::ScanState::completed) p.progress_pct = 100;
     return p;
