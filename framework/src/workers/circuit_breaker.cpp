@@ -195,6 +195,7 @@ void CircuitBreaker::record(bool failed) {
             return;
         }
         if (!*written) {
+            if (attempt + 1 == kWriteAttempts) break;  // no pause before giving up
             // Someone else wrote first: decide again on what is there now,
             // after a random pause, so breakers that keep colliding (many
             // runs of one scanner ending together) spread out instead of

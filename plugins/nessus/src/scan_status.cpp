@@ -4,6 +4,8 @@
 #include <Poco/JSON/Handler.h>
 #include <Poco/JSON/Parser.h>
 
+#include <cstdint>
+#include <exception>
 #include <vector>
 
 namespace scanorch::nessus {
@@ -64,11 +66,20 @@ private:
     }
     void number(double v) {
         // A host's own counters: {"hosts": [{"scanprogresscurrent": N, ...}]}.
-        if (open_.size() != 3 || open_[2].array || !in_hosts_array(1) || v < 0) return;
+        if (open_.size() != 3 || open_[2].array || !in_hosts_array(1)) return;
+        // Real counters are in the thousands; anything negative, absurd or
+        // not a number is the scanner's error and counts as nothing (and a
+        // double beyond uint64 must never be converted).
+        if (!(v >= 0 && v <= kMaxCounter)) return;
         const auto& k = open_[2].current_key;
-        if (k == "scanprogresscurrent") out.progress_current += static_cast<std::uint64_t>(v);
-        if (k == "scanprogresstotal") out.progress_total += static_cast<std::uint64_t>(v);
+        if (k == "scanprogresscurrent") add(out.progress_current, v);
+        if (k == "scanprogresstotal") add(out.progress_total, v);
     }
+    static void add(std::uint64_t& sum, double v) {
+        const auto n = static_cast<std::uint64_t>(v);
+        sum = sum > UINT64_MAX - n ? UINT64_MAX : sum + n;
+    }
+    static constexpr double kMaxCounter = 1e12;
 
     std::vector<Frame> open_;
 };
@@ -82,6 +93,8 @@ sdk::Result<ScanStatus> read_scan_status(const std::string& body, const std::str
         parser.parse(body);
     } catch (const Poco::Exception& e) {
         return sdk::Error::transient(what + ": the answer is not JSON (" + e.displayText() + ")");
+    } catch (const std::exception& e) {
+        return sdk::Error::transient(what + ": the answer could not be read (" + e.what() + ")");
     }
     if (!handler->saw_info) return sdk::Error::transient(what + ": no info in the answer");
     return handler->out;

@@ -49,13 +49,14 @@ TEST(ScanStatus, AnAnswerWithoutInfoOrNotJsonIsATransientErrorNamingTheRequest) 
     }
 }
 
-TEST(ScanStatus, HostsCountOnlyObjectsAndNegativeCountersAreIgnored) {
+TEST(ScanStatus, HostsCountOnlyObjectsAndNegativeOrAbsurdCountersAreIgnored) {
     const auto s = read_scan_status(
         R"({"info": {"status": "running"}, "hosts": [1, "x", {"scanprogresscurrent": -5, "scanprogresstotal": 10},
-            {"scanprogresscurrent": 5.0, "scanprogresstotal": 10}]})",
+            {"scanprogresscurrent": 5.0, "scanprogresstotal": 10, "scanprogresscurrent": 1e30},
+            {"scanprogresstotal": 18446744073709551615}]})",
         "GET /scans/5");
     ASSERT_TRUE(s) << s.error().message;
-    EXPECT_EQ(s->hosts, 2u);
+    EXPECT_EQ(s->hosts, 3u);
     EXPECT_EQ(s->progress_current, 5u);
     EXPECT_EQ(s->progress_total, 20u);
 }
