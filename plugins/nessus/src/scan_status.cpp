@@ -53,20 +53,18 @@ private:
         const bool parent_is_object = !open_.empty() && !open_.back().array;
         open_.push_back({array, parent_is_object ? open_.back().current_key : std::string(), {}});
         if (in_info()) saw_info = true;
-        if (!array && open_.size() == 3 && in_hosts_array(1)) ++out.hosts;
+        if (!array && open_.size() == 3 && in_hosts()) ++out.hosts;
     }
     void close() {
         if (!open_.empty()) open_.pop_back();
     }
     // {"info": {...}} at the top.
     bool in_info() const { return open_.size() == 2 && !open_[0].array && !open_[1].array && open_[1].key == "info"; }
-    // {"hosts": [...]} at the top, open_[i] being that array.
-    bool in_hosts_array(std::size_t i) const {
-        return open_.size() > i && i == 1 && !open_[0].array && open_[1].array && open_[1].key == "hosts";
-    }
+    // Inside {"hosts": [...]} at the top (open_[1] is that array).
+    bool in_hosts() const { return open_.size() > 1 && !open_[0].array && open_[1].array && open_[1].key == "hosts"; }
     void number(double v) {
         // A host's own counters: {"hosts": [{"scanprogresscurrent": N, ...}]}.
-        if (open_.size() != 3 || open_[2].array || !in_hosts_array(1)) return;
+        if (open_.size() != 3 || open_[2].array || !in_hosts()) return;
         // Real counters are in the thousands; anything negative, absurd or
         // not a number is the scanner's error and counts as nothing (and a
         // double beyond uint64 must never be converted).

@@ -22,7 +22,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "scanorch/framework/workers/circuit_breaker.h"
 #include "scanorch/framework/workers/held_task.h"
