@@ -32,17 +32,6 @@ std::string stringify(const Poco::JSON::Object::Ptr& o) {
     return out.str();
 }
 
-// What list pages carry instead of the whole document: the record without
-// its large parts (per-host validation stats can run to tens of KB).
-std::string summary_of(const TaskRecord& t) {
-    TaskRecord s = t;
-    s.description.clear();
-    s.error.clear();
-    s.validation_warnings.clear();
-    s.validation_stats.reset();
-    return stringify(to_json(s));
-}
-
 sdk::StoredTask row_of(const TaskRecord& t) {
     sdk::StoredTask r;
     r.task_id = t.task_id;
@@ -56,8 +45,17 @@ sdk::StoredTask row_of(const TaskRecord& t) {
     r.updated_at_ms = t.updated_at;
     r.completed_at_ms = t.completed_at;
     r.last_accessed_at_ms = t.last_accessed_at;
-    r.document = stringify(to_json(t));
-    r.summary = summary_of(t);
+    Poco::JSON::Object::Ptr o = to_json(t);
+    r.document = stringify(o);
+    // What list pages carry instead of the whole document: the record without
+    // its large parts (per-host validation stats can run to tens of KB). The
+    // same object, cut down: every write encodes both, and a second record
+    // built from a copy cost as much as the first.
+    o->set("description", "");
+    o->set("error", Poco::Dynamic::Var());
+    o->set("validation_warnings", Poco::JSON::Array::Ptr(new Poco::JSON::Array));
+    o->set("validation_stats", Poco::Dynamic::Var());
+    r.summary = stringify(o);
     return r;
 }
 

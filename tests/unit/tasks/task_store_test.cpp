@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <Poco/JSON/Parser.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -74,6 +76,47 @@ TEST(TaskStore, CreateLoadUpdateRemove) {
     ASSERT_TRUE(store->remove("t-1").ok());
     EXPECT_EQ(store->load("t-1").error().kind, sdk::ErrorKind::not_found);
     EXPECT_FALSE(std::filesystem::exists(store->dir("t-1")));
+}
+
+// A row holds the whole record and, for list pages, a summary: the same
+// record without its large parts. Both come from one encoding per write.
+TEST(TaskStore, ASummaryIsTheRecordWithoutItsLargeParts) {
+    TempDir d;
+    auto store = open_store(d.path);
+    auto t = task("t-sum");
+    t.description = "a long description";
+    ASSERT_TRUE(store->create(t, "").ok());
+    ASSERT_TRUE(store->update("t-sum", [](sf::TaskRecord& r) {
+        r.status = TaskStatus::failed;
+        r.error = "the export could not be read";
+        r.failure = sf::FailureKind::validation;
+        r.validation_warnings = {"w1", "w2"};
+        r.validation_stats = sdk::ValidationStats{};
+        r.validation_stats->hosts_scanned = 3;
+        r.scan = {"s1", "42"};
+        return true;
+    }));
+    const auto row = store->db().tasks().get("t-sum");
+    ASSERT_TRUE(row) << row.error().message;
+    auto whole = sf::task_from_json(Poco::JSON::Parser().parse(row->document).extract<Poco::JSON::Object::Ptr>());
+    auto summary = sf::task_from_json(Poco::JSON::Parser().parse(row->summary).extract<Poco::JSON::Object::Ptr>());
+    ASSERT_TRUE(whole) << whole.error().message;
+    ASSERT_TRUE(summary) << summary.error().message;
+    EXPECT_EQ(whole->description, "a long description");
+    EXPECT_EQ(whole->error, "the export could not be read");
+    EXPECT_EQ(whole->validation_warnings.size(), 2u);
+    ASSERT_TRUE(whole->validation_stats);
+    EXPECT_EQ(whole->validation_stats->hosts_scanned, 3u);
+    EXPECT_TRUE(summary->description.empty());
+    EXPECT_TRUE(summary->error.empty());
+    EXPECT_TRUE(summary->validation_warnings.empty());
+    EXPECT_FALSE(summary->validation_stats);
+    // The rest is the record itself.
+    EXPECT_EQ(summary->status, TaskStatus::failed);
+    EXPECT_EQ(summary->failure, sf::FailureKind::validation);
+    EXPECT_EQ(summary->scan, (sf::ScanRef{"s1", "42"}));
+    EXPECT_EQ(summary->name, "weekly");
+    EXPECT_EQ(summary->targets, "192.0.2.1");
 }
 
 // list() keeps the records it decoded; a page read again must still show
