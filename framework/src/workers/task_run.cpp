@@ -305,14 +305,9 @@ TaskRun::Next TaskRun::validate() {
         spdlog::warn("task {}: the validator does not emit findings ({}): its results cannot be queried", id_,
                      to_string(indexing));
     }
+    // Recorded with the ending (complete or fail_task): one durable write
+    // fewer per scan, and a run that stops before its ending validates again.
     verdict_ = *v;
-    if (auto e = after_write(write([&](TaskRecord& t) {
-            t.validation_stats = v->stats;
-            t.validation_warnings = v->warnings;
-            t.authentication_status = v->authentication_status;
-            return true;
-        })))
-        return *e;
     const bool trusted = task_.scan_type != sdk::ScanType::untrusted;
     const bool auth_failed = v->authentication_status == sdk::AuthStatus::failed;
     if (trusted && (auth_failed || v->authentication_status == sdk::AuthStatus::unknown) && d_.metrics) {
@@ -392,8 +387,17 @@ void TaskRun::conclude(const Ending& e) {
                e);
 }
 
+// The validator's verdict, written with the run's ending.
+void TaskRun::record_verdict(TaskRecord& t) const {
+    if (!verdict_) return;
+    t.validation_stats = verdict_->stats;
+    t.validation_warnings = verdict_->warnings;
+    t.authentication_status = verdict_->authentication_status;
+}
+
 void TaskRun::complete() {
-    const auto w = write([](TaskRecord& t) {
+    const auto w = write([&](TaskRecord& t) {
+        record_verdict(t);
         t.status = TaskStatus::completed;
         t.phase = TaskPhase::done;
         t.progress = 100;
@@ -419,6 +423,7 @@ void TaskRun::complete() {
 
 void TaskRun::fail_task(const Failed& f) {
     const auto w = write([&](TaskRecord& t) {
+        record_verdict(t);
         t.status = TaskStatus::failed;
         t.phase = TaskPhase::done;
         t.dead_letter = true;
@@ -532,19 +537,22 @@ void TaskRun::forget_scan() {
     scan_ = {};
 }
 
-// Observed scan durations feed estimated_wait_time (a moving average).
+// Observed scan durations feed estimated_wait_time (a moving average): the
+// scanner's own and the pool's, both read in one step.
 void TaskRun::record_duration() {
     if (task_.started_at <= 0) return;
     const std::int64_t took = now_ms() - task_.started_at;
-    for (const auto& key : {shared_keys::duration(d_.scanner.instance_id), shared_keys::duration("")}) {
+    const std::vector<std::string> keys = {shared_keys::duration(d_.scanner.instance_id), shared_keys::duration("")};
+    auto old = d_.queue->kv_get_many(keys);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
         std::int64_t avg = took;
-        if (auto old = d_.queue->kv_get(key); old && old->has_value()) {
+        if (old && i < old->size() && (*old)[i]) {
             try {
-                avg = (std::stoll(**old) * 7 + took * 3) / 10;
+                avg = (std::stoll(*(*old)[i]) * 7 + took * 3) / 10;
             } catch (const std::exception&) {
             }
         }
-        (void)d_.queue->kv_set(key, std::to_string(avg), 0);
+        (void)d_.queue->kv_set(keys[i], std::to_string(avg), 0);
     }
 }
 

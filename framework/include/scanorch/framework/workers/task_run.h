@@ -121,6 +121,7 @@ private:
     void conclude(const Ending& e);
     void complete();
     void fail_task(const Failed& f);
+    void record_verdict(TaskRecord& t) const;
     void cancel();
     void hand_back(const HandedBack& how);
     void move_to_owner();
