@@ -23,8 +23,13 @@ void Worker::start() {
 }
 
 void Worker::request_stop() {
-    stopping_ = true;
+    {
+        // Under each lock, so no waiter can test the flag and then miss the notification.
+        std::scoped_lock lock(mu_, sleep_mu_);
+        stopping_ = true;
+    }
     cv_.notify_all();
+    sleep_cv_.notify_all();
 }
 
 void Worker::stop() {
@@ -50,8 +55,8 @@ void Worker::stop() {
 }
 
 bool Worker::sleep_for(std::int64_t ms) {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping_.load(); });
+    std::unique_lock lock(sleep_mu_);
+    sleep_cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping_.load(); });
     return !stopping_.load();
 }
 

@@ -66,7 +66,11 @@ private:
     std::atomic<bool> stopped_{false};
     std::atomic<std::uint32_t> active_{0};
     std::mutex mu_;
-    std::condition_variable cv_;
+    std::condition_variable cv_;  ///< jobs_ changed, or stopping
+    // Runs sleep between polls on their own condition: a run ending (cv_)
+    // must not wake every other run of the worker only to sleep again.
+    std::mutex sleep_mu_;
+    std::condition_variable sleep_cv_;  ///< stopping
     std::thread dispatcher_;
     std::thread heartbeat_;
     std::map<std::string, Job> jobs_;  ///< by task id: one entry per run, gone when the run has ended
