@@ -21,6 +21,11 @@ using tools::text;
 
 namespace {
 
+// An average of scan durations moves slowly (each scan adds 3/10 of its
+// own): read once per queue in this long, not by every submission, which
+// with a pool of hundreds of queues made most submissions a round trip.
+constexpr std::chrono::seconds kAverageFreshFor{10};
+
 // Owns an idempotency key from the moment it is taken until the task it
 // names is queued: every other way out gives the key up, so a retry of a
 // request that queued nothing is a new request, not a pointer to nothing.
@@ -162,7 +167,6 @@ sdk::Result<sdk::RouteDecision> Submission::route(const TaskRecord& t, const std
 
 std::int64_t Submission::estimated_wait_s(const std::string& queue, std::uint64_t position,
                                           const std::vector<sdk::ScannerSnapshot>& snapshot) const {
-    const std::int64_t avg_ms = average_scan_ms(queue);
     std::uint64_t capacity = 0, free = 0;
     for (const auto& s : snapshot) {
         if (!s.enabled || (!queue.empty() && s.instance_id != queue)) continue;
@@ -177,15 +181,14 @@ std::int64_t Submission::estimated_wait_s(const std::string& queue, std::uint64_
     if (ahead < free) return 0;  // a slot is free for it now
     if (capacity == 0) capacity = 1;
     const std::uint64_t waves = (ahead - free) / capacity + 1;
-    return static_cast<std::int64_t>(waves) * avg_ms / 1000;
+    return static_cast<std::int64_t>(waves) * average_scan_ms(queue) / 1000;
 }
 
 std::int64_t Submission::average_scan_ms(const std::string& queue) const {
     const auto now = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(averages_mu_);
-        if (auto it = averages_.find(queue);
-            it != averages_.end() && now - it->second.read_at < std::chrono::seconds(1)) {
+        if (auto it = averages_.find(queue); it != averages_.end() && now - it->second.read_at < kAverageFreshFor) {
             return it->second.ms;
         }
     }
