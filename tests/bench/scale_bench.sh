@@ -205,6 +205,18 @@ print(f"Redis CPU: {redis_cpu:.1f} s ({1000 * redis_cpu / scans:.2f} ms per scan
 print(f"Redis commands per scan: {total / scans:.1f} (incl. {$polls} get_queue_status polls at the end)")
 for name, calls in sorted(stats.items(), key=lambda kv: -kv[1]):
     print(f"  {name:<16} {calls / scans:8.2f}")
+import os, sqlite3, json
+db = "$data/store.sqlite"
+if os.path.exists(db) and $SUBMIT_ONLY != 1:
+    # Where a scan's time went, from the task records: queued (submitted to
+    # claimed), run (claimed to finished) beyond the scan's own seconds.
+    rows = [json.loads(d) for (d,) in sqlite3.connect(db).execute("SELECT document FROM tasks")]
+    def pct(v, p): return sorted(v)[min(len(v) - 1, int(p * len(v)))]
+    wait = [(r["started_at"] - r["created_at"]) / 1000 for r in rows if r["started_at"]]
+    run = [(r["completed_at"] - r["started_at"]) / 1000 - secs for r in rows if r["started_at"] and r["completed_at"]]
+    if wait and run:
+        print(f"per scan (p50 / p90 / max): queued {pct(wait, .5):.2f} / {pct(wait, .9):.2f} / {max(wait):.2f} s; "
+              f"run beyond the scan's {secs} s {pct(run, .5):.2f} / {pct(run, .9):.2f} / {max(run):.2f} s")
 import os
 if os.path.exists("$work/roundtrips"):
     rt = {}
