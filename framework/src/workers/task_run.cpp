@@ -84,7 +84,16 @@ TaskRun::Next TaskRun::take_over() {
         [&](TaskRecord& t) {
             t.attempts = claim.task.attempts + 1;
             if (!t.scan.empty() && t.scan.scanner != me) return;  // not ours to run: moved below
-            t.phase = TaskPhase::claimed;
+            if (t.scan.empty() && (t.client_cap == 0 || t.client.empty())) {
+                // Nothing stands between the claim and creating the scan (no
+                // client cap to wait for; credentials open here): the
+                // take-over records that step too, one durable write fewer.
+                t.status = TaskStatus::running;
+                t.phase = TaskPhase::creating;
+                if (t.started_at == 0) t.started_at = now_ms();
+            } else {
+                t.phase = TaskPhase::claimed;
+            }
             t.scanner_instance = me;
             t.scanner_url = d_.scanner.url;
             t.scanner_pool = d_.scanner.pool;
@@ -179,13 +188,15 @@ TaskRun::Next TaskRun::ensure_scan() {
             return fail(sdk::Error{in.error().kind, "refused at start: " + in.error().message}, false);
         }
     }
-    if (auto e = after_write(write([](TaskRecord& t) {
-            t.status = TaskStatus::running;
-            t.phase = TaskPhase::creating;
-            if (t.started_at == 0) t.started_at = now_ms();
-            return true;
-        })))
-        return *e;
+    if (task_.status != TaskStatus::running || task_.phase != TaskPhase::creating) {
+        if (auto e = after_write(write([](TaskRecord& t) {
+                t.status = TaskStatus::running;
+                t.phase = TaskPhase::creating;
+                if (t.started_at == 0) t.started_at = now_ms();
+                return true;
+            })))
+            return *e;
+    }
     auto created = with_retry("create scan", [&] { return d_.plugin->create_scan(request_); });
     request_.credentials = {};  // not needed past creation
     if (!created) {
@@ -194,11 +205,14 @@ TaskRun::Next TaskRun::ensure_scan() {
     }
     scan_ = {me, *created};
     // Recorded before launching: whoever holds the task next resumes this
-    // scan instead of starting another. A run that cannot record it (the
-    // task was cancelled, or passed to another worker) removes it again.
+    // scan instead of starting another (launching it if it is still only
+    // created). A run that cannot record it (the task was cancelled, or
+    // passed to another worker) removes it again. Readers see it scanning
+    // from here: the launch is one request, and the first poll need not
+    // write the phase again.
     if (auto e = after_write(write([&](TaskRecord& t) {
             t.scan = scan_;
-            t.phase = TaskPhase::launching;
+            t.phase = TaskPhase::scanning;
             return true;
         }))) {
         if (!std::holds_alternative<Cancelled>(*e)) forget_scan();
@@ -214,10 +228,10 @@ TaskRun::Next TaskRun::ensure_scan() {
 
 TaskRun::Next TaskRun::await_scan() {
     // Progress is what a status reader sees move, not state anyone resumes
-    // from: it is recorded at most every progress_write_ms (the first value
-    // at once, with the phase), so a pool of hundreds of scans polled every
-    // few seconds does not turn each poll into a durable write.
-    int last_progress = -2;
+    // from: it is recorded at most every progress_write_ms (the phase went
+    // with the scan id), so a pool of hundreds of scans polled every few
+    // seconds does not turn each poll into a durable write.
+    int last_progress = task_.phase == TaskPhase::scanning ? task_.progress : -2;
     auto last_write = std::chrono::steady_clock::now();
     sdk::ScanProgress progress;
     while (true) {
