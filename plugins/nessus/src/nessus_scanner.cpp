@@ -292,8 +292,11 @@ sdk::Result<sdk::ExportInfo> NessusScanner::export_scan(const std::string& id, c
     const std::string base = "/scans/" + id + "/export/" + file;
 
     // Poll the body, not the HTTP status: Nessus answers 200 with "loading".
+    // A pause first: the scanner builds an export asynchronously, and one
+    // asked at once answers "loading" (a request for nothing, per scan).
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg.export_timeout_seconds);
     while (true) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(cfg.export_poll_ms));
         auto s = client_.call("GET", base + "/status");
         if (!s) return scoped(std::move(s).error());
         auto sj = s->json();
@@ -305,7 +308,6 @@ sdk::Result<sdk::ExportInfo> NessusScanner::export_scan(const std::string& id, c
             return scoped(sdk::Error::transient("export " + file + " of scan " + id + " not ready after " +
                                                 std::to_string(cfg.export_timeout_seconds) + " s"));
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(cfg.export_poll_ms));
     }
 
     // Stream to a temporary file beside the destination, then rename: the
