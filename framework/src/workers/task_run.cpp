@@ -235,6 +235,9 @@ TaskRun::Next TaskRun::await_scan() {
     auto last_write = std::chrono::steady_clock::now();
     sdk::ScanProgress progress;
     while (true) {
+        // A pause first: a scan just launched (or resumed, which polled it
+        // already) has nothing new to say at once.
+        if (!sleep_(d_.options.poll_ms)) return HandedBack{};
         if (auto e = checkpoint()) return *e;
         auto p = with_retry("poll scan", [&] { return d_.plugin->poll_scan(scan_.id); });
         if (!p) {
@@ -256,7 +259,6 @@ TaskRun::Next TaskRun::await_scan() {
                 })))
                 return *e;
         }
-        if (!sleep_(d_.options.poll_ms)) return HandedBack{};
     }
     if (progress.state == sdk::ScanState::cancelled) {
         return fail(sdk::Error::permanent("the scan was stopped on the scanner (" + progress.scanner_status + ")"),
