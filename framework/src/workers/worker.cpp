@@ -63,9 +63,15 @@ bool Worker::sleep_for(std::int64_t ms) {
 void Worker::heartbeat_loop() {
     const auto period = std::chrono::milliseconds(std::max<std::int64_t>(d_.options.lease_ms / 3, 50));
     std::unique_lock lock(mu_);
+    const auto done = [&] { return stopping_.load() && jobs_.empty(); };
+    auto next_beat = std::chrono::steady_clock::now() + period;
     // Runs on while stopping: hand-backs need their leases until they are done.
-    while (!(stopping_.load() && jobs_.empty())) {
-        cv_.wait_for(lock, period);
+    while (!done()) {
+        // Beats keep their period: cv_ is notified whenever a run ends, and
+        // renewing every lease of the worker at each of those was most of
+        // the renewals.
+        if (cv_.wait_until(lock, next_beat, done)) break;
+        next_beat = std::chrono::steady_clock::now() + period;
         std::vector<std::shared_ptr<HeldTask>> held;
         for (const auto& [id, job] : jobs_) {
             held.push_back(job.held);
