@@ -174,9 +174,11 @@ if [ -n "${monitor_pid:-}" ]; then
        END { for (c in n) print c, n[c] }' "$work/monitor.log" >"$work/roundtrips"
   rm -f "$work/monitor.log"
 fi
-peak=0
+peak=0 requests=0
 for u in "${emu_urls[@]}"; do
-  peak=$(( peak + $(curl -s "$u/emulator/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["peak_running"])') ))
+  read -r p n < <(curl -s "$u/emulator/stats" |
+    python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["peak_running"], d["requests_served"])')
+  peak=$(( peak + p )) requests=$(( requests + n ))
 done
 
 python3 - <<PY
@@ -200,6 +202,7 @@ if $SUBMIT_ONLY != 1:
     ideal = waves * secs
     print(f"wall: {tend - t0:.1f} s, ideal {ideal:.0f} s ({waves} waves x {secs} s): {(tend - t0) / ideal:.2f}x")
     print(f"peak slots in use: {$peak} of {scanners * slots} (emulators' peak_running, summed)")
+    print(f"scanner requests per scan: {$requests / scans:.1f} (the emulators' requests_served, logins included)")
 print(f"scanorchd CPU: {1000 * cpu_all / scans:.2f} ms per scan ({cpu_all:.1f} s); peak RSS {$rss / 1024:.0f} MB")
 print(f"Redis CPU: {redis_cpu:.1f} s ({1000 * redis_cpu / scans:.2f} ms per scan)")
 print(f"Redis commands per scan: {total / scans:.1f} (incl. {$polls} get_queue_status polls at the end)")
@@ -210,7 +213,11 @@ db = "$data/store.sqlite"
 if os.path.exists(db) and $SUBMIT_ONLY != 1:
     # Where a scan's time went, from the task records: queued (submitted to
     # claimed), run (claimed to finished) beyond the scan's own seconds.
-    rows = [json.loads(d) for (d,) in sqlite3.connect(db).execute("SELECT document FROM tasks")]
+    con = sqlite3.connect(db)
+    rows = [json.loads(d) for (d,) in con.execute("SELECT document FROM tasks")]
+    # A row's revision counts its writes: 1 for the submission, +1 for each update.
+    (revs,) = con.execute("SELECT SUM(revision) FROM tasks").fetchone()
+    print(f"task record writes per scan: {revs / len(rows):.2f} (durable; findings batches not counted)")
     def pct(v, p): return sorted(v)[min(len(v) - 1, int(p * len(v)))]
     wait = [(r["started_at"] - r["created_at"]) / 1000 for r in rows if r["started_at"]]
     run = [(r["completed_at"] - r["started_at"]) / 1000 - secs for r in rows if r["started_at"] and r["completed_at"]]
