@@ -196,6 +196,11 @@ TaskRun::Next TaskRun::ensure_scan() {
                 return true;
             })))
             return *e;
+    } else if (auto e = checkpoint()) {
+        // The take-over wrote 'creating': a cancel (or a lost lease) since
+        // then must still stop the run before a scan exists, as the write
+        // here used to.
+        return *e;
     }
     auto created = with_retry("create scan", [&] { return d_.plugin->create_scan(request_); });
     request_.credentials = {};  // not needed past creation
