@@ -24,8 +24,12 @@ void Worker::start() {
 
 void Worker::request_stop() {
     {
-        // Under each lock, so no waiter can test the flag and then miss the notification.
-        std::scoped_lock lock(mu_, sleep_mu_);
+        // Under the sleepers' lock, so no sleep tests the flag and then
+        // misses the notification. Not under mu_: accept() and run_job()
+        // hold it across queue calls, and the orchestrator stops its
+        // workers one after another. A heartbeat that misses this wakes
+        // at its next beat.
+        std::lock_guard lock(sleep_mu_);
         stopping_ = true;
     }
     cv_.notify_all();
