@@ -966,7 +966,7 @@ TEST(Orchestration, CompareScansReportsWhatChangedBetweenTwoRuns) {
 
 // A scan polled every 100 ms moves its progress at nearly every poll; each
 // recorded value is a durable write. With progress_write_ms longer than the
-// scan only the first value is recorded; with 0 every change is.
+// scan only the 0 that goes with the scan id is recorded; with 0 every change is.
 TEST(Orchestration, ProgressIsRecordedAtMostEveryProgressWriteMs) {
     auto progress_seen = [](const std::string& workers_extra) {
         EmulatorProcess a(NESSUS_EMULATOR, emulator_args(2.5));

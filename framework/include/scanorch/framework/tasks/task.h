@@ -3,8 +3,10 @@
 // and the tool layer, so no decision is ever taken on a spelled-out word.
 //
 // The lifecycle (one state machine, docs/ARCHITECTURE.md "Task lifecycle"):
-//   queued -> claimed -> [waiting_for_client_slot] -> creating -> launching
-//          -> scanning -> exporting -> validating -> completed | failed | cancelled
+//   queued -> [claimed -> waiting_for_client_slot] -> creating -> scanning
+//          -> exporting -> validating -> completed | failed | cancelled
+// (a resumed scan: queued -> claimed -> scanning; `launching` is only in
+// records an earlier build wrote)
 // A hand-back (worker stopping) or a lapsed lease returns a task to queued
 // with its scan kept; a task's scan belongs to the scanner that created it.
 //
