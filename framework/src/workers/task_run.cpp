@@ -33,6 +33,13 @@ std::string attempt_name(const sdk::Claim& c) {
     return name;
 }
 
+// The record says the task runs, in `phase`; started_at stays the first start's.
+void start_in(TaskRecord& t, TaskPhase phase) {
+    t.status = TaskStatus::running;
+    t.phase = phase;
+    if (t.started_at == 0) t.started_at = now_ms();
+}
+
 }  // namespace
 
 TaskRun::TaskRun(const WorkerDeps& deps, CircuitBreaker& circuit, const std::atomic<bool>& stopping, Sleeper sleep,
@@ -88,9 +95,7 @@ TaskRun::Next TaskRun::take_over() {
                 // Nothing stands between the claim and creating the scan (no
                 // client cap to wait for; credentials open here): the
                 // take-over records that step too, one durable write fewer.
-                t.status = TaskStatus::running;
-                t.phase = TaskPhase::creating;
-                if (t.started_at == 0) t.started_at = now_ms();
+                start_in(t, TaskPhase::creating);
             } else {
                 t.phase = TaskPhase::claimed;
             }
@@ -175,9 +180,7 @@ TaskRun::Next TaskRun::ensure_scan() {
             (void)with_retry("launch scan", [&] { return d_.plugin->launch_scan(scan_.id); });
         }
         if (auto e = after_write(write([](TaskRecord& t) {
-                t.status = TaskStatus::running;
-                t.phase = TaskPhase::scanning;
-                if (t.started_at == 0) t.started_at = now_ms();
+                start_in(t, TaskPhase::scanning);
                 return true;
             })))
             return *e;
@@ -190,9 +193,7 @@ TaskRun::Next TaskRun::ensure_scan() {
     }
     if (task_.status != TaskStatus::running || task_.phase != TaskPhase::creating) {
         if (auto e = after_write(write([](TaskRecord& t) {
-                t.status = TaskStatus::running;
-                t.phase = TaskPhase::creating;
-                if (t.started_at == 0) t.started_at = now_ms();
+                start_in(t, TaskPhase::creating);
                 return true;
             })))
             return *e;
