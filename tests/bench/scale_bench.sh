@@ -111,21 +111,7 @@ if [ "${ROUND_TRIPS:-1}" = 1 ]; then
 fi
 c0=$(cpu_ticks "$spid"); r0=$(redis_cpu)
 # One keep-alive connection; the reply of each submission is read before the next.
-python3 - "$hport" "$SCANS" >"$work/submit.out" <<'PY'
-import http.client, json, sys, time
-port, scans = int(sys.argv[1]), int(sys.argv[2])
-conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-t0 = time.monotonic()
-for i in range(scans):
-    body = json.dumps({"targets": f"192.0.2.{i % 254 + 1}", "name": f"scale {i}"})
-    conn.request("POST", "/tools/run_untrusted_scan", body, {"Content-Type": "application/json"})
-    r = conn.getresponse()
-    data = r.read()
-    if r.status != 200:
-        sys.exit(f"submission {i} answered {r.status}: {data[:300]!r}")
-t1 = time.monotonic()
-print(t0, t1)
-PY
+python3 "$root/tests/support/submit_scans.py" "$hport" "$SCANS" --times >"$work/submit.out"
 read -r t_start t_submitted <"$work/submit.out"
 c_sub=$(cpu_ticks "$spid")
 

@@ -31,23 +31,11 @@ start_scanorchd "$scanorchd" "$work/w2.yaml" "http://127.0.0.1:$m2" worker --sca
 [ "$(grep -c "tasks and findings in store 'postgres-store'" "$work/scanorchd.log")" = 3 ] ||
   fail "not every process uses postgres-store: $(grep 'tasks and findings in store' "$work/scanorchd.log")"
 
-# All six from one process, back to back: they must overlap the scans
-# (1 s each) to fill both scanners. A curl and a python3 per submission
-# took longer than a scan on a loaded machine, and every scan then found
-# both scanners idle and went to the first.
-mapfile -t ids < <(python3 - "$h1" <<'PY'
-import http.client, json, sys
-conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
-for i in range(1, 7):
-    body = json.dumps({"targets": f"192.0.2.{i}", "name": f"scale-{i}"})
-    conn.request("POST", "/tools/run_untrusted_scan", body, {"Content-Type": "application/json"})
-    r = conn.getresponse()
-    data = r.read()
-    if r.status != 200:
-        sys.exit(f"submit {i}: {r.status} {data[:300]!r}")
-    print(json.loads(data)["task_id"])
-PY
-)
+# All six from one process, back to back (192.0.2.1 to .6): they must
+# overlap the scans (1 s each) to fill both scanners. A curl and a python3
+# per submission took longer than a scan on a loaded machine, and every
+# scan then found both scanners idle and went to the first.
+mapfile -t ids < <(python3 "$(dirname "$0")/../support/submit_scans.py" "$h1" 6)
 [ "${#ids[@]}" = 6 ] || fail "6 submissions gave ${#ids[@]} task ids"
 status() { curl -s -X POST "$api/tools/get_scan_status" -d "{\"task_id\":\"$1\"}"; }
 all_done() {
