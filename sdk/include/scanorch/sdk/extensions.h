@@ -68,3 +68,15 @@ namespace scanorch::sdk {
 inline constexpr std::string_view kStoreTaskRemoval = "scanorch.store.task_removal";
 
 }  // namespace scanorch::sdk
+
+namespace scanorch::sdk {
+
+/// Scanner (ABI 2.1): asked with this id, a scanner that can tell which of
+/// its scans changed since an earlier question, all in one request, returns a
+/// `ScanList*` (scan_list.h) converted to void*, valid for the scanner's
+/// lifetime. A worker then watches its running scans with one listing per
+/// poll interval and polls each scan only for its progress; nullptr (the
+/// default) means a poll_scan per running scan per interval.
+inline constexpr std::string_view kScannerScanList = "scanorch.scanner.scan_list";
+
+}  // namespace scanorch::sdk

@@ -45,7 +45,10 @@ public:
     /// Exports a completed scan in the scanner's own format (the one the
     /// scanner's validator reads: .nessus for `nessus`, nmap XML for the
     /// nmap sample), streamed to `dest_path` and written atomically: the
-    /// file is either complete or absent, never partial.
+    /// file is either complete or absent, never partial, even if the process
+    /// dies meanwhile (a temporary name, then a rename). It need not be
+    /// synced to disk: the host reads it at once and exports again for a
+    /// task interrupted before it completed.
     virtual Result<ExportInfo> export_scan(const std::string& scan_id, const std::string& dest_path) noexcept = 0;
 
     /// Removes the scan from the scanner. Not found counts as success.
