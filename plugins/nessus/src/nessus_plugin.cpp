@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "nessus_scanner.h"
+#include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/guard.h"
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/scanner.h"
@@ -14,7 +15,7 @@ namespace {
 namespace sdk = scanorch::sdk;
 namespace nessus = scanorch::nessus;
 
-class NessusPlugin final : public sdk::Scanner {
+class NessusPlugin final : public sdk::Scanner, private sdk::ScanList {
 public:
     using interface_type = sdk::Scanner;
     static constexpr const char* kName = "nessus";
@@ -89,8 +90,15 @@ public:
     sdk::Result<void> delete_scan(const std::string& id) noexcept override {
         return sdk::guard([&] { return scanner_.delete_scan(id); });
     }
+    void* extension(std::string_view id) noexcept override {
+        return id == sdk::kScannerScanList ? static_cast<sdk::ScanList*>(this) : nullptr;
+    }
 
 private:
+    sdk::Result<sdk::ScanListing> list_scans(std::int64_t changed_since) noexcept override {
+        return sdk::guard([&] { return scanner_.list_scans(changed_since); });
+    }
+
     // OpenSSL through Poco, initialised for exactly this instance's lifetime
     // (Poco counts the calls): what initializeSSL() allocates is freed before
     // the plugin, and perhaps Poco NetSSL itself, is unloaded.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "nessus_client.h"
+#include "scanorch/sdk/scan_list.h"
 #include "scanorch/sdk/types.h"
 
 namespace scanorch::nessus {
@@ -22,6 +23,8 @@ public:
     sdk::Result<void> stop_scan(const std::string& scan_id);
     sdk::Result<sdk::ExportInfo> export_scan(const std::string& scan_id, const std::string& dest_path);
     sdk::Result<void> delete_scan(const std::string& scan_id);
+    /// GET /scans?last_modification_date=: the scans changed since then.
+    sdk::Result<sdk::ScanListing> list_scans(std::int64_t changed_since);
 
     /// The Nessus "settings"/"credentials" body for a request (no I/O).
     static sdk::Result<std::string> scan_body(const sdk::ScanRequest& request, const std::string& template_uuid,

@@ -3,6 +3,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/URI.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -144,6 +145,7 @@ void Emulator::tick_loop() {
 
 // The state machine of docs/NESSUS_API.md §4. Called with mu_ held.
 void Emulator::advance(Clock::time_point now) {
+    last_advance_ = now;
     auto since = [&](const Scan& s) { return std::chrono::duration<double>(now - s.phase_since).count(); };
     auto to = [&](Scan& s, const char* status) {
         s.status = status;
@@ -178,13 +180,15 @@ void Emulator::advance(Clock::time_point now) {
     for (auto& [id, s] : scans_) {
         if (s.status == "pending") pending.push_back(&s);
     }
+    if (pending.empty()) return;
     std::sort(pending.begin(), pending.end(), [](auto* a, auto* b) { return a->launch_seq < b->launch_seq; });
+    std::uint32_t running = occupied();
     for (Scan* s : pending) {
-        if (occupied() >= opt_.max_running) break;
+        if (running >= opt_.max_running) break;
         to(*s, "running");
         s->ran_seconds = 0;
         s->started_epoch = epoch_now();
-        peak_running_ = std::max(peak_running_, occupied());
+        peak_running_ = std::max(peak_running_, ++running);
     }
 }
 
@@ -235,8 +239,22 @@ std::string Emulator::scan_json(const Scan& s) const {
     return json(o);
 }
 
-Response Emulator::handle(const Request& r) {
+Response Emulator::handle(const Request& request) {
     ++requests_;
+    // /vs/NAME/...: the same API as a Nessus server of its own named NAME,
+    // for a pool of many scanner instances on one emulator. Scans, slots
+    // and sessions are shared; GET /scans lists only the scans created
+    // through that NAME, as each real server lists only its own.
+    Request routed;
+    const Request* rp = &request;
+    if (request.path.rfind("/vs/", 0) == 0) {
+        const auto end = request.path.find('/', 4);
+        routed = request;
+        routed.scanner = request.path.substr(4, end == std::string::npos ? std::string::npos : end - 4);
+        routed.path = end == std::string::npos ? std::string("/") : request.path.substr(end);
+        rp = &routed;
+    }
+    const Request& r = *rp;
     if (opt_.slow_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(opt_.slow_ms));
     std::lock_guard lock(mu_);
     if (r.path.rfind("/emulator/", 0) != 0) {  // faults never hit the emulator's own endpoint
@@ -256,7 +274,11 @@ Response Emulator::handle(const Request& r) {
             return error(500, "Internal Server Error");
         }
     }
-    advance(Clock::now());
+    // Every scan is looked at: with a thousand scans and hundreds of
+    // requests a second, doing it at each request was most of the
+    // emulator's work. Requests a few ms apart see the same states (launch
+    // and the ticker advance whatever the time).
+    if (const auto now = Clock::now(); now - last_advance_ >= std::chrono::milliseconds(5)) advance(now);
     Response out = route(r);
     if (out.status == 404 && r.path.rfind("/scans/", 0) == 0) ++unknown_scan_requests_;
     return out;
@@ -484,10 +506,23 @@ Response Emulator::scanners(const Request&, const PathParams&) {
 
 // --- scans -------------------------------------------------------------------
 
-Response Emulator::list_scans(const Request&, const PathParams&) {
+Response Emulator::list_scans(const Request& r, const PathParams&) {
+    // ?last_modification_date=N: only the scans changed at or after N.
+    std::int64_t since = 0;
+    for (const auto& [name, value] : Poco::URI("/?" + r.query).getQueryParameters()) {
+        if (name != "last_modification_date") continue;
+        try {
+            since = std::stoll(value);
+        } catch (const std::exception&) {
+            return error(400, "Invalid 'last_modification_date' field: not a number");
+        }
+    }
     Object::Ptr o = new Object;
     Array::Ptr arr = new Array;
-    for (const auto& [id, s] : scans_) arr->add(Poco::JSON::Parser().parse(scan_json(s)));
+    for (const auto& [id, s] : scans_) {
+        if (s.scanner != r.scanner || s.modified < since) continue;
+        arr->add(Poco::JSON::Parser().parse(scan_json(s)));
+    }
     o->set("folders", Poco::JSON::Parser().parse(R"([{"id":3,"name":"My Scans","type":"main"}])"));
     o->set("scans", arr->size() ? Poco::Dynamic::Var(arr) : Poco::Dynamic::Var());
     o->set("timestamp", epoch_now());
@@ -510,6 +545,7 @@ Response Emulator::create_scan(const Request& r, const PathParams&) {
     s.name = field(settings, "name");
     if (s.name.empty()) return error(400, "Missing required parameter: settings.name");
     s.description = field(settings, "description");
+    s.scanner = r.scanner;
     s.targets = field(settings, "text_targets");
     if (s.targets.empty()) return error(400, "Missing required parameter: settings.text_targets");
     std::string why;
@@ -574,6 +610,7 @@ Response Emulator::launch_scan(const Request&, const PathParams& p) {
     }
     const auto now = Clock::now();
     s.status = "pending";
+    s.modified = epoch_now();
     s.phase_since = now;
     s.uuid = random_hex(8) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(28);
     s.launch_seq = ++launch_seq_;
@@ -593,6 +630,7 @@ Response Emulator::stop_scan(const Request&, const PathParams& p) {
     Scan& s = it->second;
     if (!is_active(s.status) && s.status != "pending") return error(409, "Scan is not active.");
     s.status = "stopping";
+    s.modified = epoch_now();
     s.phase_since = Clock::now();
     journal_[s.id].stopped = true;
     return answer(200, "{}");
@@ -606,6 +644,7 @@ Response Emulator::pause_scan(const Request&, const PathParams& p) {
     const auto now = Clock::now();
     s.ran_seconds += std::chrono::duration<double>(now - s.phase_since).count();
     s.status = "pausing";
+    s.modified = epoch_now();
     s.phase_since = now;
     return answer(200, "{}");
 }
@@ -616,6 +655,7 @@ Response Emulator::resume_scan(const Request&, const PathParams& p) {
     Scan& s = it->second;
     if (s.status != "paused") return error(409, "The scan is not active and / or couldn't be resumed");
     s.status = "resuming";
+    s.modified = epoch_now();
     s.phase_since = Clock::now();
     return answer(200, "{}");
 }

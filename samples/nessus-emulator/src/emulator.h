@@ -28,6 +28,9 @@ struct Request {
     std::string query;  ///< after '?', raw
     std::string body;
     std::function<std::string(const std::string&)> header;  ///< case-insensitive; "" when absent
+    /// The virtual scanner a `/vs/NAME/...` path names (set by handle(),
+    /// which strips the prefix from `path`); "" for the plain paths.
+    std::string scanner;
 };
 
 struct Response {
@@ -71,6 +74,7 @@ private:
         std::vector<std::string> hosts;
         ScanCredentials credentials;
         std::string status = "empty";
+        std::string scanner;  ///< the virtual scanner it was created through ("" for none)
         std::int64_t created = 0, modified = 0, started_epoch = 0, ended_epoch = 0;
         std::uint64_t launch_seq = 0;
         Clock::time_point phase_since{};
@@ -137,6 +141,7 @@ private:
     bool authenticated(const Request& r);
     void tick_loop();
     void advance(Clock::time_point now);
+    Clock::time_point last_advance_{};
     std::uint32_t occupied() const;
     std::string scan_json(const Scan& s) const;
     Export* export_by_file(const PathParams& p);

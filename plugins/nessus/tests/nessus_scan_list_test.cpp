@@ -1,0 +1,212 @@
+// The scanner's scan list (ABI 2.1, kScannerScanList) on a real
+// nessus-emulator, and the worker's ScanBoard reading it: what changed since
+// the last question, one request per interval however many runs wait.
+#include <atomic>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "harness.h"
+#include "scanorch/framework/workers/scan_board.h"
+#include "scanorch/sdk/extensions.h"
+#include "scanorch/sdk/scan_list.h"
+
+using namespace harness;
+using scanorch::testing::EmulatorProcess;
+using Board = scanorch::framework::ScanBoard;
+
+namespace {
+
+EmulatorProcess emulator(const std::string& scan_seconds = "0.6") {
+    return EmulatorProcess(NESSUS_EMULATOR, {"--user", "admin:adminpw", "--scan-seconds", scan_seconds,
+                                             "--export-seconds", "0.1", "--max-running", "20"});
+}
+
+sdk::ScanList* scan_list_of(sdk::Scanner& s) { return static_cast<sdk::ScanList*>(s.extension(sdk::kScannerScanList)); }
+
+std::set<std::string> ids_of(const sdk::ScanListing& l) {
+    std::set<std::string> ids;
+    for (const auto& s : l.scans) ids.insert(s.scan_id);
+    return ids;
+}
+
+std::string launched_scan(sdk::Scanner& s, const std::string& target) {
+    auto id = s.create_scan(request(target));
+    EXPECT_TRUE(id) << (id ? "" : id.error().message);
+    if (!id) return "";
+    EXPECT_TRUE(s.launch_scan(*id).ok());
+    return *id;
+}
+
+}  // namespace
+
+TEST(NessusScanList, ListsOnlyWhatChangedSinceTheLastAnswer) {
+    EmulatorProcess emu = emulator("3");  // a still runs when b is launched
+    auto p = load(config(emu.url()));
+    ASSERT_TRUE(p.scanner) << p.error.message;
+    auto* list = scan_list_of(*p.scanner);
+    ASSERT_NE(list, nullptr) << "the nessus plugin offers its scan list";
+
+    auto empty = list->list_scans(0);
+    ASSERT_TRUE(empty) << empty.error().message;
+    EXPECT_TRUE(empty->scans.empty()) << "\"scans\": null is an empty list";
+    EXPECT_GT(empty->as_of, 0);
+
+    const std::string a = launched_scan(*p.scanner, "192.0.2.1");
+    auto all = list->list_scans(0);
+    ASSERT_TRUE(all) << all.error().message;
+    ASSERT_EQ(ids_of(*all), std::set<std::string>{a});
+    EXPECT_EQ(all->scans[0].state, sdk::ScanState::running);
+    EXPECT_EQ(all->scans[0].scanner_status, "running");
+
+    // Nessus counts in seconds: a scan launched two seconds after the last
+    // answer is listed, and the one that did not change since is not.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    const std::string b = launched_scan(*p.scanner, "192.0.2.2");
+    auto changed = list->list_scans(all->as_of + 2);
+    ASSERT_TRUE(changed) << changed.error().message;
+    EXPECT_EQ(ids_of(*changed).count(b), 1U);
+    EXPECT_EQ(ids_of(*changed).count(a), 0U) << "scan " << a << " has not changed since";
+
+    // Its end is a change: the next listing names it, completed.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    bool seen_done = false;
+    auto since = changed->as_of;
+    while (!seen_done && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        auto next = list->list_scans(since);
+        ASSERT_TRUE(next) << next.error().message;
+        since = next->as_of;
+        for (const auto& s : next->scans) seen_done |= s.scan_id == a && s.state == sdk::ScanState::completed;
+    }
+    EXPECT_TRUE(seen_done) << "scan " << a << " ended and no listing said so";
+}
+
+TEST(NessusScanList, EachVirtualScannerOfTheEmulatorListsItsOwnScans) {
+    // The emulator stands in for many servers at /vs/NAME (the benchmarks'
+    // pools): each lists only its own scans, as separate servers would.
+    EmulatorProcess emu = emulator();
+    auto east = load(config(emu.url() + "/vs/east"));
+    auto west = load(config(emu.url() + "/vs/west"));
+    ASSERT_TRUE(east.scanner && west.scanner);
+    const std::string e = launched_scan(*east.scanner, "192.0.2.1");
+    const std::string w = launched_scan(*west.scanner, "192.0.2.2");
+    auto le = scan_list_of(*east.scanner)->list_scans(0);
+    auto lw = scan_list_of(*west.scanner)->list_scans(0);
+    ASSERT_TRUE(le && lw);
+    EXPECT_EQ(ids_of(*le), std::set<std::string>{e});
+    EXPECT_EQ(ids_of(*lw), std::set<std::string>{w});
+    // The scans themselves are reached by id through either.
+    auto polled = east.scanner->poll_scan(w);
+    EXPECT_TRUE(polled) << (polled ? "" : polled.error().message);
+}
+
+TEST(NessusScanList, AnUnreachableScannerIsATransientError) {
+    EmulatorProcess emu = emulator();
+    auto p = load(config(emu.url()));
+    ASSERT_TRUE(p.scanner);
+    emu.stop();
+    auto r = scan_list_of(*p.scanner)->list_scans(0);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, sdk::ErrorKind::transient) << r.error().message;
+}
+
+TEST(ScanBoard, ManyWaitingRunsShareOneListingPerIntervalAndSeeTheirScansEnd) {
+    EmulatorProcess emu = emulator("0.6");
+    auto p = load(config(emu.url()));
+    ASSERT_TRUE(p.scanner);
+    auto* list = scan_list_of(*p.scanner);
+    ASSERT_NE(list, nullptr);
+    const auto period = std::chrono::milliseconds(200);
+    Board board(*list, period);
+
+    // Eight runs, each watching its scan before launching it, as TaskRun does.
+    constexpr int kRuns = 8;
+    std::vector<std::thread> runs;
+    std::atomic<int> completed{0};
+    std::atomic<int> rounds{0};
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kRuns; ++i) {
+        runs.emplace_back([&, i] {
+            auto id = p.scanner->create_scan(request("192.0.2." + std::to_string(i + 1)));
+            ASSERT_TRUE(id);
+            auto watch = board.watch(*id);
+            ASSERT_TRUE(p.scanner->launch_scan(*id).ok());
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+            while (std::chrono::steady_clock::now() < deadline) {
+                const auto seen = board.next(*watch);
+                ++rounds;
+                ASSERT_EQ(seen.outcome, Board::Outcome::listed) << (seen.error ? seen.error->message : "");
+                if (seen.scan && sdk::is_terminal(seen.scan->state)) {
+                    EXPECT_EQ(seen.scan->state, sdk::ScanState::completed);
+                    ++completed;
+                    return;
+                }
+            }
+            ADD_FAILURE() << "scan " << *id << ": the board never showed its end";
+        });
+    }
+    for (auto& t : runs) t.join();
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(completed.load(), kRuns);
+    // One listing per interval for all of them, not one per run: a run per
+    // listing would be kRuns times the rounds' share.
+    const auto intervals = took / period + 1;
+    EXPECT_LE(board.listings(), static_cast<std::uint64_t>(intervals) + 1)
+        << "listings " << board.listings() << " over " << intervals << " intervals";
+    EXPECT_GT(rounds.load(), static_cast<int>(board.listings())) << "runs shared the listings";
+}
+
+TEST(ScanBoard, ALateWatchStillSeesAChangeAnEarlierListingCaught) {
+    // A watch made after a listing answered still learns of every change
+    // from then on: the next listing asks for all changes since that answer.
+    EmulatorProcess emu = emulator("0.3");
+    auto p = load(config(emu.url()));
+    ASSERT_TRUE(p.scanner);
+    Board board(*scan_list_of(*p.scanner), std::chrono::milliseconds(100));
+    auto first_id = p.scanner->create_scan(request("192.0.2.9"));
+    ASSERT_TRUE(first_id);
+    {
+        auto early = board.watch(*first_id);
+        EXPECT_EQ(board.next(*early).outcome, Board::Outcome::listed);  // the board has answered once
+    }
+    auto id = p.scanner->create_scan(request("192.0.2.10"));
+    ASSERT_TRUE(id);
+    auto watch = board.watch(*id);
+    ASSERT_TRUE(p.scanner->launch_scan(*id).ok());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::optional<sdk::ListedScan> last;
+    while (std::chrono::steady_clock::now() < deadline) {
+        last = board.next(*watch).scan;
+        if (last && sdk::is_terminal(last->state)) break;
+    }
+    ASSERT_TRUE(last.has_value());
+    EXPECT_EQ(last->state, sdk::ScanState::completed);
+}
+
+TEST(ScanBoard, AFailedListingIsToldAndInterruptEndsEveryWait) {
+    EmulatorProcess emu = emulator();
+    auto p = load(config(emu.url()));
+    ASSERT_TRUE(p.scanner);
+    Board board(*scan_list_of(*p.scanner), std::chrono::milliseconds(100));
+    auto watch = board.watch("12345");
+    emu.stop();
+    const auto failed = board.next(*watch);
+    EXPECT_EQ(failed.outcome, Board::Outcome::list_failed);
+    ASSERT_TRUE(failed.error.has_value());
+    EXPECT_EQ(failed.error->kind, sdk::ErrorKind::transient) << failed.error->message;
+
+    // A stop wakes a run waiting for the next listing at once.
+    Board slow(*scan_list_of(*p.scanner), std::chrono::hours(1));
+    auto w = slow.watch("12345");
+    (void)slow.next(*w);  // the first listing (it fails fast: nothing listens)
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        slow.interrupt();
+    });
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(slow.next(*w).outcome, Board::Outcome::stopped);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+    stopper.join();
+    EXPECT_EQ(slow.next(*w).outcome, Board::Outcome::stopped) << "and every later wait";
+}
