@@ -991,3 +991,39 @@ TEST(Orchestration, ProgressIsRecordedAtMostEveryProgressWriteMs) {
     const auto throttled = progress_seen(", progress_write_ms: 60000");
     EXPECT_EQ(throttled.size(), 1u) << "progress was recorded more than once within progress_write_ms";
 }
+
+TEST(Orchestration, RunsOnOneScannerWaitOnOneListingPerPollInterval) {
+    // Five scans at once on one five-slot scanner, first with the scanner's
+    // scan list (the worker's board: one GET /scans per poll interval for
+    // all five), then with every run polling its own scan
+    // (progress_write_ms 0 wants each poll's progress, so the board is off).
+    // The same scans must cost the scanner far fewer requests the first way,
+    // and end the same.
+    auto requests_for_five = [](const std::string& workers_extra) {
+        EmulatorProcess a(NESSUS_EMULATOR, emulator_args(1.5));
+        Dir dir;
+        Deployment dep(dir, {{"east", a.port()}}, 5, "{ttl_seconds: 3600, interval_seconds: 3600}",
+                       "[192.0.2.0/24, 198.51.100.0/24]", "", workers_extra);
+        std::vector<std::string> ids;
+        for (int i = 0; i < 5; ++i) {
+            ids.push_back(dep.must("run_untrusted_scan",
+                                   scan_args("board " + std::to_string(i), "192.0.2." + std::to_string(60 + i)))
+                              ->getValue<std::string>("task_id"));
+        }
+        for (const auto& id : ids) {
+            auto s = dep.wait_done(id);
+            EXPECT_EQ(s->getValue<std::string>("status"), "completed") << id << ": " << s->get("error").toString();
+            EXPECT_EQ(s->getValue<int>("progress"), 100) << id;
+        }
+        const auto stats = get_json(a.port(), "/emulator/stats");
+        EXPECT_EQ(stats->getValue<int>("scans_completed"), 5);
+        EXPECT_EQ(stats->getValue<int>("unknown_scan_requests"), 0);
+        return stats->getValue<int>("requests_served");
+    };
+    const int board = requests_for_five(", progress_write_ms: 60000");
+    const int polling = requests_for_five(", progress_write_ms: 0");
+    // 1.5 s scans polled every 100 ms: about 15 polls each one by one, about
+    // 15 listings for all five on the board.
+    EXPECT_LT(board * 2, polling) << "scanner requests: " << board << " on the board, " << polling
+                                  << " polling each scan";
+}

@@ -85,6 +85,11 @@ ConfigErrorLocator Host::config_locator(const PluginSlot& slot) const {
     };
 }
 
+std::uint32_t Host::plugin_abi_minor(const std::string& plugin) const {
+    const PluginInfo* info = loader_->find(plugin);
+    return info ? info->abi_minor : 0;
+}
+
 std::shared_ptr<sdk::Scanner> Host::make_scanner(const ScannerConfig& scanner) {
     const ScannersConfig& all = scanners();
     const PluginInfo& info = require(scanner.scanner_type, all.file + ":" + std::to_string(scanner.line) +

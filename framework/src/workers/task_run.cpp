@@ -43,13 +43,14 @@ void start_in(TaskRecord& t, TaskPhase phase) {
 }  // namespace
 
 TaskRun::TaskRun(const WorkerDeps& deps, CircuitBreaker& circuit, const std::atomic<bool>& stopping, Sleeper sleep,
-                 std::shared_ptr<HeldTask> held)
+                 std::shared_ptr<HeldTask> held, ScanBoard* board)
     : d_(deps),
       circuit_(circuit),
       stopping_(stopping),
       sleep_(std::move(sleep)),
       held_(std::move(held)),
-      id_(held_->task_id()) {}
+      id_(held_->task_id()),
+      board_(board) {}
 
 void TaskRun::run() noexcept {
     try {
@@ -174,6 +175,7 @@ TaskRun::Next TaskRun::ensure_scan() {
     const std::string& me = d_.scanner.instance_id;
     if (!scan_.empty()) {  // ours (take_over moved any other): resume it
         spdlog::info("task {}: resuming scan {} on '{}'", id_, scan_.id, me);
+        watch_scan();  // before the poll: what the poll misses, a listing shows
         auto p = with_retry("poll scan", [&] { return d_.plugin->poll_scan(scan_.id); });
         // The last holder stopped between creating and launching it.
         if (p && p->state == sdk::ScanState::created) {
@@ -224,6 +226,7 @@ TaskRun::Next TaskRun::ensure_scan() {
         if (!std::holds_alternative<Cancelled>(*e)) forget_scan();
         return *e;
     }
+    watch_scan();  // before the launch: each change it causes is in a later listing
     auto launched = with_retry("launch scan", [&] { return d_.plugin->launch_scan(scan_.id); });
     if (!launched) {
         if (stopping_) return HandedBack{};  // recorded: the next holder launches it
@@ -239,13 +242,37 @@ TaskRun::Next TaskRun::await_scan() {
     // seconds does not turn each poll into a durable write.
     int last_progress = task_.phase == TaskPhase::scanning ? task_.progress : -2;
     auto last_write = std::chrono::steady_clock::now();
+    // When the scan itself last answered (its launch, or the poll that
+    // resumed it). On the board, a run still polls its scan at least every
+    // progress_write_ms: listings carry no progress, and cannot show a scan
+    // that vanished from the scanner.
+    auto last_poll = std::chrono::steady_clock::now();
     sdk::ScanProgress progress;
     while (true) {
-        // A pause first: a scan just launched (or resumed, which polled it
-        // already) has nothing new to say at once.
-        if (!sleep_(d_.options.poll_ms)) return HandedBack{};
-        if (auto e = checkpoint()) return *e;
+        if (watch_) {
+            const auto seen = board_->next(*watch_);
+            if (seen.outcome == ScanBoard::Outcome::stopped) return HandedBack{};
+            if (auto e = checkpoint()) return *e;
+            const bool poll_due =
+                std::chrono::steady_clock::now() - last_poll >= std::chrono::milliseconds(d_.options.progress_write_ms);
+            if (seen.outcome == ScanBoard::Outcome::listed && !poll_due) {
+                if (!seen.scan || !sdk::is_terminal(seen.scan->state)) continue;
+                progress.state = seen.scan->state;
+                progress.scanner_status = seen.scan->scanner_status;
+                if (progress.state == sdk::ScanState::completed) polled_progress_ = 100;
+                progress.progress_pct = polled_progress_;
+                break;
+            }
+            // A failed listing, or a poll due: this round asks the scan itself.
+        } else if (!sleep_(d_.options.poll_ms)) {
+            // A pause first: a scan just launched (or resumed, which polled
+            // it already) has nothing new to say at once.
+            return HandedBack{};
+        } else if (auto e = checkpoint()) {
+            return *e;
+        }
         auto p = with_retry("poll scan", [&] { return d_.plugin->poll_scan(scan_.id); });
+        last_poll = std::chrono::steady_clock::now();
         if (!p) {
             if (stopping_) return HandedBack{};
             return fail(p.error(), true);
@@ -342,6 +369,10 @@ TaskRun::Next TaskRun::validate() {
 }
 
 // -------------------------------------------------------------- plumbing
+
+void TaskRun::watch_scan() {
+    if (board_ && !watch_) watch_ = board_->watch(scan_.id);
+}
 
 std::optional<TaskRun::Ending> TaskRun::checkpoint() {
     if (stopping_) return HandedBack{};

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "scanorch/framework/runtime/clock.h"
+#include "scanorch/sdk/extensions.h"
 
 namespace scanorch::framework {
 
@@ -11,6 +12,13 @@ Worker::Worker(WorkerDeps deps)
       circuit_(d_.queue, d_.scanner.instance_id, d_.options.circuit_failures, d_.options.circuit_open_ms,
                d_.options.lease_ms) {
     if (!d_.threads) d_.threads = std::make_shared<ThreadCache>();
+    // Listings pay off only when a run does not want its scan's progress at
+    // every poll anyway. kScannerScanList is ABI 2.1: not asked of older plugins.
+    if (d_.scanner_abi_minor >= 1 && d_.options.progress_write_ms > d_.options.poll_ms) {
+        if (auto* list = static_cast<sdk::ScanList*>(d_.plugin->extension(sdk::kScannerScanList))) {
+            board_ = std::make_unique<ScanBoard>(*list, std::chrono::milliseconds(d_.options.poll_ms));
+        }
+    }
 }
 
 Worker::~Worker() { stop(); }
@@ -34,6 +42,7 @@ void Worker::request_stop() {
     }
     cv_.notify_all();
     sleep_cv_.notify_all();
+    if (board_) board_->interrupt();
 }
 
 void Worker::stop() {
@@ -189,7 +198,7 @@ void Worker::run_job(const sdk::Claim& claim) {
     }
     while (true) {
         TaskRun(
-            d_, circuit_, stopping_, [this](std::int64_t ms) { return sleep_for(ms); }, held)
+            d_, circuit_, stopping_, [this](std::int64_t ms) { return sleep_for(ms); }, held, board_.get())
             .run();
         held->close();
         std::lock_guard lock(mu_);

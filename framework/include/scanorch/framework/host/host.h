@@ -65,6 +65,8 @@ public:
     /// The SDK ABI minor the plugin configured for `kind` was built for (0
     /// when none is configured): what extension ids the host may ask it for.
     std::uint32_t abi_minor_of(const std::string& kind) const;
+    /// The ABI minor a loaded plugin was built for, by name; 0 when not loaded.
+    std::uint32_t plugin_abi_minor(const std::string& plugin) const;
 
     /// The scanner plugin instance for one scanners.yaml entry.
     std::shared_ptr<sdk::Scanner> make_scanner(const ScannerConfig& scanner);

@@ -27,6 +27,7 @@
 #include "scanorch/framework/tools/scope_policy.h"
 #include "scanorch/framework/workers/circuit_breaker.h"
 #include "scanorch/framework/workers/held_task.h"
+#include "scanorch/framework/workers/scan_board.h"
 #include "scanorch/sdk/queue_backend.h"
 #include "scanorch/sdk/scanner.h"
 #include "scanorch/sdk/validator.h"
@@ -65,6 +66,7 @@ struct WorkerDeps {
     /// that ran one scanner's scan runs the next of any. Null: the worker
     /// keeps its own.
     std::shared_ptr<ThreadCache> threads;
+    std::uint32_t scanner_abi_minor = 0;  ///< what the scanner plugin may be asked (its scan list from 2.1)
 };
 
 /// Sleeps up to ms; returns false when the worker is stopping. Shared by
@@ -73,8 +75,10 @@ using Sleeper = std::function<bool(std::int64_t ms)>;
 
 class TaskRun {
 public:
+    /// `board`: the worker's listings of its scanner's scans; null: every
+    /// run polls its own scan each poll interval.
     TaskRun(const WorkerDeps& deps, CircuitBreaker& circuit, const std::atomic<bool>& stopping, Sleeper sleep,
-            std::shared_ptr<HeldTask> held);
+            std::shared_ptr<HeldTask> held, ScanBoard* board = nullptr);
 
     /// Runs the task to one of its endings; never throws.
     void run() noexcept;
@@ -127,6 +131,7 @@ private:
     void move_to_owner();
     void forget_scan();  ///< stops and deletes this run's scan on the scanner
     void record_duration();
+    void watch_scan();  ///< on the board, if there is one, from here on
 
     const WorkerDeps& d_;
     CircuitBreaker& circuit_;
@@ -141,6 +146,8 @@ private:
     std::string export_path_;
     int polled_progress_ = -1;  ///< the scanner's last answer, recorded or not
     std::optional<sdk::ValidationResult> verdict_;
+    ScanBoard* board_;
+    std::unique_ptr<ScanBoard::Watch> watch_;
 };
 
 }  // namespace scanorch::framework

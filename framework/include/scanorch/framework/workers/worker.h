@@ -73,6 +73,9 @@ private:
     std::condition_variable sleep_cv_;  ///< stopping
     std::thread dispatcher_;
     std::thread heartbeat_;
+    /// Listings of the scanner's scans shared by the runs (scan_board.h);
+    /// null when the scanner offers none: each run polls its own scan.
+    std::unique_ptr<ScanBoard> board_;
     std::map<std::string, Job> jobs_;  ///< by task id: one entry per run, gone when the run has ended
 };
 
