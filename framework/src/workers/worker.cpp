@@ -149,6 +149,19 @@ void Worker::dispatch_loop() {
         }
         // Claim again at once after a success; otherwise wait to be woken.
         if (claimed) continue;
+        if (!room) {
+            // Full here: a slot this worker may fill opens when one of its
+            // runs ends, which notifies cv_. Waiting in the queue backend
+            // instead, it took the wake-up a run's end sends from the backend
+            // a moment before the run left this worker's count, found no
+            // room, and slept the rest of a second with a slot free: a
+            // quarter of a busy pool's slots sat idle that way. A second
+            // still bounds the wait (a lease lapsed elsewhere, a stop).
+            std::unique_lock lock(mu_);
+            cv_.wait_for(lock, std::chrono::seconds(1),
+                         [&] { return stopping_.load() || active_.load() < d_.scanner.max_concurrent_scans; });
+            continue;
+        }
         (void)d_.queue->wait_for_work(d_.scanner.instance_id, 1000);
     }
 }
