@@ -118,7 +118,19 @@ sdk::Result<void> FindingWriter::drain() noexcept {
 
 sdk::Result<void> FindingWriter::finish() noexcept {
     if (has_failed_.load(std::memory_order_acquire)) return failure();
-    if (auto handed = hand_over(); !handed) return handed;
+    if (!thread_.joinable() && !batch_.empty()) {
+        // Every finding fitted in one batch (most scans): written on this
+        // thread rather than on one started, and woken, for that one batch.
+        const auto first = batch_.front().seq, last = batch_.back().seq;
+        auto r = fenced_call("write findings " + std::to_string(first) + ".." + std::to_string(last),
+                             [&](const std::string& token) { return index_.append(task_id_, token, batch_); });
+        if (r) written_ += batch_.size();
+        batch_.clear();
+        batch_bytes_ = 0;
+        if (!r) return r;
+    } else if (auto handed = hand_over(); !handed) {
+        return handed;
+    }
     if (auto drained = drain(); !drained) return drained;
     // Batches may commit without waiting for the disk: a database that
     // crashed and came back while this run rode the outage out can have
