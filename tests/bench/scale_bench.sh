@@ -44,7 +44,7 @@ start_redis "$rport"
 rcli() { redis-cli -p "$rport" "$@"; }
 
 emulators=$(( (SCANNERS + PER_EMULATOR - 1) / PER_EMULATOR ))
-emu_urls=()
+emu_urls=() emu_pids=()
 for e in $(seq 1 "$emulators"); do
   n=$(( e < emulators ? PER_EMULATOR : SCANNERS - (emulators - 1) * PER_EMULATOR ))
   # Small exports (3 filler items) and a short export: the benchmark is about
@@ -54,12 +54,15 @@ for e in $(seq 1 "$emulators"); do
   start_emulator "emu$e" "$build/bin/nessus-emulator" --user admin:adminpw --scan-seconds "$SCAN_SECONDS" \
     --max-running $(( n * SLOTS )) --extra-items 3 --export-seconds 0.1 --threads $(( n * SLOTS + 64 ))
   emu_urls+=("$emulator_url")
+  emu_pids+=("${pids[-1]}")
 done
 {
   echo "scanners:"
   for i in $(seq 1 "$SCANNERS"); do
     url=${emu_urls[$(( (i - 1) / PER_EMULATOR ))]}
-    echo "  - {instance_id: s$i, scanner_type: nessus, url: '$url', max_concurrent_scans: $SLOTS," \
+    # /vs/s$i: a server of its own on the emulator, which lists only its own
+    # scans to the worker's board (GET /scans), as separate servers would.
+    echo "  - {instance_id: s$i, scanner_type: nessus, url: '$url/vs/s$i', max_concurrent_scans: $SLOTS," \
          "credentials: {username: admin, password: adminpw}, options: {export_poll_ms: 100${KEEP_ALIVE:+, keep_alive: $KEEP_ALIVE}}}"
   done
 } >"$work/scanners.yaml"
@@ -80,6 +83,10 @@ start_scanorchd "$build/bin/scanorchd" "$work/scanorch.yaml" "$base" all
 spid=${pids[-1]}
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+emu_ticks() { local t=0 p; for p in "${emu_pids[@]}"; do t=$(( t + $(cpu_ticks "$p") )); done; echo "$t"; }
+# The machine's busy ticks (all processes, both cores): what the emulators,
+# Redis and the submitting client take from scanorchd here.
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 redis_cpu() { rcli INFO cpu | awk -F: '/^used_cpu_(sys|user):/ {s += $2} END {printf "%.3f", s}'; }
 redis_cmds() { rcli INFO stats | awk -F: '/^total_commands_processed:/ {print $2+0}'; }
 hz=$(getconf CLK_TCK)
@@ -109,7 +116,7 @@ if [ "${ROUND_TRIPS:-1}" = 1 ]; then
   pids+=("$monitor_pid")
   sleep 0.2
 fi
-c0=$(cpu_ticks "$spid"); r0=$(redis_cpu)
+c0=$(cpu_ticks "$spid"); r0=$(redis_cpu); e0=$(emu_ticks); b0=$(busy_ticks)
 # One keep-alive connection; the reply of each submission is read before the next.
 python3 "$root/tests/support/submit_scans.py" "$hport" "$SCANS" --times >"$work/submit.out"
 read -r t_start t_submitted <"$work/submit.out"
@@ -150,7 +157,7 @@ PY
   ) || fail "the run did not finish"
 fi
 t_end=$(python3 -c 'import time; print(time.monotonic())')
-c1=$(cpu_ticks "$spid"); r1=$(redis_cpu)
+c1=$(cpu_ticks "$spid"); r1=$(redis_cpu); e1=$(emu_ticks); b1=$(busy_ticks)
 rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$spid/status")
 rcli INFO commandstats >"$work/commandstats"
 if [ -n "${monitor_pid:-}" ]; then
@@ -168,7 +175,7 @@ for u in "${emu_urls[@]}"; do
 done
 
 python3 - <<PY
-import re, math
+import os, re, math
 scans, scanners, slots, secs = $SCANS, $SCANNERS, $SLOTS, $SCAN_SECONDS
 t0, tsub, tend = $t_start, $t_submitted, $t_end
 hz = $hz
@@ -191,6 +198,9 @@ if $SUBMIT_ONLY != 1:
     print(f"scanner requests per scan: {$requests / scans:.1f} (the emulators' requests_served, logins included)")
 print(f"scanorchd CPU: {1000 * cpu_all / scans:.2f} ms per scan ({cpu_all:.1f} s); peak RSS {$rss / 1024:.0f} MB")
 print(f"Redis CPU: {redis_cpu:.1f} s ({1000 * redis_cpu / scans:.2f} ms per scan)")
+emu_cpu, busy = ($e1 - $e0) / hz, ($b1 - $b0) / hz
+print(f"emulator CPU: {1000 * emu_cpu / scans:.2f} ms per scan; the machine, all processes: "
+      f"{1000 * busy / scans:.2f} ms per scan ({100 * busy / (tend - t0) / (os.cpu_count() or 1):.0f}% of {os.cpu_count()} CPUs)")
 print(f"Redis commands per scan: {total / scans:.1f} (incl. {$polls} get_queue_status polls at the end)")
 for name, calls in sorted(stats.items(), key=lambda kv: -kv[1]):
     print(f"  {name:<16} {calls / scans:8.2f}")
@@ -210,6 +220,14 @@ if os.path.exists(db) and $SUBMIT_ONLY != 1:
     if wait and run:
         print(f"per scan (p50 / p90 / max): queued {pct(wait, .5):.2f} / {pct(wait, .9):.2f} / {max(wait):.2f} s; "
               f"run beyond the scan's {secs} s {pct(run, .5):.2f} / {pct(run, .9):.2f} / {max(run):.2f} s")
+        # Where the wall time went: how late the last scans were submitted
+        # and started, and how busy the slots were over the whole run.
+        first = min(r["created_at"] for r in rows)
+        last = lambda k: (max(r[k] for r in rows if r[k]) - first) / 1000
+        busy = sum(r["completed_at"] - r["started_at"] for r in rows if r["started_at"] and r["completed_at"]) / 1000
+        print(f"timeline (s after the first submission): last submitted {last('created_at'):.1f}, "
+              f"last started {last('started_at'):.1f}, last completed {last('completed_at'):.1f}; "
+              f"slots busy {100 * busy / (scanners * slots * last('completed_at')):.0f}% of that time")
 import os
 if os.path.exists("$work/roundtrips"):
     rt = {}
