@@ -1060,3 +1060,57 @@ TEST(Orchestration, AFullWorkerStartsItsNextTaskAsSoonAsARunEnds) {
     // each now; 2.5 s leaves room for a slow machine.
     EXPECT_LT(idle_ms, 2500) << "the slot stood idle between runs for " << idle_ms << " ms in all";
 }
+
+namespace {
+
+// What an operator does on the scanner's own console: log in and stop a scan.
+void stop_on_the_scanner(int port, const std::string& scan_id) {
+    Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
+    Poco::Net::HTTPRequest login("POST", "/session");
+    const std::string body = R"({"username":"admin","password":"adminpw"})";
+    login.setContentType("application/json");
+    login.setContentLength(static_cast<std::streamsize>(body.size()));
+    s.sendRequest(login) << body;
+    Poco::Net::HTTPResponse res;
+    const auto token = Poco::JSON::Parser()
+                           .parse(s.receiveResponse(res))
+                           .extract<Poco::JSON::Object::Ptr>()
+                           ->getValue<std::string>("token");
+    Poco::Net::HTTPRequest stop("POST", "/scans/" + scan_id + "/stop");
+    stop.set("X-Cookie", "token=" + token);
+    stop.setContentLength(0);
+    s.sendRequest(stop);
+    Poco::Net::HTTPResponse stopped;
+    s.receiveResponse(stopped).ignore(1 << 20);
+    ASSERT_EQ(stopped.getStatus(), Poco::Net::HTTPResponse::HTTP_OK);
+}
+
+}  // namespace
+
+TEST(Orchestration, AScanStoppedOnTheScannerIsNoticedFromItsListing) {
+    // The worker learns of a scan's end from its scanner's list of changed
+    // scans, not from polling the scan (each run polls its own only every
+    // progress_write_ms, 10 s here). A stop made on the scanner's console is
+    // a change like any other: the task fails within a few listings.
+    EmulatorProcess a(NESSUS_EMULATOR, emulator_args(60));
+    Dir dir;
+    Deployment dep(dir, {{"east", a.port()}}, 1);
+    const auto id =
+        dep.must("run_untrusted_scan", scan_args("stopped", "192.0.2.80"))->getValue<std::string>("task_id");
+    std::string scan_id;
+    for (int i = 0; i < 200 && scan_id.empty(); ++i) {
+        if (auto t = dep.orchestrator->store().load(id); t && t->phase == sf::TaskPhase::scanning) scan_id = t->scan.id;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_FALSE(scan_id.empty()) << "the task never reached its scan";
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a few listings that say "running"
+    const auto stopped_at = sf::now_ms();
+    stop_on_the_scanner(a.port(), scan_id);
+    const auto s = dep.wait_done(id, 30);
+    EXPECT_EQ(s->getValue<std::string>("status"), "failed");
+    EXPECT_NE(s->getValue<std::string>("error").find("stopped on the scanner"), std::string::npos)
+        << s->getValue<std::string>("error");
+    auto t = dep.orchestrator->store().load(id);
+    ASSERT_TRUE(t);
+    EXPECT_LT(t->completed_at - stopped_at, 5000) << "noticed only by the scan's own poll, not by a listing";
+}
