@@ -556,6 +556,45 @@ TEST_F(LifecycleFaults, WorkerKilledDuringTheExportWaitIsReclaimedAndCompletesOn
     }
 }
 
+// The interrupted path between the take-over, which records running/creating,
+// and the scan's creation: a worker SIGKILLed while its POST /scans waits on
+// the server. The task is reclaimed when the lease lapses and the next run
+// creates, launches and completes one scan. The dead worker's request still
+// creates a scan on the server (a server that received it does): that one is
+// never launched, and the task never names it.
+TEST_F(LifecycleFaults, WorkerKilledWhileCreatingItsScanIsReclaimedAndLaunchesOneScan) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "0.1", {"--create-seconds", "3"}));
+    RigConfig c;
+    c.redis = &redis;
+    c.lease_ms = 2000;
+    c.housekeeping_s = 1;
+    c.scanner_timeout_s = 10;  // longer than the create: the first run is killed, not timed out
+    c.scanners = {{"s1", emu.port(), 1}};
+    write_config(c);
+    Child& api = daemon("api", {"api"});
+    ASSERT_TRUE(healthy(api));
+    Child& w1 = daemon("worker-s1", {"worker", "--scanner", "s1"});
+
+    const std::string id = submit("run_untrusted_scan", R"({"name":"create-kill","targets":"192.0.2.45"})");
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(wait_until([&] { return str(status(id), "phase") == "creating"; }, 30s, 50ms)) << stringify(status(id));
+    std::this_thread::sleep_for(500ms);  // its POST /scans is on the server now
+    w1.kill9();
+    daemon("worker-s1-again", {"worker", "--scanner", "s1"});
+
+    const std::string st = wait_terminal(id, 60s);
+    EXPECT_EQ(st, "completed") << stringify(status(id));
+    // The dead run's create lands 3 s after it was sent: wait for it too.
+    ASSERT_TRUE(wait_until([&] { return scans_named(emu.port(), "create-kill").size() >= 2; }, 10s, 200ms))
+        << describe(scans_named(emu.port(), "create-kill"));
+    const auto scans = scans_named(emu.port(), "create-kill");
+    int launched = 0;
+    for (const auto& s : scans) launched += s->getValue<int>("launches") > 0 ? 1 : 0;
+    EXPECT_EQ(scans.size(), 2u) << "one scan per run that reached the server: " << describe(scans);
+    EXPECT_EQ(launched, 1) << "one scan launched for the task: " << describe(scans);
+}
+
 // Counts a task's rows in the store's findings index, read straight from the
 // sqlite-store file the daemons share (read-only, beside their writes).
 struct IndexCount {

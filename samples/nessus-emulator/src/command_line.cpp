@@ -52,6 +52,7 @@ Poco::Util::OptionSet option_set() {
     set.addOption(
         option("licence-gate", "G", "fault: scan control answers 412 API is not available (Nessus Professional)"));
     set.addOption(option("export-seconds", "E", "fault: exports stay loading this long (default 0.5)", "S"));
+    set.addOption(option("create-seconds", "C", "fault: POST /scans answers after this long (a slow create)", "S"));
     set.addOption(option("abort-rate", "A", "fault: share of scans that end aborted (0..1)", "P"));
     set.addOption(option("warmup-seconds", "W", "fault: /server/status answers 503 loading this long", "S"));
     set.addOption(option("seed", "R", "seed of the fault dice (default 1)", "N"));
@@ -180,6 +181,7 @@ CommandLine parse_command_line(const std::vector<std::string>& argv) {
     o.session_ttl = number(args, "session-ttl", 0, 0, 86400);
     o.licence_gate = args.count("licence-gate") > 0;
     o.export_seconds = number(args, "export-seconds", o.export_seconds, 0, 3600);
+    o.create_seconds = number(args, "create-seconds", 0, 0, 3600);
     o.abort_rate = number(args, "abort-rate", 0, 0, 1);
     o.warmup_seconds = number(args, "warmup-seconds", 0, 0, 3600);
     o.seed = static_cast<std::uint64_t>(number(args, "seed", 1, 0, 1e15));

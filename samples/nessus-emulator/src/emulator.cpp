@@ -256,6 +256,12 @@ Response Emulator::handle(const Request& request) {
     }
     const Request& r = *rp;
     if (opt_.slow_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(opt_.slow_ms));
+    // Before the lock, as slow_ms: other requests go on meanwhile. The scan
+    // is created after the wait even if the client has gone, as a server
+    // that received the request would.
+    if (opt_.create_seconds > 0 && r.method == "POST" && r.path == "/scans") {
+        std::this_thread::sleep_for(std::chrono::duration<double>(opt_.create_seconds));
+    }
     std::lock_guard lock(mu_);
     if (r.path.rfind("/emulator/", 0) != 0) {  // faults never hit the emulator's own endpoint
         auto fault = [&](const char* kind) {

@@ -34,6 +34,7 @@ struct Options {
     double session_ttl = 0;       ///< seconds; 0 = sessions never expire
     bool licence_gate = false;    ///< scan control answers 412 "API is not available"
     double export_seconds = 0.5;  ///< an export stays "loading" this long
+    double create_seconds = 0;    ///< POST /scans waits this long before creating the scan
     double abort_rate = 0;        ///< share of scans that end "aborted"
     double warmup_seconds = 0;    ///< /server/status answers 503 "loading" this long
     std::uint64_t seed = 1;       ///< for the fault dice
