@@ -176,6 +176,7 @@ TaskRun::Next TaskRun::ensure_scan() {
     if (!scan_.empty()) {  // ours (take_over moved any other): resume it
         spdlog::info("task {}: resuming scan {} on '{}'", id_, scan_.id, me);
         watch_scan();  // before the poll: what the poll misses, a listing shows
+        resumed_ = true;
         auto p = with_retry("poll scan", [&] { return d_.plugin->poll_scan(scan_.id); });
         // The last holder stopped between creating and launching it.
         if (p && p->state == sdk::ScanState::created) {
@@ -242,19 +243,22 @@ TaskRun::Next TaskRun::await_scan() {
     // seconds does not turn each poll into a durable write.
     int last_progress = task_.phase == TaskPhase::scanning ? task_.progress : -2;
     auto last_write = std::chrono::steady_clock::now();
-    // When the scan itself last answered (its launch, or the poll that
-    // resumed it). On the board, a run still polls its scan at least every
-    // progress_write_ms: listings carry no progress, and cannot show a scan
-    // that vanished from the scanner.
+    // When the scan itself last answered. On the board, a run still polls
+    // its scan at least every progress_write_ms (a minute at most):
+    // listings carry no progress, and cannot show a scan that vanished from
+    // the scanner. A resumed scan is polled in the first round, as without
+    // the board: it may have ended before this run watched it, and no
+    // listing shows a change made before the one it follows.
+    const auto own_poll_every = std::chrono::milliseconds(std::min<std::int64_t>(d_.options.progress_write_ms, 60'000));
     auto last_poll = std::chrono::steady_clock::now();
+    bool poll_first = resumed_;
     sdk::ScanProgress progress;
     while (true) {
         if (watch_) {
             const auto seen = board_->next(*watch_);
             if (seen.outcome == ScanBoard::Outcome::stopped) return HandedBack{};
             if (auto e = checkpoint()) return *e;
-            const bool poll_due =
-                std::chrono::steady_clock::now() - last_poll >= std::chrono::milliseconds(d_.options.progress_write_ms);
+            const bool poll_due = poll_first || std::chrono::steady_clock::now() - last_poll >= own_poll_every;
             if (seen.outcome == ScanBoard::Outcome::listed && !poll_due) {
                 if (!seen.scan || !sdk::is_terminal(seen.scan->state)) continue;
                 progress.state = seen.scan->state;
@@ -263,7 +267,8 @@ TaskRun::Next TaskRun::await_scan() {
                 progress.progress_pct = polled_progress_;
                 break;
             }
-            // A failed listing, or a poll due: this round asks the scan itself.
+            // The board cannot vouch this round (a failed listing, a watch
+            // older than its first answer), or a poll is due: ask the scan.
         } else if (!sleep_(d_.options.poll_ms)) {
             // A pause first: a scan just launched (or resumed, which polled
             // it already) has nothing new to say at once.
@@ -273,6 +278,7 @@ TaskRun::Next TaskRun::await_scan() {
         }
         auto p = with_retry("poll scan", [&] { return d_.plugin->poll_scan(scan_.id); });
         last_poll = std::chrono::steady_clock::now();
+        poll_first = false;
         if (!p) {
             if (stopping_) return HandedBack{};
             return fail(p.error(), true);

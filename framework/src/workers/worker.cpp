@@ -16,7 +16,8 @@ Worker::Worker(WorkerDeps deps)
     // every poll anyway. kScannerScanList is ABI 2.1: not asked of older plugins.
     if (d_.scanner_abi_minor >= 1 && d_.options.progress_write_ms > d_.options.poll_ms) {
         if (auto* list = static_cast<sdk::ScanList*>(d_.plugin->extension(sdk::kScannerScanList))) {
-            board_ = std::make_unique<ScanBoard>(*list, std::chrono::milliseconds(d_.options.poll_ms));
+            board_ = std::make_unique<ScanBoard>(*list, std::chrono::milliseconds(d_.options.poll_ms),
+                                                 d_.scanner.instance_id);
         }
     }
 }

@@ -258,8 +258,11 @@ sdk::Result<sdk::ScanListing> NessusScanner::list_scans(std::int64_t changed_sin
     // last question (a status change moves last_modification_date).
     // A second back: Nessus counts in whole seconds, so a change in the
     // second of the last answer, after it, carries that answer's timestamp.
-    const std::string path = changed_since > 1 ? "/scans?last_modification_date=" + std::to_string(changed_since - 1)
-                                               : std::string("/scans");
+    // A starting point only: a date no scan has reached (1 Jan 2100).
+    constexpr std::int64_t kNoScanYet = 4'102'444'800;
+    const std::int64_t since = changed_since == sdk::kScanListStart ? kNoScanYet : changed_since - 1;
+    const std::string path =
+        since > 0 ? "/scans?last_modification_date=" + std::to_string(since) : std::string("/scans");
     auto r = client_.call("GET", path);
     if (!r) return scoped(std::move(r).error());
     auto j = r->json();
@@ -272,7 +275,7 @@ sdk::Result<sdk::ScanListing> NessusScanner::list_scans(std::int64_t changed_sin
         if (!j->has("timestamp") || !j->get("timestamp").isNumeric()) return malformed("without a numeric timestamp");
         listing.as_of = j->getValue<std::int64_t>("timestamp");
         // "scans": null when there are none.
-        if (auto scans = j->getArray("scans")) {
+        if (auto scans = j->getArray("scans"); scans && changed_since != sdk::kScanListStart) {
             listing.scans.reserve(scans->size());
             for (std::size_t i = 0; i < scans->size(); ++i) {
                 auto item = scans->getObject(static_cast<unsigned>(i));

@@ -2,6 +2,7 @@
 // nessus-emulator, and the worker's ScanBoard reading it: what changed since
 // the last question, one request per interval however many runs wait.
 #include <atomic>
+#include <future>
 #include <set>
 #include <thread>
 #include <vector>
@@ -53,6 +54,11 @@ TEST(NessusScanList, ListsOnlyWhatChangedSinceTheLastAnswer) {
     EXPECT_GT(empty->as_of, 0);
 
     const std::string a = launched_scan(*p.scanner, "192.0.2.1");
+    // A starting point is the server's clock, without its history.
+    auto start = list->list_scans(sdk::kScanListStart);
+    ASSERT_TRUE(start) << start.error().message;
+    EXPECT_TRUE(start->scans.empty()) << "a starting point lists no scan";
+    EXPECT_GE(start->as_of, empty->as_of);
     auto all = list->list_scans(0);
     ASSERT_TRUE(all) << all.error().message;
     ASSERT_EQ(ids_of(*all), std::set<std::string>{a});
@@ -118,13 +124,14 @@ TEST(ScanBoard, ManyWaitingRunsShareOneListingPerIntervalAndSeeTheirScansEnd) {
     auto* list = scan_list_of(*p.scanner);
     ASSERT_NE(list, nullptr);
     const auto period = std::chrono::milliseconds(200);
-    Board board(*list, period);
+    Board board(*list, period, "emu_1");
 
     // Eight runs, each watching its scan before launching it, as TaskRun does.
     constexpr int kRuns = 8;
     std::vector<std::thread> runs;
     std::atomic<int> completed{0};
     std::atomic<int> rounds{0};
+    std::atomic<int> polls{0};
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < kRuns; ++i) {
         runs.emplace_back([&, i] {
@@ -136,7 +143,14 @@ TEST(ScanBoard, ManyWaitingRunsShareOneListingPerIntervalAndSeeTheirScansEnd) {
             while (std::chrono::steady_clock::now() < deadline) {
                 const auto seen = board.next(*watch);
                 ++rounds;
-                ASSERT_EQ(seen.outcome, Board::Outcome::listed) << (seen.error ? seen.error->message : "");
+                ASSERT_NE(seen.outcome, Board::Outcome::stopped);
+                ASSERT_FALSE(seen.error.has_value()) << seen.error->message;
+                if (seen.outcome == Board::Outcome::poll) {
+                    // Watched before the board's first answer: told once to
+                    // poll; a run would. From then on the listings vouch.
+                    ++polls;
+                    continue;
+                }
                 if (seen.scan && sdk::is_terminal(seen.scan->state)) {
                     EXPECT_EQ(seen.scan->state, sdk::ScanState::completed);
                     ++completed;
@@ -155,21 +169,25 @@ TEST(ScanBoard, ManyWaitingRunsShareOneListingPerIntervalAndSeeTheirScansEnd) {
     EXPECT_LE(board.listings(), static_cast<std::uint64_t>(intervals) + 1)
         << "listings " << board.listings() << " over " << intervals << " intervals";
     EXPECT_GT(rounds.load(), static_cast<int>(board.listings())) << "runs shared the listings";
+    EXPECT_LE(polls.load(), kRuns) << "each run is told to poll once at most, before the board's first answer";
 }
 
-TEST(ScanBoard, ALateWatchStillSeesAChangeAnEarlierListingCaught) {
-    // A watch made after a listing answered still learns of every change
-    // from then on: the next listing asks for all changes since that answer.
+TEST(ScanBoard, ListingsShowOnlyChangesAfterAWatchSoAResumedScanIsPolledFirst) {
+    // A scan that ended before anyone watched it is in no listing the board
+    // makes from then on (they list changes since the last answer), which
+    // is why a run resuming a scan polls it itself first. A scan watched
+    // before its launch shows every change.
     EmulatorProcess emu = emulator("0.3");
     auto p = load(config(emu.url()));
     ASSERT_TRUE(p.scanner);
-    Board board(*scan_list_of(*p.scanner), std::chrono::milliseconds(100));
-    auto first_id = p.scanner->create_scan(request("192.0.2.9"));
-    ASSERT_TRUE(first_id);
-    {
-        auto early = board.watch(*first_id);
-        EXPECT_EQ(board.next(*early).outcome, Board::Outcome::listed);  // the board has answered once
-    }
+    std::string ended;
+    ASSERT_EQ(run_to_end(*p.scanner, request("192.0.2.9"), ended), sdk::ScanState::completed);
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(2100));  // the plugin asks from a second before the last answer
+    Board board(*scan_list_of(*p.scanner), std::chrono::milliseconds(100), "emu_1");
+    auto old = board.watch(ended);
+    EXPECT_EQ(board.next(*old).outcome, Board::Outcome::poll) << "watched before the board's first answer";
+
     auto id = p.scanner->create_scan(request("192.0.2.10"));
     ASSERT_TRUE(id);
     auto watch = board.watch(*id);
@@ -177,36 +195,51 @@ TEST(ScanBoard, ALateWatchStillSeesAChangeAnEarlierListingCaught) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     std::optional<sdk::ListedScan> last;
     while (std::chrono::steady_clock::now() < deadline) {
-        last = board.next(*watch).scan;
+        const auto seen = board.next(*watch);
+        ASSERT_EQ(seen.outcome, Board::Outcome::listed) << "watched after the board's first answer";
+        last = seen.scan;
         if (last && sdk::is_terminal(last->state)) break;
     }
     ASSERT_TRUE(last.has_value());
     EXPECT_EQ(last->state, sdk::ScanState::completed);
+    const auto seen_old = board.next(*old);
+    EXPECT_EQ(seen_old.outcome, Board::Outcome::listed);
+    EXPECT_FALSE(seen_old.scan.has_value()) << "the scan that ended first is never listed again";
 }
 
-TEST(ScanBoard, AFailedListingIsToldAndInterruptEndsEveryWait) {
+TEST(ScanBoard, FailingListingsAreBackedOffWhileRunsPollEveryIntervalAndInterruptEndsEveryWait) {
     EmulatorProcess emu = emulator();
     auto p = load(config(emu.url()));
     ASSERT_TRUE(p.scanner);
-    Board board(*scan_list_of(*p.scanner), std::chrono::milliseconds(100));
+    const auto period = std::chrono::milliseconds(100);
+    Board board(*scan_list_of(*p.scanner), period, "emu_1");
     auto watch = board.watch("12345");
     emu.stop();
-    const auto failed = board.next(*watch);
-    EXPECT_EQ(failed.outcome, Board::Outcome::list_failed);
-    ASSERT_TRUE(failed.error.has_value());
-    EXPECT_EQ(failed.error->kind, sdk::ErrorKind::transient) << failed.error->message;
+    // For 2 s the run asks every round, as it would poll: each answer comes
+    // within about a period and says "poll", with the listing's error; the
+    // listings themselves come ever further apart (100, 200, 400 ms...).
+    const auto t0 = std::chrono::steady_clock::now();
+    int rounds = 0;
+    while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2)) {
+        const auto r0 = std::chrono::steady_clock::now();
+        const auto seen = board.next(*watch);
+        ++rounds;
+        ASSERT_EQ(seen.outcome, Board::Outcome::poll);
+        ASSERT_TRUE(seen.error.has_value());
+        EXPECT_EQ(seen.error->kind, sdk::ErrorKind::transient) << seen.error->message;
+        EXPECT_LT(std::chrono::steady_clock::now() - r0, std::chrono::seconds(5)) << "a round waited on the backoff";
+    }
+    EXPECT_GE(rounds, 8) << "the run was not told to poll every interval";
+    EXPECT_LE(board.listings(), 6U) << "failing listings were not backed off";
 
     // A stop wakes a run waiting for the next listing at once.
-    Board slow(*scan_list_of(*p.scanner), std::chrono::hours(1));
+    Board slow(*scan_list_of(*p.scanner), std::chrono::hours(1), "emu_1");
     auto w = slow.watch("12345");
     (void)slow.next(*w);  // the first listing (it fails fast: nothing listens)
-    std::thread stopper([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        slow.interrupt();
-    });
-    const auto t0 = std::chrono::steady_clock::now();
-    EXPECT_EQ(slow.next(*w).outcome, Board::Outcome::stopped);
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
-    stopper.join();
+    auto waiting = std::async(std::launch::async, [&] { return slow.next(*w).outcome; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    slow.interrupt();
+    ASSERT_EQ(waiting.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "interrupt() woke no one";
+    EXPECT_EQ(waiting.get(), Board::Outcome::stopped);
     EXPECT_EQ(slow.next(*w).outcome, Board::Outcome::stopped) << "and every later wait";
 }

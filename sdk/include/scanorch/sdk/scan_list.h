@@ -35,15 +35,21 @@ struct ScanListing {
     std::vector<ListedScan> scans;
 };
 
+/// `changed_since` of a host's first question: "what is your clock?"
+inline constexpr std::int64_t kScanListStart = -1;
+
 class SCANORCH_SDK_VISIBLE ScanList {
 public:
     virtual ~ScanList() = default;
     /// The scans whose state changed at or after `changed_since` (an `as_of`
     /// of an earlier listing of this instance), and `as_of` for the next
-    /// question; `changed_since` 0 lists every scan. It must not leave out a
-    /// scan whose state changed in that time (listing more is harmless: the
-    /// host reads the states, not the fact of a change). It must be as
-    /// thread-safe and as bounded in time as the scanner's other methods.
+    /// question. It must not leave out a scan whose state changed in that
+    /// time (listing more is harmless: the host reads the states, not the
+    /// fact of a change), and `as_of` must not be later than the moment the
+    /// list was taken. `kScanListStart` asks for a starting point only:
+    /// `as_of`, with as few scans as the scanner allows (the host ignores
+    /// them), never the scanner's whole history. It must be as thread-safe
+    /// and as bounded in time as the scanner's other methods.
     virtual Result<ScanListing> list_scans(std::int64_t changed_since) noexcept = 0;
 };
 

@@ -2,15 +2,21 @@
 // interval shared by every run of its worker (sdk::ScanList), instead of a
 // status request per run per interval.
 //
-// A run watches its scan before launching it (or before the poll that
-// resumes it), so every state change after that point is in some listing
-// that starts after the watch: each listing asks for the scans changed
-// since the previous one answered, and the board keeps the latest state of
-// every watched scan it has seen. Nobody lists while nobody waits: the
-// listing is made by one of the waiting runs, when one is due, and every
-// waiting run wakes when it ends. So an idle worker costs nothing, and a
-// scan that ends is noticed one interval (and a request) later at most, as
-// with polling.
+// Each listing asks for the scans changed since the previous one answered,
+// and the board keeps the latest listed state of every watched scan. A run
+// watches its scan before launching it, so every change after that is in
+// some later listing. What happened before a watch (a scan resumed after a
+// hand-back, which may have ended meanwhile) no listing shows again: such a
+// run polls its scan itself first. The board's first question only asks the
+// scanner for its clock, never for its whole history; a watch made before
+// that answer is told to poll its scan once after it.
+//
+// Nobody lists while nobody waits: the listing is made by one of the waiting
+// runs, when one is due, and every waiting run wakes when it ends. So an
+// idle worker costs nothing, and a scan that ends is noticed one interval
+// (and a request) later at most, as with polling. While listings fail they
+// are made less and less often (up to a minute apart), and the runs poll
+// their scans themselves every interval meanwhile.
 //
 // A listing carries states, not progress: runs still poll their own scan
 // now and then for that, and to notice a scan that vanished from the
@@ -33,8 +39,9 @@ namespace scanorch::framework {
 
 class ScanBoard {
 public:
-    /// `period`: listings start at least this far apart.
-    ScanBoard(sdk::ScanList& list, std::chrono::milliseconds period);
+    /// `period`: listings start at least this far apart; `scanner` names
+    /// the scanner in the log.
+    ScanBoard(sdk::ScanList& list, std::chrono::milliseconds period, std::string scanner);
     ScanBoard(const ScanBoard&) = delete;
     ScanBoard& operator=(const ScanBoard&) = delete;
 
@@ -49,29 +56,31 @@ public:
 
     private:
         friend class ScanBoard;
-        Watch(ScanBoard& board, std::string scan_id, std::uint64_t seen)
-            : board_(board), scan_id_(std::move(scan_id)), seen_(seen) {}
+        Watch(ScanBoard& board, std::string scan_id, std::uint64_t seen, bool based)
+            : board_(board), scan_id_(std::move(scan_id)), seen_(seen), based_(based) {}
         ScanBoard& board_;
         const std::string scan_id_;
         std::uint64_t seen_;  ///< the last listing this watch was told of
+        bool based_;          ///< the listings since it began cover every change after it
     };
     std::unique_ptr<Watch> watch(const std::string& scan_id);
 
     enum class Outcome {
-        listed,       ///< a listing ended; `scan` is the state it or an earlier one since the watch began gave
-        list_failed,  ///< that listing failed (`error`): poll the scan directly this time
-        stopped,      ///< interrupt(): the worker stops
+        listed,   ///< `scan` is the state the listings since the watch began gave
+        poll,     ///< poll the scan yourself this round (a listing failed, or none can vouch yet)
+        stopped,  ///< interrupt(): the worker stops
     };
     struct Seen {
         Outcome outcome = Outcome::listed;
         /// The watched scan's latest listed state; nullopt while no listing
         /// since the watch began has named it (its state has not changed).
         std::optional<sdk::ListedScan> scan;
-        std::optional<sdk::Error> error;
+        std::optional<sdk::Error> error;  ///< why `poll`, when a listing failed
     };
     /// Waits for the next listing this watch has not been told of, making it
-    /// when one is due and no other run is making it. Returns at once when
-    /// listings ended while the run was away from the board.
+    /// when one is due and no other run is making it; at most about one
+    /// period while listings are backed off (then `poll`). Returns at once
+    /// when listings ended while the run was away from the board.
     Seen next(Watch& w);
 
     /// Every next() returns `stopped`, now and from now on.
@@ -79,8 +88,13 @@ public:
 
     std::uint64_t listings() const;  ///< made so far (for tests and metrics)
 
+    /// Listings are this far apart at most while they fail.
+    static constexpr std::chrono::seconds kMaxBackoff{60};
+
 private:
     void unwatch(const std::string& scan_id);
+    void list(std::unique_lock<std::mutex>& lock);  ///< makes one listing; the lock is released meanwhile
+    Seen seen_by(Watch& w);
 
     struct Entry {
         std::size_t watchers = 0;
@@ -89,14 +103,17 @@ private:
 
     sdk::ScanList& list_;
     const std::chrono::milliseconds period_;
+    const std::string scanner_;
     mutable std::mutex mu_;
     std::condition_variable cv_;    ///< a listing ended, or interrupt()
     std::uint64_t generation_ = 0;  ///< listings ended
     bool listing_ = false;          ///< one is being made
     bool interrupted_ = false;
-    std::chrono::steady_clock::time_point last_start_{};
-    std::int64_t as_of_ = 0;  ///< of the last listing that succeeded; 0: none yet, so list everything
-    std::optional<sdk::Error> last_error_;
+    std::chrono::steady_clock::time_point next_due_{};
+    std::optional<std::int64_t> as_of_;     ///< of the last listing that succeeded; none yet: ask for a start
+    std::optional<sdk::Error> last_error_;  ///< of the last listing, if it failed
+    std::uint32_t failures_ = 0;            ///< listings failed in a row
+    std::chrono::steady_clock::time_point last_warned_{};
     std::unordered_map<std::string, Entry> entries_;
 };
 

@@ -147,6 +147,7 @@ private:
     int polled_progress_ = -1;  ///< the scanner's last answer, recorded or not
     std::optional<sdk::ValidationResult> verdict_;
     ScanBoard* board_;
+    bool resumed_ = false;  ///< the scan was made by an earlier run
     std::unique_ptr<ScanBoard::Watch> watch_;
 };
 
