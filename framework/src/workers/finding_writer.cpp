@@ -121,10 +121,7 @@ sdk::Result<void> FindingWriter::finish() noexcept {
     if (!thread_.joinable() && !batch_.empty()) {
         // Every finding fitted in one batch (most scans): written on this
         // thread rather than on one started, and woken, for that one batch.
-        const auto first = batch_.front().seq, last = batch_.back().seq;
-        auto r = fenced_call("write findings " + std::to_string(first) + ".." + std::to_string(last),
-                             [&](const std::string& token) { return index_.append(task_id_, token, batch_); });
-        if (r) written_ += batch_.size();
+        auto r = write_batch(batch_);
         batch_.clear();
         batch_bytes_ = 0;
         if (!r) return r;
@@ -193,14 +190,19 @@ void FindingWriter::write_batches() noexcept {
         // writing_ is this thread's until it is empty again: the validating
         // thread touches it only under the lock, and only when empty.
         lock.unlock();
-        const auto first = writing_.front().seq, last = writing_.back().seq;
-        auto r = fenced_call("write findings " + std::to_string(first) + ".." + std::to_string(last),
-                             [&](const std::string& token) { return index_.append(task_id_, token, writing_); });
-        if (r) written_ += writing_.size();
+        (void)write_batch(writing_);  // a failure is kept by fail(), for the validating thread
         lock.lock();
         writing_.clear();
         changed_.notify_all();
     }
+}
+
+sdk::Result<void> FindingWriter::write_batch(const std::vector<sdk::Finding>& batch) noexcept {
+    const auto first = batch.front().seq, last = batch.back().seq;
+    auto r = fenced_call("write findings " + std::to_string(first) + ".." + std::to_string(last),
+                         [&](const std::string& token) { return index_.append(task_id_, token, batch); });
+    if (r) written_ += batch.size();
+    return r;
 }
 
 sdk::Result<void> FindingWriter::fenced_call(

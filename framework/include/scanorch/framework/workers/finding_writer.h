@@ -105,6 +105,8 @@ private:
     /// Hands batch_ to the writing thread once the previous one is written.
     sdk::Result<void> hand_over() noexcept;
     void write_batches() noexcept;
+    /// One batch into the index, fenced; counted in written_ when it went in.
+    sdk::Result<void> write_batch(const std::vector<sdk::Finding>& batch) noexcept;
     /// One fenced store call with the transient retries.
     sdk::Result<void> fenced_call(std::string_view what,
                                   const std::function<sdk::Result<bool>(const std::string& token)>& call) noexcept;
