@@ -5,6 +5,7 @@
 // counts round trips exactly rather than estimating them.
 #include <gtest/gtest.h>
 
+#include <Poco/JSON/Parser.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 
@@ -15,10 +16,12 @@
 #include <thread>
 #include <vector>
 
+#include "emulator_process.h"
 #include "redis_server.h"
 #include "scanorch/framework/host/host.h"
 #include "scanorch/framework/service/orchestrator.h"
 #include "scanorch/framework/service/scanner_pool.h"
+#include "scanorch/framework/tasks/task_store.h"
 
 namespace sf = scanorch::framework;
 using scanorch::testing::RedisServer;
@@ -173,4 +176,60 @@ TEST(PoolScale, RedisRoundTripsPerRequestDoNotGrowWithThePool) {
         EXPECT_EQ(c->list_scanners.round_trips, 2) << "list_scanners: " << c->list_scanners.text();
         EXPECT_EQ(c->metrics.round_trips, 2) << "/metrics refresh: " << c->metrics.text();
     }
+}
+
+TEST(PoolScale, LeasesAreRenewedAtTheHeartbeatNotWhenARunEnds) {
+    // Five short scans on one five-slot scanner, leases of a minute (a beat
+    // every 20 s): none is due while they run, so their only lease writes
+    // are the five claims. The heartbeat used to wake at each run's end and
+    // renew every lease the worker held, four more, three more, ...
+    RedisServer redis;
+    scanorch::testing::EmulatorProcess emu(NESSUS_EMULATOR, {"--user", "admin:adminpw", "--scan-seconds", "0.5",
+                                                             "--export-seconds", "0.1", "--max-running", "5"});
+    const auto dir = std::filesystem::temp_directory_path() / ("scanorch-heartbeat-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    {
+        std::ofstream y(dir / "scanners.yaml");
+        y << "scanners:\n  - {instance_id: s1, scanner_type: nessus, url: 'http://127.0.0.1:" << emu.port()
+          << "', max_concurrent_scans: 5, credentials: {username: admin, password: adminpw},"
+          << " options: {export_poll_ms: 50}}\n";
+        std::ofstream c(dir / "scanorch.yaml");
+        c << "data_dir: " << (dir / "data").string() << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\n"
+          << "workers: {poll_interval_ms: 100, lease_ms: 60000}\n"
+          << "housekeeping: {interval_seconds: 3600}\nlogging: {level: warn}\n"
+          << "plugins:\n  frontend: {use: none}\n  queue: {use: redis-queue, config: {url: '" << redis.url()
+          << "', key_prefix: beat}}\n";
+    }
+    sf::HostConfigDefaults d;
+    d.plugin_dir = SCANORCH_PLUGIN_DIR;
+    sf::Host host(sf::load_host_config((dir / "scanorch.yaml").string(), d));
+    host.load_plugins();
+    sf::Orchestrator all(host, sf::Mode::all);
+    all.start();
+    std::vector<std::string> ids;
+    const auto c = count_commands(redis.port(), [&] {
+        for (int i = 0; i < 5; ++i) {
+            auto r = all.tools()->call(
+                "run_untrusted_scan",
+                R"({"name":"beat )" + std::to_string(i) + R"(","targets":"192.0.2.)" + std::to_string(20 + i) + R"("})",
+                {});
+            ASSERT_TRUE(r) << r.error().message;
+            ids.push_back(
+                Poco::JSON::Parser().parse(*r).extract<Poco::JSON::Object::Ptr>()->getValue<std::string>("task_id"));
+        }
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+        for (const auto& id : ids) {
+            while (std::chrono::steady_clock::now() < deadline) {
+                auto t = all.store().load(id);
+                if (t && t->terminal()) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+            auto t = all.store().load(id);
+            ASSERT_TRUE(t && t->status == sf::TaskStatus::completed) << id;
+        }
+    });
+    all.stop();
+    std::filesystem::remove_all(dir);
+    EXPECT_EQ(c.by_command.count("ZADD") ? c.by_command.at("ZADD") : 0, 5)
+        << "lease writes beyond the five claims' (renewals at run ends): " << c.text();
 }
