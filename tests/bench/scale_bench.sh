@@ -167,11 +167,11 @@ if [ -n "${monitor_pid:-}" ]; then
        END { for (c in n) print c, n[c] }' "$work/monitor.log" >"$work/roundtrips"
   rm -f "$work/monitor.log"
 fi
-peak=0 requests=0
+peak=0 requests=0 connections=0
 for u in "${emu_urls[@]}"; do
-  read -r p n < <(curl -s "$u/emulator/stats" |
-    python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["peak_running"], d["requests_served"])')
-  peak=$(( peak + p )) requests=$(( requests + n ))
+  read -r p n k < <(curl -s "$u/emulator/stats" |
+    python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["peak_running"], d["requests_served"], d["connections_accepted"])')
+  peak=$(( peak + p )) requests=$(( requests + n )) connections=$(( connections + k ))
 done
 
 python3 - <<PY
@@ -195,7 +195,8 @@ if $SUBMIT_ONLY != 1:
     ideal = waves * secs
     print(f"wall: {tend - t0:.1f} s, ideal {ideal:.0f} s ({waves} waves x {secs} s): {(tend - t0) / ideal:.2f}x")
     print(f"peak slots in use: {$peak} of {scanners * slots} (emulators' peak_running, summed)")
-    print(f"scanner requests per scan: {$requests / scans:.1f} (the emulators' requests_served, logins included)")
+    print(f"scanner requests per scan: {$requests / scans:.1f} (the emulators' requests_served, logins included), "
+          f"connections per scan: {$connections / scans:.2f}")
 print(f"scanorchd CPU: {1000 * cpu_all / scans:.2f} ms per scan ({cpu_all:.1f} s); peak RSS {$rss / 1024:.0f} MB")
 print(f"Redis CPU: {redis_cpu:.1f} s ({1000 * redis_cpu / scans:.2f} ms per scan)")
 emu_cpu, busy = ($e1 - $e0) / hz, ($b1 - $b0) / hz
