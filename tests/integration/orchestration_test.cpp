@@ -1094,7 +1094,8 @@ TEST(Orchestration, AScanStoppedOnTheScannerIsNoticedFromItsListing) {
     // a change like any other: the task fails within a few listings.
     EmulatorProcess a(NESSUS_EMULATOR, emulator_args(60));
     Dir dir;
-    Deployment dep(dir, {{"east", a.port()}}, 1);
+    Deployment dep(dir, {{"east", a.port()}}, 1, "{ttl_seconds: 3600, interval_seconds: 3600}",
+                   "[192.0.2.0/24, 198.51.100.0/24]", "", ", progress_write_ms: 10000");
     const auto id =
         dep.must("run_untrusted_scan", scan_args("stopped", "192.0.2.80"))->getValue<std::string>("task_id");
     std::string scan_id;
@@ -1103,9 +1104,16 @@ TEST(Orchestration, AScanStoppedOnTheScannerIsNoticedFromItsListing) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     ASSERT_FALSE(scan_id.empty()) << "the task never reached its scan";
+    // Running on the scanner (the phase is written before the launch).
+    bool running = false;
+    for (int i = 0; i < 200 && !running; ++i) {
+        running = get_json(a.port(), "/emulator/stats")->getValue<int>("current_running") == 1;
+        if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(running) << "scan " << scan_id << " never ran on the scanner";
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a few listings that say "running"
     const auto stopped_at = sf::now_ms();
-    stop_on_the_scanner(a.port(), scan_id);
+    ASSERT_NO_FATAL_FAILURE(stop_on_the_scanner(a.port(), scan_id));
     const auto s = dep.wait_done(id, 30);
     EXPECT_EQ(s->getValue<std::string>("status"), "failed");
     EXPECT_NE(s->getValue<std::string>("error").find("stopped on the scanner"), std::string::npos)

@@ -579,7 +579,10 @@ TEST_F(LifecycleFaults, WorkerKilledWhileCreatingItsScanIsReclaimedAndLaunchesOn
     const std::string id = submit("run_untrusted_scan", R"({"name":"create-kill","targets":"192.0.2.45"})");
     ASSERT_FALSE(id.empty());
     ASSERT_TRUE(wait_until([&] { return str(status(id), "phase") == "creating"; }, 30s, 50ms)) << stringify(status(id));
-    std::this_thread::sleep_for(500ms);  // its POST /scans is on the server now
+    // Killed once its POST /scans is on the server (held there 3 s).
+    ASSERT_TRUE(wait_until(
+        [&] { return str(http_call(emu.port(), "GET", "/emulator/stats").json(), "creates_received") == "1"; }, 30s,
+        20ms));
     w1.kill9();
     daemon("worker-s1-again", {"worker", "--scanner", "s1"});
 

@@ -179,8 +179,8 @@ TEST(PoolScale, RedisRoundTripsPerRequestDoNotGrowWithThePool) {
 }
 
 TEST(PoolScale, LeasesAreRenewedAtTheHeartbeatNotWhenARunEnds) {
-    // Five short scans on one five-slot scanner, leases of a minute (a beat
-    // every 20 s): none is due while they run, so their only lease writes
+    // Five short scans on one five-slot scanner, leases of five minutes (a
+    // beat every 100 s): none is due while they run, so their only lease writes
     // are the five claims. The heartbeat used to wake at each run's end and
     // renew every lease the worker held, four more, three more, ...
     RedisServer redis;
@@ -195,7 +195,7 @@ TEST(PoolScale, LeasesAreRenewedAtTheHeartbeatNotWhenARunEnds) {
           << " options: {export_poll_ms: 50}}\n";
         std::ofstream c(dir / "scanorch.yaml");
         c << "data_dir: " << (dir / "data").string() << "\nscanners_file: scanners.yaml\nscope: [192.0.2.0/24]\n"
-          << "workers: {poll_interval_ms: 100, lease_ms: 60000}\n"
+          << "workers: {poll_interval_ms: 100, lease_ms: 300000}\n"
           << "housekeeping: {interval_seconds: 3600}\nlogging: {level: warn}\n"
           << "plugins:\n  frontend: {use: none}\n  queue: {use: redis-queue, config: {url: '" << redis.url()
           << "', key_prefix: beat}}\n";
@@ -230,6 +230,7 @@ TEST(PoolScale, LeasesAreRenewedAtTheHeartbeatNotWhenARunEnds) {
     });
     all.stop();
     std::filesystem::remove_all(dir);
+    ASSERT_EQ(ids.size(), 5u);
     EXPECT_EQ(c.by_command.count("ZADD") ? c.by_command.at("ZADD") : 0, 5)
         << "lease writes beyond the five claims' (renewals at run ends): " << c.text();
 }

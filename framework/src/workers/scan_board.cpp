@@ -43,13 +43,14 @@ ScanBoard::Seen ScanBoard::next(Watch& w) {
             list(lock);
             continue;
         }
-        if (listing_) {
-            cv_.wait(lock);  // its end notifies
-        } else if (now >= give_up) {
+        if (now >= give_up) {
+            // Another run's listing is slow, or listings are backed off: the
+            // run goes on with what the board knows (its watch is told of
+            // the listing when it ends), or polls if the board cannot vouch.
+            if (listing_ && !last_error_ && w.based_) return seen_by(w);
             return {Outcome::poll, std::nullopt, last_error_};
-        } else {
-            cv_.wait_until(lock, std::min(next_due_, give_up));
         }
+        cv_.wait_until(lock, listing_ ? give_up : std::min(next_due_, give_up));  // a listing's end notifies
     }
 }
 
@@ -80,8 +81,9 @@ void ScanBoard::list(std::unique_lock<std::mutex>& lock) {
         // not asked in vain every interval beside the runs' own polls.
         last_error_ = std::move(listed).error();
         ++failures_;
-        const auto backoff = std::min<std::chrono::milliseconds>(
-            period_ * (std::int64_t{1} << std::min<std::uint32_t>(failures_, 16)), kMaxBackoff);
+        const auto backoff =
+            std::min<std::chrono::milliseconds>(period_ * (std::int64_t{1} << std::min<std::uint32_t>(failures_, 16)),
+                                                std::max<std::chrono::milliseconds>(period_, kMaxBackoff));
         next_due_ = started + backoff;
         if (failures_ == 1 || started - last_warned_ >= kMaxBackoff) {
             last_warned_ = started;

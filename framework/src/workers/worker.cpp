@@ -12,9 +12,11 @@ Worker::Worker(WorkerDeps deps)
       circuit_(d_.queue, d_.scanner.instance_id, d_.options.circuit_failures, d_.options.circuit_open_ms,
                d_.options.lease_ms) {
     if (!d_.threads) d_.threads = std::make_shared<ThreadCache>();
-    // Listings pay off only when a run does not want its scan's progress at
-    // every poll anyway. kScannerScanList is ABI 2.1: not asked of older plugins.
-    if (d_.scanner_abi_minor >= 1 && d_.options.progress_write_ms > d_.options.poll_ms) {
+    // Listings pay off only when a run does not poll its own scan at every
+    // interval anyway. kScannerScanList is ABI 2.1: not asked of older plugins.
+    const auto own_poll_every = std::min<std::chrono::milliseconds>(
+        std::chrono::milliseconds(d_.options.progress_write_ms), ScanBoard::kOwnPollAtMost);
+    if (d_.scanner_abi_minor >= 1 && own_poll_every > std::chrono::milliseconds(d_.options.poll_ms)) {
         if (auto* list = static_cast<sdk::ScanList*>(d_.plugin->extension(sdk::kScannerScanList))) {
             board_ = std::make_unique<ScanBoard>(*list, std::chrono::milliseconds(d_.options.poll_ms),
                                                  d_.scanner.instance_id);

@@ -243,3 +243,28 @@ TEST(ScanBoard, FailingListingsAreBackedOffWhileRunsPollEveryIntervalAndInterrup
     EXPECT_EQ(waiting.get(), Board::Outcome::stopped);
     EXPECT_EQ(slow.next(*w).outcome, Board::Outcome::stopped) << "and every later wait";
 }
+
+TEST(ScanBoard, ARunWaitsForAnotherRunsSlowListingOnePeriodAtMost) {
+    // Every answer takes 1.5 s: while one run makes a listing, another
+    // returns after about a period with what the board knew, so it can
+    // check for a cancel, and is told of the listing when it ends.
+    EmulatorProcess emu(NESSUS_EMULATOR, {"--user", "admin:adminpw", "--slow-ms", "1500"});
+    auto p = load(config(emu.url()));
+    ASSERT_TRUE(p.scanner);
+    Board board(*scan_list_of(*p.scanner), std::chrono::milliseconds(200), "emu_1");
+    auto first = board.watch("1");
+    ASSERT_EQ(board.next(*first).outcome, Board::Outcome::poll);  // the board's first answer (slow)
+    auto maker = board.watch("1");
+    auto other = board.watch("2");  // watched after the first answer: the listings vouch for it
+    auto making = std::async(std::launch::async, [&] { return board.next(*maker).outcome; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the maker's listing is on the wire
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto seen = board.next(*other);
+    const auto waited = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(seen.outcome, Board::Outcome::listed);
+    EXPECT_FALSE(seen.scan.has_value());
+    EXPECT_LT(waited, std::chrono::milliseconds(1000)) << "a run waited out another run's whole listing";
+    ASSERT_EQ(making.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    EXPECT_EQ(making.get(), Board::Outcome::listed);
+    EXPECT_EQ(board.next(*other).outcome, Board::Outcome::listed) << "told of the slow listing once it ended";
+}

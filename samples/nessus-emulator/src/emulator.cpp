@@ -259,8 +259,9 @@ Response Emulator::handle(const Request& request) {
     // Before the lock, as slow_ms: other requests go on meanwhile. The scan
     // is created after the wait even if the client has gone, as a server
     // that received the request would.
-    if (opt_.create_seconds > 0 && r.method == "POST" && r.path == "/scans") {
-        std::this_thread::sleep_for(std::chrono::duration<double>(opt_.create_seconds));
+    if (r.method == "POST" && r.path == "/scans") {
+        ++creates_received_;
+        if (opt_.create_seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(opt_.create_seconds));
     }
     std::lock_guard lock(mu_);
     if (r.path.rfind("/emulator/", 0) != 0) {  // faults never hit the emulator's own endpoint
@@ -360,6 +361,7 @@ Response Emulator::stats(const Request&, const PathParams&) {
     o->set("logins", logins_);
     o->set("faults_injected", faults_injected_);
     o->set("requests_served", requests_.load());
+    o->set("creates_received", creates_received_.load());
     if (connections_) {
         const auto c = connections_();
         o->set("connections_accepted", c.accepted);

@@ -173,6 +173,7 @@ private:
     std::uint64_t exports_made_ = 0, faults_injected_ = 0, logins_ = 0;
     std::uint64_t unknown_scan_requests_ = 0;  ///< asked about a scan id it never had (or had deleted)
     std::atomic<std::uint64_t> requests_{0};
+    std::atomic<std::uint64_t> creates_received_{0};  ///< POST /scans, counted on arrival (before --create-seconds)
     std::function<Connections()> connections_;
     /// Every injected fault, for /emulator/faults: when (ms since start) and
     /// on which request, so tests can measure a client's retry backoff.

@@ -78,9 +78,11 @@ public:
         std::optional<sdk::Error> error;  ///< why `poll`, when a listing failed
     };
     /// Waits for the next listing this watch has not been told of, making it
-    /// when one is due and no other run is making it; at most about one
-    /// period while listings are backed off (then `poll`). Returns at once
-    /// when listings ended while the run was away from the board.
+    /// when one is due and no other run is making it; about one period at
+    /// most when another run's listing is slow (then what the board knew
+    /// already) or listings are backed off (then `poll`), so a run still
+    /// checks for a cancel every period. Returns at once when listings ended
+    /// while the run was away from the board.
     Seen next(Watch& w);
 
     /// Every next() returns `stopped`, now and from now on.
@@ -88,8 +90,13 @@ public:
 
     std::uint64_t listings() const;  ///< made so far (for tests and metrics)
 
-    /// Listings are this far apart at most while they fail.
+    /// Listings are this far apart at most while they fail (or one period,
+    /// if that is longer).
     static constexpr std::chrono::seconds kMaxBackoff{60};
+    /// A run on the board polls its own scan at least this often, whatever
+    /// progress_write_ms says: the safety net for a scan deleted on the
+    /// scanner. A board is worth having only with a shorter period.
+    static constexpr std::chrono::seconds kOwnPollAtMost{60};
 
 private:
     void unwatch(const std::string& scan_id);
