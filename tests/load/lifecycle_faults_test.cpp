@@ -192,6 +192,19 @@ protected:
         return *kids_.back();
     }
 
+    /// The kill-a-worker rig: an `api` daemon and one `worker` of scanner s1
+    /// (one slot) on `redis`, housekeeping every second, the rest as `c`
+    /// says (leases of 2 s by default). Returns the worker; the API is healthy.
+    Child& api_and_one_worker(const RedisServer& redis, int emulator_port, RigConfig c = {}) {
+        c.redis = &redis;
+        c.housekeeping_s = 1;
+        c.scanners = {{"s1", emulator_port, 1}};
+        write_config(c);
+        Child& api = daemon("api", {"api"});
+        EXPECT_TRUE(healthy(api)) << "the API did not come up";
+        return daemon("worker-s1", {"worker", "--scanner", "s1"});
+    }
+
     /// Until the front end answers /health and it is this daemon's (its log says
     /// it serves our port: another test's server there must never pass); false
     /// if the process ended first.
@@ -529,15 +542,7 @@ INSTANTIATE_TEST_SUITE_P(Signal, LifecycleFaultsHandBack, ::testing::Values("sig
 TEST_F(LifecycleFaults, WorkerKilledDuringTheExportWaitIsReclaimedAndCompletesOnce) {
     RedisServer redis;
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "4"));
-    RigConfig c;
-    c.redis = &redis;
-    c.lease_ms = 2000;
-    c.housekeeping_s = 1;
-    c.scanners = {{"s1", emu.port(), 1}};
-    write_config(c);
-    Child& api = daemon("api", {"api"});
-    ASSERT_TRUE(healthy(api));
-    Child& w1 = daemon("worker-s1", {"worker", "--scanner", "s1"});
+    Child& w1 = api_and_one_worker(redis, emu.port());
 
     const std::string id = submit("run_untrusted_scan", R"({"name":"export-kill","targets":"192.0.2.40"})");
     ASSERT_FALSE(id.empty());
@@ -566,15 +571,8 @@ TEST_F(LifecycleFaults, WorkerKilledWhileCreatingItsScanIsReclaimedAndLaunchesOn
     RedisServer redis;
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "0.1", {"--create-seconds", "3"}));
     RigConfig c;
-    c.redis = &redis;
-    c.lease_ms = 2000;
-    c.housekeeping_s = 1;
     c.scanner_timeout_s = 10;  // longer than the create: the first run is killed, not timed out
-    c.scanners = {{"s1", emu.port(), 1}};
-    write_config(c);
-    Child& api = daemon("api", {"api"});
-    ASSERT_TRUE(healthy(api));
-    Child& w1 = daemon("worker-s1", {"worker", "--scanner", "s1"});
+    Child& w1 = api_and_one_worker(redis, emu.port(), c);
 
     const std::string id = submit("run_untrusted_scan", R"({"name":"create-kill","targets":"192.0.2.45"})");
     ASSERT_FALSE(id.empty());
@@ -872,15 +870,7 @@ TEST_F(LifecycleFaults, SigtermedWorkerHandsBackAndAnotherResumesWellInsideTheLe
 TEST_F(LifecycleFaults, CancelledTaskWhoseWorkerDiedHasItsScanStoppedByTheNextClaim) {
     RedisServer redis;
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("60", "0.1"));
-    RigConfig c;
-    c.redis = &redis;
-    c.lease_ms = 2000;
-    c.housekeeping_s = 1;
-    c.scanners = {{"s1", emu.port(), 1}};
-    write_config(c);
-    Child& api = daemon("api", {"api"});
-    ASSERT_TRUE(healthy(api));
-    Child& w1 = daemon("worker-s1", {"worker", "--scanner", "s1"});
+    Child& w1 = api_and_one_worker(redis, emu.port());
     const std::string id = submit("run_untrusted_scan", R"({"name":"orphan-cancel","targets":"192.0.2.80"})");
     ASSERT_FALSE(id.empty());
     ASSERT_TRUE(wait_until(
