@@ -1000,7 +1000,9 @@ TEST(Orchestration, RunsOnOneScannerWaitOnOneListingPerPollInterval) {
     // The same scans must cost the scanner far fewer requests the first way,
     // and end the same.
     auto requests_for_five = [](const std::string& workers_extra) {
-        EmulatorProcess a(NESSUS_EMULATOR, emulator_args(1.5));
+        // Scans long enough that polling outweighs the requests every scan
+        // makes either way (create, launch, export, delete: about 30 here).
+        EmulatorProcess a(NESSUS_EMULATOR, emulator_args(3));
         Dir dir;
         Deployment dep(dir, {{"east", a.port()}}, 5, "{ttl_seconds: 3600, interval_seconds: 3600}",
                        "[192.0.2.0/24, 198.51.100.0/24]", "", workers_extra);
@@ -1022,8 +1024,9 @@ TEST(Orchestration, RunsOnOneScannerWaitOnOneListingPerPollInterval) {
     };
     const int board = requests_for_five(", progress_write_ms: 60000");
     const int polling = requests_for_five(", progress_write_ms: 0");
-    // 1.5 s scans polled every 100 ms: about 15 polls each one by one, about
-    // 15 listings for all five on the board.
+    // 3 s scans polled every 100 ms: about 30 polls each one by one, about
+    // 30 listings for all five on the board (under ASan: 59 against 118 for
+    // 1.5 s scans, too close to the line).
     EXPECT_LT(board * 2, polling) << "scanner requests: " << board << " on the board, " << polling
                                   << " polling each scan";
 }
