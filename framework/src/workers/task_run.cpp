@@ -249,8 +249,7 @@ TaskRun::Next TaskRun::await_scan() {
     // the scanner. A resumed scan is polled in the first round, as without
     // the board: it may have ended before this run watched it, and no
     // listing shows a change made before the one it follows.
-    const auto own_poll_every = std::min<std::chrono::milliseconds>(
-        std::chrono::milliseconds(d_.options.progress_write_ms), ScanBoard::kOwnPollAtMost);
+    const auto own_poll_every = ScanBoard::own_poll_every(d_.options.progress_write_ms);
     auto last_poll = std::chrono::steady_clock::now();
     bool poll_first = resumed_;
     sdk::ScanProgress progress;

@@ -14,9 +14,8 @@ Worker::Worker(WorkerDeps deps)
     if (!d_.threads) d_.threads = std::make_shared<ThreadCache>();
     // Listings pay off only when a run does not poll its own scan at every
     // interval anyway. kScannerScanList is ABI 2.1: not asked of older plugins.
-    const auto own_poll_every = std::min<std::chrono::milliseconds>(
-        std::chrono::milliseconds(d_.options.progress_write_ms), ScanBoard::kOwnPollAtMost);
-    if (d_.scanner_abi_minor >= 1 && own_poll_every > std::chrono::milliseconds(d_.options.poll_ms)) {
+    if (d_.scanner_abi_minor >= 1 &&
+        ScanBoard::own_poll_every(d_.options.progress_write_ms) > std::chrono::milliseconds(d_.options.poll_ms)) {
         if (auto* list = static_cast<sdk::ScanList*>(d_.plugin->extension(sdk::kScannerScanList))) {
             board_ = std::make_unique<ScanBoard>(*list, std::chrono::milliseconds(d_.options.poll_ms),
                                                  d_.scanner.instance_id);

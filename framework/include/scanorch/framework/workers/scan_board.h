@@ -23,6 +23,7 @@
 // scanner, which a listing of changes cannot show.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -97,6 +98,11 @@ public:
     /// progress_write_ms says: the safety net for a scan deleted on the
     /// scanner. A board is worth having only with a shorter period.
     static constexpr std::chrono::seconds kOwnPollAtMost{60};
+    /// How often a run on the board polls its own scan, for a given
+    /// workers.progress_write_ms.
+    static std::chrono::milliseconds own_poll_every(std::int64_t progress_write_ms) {
+        return std::min<std::chrono::milliseconds>(std::chrono::milliseconds(progress_write_ms), kOwnPollAtMost);
+    }
 
 private:
     void unwatch(const std::string& scan_id);
