@@ -18,22 +18,41 @@ ConnectionPool::~ConnectionPool() {
     // The kept sessions close with idle_.
 }
 
-ConnectionPool::Lease ConnectionPool::take(bool may_reuse) {
-    if (may_reuse) {
+namespace {
+
+// Idle, a kept connection has nothing to read: something readable is the
+// server's FIN (or TLS close_notify), a reset, or bytes nobody asked for.
+// Either way it cannot carry a request.
+bool server_closed(ConnectionPool::Session& session) {
+    try {
+        return !session.connected() || session.socket().poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ |
+                                                                                    Poco::Net::Socket::SELECT_ERROR);
+    } catch (const Poco::Exception&) {
+        return true;
+    }
+}
+
+}  // namespace
+
+ConnectionPool::Lease ConnectionPool::take(Reuse reuse) {
+    if (reuse != Reuse::none) {
+        const auto max_idle_for = reuse == Reuse::any
+                                      ? std::chrono::duration_cast<Clock::duration>(keep_alive_)
+                                      : std::chrono::duration_cast<Clock::duration>(
+                                            std::min<std::chrono::milliseconds>(kReuseForAnyRequest, keep_alive_));
         std::unique_lock lock(mutex_);
         const auto now = Clock::now();
-        // The most recent first: the least likely to have been closed by the server.
-        while (!idle_.empty()) {
+        // The most recent first: the least likely to have been closed by the
+        // server. Older ones than a POST may take stay for later requests.
+        while (!idle_.empty() && now - idle_.back().since < max_idle_for) {
             Idle last = std::move(idle_.back());
             idle_.pop_back();
-            if (now - last.since < keep_alive_) {
-                lock.unlock();
+            lock.unlock();
+            if (!server_closed(*last.session)) {
                 last.session->setKeepAlive(true);
                 return {std::move(last.session), true};
             }
-            // Too old for the reaper to have missed it by much; closed here, outside the lock.
-            lock.unlock();
-            last.session.reset();
+            last.session.reset();  // closed here, outside the lock
             lock.lock();
         }
     }

@@ -6,11 +6,16 @@
 // emulator) hold a thread per open connection, so an idle client must not
 // keep one.
 //
-// Only requests that may be sent twice take a used session: a kept
-// connection the server closed meanwhile fails on the next request, and
-// such a failure (no answer at all) is retried once on a new connection.
-// RFC 9110 9.2.2: a POST is never retried that way, so a POST always opens
-// a new connection (and may give it back for later requests).
+// A kept connection the server closed meanwhile fails on the next request.
+// So a session is only lent again when its socket has nothing to read (a
+// server that closed it has sent its FIN, or its TLS close_notify, by then),
+// and a request that may be sent twice (RFC 9110 9.2.2) is sent once more,
+// on a new connection, when a kept one fails before any answer.
+// A POST is never sent twice, so it only rides on a session that was idle
+// for under a second (kReuseForAnyRequest): a server closes an idle
+// connection after its keep-alive timeout, which no server sets that short,
+// so such a session is not one the server is about to close. One that still
+// fails is the POST's failure, as on a new connection.
 #pragma once
 
 #include <chrono>
@@ -46,8 +51,20 @@ public:
         std::unique_ptr<Session> session;
         bool reused = false;  ///< a kept connection: it may have been closed by the server meanwhile
     };
-    /// The most recently used kept session when `may_reuse`, else a new one.
-    Lease take(bool may_reuse);
+    /// Which kept sessions a request may ride on.
+    enum class Reuse {
+        any,     ///< any kept one: the request may be sent again if it fails (GET, DELETE)
+        recent,  ///< one idle for under kReuseForAnyRequest only (POST)
+        none,    ///< always a new connection (a second attempt)
+    };
+    /// A session idle this long or longer is not used for a request that may
+    /// not be sent twice.
+    static constexpr std::chrono::milliseconds kReuseForAnyRequest{1000};
+
+    /// The most recently used kept session that `reuse` allows and whose
+    /// server has not closed it, else a new one. Kept sessions found closed
+    /// are dropped.
+    Lease take(Reuse reuse);
     /// Keeps a session whose last exchange completed (answer read to its end,
     /// and the server did not ask to close); a session in any other state
     /// must be dropped instead.

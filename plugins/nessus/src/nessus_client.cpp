@@ -87,11 +87,14 @@ bool idempotent(const std::string& method) {
 sdk::Result<Reply> NessusClient::raw(const std::string& method, const std::string& path, const std::string& body,
                                      const std::string& token, std::ostream* sink, std::uint64_t* sunk) {
     const std::string where = method + " " + path;
+    const bool may_resend = idempotent(method);
     try {
         // A kept connection the server has closed meanwhile fails before any
-        // answer: then once more, on a new one.
+        // answer: a request that may be sent twice goes once more, on a new one.
         for (int attempt = 0;; ++attempt) {
-            auto lease = connections_.take(idempotent(method) && attempt == 0);
+            auto lease = connections_.take(attempt > 0  ? ConnectionPool::Reuse::none
+                                           : may_resend ? ConnectionPool::Reuse::any
+                                                        : ConnectionPool::Reuse::recent);
             auto& session = *lease.session;
             Poco::Net::HTTPResponse res;
             std::istream* in = nullptr;
@@ -100,7 +103,7 @@ sdk::Result<Reply> NessusClient::raw(const std::string& method, const std::strin
             } catch (const Poco::TimeoutException&) {
                 throw;  // a slow server, not a closed connection
             } catch (const Poco::Exception& e) {
-                if (!lease.reused) throw;
+                if (!lease.reused || !may_resend) throw;
                 // RFC 9112 9.3.1: an idempotent request may be sent again
                 // when its connection closes before the answer.
                 ctx_.log().debug("kept connection to ", config_.url(), " failed (", e.displayText(), "); ", where,

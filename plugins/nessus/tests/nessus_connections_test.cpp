@@ -1,8 +1,9 @@
 // Kept-alive connections to a scanner, counted on the server's side (the
 // emulator's /emulator/stats reports the connections its HTTP server
-// accepted and holds open): polls share one connection, a POST never rides
-// on a kept one, idle connections are closed even when no request follows,
-// and a kept connection the server closed is replaced without an error.
+// accepted and holds open): polls share one connection, a POST rides only on
+// one idle for under a second and is never sent twice, idle connections are
+// closed even when no request follows, and a kept connection the server
+// closed is replaced without an error.
 #include <thread>
 
 #include "harness.h"
@@ -20,7 +21,7 @@ std::vector<std::string> emulator_args(std::vector<std::string> extra = {}) {
 }
 
 struct Counts {
-    std::uint64_t accepted, open, requests;
+    std::uint64_t accepted, open, requests, creates;
 };
 
 // Each stats request is a connection (and a request) of its own, counted
@@ -28,7 +29,7 @@ struct Counts {
 Counts counts(const EmulatorProcess& emu) {
     const auto o = scanorch::testing::get_json(emu.port(), "/emulator/stats");
     return {o->getValue<std::uint64_t>("connections_accepted"), o->getValue<std::uint64_t>("connections_open") - 1,
-            o->getValue<std::uint64_t>("requests_served")};
+            o->getValue<std::uint64_t>("requests_served"), o->getValue<std::uint64_t>("creates_received")};
 }
 
 std::string options(const std::string& keep_alive) {
@@ -76,23 +77,74 @@ TEST(NessusConnections, KeepAliveZeroOpensAConnectionPerRequest) {
     EXPECT_TRUE(eventually([&] { return counts(emu).open == 0; }, 5)) << "nothing is kept open";
 }
 
-TEST(NessusConnections, APostAlwaysOpensANewConnection) {
+TEST(NessusConnections, APostRidesOnAConnectionIdleForUnderASecondOnly) {
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args());
     auto p = load(config(emu.url(), "admin", "adminpw", options("30")));
     ASSERT_TRUE(p.scanner) << p.error.message;
     auto first = p.scanner->create_scan(request("192.0.2.1"));  // logs in: two POSTs
     ASSERT_TRUE(first) << first.error().message;
     ASSERT_TRUE(p.scanner->poll_scan(*first));
-    const auto before = counts(emu);
-    ASSERT_GE(before.open, 1u) << "a kept connection is there to be (mis)used";
+    auto before = counts(emu);
+    ASSERT_GE(before.open, 1u) << "a kept connection is there to be used";
     auto second = p.scanner->create_scan(request("192.0.2.2"));
     ASSERT_TRUE(second) << second.error().message;
     ASSERT_TRUE(p.scanner->launch_scan(*second));
+    auto after = counts(emu);
+    EXPECT_EQ(after.accepted - before.accepted, 1u)
+        << "POST /scans and its launch rode on the connection just used; only the stats request opened one";
+
+    // Idle for over a second, a kept connection may be about to be closed
+    // by a server with a short keep-alive: a POST sent on it then could not
+    // be sent again (RFC 9110 9.2.2), so it opens a new one. The launch
+    // right after it rides on that one.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    before = counts(emu);
+    auto third = p.scanner->create_scan(request("192.0.2.3"));
+    ASSERT_TRUE(third) << third.error().message;
+    ASSERT_TRUE(p.scanner->launch_scan(*third));
+    after = counts(emu);
+    EXPECT_EQ(after.accepted - before.accepted, 2u) << "POST /scans on a new connection, and the stats request";
+    EXPECT_EQ(after.creates - before.creates, 1u);
+}
+
+TEST(NessusConnections, APostDoesNotRideOnAConnectionTheServerHasClosed) {
+    // The server closes idle connections after 0.2 s, well inside the
+    // second a POST may ride on a kept one: the plugin must see that the
+    // server closed it (its socket is readable) rather than send on it.
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args({"--keep-alive-seconds", "0.2"}));
+    auto p = load(config(emu.url(), "admin", "adminpw", options("30")));
+    ASSERT_TRUE(p.scanner) << p.error.message;
+    for (int round = 0; round < 3; ++round) {
+        auto id = p.scanner->create_scan(request("192.0.2.1"));
+        ASSERT_TRUE(id) << "round " << round << ": " << id.error().message;
+        ASSERT_TRUE(p.scanner->poll_scan(*id));
+        ASSERT_TRUE(eventually([&] { return counts(emu).open == 0; }, 0.7)) << "the server closed its side";
+        const auto before = counts(emu);
+        auto launched = p.scanner->launch_scan(*id);  // a POST, under a second after the poll
+        ASSERT_TRUE(launched) << "round " << round << ": " << launched.error().message;
+        const auto after = counts(emu);
+        EXPECT_EQ(after.requests - before.requests, 2u) << "the launch, sent once, and the stats request";
+    }
+}
+
+TEST(NessusConnections, APostThatFailsOnAKeptConnectionIsNotSentAgain) {
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args());
+    auto p = load(config(emu.url(), "admin", "adminpw", options("30")));
+    ASSERT_TRUE(p.scanner) << p.error.message;
+    auto id = p.scanner->create_scan(request("192.0.2.1"));
+    ASSERT_TRUE(id) << id.error().message;
+    ASSERT_TRUE(p.scanner->poll_scan(*id));
+    // From here the server closes every connection on the request it reads,
+    // without an answer: the server may or may not have acted on it.
+    scanorch::testing::call_json(emu.port(), "PUT", "/emulator/faults", R"({"drop_rate":1})");
+    const auto before = counts(emu);
+    ASSERT_GE(before.open, 1u) << "the POST rides on the kept connection";
+    auto again = p.scanner->create_scan(request("192.0.2.2"));
+    ASSERT_FALSE(again) << "a connection closed unanswered is the POST's failure";
+    EXPECT_EQ(again.error().kind, scanorch::sdk::ErrorKind::transient);
     const auto after = counts(emu);
-    // POST /scans and POST /scans/{id}/launch, each on a connection of its
-    // own (a kept one may have been closed by the server: a POST sent on it
-    // could not be sent again, RFC 9110 9.2.2), and the stats request's.
-    EXPECT_EQ(after.accepted - before.accepted, 3u);
+    EXPECT_EQ(after.creates - before.creates, 1u) << "POST /scans was sent once, not again on a new connection";
+    EXPECT_EQ(after.accepted - before.accepted, 1u) << "no connection but the stats request's own";
 }
 
 TEST(NessusConnections, IdleConnectionsAreClosedWithoutAFurtherRequest) {

@@ -168,7 +168,7 @@ CommandLine parse_command_line(const std::vector<std::string>& argv) {
     o.scan_seconds = number(args, "scan-seconds", o.scan_seconds, 0, 86400);
     o.max_running = static_cast<std::uint32_t>(number(args, "max-running", o.max_running, 1, 1000));
     o.threads = static_cast<std::uint32_t>(number(args, "threads", o.threads, 1, 4096));
-    o.keep_alive_seconds = number(args, "keep-alive-seconds", o.keep_alive_seconds, 1, 3600);
+    o.keep_alive_seconds = number(args, "keep-alive-seconds", o.keep_alive_seconds, 0.1, 3600);
     o.extra_items = static_cast<std::uint32_t>(number(args, "extra-items", o.extra_items, 0, 100000));
     o.max_hosts = static_cast<std::uint32_t>(number(args, "max-hosts", o.max_hosts, 1, 16777216));
     o.data_dir = last(args, "data-dir").value_or("");

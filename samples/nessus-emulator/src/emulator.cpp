@@ -302,6 +302,7 @@ const RouteTable<Emulator::Endpoint>& Emulator::routes() {
         {"GET", PathPattern("/emulator/stats"), {A::open, &Emulator::stats}},
         {"GET", PathPattern("/emulator/scans"), {A::open, &Emulator::journal}},
         {"GET", PathPattern("/emulator/faults"), {A::open, &Emulator::fault_log}},
+        {"PUT", PathPattern("/emulator/faults"), {A::open, &Emulator::set_faults}},
         // Nessus.
         {"GET", PathPattern("/server/status"), {A::open, &Emulator::server_status}},
         {"POST", PathPattern("/session"), {A::open, &Emulator::login}},
@@ -416,6 +417,30 @@ Response Emulator::server_status(const Request&, const PathParams&) {
     o->set("must_destroy_session", false);
     o->set("code", loading ? 503 : 200);
     return answer(loading ? 503 : 200, json(o));
+}
+
+// Faults switched on (or off) mid-run, for a test that needs a client in a
+// given state first (logged in, a connection kept) and only then failing.
+Response Emulator::set_faults(const Request& r, const PathParams&) {
+    double drop = opt_.drop_rate, fail = opt_.fail_rate;
+    try {
+        Poco::JSON::Parser p;
+        auto o = p.parse(r.body).extract<Object::Ptr>();
+        if (!o) return error(400, "the body must be a JSON object");
+        if (o->has("drop_rate")) drop = o->getValue<double>("drop_rate");
+        if (o->has("fail_rate")) fail = o->getValue<double>("fail_rate");
+    } catch (const Poco::Exception& e) {
+        return error(400, "the body must be {\"drop_rate\": P, \"fail_rate\": P}: " + e.displayText());
+    }
+    if (!(drop >= 0 && drop <= 1) || !(fail >= 0 && fail <= 1)) {
+        return error(400, "drop_rate and fail_rate must be 0 to 1");
+    }
+    opt_.drop_rate = drop;
+    opt_.fail_rate = fail;
+    Object::Ptr o = new Object;
+    o->set("drop_rate", drop);
+    o->set("fail_rate", fail);
+    return ok(o);
 }
 
 Response Emulator::login(const Request& r, const PathParams&) {

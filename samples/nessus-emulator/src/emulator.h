@@ -116,6 +116,7 @@ private:
     Response stats(const Request&, const PathParams&);
     Response journal(const Request&, const PathParams&);
     Response fault_log(const Request&, const PathParams&);
+    Response set_faults(const Request&, const PathParams&);
     Response server_status(const Request&, const PathParams&);
     Response login(const Request&, const PathParams&);
     Response logout(const Request&, const PathParams&);
