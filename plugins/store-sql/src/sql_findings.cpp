@@ -459,6 +459,99 @@ std::vector<Value> host_runs(std::int64_t task_key, const std::vector<sdk::Findi
     return runs;
 }
 
+// A batch's rows, in the caller's write transaction, for the task whose
+// lease the caller checked (task_key `key`).
+void insert_batch(Connection& c, std::int64_t key, const std::vector<sdk::Finding>& batch) {
+    const auto [lo, hi] =
+        std::minmax_element(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+    // A batch sent again (a retried call) replaces its rows; its text
+    // sources go with them and are found again below.
+    delete_findings(c, key, std::pair(static_cast<std::int64_t>(lo->seq), static_cast<std::int64_t>(hi->seq)));
+    // Holders are read inside this transaction, so a reference never
+    // outlives its holder: a crash that loses an earlier batch (a large
+    // one commits without waiting for the disk) loses every later one too,
+    // the log being sequential. FindingWriter::finish() counts the rows.
+    TextSources sources(c, key, batch, lo->seq);
+    static const std::string none;
+    static const std::vector<std::string> kColumns = {
+        "task_key",    "seq",         "host",      "host_ip",       "ipv4",          "port",
+        "protocol",    "service",     "plugin_id", "plugin_name",   "plugin_family", "severity",
+        "risk_factor", "cvss3",       "cvss2",     "cves",          "seen_at",       "synopsis",
+        "solution",    "description", "see_also",  "plugin_output", "text_seq",      "text_hash"};
+    static const std::vector<std::string> kCveColumns = {"cve", "task_key", "seq"};
+    const auto b = [](const std::string& t) { return Value(BorrowedText{&t}); };
+    std::vector<Value> rows, cve_rows;
+    rows.reserve(batch.size() * kColumns.size());
+    std::vector<std::string> cve_lists;  // the joined lists outlive the insert that borrows them
+    cve_lists.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const auto& f = batch[i];
+        const auto seq = static_cast<std::int64_t>(f.seq);
+        const auto ip = ipv4_number(f.host_ip.empty() ? f.host : f.host_ip);
+        const auto source = sources.source_of(i, f);
+        const bool own = !source;
+        cve_lists.push_back(join_cves(f.cves));
+        rows.insert(rows.end(), {integer(key),
+                                 integer(seq),
+                                 b(f.host),
+                                 b(f.host_ip),
+                                 ip ? integer(*ip) : Value(),
+                                 integer(f.port),
+                                 b(f.protocol),
+                                 b(f.service),
+                                 integer(static_cast<std::int64_t>(f.plugin_id)),
+                                 b(f.plugin_name),
+                                 b(f.plugin_family),
+                                 integer(static_cast<std::int64_t>(f.severity)),
+                                 b(f.risk_factor),
+                                 real_or_null(f.cvss3_base_score),
+                                 real_or_null(f.cvss_base_score),
+                                 b(cve_lists.back()),
+                                 integer(f.seen_at_ms),
+                                 b(own ? f.synopsis : none),
+                                 b(own ? f.solution : none),
+                                 b(own ? f.description : none),
+                                 b(own ? f.see_also : none),
+                                 b(f.plugin_output),
+                                 source ? integer(static_cast<std::int64_t>(*source)) : Value(),
+                                 own && sources.hash(i) ? integer(*sources.hash(i)) : Value()});
+        for (std::size_t k = 0; k < f.cves.size(); ++k) {
+            // A finding naming a CVE twice is one row.
+            const auto& cve = f.cves[k];
+            if (std::find(f.cves.begin(), f.cves.begin() + static_cast<std::ptrdiff_t>(k), cve) !=
+                f.cves.begin() + static_cast<std::ptrdiff_t>(k)) {
+                continue;
+            }
+            cve_rows.insert(cve_rows.end(), {b(cve), integer(key), integer(seq)});
+        }
+    }
+    c.insert_rows("findings", kColumns, rows);
+    if (!cve_rows.empty()) c.insert_rows("finding_cves", kCveColumns, cve_rows);
+    c.insert_rows("finding_hosts", kHostRunColumns, host_runs(key, batch));
+    std::vector<std::string> group_texts;  // the rows borrow them
+    c.insert_rows("finding_groups", group_columns(), group_rows(key, batch, group_texts));
+}
+
+// Small batches (most scans' findings are one) join the task writes'
+// shared commit where the database takes one writer at a time: written in a
+// transaction of their own, each took the only write connection from under
+// the commit group, whose writers then waited for the hand-over (perf:
+// two-thirds of a busy group's time was that wait). Larger ones keep a
+// transaction of their own, without waiting for the disk, so a shared
+// commit never carries a big batch's pages.
+constexpr std::size_t kSharedBatchFindings = 256;
+constexpr std::size_t kSharedBatchBytes = 256 * 1024;
+
+bool small_batch(const std::vector<sdk::Finding>& batch) {
+    if (batch.size() > kSharedBatchFindings) return false;
+    std::size_t bytes = 0;
+    for (const auto& f : batch) {
+        bytes += f.host.size() + f.plugin_name.size() + f.synopsis.size() + f.solution.size() + f.description.size() +
+                 f.see_also.size() + f.plugin_output.size();
+    }
+    return bytes <= kSharedBatchBytes;
+}
+
 }  // namespace
 
 // ============================================================== findings
@@ -480,92 +573,37 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
                 }
             }
         }
-        auto c = pool_.write_lease();
-        const Relaxed relaxed(*c, d_);
-        Transaction tx(*c, d_.begin_write);
-        const auto key = holds_lease(*c, d_, task_id, token);
-        if (!key) return false;
-        if (batch.empty()) return true;
-        const auto [lo, hi] =
-            std::minmax_element(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
-        // A batch sent again (a retried call) replaces its rows; its text
-        // sources go with them and are found again below.
-        delete_findings(*c, *key, std::pair(static_cast<std::int64_t>(lo->seq), static_cast<std::int64_t>(hi->seq)));
-        // Holders are read inside this transaction, so a reference never
-        // outlives its holder: a crash that loses an earlier batch (they
-        // commit without waiting for the disk) loses every later one too,
-        // the log being sequential. FindingWriter::finish() counts the rows.
-        TextSources sources(*c, *key, batch, lo->seq);
-        static const std::string none;
-        static const std::vector<std::string> kColumns = {
-            "task_key",    "seq",         "host",      "host_ip",       "ipv4",          "port",
-            "protocol",    "service",     "plugin_id", "plugin_name",   "plugin_family", "severity",
-            "risk_factor", "cvss3",       "cvss2",     "cves",          "seen_at",       "synopsis",
-            "solution",    "description", "see_also",  "plugin_output", "text_seq",      "text_hash"};
-        static const std::vector<std::string> kCveColumns = {"cve", "task_key", "seq"};
-        const auto b = [](const std::string& t) { return Value(BorrowedText{&t}); };
-        std::vector<Value> rows, cve_rows;
-        rows.reserve(batch.size() * kColumns.size());
-        std::vector<std::string> cve_lists;  // the joined lists outlive the insert that borrows them
-        cve_lists.reserve(batch.size());
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            const auto& f = batch[i];
-            const auto seq = static_cast<std::int64_t>(f.seq);
-            const auto ip = ipv4_number(f.host_ip.empty() ? f.host : f.host_ip);
-            const auto source = sources.source_of(i, f);
-            const bool own = !source;
-            cve_lists.push_back(join_cves(f.cves));
-            rows.insert(rows.end(), {integer(*key),
-                                     integer(seq),
-                                     b(f.host),
-                                     b(f.host_ip),
-                                     ip ? integer(*ip) : Value(),
-                                     integer(f.port),
-                                     b(f.protocol),
-                                     b(f.service),
-                                     integer(static_cast<std::int64_t>(f.plugin_id)),
-                                     b(f.plugin_name),
-                                     b(f.plugin_family),
-                                     integer(static_cast<std::int64_t>(f.severity)),
-                                     b(f.risk_factor),
-                                     real_or_null(f.cvss3_base_score),
-                                     real_or_null(f.cvss_base_score),
-                                     b(cve_lists.back()),
-                                     integer(f.seen_at_ms),
-                                     b(own ? f.synopsis : none),
-                                     b(own ? f.solution : none),
-                                     b(own ? f.description : none),
-                                     b(own ? f.see_also : none),
-                                     b(f.plugin_output),
-                                     source ? integer(static_cast<std::int64_t>(*source)) : Value(),
-                                     own && sources.hash(i) ? integer(*sources.hash(i)) : Value()});
-            for (std::size_t k = 0; k < f.cves.size(); ++k) {
-                // A finding naming a CVE twice is one row.
-                const auto& cve = f.cves[k];
-                if (std::find(f.cves.begin(), f.cves.begin() + static_cast<std::ptrdiff_t>(k), cve) !=
-                    f.cves.begin() + static_cast<std::ptrdiff_t>(k)) {
-                    continue;
-                }
-                cve_rows.insert(cve_rows.end(), {b(cve), integer(*key), integer(seq)});
-            }
+        bool held = false;
+        const auto work = [&](Connection& c) {
+            const auto key = holds_lease(c, d_, task_id, token);
+            held = key.has_value();
+            if (key && !batch.empty()) insert_batch(c, *key, batch);
+        };
+        if (group_.shared() && small_batch(batch)) {
+            group_.write(work);
+        } else {
+            auto c = pool_.write_lease();
+            const Relaxed relaxed(*c, d_);
+            Transaction tx(*c, d_.begin_write);
+            work(*c);
+            if (!held) return false;
+            tx.commit();
         }
-        c->insert_rows("findings", kColumns, rows);
-        if (!cve_rows.empty()) c->insert_rows("finding_cves", kCveColumns, cve_rows);
-        c->insert_rows("finding_hosts", kHostRunColumns, host_runs(*key, batch));
-        std::vector<std::string> group_texts;  // the rows borrow them
-        c->insert_rows("finding_groups", group_columns(), group_rows(*key, batch, group_texts));
-        tx.commit();
+        if (!held || batch.empty()) return held;
         // PostgreSQL plans from statistics that autovacuum gathers about a
         // minute after a bulk load; until then it scanned the whole table for
         // every page of a new task (95 ms a page at 100k findings, measured).
         // So the statistics are refreshed whenever a task's findings pass a
         // power of two: log2(n) samples per task, each of a bounded size.
+        const auto [lo, hi] =
+            std::minmax_element(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
         const auto before = lo->seq, after = hi->seq + 1;
         const bool doubled = after >= 1024 && (std::bit_width(before) != std::bit_width(after));
         if (doubled && !d_.refresh_statistics.empty()) {
             // Best effort: the batch is committed whatever happens here, and
             // the next doubling (or autovacuum) refreshes them as well.
             try {
+                auto c = pool_.write_lease();
                 Transaction stats(*c, d_.begin_write);  // SET LOCAL ends with it
                 run_each(*c, d_.refresh_statistics);
                 stats.commit();
@@ -579,11 +617,20 @@ sdk::Result<bool> SqlFindings::append(const std::string& task_id, const std::str
 sdk::Result<bool> SqlFindings::clear(const std::string& task_id, const std::string& token) noexcept {
     return guard("clear findings", [&]() -> sdk::Result<bool> {
         if (!valid_id(task_id)) return sdk::Error::invalid_input("invalid task id '" + task_id + "'");
+        bool held = false;
+        const auto work = [&](Connection& c) {
+            const auto key = holds_lease(c, d_, task_id, token);
+            held = key.has_value();
+            if (key) delete_findings(c, *key);
+        };
+        if (group_.shared()) {
+            group_.write(work);  // a first run's clear deletes nothing: one small write
+            return held;
+        }
         auto c = pool_.write_lease();
         Transaction tx(*c, d_.begin_write);
-        const auto key = holds_lease(*c, d_, task_id, token);
-        if (!key) return false;
-        delete_findings(*c, *key);
+        work(*c);
+        if (!held) return false;
         tx.commit();
         return true;
     });

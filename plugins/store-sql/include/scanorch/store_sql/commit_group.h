@@ -45,6 +45,8 @@ public:
     /// where nothing is shared, `work` runs as it is, without a
     /// transaction of its own (one round trip instead of three).
     void write(const std::function<void(Connection&)>& work, bool one_statement = false);
+    /// Whether writers share transactions (a database of one writer at a time).
+    bool shared() const { return shared_; }
 
     /// The most writers one transaction carries: a bound on how long a
     /// transaction holds the database and on the pages it dirties.

@@ -58,7 +58,7 @@ private:
 
 class SqlFindings final : public sdk::FindingIndex {
 public:
-    SqlFindings(Pool& pool, const Dialect& d) : pool_(pool), d_(d) {}
+    SqlFindings(Pool& pool, CommitGroup& group, const Dialect& d) : pool_(pool), group_(group), d_(d) {}
     sdk::Result<bool> append(const std::string& task_id, const std::string& lease_token,
                              const std::vector<sdk::Finding>& batch) noexcept override;
     sdk::Result<bool> clear(const std::string& task_id, const std::string& lease_token) noexcept override;
@@ -69,6 +69,7 @@ public:
 
 private:
     Pool& pool_;
+    CommitGroup& group_;  ///< small batches and clears share the task writes' commits
     const Dialect& d_;
 };
 
@@ -88,7 +89,7 @@ private:
     Pool pool_;
     CommitGroup group_{pool_, dialect_.begin_write, dialect_.one_writer};
     SqlTasks tasks_{pool_, group_, dialect_};
-    SqlFindings findings_{pool_, dialect_};
+    SqlFindings findings_{pool_, group_, dialect_};
 };
 
 }  // namespace scanorch::store_sql
