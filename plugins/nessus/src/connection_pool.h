@@ -9,13 +9,15 @@
 // A kept connection the server closed meanwhile fails on the next request.
 // So a session is only lent again when its socket has nothing to read (a
 // server that closed it has sent its FIN, or its TLS close_notify, by then),
-// and a request that may be sent twice (RFC 9110 9.2.2) is sent once more,
-// on a new connection, when a kept one fails before any answer.
-// A POST is never sent twice, so it only rides on a session that was idle
-// for under a second (kReuseForAnyRequest): a server closes an idle
-// connection after its keep-alive timeout, which no server sets that short,
-// so such a session is not one the server is about to close. One that still
-// fails is the POST's failure, as on a new connection.
+// and a request that may be sent twice (RFC 9110 9.2.2: GET, HEAD, PUT,
+// DELETE) is sent once more, on a new connection, when a kept one fails
+// before any answer.
+// A POST is never sent again here: it only rides on a session idle for
+// under a second (kMaxIdleForPost, by the client's clock), far shorter than
+// the keep-alive timeouts servers use (5 s and more), so the server is not
+// closing it as the POST arrives. One that fails anyway is the POST's
+// failure, as on a new connection: whether to send it again is the
+// worker's retry policy's decision, as after any other failure.
 #pragma once
 
 #include <chrono>
@@ -53,13 +55,13 @@ public:
     };
     /// Which kept sessions a request may ride on.
     enum class Reuse {
-        any,     ///< any kept one: the request may be sent again if it fails (GET, DELETE)
-        recent,  ///< one idle for under kReuseForAnyRequest only (POST)
+        any,     ///< any kept one: the request may be sent again if it fails (GET, HEAD, PUT, DELETE)
+        recent,  ///< one idle for under kMaxIdleForPost only (POST)
         none,    ///< always a new connection (a second attempt)
     };
     /// A session idle this long or longer is not used for a request that may
     /// not be sent twice.
-    static constexpr std::chrono::milliseconds kReuseForAnyRequest{1000};
+    static constexpr std::chrono::milliseconds kMaxIdleForPost{1000};
 
     /// The most recently used kept session that `reuse` allows and whose
     /// server has not closed it, else a new one. Kept sessions found closed

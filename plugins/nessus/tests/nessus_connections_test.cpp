@@ -118,9 +118,13 @@ TEST(NessusConnections, APostDoesNotRideOnAConnectionTheServerHasClosed) {
         auto id = p.scanner->create_scan(request("192.0.2.1"));
         ASSERT_TRUE(id) << "round " << round << ": " << id.error().message;
         ASSERT_TRUE(p.scanner->poll_scan(*id));
-        ASSERT_TRUE(eventually([&] { return counts(emu).open == 0; }, 0.7)) << "the server closed its side";
+        const auto polled_at = std::chrono::steady_clock::now();
+        ASSERT_TRUE(eventually([&] { return counts(emu).open == 0; }, 0.6)) << "the server closed its side";
         const auto before = counts(emu);
-        auto launched = p.scanner->launch_scan(*id);  // a POST, under a second after the poll
+        // Only a POST within a second of the poll may take its connection;
+        // later, it would open a new one without the check this is about.
+        ASSERT_LT(std::chrono::steady_clock::now() - polled_at, std::chrono::milliseconds(900));
+        auto launched = p.scanner->launch_scan(*id);
         ASSERT_TRUE(launched) << "round " << round << ": " << launched.error().message;
         const auto after = counts(emu);
         EXPECT_EQ(after.requests - before.requests, 2u) << "the launch, sent once, and the stats request";
@@ -172,13 +176,35 @@ TEST(NessusConnections, AKeptConnectionTheServerClosedIsReplaced) {
     for (int round = 0; round < 2; ++round) {
         ASSERT_TRUE(eventually([&] { return counts(emu).open == 0; }, 5)) << "the server closed its side";
         const auto before = counts(emu);
-        auto polled = p.scanner->poll_scan(*id);  // a GET: sent again on a new connection
+        // The kept connection is seen closed before anything is sent on it:
+        // the GET goes on a new one, and the POST right after rides on that.
+        auto polled = p.scanner->poll_scan(*id);
         ASSERT_TRUE(polled) << "round " << round << ": " << polled.error().message;
-        auto other = p.scanner->create_scan(request("192.0.2.3"));  // a POST: on a new one from the start
+        auto other = p.scanner->create_scan(request("192.0.2.3"));
         ASSERT_TRUE(other) << "round " << round << ": " << other.error().message;
         const auto after = counts(emu);
         EXPECT_EQ(after.requests - before.requests, 3u) << "the poll, the create and the stats request, once each";
     }
+}
+
+TEST(NessusConnections, AGetThatFailsOnAKeptConnectionIsSentOnceMoreOnANewOne) {
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args());
+    auto p = load(config(emu.url(), "admin", "adminpw", options("30")));
+    ASSERT_TRUE(p.scanner) << p.error.message;
+    auto id = p.scanner->create_scan(request("192.0.2.1"));
+    ASSERT_TRUE(id) << id.error().message;
+    ASSERT_TRUE(p.scanner->poll_scan(*id));
+    // The server closes every connection on the request it reads: the kept
+    // connection looks open until the poll is sent on it.
+    scanorch::testing::call_json(emu.port(), "PUT", "/emulator/faults", R"({"drop_rate":1})");
+    const auto before = counts(emu);
+    auto polled = p.scanner->poll_scan(*id);
+    ASSERT_FALSE(polled) << "both connections were closed unanswered";
+    EXPECT_EQ(polled.error().kind, scanorch::sdk::ErrorKind::transient);
+    const auto after = counts(emu);
+    EXPECT_EQ(after.requests - before.requests, 3u)
+        << "the poll on the kept connection, once more on a new one (a GET may be sent twice), and the stats request";
+    EXPECT_EQ(after.accepted - before.accepted, 2u) << "the second attempt's connection and the stats request's";
 }
 
 TEST(NessusConnections, OutOfRangeSettingsAreRefusedByName) {

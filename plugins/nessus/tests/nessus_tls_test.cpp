@@ -1,6 +1,8 @@
 // HTTPS to the emulator with a test CA made for the test: verified with the
 // CA file, refused without it, and allowed with verification off.
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "harness.h"
 
@@ -57,4 +59,23 @@ TEST(NessusTls, VerifiedWithTheCaFileRefusedWithoutIt) {
     auto ok = off.scanner->health();
     ASSERT_TRUE(ok) << ok.error().message;
     EXPECT_TRUE(ok->healthy);
+}
+
+TEST(NessusTls, AKeptConnectionTheServerClosedIsSeenBeforeAPostIsSentOnIt) {
+    // Over TLS the server's close is a close_notify alert and a FIN on the
+    // raw socket: a POST under a second after the last request would ride
+    // on that connection, and fail unanswered, if the check missed it.
+    TestPki pki;
+    EmulatorProcess emu(NESSUS_EMULATOR, {"--user", "admin:adminpw", "--tls-cert", pki.cert, "--tls-key", pki.key,
+                                          "--keep-alive-seconds", "0.2", "--scan-seconds", "30"});
+    auto p = load(config(emu.url(), "admin", "adminpw", R"({"ca_file":")" + pki.ca + R"(","keep_alive":30})"));
+    ASSERT_TRUE(p.scanner) << p.error.message;
+    for (int round = 0; round < 3; ++round) {
+        auto id = p.scanner->create_scan(request("192.0.2.1"));
+        ASSERT_TRUE(id) << "round " << round << ": " << id.error().message;
+        ASSERT_TRUE(p.scanner->poll_scan(*id));
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the server closed it after 0.2 s
+        auto launched = p.scanner->launch_scan(*id);
+        ASSERT_TRUE(launched) << "round " << round << ": " << launched.error().message;
+    }
 }

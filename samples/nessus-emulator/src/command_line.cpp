@@ -37,8 +37,8 @@ Poco::Util::OptionSet option_set() {
     set.addOption(option("max-running", "m", "scans running at once; the rest stay pending (default 4)", "N"));
     set.addOption(
         option("threads", "n", "connections served at once; a kept-alive one holds its thread (default 64)", "N"));
-    set.addOption(
-        option("keep-alive-seconds", "L", "an idle kept-alive connection is closed after this long (default 10)", "S"));
+    set.addOption(option("keep-alive-seconds", "L",
+                         "an idle kept-alive connection is closed after this long (0.1 to 3600, default 10)", "S"));
     set.addOption(option("extra-items", "x", "filler findings per host, the export size knob (default 20)", "N"));
     set.addOption(option("max-hosts", "H", "largest target list a scan may expand to (default 65536)", "N"));
     set.addOption(option("data-dir", "d", "where exports are written (default: a temporary directory)", "DIR"));
