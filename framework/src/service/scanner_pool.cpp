@@ -82,7 +82,7 @@ sdk::Result<std::vector<sdk::ScannerSnapshot>> ScannerPool::snapshot(sdk::QueueB
     return std::move(st->scanners);
 }
 
-sdk::Result<PoolState> ScannerPool::routing_state(sdk::QueueBackend& queue) const {
+sdk::Result<std::shared_ptr<const PoolState>> ScannerPool::routing_state(sdk::QueueBackend& queue) const {
     std::lock_guard lock(routing_mu_);
     const auto now = std::chrono::steady_clock::now();
     // Read under the lock: a burst of submissions after the view expired
@@ -93,15 +93,18 @@ sdk::Result<PoolState> ScannerPool::routing_state(sdk::QueueBackend& queue) cons
             routing_.reset();
             return std::move(st).error();
         }
-        routing_ = std::move(st).value();
+        routing_ = std::make_shared<PoolState>(std::move(st).value());
         routing_read_at_ = now;
     }
-    return *routing_;
+    return std::shared_ptr<const PoolState>(routing_);
 }
 
 void ScannerPool::note_queued(const std::string& queue_scanner) const {
     std::lock_guard lock(routing_mu_);
     if (!routing_) return;
+    // Copied on write: a submission routing on the view now must not see
+    // it change under it.
+    if (routing_.use_count() > 1) routing_ = std::make_shared<PoolState>(*routing_);
     if (queue_scanner.empty()) {
         ++routing_->global;
         return;

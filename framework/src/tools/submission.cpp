@@ -148,39 +148,47 @@ sdk::Result<void> Submission::check_scope(const std::vector<targets::Target>& wa
     return {};
 }
 
-sdk::Result<sdk::RouteDecision> Submission::route(const TaskRecord& t, const std::vector<targets::Target>& wanted,
-                                                  std::vector<sdk::ScannerSnapshot>& snapshot) const {
+sdk::Result<Submission::Routed> Submission::route(const TaskRecord& t,
+                                                  const std::vector<sdk::targets::Target>& wanted) const {
     // One read of the backend for the whole pool and the global queue, and
     // not even that while the last one is recent (ScannerPool::routing_state).
-    auto state = d_.pool->routing_state(*d_.queue);
-    if (!state) return sdk::Error::transient("queue backend unreachable: " + state.error().message);
-    snapshot = std::move(state->scanners);
+    // The view is shared, and let go of before the caller notes its
+    // placement (which would copy it while held).
+    auto view = d_.pool->routing_state(*d_.queue);
+    if (!view) return sdk::Error::transient("queue backend unreachable: " + view.error().message);
+    const PoolState& state = **view;
     sdk::RouteRequest rr;
     rr.task_id = t.task_id;
     rr.requested_scanner = t.requested_scanner;
     rr.requested_pool = t.requested_pool;
     rr.scan_type = t.scan_type;
     for (const auto& x : wanted) rr.targets.push_back(x.text);
-    rr.global_queued = state->global;
-    return d_.router->route(rr, snapshot);
+    rr.global_queued = state.global;
+    auto decision = d_.router->route(rr, state.scanners);
+    if (!decision) return std::move(decision).error();
+    const Room room = room_for(decision->queue_scanner, state.scanners);
+    return Routed{std::move(decision).value(), room};
 }
 
-std::int64_t Submission::estimated_wait_s(const std::string& queue, std::uint64_t position,
-                                          const std::vector<sdk::ScannerSnapshot>& snapshot) const {
-    std::uint64_t capacity = 0, free = 0;
+Submission::Room Submission::room_for(const std::string& queue, const std::vector<sdk::ScannerSnapshot>& snapshot) {
+    Room room;
     for (const auto& s : snapshot) {
         if (!s.enabled || (!queue.empty() && s.instance_id != queue)) continue;
-        capacity += s.capacity;
+        room.capacity += s.capacity;
         // A task in the global queue comes after those in the scanners' own
         // queues (a worker claims its own queue first): their slots are not
         // free for it. A scanner queue's tasks ahead are counted by position.
         const std::uint64_t taken = s.running + (queue.empty() ? s.queued : 0);
-        if (s.circuit != sdk::CircuitState::open && taken < s.capacity) free += s.capacity - taken;
+        if (s.circuit != sdk::CircuitState::open && taken < s.capacity) room.free += s.capacity - taken;
     }
+    return room;
+}
+
+std::int64_t Submission::estimated_wait_s(const std::string& queue, std::uint64_t position, Room room) const {
     const std::uint64_t ahead = position > 0 ? position - 1 : 0;
-    if (ahead < free) return 0;  // a slot is free for it now
-    if (capacity == 0) capacity = 1;
-    const std::uint64_t waves = (ahead - free) / capacity + 1;
+    if (ahead < room.free) return 0;  // a slot is free for it now
+    const std::uint64_t capacity = room.capacity == 0 ? 1 : room.capacity;
+    const std::uint64_t waves = (ahead - room.free) / capacity + 1;
     return static_cast<std::int64_t>(waves) * average_scan_ms(queue) / 1000;
 }
 
@@ -218,7 +226,8 @@ Obj Submission::existing_answer(const TaskRecord& first) const {
     std::vector<sdk::ScannerSnapshot> snapshot;
     if (auto s = d_.pool->snapshot(*d_.queue)) snapshot = std::move(s).value();
     o->set("queue_position", position);
-    o->set("estimated_wait_time", position ? estimated_wait_s(first.queue, position, snapshot) : 0);
+    o->set("estimated_wait_time",
+           position ? estimated_wait_s(first.queue, position, room_for(first.queue, snapshot)) : 0);
     o->set("message", "idempotency_key matched an earlier request: this is its task");
     return o;
 }
@@ -297,9 +306,9 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
         if (ticket->has_value()) counted.emplace(std::move(**ticket));
     }
 
-    std::vector<sdk::ScannerSnapshot> snapshot;
-    auto decision = route(t, *parsed, snapshot);
-    if (!decision) return std::move(decision).error();
+    auto routed = route(t, *parsed);
+    if (!routed) return std::move(routed).error();
+    const sdk::RouteDecision* decision = &routed->decision;
     t.queue = decision->queue_scanner;
     // Noted at once, before the durable writes below (milliseconds each):
     // concurrent submissions in this process then see this placement. One
@@ -338,7 +347,7 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
     o->set("scanner_url", tools::null_if_empty(t.scanner_url));
     o->set("queue", t.queue.empty() ? "global" : t.queue);
     o->set("queue_position", *position);
-    o->set("estimated_wait_time", estimated_wait_s(t.queue, *position, snapshot));
+    o->set("estimated_wait_time", estimated_wait_s(t.queue, *position, routed->room));
     o->set("routing_reason", decision->reason);
     o->set("message", "Scan queued. Poll get_scan_status with this task_id.");
     return o;
@@ -360,9 +369,9 @@ sdk::Result<Placement> Submission::retry(const std::string& task_id, const std::
     if (auto in = d_.scope->check(*parsed); !in) {
         return sdk::Error{in.error().kind, "task " + task_id + " is not retried: " + in.error().message};
     }
-    std::vector<sdk::ScannerSnapshot> snapshot;
-    auto decision = route(*t, *parsed, snapshot);
-    if (!decision) return std::move(decision).error();
+    auto routed = route(*t, *parsed);
+    if (!routed) return std::move(routed).error();
+    const sdk::RouteDecision* decision = &routed->decision;
     const auto before = *t;
     // The record first: a worker that claims the task must find it queued.
     // Only a failed task is reset: a second operator's retry of the same
@@ -415,7 +424,7 @@ sdk::Result<Placement> Submission::retry(const std::string& task_id, const std::
     }
     d_.pool->note_queued(qt.scanner_id);
     return Placement{qt.scanner_id, decision->scanner_instance, *position,
-                     estimated_wait_s(qt.scanner_id, *position, snapshot), decision->reason};
+                     estimated_wait_s(qt.scanner_id, *position, routed->room), decision->reason};
 }
 
 }  // namespace scanorch::framework

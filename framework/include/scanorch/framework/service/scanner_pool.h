@@ -64,7 +64,10 @@ public:
     /// can break a scanner's limit (the queue's atomic claim enforces it);
     /// at worst a scan waits in a queue that looked shorter, or in the global
     /// queue while a slot had just been freed.
-    sdk::Result<PoolState> routing_state(sdk::QueueBackend& queue) const;
+    /// Shared, not copied: a copy per submission was an allocation per
+    /// scanner's name, URL and pool, a cost that grew with the pool. Hold it
+    /// only while routing: note_queued() copies the view while anyone does.
+    sdk::Result<std::shared_ptr<const PoolState>> routing_state(sdk::QueueBackend& queue) const;
     /// A task this process just queued on `queue_scanner` ("" = the global queue).
     void note_queued(const std::string& queue_scanner) const;
 
@@ -72,7 +75,7 @@ private:
     ScannersConfig config_;
     std::chrono::milliseconds routing_staleness_;
     mutable std::mutex routing_mu_;
-    mutable std::optional<PoolState> routing_;
+    mutable std::shared_ptr<PoolState> routing_;  ///< null until read, or after a failed read
     mutable std::chrono::steady_clock::time_point routing_read_at_{};
 };
 

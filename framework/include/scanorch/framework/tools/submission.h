@@ -40,13 +40,22 @@ public:
     /// when the task's record is gone.
     sdk::Result<Placement> retry(const std::string& task_id, const std::string& payload);
 
+    /// The slots a queue's tasks may run in, and how many are free, in one
+    /// view of the pool.
+    struct Room {
+        std::uint64_t capacity = 0;
+        std::uint64_t free = 0;
+    };
+    static Room room_for(const std::string& queue, const std::vector<sdk::ScannerSnapshot>& snapshot);
     /// Seconds until a task at `position` of `queue` may start.
-    std::int64_t estimated_wait_s(const std::string& queue, std::uint64_t position,
-                                  const std::vector<sdk::ScannerSnapshot>& snapshot) const;
+    std::int64_t estimated_wait_s(const std::string& queue, std::uint64_t position, Room room) const;
 
 private:
-    sdk::Result<sdk::RouteDecision> route(const TaskRecord& t, const std::vector<sdk::targets::Target>& wanted,
-                                          std::vector<sdk::ScannerSnapshot>& snapshot) const;
+    struct Routed {
+        sdk::RouteDecision decision;
+        Room room;  ///< of the queue decided on, as the view routed on saw it
+    };
+    sdk::Result<Routed> route(const TaskRecord& t, const std::vector<sdk::targets::Target>& wanted) const;
     sdk::Result<void> check_scope(const std::vector<sdk::targets::Target>& wanted, const sdk::CallContext& c) const;
     Poco::JSON::Object::Ptr existing_answer(const TaskRecord& first) const;
     /// The observed average scan time of a queue (the workers keep it in

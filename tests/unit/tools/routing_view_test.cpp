@@ -1,0 +1,96 @@
+// ScannerPool's routing view over a real memory-queue: shared between
+// submissions rather than copied for each, and copied only when a placement
+// is noted while a submission still routes on it, which must not see it
+// change; the next submission sees the placement.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "scanorch/framework/config/scanners_config.h"
+#include "scanorch/framework/plugins/host_services.h"
+#include "scanorch/framework/plugins/loader.h"
+#include "scanorch/framework/service/scanner_pool.h"
+
+namespace sf = scanorch::framework;
+namespace sdk = scanorch::sdk;
+
+namespace {
+
+class RoutingView : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() / ("scanorch-routing-view-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir_);
+        static sf::PluginLoader loader;
+        if (!loader.find("memory-queue")) {
+            ASSERT_TRUE(loader.load_file(MEMORY_QUEUE_PLUGIN).ok());
+        }
+        auto services = std::make_shared<sf::HostServices>(nullptr, dir_.string());
+        auto q = loader.instantiate<sdk::QueueBackend>("memory-queue", R"({"rebuild_from_tasks":false})",
+                                                       sf::HostApi::make(services, "memory-queue"));
+        ASSERT_TRUE(q) << q.error().message;
+        queue_ = std::move(q).value();
+    }
+    void TearDown() override {
+        queue_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    static sf::ScannerPool pool() {
+        return sf::ScannerPool(sf::parse_scanners_config(R"(scanners:
+  - {instance_id: s1, scanner_type: nessus, url: "http://127.0.0.1:9/vs/s1", max_concurrent_scans: 2}
+  - {instance_id: s2, scanner_type: nessus, url: "http://127.0.0.1:9/vs/s2", max_concurrent_scans: 2}
+)",
+                                                         "scanners.yaml"));
+    }
+
+    // The view is read again once it is older than kRoutingStaleness (200 ms
+    // here): a test stalled that long by the machine proves nothing.
+    static bool stalled(std::chrono::steady_clock::time_point since) {
+        return std::chrono::steady_clock::now() - since >= sf::ScannerPool::kRoutingStaleness;
+    }
+
+    std::filesystem::path dir_;
+    std::shared_ptr<sdk::QueueBackend> queue_;
+};
+
+}  // namespace
+
+TEST_F(RoutingView, APlacementNotedWhileAViewIsHeldShowsInTheNextViewOnly) {
+    const auto p = pool();
+    const auto start = std::chrono::steady_clock::now();
+    auto held = p.routing_state(*queue_);
+    ASSERT_TRUE(held) << held.error().message;
+    ASSERT_EQ((*held)->scanners.size(), 2u);
+    EXPECT_EQ((*held)->scanners[0].queued, 0u);
+
+    p.note_queued("s1");
+    p.note_queued("");
+    EXPECT_EQ((*held)->scanners[0].queued, 0u) << "a submission routing on the view saw it change";
+    EXPECT_EQ((*held)->global, 0u);
+
+    auto next = p.routing_state(*queue_);
+    ASSERT_TRUE(next) << next.error().message;
+    if (stalled(start)) GTEST_SKIP() << "stalled past the view's staleness: the view was read again";
+    EXPECT_EQ((*next)->scanners[0].queued, 1u) << "the placement is in the next view";
+    EXPECT_EQ((*next)->scanners[1].queued, 0u);
+    EXPECT_EQ((*next)->global, 1u);
+}
+
+TEST_F(RoutingView, SubmissionsOneAfterAnotherShareOneViewWithoutCopies) {
+    const auto p = pool();
+    const auto start = std::chrono::steady_clock::now();
+    const sf::PoolState* first = nullptr;
+    {
+        auto view = p.routing_state(*queue_);
+        ASSERT_TRUE(view) << view.error().message;
+        first = view->get();
+    }  // let go of, as Submission::route() does before the placement is noted
+    for (int i = 0; i < 3; ++i) p.note_queued("s2");
+    auto view = p.routing_state(*queue_);
+    ASSERT_TRUE(view) << view.error().message;
+    if (stalled(start)) GTEST_SKIP() << "stalled past the view's staleness: the view was read again";
+    EXPECT_EQ(view->get(), first) << "nobody held the view, yet it was copied";
+    EXPECT_EQ((*view)->scanners[1].queued, 3u);
+}
