@@ -129,9 +129,13 @@ std::filesystem::path TaskStore::dir(const std::string& id) const { return expor
 std::filesystem::path TaskStore::export_path(const std::string& id, const std::string& attempt) const {
     // One file per attempt: a worker that lost its lease and is still
     // downloading never writes into the file of the one that took over.
+    // One mkdir: the exports directory is made at start (create_directories
+    // stats every parent first, a few system calls per scan), and again
+    // here only if it was removed since.
+    auto d = dir(id);
     std::error_code ec;
-    std::filesystem::create_directories(dir(id), ec);
-    return dir(id) / ("scan-" + attempt + ".nessus");
+    if (!std::filesystem::create_directory(d, ec) && ec) std::filesystem::create_directories(d, ec);
+    return d / ("scan-" + attempt + ".nessus");
 }
 
 sdk::Result<void> TaskStore::create(const TaskRecord& t, const std::string& payload) {

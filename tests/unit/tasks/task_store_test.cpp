@@ -78,6 +78,20 @@ TEST(TaskStore, CreateLoadUpdateRemove) {
     EXPECT_FALSE(std::filesystem::exists(store->dir("t-1")));
 }
 
+TEST(TaskStore, AnExportPathsDirectoryIsMadeEvenAfterTheExportsDirectoryWentAway) {
+    TempDir d;
+    auto store = open_store(d.path);
+    const auto first = store->export_path("t-1", "a1");
+    EXPECT_TRUE(std::filesystem::is_directory(first.parent_path()));
+    EXPECT_EQ(store->export_path("t-1", "a2").parent_path(), first.parent_path()) << "one directory per task";
+    // Removed under the running daemon (an operator cleaning up): made again
+    // with its parents, not a failed export.
+    std::filesystem::remove_all(first.parent_path().parent_path());
+    const auto again = store->export_path("t-2", "a1");
+    EXPECT_TRUE(std::filesystem::is_directory(again.parent_path()));
+    EXPECT_TRUE(std::ofstream(again) << "<x/>");
+}
+
 // A row holds the whole record and, for list pages, a summary: the same
 // record without its large parts. Both come from one encoding per write.
 TEST(TaskStore, ASummaryIsTheRecordWithoutItsLargeParts) {
