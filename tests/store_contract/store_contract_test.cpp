@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "released_schemas.h"
 #include "scanorch/framework/workers/finding_writer.h"
@@ -692,6 +693,67 @@ TEST_P(StoreContract, AppendIsFencedByTheLeaseAndABatchSentTwiceIsStoredOnce) {
     auto bad = make_finding(3);
     bad.cves = {"CVE-1,CVE-2"};
     EXPECT_EQ(findings().append("fence-f", "mine", {bad}).error().kind, sdk::ErrorKind::invalid_input);
+}
+
+// Where the database takes one writer at a time, small findings batches and
+// clears share transactions with task writes (one thread may run another's
+// work): from many threads at once, each writer's rows are its own and
+// whole, a fenced writer adds nothing, and the clear of a run too large to
+// share (a transaction of its own) takes all of it.
+TEST_P(StoreContract, FindingsAndTaskWritesFromManyThreadsAtOnceKeepEachWritersRows) {
+    constexpr int kThreads = 8, kTasksEach = 3, kRounds = 5;
+    auto big = sample_task("big-run");
+    big.lease_token = "big";
+    ASSERT_TRUE(MUST(tasks().create(big)));
+    for (std::uint64_t from = 0; from < 300; from += 150) {
+        std::vector<sdk::Finding> batch;
+        for (std::uint64_t i = from; i < from + 150; ++i) batch.push_back(make_finding(i));
+        ASSERT_TRUE(*MUST(findings().append("big-run", "big", batch)));
+    }
+    std::vector<std::thread> threads;
+    for (int w = 0; w < kThreads; ++w) {
+        threads.emplace_back([&, w] {
+            for (int k = 0; k < kTasksEach; ++k) {
+                const auto id = "shared-" + std::to_string(w) + "-" + std::to_string(k);
+                auto t = sample_task(id);
+                t.lease_token = "own-" + id;
+                EXPECT_TRUE(tasks().create(t).ok()) << id;
+                for (int r = 0; r < kRounds; ++r) {
+                    auto cleared = findings().clear(id, t.lease_token);
+                    EXPECT_TRUE(cleared && *cleared) << id << (cleared ? "" : ": " + cleared.error().message);
+                    std::vector<sdk::Finding> batch;
+                    for (int i = 0; i <= r; ++i) batch.push_back(make_finding(static_cast<std::uint64_t>(i)));
+                    auto added = findings().append(id, t.lease_token, batch);
+                    EXPECT_TRUE(added && *added) << id << (added ? "" : ": " + added.error().message);
+                    auto stale = findings().append(id, "someone-else", {make_finding(40)});
+                    EXPECT_TRUE(stale && !*stale) << id << ": a fenced batch was written";
+                    auto row = t;
+                    row.document = "round " + std::to_string(r);
+                    sdk::WriteGuard mine;
+                    mine.lease_token = t.lease_token;
+                    auto u = tasks().update(row, mine);
+                    EXPECT_TRUE(u && u->outcome == sdk::UpdateOutcome::written) << id;
+                }
+            }
+        });
+    }
+    threads.emplace_back([&] {
+        auto cleared = findings().clear("big-run", "big");
+        EXPECT_TRUE(cleared && *cleared) << (cleared ? "" : cleared.error().message);
+    });
+    for (auto& t : threads) t.join();
+    for (int w = 0; w < kThreads; ++w) {
+        for (int k = 0; k < kTasksEach; ++k) {
+            const auto id = "shared-" + std::to_string(w) + "-" + std::to_string(k);
+            auto q = page_of(id);
+            q.limit = 100;
+            const auto p = *MUST(findings().page(q));
+            ASSERT_EQ(p.findings.size(), static_cast<std::size_t>(kRounds)) << id << ": the last round's batch, whole";
+            for (std::size_t i = 0; i < p.findings.size(); ++i) EXPECT_EQ(p.findings[i].seq, i) << id;
+            EXPECT_EQ(MUST(tasks().get(id))->document, "round " + std::to_string(kRounds - 1)) << id;
+        }
+    }
+    EXPECT_TRUE(MUST(findings().page(page_of("big-run")))->findings.empty()) << "the large run's clear took all of it";
 }
 
 // Host filters and host/network searches read a host's findings as runs of

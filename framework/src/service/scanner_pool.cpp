@@ -1,7 +1,9 @@
 #include "scanorch/framework/service/scanner_pool.h"
-#include "scanorch/framework/workers/circuit_state.h"
 
 #include <algorithm>
+#include <atomic>
+
+#include "scanorch/framework/workers/circuit_state.h"
 
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/pool_snapshot.h"
@@ -103,8 +105,15 @@ void ScannerPool::note_queued(const std::string& queue_scanner) const {
     std::lock_guard lock(routing_mu_);
     if (!routing_) return;
     // Copied on write: a submission routing on the view now must not see
-    // it change under it.
-    if (routing_.use_count() > 1) routing_ = std::make_shared<PoolState>(*routing_);
+    // it change under it. Only routing_state() makes holders, under this
+    // lock, so a count of one stays one. use_count() is a relaxed load: the
+    // fence orders the last holder's reads (before its release of the
+    // count) before the writes below.
+    if (routing_.use_count() > 1) {
+        routing_ = std::make_shared<PoolState>(*routing_);
+    } else {
+        std::atomic_thread_fence(std::memory_order_acquire);
+    }
     if (queue_scanner.empty()) {
         ++routing_->global;
         return;

@@ -532,13 +532,14 @@ void insert_batch(Connection& c, std::int64_t key, const std::vector<sdk::Findin
     c.insert_rows("finding_groups", group_columns(), group_rows(key, batch, group_texts));
 }
 
-// Small batches (most scans' findings are one) join the task writes'
-// shared commit where the database takes one writer at a time: written in a
-// transaction of their own, each took the only write connection from under
-// the commit group, whose writers then waited for the hand-over (perf:
-// two-thirds of a busy group's time was that wait). Larger ones keep a
-// transaction of their own, without waiting for the disk, so a shared
-// commit never carries a big batch's pages.
+// Small batches (most scans' findings are one) and clears of few rows join
+// the task writes' shared commit where the database takes one writer at a
+// time: written in a transaction of their own, each took the only write
+// connection from under the commit group, whose writers then waited for the
+// hand-over (perf: two-thirds of a busy group's time was that wait). Larger
+// ones keep a transaction of their own, without waiting for the disk, so no
+// single writer brings a large batch's pages into a shared commit (nor its
+// failure onto the other writers of it).
 constexpr std::size_t kSharedBatchFindings = 256;
 constexpr std::size_t kSharedBatchBytes = 256 * 1024;
 
@@ -546,10 +547,33 @@ bool small_batch(const std::vector<sdk::Finding>& batch) {
     if (batch.size() > kSharedBatchFindings) return false;
     std::size_t bytes = 0;
     for (const auto& f : batch) {
-        bytes += f.host.size() + f.plugin_name.size() + f.synopsis.size() + f.solution.size() + f.description.size() +
-                 f.see_also.size() + f.plugin_output.size();
+        for (const std::string* t :
+             {&f.host, &f.host_ip, &f.protocol, &f.service, &f.plugin_name, &f.plugin_family, &f.risk_factor,
+              &f.synopsis, &f.solution, &f.description, &f.see_also, &f.plugin_output}) {
+            bytes += t->size();
+        }
+        for (const auto& cve : f.cves) bytes += cve.size() + 1;
+        if (bytes > kSharedBatchBytes) return false;
     }
-    return bytes <= kSharedBatchBytes;
+    return true;
+}
+
+// Whether a task has at most kSharedBatchFindings findings, read outside
+// any write: a first run's clear deletes nothing, a retried one's may
+// delete a large scan's. A task gone, or a race with a writer, only moves
+// the clear to the other path; both are correct.
+bool few_findings(Connection& c, const std::string& task_id) {
+    std::int64_t key = 0;
+    try {
+        key = task_key_of(c, task_id);
+    } catch (const DbError&) {
+        return true;  // the clear's own lease check reports it
+    }
+    std::int64_t n = 0;
+    c.run("SELECT COUNT(*) FROM (SELECT 1 FROM findings WHERE task_key = ? LIMIT " +
+              std::to_string(kSharedBatchFindings + 1) + ")",
+          {integer(key)}, [&](const Row& r) { n = r.integer(0); });
+    return n <= static_cast<std::int64_t>(kSharedBatchFindings);
 }
 
 }  // namespace
@@ -623,8 +647,8 @@ sdk::Result<bool> SqlFindings::clear(const std::string& task_id, const std::stri
             held = key.has_value();
             if (key) delete_findings(c, *key);
         };
-        if (group_.shared()) {
-            group_.write(work);  // a first run's clear deletes nothing: one small write
+        if (group_.shared() && few_findings(*pool_.lease(), task_id)) {
+            group_.write(work);
             return held;
         }
         auto c = pool_.write_lease();
