@@ -131,24 +131,46 @@ TEST(NessusConnections, APostDoesNotRideOnAConnectionTheServerHasClosed) {
     }
 }
 
-TEST(NessusConnections, APostThatFailsOnAKeptConnectionIsNotSentAgain) {
-    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args());
-    auto p = load(config(emu.url(), "admin", "adminpw", options("30")));
-    ASSERT_TRUE(p.scanner) << p.error.message;
-    auto id = p.scanner->create_scan(request("192.0.2.1"));
-    ASSERT_TRUE(id) << id.error().message;
-    ASSERT_TRUE(p.scanner->poll_scan(*id));
-    // From here the server closes every connection on the request it reads,
-    // without an answer: the server may or may not have acted on it.
-    scanorch::testing::call_json(emu.port(), "PUT", "/emulator/faults", R"({"drop_rate":1})");
-    const auto before = counts(emu);
+// A plugin holding a kept connection (from a create and a poll), and a
+// server that from then on closes every connection on the request it
+// reads, without an answer: the server may or may not have acted on it, and
+// the kept connection looks open until a request is sent on it.
+class NessusConnectionsDropped : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(p_.scanner) << p_.error.message;
+        auto id = p_.scanner->create_scan(request("192.0.2.1"));
+        ASSERT_TRUE(id) << id.error().message;
+        id_ = *id;
+        ASSERT_TRUE(p_.scanner->poll_scan(id_));
+        scanorch::testing::call_json(emu_.port(), "PUT", "/emulator/faults", R"({"drop_rate":1})");
+    }
+
+    EmulatorProcess emu_{NESSUS_EMULATOR, emulator_args()};
+    Plugin p_ = load(config(emu_.url(), "admin", "adminpw", options("30")));
+    std::string id_;
+};
+
+TEST_F(NessusConnectionsDropped, APostThatFailsOnAKeptConnectionIsNotSentAgain) {
+    const auto before = counts(emu_);
     ASSERT_GE(before.open, 1u) << "the POST rides on the kept connection";
-    auto again = p.scanner->create_scan(request("192.0.2.2"));
+    auto again = p_.scanner->create_scan(request("192.0.2.2"));
     ASSERT_FALSE(again) << "a connection closed unanswered is the POST's failure";
     EXPECT_EQ(again.error().kind, scanorch::sdk::ErrorKind::transient);
-    const auto after = counts(emu);
+    const auto after = counts(emu_);
     EXPECT_EQ(after.creates - before.creates, 1u) << "POST /scans was sent once, not again on a new connection";
     EXPECT_EQ(after.accepted - before.accepted, 1u) << "no connection but the stats request's own";
+}
+
+TEST_F(NessusConnectionsDropped, AGetThatFailsOnAKeptConnectionIsSentOnceMoreOnANewOne) {
+    const auto before = counts(emu_);
+    auto polled = p_.scanner->poll_scan(id_);
+    ASSERT_FALSE(polled) << "both connections were closed unanswered";
+    EXPECT_EQ(polled.error().kind, scanorch::sdk::ErrorKind::transient);
+    const auto after = counts(emu_);
+    EXPECT_EQ(after.requests - before.requests, 3u)
+        << "the poll on the kept connection, once more on a new one (a GET may be sent twice), and the stats request";
+    EXPECT_EQ(after.accepted - before.accepted, 2u) << "the second attempt's connection and the stats request's";
 }
 
 TEST(NessusConnections, IdleConnectionsAreClosedWithoutAFurtherRequest) {
@@ -185,26 +207,6 @@ TEST(NessusConnections, AKeptConnectionTheServerClosedIsReplaced) {
         const auto after = counts(emu);
         EXPECT_EQ(after.requests - before.requests, 3u) << "the poll, the create and the stats request, once each";
     }
-}
-
-TEST(NessusConnections, AGetThatFailsOnAKeptConnectionIsSentOnceMoreOnANewOne) {
-    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args());
-    auto p = load(config(emu.url(), "admin", "adminpw", options("30")));
-    ASSERT_TRUE(p.scanner) << p.error.message;
-    auto id = p.scanner->create_scan(request("192.0.2.1"));
-    ASSERT_TRUE(id) << id.error().message;
-    ASSERT_TRUE(p.scanner->poll_scan(*id));
-    // The server closes every connection on the request it reads: the kept
-    // connection looks open until the poll is sent on it.
-    scanorch::testing::call_json(emu.port(), "PUT", "/emulator/faults", R"({"drop_rate":1})");
-    const auto before = counts(emu);
-    auto polled = p.scanner->poll_scan(*id);
-    ASSERT_FALSE(polled) << "both connections were closed unanswered";
-    EXPECT_EQ(polled.error().kind, scanorch::sdk::ErrorKind::transient);
-    const auto after = counts(emu);
-    EXPECT_EQ(after.requests - before.requests, 3u)
-        << "the poll on the kept connection, once more on a new one (a GET may be sent twice), and the stats request";
-    EXPECT_EQ(after.accepted - before.accepted, 2u) << "the second attempt's connection and the stats request's";
 }
 
 TEST(NessusConnections, OutOfRangeSettingsAreRefusedByName) {

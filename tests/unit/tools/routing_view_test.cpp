@@ -5,11 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 
+#include "memory_queue_plugin.h"
 #include "scanorch/framework/config/scanners_config.h"
-#include "scanorch/framework/plugins/host_services.h"
-#include "scanorch/framework/plugins/loader.h"
 #include "scanorch/framework/service/scanner_pool.h"
 
 namespace sf = scanorch::framework;
@@ -19,23 +17,7 @@ namespace {
 
 class RoutingView : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() / ("scanorch-routing-view-" + std::to_string(::getpid()));
-        std::filesystem::create_directories(dir_);
-        static sf::PluginLoader loader;
-        if (!loader.find("memory-queue")) {
-            ASSERT_TRUE(loader.load_file(MEMORY_QUEUE_PLUGIN).ok());
-        }
-        auto services = std::make_shared<sf::HostServices>(nullptr, dir_.string());
-        auto q = loader.instantiate<sdk::QueueBackend>("memory-queue", R"({"rebuild_from_tasks":false})",
-                                                       sf::HostApi::make(services, "memory-queue"));
-        ASSERT_TRUE(q) << q.error().message;
-        queue_ = std::move(q).value();
-    }
-    void TearDown() override {
-        queue_.reset();
-        std::filesystem::remove_all(dir_);
-    }
+    void SetUp() override { ASSERT_TRUE(q_.queue) << "memory-queue did not load from " << MEMORY_QUEUE_PLUGIN; }
 
     static sf::ScannerPool pool() {
         return sf::ScannerPool(sf::parse_scanners_config(R"(scanners:
@@ -51,8 +33,9 @@ protected:
         return std::chrono::steady_clock::now() - since >= sf::ScannerPool::kRoutingStaleness;
     }
 
-    std::filesystem::path dir_;
-    std::shared_ptr<sdk::QueueBackend> queue_;
+    sdk::QueueBackend& queue() { return *q_.queue; }  // after SetUp() checked it
+
+    scanorch::testing::TestQueue q_{"routing-view", MEMORY_QUEUE_PLUGIN};
 };
 
 }  // namespace
@@ -60,7 +43,7 @@ protected:
 TEST_F(RoutingView, APlacementNotedWhileAViewIsHeldShowsInTheNextViewOnly) {
     const auto p = pool();
     const auto start = std::chrono::steady_clock::now();
-    auto held = p.routing_state(*queue_);
+    auto held = p.routing_state(queue());
     ASSERT_TRUE(held) << held.error().message;
     ASSERT_EQ((*held)->scanners.size(), 2u);
     EXPECT_EQ((*held)->scanners[0].queued, 0u);
@@ -70,7 +53,7 @@ TEST_F(RoutingView, APlacementNotedWhileAViewIsHeldShowsInTheNextViewOnly) {
     EXPECT_EQ((*held)->scanners[0].queued, 0u) << "a submission routing on the view saw it change";
     EXPECT_EQ((*held)->global, 0u);
 
-    auto next = p.routing_state(*queue_);
+    auto next = p.routing_state(queue());
     ASSERT_TRUE(next) << next.error().message;
     if (stalled(start)) GTEST_SKIP() << "stalled past the view's staleness: the view was read again";
     EXPECT_EQ((*next)->scanners[0].queued, 1u) << "the placement is in the next view";
@@ -83,12 +66,12 @@ TEST_F(RoutingView, SubmissionsOneAfterAnotherShareOneViewWithoutCopies) {
     const auto start = std::chrono::steady_clock::now();
     std::weak_ptr<const sf::PoolState> first;  // not a holder: the count stays the view's own
     {
-        auto view = p.routing_state(*queue_);
+        auto view = p.routing_state(queue());
         ASSERT_TRUE(view) << view.error().message;
         first = *view;
     }  // let go of, as Submission::route() does before the placement is noted
     for (int i = 0; i < 3; ++i) p.note_queued("s2");
-    auto view = p.routing_state(*queue_);
+    auto view = p.routing_state(queue());
     ASSERT_TRUE(view) << view.error().message;
     if (stalled(start)) GTEST_SKIP() << "stalled past the view's staleness: the view was read again";
     ASSERT_FALSE(first.expired()) << "nobody held the view, yet it was copied";
