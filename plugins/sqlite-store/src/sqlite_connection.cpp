@@ -1,5 +1,6 @@
 #include "sqlite_connection.h"
 
+#include <mutex>
 #include <string>
 #include <type_traits>
 
@@ -48,9 +49,25 @@ struct Reset {
     }
 };
 
+// SQLite counts the memory it allocates (SQLITE_CONFIG_MEMSTATUS, on unless
+// built otherwise, as Debian's library is) under one process-wide mutex that
+// every sqlite3_malloc and sqlite3_free takes. Debian's build also omits the
+// per-connection lookaside allocator, so every small allocation of every
+// connection goes through that mutex: perf caught the commit group's
+// leader, the one thread every write of the process waits for, asleep on
+// it while a thousand runs read their stamps. Nothing here reads those
+// counters. Settable only before SQLite initialises: if something else in
+// the process initialised it first, the counting stays on, which is slower
+// but correct.
+void stop_memory_counting() {
+    static std::once_flag once;
+    std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 }  // namespace
 
 SqliteConnection::SqliteConnection(const SqliteOptions& o) : path_(o.path) {
+    stop_memory_counting();
     const int rc = sqlite3_open_v2(o.path.c_str(), &db_,
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
