@@ -16,18 +16,22 @@ void CommitGroup::write(const std::function<void(Connection&)>& work, bool one_s
         tx.commit();
         return;
     }
-    Writer me(&work);
-    std::vector<Writer*> batch;
+    // Shared with the leader: it wakes its writers after letting go of the
+    // lock (a writer woken under it would only block on it again), and its
+    // references keep each writer's condition alive until then, though the
+    // writer may see `done` and return first.
+    const auto me = std::make_shared<Writer>(&work);
+    std::vector<std::shared_ptr<Writer>> batch;
     batch.reserve(kMaxBatch);  // nothing under the lock below may throw: it would wedge the group
     {
         std::unique_lock lock(mu_);
-        waiting_.push_back(&me);
+        waiting_.push_back(me);
         if (!running_) {  // nobody leads one: this writer runs the next transaction
             running_ = true;
-            me.lead = true;
+            me->lead = true;
         }
-        me.cv.wait(lock, [&] { return me.done || me.lead; });
-        if (!me.done) {
+        me->cv.wait(lock, [&] { return me->done || me->lead; });
+        if (!me->done) {
             // The leader is the head of the line (a lone writer, or the one
             // the last leader handed over to), so its own write is in the
             // batch it runs, with everyone waiting behind it, up to a bound.
@@ -38,28 +42,30 @@ void CommitGroup::write(const std::function<void(Connection&)>& work, bool one_s
     }
     if (!batch.empty()) {
         run(batch);
-        std::lock_guard lock(mu_);
-        // Notified under the lock: a woken writer returns (and its Writer,
-        // on its stack, goes) only once it holds the lock again.
-        for (auto* w : batch) {
-            w->done = true;
-            if (w != &me) w->cv.notify_one();
+        std::shared_ptr<Writer> next;
+        {
+            std::lock_guard lock(mu_);
+            for (const auto& w : batch) w->done = true;
+            if (waiting_.empty()) {
+                running_ = false;
+            } else {
+                next = waiting_.front();
+                next->lead = true;
+            }
         }
-        if (waiting_.empty()) {
-            running_ = false;
-        } else {
-            waiting_.front()->lead = true;
-            waiting_.front()->cv.notify_one();
+        for (const auto& w : batch) {
+            if (w != me) w->cv.notify_one();
         }
+        if (next) next->cv.notify_one();
     }
-    if (me.error) std::rethrow_exception(me.error);
+    if (me->error) std::rethrow_exception(me->error);
 }
 
-void CommitGroup::run(const std::vector<Writer*>& batch) {
+void CommitGroup::run(const std::vector<std::shared_ptr<Writer>>& batch) {
     try {
         auto c = pool_.write_lease();
         Transaction tx(*c, begin_);
-        for (auto* w : batch) {
+        for (const auto& w : batch) {
             c->run("SAVEPOINT writer");
             try {
                 (*w->work)(*c);
@@ -77,17 +83,17 @@ void CommitGroup::run(const std::vector<Writer*>& batch) {
         // keeps its error; the others were only caught in the rollback
         // (one writer's disk-full or I/O error ends the whole transaction,
         // and then "ROLLBACK TO" itself fails): for them it is transient.
-        const bool own = std::any_of(batch.begin(), batch.end(), [](const Writer* w) { return w->error != nullptr; });
+        const bool own = std::any_of(batch.begin(), batch.end(), [](const auto& w) { return w->error != nullptr; });
         const auto failed =
             own ? std::make_exception_ptr(DbError(sdk::ErrorKind::transient,
                                                   std::string("the shared transaction was rolled back: ") + e.what()))
                 : std::current_exception();
-        for (auto* w : batch) {
+        for (const auto& w : batch) {
             if (!w->error) w->error = failed;
         }
     } catch (...) {
         const auto failed = std::current_exception();
-        for (auto* w : batch) {
+        for (const auto& w : batch) {
             if (!w->error) w->error = failed;
         }
     }

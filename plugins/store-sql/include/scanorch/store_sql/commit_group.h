@@ -23,6 +23,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -56,7 +57,8 @@ private:
     // Each writer waits on its own condition: a finished transaction wakes
     // its writers and the one writer that leads the next, not every writer
     // waiting (hundreds of scans' threads would all wake, take the lock in
-    // turn and sleep again, for every commit).
+    // turn and sleep again, for every commit). It wakes them after letting go
+    // of the lock, so a woken writer does not block on it again at once.
     struct Writer {
         explicit Writer(const std::function<void(Connection&)>* w) : work(w) {}
         const std::function<void(Connection&)>* work;
@@ -65,14 +67,14 @@ private:
         bool lead = false;  ///< it runs the next transaction
         std::condition_variable cv;
     };
-    void run(const std::vector<Writer*>& batch);
+    void run(const std::vector<std::shared_ptr<Writer>>& batch);
 
     Pool& pool_;
     std::string begin_;
     bool shared_;
-    std::mutex mu_;                ///< guards waiting_, running_ and every waiting Writer's done and lead
-    std::deque<Writer*> waiting_;  ///< in arrival order; its head leads next
-    bool running_ = false;         ///< a writer leads a transaction (or has been told to): the waiting wait for it
+    std::mutex mu_;  ///< guards waiting_, running_ and every waiting Writer's done and lead
+    std::deque<std::shared_ptr<Writer>> waiting_;  ///< in arrival order; its head leads next
+    bool running_ = false;  ///< a writer leads a transaction (or has been told to): the waiting wait for it
 };
 
 }  // namespace scanorch::store_sql
