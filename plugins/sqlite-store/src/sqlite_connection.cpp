@@ -56,9 +56,11 @@ struct Reset {
 // connection goes through that mutex: perf caught the commit group's
 // leader, the one thread every write of the process waits for, asleep on
 // it while a thousand runs read their stamps. Nothing here reads those
-// counters. Settable only before SQLite initialises: if something else in
-// the process initialised it first, the counting stays on, which is slower
-// but correct.
+// counters, and no heap limit (sqlite3_soft_heap_limit64 and its PRAGMA,
+// which rely on them) is set. Settable only before SQLite initialises, and
+// not while anything else in the process uses SQLite: every connection of
+// the store opens here, after it. If something else initialised SQLite
+// first, the counting stays on, which is slower but correct.
 void stop_memory_counting() {
     static std::once_flag once;
     std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });

@@ -53,10 +53,11 @@ void CommitGroup::write(const std::function<void(Connection&)>& work, bool one_s
                 next->lead = true;
             }
         }
+        // The next leader first: every write queued since waits on it.
+        if (next) next->cv.notify_one();
         for (const auto& w : batch) {
             if (w != me) w->cv.notify_one();
         }
-        if (next) next->cv.notify_one();
     }
     if (me->error) std::rethrow_exception(me->error);
 }
@@ -84,10 +85,17 @@ void CommitGroup::run(const std::vector<std::shared_ptr<Writer>>& batch) {
         // (one writer's disk-full or I/O error ends the whole transaction,
         // and then "ROLLBACK TO" itself fails): for them it is transient.
         const bool own = std::any_of(batch.begin(), batch.end(), [](const auto& w) { return w->error != nullptr; });
-        const auto failed =
-            own ? std::make_exception_ptr(DbError(sdk::ErrorKind::transient,
-                                                  std::string("the shared transaction was rolled back: ") + e.what()))
-                : std::current_exception();
+        std::exception_ptr failed = std::current_exception();
+        if (own) {
+            // Building the message may itself throw (out of memory): nothing
+            // may leave run(), or its writers would never be told they are done.
+            try {
+                failed = std::make_exception_ptr(DbError(
+                    sdk::ErrorKind::transient, std::string("the shared transaction was rolled back: ") + e.what()));
+            } catch (...) {
+                failed = std::current_exception();
+            }
+        }
         for (const auto& w : batch) {
             if (!w->error) w->error = failed;
         }

@@ -72,7 +72,12 @@ private:
     Pool& pool_;
     std::string begin_;
     bool shared_;
-    std::mutex mu_;  ///< guards waiting_, running_ and every waiting Writer's done and lead
+    /// Guards waiting_, running_, and each Writer's done and lead (in the
+    /// line or in a leader's batch). A Writer's error is written by its
+    /// leader without it, before done, and read by the writer only after it
+    /// saw done. Writers are woken after it is released; the leader's
+    /// references keep their conditions alive until then.
+    std::mutex mu_;
     std::deque<std::shared_ptr<Writer>> waiting_;  ///< in arrival order; its head leads next
     bool running_ = false;  ///< a writer leads a transaction (or has been told to): the waiting wait for it
 };
