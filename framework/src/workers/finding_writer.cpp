@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "scanorch/sdk/extensions.h"
+#include "scanorch/sdk/finding_text.h"
 #include "scanorch/sdk/utf8.h"
 
 namespace scanorch::framework {
@@ -14,14 +15,7 @@ namespace {
 
 // What a finding costs in a batch: its text, plus the fixed part.
 std::size_t weight(const sdk::Finding& f) {
-    std::size_t n = sizeof(sdk::Finding);
-    for (const std::string* s :
-         {&f.host, &f.host_ip, &f.protocol, &f.service, &f.plugin_name, &f.plugin_family, &f.risk_factor, &f.synopsis,
-          &f.solution, &f.description, &f.see_also, &f.plugin_output}) {
-        n += s->size();
-    }
-    for (const auto& cve : f.cves) n += sizeof(std::string) + cve.size();
-    return n;
+    return sizeof(sdk::Finding) + sdk::text_bytes(f) + f.cves.size() * sizeof(std::string);
 }
 
 // A validator may send any bytes (one built by a third party, or an export
@@ -30,10 +24,7 @@ std::size_t weight(const sdk::Finding& f) {
 // store; true when something had to change.
 bool make_storable(sdk::Finding& f) {
     bool changed = false;
-    for (std::string* s : {&f.host, &f.host_ip, &f.protocol, &f.service, &f.plugin_name, &f.plugin_family,
-                           &f.risk_factor, &f.synopsis, &f.solution, &f.description, &f.see_also, &f.plugin_output}) {
-        changed = sdk::make_storable_text(*s) || changed;
-    }
+    for (std::string* s : sdk::text_fields(f)) changed = sdk::make_storable_text(*s) || changed;
     for (auto& cve : f.cves) changed = sdk::make_storable_text(cve) || changed;
     return changed;
 }

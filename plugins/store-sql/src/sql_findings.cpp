@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "finding_groups.h"
+#include "scanorch/sdk/finding_text.h"
 #include "scanorch/store_sql/sql_store.h"
 #include "sql_support.h"
 
@@ -547,12 +548,7 @@ bool small_batch(const std::vector<sdk::Finding>& batch) {
     if (batch.size() > kSharedBatchFindings) return false;
     std::size_t bytes = 0;
     for (const auto& f : batch) {
-        for (const std::string* t :
-             {&f.host, &f.host_ip, &f.protocol, &f.service, &f.plugin_name, &f.plugin_family, &f.risk_factor,
-              &f.synopsis, &f.solution, &f.description, &f.see_also, &f.plugin_output}) {
-            bytes += t->size();
-        }
-        for (const auto& cve : f.cves) bytes += cve.size() + 1;
+        bytes += sdk::text_bytes(f);
         if (bytes > kSharedBatchBytes) return false;
     }
     return true;
