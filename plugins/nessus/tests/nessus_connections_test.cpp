@@ -173,6 +173,25 @@ TEST_F(NessusConnectionsDropped, AGetThatFailsOnAKeptConnectionIsSentOnceMoreOnA
     EXPECT_EQ(after.accepted - before.accepted, 2u) << "the second attempt's connection and the stats request's";
 }
 
+TEST(NessusConnections, APostSlowerThanTheTimeoutOnAKeptConnectionIsNotSentAgain) {
+    // POST /scans answers after 2 s; the plugin waits 1 s.
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args({"--create-seconds", "2"}));
+    auto p = load(config(emu.url(), "admin", "adminpw", R"({"export_poll_ms":100,"timeout":1,"keep_alive":30})"));
+    ASSERT_TRUE(p.scanner) << p.error.message;
+    (void)p.scanner->poll_scan("999");  // logs in, and a 404 read in full keeps its connection
+    const auto before = counts(emu);
+    ASSERT_GE(before.open, 1u) << "the POST rides on the kept connection";
+    auto slow = p.scanner->create_scan(request("192.0.2.1"));
+    ASSERT_FALSE(slow) << "no answer within the timeout";
+    EXPECT_EQ(slow.error().kind, scanorch::sdk::ErrorKind::transient);
+    EXPECT_NE(slow.error().message.find("no answer within 1 s"), std::string::npos) << slow.error().message;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the server finishes what it received
+    const auto after = counts(emu);
+    EXPECT_EQ(after.creates - before.creates, 1u) << "a POST that timed out was sent again";
+    EXPECT_EQ(after.accepted - before.accepted, 1u)
+        << "the POST rode on the kept connection; the stats request opened one";
+}
+
 TEST(NessusConnections, IdleConnectionsAreClosedWithoutAFurtherRequest) {
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args());
     auto p = load(config(emu.url(), "admin", "adminpw", options("1")));
