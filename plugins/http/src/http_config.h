@@ -106,7 +106,8 @@ inline constexpr scanorch_config_field kConfigKeys[] = {
         .type = SCANORCH_CFG_INT,
         .default_json = "8",
         .description =
-            "Threads that run requests (a tool call that waits holds one); connections are not tied to threads"},
+            "Event loops: each reads, runs and answers its connections' requests (a tool call that waits holds "
+            "its loop); a new connection joins the loop with the fewest, and connections sharing one take turns"},
     sdk::ConfigKey{.name = "max_connections",
                    .type = SCANORCH_CFG_INT,
                    .default_json = "1024",

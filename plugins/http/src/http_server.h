@@ -4,8 +4,11 @@
 // Why not a thread per connection: MCP clients and pollers hold keep-alive
 // connections open; with a thread per connection, 200 pollers mean 200
 // runnable threads on two cores and the scheduler, not the work, sets the
-// latency. Here a few threads serve every connection, each taking whichever
-// request is ready; an idle connection costs a socket and a buffer.
+// latency. Here a few threads serve every connection, each running an event
+// loop of its own; a connection stays on the loop it was given (the one with
+// the fewest connections then), and an idle connection costs a socket and a
+// buffer. Why a request runs on its connection's thread, not a pool: see
+// http_server.cpp.
 #pragma once
 
 #include <chrono>
@@ -59,7 +62,9 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;
     std::string tls_cert, tls_key;  ///< both set: HTTPS
-    unsigned threads = 8;           ///< run requests; a tool call that waits holds one
+    /// Event loops, each a thread that reads, runs and answers its
+    /// connections' requests; a tool call that waits holds its loop.
+    unsigned threads = 8;
     std::size_t max_connections = 1024;
     std::size_t max_connections_per_address = 256;  ///< open connections from one client address
     std::uint64_t max_body_bytes = 1 << 20;
