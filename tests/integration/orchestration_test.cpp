@@ -9,6 +9,8 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -990,6 +992,39 @@ TEST(Orchestration, ProgressIsRecordedAtMostEveryProgressWriteMs) {
     EXPECT_GE(every_change.size(), 3u) << "a 2.5 s scan polled every 100 ms showed too few values to compare";
     const auto throttled = progress_seen(", progress_write_ms: 60000");
     EXPECT_EQ(throttled.size(), 1u) << "progress was recorded more than once within progress_write_ms";
+}
+
+// A `validating` phase lasting milliseconds is seen by no reader: a small
+// export is validated without a write of its own, its path recorded with
+// the ending; a large one records the phase first. Two runs alike but for
+// the export's size, on two scanners: the large run's record was written
+// exactly once more, and both name their export.
+TEST(Orchestration, OnlyAnExportOfAMebibyteOrMoreRecordsItsValidatingPhase) {
+    auto big_args = emulator_args(0.5);
+    big_args[std::find(big_args.begin(), big_args.end(), "--extra-items") - big_args.begin() + 1] = "3000";
+    EmulatorProcess small(NESSUS_EMULATOR, emulator_args(0.5)), big(NESSUS_EMULATOR, big_args);
+    Dir dir;
+    Deployment dep(dir, {{"east", small.port()}, {"west", big.port()}}, 1,
+                   "{ttl_seconds: 3600, interval_seconds: 3600}", "[192.0.2.0/24, 198.51.100.0/24]", "",
+                   ", progress_write_ms: 60000");  // no progress writes: the runs differ in the export only
+    auto run = [&](const std::string& scanner) {
+        const auto id = dep.must("run_untrusted_scan", scan_args("size-" + scanner, "192.0.2.60/30",
+                                                                 R"(,"scanner_instance":")" + scanner + "\""))
+                            ->getValue<std::string>("task_id");
+        EXPECT_EQ(dep.wait_done(id)->getValue<std::string>("status"), "completed");
+        auto whole = dep.orchestrator->store().load_whole(id);
+        EXPECT_TRUE(whole) << (whole ? "" : whole.error().message);
+        return whole ? *whole : sf::TaskStore::Whole{};
+    };
+    const auto s = run("east");
+    const auto b = run("west");
+    ASSERT_FALSE(s.record.export_path.empty()) << "the small export's path is recorded with the ending";
+    ASSERT_FALSE(b.record.export_path.empty());
+    std::error_code ec;
+    EXPECT_LT(std::filesystem::file_size(s.record.export_path, ec), 1u << 20);
+    EXPECT_GE(std::filesystem::file_size(b.record.export_path, ec), 1u << 20) << "the large export is not large";
+    EXPECT_EQ(b.revision, s.revision + 1) << "one write more: the large export's validating phase";
+    EXPECT_EQ(s.record.phase, sf::TaskPhase::done);
 }
 
 TEST(Orchestration, RunsOnOneScannerWaitOnOneListingPerPollInterval) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "scanorch/framework/runtime/clock.h"
@@ -32,6 +33,12 @@ std::string attempt_name(const sdk::Claim& c) {
     }
     return name;
 }
+
+// An export this small is validated and indexed in a few tens of
+// milliseconds: a `validating` phase that short is seen by no reader, and
+// writing it cost one durable write in six per scan. A larger one records
+// the phase before it is read.
+constexpr std::uintmax_t kExportShownValidating = 1 << 20;
 
 // The record says the task runs, in `phase`; started_at stays the first start's.
 void start_in(TaskRecord& t, TaskPhase phase) {
@@ -332,12 +339,20 @@ TaskRun::Next TaskRun::export_results() {
 }
 
 TaskRun::Next TaskRun::validate() {
-    if (auto e = after_write(write([&](TaskRecord& t) {
-            t.phase = TaskPhase::validating;
-            t.export_path = export_path_;
-            return true;
-        })))
-        return *e;
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(export_path_, ec);
+    if (ec || size >= kExportShownValidating) {
+        if (auto e = after_write(write([&](TaskRecord& t) {
+                t.phase = TaskPhase::validating;
+                t.export_path = export_path_;
+                return true;
+            })))
+            return *e;
+    } else {
+        // The checkpoint after the export stood in for this write's check
+        // for a cancel; the path is recorded with the ending.
+        export_unrecorded_ = true;
+    }
     if (!d_.validator) return Completed{};
     // Findings are indexed in the validator's one pass over the export,
     // fenced by this run's lease: a run that lost the task writes nothing.
@@ -446,8 +461,10 @@ void TaskRun::conclude(const Ending& e) {
                e);
 }
 
-// The validator's verdict, written with the run's ending.
-void TaskRun::record_verdict(TaskRecord& t) const {
+// The validator's verdict, and the export when its path was not recorded
+// yet, written with the run's ending.
+void TaskRun::record_results(TaskRecord& t) const {
+    if (export_unrecorded_) t.export_path = export_path_;
     if (!verdict_) return;
     t.validation_stats = verdict_->stats;
     t.validation_warnings = verdict_->warnings;
@@ -456,7 +473,7 @@ void TaskRun::record_verdict(TaskRecord& t) const {
 
 void TaskRun::complete() {
     const auto w = write([&](TaskRecord& t) {
-        record_verdict(t);
+        record_results(t);
         t.status = TaskStatus::completed;
         t.phase = TaskPhase::done;
         t.progress = 100;
@@ -482,7 +499,7 @@ void TaskRun::complete() {
 
 void TaskRun::fail_task(const Failed& f) {
     const auto w = write([&](TaskRecord& t) {
-        record_verdict(t);
+        record_results(t);
         t.status = TaskStatus::failed;
         t.phase = TaskPhase::done;
         t.dead_letter = true;

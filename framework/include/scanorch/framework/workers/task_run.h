@@ -125,7 +125,7 @@ private:
     void conclude(const Ending& e);
     void complete();
     void fail_task(const Failed& f);
-    void record_verdict(TaskRecord& t) const;
+    void record_results(TaskRecord& t) const;
     void cancel();
     void hand_back(const HandedBack& how);
     void move_to_owner();
@@ -144,7 +144,8 @@ private:
     sdk::ScanRequest request_;  ///< credentials only until the scan is created
     ScanRef scan_;              ///< the scan this run created or resumed
     std::string export_path_;
-    int polled_progress_ = -1;  ///< the scanner's last answer, recorded or not
+    bool export_unrecorded_ = false;  ///< exported, but the path goes with the ending
+    int polled_progress_ = -1;        ///< the scanner's last answer, recorded or not
     std::optional<sdk::ValidationResult> verdict_;
     ScanBoard* board_;
     bool resumed_ = false;  ///< the scan was made by an earlier run
