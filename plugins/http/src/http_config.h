@@ -104,7 +104,7 @@ inline constexpr scanorch_config_field kConfigKeys[] = {
     sdk::ConfigKey{
         .name = "threads",
         .type = SCANORCH_CFG_INT,
-        .default_json = "8",
+        .default_json = "16",
         .description =
             "Event loops: each reads, runs and answers its connections' requests (a tool call that waits holds "
             "its loop); a new connection joins the loop with the fewest, and connections sharing one take turns"},

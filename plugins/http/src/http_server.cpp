@@ -33,6 +33,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace scanorch::http {
@@ -101,6 +102,7 @@ struct Shared {
 // A thread's event loop and the connections that live on it.
 struct Loop {
     std::atomic<std::size_t> connections{0};  // before io: the connections io destroys count down here
+    std::atomic<unsigned> calls{0};           // running a request now (0 or 1)
     net::io_context io{1};                    // one thread runs it (others may still post to it)
     // Runs while it has no connection too: the next may be handed to it.
     net::executor_work_guard<net::io_context::executor_type> idle = net::make_work_guard(io);
@@ -239,6 +241,13 @@ private:
     }
 
     void respond(BodyState state) {
+        struct Calling {  // the loop counts as busy while the handler runs
+            explicit Calling(Loop& l) : loop(l) { ++loop.calls; }
+            ~Calling() { --loop.calls; }
+            Calling(const Calling&) = delete;
+            Calling& operator=(const Calling&) = delete;
+            Loop& loop;
+        } calling(loop_);
         Reply r;
         try {
             r = sh_.handler(BeastRequest(parser_->get(), state));
@@ -328,12 +337,14 @@ public:
     }
 
 private:
-    // The loop with the fewest connections now (they come and go while the
-    // acceptor waits); ties go round, so idle loops share the newcomers.
+    // A loop not running a call now (a long one would hold the newcomer's
+    // first request up), and of those the one with the fewest connections;
+    // ties go round, so idle loops share the newcomers.
     Loop& least_busy() {
+        const auto load = [](const Loop& l) { return std::pair(l.calls.load() > 0, l.connections.load()); };
         Loop* home = loops_[next_++ % loops_.size()].get();
         for (const auto& l : loops_) {
-            if (l->connections.load() < home->connections.load()) home = l.get();
+            if (load(*l) < load(*home)) home = l.get();
         }
         return *home;
     }
@@ -364,6 +375,16 @@ private:
             });
             return;
         }
+        try {
+            admit(std::move(s));
+        } catch (const std::exception& e) {  // e.g. no memory for a TLS session: that connection is dropped
+            sh_.warn(std::string("cannot take a connection: ") + e.what());
+        }
+        accept();  // whatever became of this one
+    }
+
+    // A new connection: refused when a cap is reached, else moved to its loop.
+    void admit(tcp::socket s) {
         if (sh_.connections.load() >= sh_.opt.max_connections) {
             if (!full_logged_.exchange(true)) {
                 sh_.warn("refusing connections: max_connections (" + std::to_string(sh_.opt.max_connections) +
@@ -371,14 +392,14 @@ private:
             }
             error_code ignored;
             s.close(ignored);
-            return accept();
+            return;
         }
         full_logged_ = false;
         error_code ec2;
         auto address = s.remote_endpoint(ec2).address();
         if (ec2) {  // gone already
             s.close(ec2);
-            return accept();
+            return;
         }
         if (address.is_v6() && address.to_v6().is_v4_mapped()) {  // one host, however it reached a dual-stack socket
             address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
@@ -393,7 +414,7 @@ private:
                 }
                 error_code ignored;
                 s.close(ignored);
-                return accept();
+                return;
             }
             ++n;
         }
@@ -401,7 +422,7 @@ private:
         auto slot = std::make_unique<AddressSlot>(sh_, address);
         Loop& home = least_busy();
         auto at_home = move_to(home, s);
-        if (!at_home) return accept();  // gone already (slot gives its count back)
+        if (!at_home) return;  // gone already (slot gives its count back)
         error_code ignored;
         at_home->set_option(tcp::no_delay(true), ignored);  // replies are one write; never wait for an ACK
         if (tls_ != nullptr) {
@@ -411,7 +432,6 @@ private:
         } else {
             std::make_shared<Session<beast::tcp_stream>>(sh_, home, std::move(slot), std::move(*at_home))->run();
         }
-        accept();
     }
 
     const std::vector<std::unique_ptr<Loop>>& loops_;
@@ -499,8 +519,8 @@ std::vector<Reply> serve_bytes(std::string_view bytes, const ServerOptions& opt,
     return out;
 }
 
-// Destruction order matters: the io_context goes first (its handlers own the
-// sessions), then what the sessions point at.
+// Destruction order matters: the contexts go first (their handlers own the
+// listener and the sessions), then what the sessions point at.
 struct Server::Impl {
     Shared shared;
     std::optional<net::ssl::context> tls;

@@ -64,7 +64,7 @@ struct ServerOptions {
     std::string tls_cert, tls_key;  ///< both set: HTTPS
     /// Event loops, each a thread that reads, runs and answers its
     /// connections' requests; a tool call that waits holds its loop.
-    unsigned threads = 8;
+    unsigned threads = 16;
     std::size_t max_connections = 1024;
     std::size_t max_connections_per_address = 256;  ///< open connections from one client address
     std::uint64_t max_body_bytes = 1 << 20;
