@@ -1,9 +1,13 @@
 // The store contract (sdk/store.h), run against every store plugin.
 #include <algorithm>
+#include <chrono>
 #include <functional>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
+
+#include <sqlite3.h>
 
 #include "released_schemas.h"
 #include "scanorch/framework/workers/finding_writer.h"
@@ -693,6 +697,31 @@ TEST_P(StoreContract, AppendIsFencedByTheLeaseAndABatchSentTwiceIsStoredOnce) {
     auto bad = make_finding(3);
     bad.cves = {"CVE-1,CVE-2"};
     EXPECT_EQ(findings().append("fence-f", "mine", {bad}).error().kind, sdk::ErrorKind::invalid_input);
+}
+
+// A first run's clear (no findings yet) answers as any clear does, and
+// writes nothing: under a wave of runs ending, every write queues for the
+// database's writer. On SQLite, with the write lock held by another
+// connection, it still answers at once; a clear with rows to delete waits.
+TEST_P(StoreContract, AClearOfATaskWithoutFindingsAnswersWithoutAWrite) {
+    auto t = sample_task("empty-clear");
+    t.lease_token = "mine";
+    ASSERT_TRUE(MUST(tasks().create(t)));
+    EXPECT_FALSE(*MUST(findings().clear("empty-clear", "someone-else"))) << "another lease's clear is refused";
+    EXPECT_TRUE(*MUST(findings().clear("empty-clear", "mine")));
+    EXPECT_EQ(findings().clear("no-such-task", "mine").error().kind, sdk::ErrorKind::not_found);
+    if (GetParam().name != "sqlite") return;
+    sqlite3* holder = nullptr;
+    ASSERT_EQ(sqlite3_open((data_dir_ / "store.sqlite").c_str(), &holder), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    auto cleared = std::async(std::launch::async, [&] { return findings().clear("empty-clear", "mine"); });
+    const bool answered = cleared.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+    EXPECT_TRUE(answered) << "the clear of an empty task waited for the write lock";
+    (void)sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(holder);
+    const auto r = cleared.get();
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_TRUE(*r);
 }
 
 // Where the database takes one writer at a time, small findings batches and

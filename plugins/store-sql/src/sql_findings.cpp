@@ -554,22 +554,33 @@ bool small_batch(const std::vector<sdk::Finding>& batch) {
     return true;
 }
 
-// Whether a task has at most kSharedBatchFindings findings, read outside
-// any write: a first run's clear deletes nothing, a retried one's may
-// delete a large scan's. A task gone, or a race with a writer, only moves
-// the clear to the other path; both are correct.
-bool few_findings(Connection& c, const std::string& task_id) {
+// How many findings a task has, counted up to kSharedBatchFindings + 1 and
+// read outside any write: a first run's clear deletes nothing, a retried
+// one's may delete a large scan's. Nothing when the task is not found (the
+// clear's own lease check reports it). A race with a writer only moves the
+// clear to another path; each is correct.
+std::optional<std::int64_t> findings_up_to_shared(Connection& c, const std::string& task_id) {
     std::int64_t key = 0;
     try {
         key = task_key_of(c, task_id);
     } catch (const DbError&) {
-        return true;  // the clear's own lease check reports it
+        return std::nullopt;
     }
     std::int64_t n = 0;
     c.run("SELECT COUNT(*) FROM (SELECT 1 FROM findings WHERE task_key = ? LIMIT " +
-              std::to_string(kSharedBatchFindings + 1) + ")",
+              std::to_string(kSharedBatchFindings + 1) + ") AS few",
           {integer(key)}, [&](const Row& r) { n = r.integer(0); });
-    return n <= static_cast<std::int64_t>(kSharedBatchFindings);
+    return n;
+}
+
+// Whether `token` holds the task's lease, read (not locked): enough where
+// nothing is written on the strength of it.
+bool lease_read(Connection& c, const std::string& task_id, const std::string& token) {
+    std::optional<std::string> current;
+    c.run("SELECT lease_token FROM tasks WHERE task_id = ?", {text(task_id)},
+          [&](const Row& r) { current = r.text(0); });
+    if (!current) throw DbError(sdk::ErrorKind::not_found, "task '" + task_id + "' not found");
+    return *current == token;
 }
 
 }  // namespace
@@ -643,7 +654,21 @@ sdk::Result<bool> SqlFindings::clear(const std::string& task_id, const std::stri
             held = key.has_value();
             if (key) delete_findings(c, *key);
         };
-        if (group_.shared() && few_findings(*pool_.lease(), task_id)) {
+        const auto rows = [&] {
+            auto r = pool_.lease();
+            return findings_up_to_shared(*r, task_id);
+        }();
+        if (rows && *rows == 0) {
+            // A first run's clear: nothing to delete, so no write at all
+            // (under a wave of runs every write queues for the one writer).
+            // The rows counted are every row there is to this run: its
+            // take-over moved the lease before it asked, and a writer under
+            // an older lease is refused from then on. Each append checks
+            // the lease again under its own write.
+            auto r = pool_.lease();
+            return lease_read(*r, task_id, token);
+        }
+        if (group_.shared() && rows && *rows <= static_cast<std::int64_t>(kSharedBatchFindings)) {
             group_.write(work);
             return held;
         }
