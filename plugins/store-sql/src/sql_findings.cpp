@@ -554,33 +554,31 @@ bool small_batch(const std::vector<sdk::Finding>& batch) {
     return true;
 }
 
-// How many findings a task has, counted up to kSharedBatchFindings + 1 and
-// read outside any write: a first run's clear deletes nothing, a retried
-// one's may delete a large scan's. Nothing when the task is not found (the
-// clear's own lease check reports it). A race with a writer only moves the
-// clear to another path; each is correct.
-std::optional<std::int64_t> findings_up_to_shared(Connection& c, const std::string& task_id) {
-    std::int64_t key = 0;
-    try {
-        key = task_key_of(c, task_id);
-    } catch (const DbError&) {
-        return std::nullopt;
-    }
-    std::int64_t n = 0;
-    c.run("SELECT COUNT(*) FROM (SELECT 1 FROM findings WHERE task_key = ? LIMIT " +
-              std::to_string(kSharedBatchFindings + 1) + ") AS few",
-          {integer(key)}, [&](const Row& r) { n = r.integer(0); });
-    return n;
-}
-
-// Whether `token` holds the task's lease, read (not locked): enough where
-// nothing is written on the strength of it.
-bool lease_read(Connection& c, const std::string& task_id, const std::string& token) {
-    std::optional<std::string> current;
-    c.run("SELECT lease_token FROM tasks WHERE task_id = ?", {text(task_id)},
-          [&](const Row& r) { current = r.text(0); });
-    if (!current) throw DbError(sdk::ErrorKind::not_found, "task '" + task_id + "' not found");
-    return *current == token;
+// What a clear needs to know of a task, in one read outside any write (one
+// statement: one snapshot): who holds its lease, and whether it has any
+// findings, or more than a shared commit takes (a first run's clear deletes
+// nothing, a retried one's may delete a large scan's). A race with a writer
+// only moves the clear to another path; each is correct.
+struct ClearView {
+    std::string lease_token;
+    bool any = false;
+    bool many = false;  ///< a finding past the first kSharedBatchFindings
+};
+std::optional<ClearView> clear_view(Connection& c, const std::string& task_id) {
+    const std::string past = std::to_string(kSharedBatchFindings);
+    std::optional<ClearView> out;
+    c.run(
+        "SELECT t.lease_token, t.task_key,"
+        " CASE WHEN EXISTS (SELECT 1 FROM findings f WHERE f.task_key = t.task_key) THEN 1 ELSE 0 END,"
+        " CASE WHEN EXISTS (SELECT 1 FROM findings f WHERE f.task_key = t.task_key AND f.seq >= " +
+            past + ") THEN 1 ELSE 0 END FROM tasks t WHERE t.task_id = ?",
+        {text(task_id)}, [&](const Row& r) {
+            if (r.null(1))
+                throw DbError(sdk::ErrorKind::internal,
+                              "task '" + task_id + "' has no task_key (written outside the store?)");
+            out = ClearView{r.text(0), r.integer(2) != 0, r.integer(3) != 0};
+        });
+    return out;
 }
 
 }  // namespace
@@ -654,21 +652,21 @@ sdk::Result<bool> SqlFindings::clear(const std::string& task_id, const std::stri
             held = key.has_value();
             if (key) delete_findings(c, *key);
         };
-        const auto rows = [&] {
+        const auto view = [&] {
             auto r = pool_.lease();
-            return findings_up_to_shared(*r, task_id);
+            return clear_view(*r, task_id);
         }();
-        if (rows && *rows == 0) {
+        if (!view) return sdk::Error::not_found("task '" + task_id + "' not found");
+        if (!view->any) {
             // A first run's clear: nothing to delete, so no write at all
             // (under a wave of runs every write queues for the one writer).
-            // The rows counted are every row there is to this run: its
+            // The rows read are every row there is to this run: its
             // take-over moved the lease before it asked, and a writer under
             // an older lease is refused from then on. Each append checks
             // the lease again under its own write.
-            auto r = pool_.lease();
-            return lease_read(*r, task_id, token);
+            return view->lease_token == token;
         }
-        if (group_.shared() && rows && *rows <= static_cast<std::int64_t>(kSharedBatchFindings)) {
+        if (group_.shared() && !view->many) {
             group_.write(work);
             return held;
         }

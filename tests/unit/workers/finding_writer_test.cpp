@@ -354,12 +354,13 @@ TEST_F(FindingWriterTest, FindingsOutOfOrderAreRefused) {
 }
 
 TEST_F(FindingWriterTest, ATransientStoreIsRetriedThenGivenUp) {
-    // An earlier run's findings: begin() has rows to clear, so it must write
-    // (a clear with none to delete writes nothing).
+    // An earlier run's findings, more than this run's: begin() has rows to
+    // clear, so it must write (a clear with none to delete writes nothing),
+    // and a clear that deleted nothing would leave rows past this run's.
     {
         sf::FindingWriter earlier(store_->findings(), "task-1", "lease-1", kNow, quick());
         ASSERT_TRUE(earlier.begin());
-        for (std::uint64_t i = 0; i < 3; ++i) ASSERT_TRUE(earlier.accept(make_finding(i)));
+        for (std::uint64_t i = 0; i < 8; ++i) ASSERT_TRUE(earlier.accept(make_finding(i)));
         ASSERT_TRUE(earlier.finish());
     }
     // Another connection holds the database's write lock: the store answers
