@@ -2,7 +2,7 @@
 # get_scan_status over REST and over MCP with wrk, at 50 and 200 connections,
 # in front of scanorchd all on the Redis queue (all on loopback).
 #   tests/bench/frontend_bench.sh [BUILD_DIR] [SECONDS]
-# HTTP_THREADS=N sets the front end's `threads` (default: its own default, 8);
+# HTTP_THREADS=N sets the front end's `threads` (default: its own default, 16);
 # VERBOSE=1 prints wrk's whole report.
 # "cpu/req" is scanorchd's own CPU time (user + system) per answered request:
 # on a machine shared with other work, req/s follows what the others leave
