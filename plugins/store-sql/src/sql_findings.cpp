@@ -230,6 +230,12 @@ std::vector<GroupRow> read_groups(Connection& c, const std::string& sql, const s
     return out;
 }
 
+// A task row without the key its findings are kept under: written by hand,
+// or by something other than this store.
+DbError keyless_task(const std::string& task_id) {
+    return DbError(sdk::ErrorKind::internal, "task '" + task_id + "' has no task_key (written outside the store?)");
+}
+
 // The number the task's findings are kept under (schema 3), or not_found.
 std::int64_t task_key_of(Connection& c, const std::string& task_id) {
     std::optional<std::int64_t> key;
@@ -239,8 +245,7 @@ std::int64_t task_key_of(Connection& c, const std::string& task_id) {
         key = r.integer(0);
     });
     if (!key) throw DbError(sdk::ErrorKind::not_found, "task '" + task_id + "' not found");
-    if (keyless)
-        throw DbError(sdk::ErrorKind::internal, "task '" + task_id + "' has no task_key (written outside the store?)");
+    if (keyless) throw keyless_task(task_id);
     return *key;
 }
 
@@ -252,9 +257,7 @@ std::optional<std::int64_t> holds_lease(Connection& c, const Dialect& d, const s
     std::optional<std::string> current;
     std::int64_t key = 0;
     c.run("SELECT lease_token, task_key FROM tasks WHERE task_id = ?" + d.lock_row, {text(task_id)}, [&](const Row& r) {
-        if (r.null(1))
-            throw DbError(sdk::ErrorKind::internal,
-                          "task '" + task_id + "' has no task_key (written outside the store?)");
+        if (r.null(1)) throw keyless_task(task_id);
         current = r.text(0);
         key = r.integer(1);
     });
@@ -573,9 +576,7 @@ std::optional<ClearView> clear_view(Connection& c, const std::string& task_id) {
         " CASE WHEN EXISTS (SELECT 1 FROM findings f WHERE f.task_key = t.task_key AND f.seq >= " +
             past + ") THEN 1 ELSE 0 END FROM tasks t WHERE t.task_id = ?",
         {text(task_id)}, [&](const Row& r) {
-            if (r.null(1))
-                throw DbError(sdk::ErrorKind::internal,
-                              "task '" + task_id + "' has no task_key (written outside the store?)");
+            if (r.null(1)) throw keyless_task(task_id);
             out = ClearView{r.text(0), r.integer(2) != 0, r.integer(3) != 0};
         });
     return out;
