@@ -1027,6 +1027,46 @@ TEST(Orchestration, OnlyAnExportOfAMebibyteOrMoreRecordsItsValidatingPhase) {
     EXPECT_EQ(s.record.phase, sf::TaskPhase::done);
 }
 
+// An `exporting` phase of a second is seen by no reader: only an export
+// that outlasts two seconds records it, while it lasts. Two runs alike but
+// for the export's duration, on two scanners: the slow one is seen
+// exporting, its record was written exactly once more, and both end with
+// the scan's last progress.
+TEST(Orchestration, OnlyAnExportOutlastingTwoSecondsRecordsItsExportingPhase) {
+    auto slow_args = emulator_args(0.5);
+    slow_args[std::find(slow_args.begin(), slow_args.end(), "--export-seconds") - slow_args.begin() + 1] = "3.5";
+    EmulatorProcess fast(NESSUS_EMULATOR, emulator_args(0.5)), slow(NESSUS_EMULATOR, slow_args);
+    Dir dir;
+    Deployment dep(dir, {{"east", fast.port()}, {"west", slow.port()}}, 1,
+                   "{ttl_seconds: 3600, interval_seconds: 3600}", "[192.0.2.0/24, 198.51.100.0/24]", "",
+                   ", progress_write_ms: 60000");  // no progress writes: the runs differ in the export only
+    auto run = [&](const std::string& scanner, std::set<std::string>& phases) {
+        const auto id = dep.must("run_untrusted_scan", scan_args("export-" + scanner, "192.0.2.64",
+                                                                 R"(,"scanner_instance":")" + scanner + "\""))
+                            ->getValue<std::string>("task_id");
+        for (int i = 0; i < 400; ++i) {
+            auto s = dep.must("get_scan_status", R"({"task_id":")" + id + R"("})");
+            phases.insert(s->getValue<std::string>("phase"));
+            const auto status = s->getValue<std::string>("status");
+            if (status != "queued" && status != "running") break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+        auto done = dep.wait_done(id);
+        EXPECT_EQ(done->getValue<std::string>("status"), "completed");
+        EXPECT_EQ(done->getValue<int>("progress"), 100);
+        auto whole = dep.orchestrator->store().load_whole(id);
+        EXPECT_TRUE(whole) << (whole ? "" : whole.error().message);
+        return whole ? *whole : sf::TaskStore::Whole{};
+    };
+    std::set<std::string> fast_phases, slow_phases;
+    const auto f = run("east", fast_phases);
+    const auto s = run("west", slow_phases);
+    EXPECT_TRUE(slow_phases.count("exporting")) << "a 3.5 s export was never shown exporting";
+    EXPECT_FALSE(fast_phases.count("exporting")) << "a 0.1 s export recorded its phase";
+    EXPECT_EQ(s.revision, f.revision + 1) << "one write more: the slow export's exporting phase";
+    EXPECT_FALSE(f.record.export_path.empty());
+}
+
 TEST(Orchestration, RunsOnOneScannerWaitOnOneListingPerPollInterval) {
     // Five scans at once on one five-slot scanner, first with the scanner's
     // scan list (the worker's board: one GET /scans per poll interval for

@@ -94,6 +94,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         // Each scanner type exports its own format: a mixed pool names a validator per scanner.
         ScannerValidators validators(host, validator_);
         const auto threads = std::make_shared<ThreadCache>();
+        const auto late_jobs = std::make_shared<LateJobs>(threads);
         for (const auto& s : pool_->config().scanners) {
             if (mode == Mode::worker && s.instance_id != worker_scanner) continue;
             if (!s.enabled) {
@@ -111,7 +112,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
             }
             workers_.push_back(std::make_unique<Worker>(
                 WorkerDeps{s, plugin, queue_, checks.validator, checks.abi_minor, store_, sealer_, metrics_,
-                           pool_config, scope_, wo, threads, host.plugin_abi_minor(s.scanner_type)}));
+                           pool_config, scope_, wo, threads, late_jobs, host.plugin_abi_minor(s.scanner_type)}));
             metrics_->init_scanner(s.instance_id);
         }
         if (mode == Mode::worker && workers_.empty()) {

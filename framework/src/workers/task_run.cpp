@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "scanorch/framework/runtime/clock.h"
+#include "scanorch/framework/runtime/late_job.h"
 #include "scanorch/framework/tasks/shared_keys.h"
 #include "scanorch/framework/tasks/task_codec.h"
 #include "scanorch/framework/tasks/task_payload.h"
@@ -39,6 +40,12 @@ std::string attempt_name(const sdk::Claim& c) {
 // writing it cost one durable write in six per scan. A larger one records
 // the phase before it is read.
 constexpr std::uintmax_t kExportShownValidating = 1 << 20;
+
+// Most exports take a second or two; a reader polling a task every few
+// seconds would rarely see an `exporting` phase that short, and writing it
+// was one durable write in five per scan. A slower export shows it while it
+// lasts (recorded from this bound on).
+constexpr std::chrono::milliseconds kExportShownAfter{2000};
 
 // The record says the task runs, in `phase`; started_at stays the first start's.
 void start_in(TaskRecord& t, TaskPhase phase) {
@@ -318,15 +325,41 @@ TaskRun::Next TaskRun::await_scan() {
 
 TaskRun::Next TaskRun::export_results() {
     if (auto e = checkpoint()) return *e;
-    if (auto e = after_write(write([polled = polled_progress_](TaskRecord& t) {
-            t.phase = TaskPhase::exporting;
-            // The last value polled: a throttled one may not have been recorded.
-            if (polled >= 0) t.progress = polled;
-            return true;
-        })))
-        return *e;
+    // The phase is recorded only if the export outlasts kExportShownAfter,
+    // from a thread of its own while this one waits on the scanner. Until
+    // settled, that write owns `shown`; after, this thread does.
+    struct Shown {
+        WriteOutcome outcome = WriteOutcome::unchanged;
+        TaskRecord record;
+    };
+    auto shown = std::make_shared<Shown>();
+    LateJob late = d_.late_jobs->after(
+        kExportShownAfter, [held = held_, store = d_.store, shown, polled = polled_progress_, stopping = &stopping_] {
+            if (*stopping) return;  // the hand-back writes the record next
+            shown->outcome = held->write(
+                *store,
+                [polled](TaskRecord& t) {
+                    t.phase = TaskPhase::exporting;
+                    // The last value polled: a throttled one may not have been recorded.
+                    if (polled >= 0) t.progress = polled;
+                    return true;
+                },
+                &shown->record);
+        });
     export_path_ = d_.store->export_path(id_, attempt_name(held_->claim())).string();
     auto exported = with_retry("export", [&] { return d_.plugin->export_scan(scan_.id, export_path_); });
+    const bool ran = late.settle();
+    if (ran && shown->outcome == WriteOutcome::written) {
+        task_ = std::move(shown->record);
+    } else {
+        // Not shown (nor when the store was away for it: an outage is the
+        // ending's to meet, not this phase's): the next write records the
+        // progress.
+        progress_unrecorded_ = true;
+        if (ran && shown->outcome != WriteOutcome::failed) {
+            if (auto e = after_write(shown->outcome)) return *e;
+        }
+    }
     if (!exported) {
         if (stopping_) return HandedBack{};
         return fail(exported.error(), true);
@@ -345,6 +378,7 @@ TaskRun::Next TaskRun::validate() {
         if (auto e = after_write(write([&](TaskRecord& t) {
                 t.phase = TaskPhase::validating;
                 t.export_path = export_path_;
+                if (progress_unrecorded_ && polled_progress_ >= 0) t.progress = polled_progress_;
                 return true;
             })))
             return *e;
@@ -465,6 +499,7 @@ void TaskRun::conclude(const Ending& e) {
 // yet, written with the run's ending.
 void TaskRun::record_results(TaskRecord& t) const {
     if (export_unrecorded_) t.export_path = export_path_;
+    if (progress_unrecorded_ && polled_progress_ >= 0) t.progress = polled_progress_;
     if (!verdict_) return;
     t.validation_stats = verdict_->stats;
     t.validation_warnings = verdict_->warnings;

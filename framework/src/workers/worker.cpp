@@ -12,6 +12,7 @@ Worker::Worker(WorkerDeps deps)
       circuit_(d_.queue, d_.scanner.instance_id, d_.options.circuit_failures, d_.options.circuit_open_ms,
                d_.options.lease_ms) {
     if (!d_.threads) d_.threads = std::make_shared<ThreadCache>();
+    if (!d_.late_jobs) d_.late_jobs = std::make_shared<LateJobs>(d_.threads);
     // Listings pay off only when a run does not poll its own scan at every
     // interval anyway. kScannerScanList is ABI 2.1: not asked of older plugins.
     if (d_.scanner_abi_minor >= 1 &&

@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "scanorch/framework/config/scanners_config.h"
+#include "scanorch/framework/runtime/late_job.h"
 #include "scanorch/framework/runtime/thread_cache.h"
 #include "scanorch/framework/service/core_metrics.h"
 #include "scanorch/framework/tasks/credential_sealer.h"
@@ -66,6 +67,9 @@ struct WorkerDeps {
     /// that ran one scanner's scan runs the next of any. Null: the worker
     /// keeps its own.
     std::shared_ptr<ThreadCache> threads;
+    /// Waits out the delay of each run's late writes (the `exporting`
+    /// phase of a slow export). Null: the worker keeps its own.
+    std::shared_ptr<LateJobs> late_jobs;
     std::uint32_t scanner_abi_minor = 0;  ///< what the scanner plugin may be asked (its scan list from 2.1)
 };
 
@@ -144,8 +148,9 @@ private:
     sdk::ScanRequest request_;  ///< credentials only until the scan is created
     ScanRef scan_;              ///< the scan this run created or resumed
     std::string export_path_;
-    bool export_unrecorded_ = false;  ///< exported, but the path goes with the ending
-    int polled_progress_ = -1;        ///< the scanner's last answer, recorded or not
+    bool export_unrecorded_ = false;    ///< exported, but the path goes with the ending
+    bool progress_unrecorded_ = false;  ///< the last poll's progress goes with the ending
+    int polled_progress_ = -1;          ///< the scanner's last answer, recorded or not
     std::optional<sdk::ValidationResult> verdict_;
     ScanBoard* board_;
     bool resumed_ = false;  ///< the scan was made by an earlier run
