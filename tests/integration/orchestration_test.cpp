@@ -994,30 +994,55 @@ TEST(Orchestration, ProgressIsRecordedAtMostEveryProgressWriteMs) {
     EXPECT_EQ(throttled.size(), 1u) << "progress was recorded more than once within progress_write_ms";
 }
 
-// A `validating` phase lasting milliseconds is seen by no reader: a small
-// export is validated without a write of its own, its path recorded with
-// the ending; a large one records the phase first. Two runs alike but for
-// the export's size, on two scanners: the large run's record was written
-// exactly once more, and both name their export.
-TEST(Orchestration, OnlyAnExportOfAMebibyteOrMoreRecordsItsValidatingPhase) {
-    auto big_args = emulator_args(0.5);
-    big_args[std::find(big_args.begin(), big_args.end(), "--extra-items") - big_args.begin() + 1] = "3000";
-    EmulatorProcess small(NESSUS_EMULATOR, emulator_args(0.5)), big(NESSUS_EMULATOR, big_args);
-    Dir dir;
-    Deployment dep(dir, {{"east", small.port()}, {"west", big.port()}}, 1,
-                   "{ttl_seconds: 3600, interval_seconds: 3600}", "[192.0.2.0/24, 198.51.100.0/24]", "",
-                   ", progress_write_ms: 60000");  // no progress writes: the runs differ in the export only
-    auto run = [&](const std::string& scanner) {
-        const auto id = dep.must("run_untrusted_scan", scan_args("size-" + scanner, "192.0.2.60/30",
-                                                                 R"(,"scanner_instance":")" + scanner + "\""))
+// Two scanners whose emulators differ in one option: "east" as
+// emulator_args gives it, "west" with `flag` set to `value`. Runs record no
+// progress, so two runs alike but for the scanner differ in that option only.
+struct ScannersApart {
+    ScannersApart(const std::string& flag, const std::string& value)
+        : east(NESSUS_EMULATOR, emulator_args(0.5)),
+          west(NESSUS_EMULATOR, changed(flag, value)),
+          dep(dir, {{"east", east.port()}, {"west", west.port()}}, 1, "{ttl_seconds: 3600, interval_seconds: 3600}",
+              "[192.0.2.0/24, 198.51.100.0/24]", "", ", progress_write_ms: 60000") {}
+
+    static std::vector<std::string> changed(const std::string& flag, const std::string& value) {
+        auto args = emulator_args(0.5);
+        args[std::find(args.begin(), args.end(), flag) - args.begin() + 1] = value;
+        return args;
+    }
+
+    // One scan on `scanner` to its end; the phases its status showed on the way.
+    sf::TaskStore::Whole run(const std::string& scanner, const std::string& targets,
+                             std::set<std::string>* phases = nullptr) {
+        const auto id = dep.must("run_untrusted_scan",
+                                 scan_args("apart-" + scanner, targets, R"(,"scanner_instance":")" + scanner + "\""))
                             ->getValue<std::string>("task_id");
+        for (int i = 0; phases && i < 400; ++i) {
+            auto s = dep.must("get_scan_status", R"({"task_id":")" + id + R"("})");
+            phases->insert(s->getValue<std::string>("phase"));
+            const auto status = s->getValue<std::string>("status");
+            if (status != "queued" && status != "running") break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
         EXPECT_EQ(dep.wait_done(id)->getValue<std::string>("status"), "completed");
         auto whole = dep.orchestrator->store().load_whole(id);
         EXPECT_TRUE(whole) << (whole ? "" : whole.error().message);
         return whole ? *whole : sf::TaskStore::Whole{};
-    };
-    const auto s = run("east");
-    const auto b = run("west");
+    }
+
+    EmulatorProcess east, west;
+    Dir dir;
+    Deployment dep;
+};
+
+// A `validating` phase lasting milliseconds is seen by no reader: a small
+// export is validated without a write of its own, its path recorded with
+// the ending; a large one records the phase first. Two runs alike but for
+// the export's size: the large run's record was written exactly once more,
+// and both name their export.
+TEST(Orchestration, OnlyAnExportOfAMebibyteOrMoreRecordsItsValidatingPhase) {
+    ScannersApart apart("--extra-items", "3000");
+    const auto s = apart.run("east", "192.0.2.60/30");
+    const auto b = apart.run("west", "192.0.2.60/30");
     ASSERT_FALSE(s.record.export_path.empty()) << "the small export's path is recorded with the ending";
     ASSERT_FALSE(b.record.export_path.empty());
     std::error_code ec;
@@ -1029,38 +1054,13 @@ TEST(Orchestration, OnlyAnExportOfAMebibyteOrMoreRecordsItsValidatingPhase) {
 
 // An `exporting` phase of a second is seen by no reader: only an export
 // that outlasts two seconds records it, while it lasts. Two runs alike but
-// for the export's duration, on two scanners: the slow one is seen
-// exporting, its record was written exactly once more, and both end with
-// the scan's last progress.
+// for the export's duration: the slow one is seen exporting, and its
+// record was written exactly once more.
 TEST(Orchestration, OnlyAnExportOutlastingTwoSecondsRecordsItsExportingPhase) {
-    auto slow_args = emulator_args(0.5);
-    slow_args[std::find(slow_args.begin(), slow_args.end(), "--export-seconds") - slow_args.begin() + 1] = "3.5";
-    EmulatorProcess fast(NESSUS_EMULATOR, emulator_args(0.5)), slow(NESSUS_EMULATOR, slow_args);
-    Dir dir;
-    Deployment dep(dir, {{"east", fast.port()}, {"west", slow.port()}}, 1,
-                   "{ttl_seconds: 3600, interval_seconds: 3600}", "[192.0.2.0/24, 198.51.100.0/24]", "",
-                   ", progress_write_ms: 60000");  // no progress writes: the runs differ in the export only
-    auto run = [&](const std::string& scanner, std::set<std::string>& phases) {
-        const auto id = dep.must("run_untrusted_scan", scan_args("export-" + scanner, "192.0.2.64",
-                                                                 R"(,"scanner_instance":")" + scanner + "\""))
-                            ->getValue<std::string>("task_id");
-        for (int i = 0; i < 400; ++i) {
-            auto s = dep.must("get_scan_status", R"({"task_id":")" + id + R"("})");
-            phases.insert(s->getValue<std::string>("phase"));
-            const auto status = s->getValue<std::string>("status");
-            if (status != "queued" && status != "running") break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
-        auto done = dep.wait_done(id);
-        EXPECT_EQ(done->getValue<std::string>("status"), "completed");
-        EXPECT_EQ(done->getValue<int>("progress"), 100);
-        auto whole = dep.orchestrator->store().load_whole(id);
-        EXPECT_TRUE(whole) << (whole ? "" : whole.error().message);
-        return whole ? *whole : sf::TaskStore::Whole{};
-    };
+    ScannersApart apart("--export-seconds", "3.5");
     std::set<std::string> fast_phases, slow_phases;
-    const auto f = run("east", fast_phases);
-    const auto s = run("west", slow_phases);
+    const auto f = apart.run("east", "192.0.2.64", &fast_phases);
+    const auto s = apart.run("west", "192.0.2.64", &slow_phases);
     EXPECT_TRUE(slow_phases.count("exporting")) << "a 3.5 s export was never shown exporting";
     EXPECT_FALSE(fast_phases.count("exporting")) << "a 0.1 s export recorded its phase";
     EXPECT_EQ(s.revision, f.revision + 1) << "one write more: the slow export's exporting phase";
