@@ -96,29 +96,31 @@ void LateJobs::start(const std::shared_ptr<LateJob::State>& s) {
         s->phase = LateJob::Phase::running;
     }
     // Whatever the job does, its handle hears it ended: settle() waits for
-    // that, and the run waiting in it would otherwise never go on.
+    // that, and the run waiting in it would otherwise never go on. What the
+    // job holds goes first, so none of it outlives settle().
     const auto finish = [s](LateJob::Phase how) {
-        std::function<void()> done;
         {
             std::lock_guard lock(s->mu);
             s->phase = how;
-            done = std::move(s->job);
         }
         s->cv.notify_all();
     };
     try {
         threads_->run([s, finish] {
+            auto job = std::move(s->job);  // running: settle() leaves it alone now
             try {
-                s->job();
+                job();
             } catch (const std::exception& e) {
                 spdlog::error("a late job failed: {}", e.what());
             } catch (...) {
                 spdlog::error("a late job failed");
             }
+            job = nullptr;
             finish(LateJob::Phase::ran);
         });
     } catch (const std::exception& e) {
         spdlog::warn("a late job is dropped: no thread to run it on ({})", e.what());
+        s->job = nullptr;  // running, as far as settle() knows: no one else touches it
         finish(LateJob::Phase::cancelled);
     }
 }

@@ -577,10 +577,11 @@ void TaskRun::hand_back(const HandedBack& how) {
     // (whose own hand-back could not be written while the store was away):
     // writing it under this claim's token would be refused, and the task
     // then dropped as lost. The next holder's take-over rewrites it.
-    const auto w = how.record_taken_over ? write([](TaskRecord& t) {
+    const auto w = how.record_taken_over ? write([&](TaskRecord& t) {
         t.status = TaskStatus::queued;
         t.phase = TaskPhase::queued;
         t.lease_token.clear();
+        if (progress_unrecorded_ && polled_progress_ >= 0) t.progress = polled_progress_;
         return true;
     })
                                          : WriteOutcome::failed;

@@ -28,9 +28,9 @@ TEST(LateJob, SettledBeforeItsDelayItNeverRuns) {
     std::atomic<int> ran{0};
     Rig rig;
     {
-        auto job = rig.jobs.after(200ms, [&] { ++ran; });
+        auto job = rig.jobs.after(1000ms, [&] { ++ran; });
         EXPECT_FALSE(job.settle());
-        std::this_thread::sleep_for(400ms);  // past the delay: a cancelled wait stays cancelled
+        std::this_thread::sleep_for(1300ms);  // past the delay: a cancelled wait stays cancelled
         EXPECT_FALSE(job.settle()) << "a later settle answers the same";
     }
     EXPECT_EQ(ran.load(), 0);
@@ -65,7 +65,7 @@ TEST(LateJob, SettleWaitsForAJobThatHasBegun) {
         std::this_thread::sleep_for(300ms);
         finished = true;
     });
-    begun.get_future().wait();
+    ASSERT_EQ(begun.get_future().wait_for(10s), std::future_status::ready) << "it never ran";
     EXPECT_TRUE(job.settle());
     EXPECT_TRUE(finished.load()) << "settle returned while the job was still running";
 }
@@ -74,9 +74,9 @@ TEST(LateJob, TheHandleCancelsAWaitingJobAsItGoes) {
     std::atomic<int> ran{0};
     Rig rig;
     {
-        auto job = rig.jobs.after(100ms, [&] { ++ran; });
+        auto job = rig.jobs.after(1000ms, [&] { ++ran; });
     }
-    std::this_thread::sleep_for(300ms);
+    std::this_thread::sleep_for(1300ms);
     EXPECT_EQ(ran.load(), 0);
 }
 
