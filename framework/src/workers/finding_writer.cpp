@@ -226,6 +226,11 @@ sdk::Result<void> FindingWriter::fenced_call(
                             e.message;
                 return fail(std::move(e));
             }
+            // Said at each try: an operator sees a store that fails, not
+            // only validations that take long while it is away.
+            spdlog::warn("task {}: cannot {} ({}); try {} of {} in {} ms", task_id_, what, r.error().message,
+                         attempt + 1, batching_.attempts,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
             std::this_thread::sleep_for(wait);
             wait *= 2;
         }
