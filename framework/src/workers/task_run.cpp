@@ -378,7 +378,7 @@ TaskRun::Next TaskRun::validate() {
         if (auto e = after_write(write([&](TaskRecord& t) {
                 t.phase = TaskPhase::validating;
                 t.export_path = export_path_;
-                if (progress_unrecorded_ && polled_progress_ >= 0) t.progress = polled_progress_;
+                record_progress(t);
                 return true;
             })))
             return *e;
@@ -495,11 +495,17 @@ void TaskRun::conclude(const Ending& e) {
                e);
 }
 
+// The scan's last polled progress, when no write since the scan ended has
+// carried it (its `exporting` phase was not shown).
+void TaskRun::record_progress(TaskRecord& t) const {
+    if (progress_unrecorded_ && polled_progress_ >= 0) t.progress = polled_progress_;
+}
+
 // The validator's verdict, and the export when its path was not recorded
 // yet, written with the run's ending.
 void TaskRun::record_results(TaskRecord& t) const {
     if (export_unrecorded_) t.export_path = export_path_;
-    if (progress_unrecorded_ && polled_progress_ >= 0) t.progress = polled_progress_;
+    record_progress(t);
     if (!verdict_) return;
     t.validation_stats = verdict_->stats;
     t.validation_warnings = verdict_->warnings;
@@ -581,7 +587,7 @@ void TaskRun::hand_back(const HandedBack& how) {
         t.status = TaskStatus::queued;
         t.phase = TaskPhase::queued;
         t.lease_token.clear();
-        if (progress_unrecorded_ && polled_progress_ >= 0) t.progress = polled_progress_;
+        record_progress(t);
         return true;
     })
                                          : WriteOutcome::failed;

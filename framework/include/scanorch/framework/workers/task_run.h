@@ -130,6 +130,7 @@ private:
     void complete();
     void fail_task(const Failed& f);
     void record_results(TaskRecord& t) const;
+    void record_progress(TaskRecord& t) const;
     void cancel();
     void hand_back(const HandedBack& how);
     void move_to_owner();
@@ -149,7 +150,7 @@ private:
     ScanRef scan_;              ///< the scan this run created or resumed
     std::string export_path_;
     bool export_unrecorded_ = false;    ///< exported, but the path goes with the ending
-    bool progress_unrecorded_ = false;  ///< the last poll's progress goes with the ending
+    bool progress_unrecorded_ = false;  ///< the last poll's progress goes with the next write
     int polled_progress_ = -1;          ///< the scanner's last answer, recorded or not
     std::optional<sdk::ValidationResult> verdict_;
     ScanBoard* board_;
