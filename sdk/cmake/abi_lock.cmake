@@ -6,7 +6,7 @@
 set(headers abi.h types.h result.h scanner.h validator.h queue.h dead_letters.h shared_state.h queue_backend.h
             router.h frontend.h tool_service.h store.h
             extensions.h counters.h pool_snapshot.h findings.h task_stamps.h task_removal.h
-            scan_list.h)
+            scan_list.h slot_vacate.h)
 set(lock ${SDK_DIR}/abi.lock)
 file(READ ${SDK_DIR}/include/scanorch/sdk/abi.h abi)
 string(REGEX MATCH "#define SCANORCH_SDK_ABI_MAJOR ([0-9]+)" _ "${abi}")

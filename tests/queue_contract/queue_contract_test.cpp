@@ -8,6 +8,7 @@
 #include "scanorch/sdk/counters.h"
 #include "scanorch/sdk/extensions.h"
 #include "scanorch/sdk/pool_snapshot.h"
+#include "scanorch/sdk/slot_vacate.h"
 
 using namespace contract;
 
@@ -429,6 +430,91 @@ TEST_P(QueueContract, PoolSnapshotMatchesThePerScannerCalls) {
     ASSERT_TRUE(empty);
     EXPECT_TRUE(empty->scanners.empty());
     EXPECT_EQ(empty->global, 1u);
+}
+
+// A claim whose scan ended gives its slot to the scanner's next claim and
+// stays held: renewed, ended by its holder alone, listed by running().
+TEST_P(QueueContract, AVacatedSlotGoesToTheNextClaimWhileTheClaimStaysHeld) {
+    auto* slots = static_cast<sdk::SlotVacate*>(queue_->extension(sdk::kQueueSlotVacate));
+    ASSERT_NE(slots, nullptr);
+    for (const char* id : {"a", "b", "c"}) ASSERT_TRUE(queue_->enqueue(task(id, "s1")));
+    auto a = must_claim("s1", 1);
+    EXPECT_FALSE(queue_->claim("s1", 1, 60000).value().has_value()) << "full";
+    ASSERT_TRUE(slots->vacate(a, 1).value());
+    ASSERT_TRUE(slots->vacate(a, 1).value()) << "twice is not an error";
+    auto depths = queue_->depths({"s1"});
+    ASSERT_TRUE(depths);
+    EXPECT_EQ(depths->scanners.at(0).running, 0u) << "the running count counts slots";
+    auto b = must_claim("s1", 1);
+    EXPECT_EQ(b.task.task_id, "b");
+    EXPECT_FALSE(queue_->claim("s1", 1, 60000).value().has_value()) << "b holds the one slot; a holds none";
+    auto held = queue_->running("s1").value();
+    EXPECT_EQ(std::set<std::string>(held.begin(), held.end()), (std::set<std::string>{"a", "b"}))
+        << "a vacated claim is still held";
+    ASSERT_TRUE(queue_->renew(a, 60000).ok());
+    // Another's token can neither vacate nor end it.
+    sdk::Claim stranger = a;
+    stranger.lease_token = "not-the-holder";
+    auto refused = slots->vacate(stranger, 1);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().kind, sdk::ErrorKind::not_found);
+    ASSERT_TRUE(queue_->complete(a).ok());
+    EXPECT_EQ(queue_->running("s1").value(), std::vector<std::string>{"b"});
+    EXPECT_FALSE(queue_->claim("s1", 1, 60000).value().has_value()) << "ending a vacated claim frees no slot";
+    ASSERT_TRUE(queue_->complete(b).ok());
+    EXPECT_EQ(must_claim("s1", 1).task.task_id, "c");
+}
+
+// However slow its exports, a scanner has at most max_vacated claims past
+// their scans: the next one keeps its slot, and gets it freed once one of
+// those ends.
+TEST_P(QueueContract, VacatedClaimsOfAScannerAreBounded) {
+    auto* slots = static_cast<sdk::SlotVacate*>(queue_->extension(sdk::kQueueSlotVacate));
+    ASSERT_NE(slots, nullptr);
+    for (const char* id : {"a", "b", "c", "d"}) ASSERT_TRUE(queue_->enqueue(task(id, "s1")));
+    auto a = must_claim("s1", 1);
+    ASSERT_TRUE(slots->vacate(a, 1).value());
+    auto b = must_claim("s1", 1);
+    EXPECT_FALSE(slots->vacate(b, 1).value()) << "one finishing already";
+    EXPECT_FALSE(queue_->claim("s1", 1, 60000).value().has_value()) << "b kept its slot";
+    ASSERT_TRUE(queue_->renew(b, 60000).ok()) << "a refused vacate changes nothing";
+    EXPECT_TRUE(slots->vacate(b, 2).value()) << "the bound is the caller's";
+    auto c = must_claim("s1", 1);
+    ASSERT_TRUE(queue_->complete(a).ok());
+    ASSERT_TRUE(queue_->release(b, b.task.payload).ok()) << "a vacated claim handed back";
+    EXPECT_TRUE(slots->vacate(c, 1).value()) << "a ended and b went back: room to finish";
+    EXPECT_EQ(must_claim("s1", 1).task.task_id, "b") << "handed back to the head of its queue";
+    auto held = queue_->running("s1").value();
+    EXPECT_EQ(std::set<std::string>(held.begin(), held.end()), (std::set<std::string>{"b", "c"}));
+    EXPECT_EQ(queue_->position("d").value(), std::optional<std::uint64_t>(1));
+}
+
+// A worker that dies after giving its slot back loses nothing: the lease
+// lapses and the task goes back to the head of its queue, slot or not.
+TEST_P(QueueContract, AVacatedClaimWhoseLeaseLapsesIsReclaimed) {
+    auto* slots = static_cast<sdk::SlotVacate*>(queue_->extension(sdk::kQueueSlotVacate));
+    ASSERT_NE(slots, nullptr);
+    ASSERT_TRUE(queue_->enqueue(task("exporting", "s1")));
+    ASSERT_TRUE(queue_->enqueue(task("next", "s1")));
+    auto c = must_claim("s1", 2, 30000);
+    ASSERT_TRUE(slots->vacate(c, 2).value());
+    auto other = must_claim("s1", 2, 300000);
+    now_ += 40000;
+    auto moved = queue_->reclaim_expired();
+    ASSERT_TRUE(moved);
+    ASSERT_EQ(moved->size(), 1u);
+    EXPECT_EQ(moved->front().task_id, "exporting");
+    EXPECT_EQ(queue_->running("s1").value(), std::vector<std::string>{"next"});
+    EXPECT_FALSE(queue_->complete(c).ok()) << "the lapsed holder can no longer end it";
+    EXPECT_FALSE(slots->vacate(c, 2).ok());
+    auto again = must_claim("s1", 2);
+    EXPECT_EQ(again.task.task_id, "exporting") << "back at the head";
+    auto depths = queue_->depths({"s1"});
+    ASSERT_TRUE(depths);
+    EXPECT_EQ(depths->scanners.at(0).running, 2u) << "the new claim took a slot of its own";
+    ASSERT_TRUE(queue_->release(again, again.task.payload).ok());
+    ASSERT_TRUE(queue_->complete(other).ok());
+    EXPECT_TRUE(queue_->running("s1").value().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, QueueContract,

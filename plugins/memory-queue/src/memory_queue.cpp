@@ -30,12 +30,16 @@
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/pool_snapshot.h"
 #include "scanorch/sdk/queue_backend.h"
+#include "scanorch/sdk/slot_vacate.h"
 
 namespace {
 
 namespace sdk = scanorch::sdk;
 
-class MemoryQueue final : public sdk::QueueBackend, public sdk::SharedCounters, public sdk::QueuePoolSnapshot {
+class MemoryQueue final : public sdk::QueueBackend,
+                          public sdk::SharedCounters,
+                          public sdk::QueuePoolSnapshot,
+                          public sdk::SlotVacate {
 public:
     using interface_type = sdk::QueueBackend;
     static constexpr const char* kName = "memory-queue";
@@ -68,6 +72,7 @@ public:
         if (id == sdk::kQueueProcessLocal) return &process_local;
         if (id == sdk::kQueueCounters) return static_cast<sdk::SharedCounters*>(this);
         if (id == sdk::kQueuePoolSnapshot) return static_cast<sdk::QueuePoolSnapshot*>(this);
+        if (id == sdk::kQueueSlotVacate) return static_cast<sdk::SlotVacate*>(this);
         return nullptr;
     }
 
@@ -237,10 +242,30 @@ public:
         });
     }
 
+    // Every task held on the scanner, in a slot or not (vacate()).
     sdk::Result<std::vector<std::string>> running(const std::string& scanner) noexcept override {
         return locked([&]() -> sdk::Result<std::vector<std::string>> {
-            const auto& s = running_[scanner];
-            return std::vector<std::string>(s.begin(), s.end());
+            std::vector<std::string> out;
+            for (const auto& [id, h] : held_) {
+                if (h.claim.scanner_id == scanner) out.push_back(id);
+            }
+            return out;
+        });
+    }
+
+    sdk::Result<bool> vacate(const sdk::Claim& c, std::uint32_t max_vacated) noexcept override {
+        return locked([&]() -> sdk::Result<bool> {
+            if (holder(c) == nullptr) return lost(c);
+            auto& slots = running_[c.scanner_id];
+            if (slots.count(c.task.task_id) == 0) return true;
+            std::uint32_t vacated = 0;
+            for (const auto& [id, h] : held_) {
+                if (h.claim.scanner_id == c.scanner_id && slots.count(id) == 0) ++vacated;
+            }
+            if (vacated >= max_vacated) return false;
+            slots.erase(c.task.task_id);
+            notify_waiters();
+            return true;
         });
     }
 

@@ -34,6 +34,7 @@
 #include "scanorch/sdk/plugin.h"
 #include "scanorch/sdk/pool_snapshot.h"
 #include "scanorch/sdk/queue_backend.h"
+#include "scanorch/sdk/slot_vacate.h"
 
 namespace {
 
@@ -93,12 +94,30 @@ redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 return 1
 )lua";
 
+// A held task's slot given back before its hold ends (SlotVacate): out of the
+// running set (which claims count), into the finishing set (which running()
+// still lists), while that holds fewer than max. 1: freed (now or before),
+// 2: at the bound, 0: not the holder. KEYS[1] task hash, KEYS[2] running
+// set, KEYS[3] finishing set; ARGV: id, token, prefix, scanner, max
+const std::string kVacate = R"lua(
+if redis.call('HGET', KEYS[1], 'state') ~= 'held' or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
+if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[5]) then return 2 end
+redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+local k = ARGV[3]..':wake:'..ARGV[4]
+redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0)
+return 1
+)lua";
+
 // Ends a hold: complete (mode 0), release to the head of its queue (1), or
 // dead-letter (2). KEYS[1] task hash, KEYS[2] lease zset, KEYS[3] running set,
-// KEYS[4] dlq; ARGV: id, token, mode, payload_or_reason, now, prefix, scanner
+// KEYS[4] dlq, KEYS[5] finishing set; ARGV: id, token, mode,
+// payload_or_reason, now, prefix, scanner
 const std::string kEnd = R"lua(
 if redis.call('HGET', KEYS[1], 'state') ~= 'held' or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
 redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('SREM', KEYS[5], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 local k = ARGV[6]..':wake:'..ARGV[7]
 redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0)
@@ -125,7 +144,10 @@ for _, id in ipairs(ids) do
   local th = ARGV[2]..':task:'..id
   local h = redis.call('HMGET', th, 'scanner', 'queue', 'payload', 'attempts', 'enqueued_at')
   redis.call('ZREM', KEYS[1], id)
-  if h[1] then redis.call('SREM', ARGV[2]..':scanners:'..h[1]..':running', id) end
+  if h[1] then
+    redis.call('SREM', ARGV[2]..':scanners:'..h[1]..':running', id)
+    redis.call('SREM', ARGV[2]..':scanners:'..h[1]..':finishing', id)
+  end
   if redis.call('HGET', th, 'state') == 'held' then
     redis.call('HDEL', th, 'token', 'scanner', 'from_global')
     redis.call('HSET', th, 'state', 'queued')
@@ -330,7 +352,10 @@ struct Script {
     explicit Script(const std::string& t) : text(t), sha(RedisPool::sha1(t)) {}
 };
 
-class RedisQueue final : public sdk::QueueBackend, public sdk::SharedCounters, public sdk::QueuePoolSnapshot {
+class RedisQueue final : public sdk::QueueBackend,
+                         public sdk::SharedCounters,
+                         public sdk::QueuePoolSnapshot,
+                         public sdk::SlotVacate {
 public:
     using interface_type = sdk::QueueBackend;
     static constexpr const char* kName = "redis-queue";
@@ -535,9 +560,10 @@ public:
         });
     }
 
+    // Every task held on the scanner: those in a slot and those that gave it back.
     sdk::Result<std::vector<std::string>> running(const std::string& scanner) noexcept override {
         return guard([&]() -> sdk::Result<std::vector<std::string>> {
-            auto r = redis_.command({"SMEMBERS", running_key(scanner)});
+            auto r = redis_.command({"SUNION", running_key(scanner), finishing_key(scanner)});
             if (!r) return std::move(r).error();
             std::vector<std::string> out;
             for (const auto& e : r->elements) out.push_back(e.str);
@@ -582,7 +608,18 @@ public:
         });
     }
 
+    sdk::Result<bool> vacate(const sdk::Claim& c, std::uint32_t max_vacated) noexcept override {
+        return guard([&]() -> sdk::Result<bool> {
+            auto r = run(vacate_, {task_key(c.task.task_id), running_key(c.scanner_id), finishing_key(c.scanner_id)},
+                         {c.task.task_id, c.lease_token, p_, c.scanner_id, std::to_string(max_vacated)});
+            if (!r) return std::move(r).error();
+            if (r->integer == 0) return lost(c);
+            return r->integer == 1;
+        });
+    }
+
     void* extension(std::string_view id) noexcept override {
+        if (id == sdk::kQueueSlotVacate) return static_cast<sdk::SlotVacate*>(this);
         if (id == sdk::kQueuePoolSnapshot) return static_cast<sdk::QueuePoolSnapshot*>(this);
         if (id == sdk::kQueueCounters) return static_cast<sdk::SharedCounters*>(this);
         return nullptr;
@@ -782,6 +819,7 @@ private:
         return scanner.empty() ? p_ + ":queue:global" : p_ + ":queue:nessus:" + scanner;
     }
     std::string running_key(const std::string& scanner) const { return p_ + ":scanners:" + scanner + ":running"; }
+    std::string finishing_key(const std::string& scanner) const { return p_ + ":scanners:" + scanner + ":finishing"; }
     std::string task_key(const std::string& id) const { return p_ + ":task:" + id; }
     std::string make_token() {
         std::lock_guard lock(rng_mu_);
@@ -838,7 +876,9 @@ private:
 
     sdk::Result<void> end(const sdk::Claim& c, const char* mode, const std::string& data) {
         return guard([&]() -> sdk::Result<void> {
-            auto r = run(end_, {task_key(c.task.task_id), p_ + ":lease_expiry", running_key(c.scanner_id), p_ + ":dlq"},
+            auto r = run(end_,
+                         {task_key(c.task.task_id), p_ + ":lease_expiry", running_key(c.scanner_id), p_ + ":dlq",
+                          finishing_key(c.scanner_id)},
                          {c.task.task_id, c.lease_token, mode, data, now(), p_, c.scanner_id});
             if (!r) return std::move(r).error();
             if (r->integer != 1) return lost(c);
@@ -884,10 +924,10 @@ private:
     std::unordered_map<std::string, bool> full_;  ///< scanner -> its last claim found (or left) it full
     std::mutex seen_mu_;
     std::unordered_map<std::string, std::string> queue_seen_;  ///< task id -> queue key it was last found in
-    const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, end_{kEnd}, reclaim_{kReclaim}, remove_{kRemove},
-        dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_get_many_{kKvGetMany}, kv_set_{kKvSet}, kv_cas_{kKvCompareAndSet},
-        delete_if_{kDeleteIf}, position_{kPosition}, counter_add_{kCounterAdd}, counter_read_{kCounterRead},
-        pool_snapshot_{kPoolSnapshot};
+    const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, vacate_{kVacate}, end_{kEnd}, reclaim_{kReclaim},
+        remove_{kRemove}, dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_get_many_{kKvGetMany}, kv_set_{kKvSet},
+        kv_cas_{kKvCompareAndSet}, delete_if_{kDeleteIf}, position_{kPosition}, counter_add_{kCounterAdd},
+        counter_read_{kCounterRead}, pool_snapshot_{kPoolSnapshot};
 };
 
 }  // namespace

@@ -16,7 +16,7 @@
  *     (scanner.h, validator.h, queue.h, dead_letters.h, shared_state.h,
  *     queue_backend.h, router.h, frontend.h, tool_service.h, store.h,
  *     counters.h, pool_snapshot.h, findings.h, task_stamps.h,
- *     task_removal.h, scan_list.h), adding one included: an old plugin's vtable has no
+ *     task_removal.h, scan_list.h, slot_vacate.h), adding one included: an old plugin's vtable has no
  *     slot for it. Rename the entry symbol to ..._v<major>.
  *  4. The host accepts a plugin when its major equals the host's and its
  *     minor is not newer than the host's. A host only uses a field or hook
@@ -36,9 +36,10 @@
  * breaker's state became keys the host owns, written by compare-and-set), create() receives the config
  * as typed values (scanorch_config), and the entry symbol is ..._v2.
  * docs/PLUGIN_GUIDE.md "Migrating from SDK 1.x" lists what a plugin changes.
- * 2.1: the scanner extension kScannerScanList (scan_list.h). */
+ * 2.1: the scanner extension kScannerScanList (scan_list.h).
+ * 2.2: the queue extension kQueueSlotVacate (slot_vacate.h). */
 #define SCANORCH_SDK_ABI_MAJOR 2
-#define SCANORCH_SDK_ABI_MINOR 1
+#define SCANORCH_SDK_ABI_MINOR 2
 /* The major is in the name, so a v2 host can still recognise (and refuse
  * with a useful message) a v1 plugin instead of calling it "not a plugin". */
 #define SCANORCH_PLUGIN_ENTRY_SYMBOL "scanorch_plugin_entry_v2"

@@ -80,3 +80,14 @@ namespace scanorch::sdk {
 inline constexpr std::string_view kScannerScanList = "scanorch.scanner.scan_list";
 
 }  // namespace scanorch::sdk
+
+namespace scanorch::sdk {
+
+/// QueueBackend (ABI 2.2): asked with this id, a backend that can free a
+/// claim's scanner slot while the claim stays held returns a `SlotVacate*`
+/// (slot_vacate.h) converted to void*, valid for the backend's lifetime. A
+/// worker then frees the slot as soon as its scan has ended on the scanner,
+/// before exporting; nullptr (the default) keeps the slot until the task ends.
+inline constexpr std::string_view kQueueSlotVacate = "scanorch.queue.slot_vacate";
+
+}  // namespace scanorch::sdk
