@@ -12,7 +12,12 @@
 #   idle-pool measurement before the run; 0 skips it)  STORE_DIR=DIR (where
 #   scanorchd's data_dir, the task store, lives; default the temp dir. Every
 #   task record write is fsynced: STORE_DIR=/dev/shm shows what is left
-#   without the disk's fsync latency)  STORE_YAML='{use: ..., config: {...}}'
+#   without the disk's fsync latency. On an ext4 mounted without a journal,
+#   as some VMs' root file systems are, each new inode is looked for past
+#   every inode deleted in the last minutes: a run started within about six
+#   minutes of another's cleanup (3,000 directories and exports) pays up to
+#   1 ms of kernel CPU per scan more, and seems slower than it is. Compare
+#   builds on tmpfs there, or wait between runs)  STORE_YAML='{use: ..., config: {...}}'
 #   (the store plugin slot; default: the shipped default, sqlite-store)
 #   KEEP_ALIVE=S (the nessus plugin's keep_alive option; 0 = a connection per
 #   request; default: the plugin's)  PROGRESS_WRITE_MS=MS (workers.progress_write_ms;
@@ -127,7 +132,8 @@ if [ "$SUBMIT_ONLY" != 1 ]; then
   # One waiting process for the whole run: a loop of curl and python3 every
   # 0.2 s took a tenth of the 2 cores from the system it measures. The
   # emulators' counters first (no Redis traffic), then get_queue_status
-  # until nothing is queued or running; its few polls are counted below.
+  # and the task store until nothing is queued, running or finishing (a
+  # task whose scan ended holds no slot); its few polls are counted below.
   deadline=$(( 60 + 4 * SCANS * SCAN_SECONDS / (SCANNERS * SLOTS) + 10 * SCAN_SECONDS ))
   polls=$(python3 - "$hport" "$SCANS" "$deadline" "${emu_urls[@]}" <<'PY'
 import http.client, json, sys, time, urllib.parse
@@ -144,10 +150,13 @@ while (n := exports()) < scans:
         sys.exit(f"only {n} of {scans} scans were exported in time")
     time.sleep(0.2)
 polls = 0
+def unfinished(status):  # from the task store: a finishing task holds no slot
+    return get("127.0.0.1", port, "POST", "/tools/list_tasks", json.dumps({"status": status, "limit": 1}))["count"]
 while True:
     polls += 1
     d = get("127.0.0.1", port, "POST", "/tools/get_queue_status", "{}")
-    if d.get("global", 0) + sum(s.get("queued", 0) + s.get("running", 0) for s in d.get("scanners", [])) == 0:
+    if (d.get("global", 0) + sum(s.get("queued", 0) + s.get("running", 0) for s in d.get("scanners", [])) == 0
+            and unfinished("running") + unfinished("queued") == 0):
         break
     if time.monotonic() > deadline:
         sys.exit(f"tasks still queued or running: {d}")

@@ -538,21 +538,33 @@ INSTANTIATE_TEST_SUITE_P(Signal, LifecycleFaultsHandBack, ::testing::Values("sig
                          [](const auto& info) { return info.param; });
 
 // Issue 10 #3: a worker SIGKILLed while it waits for the export. The task is
-// reclaimed when the lease lapses, a new worker finishes it once, on the same scan.
+// reclaimed when the lease lapses, a new worker finishes it once, on the same
+// scan. The slow export had given the scanner's slot back (its scan had
+// ended) before the kill: the claim it kept is still reclaimed, and no slot
+// or held entry is left over in Redis.
 TEST_F(LifecycleFaults, WorkerKilledDuringTheExportWaitIsReclaimedAndCompletesOnce) {
     RedisServer redis;
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "4"));
     Child& w1 = api_and_one_worker(redis, emu.port());
+    auto scard = [&](const std::string& set) {
+        auto r = scanorch::testing::run_program(REDIS_CLI, {"-h", "127.0.0.1", "-p", std::to_string(redis.port()),
+                                                            "SCARD", std::string(kKeyPrefix) + ":scanners:s1:" + set});
+        return r.out.substr(0, r.out.find_first_of("\r\n"));
+    };
 
     const std::string id = submit("run_untrusted_scan", R"({"name":"export-kill","targets":"192.0.2.40"})");
     ASSERT_FALSE(id.empty());
     ASSERT_TRUE(wait_until([&] { return str(status(id), "phase") == "exporting"; }, 30s, 100ms))
         << stringify(status(id));
+    ASSERT_TRUE(wait_until([&] { return scard("running") == "0" && scard("finishing") == "1"; }, 5s, 50ms))
+        << "the slow export kept its slot: running " << scard("running") << ", finishing " << scard("finishing");
     w1.kill9();
     daemon("worker-s1-again", {"worker", "--scanner", "s1"});
 
     const std::string st = wait_terminal(id, 60s);
     EXPECT_EQ(st, "completed") << stringify(status(id));
+    EXPECT_TRUE(wait_until([&] { return scard("running") == "0" && scard("finishing") == "0"; }, 5s, 50ms))
+        << "left over: running " << scard("running") << ", finishing " << scard("finishing");
     const auto scans = scans_named(emu.port(), "export-kill");
     EXPECT_EQ(scans.size(), 1u) << describe(scans);
     if (st == "completed") {

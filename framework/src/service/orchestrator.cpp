@@ -110,9 +110,9 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
                     "scanner '{}': validator none: its exports are not checked and its results cannot be queried",
                     s.instance_id);
             }
-            workers_.push_back(std::make_unique<Worker>(
-                WorkerDeps{s, plugin, queue_, checks.validator, checks.abi_minor, store_, sealer_, metrics_,
-                           pool_config, scope_, wo, threads, late_jobs, host.plugin_abi_minor(s.scanner_type)}));
+            workers_.push_back(std::make_unique<Worker>(WorkerDeps{
+                s, plugin, queue_, checks.validator, checks.abi_minor, store_, sealer_, metrics_, pool_config, scope_,
+                wo, threads, late_jobs, host.plugin_abi_minor(s.scanner_type), host.abi_minor_of("queue")}));
             metrics_->init_scanner(s.instance_id);
         }
         if (mode == Mode::worker && workers_.empty()) {

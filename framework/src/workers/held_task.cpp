@@ -34,6 +34,20 @@ bool HeldTask::adopt(sdk::Claim claim, TaskStore& store) {
     if (!r || !rewritten) return false;
     claim_ = std::move(claim);
     lost_ = false;
+    holds_slot_ = true;  // the new claim took a slot of its own
+    return true;
+}
+
+bool HeldTask::vacate(sdk::SlotVacate& queue, std::uint32_t max_vacated) {
+    std::lock_guard lock(mu_);
+    if (!holds_slot_ || lost_) return false;
+    auto r = queue.vacate(claim_, max_vacated);
+    if (!r) {
+        spdlog::warn("task {}: its scanner slot stays held until it ends: {}", id_, r.error().message);
+        return false;
+    }
+    if (!*r) return false;  // as many finish already: this one keeps its slot
+    holds_slot_ = false;
     return true;
 }
 

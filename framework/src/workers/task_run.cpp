@@ -47,6 +47,12 @@ constexpr std::uintmax_t kExportShownValidating = 1 << 20;
 // lasts (recorded from this bound on).
 constexpr std::chrono::milliseconds kExportShownAfter{2000};
 
+// Most scans' exports, validation and ending take a second or two: giving
+// the slot back then would cost a queue round trip per scan and run the
+// next scan's start beside this one's export for little gain. A large
+// export takes minutes, while the scanner could be running its next scan.
+constexpr std::chrono::milliseconds kSlotKeptAfterScan{2000};
+
 // The record says the task runs, in `phase`; started_at stays the first start's.
 void start_in(TaskRecord& t, TaskPhase phase) {
     t.status = TaskStatus::running;
@@ -57,23 +63,26 @@ void start_in(TaskRecord& t, TaskPhase phase) {
 }  // namespace
 
 TaskRun::TaskRun(const WorkerDeps& deps, CircuitBreaker& circuit, const std::atomic<bool>& stopping, Sleeper sleep,
-                 std::shared_ptr<HeldTask> held, ScanBoard* board)
+                 std::shared_ptr<HeldTask> held, ScanBoard* board, std::function<void()> free_slot)
     : d_(deps),
       circuit_(circuit),
       stopping_(stopping),
       sleep_(std::move(sleep)),
       held_(std::move(held)),
       id_(held_->task_id()),
-      board_(board) {}
+      board_(board),
+      free_slot_(std::move(free_slot)) {}
 
 void TaskRun::run() noexcept {
     try {
         Next next = take_over();
         while (const Step* s = std::get_if<Step>(&next)) next = step(*s);
-        held_->close();  // from here a re-claim starts a fresh run, not this one
+        if (slot_job_) slot_job_->settle();  // the ending frees the slot, and ends the claim it was freed from
+        held_->close();                      // from here a re-claim starts a fresh run, not this one
         conclude(std::get<Ending>(next));
     } catch (const std::exception& e) {  // a bug must not cost the slot or the task
         spdlog::error("task {}: unexpected error: {}", id_, e.what());
+        if (slot_job_) slot_job_->settle();
         held_->close();  // before the claim is given up: the heartbeat must not call that a loss
         try {
             fail_task({FailureKind::internal, std::string("internal error: ") + e.what(), false});
@@ -325,6 +334,11 @@ TaskRun::Next TaskRun::await_scan() {
 
 TaskRun::Next TaskRun::export_results() {
     if (auto e = checkpoint()) return *e;
+    // The scan no longer runs on the scanner: if what follows it (export,
+    // validation, the ending) outlasts kSlotKeptAfterScan, the slot starts
+    // the scanner's next scan meanwhile. The claim stays held (renewed,
+    // reclaimed if this process dies), so the task is no less safe.
+    if (free_slot_ && !slot_job_) slot_job_.emplace(d_.late_jobs->after(kSlotKeptAfterScan, free_slot_));
     // The phase is recorded only if the export outlasts kExportShownAfter,
     // from a thread of its own while this one waits on the scanner. Until
     // settled, that write owns `shown`; after, this thread does.

@@ -13,6 +13,9 @@ Worker::Worker(WorkerDeps deps)
                d_.options.lease_ms) {
     if (!d_.threads) d_.threads = std::make_shared<ThreadCache>();
     if (!d_.late_jobs) d_.late_jobs = std::make_shared<LateJobs>(d_.threads);
+    if (d_.queue_abi_minor >= 2) {
+        vacate_ = static_cast<sdk::SlotVacate*>(d_.queue->extension(sdk::kQueueSlotVacate));
+    }
     // Listings pay off only when a run does not poll its own scan at every
     // interval anyway. kScannerScanList is ABI 2.1: not asked of older plugins.
     if (d_.scanner_abi_minor >= 1 &&
@@ -127,7 +130,7 @@ void Worker::dispatch_loop() {
             }
         }
         bool claimed = false;
-        const bool room = active_.load() < d_.scanner.max_concurrent_scans;
+        const bool room = has_room();
         // A claim after every wait, woken or not: a wake-up can be lost (a
         // global task handed back or reclaimed wakes one scanner; a wake token
         // taken by a worker that could not claim; a backend restarted empty),
@@ -162,11 +165,25 @@ void Worker::dispatch_loop() {
             // still bounds the wait (a lease lapsed elsewhere, a stop).
             std::unique_lock lock(mu_);
             cv_.wait_for(lock, std::chrono::seconds(1),
-                         [&] { return stopping_.load() || active_.load() < d_.scanner.max_concurrent_scans; });
+                         [&] { return stopping_.load() || slots_held_locked() < d_.scanner.max_concurrent_scans; });
             continue;
         }
         (void)d_.queue->wait_for_work(d_.scanner.instance_id, 1000);
     }
+}
+
+std::uint32_t Worker::slots_held_locked() const {
+    std::uint32_t n = 0;
+    for (const auto& [id, job] : jobs_) {
+        n += job.held->holds_slot() ? 1 : 0;
+        n += job.next ? 1 : 0;
+    }
+    return n;
+}
+
+bool Worker::has_room() {
+    std::lock_guard lock(mu_);
+    return slots_held_locked() < d_.scanner.max_concurrent_scans;
 }
 
 bool Worker::accept(sdk::Claim claim) {
@@ -213,8 +230,20 @@ void Worker::run_job(const sdk::Claim& claim) {
         held = jobs_[id].held;
     }
     while (true) {
+        std::function<void()> free_slot;
+        if (vacate_) {
+            free_slot = [this, held] {
+                // As many finishing as running at most: a scanner whose
+                // exports are slower than its scans holds its slots instead
+                // of piling up exports on it.
+                if (!held->vacate(*vacate_, d_.scanner.max_concurrent_scans)) return;
+                std::lock_guard lock(mu_);
+                cv_.notify_all();  // the dispatcher may claim into the slot
+            };
+        }
         TaskRun(
-            d_, circuit_, stopping_, [this](std::int64_t ms) { return sleep_for(ms); }, held, board_.get())
+            d_, circuit_, stopping_, [this](std::int64_t ms) { return sleep_for(ms); }, held, board_.get(),
+            std::move(free_slot))
             .run();
         held->close();
         std::lock_guard lock(mu_);

@@ -16,6 +16,7 @@
 
 #include "scanorch/framework/tasks/task_store.h"
 #include "scanorch/framework/workers/client_slot.h"
+#include "scanorch/sdk/slot_vacate.h"
 #include "scanorch/sdk/types.h"
 
 namespace scanorch::framework {
@@ -59,6 +60,17 @@ public:
     /// (its own ending gave the claim up).
     bool renew(sdk::QueueBackend& queue, std::int64_t lease_ms);
 
+    /// The claim still holds its scanner slot (claim() took one; vacate()
+    /// gives it back; adopt() takes one again).
+    bool holds_slot() const { return holds_slot_.load(); }
+    /// Gives the scanner slot back while the claim stays held (its scan has
+    /// ended on the scanner), unless `max_vacated` claims of the scanner
+    /// hold none already (SlotVacate). True when this call freed it; false
+    /// when it was freed already, or the backend kept it (at the bound, the
+    /// lease is gone, or the backend is away: the slot then goes with the
+    /// claim, as without this).
+    bool vacate(sdk::SlotVacate& queue, std::uint32_t max_vacated);
+
     void hold_client_slot(std::optional<ClientSlot> slot);
     /// Drops the client slot; `free_it` false leaves the key to expire (the
     /// task lives on under another worker).
@@ -71,6 +83,7 @@ private:
     std::unique_ptr<ClientSlot> slot_;
     bool closed_ = false;
     std::atomic<bool> lost_{false};
+    std::atomic<bool> holds_slot_{true};  ///< changed under mu_, read by the worker's count of its slots
 };
 
 }  // namespace scanorch::framework

@@ -71,6 +71,7 @@ struct WorkerDeps {
     /// phase of a slow export). Null: the worker keeps its own.
     std::shared_ptr<LateJobs> late_jobs;
     std::uint32_t scanner_abi_minor = 0;  ///< what the scanner plugin may be asked (its scan list from 2.1)
+    std::uint32_t queue_abi_minor = 0;    ///< what the queue plugin may be asked (slots given back from 2.2)
 };
 
 /// Sleeps up to ms; returns false when the worker is stopping. Shared by
@@ -80,9 +81,13 @@ using Sleeper = std::function<bool(std::int64_t ms)>;
 class TaskRun {
 public:
     /// `board`: the worker's listings of its scanner's scans; null: every
-    /// run polls its own scan each poll interval.
+    /// run polls its own scan each poll interval. `free_slot`: gives the
+    /// scanner slot back (HeldTask::vacate), called when what follows the
+    /// scan's end (export, validation, the ending) is still going two
+    /// seconds on, so the scanner's next scan need not wait for a slow
+    /// export; empty: the slot goes with the task's ending.
     TaskRun(const WorkerDeps& deps, CircuitBreaker& circuit, const std::atomic<bool>& stopping, Sleeper sleep,
-            std::shared_ptr<HeldTask> held, ScanBoard* board = nullptr);
+            std::shared_ptr<HeldTask> held, ScanBoard* board = nullptr, std::function<void()> free_slot = {});
 
     /// Runs the task to one of its endings; never throws.
     void run() noexcept;
@@ -154,7 +159,9 @@ private:
     int polled_progress_ = -1;          ///< the scanner's last answer, recorded or not
     std::optional<sdk::ValidationResult> verdict_;
     ScanBoard* board_;
-    bool resumed_ = false;  ///< the scan was made by an earlier run
+    const std::function<void()> free_slot_;
+    std::optional<LateJob> slot_job_;  ///< frees the slot if the scan's aftermath is slow; settled before the ending
+    bool resumed_ = false;             ///< the scan was made by an earlier run
     std::unique_ptr<ScanBoard::Watch> watch_;
 };
 

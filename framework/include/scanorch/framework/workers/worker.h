@@ -57,6 +57,10 @@ private:
     /// false when it could not and the claim went back to the queue.
     bool accept(sdk::Claim claim);
     void run_job(const sdk::Claim& claim);
+    /// Scanner slots this worker's claims hold: a run whose scan ended gave
+    /// its slot back (HeldTask::vacate) though it goes on. Under mu_.
+    std::uint32_t slots_held_locked() const;
+    bool has_room();
     bool sleep_for(std::int64_t ms);  ///< false when stopping
 
     WorkerDeps d_;
@@ -76,6 +80,8 @@ private:
     /// Listings of the scanner's scans shared by the runs (scan_board.h);
     /// null when the scanner offers none: each run polls its own scan.
     std::unique_ptr<ScanBoard> board_;
+    /// The queue backend's SlotVacate (ABI 2.2); null: a run keeps its slot to its end.
+    sdk::SlotVacate* vacate_ = nullptr;
     std::map<std::string, Job> jobs_;  ///< by task id: one entry per run, gone when the run has ended
 };
 
