@@ -39,14 +39,23 @@ bool HeldTask::adopt(sdk::Claim claim, TaskStore& store) {
 }
 
 bool HeldTask::vacate(sdk::SlotVacate& queue, std::uint32_t max_vacated) {
-    std::lock_guard lock(mu_);
-    if (!holds_slot_ || lost_) return false;
-    auto r = queue.vacate(claim_, max_vacated);
+    sdk::Claim claim;
+    {
+        std::lock_guard lock(mu_);
+        if (!holds_slot_ || lost_) return false;
+        claim = claim_;
+    }
+    // Unlocked: the heartbeat's renewal and the run's writes need not wait
+    // for the backend's answer. A claim adopted meanwhile took a slot of its
+    // own, which stays counted; the old claim's token is refused anyway.
+    auto r = queue.vacate(claim, max_vacated);
     if (!r) {
         spdlog::warn("task {}: its scanner slot stays held until it ends: {}", id_, r.error().message);
         return false;
     }
     if (!*r) return false;  // as many finish already: this one keeps its slot
+    std::lock_guard lock(mu_);
+    if (claim_.lease_token != claim.lease_token) return false;
     holds_slot_ = false;
     return true;
 }

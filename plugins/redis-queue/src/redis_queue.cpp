@@ -97,14 +97,21 @@ return 1
 // A held task's slot given back before its hold ends (SlotVacate): out of the
 // running set (which claims count), into the finishing set (which running()
 // still lists), while that holds fewer than max. 1: freed (now or before),
-// 2: at the bound, 0: not the holder. KEYS[1] task hash, KEYS[2] running
-// set, KEYS[3] finishing set; ARGV: id, token, prefix, scanner, max
+// 2: at the bound, 0: not the holder. Members no longer held on this scanner
+// (left by a process that ended a hold without knowing this set) are pruned
+// first, so they never shrink the bound; there are at most max of them.
+// KEYS[1] task hash, KEYS[2] running set, KEYS[3] finishing set; ARGV: id,
+// token, prefix, scanner, max
 const std::string kVacate = R"lua(
 if redis.call('HGET', KEYS[1], 'state') ~= 'held' or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
-if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return 1 end
-if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[5]) then return 2 end
-redis.call('SREM', KEYS[2], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[1])
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return 1 end
+local n = 0
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  local h = redis.call('HMGET', ARGV[3]..':task:'..m, 'state', 'scanner')
+  if h[1] == 'held' and h[2] == ARGV[4] then n = n + 1 else redis.call('SREM', KEYS[3], m) end
+end
+if n >= tonumber(ARGV[5]) then return 2 end
+redis.call('SMOVE', KEYS[2], KEYS[3], ARGV[1])
 local k = ARGV[3]..':wake:'..ARGV[4]
 redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0)
 return 1

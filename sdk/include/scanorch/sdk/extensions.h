@@ -86,8 +86,9 @@ namespace scanorch::sdk {
 /// QueueBackend (ABI 2.2): asked with this id, a backend that can free a
 /// claim's scanner slot while the claim stays held returns a `SlotVacate*`
 /// (slot_vacate.h) converted to void*, valid for the backend's lifetime. A
-/// worker then frees the slot as soon as its scan has ended on the scanner,
-/// before exporting; nullptr (the default) keeps the slot until the task ends.
+/// worker then frees the slot of a task whose scan has ended on the scanner
+/// when its export and what follows are slow; nullptr (the default) keeps
+/// the slot until the task ends.
 inline constexpr std::string_view kQueueSlotVacate = "scanorch.queue.slot_vacate";
 
 }  // namespace scanorch::sdk
