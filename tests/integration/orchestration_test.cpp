@@ -135,6 +135,18 @@ public:
         return must("get_scan_status", R"({"task_id":")" + id + R"("})");
     }
 
+    // Each task waited for to its end, expected completed; the records read.
+    std::vector<sf::TaskRecord> completed_records(const std::vector<std::string>& ids) {
+        std::vector<sf::TaskRecord> out;
+        for (const auto& id : ids) {
+            EXPECT_EQ(wait_done(id)->getValue<std::string>("status"), "completed") << id;
+            auto t = orchestrator->store().load(id);
+            EXPECT_TRUE(t) << id << ": " << (t ? "" : t.error().message);
+            if (t) out.push_back(*t);
+        }
+        return out;
+    }
+
     std::unique_ptr<sf::Host> host;
     std::unique_ptr<sf::Orchestrator> orchestrator;
 };
@@ -1104,13 +1116,8 @@ TEST(Orchestration, AScannerRunsItsNextScanWhileTheLastOnesExportIsMade) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     EXPECT_EQ(most_held, 2u) << "no task was ever seen finishing without its slot";
-    std::vector<sf::TaskRecord> t;
-    for (const auto& id : ids) {
-        EXPECT_EQ(dep.wait_done(id)->getValue<std::string>("status"), "completed") << id;
-        auto r = dep.orchestrator->store().load(id);
-        ASSERT_TRUE(r) << r.error().message;
-        t.push_back(*r);
-    }
+    const auto t = dep.completed_records(ids);
+    ASSERT_EQ(t.size(), ids.size());
     EXPECT_LT(t[1].started_at, t[0].completed_at) << "the second scan waited for the first one's export";
     EXPECT_GE(t[2].started_at, t[1].completed_at)
         << "the third scan started while two exports went on: the second gave its slot back past the bound";
@@ -1179,13 +1186,8 @@ TEST(Orchestration, AFullWorkerStartsItsNextTaskAsSoonAsARunEnds) {
             dep.must("run_untrusted_scan", scan_args("next " + std::to_string(i), "192.0.2." + std::to_string(70 + i)))
                 ->getValue<std::string>("task_id"));
     }
-    std::vector<sf::TaskRecord> done;
-    for (const auto& id : ids) {
-        EXPECT_EQ(dep.wait_done(id)->getValue<std::string>("status"), "completed") << id;
-        auto t = dep.orchestrator->store().load(id);
-        ASSERT_TRUE(t) << t.error().message;
-        done.push_back(*t);
-    }
+    auto done = dep.completed_records(ids);
+    ASSERT_EQ(done.size(), ids.size());
     std::sort(done.begin(), done.end(), [](const auto& x, const auto& y) { return x.started_at < y.started_at; });
     EXPECT_EQ(get_json(a.port(), "/emulator/stats")->getValue<int>("peak_running"), 1)
         << "one slot: one scan at a time";
