@@ -875,6 +875,44 @@ TEST_F(LifecycleFaults, SigtermedWorkerHandsBackAndAnotherResumesWellInsideTheLe
     EXPECT_EQ(str(stats.json(), "scans_created"), "1") << "the scanner created one scan in all: " << stats.body;
 }
 
+// SIGTERM while a slow export runs after its slot was given back: the worker
+// finishes the export it is in, hands the task back to the head of its
+// scanner's queue, and the other worker of the scanner resumes the same scan
+// (exporting it again) to one completion. Nothing is left in the scanner's
+// running or finishing set.
+TEST_F(LifecycleFaults, SigtermedWorkerHandsBackATaskThatGaveItsSlotBack) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "5"));
+    RigConfig c;
+    c.redis = &redis;
+    c.lease_ms = 30000;
+    c.scanners = {{"s1", emu.port(), 1}};
+    write_config(c);
+    Child& api = daemon("api", {"api"});
+    ASSERT_TRUE(healthy(api));
+    Child& w1 = daemon("worker-s1-a", {"worker", "--scanner", "s1"});
+    auto scard = [&](const std::string& set) {
+        auto r = scanorch::testing::run_program(REDIS_CLI, {"-h", "127.0.0.1", "-p", std::to_string(redis.port()),
+                                                            "SCARD", std::string(kKeyPrefix) + ":scanners:s1:" + set});
+        return r.out.substr(0, r.out.find_first_of("\r\n"));
+    };
+    const std::string id = submit("run_untrusted_scan", R"({"name":"vacated-handoff","targets":"192.0.2.71"})");
+    ASSERT_FALSE(id.empty());
+    ASSERT_TRUE(wait_until([&] { return scard("running") == "0" && scard("finishing") == "1"; }, 30s, 50ms))
+        << "the slow export never gave its slot back: " << stringify(status(id));
+    daemon("worker-s1-b", {"worker", "--scanner", "s1"});
+    ASSERT_TRUE(w1.terminate(20s)) << "worker-s1-a did not stop within 20 s of SIGTERM";
+    const std::string st = wait_terminal(id, 40s);
+    EXPECT_EQ(st, "completed") << stringify(status(id));
+    const auto scans = scans_named(emu.port(), "vacated-handoff");
+    ASSERT_EQ(scans.size(), 1u) << describe(scans);
+    EXPECT_EQ(scans[0]->getValue<int>("launches"), 1) << "resumed, not launched again: " << describe(scans);
+    EXPECT_TRUE(wait_until([&] { return scard("running") == "0" && scard("finishing") == "0"; }, 5s, 50ms))
+        << "left over: running " << scard("running") << ", finishing " << scard("finishing");
+    auto stats = http_call(emu.port(), "GET", "/emulator/stats");
+    EXPECT_EQ(str(stats.json(), "scans_created"), "1") << "the scanner created one scan in all: " << stats.body;
+}
+
 // A task cancelled while its worker is dead (SIGKILLed mid-scan): cancel_scan
 // answers "being stopped", so whoever claims the task next, once the lease
 // lapses, must stop or delete its scan on the scanner that owns it rather
