@@ -192,6 +192,15 @@ protected:
         return *kids_.back();
     }
 
+    /// The size of one of a scanner's sets in Redis: "running" (tasks in its
+    /// slots) or "finishing" (held tasks that gave their slot back).
+    static std::string scanner_set_size(const RedisServer& redis, const std::string& scanner, const std::string& set) {
+        auto r =
+            scanorch::testing::run_program(REDIS_CLI, {"-h", "127.0.0.1", "-p", std::to_string(redis.port()), "SCARD",
+                                                       std::string(kKeyPrefix) + ":scanners:" + scanner + ":" + set});
+        return r.out.substr(0, r.out.find_first_of("\r\n"));
+    }
+
     /// The kill-a-worker rig: an `api` daemon and one `worker` of scanner s1
     /// (one slot) on `redis`, housekeeping every second, the rest as `c`
     /// says (leases of 2 s by default). Returns the worker; the API is healthy.
@@ -546,11 +555,7 @@ TEST_F(LifecycleFaults, WorkerKilledDuringTheExportWaitIsReclaimedAndCompletesOn
     RedisServer redis;
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "4"));
     Child& w1 = api_and_one_worker(redis, emu.port());
-    auto scard = [&](const std::string& set) {
-        auto r = scanorch::testing::run_program(REDIS_CLI, {"-h", "127.0.0.1", "-p", std::to_string(redis.port()),
-                                                            "SCARD", std::string(kKeyPrefix) + ":scanners:s1:" + set});
-        return r.out.substr(0, r.out.find_first_of("\r\n"));
-    };
+    auto scard = [&](const std::string& set) { return scanner_set_size(redis, "s1", set); };
 
     const std::string id = submit("run_untrusted_scan", R"({"name":"export-kill","targets":"192.0.2.40"})");
     ASSERT_FALSE(id.empty());
@@ -884,18 +889,9 @@ TEST_F(LifecycleFaults, SigtermedWorkerHandsBackATaskThatGaveItsSlotBack) {
     RedisServer redis;
     EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "5"));
     RigConfig c;
-    c.redis = &redis;
     c.lease_ms = 30000;
-    c.scanners = {{"s1", emu.port(), 1}};
-    write_config(c);
-    Child& api = daemon("api", {"api"});
-    ASSERT_TRUE(healthy(api));
-    Child& w1 = daemon("worker-s1-a", {"worker", "--scanner", "s1"});
-    auto scard = [&](const std::string& set) {
-        auto r = scanorch::testing::run_program(REDIS_CLI, {"-h", "127.0.0.1", "-p", std::to_string(redis.port()),
-                                                            "SCARD", std::string(kKeyPrefix) + ":scanners:s1:" + set});
-        return r.out.substr(0, r.out.find_first_of("\r\n"));
-    };
+    Child& w1 = api_and_one_worker(redis, emu.port(), c);
+    auto scard = [&](const std::string& set) { return scanner_set_size(redis, "s1", set); };
     const std::string id = submit("run_untrusted_scan", R"({"name":"vacated-handoff","targets":"192.0.2.71"})");
     ASSERT_FALSE(id.empty());
     ASSERT_TRUE(wait_until([&] { return scard("running") == "0" && scard("finishing") == "1"; }, 30s, 50ms))
