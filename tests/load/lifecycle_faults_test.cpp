@@ -909,6 +909,48 @@ TEST_F(LifecycleFaults, SigtermedWorkerHandsBackATaskThatGaveItsSlotBack) {
     EXPECT_EQ(str(stats.json(), "scans_created"), "1") << "the scanner created one scan in all: " << stats.body;
 }
 
+// The concurrent path of giving slots back: two worker processes of one
+// one-slot scanner, three scans with 6 s exports. A slot one process gives
+// back may go to the other, and the bound (as many finishing as slots) holds
+// across both: Redis never shows more than one task in the scanner's slot
+// nor more than one finishing, the scanner never runs two scans, and all
+// three complete with one scan each.
+TEST_F(LifecycleFaults, TwoWorkerProcessesOfOneScannerKeepTheBoundOnSlotsGivenBack) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("0.3", "6"));
+    RigConfig c;
+    c.lease_ms = 30000;
+    api_and_one_worker(redis, emu.port(), c);
+    daemon("worker-s1-b", {"worker", "--scanner", "s1"});
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3; ++i) {
+        ids.push_back(submit("run_untrusted_scan", R"({"name":"two-workers-)" + std::to_string(i) +
+                                                       R"(","targets":"192.0.2.7)" + std::to_string(2 + i) + "\"}"));
+        ASSERT_FALSE(ids.back().empty());
+    }
+    int most_finishing = 0;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const int running = std::stoi("0" + scanner_set_size(redis, "s1", "running"));
+            const int finishing = std::stoi("0" + scanner_set_size(redis, "s1", "finishing"));
+            EXPECT_LE(running, 1) << "two tasks in a one-slot scanner's slots";
+            EXPECT_LE(finishing, 1) << "more tasks finishing than the scanner has slots";
+            most_finishing = std::max(most_finishing, finishing);
+            return std::all_of(ids.begin(), ids.end(), [&](const auto& id) { return terminal(status_of(id)); });
+        },
+        90s, 100ms));
+    EXPECT_EQ(most_finishing, 1) << "no slot was ever given back";
+    for (const auto& id : ids) EXPECT_EQ(status_of(id), "completed") << stringify(status(id));
+    auto stats = http_call(emu.port(), "GET", "/emulator/stats");
+    EXPECT_EQ(str(stats.json(), "peak_running"), "1") << stats.body;
+    EXPECT_EQ(str(stats.json(), "scans_created"), "3") << "one scan per task: " << stats.body;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            return scanner_set_size(redis, "s1", "running") == "0" && scanner_set_size(redis, "s1", "finishing") == "0";
+        },
+        5s, 50ms));
+}
+
 // A task cancelled while its worker is dead (SIGKILLed mid-scan): cancel_scan
 // answers "being stopped", so whoever claims the task next, once the lease
 // lapses, must stop or delete its scan on the scanner that owns it rather
