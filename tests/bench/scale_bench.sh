@@ -8,7 +8,14 @@
 # Parameters (environment): SCANNERS=200 SLOTS=5 SCANS=3000 SCAN_SECONDS=5
 #   PER_EMULATOR=200  POLL_MS=1000 (workers.poll_interval_ms: how soon a
 #   finished scan is noticed)  SUBMIT_ONLY=1 (measure the submissions, then
-#   stop: for a baseline whose scans would take hours)  IDLE_SECONDS=5 (the
+#   stop: for a baseline whose scans would take hours)  MODE=api (run
+#   `scanorchd api`, the front end alone, as a multi-host API process: the
+#   submissions routed over the whole pool with no scan starting beside them
+#   on these 2 cores; implies SUBMIT_ONLY=1)  WARM=N (first N scans run to
+#   their end unmeasured: a process's first scans also pay its one-time
+#   costs, a thread per slot, a login and connections per scanner; N at
+#   least the slots warms every one. The figures below are the run after it,
+#   except peak slots in use, which counts the warm-up's too)  IDLE_SECONDS=5 (the
 #   idle-pool measurement before the run; 0 skips it)  STORE_DIR=DIR (where
 #   scanorchd's data_dir, the task store, lives; default the temp dir. Every
 #   task record write is fsynced: STORE_DIR=/dev/shm shows what is left
@@ -34,7 +41,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build/default}" && pwd)
 SCANNERS=${SCANNERS:-200} SLOTS=${SLOTS:-5} SCANS=${SCANS:-3000} SCAN_SECONDS=${SCAN_SECONDS:-5}
 PER_EMULATOR=${PER_EMULATOR:-200} POLL_MS=${POLL_MS:-1000} SUBMIT_ONLY=${SUBMIT_ONLY:-0}
-IDLE_SECONDS=${IDLE_SECONDS:-5}
+IDLE_SECONDS=${IDLE_SECONDS:-5} MODE=${MODE:-all} WARM=${WARM:-0}
+case $MODE in all) ;; api) SUBMIT_ONLY=1 ;; *) echo "scale_bench: MODE is 'all' or 'api', not '$MODE'" >&2; exit 2 ;; esac
 . "$root/tests/support/processes.sh"
 [ $(( PER_EMULATOR * SLOTS )) -le 1000 ] ||
   fail "PER_EMULATOR x SLOTS is $(( PER_EMULATOR * SLOTS )); one nessus-emulator runs at most 1000 scans at once: lower PER_EMULATOR"
@@ -84,7 +92,7 @@ plugins:
 ${STORE_YAML:+  store: $STORE_YAML}
 YAML
 base=http://127.0.0.1:$hport
-start_scanorchd "$build/bin/scanorchd" "$work/scanorch.yaml" "$base" all
+start_scanorchd "$build/bin/scanorchd" "$work/scanorch.yaml" "$base" "$MODE"
 spid=${pids[-1]}
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -96,7 +104,7 @@ redis_cpu() { rcli INFO cpu | awk -F: '/^used_cpu_(sys|user):/ {s += $2} END {pr
 redis_cmds() { rcli INFO stats | awk -F: '/^total_commands_processed:/ {print $2+0}'; }
 hz=$(getconf CLK_TCK)
 
-echo "scale_bench: $SCANNERS scanners x $SLOTS slots on $emulators emulator(s), $SCANS scans of ${SCAN_SECONDS}s," \
+echo "scale_bench: scanorchd $MODE, $SCANNERS scanners x $SLOTS slots on $emulators emulator(s), $SCANS scans of ${SCAN_SECONDS}s," \
      "workers poll every ${POLL_MS} ms, task store in $(df --output=fstype "$data" | tail -1) $data"
 sleep 2  # workers start and block
 if [ "$IDLE_SECONDS" -gt 0 ]; then
@@ -111,6 +119,29 @@ print(f"idle pool ({secs:.0f} s): scanorchd CPU {100 * (c1 - c0) / hz / secs:.1f
 PY
 fi
 
+# The emulators' counters (exports, requests, connections) before the measured run.
+emu_counts() {
+  local u e=0 n=0 k=0 a b c
+  for u in "${emu_urls[@]}"; do
+    read -r a b c < <(curl -s "$u/emulator/stats" |
+      python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["exports"], d["requests_served"], d["connections_accepted"])')
+    e=$(( e + a )) n=$(( n + b )) k=$(( k + c ))
+  done
+  echo "$e $n $k"
+}
+if [ "$WARM" -gt 0 ]; then
+  [ "$MODE" = all ] || fail "WARM needs MODE=all: its scans must run"
+  python3 "$root/tests/support/submit_scans.py" "$hport" "$WARM" >/dev/null
+  warm_deadline=$(( SECONDS + 60 + 4 * WARM * SCAN_SECONDS / (SCANNERS * SLOTS) + 10 * SCAN_SECONDS ))
+  until [ "$(emu_counts | cut -d' ' -f1)" -ge "$WARM" ] &&
+    [ "$(curl -s -X POST -d '{"status": "running", "limit": 1}' "$base/tools/list_tasks" |
+         python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')" = 0 ]; do
+    [ "$SECONDS" -lt "$warm_deadline" ] || fail "the $WARM warm-up scans did not finish in time"
+    sleep 0.5
+  done
+  echo "warmed up: $WARM scans ran to their end before the measured run"
+fi
+read -r base_exports base_requests base_connections < <(emu_counts)
 rcli CONFIG RESETSTAT >/dev/null
 # Round trips: MONITOR marks the commands a script ran ("[0 lua]") apart from
 # those a client sent, which INFO commandstats does not. It costs Redis some
@@ -135,7 +166,7 @@ if [ "$SUBMIT_ONLY" != 1 ]; then
   # and the task store until nothing is queued, running or finishing (a
   # task whose scan ended holds no slot); its few polls are counted below.
   deadline=$(( 60 + 4 * SCANS * SCAN_SECONDS / (SCANNERS * SLOTS) + 10 * SCAN_SECONDS ))
-  polls=$(python3 - "$hport" "$SCANS" "$deadline" "${emu_urls[@]}" <<'PY'
+  polls=$(python3 - "$hport" "$(( SCANS + base_exports ))" "$deadline" "${emu_urls[@]}" <<'PY'
 import http.client, json, sys, time, urllib.parse
 port, scans, deadline = int(sys.argv[1]), int(sys.argv[2]), time.monotonic() + int(sys.argv[3])
 emus = [urllib.parse.urlsplit(u) for u in sys.argv[4:]]
@@ -182,6 +213,7 @@ for u in "${emu_urls[@]}"; do
     python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["peak_running"], d["requests_served"], d["connections_accepted"])')
   peak=$(( peak + p )) requests=$(( requests + n )) connections=$(( connections + k ))
 done
+requests=$(( requests - base_requests )) connections=$(( connections - base_connections ))
 
 python3 - <<PY
 import os, re, math
@@ -203,7 +235,8 @@ if $SUBMIT_ONLY != 1:
     waves = math.ceil(scans / (scanners * slots))
     ideal = waves * secs
     print(f"wall: {tend - t0:.1f} s, ideal {ideal:.0f} s ({waves} waves x {secs} s): {(tend - t0) / ideal:.2f}x")
-    print(f"peak slots in use: {$peak} of {scanners * slots} (emulators' peak_running, summed)")
+    print(f"peak slots in use: {$peak} of {scanners * slots} (emulators' peak_running, summed"
+          f"{', the warm-up included' if $WARM else ''})")
     print(f"scanner requests per scan: {$requests / scans:.1f} (the emulators' requests_served, logins included), "
           f"connections per scan: {$connections / scans:.2f}")
 print(f"scanorchd CPU: {1000 * cpu_all / scans:.2f} ms per scan ({cpu_all:.1f} s); peak RSS {$rss / 1024:.0f} MB")
@@ -220,9 +253,12 @@ if os.path.exists(db) and $SUBMIT_ONLY != 1:
     # Where a scan's time went, from the task records: queued (submitted to
     # claimed), run (claimed to finished) beyond the scan's own seconds.
     con = sqlite3.connect(db)
-    rows = [json.loads(d) for (d,) in con.execute("SELECT document FROM tasks")]
+    # The measured run's tasks: the warm-up's ended before it began.
+    kept = sorted(((json.loads(d), r) for d, r in con.execute("SELECT document, revision FROM tasks")),
+                  key=lambda dr: dr[0]["created_at"])[$WARM:]
+    rows = [d for d, _ in kept]
     # A row's revision counts its writes: 1 for the submission, +1 for each update.
-    (revs,) = con.execute("SELECT SUM(revision) FROM tasks").fetchone()
+    revs = sum(r for _, r in kept)
     print(f"task record writes per scan: {revs / len(rows):.2f} (durable; findings batches not counted)")
     def pct(v, p): return sorted(v)[min(len(v) - 1, int(p * len(v)))]
     wait = [(r["started_at"] - r["created_at"]) / 1000 for r in rows if r["started_at"]]
