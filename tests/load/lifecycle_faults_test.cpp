@@ -797,6 +797,79 @@ TEST_F(LifecycleFaults, RedisRestartWithoutPersistenceLosesNoTaskAndNoClientSlot
     EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
 }
 
+// Redis restarted without persistence while a slow export has given its slot
+// back and the scanner's next scan runs in it: both claims, the running and
+// finishing sets and the scanner's queue are gone at once. The runs in
+// flight lose their leases; housekeeping queues both tasks again, and each
+// completes once, on its own scan, never two scans running at a time on the
+// one-slot scanner, nothing left in either set, and the finished export's
+// findings indexed once.
+TEST_F(LifecycleFaults, RedisRestartWhileASlotIsGivenBackLosesNoTaskAndRunsNoScanTwice) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "6"));
+    RigConfig c;
+    c.redis = &redis;
+    c.housekeeping_s = 1;
+    c.scanners = {{"s1", emu.port(), 1}};
+    write_config(c);
+    Child& d = daemon("scanorchd-all", {"all"});
+    ASSERT_TRUE(healthy(d));
+    auto scard = [&](const std::string& set) { return scanner_set_size(redis, "s1", set); };
+
+    const std::string a = submit("run_untrusted_scan", R"({"name":"vacate-wipe-a","targets":"192.0.2.81"})");
+    const std::string b = submit("run_untrusted_scan", R"({"name":"vacate-wipe-b","targets":"192.0.2.82"})");
+    ASSERT_FALSE(a.empty());
+    ASSERT_FALSE(b.empty());
+    // a's export (6 s) gave its slot back, and b's scan runs in it.
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const auto sb = scans_named(emu.port(), "vacate-wipe-b");
+            return scard("finishing") == "1" && scard("running") == "1" && !sb.empty() &&
+                   sb[0]->getValue<int>("launches") > 0;
+        },
+        30s, 50ms))
+        << "a: " << stringify(status(a)) << "\nb: " << stringify(status(b));
+    ASSERT_EQ(str(status(a), "phase"), "exporting") << stringify(status(a));
+
+    redis.stop();
+    redis.start();  // empty: claims, leases, both sets and the queues are gone
+
+    std::map<std::string, std::string> final_status;
+    wait_until(
+        [&] {
+            final_status[a] = status_of(a);
+            final_status[b] = status_of(b);
+            return terminal(final_status[a]) && terminal(final_status[b]);
+        },
+        75s, 500ms);
+    EXPECT_EQ(final_status[a], "completed") << stringify(status(a));
+    EXPECT_EQ(final_status[b], "completed") << stringify(status(b));
+    for (const char* name : {"vacate-wipe-a", "vacate-wipe-b"}) {
+        const auto scans = scans_named(emu.port(), name);
+        ASSERT_EQ(scans.size(), 1u) << name << " must have one scan: " << describe(scans);
+        EXPECT_EQ(scans[0]->getValue<int>("launches"), 1) << name << " resumed, not launched again";
+    }
+    auto stats = http_call(emu.port(), "GET", "/emulator/stats");
+    EXPECT_EQ(str(stats.json(), "peak_running"), "1") << "two scans ran at once on a one-slot scanner: " << stats.body;
+    EXPECT_EQ(str(stats.json(), "scans_created"), "2") << stats.body;
+    EXPECT_TRUE(wait_until([&] { return scard("running") == "0" && scard("finishing") == "0"; }, 5s, 50ms))
+        << "left over: running " << scard("running") << ", finishing " << scard("finishing");
+    std::size_t n = 0;
+    if (final_status[a] == "completed") {
+        EXPECT_EQ(finding_hosts(a, n), std::set<std::string>{"192.0.2.81"});
+    }
+    // Each run in flight is told once that its lease is gone, not at every
+    // heartbeat until it reaches its next step.
+    const std::string log = d.log_text();
+    for (const auto& id : {a, b}) {
+        const std::string line = "task " + id + ": lease lost";
+        std::size_t count = 0;
+        for (auto at = log.find(line); at != std::string::npos; at = log.find(line, at + 1)) ++count;
+        EXPECT_LE(count, 1u) << line;
+    }
+    EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
+}
+
 // Issue 10 #7: `scanorchctl dlq retry` after a trusted scan failed for its
 // login shows no stale results: right after the retry the status has no
 // results_summary, no authentication_status, no warnings and no error; then

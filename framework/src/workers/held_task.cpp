@@ -112,7 +112,11 @@ WriteOutcome HeldTask::take_over(TaskStore& store, const std::function<void(Task
     return outcome;
 }
 
-bool HeldTask::renew(sdk::QueueBackend& queue, std::int64_t lease_ms) {
+HeldTask::Renewal HeldTask::renew(sdk::QueueBackend& queue, std::int64_t lease_ms) {
+    // A run whose lease is lost may take seconds to reach its next step (an
+    // export): asking the backend at every beat meanwhile only repeats the
+    // answer, and the warning with it.
+    if (lost_.load()) return Renewal::lost;
     sdk::Claim copy = claim();
     auto r = queue.renew(copy, lease_ms);
     if (!r) {
@@ -120,19 +124,20 @@ bool HeldTask::renew(sdk::QueueBackend& queue, std::int64_t lease_ms) {
             // The backend is away: the lease may lapse, but only the backend
             // can say so. Keep going; the next beat tries again.
             spdlog::warn("task {}: cannot renew its lease: {}", id_, r.error().message);
-            return true;
+            return Renewal::held;
         }
         std::lock_guard lock(mu_);
         // A run that chose its ending gives its claim up itself (complete,
         // dead-letter, hand back): its lease is gone, but lost to nobody.
-        if (closed_) return true;
-        if (claim_.lease_token == copy.lease_token) lost_ = true;  // not when a newer claim was adopted meanwhile
-        return !lost_.load();
+        if (closed_) return Renewal::held;
+        // Not when a newer claim was adopted meanwhile: that one is renewed next beat.
+        if (claim_.lease_token != copy.lease_token) return Renewal::held;
+        return lost_.exchange(true) ? Renewal::lost : Renewal::lost_now;
     }
     std::lock_guard lock(mu_);
     if (claim_.lease_token == copy.lease_token) claim_.lease_expires_at_ms = copy.lease_expires_at_ms;
     if (slot_) slot_->renew();
-    return true;
+    return Renewal::held;
 }
 
 void HeldTask::hold_client_slot(std::optional<ClientSlot> slot) {

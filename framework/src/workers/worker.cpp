@@ -102,8 +102,13 @@ void Worker::heartbeat_loop() {
         // First, so that slow task renewals cannot delay it past a lease.
         circuit_.keep_trial();
         for (const auto& h : held) {
-            if (!h->renew(*d_.queue, d_.options.lease_ms)) {
-                spdlog::warn("task {}: lease lost; another worker has it now", h->task_id());
+            if (h->renew(*d_.queue, d_.options.lease_ms) == HeldTask::Renewal::lost_now) {
+                // The backend cannot tell a lease taken over from one it lost
+                // (a restart without persistence): either way this run ends.
+                spdlog::warn(
+                    "task {}: lease lost: the queue no longer holds this worker's claim (it lapsed and "
+                    "was reclaimed, or the queue backend lost it); this run stops at its next step",
+                    h->task_id());
             }
         }
         lock.lock();

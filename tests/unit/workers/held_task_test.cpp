@@ -34,7 +34,7 @@ TEST(HeldTask, RenewingALiveLeaseMovesItsExpiry) {
     ASSERT_TRUE(q.queue);
     sf::HeldTask held(claim_one(*q.queue, "t1"));
     const auto before = held.claim().lease_expires_at_ms;
-    EXPECT_TRUE(held.renew(*q.queue, 2 * kLeaseMs));
+    EXPECT_EQ(held.renew(*q.queue, 2 * kLeaseMs), sf::HeldTask::Renewal::held);
     EXPECT_GT(held.claim().lease_expires_at_ms, before);
     EXPECT_FALSE(held.lost());
 }
@@ -46,7 +46,10 @@ TEST(HeldTask, ALeaseGoneWhileTheRunGoesOnIsLost) {
     sf::HeldTask held(c);
     // Another process ended the claim (a reclaim after a lapse would too).
     ASSERT_TRUE(q.queue->complete(c));
-    EXPECT_FALSE(held.renew(*q.queue, kLeaseMs));
+    EXPECT_EQ(held.renew(*q.queue, kLeaseMs), sf::HeldTask::Renewal::lost_now);
+    EXPECT_TRUE(held.lost());
+    // Told once: the next beats neither ask the backend again nor report it anew.
+    EXPECT_EQ(held.renew(*q.queue, kLeaseMs), sf::HeldTask::Renewal::lost);
     EXPECT_TRUE(held.lost());
 }
 
@@ -59,6 +62,6 @@ TEST(HeldTask, AClaimTheClosedRunGaveUpItselfIsNotLost) {
     // that had already listed the task renews it after that.
     held.close();
     ASSERT_TRUE(q.queue->dead_letter(c, "authentication failed"));
-    EXPECT_TRUE(held.renew(*q.queue, kLeaseMs)) << "reported as lost to another worker";
+    EXPECT_EQ(held.renew(*q.queue, kLeaseMs), sf::HeldTask::Renewal::held) << "reported as lost to another worker";
     EXPECT_FALSE(held.lost());
 }

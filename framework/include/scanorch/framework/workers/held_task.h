@@ -55,10 +55,17 @@ public:
     /// The first write of a run: makes this claim the record's owner.
     WriteOutcome take_over(TaskStore& store, const std::function<void(TaskRecord&)>& change, TaskRecord& after);
 
-    /// Heartbeat: renews the lease and the client slot. Returns false when
-    /// the lease went to another worker; true too once the run has closed
-    /// (its own ending gave the claim up).
-    bool renew(sdk::QueueBackend& queue, std::int64_t lease_ms);
+    /// What a heartbeat's renewal found.
+    enum class Renewal {
+        held,      ///< renewed; or the backend is away (only it can say the lease lapsed); or the run has
+                   ///< closed (its own ending gave the claim up)
+        lost_now,  ///< the backend no longer holds this claim (it lapsed and was taken over, the backend
+                   ///< lost it): the run stops at its next step
+        lost,      ///< found lost at an earlier beat: the backend is not asked again (adopt() gives the
+                   ///< run a new claim to renew)
+    };
+    /// Heartbeat: renews the lease and the client slot.
+    Renewal renew(sdk::QueueBackend& queue, std::int64_t lease_ms);
 
     /// The claim still holds its scanner slot (claim() took one; vacate()
     /// gives it back; adopt() takes one again).
