@@ -42,8 +42,21 @@ namespace sdk = scanorch::sdk;
 using scanorch::redis_queue::RedisPool;
 using scanorch::redis_queue::Value;
 
+// Prepended to each script that wakes workers: a token on a wake list, which
+// workers BLPOP. A scanner's list keeps one token (one is enough to make its
+// worker claim); the global list keeps one per global task, at most 1,000.
+const std::string kWakeLua = R"lua(
+local function wake(prefix, list, keep)
+  local k = prefix..':wake:'..list
+  redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, keep)
+end
+)lua";
+
+// ARGV: prefix, scanner
+const std::string kWake = kWakeLua + "wake(ARGV[1], ARGV[2], 0)\n";
+
 // KEYS[1] queue, KEYS[2] task hash; ARGV: id, payload, queue name, enqueued_at, attempts, front, prefix
-const std::string kEnqueue = R"lua(
+const std::string kEnqueue = kWakeLua + R"lua(
 local state = redis.call('HGET', KEYS[2], 'state')
 if state and state ~= 'dlq' then return -1 end
 redis.call('DEL', KEYS[2])
@@ -54,11 +67,9 @@ if ARGV[3] == '' then
   -- One token per global task: it wakes ONE waiting worker (BLPOP serves the
   -- longest waiting first), not the whole pool; workers of full scanners do
   -- not wait on it (wait_for_work). Bounded, so an idle pool cannot pile them up.
-  local k = ARGV[7]..':wake:global'
-  redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 999)
+  wake(ARGV[7], 'global', 999)
 else
-  local k = ARGV[7]..':wake:'..ARGV[3]
-  redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0)
+  wake(ARGV[7], ARGV[3], 0)
 end
 if ARGV[6] == '1' then return 1 end
 return n
@@ -102,7 +113,7 @@ return 1
 // first, so they never shrink the bound; there are at most max of them.
 // KEYS[1] task hash, KEYS[2] running set, KEYS[3] finishing set; ARGV: id,
 // token, prefix, scanner, max
-const std::string kVacate = R"lua(
+const std::string kVacate = kWakeLua + R"lua(
 if redis.call('HGET', KEYS[1], 'state') ~= 'held' or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return 1 end
 local n = 0
@@ -112,8 +123,7 @@ for _, m in ipairs(redis.call('SMEMBERS', KEYS[3])) do
 end
 if n >= tonumber(ARGV[5]) then return 2 end
 redis.call('SMOVE', KEYS[2], KEYS[3], ARGV[1])
-local k = ARGV[3]..':wake:'..ARGV[4]
-redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0)
+wake(ARGV[3], ARGV[4], 0)
 return 1
 )lua";
 
@@ -121,13 +131,12 @@ return 1
 // dead-letter (2). KEYS[1] task hash, KEYS[2] lease zset, KEYS[3] running set,
 // KEYS[4] dlq, KEYS[5] finishing set; ARGV: id, token, mode,
 // payload_or_reason, now, prefix, scanner
-const std::string kEnd = R"lua(
+const std::string kEnd = kWakeLua + R"lua(
 if redis.call('HGET', KEYS[1], 'state') ~= 'held' or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('SREM', KEYS[5], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-local k = ARGV[6]..':wake:'..ARGV[7]
-redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0)
+wake(ARGV[6], ARGV[7], 0)
 if ARGV[3] == '0' then redis.call('DEL', KEYS[1]); return 1 end
 redis.call('HDEL', KEYS[1], 'token', 'scanner', 'from_global')
 if ARGV[3] == '1' then
@@ -144,7 +153,7 @@ return 1
 )lua";
 
 // KEYS[1] lease zset; ARGV: now, prefix
-const std::string kReclaim = R"lua(
+const std::string kReclaim = kWakeLua + R"lua(
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 local out = {}
 for _, id in ipairs(ids) do
@@ -161,7 +170,7 @@ for _, id in ipairs(ids) do
     local qk = ARGV[2]..':queue:global'
     if h[2] and h[2] ~= '' then qk = ARGV[2]..':queue:nessus:'..h[2] end
     redis.call('LPUSH', qk, id)
-    if h[1] then local k = ARGV[2]..':wake:'..h[1]; redis.call('LPUSH', k, '1'); redis.call('LTRIM', k, 0, 0) end
+    if h[1] then wake(ARGV[2], h[1], 0) end
     table.insert(out, id); table.insert(out, h[2] or ''); table.insert(out, h[3] or '')
     table.insert(out, h[4] or '0'); table.insert(out, h[5] or '0')
   end
@@ -700,10 +709,8 @@ public:
     sdk::Result<void> wake(const std::string& scanner) noexcept override {
         return guard([&]() -> sdk::Result<void> {
             // One token is enough: a woken worker tries claim() and waits again.
-            auto r = redis_.command({"LPUSH", p_ + ":wake:" + scanner, "1"});
+            auto r = run(wake_, {p_ + ":wake:" + scanner}, {p_, scanner});
             if (!r) return std::move(r).error();
-            auto t = redis_.command({"LTRIM", p_ + ":wake:" + scanner, "0", "0"});
-            if (!t) return std::move(t).error();
             return {};
         });
     }
@@ -932,9 +939,9 @@ private:
     std::mutex seen_mu_;
     std::unordered_map<std::string, std::string> queue_seen_;  ///< task id -> queue key it was last found in
     const Script enqueue_{kEnqueue}, claim_{kClaim}, renew_{kRenew}, vacate_{kVacate}, end_{kEnd}, reclaim_{kReclaim},
-        remove_{kRemove}, dlq_remove_{kDlqRemove}, kv_get_{kKvGet}, kv_get_many_{kKvGetMany}, kv_set_{kKvSet},
-        kv_cas_{kKvCompareAndSet}, delete_if_{kDeleteIf}, position_{kPosition}, counter_add_{kCounterAdd},
-        counter_read_{kCounterRead}, pool_snapshot_{kPoolSnapshot};
+        remove_{kRemove}, dlq_remove_{kDlqRemove}, wake_{kWake}, kv_get_{kKvGet}, kv_get_many_{kKvGetMany},
+        kv_set_{kKvSet}, kv_cas_{kKvCompareAndSet}, delete_if_{kDeleteIf}, position_{kPosition},
+        counter_add_{kCounterAdd}, counter_read_{kCounterRead}, pool_snapshot_{kPoolSnapshot};
 };
 
 }  // namespace
