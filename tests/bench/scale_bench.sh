@@ -43,6 +43,7 @@ SCANNERS=${SCANNERS:-200} SLOTS=${SLOTS:-5} SCANS=${SCANS:-3000} SCAN_SECONDS=${
 PER_EMULATOR=${PER_EMULATOR:-200} POLL_MS=${POLL_MS:-1000} SUBMIT_ONLY=${SUBMIT_ONLY:-0}
 IDLE_SECONDS=${IDLE_SECONDS:-5} MODE=${MODE:-all} WARM=${WARM:-0}
 case $MODE in all) ;; api) SUBMIT_ONLY=1 ;; *) echo "scale_bench: MODE is 'all' or 'api', not '$MODE'" >&2; exit 2 ;; esac
+case $WARM in ''|*[!0-9]*) echo "scale_bench: WARM is a number of scans, not '$WARM'" >&2; exit 2 ;; esac
 . "$root/tests/support/processes.sh"
 [ $(( PER_EMULATOR * SLOTS )) -le 1000 ] ||
   fail "PER_EMULATOR x SLOTS is $(( PER_EMULATOR * SLOTS )); one nessus-emulator runs at most 1000 scans at once: lower PER_EMULATOR"
@@ -123,7 +124,7 @@ fi
 emu_counts() {
   local u e=0 n=0 k=0 a b c
   for u in "${emu_urls[@]}"; do
-    read -r a b c < <(curl -s "$u/emulator/stats" |
+    read -r a b c < <(curl -s --max-time 10 "$u/emulator/stats" |
       python3 -c 'import json,sys; d = json.load(sys.stdin); print(d["exports"], d["requests_served"], d["connections_accepted"])')
     e=$(( e + a )) n=$(( n + b )) k=$(( k + c ))
   done
@@ -134,7 +135,7 @@ if [ "$WARM" -gt 0 ]; then
   python3 "$root/tests/support/submit_scans.py" "$hport" "$WARM" >/dev/null
   warm_deadline=$(( SECONDS + 60 + 4 * WARM * SCAN_SECONDS / (SCANNERS * SLOTS) + 10 * SCAN_SECONDS ))
   until [ "$(emu_counts | cut -d' ' -f1)" -ge "$WARM" ] &&
-    [ "$(curl -s -X POST -d '{"status": "running", "limit": 1}' "$base/tools/list_tasks" |
+    [ "$(curl -s --max-time 10 -X POST -d '{"status": "running", "limit": 1}' "$base/tools/list_tasks" |
          python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')" = 0 ]; do
     [ "$SECONDS" -lt "$warm_deadline" ] || fail "the $WARM warm-up scans did not finish in time"
     sleep 0.5

@@ -22,6 +22,9 @@ import socket
 import sys
 import time
 
+MAX_HEAD = 64 * 1024  # a reply's status line and headers
+MAX_BODY = 16 * 1024 * 1024
+
 
 class Connection:
     def __init__(self, port: int) -> None:
@@ -32,8 +35,13 @@ class Connection:
     def post(self, path: str, body: bytes) -> tuple[int, bytes]:
         head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n").encode()
-        self.sock.sendall(head + body)
+        try:
+            self.sock.sendall(head + body)
+        except OSError as e:
+            sys.exit(f"cannot send to the server: {e}")
         while (end := self.buf.find(b"\r\n\r\n")) < 0:
+            if len(self.buf) > MAX_HEAD:
+                sys.exit(f"a reply's headers run past {MAX_HEAD} bytes: {self.buf[:200]!r}")
             self._fill()
         lines = self.buf[:end].decode("latin-1").split("\r\n")
         self.buf = self.buf[end + 4:]
@@ -42,16 +50,21 @@ class Connection:
         for line in lines[1:]:
             name, _, value = line.partition(":")
             if name.strip().lower() == "content-length":
-                length = int(value)
+                length = int(value) if value.strip().isdigit() else -1
         if length is None:
             sys.exit(f"a reply without Content-Length: {lines[0]!r}")
+        if not 0 <= length <= MAX_BODY:
+            sys.exit(f"a reply with a Content-Length that is not 0 to {MAX_BODY}: {lines[0]!r}")
         while len(self.buf) < length:
             self._fill()
         data, self.buf = self.buf[:length], self.buf[length:]
         return status, data
 
     def _fill(self) -> None:
-        chunk = self.sock.recv(65536)
+        try:
+            chunk = self.sock.recv(65536)
+        except OSError as e:  # a timeout too: no answer within 60 s
+            sys.exit(f"no reply from the server: {e}")
         if not chunk:
             sys.exit("the server closed the connection")
         self.buf += chunk
