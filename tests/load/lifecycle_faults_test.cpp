@@ -294,6 +294,18 @@ protected:
         return hosts;
     }
 
+    /// The validator's own count of a finished task's ReportItems (its
+    /// results_summary, by severity); -1 without one.
+    std::int64_t reported_items(const std::string& id) {
+        const auto s = status(id);
+        const auto summary = s ? s->getObject("results_summary") : nullptr;
+        const auto by_severity = summary ? summary->getObject("severity_breakdown") : nullptr;
+        if (!by_severity) return -1;
+        std::int64_t items = 0;
+        for (const auto& [severity, n] : *by_severity) items += n.convert<std::int64_t>();
+        return items;
+    }
+
     /// Sum of scanorch_tasks_finished_total{...status="<status>"} on /metrics.
     double finished_total(const std::string& status_label, std::string& text) {
         text = http_call(http_port_, "GET", "/metrics").body;
@@ -678,13 +690,8 @@ TEST_F(LifecycleFaults, WorkerKilledWhileIndexingIsReclaimedAndIndexesEveryFindi
     const std::string st = wait_terminal(id, 120s);
     ASSERT_EQ(st, "completed") << stringify(status(id));
     EXPECT_EQ(scans_named(emu.port(), "index-kill").size(), 1u) << "the next run exports the same scan";
-    const auto done = status(id);
-    // The validator's own count of the export's ReportItems, by severity.
-    const auto summary = done->getObject("results_summary");
-    const auto by_severity = summary ? summary->getObject("severity_breakdown") : nullptr;
-    ASSERT_TRUE(by_severity) << stringify(done);
-    std::int64_t items = 0;
-    for (const auto& [severity, n] : *by_severity) items += n.convert<std::int64_t>();
+    const std::int64_t items = reported_items(id);
+    ASSERT_GE(items, 0) << stringify(status(id));
     const auto now = index_count(db_file, id);
     EXPECT_GT(items, half.rows) << "the kill came before the last batch";
     EXPECT_EQ(now.rows, items) << "every ReportItem indexed, none twice";
@@ -857,6 +864,8 @@ TEST_F(LifecycleFaults, RedisRestartWhileASlotIsGivenBackLosesNoTaskAndRunsNoSca
     std::size_t n = 0;
     if (final_status[a] == "completed") {
         EXPECT_EQ(finding_hosts(a, n), std::set<std::string>{"192.0.2.81"});
+        EXPECT_EQ(static_cast<std::int64_t>(n), reported_items(a)) << "a's findings indexed once";
+        EXPECT_GT(n, 0u);
     }
     // Each run in flight is told once that its lease is gone, not at every
     // heartbeat until it reaches its next step.

@@ -16,7 +16,11 @@ std::string HeldTask::token() const {
 
 bool HeldTask::adopt(sdk::Claim claim, TaskStore& store) {
     std::lock_guard lock(mu_);
-    if (closed_) return false;
+    // A lost run may have decided its ending already (a step read lost()):
+    // under a new claim it would end that claim as lost, dropping the task
+    // from the queue while its record runs on. Its later claims start a
+    // fresh run instead, which takes the record over from it.
+    if (closed_ || lost_) return false;
     const std::string old_token = claim_.lease_token;
     const std::string new_token = claim.lease_token;
     // Under the lock, so no write of the run falls between the record's
@@ -33,7 +37,6 @@ bool HeldTask::adopt(sdk::Claim claim, TaskStore& store) {
     });
     if (!r || !rewritten) return false;
     claim_ = std::move(claim);
-    lost_ = false;
     holds_slot_ = true;  // the new claim took a slot of its own
     return true;
 }
@@ -115,7 +118,7 @@ WriteOutcome HeldTask::take_over(TaskStore& store, const std::function<void(Task
 HeldTask::Renewal HeldTask::renew(sdk::QueueBackend& queue, std::int64_t lease_ms) {
     // A run whose lease is lost may take seconds to reach its next step (an
     // export): asking the backend at every beat meanwhile only repeats the
-    // answer, and the warning with it.
+    // answer, and the warning with it. Lost stays lost: adopt() refuses it.
     if (lost_.load()) return Renewal::lost;
     sdk::Claim copy = claim();
     auto r = queue.renew(copy, lease_ms);

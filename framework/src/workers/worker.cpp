@@ -206,7 +206,7 @@ bool Worker::accept(sdk::Claim claim) {
         return true;
     }
     std::lock_guard lock(mu_);
-    if (auto it = jobs_.find(id); it != jobs_.end()) {  // its run is ending: a fresh run follows it
+    if (auto it = jobs_.find(id); it != jobs_.end()) {  // its run is ending, or lost: a fresh run follows it
         if (it->second.next) (void)d_.queue->release(it->second.next->claim(), it->second.next->claim().task.payload);
         it->second.next = std::make_shared<HeldTask>(std::move(claim));
         return true;

@@ -1,11 +1,20 @@
-// HeldTask's heartbeat side over the real memory-queue plugin: a lease that
-// went to another worker is lost; a claim the run gave up itself is not.
+// HeldTask over the real memory-queue and sqlite-store plugins: a lease that
+// went to another worker is lost, for good; a claim the run gave up itself
+// is not; a claim of the same task adopted by its live run moves the record
+// with it, and a lost or closed run adopts none.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <filesystem>
+#include <memory>
 #include <string>
 
 #include "memory_queue_plugin.h"
+#include "task_store_access.h"
 
+#include "scanorch/framework/runtime/clock.h"
+#include "scanorch/framework/service/forwarding_queue.h"
 #include "scanorch/framework/workers/held_task.h"
 
 namespace sdk = scanorch::sdk;
@@ -27,6 +36,60 @@ sdk::Claim claim_one(sdk::QueueBackend& q, const std::string& id) {
     return c && c->has_value() ? **c : sdk::Claim{};
 }
 
+/// Counts the renewals that reach the backend.
+class CountingQueue final : public sf::ForwardingQueue {
+public:
+    using sf::ForwardingQueue::ForwardingQueue;
+    sdk::Result<void> renew(sdk::Claim& c, std::int64_t lease_ms) noexcept override {
+        ++renewals;
+        return inner().renew(c, lease_ms);
+    }
+    std::atomic<int> renewals{0};
+};
+
+/// A memory-queue and a sqlite-store task store, both in one temporary
+/// directory removed when the test ends; the task is created running under
+/// the claim `first`, as a run's take-over leaves it.
+class HeldTaskAdoption : public ::testing::Test {
+protected:
+    void SetUp() override {
+        q_ = std::make_unique<TestQueue>("held-adopt-" + std::to_string(++counter_), MEMORY_QUEUE_PLUGIN);
+        ASSERT_TRUE(q_->queue);
+        store_ = scanorch::testing::open_task_store(q_->dir, SQLITE_STORE_PLUGIN);
+        first_ = claim_one(*q_->queue, "t9");
+        sf::TaskRecord t;
+        t.task_id = "t9";
+        t.scan_type = sdk::ScanType::untrusted;
+        t.targets = "192.0.2.1";
+        t.status = sf::TaskStatus::running;
+        t.created_at = t.updated_at = sf::now_ms();
+        t.lease_token = first_.lease_token;
+        ASSERT_TRUE(store_->create(t, "{}"));
+    }
+    void TearDown() override {
+        store_.reset();
+        q_.reset();
+    }
+
+    /// The first lease lapses and the task comes back: a second claim of it.
+    sdk::Claim claim_again() {
+        EXPECT_TRUE(q_->queue->release(first_, "{}"));
+        auto c = q_->queue->claim("east", 1, kLeaseMs);
+        EXPECT_TRUE(c && c->has_value());
+        return c && c->has_value() ? **c : sdk::Claim{};
+    }
+    std::string record_token() {
+        auto t = store_->load("t9");
+        EXPECT_TRUE(t);
+        return t ? t->lease_token : std::string();
+    }
+
+    static inline int counter_ = 0;
+    std::unique_ptr<TestQueue> q_;
+    std::shared_ptr<sf::TaskStore> store_;
+    sdk::Claim first_;
+};
+
 }  // namespace
 
 TEST(HeldTask, RenewingALiveLeaseMovesItsExpiry) {
@@ -44,12 +107,16 @@ TEST(HeldTask, ALeaseGoneWhileTheRunGoesOnIsLost) {
     ASSERT_TRUE(q.queue);
     const auto c = claim_one(*q.queue, "t2");
     sf::HeldTask held(c);
+    CountingQueue counted(q.queue);
     // Another process ended the claim (a reclaim after a lapse would too).
     ASSERT_TRUE(q.queue->complete(c));
-    EXPECT_EQ(held.renew(*q.queue, kLeaseMs), sf::HeldTask::Renewal::lost_now);
+    EXPECT_EQ(held.renew(counted, kLeaseMs), sf::HeldTask::Renewal::lost_now);
     EXPECT_TRUE(held.lost());
+    EXPECT_EQ(counted.renewals.load(), 1);
     // Told once: the next beats neither ask the backend again nor report it anew.
-    EXPECT_EQ(held.renew(*q.queue, kLeaseMs), sf::HeldTask::Renewal::lost);
+    EXPECT_EQ(held.renew(counted, kLeaseMs), sf::HeldTask::Renewal::lost);
+    EXPECT_EQ(held.renew(counted, kLeaseMs), sf::HeldTask::Renewal::lost);
+    EXPECT_EQ(counted.renewals.load(), 1) << "the backend was asked again";
     EXPECT_TRUE(held.lost());
 }
 
@@ -64,4 +131,61 @@ TEST(HeldTask, AClaimTheClosedRunGaveUpItselfIsNotLost) {
     ASSERT_TRUE(q.queue->dead_letter(c, "authentication failed"));
     EXPECT_EQ(held.renew(*q.queue, kLeaseMs), sf::HeldTask::Renewal::held) << "reported as lost to another worker";
     EXPECT_FALSE(held.lost());
+}
+
+TEST_F(HeldTaskAdoption, ALiveRunAdoptsTheNewClaimAndMovesTheRecordWithIt) {
+    sf::HeldTask held(first_);
+    const auto second = claim_again();
+    ASSERT_NE(second.lease_token, first_.lease_token);
+    ASSERT_TRUE(held.adopt(second, *store_));
+    EXPECT_EQ(held.token(), second.lease_token);
+    EXPECT_EQ(record_token(), second.lease_token);
+    EXPECT_TRUE(held.holds_slot());
+    // The new claim is the one renewed, and writes go under it.
+    EXPECT_EQ(held.renew(*q_->queue, kLeaseMs), sf::HeldTask::Renewal::held);
+    EXPECT_FALSE(held.lost());
+    EXPECT_EQ(held.write(*store_,
+                         [](sf::TaskRecord& t) {
+                             t.progress = 40;
+                             return true;
+                         }),
+              sf::WriteOutcome::written);
+}
+
+TEST_F(HeldTaskAdoption, ARunThatLostItsLeaseAdoptsNoLaterClaim) {
+    // The heartbeat found the lease gone; the run may have chosen to end as
+    // lost already. Adopting now would hand it the new claim to end with.
+    sf::HeldTask held(first_);
+    const auto second = claim_again();
+    ASSERT_EQ(held.renew(*q_->queue, kLeaseMs), sf::HeldTask::Renewal::lost_now);
+    EXPECT_FALSE(held.adopt(second, *store_));
+    EXPECT_EQ(held.token(), first_.lease_token) << "the lost run took the new claim";
+    EXPECT_EQ(record_token(), first_.lease_token) << "the record moved to a claim no run follows";
+    EXPECT_TRUE(held.lost());
+    // The queue still holds the new claim for the fresh run that follows.
+    auto renewed = second;
+    EXPECT_TRUE(q_->queue->renew(renewed, kLeaseMs));
+}
+
+TEST_F(HeldTaskAdoption, AClosedRunAdoptsNoLaterClaim) {
+    sf::HeldTask held(first_);
+    const auto second = claim_again();
+    held.close();
+    EXPECT_FALSE(held.adopt(second, *store_));
+    EXPECT_EQ(held.token(), first_.lease_token);
+    EXPECT_EQ(record_token(), first_.lease_token);
+}
+
+TEST_F(HeldTaskAdoption, ARunWhoseRecordMovedOnAdoptsNoLaterClaim) {
+    // Another worker took the task over in the store meanwhile: the new
+    // claim must start a run with a take-over of its own.
+    sf::HeldTask held(first_);
+    const auto second = claim_again();
+    ASSERT_TRUE(store_->update("t9", [](sf::TaskRecord& t) {
+        t.lease_token = "someone-else";
+        return true;
+    }));
+    EXPECT_FALSE(held.adopt(second, *store_));
+    EXPECT_EQ(held.token(), first_.lease_token);
+    EXPECT_EQ(record_token(), "someone-else");
 }

@@ -39,12 +39,15 @@ public:
     sdk::Claim claim() const;
     std::string token() const;
 
-    /// The lease passed to another worker (the heartbeat found it gone).
+    /// The lease passed to another worker (the heartbeat found it gone). For
+    /// good: a run that lost its lease ends.
     bool lost() const { return lost_.load(); }
 
     /// The same task claimed again by this worker after its lease lapsed: the
     /// run goes on under the new lease. False once the run has chosen its
-    /// ending, or when the record no longer names this run's lease.
+    /// ending or found its lease lost (it may have chosen to end as lost), or
+    /// when the record no longer names this run's lease: the claim then
+    /// starts a fresh run.
     bool adopt(sdk::Claim claim, TaskStore& store);
     /// The run has chosen its ending: later claims start a new run.
     void close();
@@ -61,8 +64,8 @@ public:
                    ///< closed (its own ending gave the claim up)
         lost_now,  ///< the backend no longer holds this claim (it lapsed and was taken over, the backend
                    ///< lost it): the run stops at its next step
-        lost,      ///< found lost at an earlier beat: the backend is not asked again (adopt() gives the
-                   ///< run a new claim to renew)
+        lost,      ///< found lost at an earlier beat: the backend is not asked again; the run ends, and
+                   ///< a later claim of the task starts a fresh one
     };
     /// Heartbeat: renews the lease and the client slot.
     Renewal renew(sdk::QueueBackend& queue, std::int64_t lease_ms);
