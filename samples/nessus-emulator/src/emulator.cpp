@@ -129,10 +129,32 @@ bool Emulator::dice(double p) {
     return std::uniform_real_distribution<double>(0, 1)(rng_) < p;
 }
 
-std::uint32_t Emulator::occupied() const {
-    std::uint32_t n = 0;
-    for (const auto& [id, s] : scans_) n += is_active(s.status) ? 1 : 0;
-    return n;
+namespace {
+
+// Statuses the ticker moves on by itself.
+bool is_moving(const std::string& status) {
+    return status == "pending" || status == "running" || status == "processing" || status == "stopping" ||
+           status == "pausing" || status == "resuming";
+}
+
+}  // namespace
+
+void Emulator::set_status(Scan& s, const char* status) {
+    const bool was_active = is_active(s.status), was_moving = is_moving(s.status), was_pending = s.status == "pending";
+    if (was_pending) pending_.erase(s.launch_seq);
+    s.status = status;
+    const bool active = is_active(s.status), moving = is_moving(s.status);
+    if (active != was_active) active ? ++active_ : --active_;
+    if (moving != was_moving) moving ? (void)moving_.insert(s.id) : (void)moving_.erase(s.id);
+    if (s.status == "pending") pending_[s.launch_seq] = s.id;
+}
+
+void Emulator::unindex(Scan& s) {
+    set_status(s, "empty");
+    auto it = by_scanner_.find(s.scanner);
+    if (it == by_scanner_.end()) return;
+    it->second.erase(s.id);
+    if (it->second.empty()) by_scanner_.erase(it);
 }
 
 void Emulator::tick_loop() {
@@ -148,11 +170,13 @@ void Emulator::advance(Clock::time_point now) {
     last_advance_ = now;
     auto since = [&](const Scan& s) { return std::chrono::duration<double>(now - s.phase_since).count(); };
     auto to = [&](Scan& s, const char* status) {
-        s.status = status;
+        set_status(s, status);
         s.phase_since = now;
         s.modified = epoch_now();
     };
-    for (auto& [id, s] : scans_) {
+    // to() may take the scan out of moving_: the iterator is past it by then.
+    for (auto it = moving_.begin(); it != moving_.end();) {
+        Scan& s = scans_.at(*it++);
         if (s.status == "running" && s.ran_seconds + since(s) >= opt_.scan_seconds) {
             if (s.will_abort) {
                 to(s, "aborted");
@@ -174,21 +198,20 @@ void Emulator::advance(Clock::time_point now) {
             to(s, "running");
         }
     }
-    // Pending scans start in launch order while slots are free, as Nessus's
-    // own max-concurrent-scans setting makes them wait.
-    std::vector<Scan*> pending;
-    for (auto& [id, s] : scans_) {
-        if (s.status == "pending") pending.push_back(&s);
-    }
-    if (pending.empty()) return;
-    std::sort(pending.begin(), pending.end(), [](auto* a, auto* b) { return a->launch_seq < b->launch_seq; });
-    std::uint32_t running = occupied();
-    for (Scan* s : pending) {
-        if (running >= opt_.max_running) break;
-        to(*s, "running");
-        s->ran_seconds = 0;
-        s->started_epoch = epoch_now();
-        peak_running_ = std::max(peak_running_, ++running);
+    start_pending(now);
+}
+
+// Pending scans start in launch order while slots are free, as Nessus's own
+// max-concurrent-scans setting makes them wait.
+void Emulator::start_pending(Clock::time_point now) {
+    while (!pending_.empty() && active_ < opt_.max_running) {
+        Scan& s = scans_.at(pending_.begin()->second);
+        set_status(s, "running");
+        s.phase_since = now;
+        s.modified = epoch_now();
+        s.ran_seconds = 0;
+        s.started_epoch = epoch_now();
+        peak_running_ = std::max(peak_running_, active_);
     }
 }
 
@@ -221,7 +244,7 @@ bool Emulator::authenticated(const Request& r) {
     return true;
 }
 
-std::string Emulator::scan_json(const Scan& s) const {
+Object::Ptr Emulator::scan_object(const Scan& s) const {
     Object::Ptr o = new Object;
     o->set("id", s.id);
     o->set("uuid", s.status == "empty" ? Poco::Dynamic::Var() : Poco::Dynamic::Var(s.uuid));
@@ -236,7 +259,7 @@ std::string Emulator::scan_json(const Scan& s) const {
     o->set("control", true);
     o->set("creation_date", s.created);
     o->set("last_modification_date", s.modified);
-    return json(o);
+    return o;
 }
 
 Response Emulator::handle(const Request& request) {
@@ -552,9 +575,11 @@ Response Emulator::list_scans(const Request& r, const PathParams&) {
     }
     Object::Ptr o = new Object;
     Array::Ptr arr = new Array;
-    for (const auto& [id, s] : scans_) {
-        if (s.scanner != r.scanner || s.modified < since) continue;
-        arr->add(Poco::JSON::Parser().parse(scan_json(s)));
+    if (auto mine = by_scanner_.find(r.scanner); mine != by_scanner_.end()) {
+        for (const int id : mine->second) {
+            const Scan& s = scans_.at(id);
+            if (s.modified >= since) arr->add(scan_object(s));
+        }
     }
     o->set("folders", Poco::JSON::Parser().parse(R"([{"id":3,"name":"My Scans","type":"main"}])"));
     o->set("scans", arr->size() ? Poco::Dynamic::Var(arr) : Poco::Dynamic::Var());
@@ -617,17 +642,18 @@ Response Emulator::create_scan(const Request& r, const PathParams&) {
     const bool launch_now = settings->has("launch_now") && settings->getValue<std::string>("launch_now") == "true";
     journal_[s.id] = {s.name, s.description, s.targets, "", launch_now ? 1u : 0u, false, false};
     auto& stored = scans_[s.id] = std::move(s);
+    by_scanner_[stored.scanner].insert(stored.id);
     if (launch_now) {
-        stored.status = "pending";
         stored.uuid =
             random_hex(8) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(28);
         stored.launch_seq = ++launch_seq_;
+        set_status(stored, "pending");
         stored.will_abort = dice(opt_.abort_rate);
         ++scans_launched_;
     }
     // The create answer carries the "template-..." uuid, as recorded from
     // Nessus, though the list shows a never-launched scan's uuid as null.
-    auto created = Poco::JSON::Parser().parse(scan_json(stored)).extract<Object::Ptr>();
+    auto created = scan_object(stored);
     created->set("uuid", stored.uuid);
     Object::Ptr o = new Object;
     o->set("scan", created);
@@ -642,16 +668,16 @@ Response Emulator::launch_scan(const Request&, const PathParams& p) {
         return error(500, "Failed to launch scan. This is usually due to the scan already running.");
     }
     const auto now = Clock::now();
-    s.status = "pending";
     s.modified = epoch_now();
     s.phase_since = now;
     s.uuid = random_hex(8) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(28);
     s.launch_seq = ++launch_seq_;
+    set_status(s, "pending");
     s.will_abort = dice(opt_.abort_rate);
     s.history_id = s.history_id + 1;
     ++scans_launched_;
     ++journal_[s.id].launches;
-    advance(now);
+    start_pending(now);
     Object::Ptr o = new Object;
     o->set("scan_uuid", s.uuid);
     return ok(o);
@@ -662,7 +688,7 @@ Response Emulator::stop_scan(const Request&, const PathParams& p) {
     if (it == scans_.end()) return error(404, "Scan does not exist.");
     Scan& s = it->second;
     if (!is_active(s.status) && s.status != "pending") return error(409, "Scan is not active.");
-    s.status = "stopping";
+    set_status(s, "stopping");
     s.modified = epoch_now();
     s.phase_since = Clock::now();
     journal_[s.id].stopped = true;
@@ -676,7 +702,7 @@ Response Emulator::pause_scan(const Request&, const PathParams& p) {
     if (s.status != "running") return error(409, "Scan is not active.");
     const auto now = Clock::now();
     s.ran_seconds += std::chrono::duration<double>(now - s.phase_since).count();
-    s.status = "pausing";
+    set_status(s, "pausing");
     s.modified = epoch_now();
     s.phase_since = now;
     return answer(200, "{}");
@@ -687,7 +713,7 @@ Response Emulator::resume_scan(const Request&, const PathParams& p) {
     if (it == scans_.end()) return error(404, "Scan does not exist.");
     Scan& s = it->second;
     if (s.status != "paused") return error(409, "The scan is not active and / or couldn't be resumed");
-    s.status = "resuming";
+    set_status(s, "resuming");
     s.modified = epoch_now();
     s.phase_since = Clock::now();
     return answer(200, "{}");
@@ -702,6 +728,7 @@ Response Emulator::delete_scan(const Request&, const PathParams& p) {
     }
     journal_[s.id].deleted = true;
     journal_[s.id].last_status = s.status;
+    unindex(s);
     scans_.erase(it);
     return answer(200, "");
 }

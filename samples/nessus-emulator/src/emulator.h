@@ -12,9 +12,12 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <Poco/JSON/Object.h>
 
 #include "emulator_options.h"
 #include "report_writer.h"
@@ -142,9 +145,15 @@ private:
     bool authenticated(const Request& r);
     void tick_loop();
     void advance(Clock::time_point now);
+    /// Starts pending scans in launch order while slots are free.
+    void start_pending(Clock::time_point now);
+    /// Every status change goes through here, which keeps the indexes below.
+    void set_status(Scan& s, const char* status);
+    /// Takes a scan out of the indexes before it is erased.
+    void unindex(Scan& s);
     Clock::time_point last_advance_{};
-    std::uint32_t occupied() const;
-    std::string scan_json(const Scan& s) const;
+    std::uint32_t occupied() const { return active_; }
+    Poco::JSON::Object::Ptr scan_object(const Scan& s) const;
     Export* export_by_file(const PathParams& p);
     Export* export_by_token(const PathParams& p);
     static Response export_answer(const Export* e, bool download);
@@ -161,6 +170,13 @@ private:
     bool stopping_ = false;
     std::map<std::string, Clock::time_point> sessions_;  ///< token -> last use
     std::map<int, Scan> scans_;
+    // Indexes over scans_, so that a request or a tick looks at the scans it
+    // concerns, not at all of them: with a thousand slots and hundreds of
+    // requests a second, walking every scan was most of the emulator's work.
+    std::set<int> moving_;                             ///< ids whose status changes with time (pending ... resuming)
+    std::map<std::uint64_t, int> pending_;             ///< launch_seq -> id of the pending ones
+    std::map<std::string, std::set<int>> by_scanner_;  ///< ids created through each virtual scanner
+    std::uint32_t active_ = 0;                         ///< scans holding a slot (is_active)
     std::map<int, Export> exports_;
     std::map<int, ScanRecord> journal_;
     std::vector<std::thread> export_threads_;
