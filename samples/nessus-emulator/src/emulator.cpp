@@ -77,6 +77,9 @@ std::string field(const Object::Ptr& o, const char* key) {
     return o->getValue<std::string>(key);
 }
 
+// How long Nessus's passing states (processing, stopping, pausing, resuming) last here.
+constexpr std::chrono::milliseconds kSettleTime{200};
+
 bool is_active(const std::string& status) {
     return status == "running" || status == "processing" || status == "stopping" || status == "pausing" ||
            status == "paused" || status == "resuming";
@@ -129,28 +132,28 @@ bool Emulator::dice(double p) {
     return std::uniform_real_distribution<double>(0, 1)(rng_) < p;
 }
 
-namespace {
-
-// Statuses the ticker moves on by itself.
-bool is_moving(const std::string& status) {
-    return status == "pending" || status == "running" || status == "processing" || status == "stopping" ||
-           status == "pausing" || status == "resuming";
-}
-
-}  // namespace
-
-void Emulator::set_status(Scan& s, const char* status) {
-    const bool was_active = is_active(s.status), was_moving = is_moving(s.status), was_pending = s.status == "pending";
-    if (was_pending) pending_.erase(s.launch_seq);
+void Emulator::set_status(Scan& s, const char* status, Clock::time_point now) {
+    const bool was_active = is_active(s.status);
+    if (s.status == "pending") pending_.erase(s.launch_seq);
     s.status = status;
-    const bool active = is_active(s.status), moving = is_moving(s.status);
-    if (active != was_active) active ? ++active_ : --active_;
-    if (moving != was_moving) moving ? (void)moving_.insert(s.id) : (void)moving_.erase(s.id);
+    s.phase_since = now;
+    if (const bool active = is_active(s.status); active != was_active) active ? ++active_ : --active_;
     if (s.status == "pending") pending_[s.launch_seq] = s.id;
+    // When the ticker moves it on by itself; an entry for an earlier time
+    // stays in due_ and is skipped when it comes up.
+    s.due_at = Clock::time_point::max();
+    if (s.status == "running") {
+        s.due_at = now + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(std::max(0.0, opt_.scan_seconds - s.ran_seconds)));
+    } else if (s.status == "processing" || s.status == "stopping" || s.status == "pausing" ||
+               s.status == "resuming") {
+        s.due_at = now + kSettleTime;
+    }
+    if (s.due_at != Clock::time_point::max()) due_.emplace(s.due_at, s.id);
 }
 
 void Emulator::unindex(Scan& s) {
-    set_status(s, "empty");
+    set_status(s, "empty", Clock::now());
     auto it = by_scanner_.find(s.scanner);
     if (it == by_scanner_.end()) return;
     it->second.erase(s.id);
@@ -165,19 +168,21 @@ void Emulator::tick_loop() {
     }
 }
 
-// The state machine of docs/NESSUS_API.md §4. Called with mu_ held.
+// The state machine of docs/NESSUS_API.md §4. Called with mu_ held. Looks
+// only at the scans whose time has come.
 void Emulator::advance(Clock::time_point now) {
     last_advance_ = now;
-    auto since = [&](const Scan& s) { return std::chrono::duration<double>(now - s.phase_since).count(); };
     auto to = [&](Scan& s, const char* status) {
-        set_status(s, status);
-        s.phase_since = now;
+        set_status(s, status, now);
         s.modified = epoch_now();
     };
-    // to() may take the scan out of moving_: the iterator is past it by then.
-    for (auto it = moving_.begin(); it != moving_.end();) {
-        Scan& s = scans_.at(*it++);
-        if (s.status == "running" && s.ran_seconds + since(s) >= opt_.scan_seconds) {
+    while (!due_.empty() && due_.begin()->first <= now) {
+        const auto [at, id] = *due_.begin();
+        due_.erase(due_.begin());
+        auto it = scans_.find(id);
+        if (it == scans_.end() || it->second.due_at != at) continue;  // moved on, or deleted, since
+        Scan& s = it->second;
+        if (s.status == "running") {
             if (s.will_abort) {
                 to(s, "aborted");
                 s.ended_epoch = epoch_now();
@@ -185,16 +190,16 @@ void Emulator::advance(Clock::time_point now) {
             } else {
                 to(s, "processing");
             }
-        } else if (s.status == "processing" && since(s) >= 0.2) {
+        } else if (s.status == "processing") {
             to(s, "completed");
             s.ended_epoch = epoch_now();
             ++scans_completed_;
-        } else if (s.status == "stopping" && since(s) >= 0.2) {
+        } else if (s.status == "stopping") {
             to(s, "canceled");
             s.ended_epoch = epoch_now();
-        } else if (s.status == "pausing" && since(s) >= 0.2) {
+        } else if (s.status == "pausing") {
             to(s, "paused");
-        } else if (s.status == "resuming" && since(s) >= 0.2) {
+        } else if (s.status == "resuming") {
             to(s, "running");
         }
     }
@@ -206,10 +211,9 @@ void Emulator::advance(Clock::time_point now) {
 void Emulator::start_pending(Clock::time_point now) {
     while (!pending_.empty() && active_ < opt_.max_running) {
         Scan& s = scans_.at(pending_.begin()->second);
-        set_status(s, "running");
-        s.phase_since = now;
-        s.modified = epoch_now();
         s.ran_seconds = 0;
+        set_status(s, "running", now);
+        s.modified = epoch_now();
         s.started_epoch = epoch_now();
         peak_running_ = std::max(peak_running_, active_);
     }
@@ -647,7 +651,7 @@ Response Emulator::create_scan(const Request& r, const PathParams&) {
         stored.uuid =
             random_hex(8) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(28);
         stored.launch_seq = ++launch_seq_;
-        set_status(stored, "pending");
+        set_status(stored, "pending", Clock::now());
         stored.will_abort = dice(opt_.abort_rate);
         ++scans_launched_;
     }
@@ -669,10 +673,9 @@ Response Emulator::launch_scan(const Request&, const PathParams& p) {
     }
     const auto now = Clock::now();
     s.modified = epoch_now();
-    s.phase_since = now;
     s.uuid = random_hex(8) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(28);
     s.launch_seq = ++launch_seq_;
-    set_status(s, "pending");
+    set_status(s, "pending", now);
     s.will_abort = dice(opt_.abort_rate);
     s.history_id = s.history_id + 1;
     ++scans_launched_;
@@ -688,9 +691,8 @@ Response Emulator::stop_scan(const Request&, const PathParams& p) {
     if (it == scans_.end()) return error(404, "Scan does not exist.");
     Scan& s = it->second;
     if (!is_active(s.status) && s.status != "pending") return error(409, "Scan is not active.");
-    set_status(s, "stopping");
+    set_status(s, "stopping", Clock::now());
     s.modified = epoch_now();
-    s.phase_since = Clock::now();
     journal_[s.id].stopped = true;
     return answer(200, "{}");
 }
@@ -702,9 +704,8 @@ Response Emulator::pause_scan(const Request&, const PathParams& p) {
     if (s.status != "running") return error(409, "Scan is not active.");
     const auto now = Clock::now();
     s.ran_seconds += std::chrono::duration<double>(now - s.phase_since).count();
-    set_status(s, "pausing");
+    set_status(s, "pausing", now);
     s.modified = epoch_now();
-    s.phase_since = now;
     return answer(200, "{}");
 }
 
@@ -713,9 +714,8 @@ Response Emulator::resume_scan(const Request&, const PathParams& p) {
     if (it == scans_.end()) return error(404, "Scan does not exist.");
     Scan& s = it->second;
     if (s.status != "paused") return error(409, "The scan is not active and / or couldn't be resumed");
-    set_status(s, "resuming");
+    set_status(s, "resuming", Clock::now());
     s.modified = epoch_now();
-    s.phase_since = Clock::now();
     return answer(200, "{}");
 }
 

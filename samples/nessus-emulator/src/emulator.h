@@ -81,6 +81,7 @@ private:
         std::int64_t created = 0, modified = 0, started_epoch = 0, ended_epoch = 0;
         std::uint64_t launch_seq = 0;
         Clock::time_point phase_since{};
+        Clock::time_point due_at = Clock::time_point::max();  ///< its entry in due_ (max: none)
         double ran_seconds = 0;  ///< running time before the last pause
         bool will_abort = false;
         int history_id = 0;
@@ -147,8 +148,9 @@ private:
     void advance(Clock::time_point now);
     /// Starts pending scans in launch order while slots are free.
     void start_pending(Clock::time_point now);
-    /// Every status change goes through here, which keeps the indexes below.
-    void set_status(Scan& s, const char* status);
+    /// Every status change goes through here: it starts the new phase at
+    /// `now` and keeps the indexes below.
+    void set_status(Scan& s, const char* status, Clock::time_point now);
     /// Takes a scan out of the indexes before it is erased.
     void unindex(Scan& s);
     Clock::time_point last_advance_{};
@@ -173,7 +175,7 @@ private:
     // Indexes over scans_, so that a request or a tick looks at the scans it
     // concerns, not at all of them: with a thousand slots and hundreds of
     // requests a second, walking every scan was most of the emulator's work.
-    std::set<int> moving_;                             ///< ids whose status changes with time (pending ... resuming)
+    std::multimap<Clock::time_point, int> due_;        ///< when a scan's status moves on by itself -> id
     std::map<std::uint64_t, int> pending_;             ///< launch_seq -> id of the pending ones
     std::map<std::string, std::set<int>> by_scanner_;  ///< ids created through each virtual scanner
     std::uint32_t active_ = 0;                         ///< scans holding a slot (is_active)
