@@ -7,8 +7,11 @@ Scan i (from 0) targets 192.0.2.(i % 254 + 1). Each reply is read before the
 next request, so the submissions go as fast as scanorchd answers them: one
 process and one connection, not a process per request, whose start-up on a
 loaded machine can take longer than the scans it is meant to overlap.
-Prints each task id on a line of its own; with --times, one line "T0 T1"
-instead (monotonic seconds around the whole run). Exits non-zero, naming
+Prints each task id on a line of its own; with --times, one line
+"T0 T1 P50 P99 MAX" instead: monotonic seconds around the whole run, then
+the percentiles of one submission's round trip, in ms (a few long stalls
+and a uniformly slow path give the same rate, and call for different
+fixes). Exits non-zero, naming
 the submission, at the first answer other than 200.
 
 HTTP/1.1 is spoken on a plain socket: http.client parses each reply's
@@ -75,16 +78,24 @@ def main() -> None:
     times = "--times" in sys.argv[3:]
     conn = Connection(port)
     ids = []
+    took = []
     t0 = time.monotonic()
     for i in range(count):
         body = json.dumps({"targets": f"192.0.2.{i % 254 + 1}", "name": f"scale {i}"}).encode()
+        sent = time.monotonic()
         status, data = conn.post("/tools/run_untrusted_scan", body)
+        took.append(time.monotonic() - sent)
         if status != 200:
             sys.exit(f"submission {i} answered {status}: {data[:300]!r}")
         if not times:
             ids.append(json.loads(data)["task_id"])
     t1 = time.monotonic()
-    print(f"{t0} {t1}" if times else "\n".join(ids))
+    if times:
+        took.sort()
+        pct = lambda p: 1000 * took[min(len(took) - 1, int(p * len(took)))] if took else 0.0
+        print(f"{t0} {t1} {pct(0.5):.3f} {pct(0.99):.3f} {1000 * took[-1] if took else 0.0:.3f}")
+    else:
+        print("\n".join(ids))
 
 
 if __name__ == "__main__":
