@@ -209,9 +209,18 @@ sdk::Result<void> FindingWriter::fenced_call(
             // token moved with the record's): the run still owns it, so the
             // call goes again under the new token. Bounded: each adoption is
             // a lease that lapsed and came back to this run.
-            if (r && token_() != token && ++adopted <= kMaxAdoptions) {
-                --attempt;
-                continue;
+            if (r && token_() != token) {
+                if (++adopted <= kMaxAdoptions) {
+                    --attempt;
+                    continue;
+                }
+                // Past the bound the run still holds the task: not fenced,
+                // which would end it as lost and give up the claim it holds
+                // now, dropping a task whose record says it runs. A
+                // transient error hands it back to be indexed again.
+                return fail(sdk::Error::transient("task '" + task_id_ + "': its lease was claimed again " +
+                                                  std::to_string(adopted) + " times while it wrote its findings (" +
+                                                  std::string(what) + "); handed back"));
             }
             if (r) {
                 fenced_ = true;

@@ -180,7 +180,8 @@ void Worker::dispatch_loop() {
 std::uint32_t Worker::slots_held_locked() const {
     std::uint32_t n = 0;
     for (const auto& [id, job] : jobs_) {
-        n += job.held->holds_slot() ? 1 : 0;
+        // A lost claim's slot is the backend's no more (reclaimed, or lost with it).
+        n += job.held->holds_slot() && !job.held->lost() ? 1 : 0;
         n += job.next ? 1 : 0;
     }
     return n;

@@ -297,6 +297,41 @@ TEST_F(FindingWriterTest, ARunThatAdoptsANewerClaimGoesOnWritingUnderIt) {
     EXPECT_EQ(all_findings().size(), 35u);
 }
 
+TEST_F(FindingWriterTest, ARunAdoptingClaimsWithoutEndIsHandedBackNotLost) {
+    // Every batch is refused because the run adopted yet another claim
+    // meanwhile: the run still holds the task. Reported as fenced, the run
+    // would end as lost and give up the claim it holds now, dropping a task
+    // whose record says it runs; past the bound it is a transient failure,
+    // which hands the task back.
+    RecordingIndex index(store_->findings());
+    std::mutex m;
+    int lease = 1;
+    index.before_append = 1;
+    index.meanwhile = [&] {
+        // From the first append on, each one moves the lease before it lands.
+        index.before_append = index.batches.size() + 1;
+        const std::lock_guard lock(m);
+        move_lease("lease-" + std::to_string(++lease));
+    };
+    sf::FindingWriter writer(
+        index, "task-1",
+        [&] {
+            const std::lock_guard lock(m);
+            return "lease-" + std::to_string(lease);
+        },
+        kNow, quick(10));
+    ASSERT_TRUE(writer.begin());
+    for (std::uint64_t i = 0; i < 10; ++i) (void)writer.accept(make_finding(i));
+    auto done = writer.finish();
+    ASSERT_FALSE(done) << "every batch was refused";
+    EXPECT_FALSE(writer.fenced()) << "a run that adopts every claim is not one that lost the task";
+    ASSERT_TRUE(writer.error());
+    EXPECT_EQ(writer.error()->kind, sdk::ErrorKind::transient) << writer.error()->message;
+    EXPECT_NE(writer.error()->message.find("claimed again"), std::string::npos) << writer.error()->message;
+    EXPECT_GT(index.batches.size(), 1u) << "adopted claims were retried";
+    EXPECT_LT(index.batches.size(), 20u) << "the retries are bounded";
+}
+
 TEST_F(FindingWriterTest, FinishRefusesAnIndexThatLostABatch) {
     // A database crash loses batches that committed without waiting for the
     // disk, while the run goes on: here the first batch's rows vanish.

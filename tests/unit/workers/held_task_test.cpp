@@ -3,10 +3,8 @@
 // is not; a claim of the same task adopted by its live run moves the record
 // with it, and a lost or closed run adopts none.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -162,9 +160,11 @@ TEST_F(HeldTaskAdoption, ARunThatLostItsLeaseAdoptsNoLaterClaim) {
     EXPECT_EQ(held.token(), first_.lease_token) << "the lost run took the new claim";
     EXPECT_EQ(record_token(), first_.lease_token) << "the record moved to a claim no run follows";
     EXPECT_TRUE(held.lost());
-    // The queue still holds the new claim for the fresh run that follows.
+    // What the lost run's ending does with the claim it holds: the queue
+    // refuses it, and still holds the new claim for the fresh run.
+    (void)q_->queue->complete(held.claim());
     auto renewed = second;
-    EXPECT_TRUE(q_->queue->renew(renewed, kLeaseMs));
+    EXPECT_TRUE(q_->queue->renew(renewed, kLeaseMs)) << "the lost run's ending ended the new claim";
 }
 
 TEST_F(HeldTaskAdoption, AClosedRunAdoptsNoLaterClaim) {
