@@ -48,6 +48,8 @@ case $WARM in ''|*[!0-9]*) echo "scale_bench: WARM is a number of scans, not '$W
 # a shell script that finds it at every start, which cost a tenth of a
 # core-second per start, on the cores this measures.
 python3=$(python3 -c 'import sys; print(sys.executable)')
+[ -x "$python3" ] || { echo "scale_bench: no Python interpreter found (python3 answered '$python3')" >&2; exit 2; }
+# Only where the shell runs it: env, timeout or exec would find the shim.
 python3() { "$python3" "$@"; }
 . "$root/tests/support/processes.sh"
 [ $(( PER_EMULATOR * SLOTS )) -le 1000 ] ||

@@ -145,8 +145,7 @@ void Emulator::set_status(Scan& s, const char* status, Clock::time_point now) {
     if (s.status == "running") {
         s.due_at = now + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(std::max(0.0, opt_.scan_seconds - s.ran_seconds)));
-    } else if (s.status == "processing" || s.status == "stopping" || s.status == "pausing" ||
-               s.status == "resuming") {
+    } else if (s.status == "processing" || s.status == "stopping" || s.status == "pausing" || s.status == "resuming") {
         s.due_at = now + kSettleTime;
     }
     if (s.due_at != Clock::time_point::max()) due_.emplace(s.due_at, s.id);
@@ -308,10 +307,9 @@ Response Emulator::handle(const Request& request) {
             return error(500, "Internal Server Error");
         }
     }
-    // Every scan is looked at: with a thousand scans and hundreds of
-    // requests a second, doing it at each request was most of the
-    // emulator's work. Requests a few ms apart see the same states (launch
-    // and the ticker advance whatever the time).
+    // Scans whose time has come move on before the request sees them;
+    // requests a few ms apart see the same states (launch and the ticker
+    // advance whatever the time).
     if (const auto now = Clock::now(); now - last_advance_ >= std::chrono::milliseconds(5)) advance(now);
     Response out = route(r);
     if (out.status == 404 && r.path.rfind("/scans/", 0) == 0) ++unknown_scan_requests_;
