@@ -294,6 +294,17 @@ protected:
         return hosts;
     }
 
+    /// A handed-back task's scan ran once on the scanner: the one scan of
+    /// that name, launched once (the next run resumed it), and no other
+    /// scan created on the emulator.
+    void expect_one_scan_resumed(int emulator_port, const std::string& name) {
+        const auto scans = scans_named(emulator_port, name);
+        ASSERT_EQ(scans.size(), 1u) << describe(scans);
+        EXPECT_EQ(scans[0]->getValue<int>("launches"), 1) << "resumed, not launched again: " << describe(scans);
+        auto stats = http_call(emulator_port, "GET", "/emulator/stats");
+        EXPECT_EQ(str(stats.json(), "scans_created"), "1") << "the scanner created one scan in all: " << stats.body;
+    }
+
     /// The validator's own count of a finished task's ReportItems (its
     /// results_summary, by severity); -1 without one.
     std::int64_t reported_items(const std::string& id) {
@@ -955,11 +966,7 @@ TEST_F(LifecycleFaults, SigtermedWorkerHandsBackAndAnotherResumesWellInsideTheLe
     EXPECT_EQ(st, "completed") << stringify(status(id));
     EXPECT_LT(took.count(), 15000) << "after the hand-back the task took " << took.count()
                                    << " ms: it waited for the lease";
-    const auto scans = scans_named(emu.port(), "handoff");
-    ASSERT_EQ(scans.size(), 1u) << describe(scans);
-    EXPECT_EQ(scans[0]->getValue<int>("launches"), 1) << "resumed, not launched again: " << describe(scans);
-    auto stats = http_call(emu.port(), "GET", "/emulator/stats");
-    EXPECT_EQ(str(stats.json(), "scans_created"), "1") << "the scanner created one scan in all: " << stats.body;
+    expect_one_scan_resumed(emu.port(), "handoff");
 }
 
 // SIGTERM while a slow export runs after its slot was given back: the worker
@@ -982,13 +989,9 @@ TEST_F(LifecycleFaults, SigtermedWorkerHandsBackATaskThatGaveItsSlotBack) {
     ASSERT_TRUE(w1.terminate(20s)) << "worker-s1-a did not stop within 20 s of SIGTERM";
     const std::string st = wait_terminal(id, 40s);
     EXPECT_EQ(st, "completed") << stringify(status(id));
-    const auto scans = scans_named(emu.port(), "vacated-handoff");
-    ASSERT_EQ(scans.size(), 1u) << describe(scans);
-    EXPECT_EQ(scans[0]->getValue<int>("launches"), 1) << "resumed, not launched again: " << describe(scans);
+    expect_one_scan_resumed(emu.port(), "vacated-handoff");
     EXPECT_TRUE(wait_until([&] { return scard("running") == "0" && scard("finishing") == "0"; }, 5s, 50ms))
         << "left over: running " << scard("running") << ", finishing " << scard("finishing");
-    auto stats = http_call(emu.port(), "GET", "/emulator/stats");
-    EXPECT_EQ(str(stats.json(), "scans_created"), "1") << "the scanner created one scan in all: " << stats.body;
 }
 
 // The concurrent path of giving slots back: two worker processes of one
