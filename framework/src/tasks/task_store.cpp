@@ -144,6 +144,13 @@ sdk::Result<void> TaskStore::create(const TaskRecord& t, const std::string& payl
     row.payload = payload;
     auto r = db_->tasks().create(row);
     if (!r) return std::move(r).error();
+    // Remembered as an update's write is: in one process (scanorchd all) a
+    // worker takes the task over next, and its first update then starts
+    // from this rather than from a read and a parse of the row. Elsewhere
+    // the entry serves the client's first status polls.
+    auto record = std::make_shared<TaskRecord>(t);
+    overlay(*record, *r);
+    remember(t.task_id, Cached{r->revision, r->last_accessed_at_ms, std::move(record), Clock::now()});
     return {};
 }
 

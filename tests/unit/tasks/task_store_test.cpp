@@ -12,6 +12,7 @@
 #include "scanorch/framework/tasks/task_codec.h"
 #include "scanorch/framework/tasks/task_store.h"
 #include "task_store_access.h"
+#include "watched_store.h"
 
 namespace sf = scanorch::framework;
 namespace sdk = scanorch::sdk;
@@ -241,6 +242,43 @@ TEST(TaskStore, LoadSeesEveryChangeFromAnywhere) {
 // A status poll (Freshness::poll) may answer from memory: this process's
 // writes show in its very next poll, another process's once the poll's
 // bound has passed since they committed; an exact read shows both at once.
+// In one process (scanorchd all) a worker takes a task over right after
+// its submission: that first update starts from the record as created
+// instead of reading and parsing the row. Another process's write in
+// between is not lost: the revision guard refuses the guess and the row is
+// read.
+TEST(TaskStore, TheFirstUpdateAfterACreateStartsFromTheCreatedRecord) {
+    TempDir d;
+    auto db = std::make_shared<scanorch::testing::WatchedStore>(
+        scanorch::testing::open_store_plugin(d.path, SQLITE_STORE_PLUGIN));
+    sf::TaskStore here(db, d.path / "exports");
+    auto& watched = db->watched();
+    ASSERT_TRUE(here.create(task("t-a"), "").ok());
+    ASSERT_TRUE(here.update("t-a", [](sf::TaskRecord& t) {
+        t.status = TaskStatus::running;
+        return true;
+    }));
+    EXPECT_EQ(watched.documents_read.load(), 0) << "the take-over read the row it had just written";
+    EXPECT_EQ(open_store(d.path)->load("t-a")->status, TaskStatus::running);
+
+    ASSERT_TRUE(here.create(task("t-b"), "").ok());
+    auto elsewhere = open_store(d.path);
+    ASSERT_TRUE(elsewhere->update("t-b", [](sf::TaskRecord& t) {
+        t.name = "renamed elsewhere";
+        return true;
+    }));
+    const int before = watched.documents_read.load();
+    ASSERT_TRUE(here.update("t-b", [](sf::TaskRecord& t) {
+        t.status = TaskStatus::running;
+        return true;
+    }));
+    EXPECT_EQ(watched.documents_read.load() - before, 1) << "the stale guess was not read again";
+    const auto b = open_store(d.path)->load("t-b");
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->status, TaskStatus::running);
+    EXPECT_EQ(b->name, "renamed elsewhere") << "the other process's write was lost";
+}
+
 TEST(TaskStore, PollsSeeOwnWritesAtOnceAndOtherProcessesWithinTheBound) {
     using Clock = std::chrono::steady_clock;
     TempDir d;
