@@ -294,6 +294,9 @@ protected:
         return hosts;
     }
 
+    /// The body of the two AWorkerStoppedPastItsLease tests (below).
+    void stop_a_worker_past_its_lease_mid_export(bool before_the_slot_is_given_back);
+
     /// A handed-back task's scan ran once on the scanner: the one scan of
     /// that name, launched once (the next run resumed it), and no other
     /// scan created on the emulator.
@@ -888,6 +891,87 @@ TEST_F(LifecycleFaults, RedisRestartWhileASlotIsGivenBackLosesNoTaskAndRunsNoSca
         EXPECT_LE(count, 1u) << line;
     }
     EXPECT_TRUE(d.alive()) << "scanorchd " << d.how_it_ended();
+}
+
+// The slow, interrupted and concurrent path of a lapsed lease, against real
+// processes: worker-s1 is stopped (SIGSTOP) past its lease while its run
+// exports slowly (6 s). worker-s2's dispatcher reclaims the lease meanwhile,
+// which puts the task back at the head of s1's queue; worker-s1 then goes on
+// and claims it again. Stopped once the export has given its slot back, its
+// dispatcher has room at once and claims before the heartbeat renews: the
+// run adopts the new claim and goes on. Stopped as the export is asked for,
+// the run still holds the slot, so the heartbeat first finds the lease lost
+// and the claim that follows must not be adopted: the lost run stops after
+// its export, and a fresh run takes the record over and exports again.
+// Either way the task completes once, on its one scan, with its findings
+// indexed once and nothing left in the scanner's queue or sets.
+void LifecycleFaults::stop_a_worker_past_its_lease_mid_export(bool before_the_slot_is_given_back) {
+    RedisServer redis;
+    EmulatorProcess emu(NESSUS_EMULATOR, emulator_args("1", "6"));
+    RigConfig c;
+    c.redis = &redis;
+    c.lease_ms = 2000;
+    c.housekeeping_s = 1;
+    c.scanners = {{"s1", emu.port(), 1}, {"s2", emu.port(), 1}};
+    write_config(c);
+    Child& api = daemon("api", {"api"});
+    ASSERT_TRUE(healthy(api));
+    Child& w1 = daemon("worker-s1", {"worker", "--scanner", "s1"});
+    Child& w2 = daemon("worker-s2", {"worker", "--scanner", "s2"});
+    auto scard = [&](const std::string& set) { return scanner_set_size(redis, "s1", set); };
+    auto queued_on_s1 = [&] {
+        auto r = scanorch::testing::run_program(REDIS_CLI, {"-h", "127.0.0.1", "-p", std::to_string(redis.port()),
+                                                            "LLEN", std::string(kKeyPrefix) + ":queue:nessus:s1"});
+        return r.out.substr(0, r.out.find_first_of("\r\n"));
+    };
+    auto exports_asked = [&] { return str(http_call(emu.port(), "GET", "/emulator/stats").json(), "exports"); };
+
+    const std::string id =
+        submit("run_untrusted_scan", R"({"name":"stopped-export","targets":"192.0.2.91","scanner_instance":"s1"})");
+    ASSERT_FALSE(id.empty());
+    if (before_the_slot_is_given_back) {
+        ASSERT_TRUE(wait_until([&] { return exports_asked() == "1"; }, 30s, 20ms)) << stringify(status(id));
+    } else {
+        ASSERT_TRUE(wait_until([&] { return scard("running") == "0" && scard("finishing") == "1"; }, 30s, 50ms))
+            << "the slow export never gave its slot back: " << stringify(status(id));
+    }
+    w1.signal(SIGSTOP);
+    // worker-s2 reclaims the lapsed lease (one pass every 5 s per process).
+    const bool reclaimed = wait_until([&] { return queued_on_s1() == "1"; }, 20s, 100ms);
+    w1.signal(SIGCONT);
+    ASSERT_TRUE(reclaimed) << "the lapsed lease was not reclaimed: " << stringify(status(id));
+
+    EXPECT_EQ(wait_terminal(id, 60s), "completed") << stringify(status(id));
+    expect_one_scan_resumed(emu.port(), "stopped-export");
+    std::size_t n = 0;
+    EXPECT_EQ(finding_hosts(id, n), std::set<std::string>{"192.0.2.91"});
+    EXPECT_EQ(static_cast<std::int64_t>(n), reported_items(id)) << "findings indexed once";
+    EXPECT_TRUE(wait_until(
+        [&] { return scard("running") == "0" && scard("finishing") == "0" && queued_on_s1() == "0"; }, 5s, 50ms))
+        << "left over: running " << scard("running") << ", finishing " << scard("finishing") << ", queued "
+        << queued_on_s1();
+    const std::string log = w1.log_text();
+    auto times = [&](const std::string& line) {
+        std::size_t k = 0;
+        for (auto at = log.find(line); at != std::string::npos; at = log.find(line, at + 1)) ++k;
+        return k;
+    };
+    EXPECT_LE(times("task " + id + ": lease lost"), 1u);
+    if (before_the_slot_is_given_back) {
+        // The path this test is for: found lost first, then claimed again.
+        EXPECT_EQ(times("task " + id + ": lease lost"), 1u) << log.substr(log.size() > 4000 ? log.size() - 4000 : 0);
+        EXPECT_EQ(times("task " + id + ": claimed again while running here"), 0u) << "a lost run adopted a claim";
+    }
+    EXPECT_TRUE(w1.alive()) << "worker-s1 " << w1.how_it_ended();
+    EXPECT_TRUE(w2.alive()) << "worker-s2 " << w2.how_it_ended();
+}
+
+TEST_F(LifecycleFaults, AWorkerStoppedPastItsLeaseAfterGivingItsSlotBackLosesNothing) {
+    stop_a_worker_past_its_lease_mid_export(false);
+}
+
+TEST_F(LifecycleFaults, AWorkerStoppedPastItsLeaseWhileHoldingItsSlotStartsAFreshRun) {
+    stop_a_worker_past_its_lease_mid_export(true);
 }
 
 // Issue 10 #7: `scanorchctl dlq retry` after a trusted scan failed for its
