@@ -25,7 +25,15 @@ public:
     /// Runs once after the next expired() returns, before the host sees its answer.
     std::function<void(const std::vector<std::string>&)> after_expired;
 
-    sdk::Result<sdk::StoredTask> create(const sdk::StoredTask& t) noexcept override { return real_.create(t); }
+    /// Answers create() with the row's revision left 0, as a plugin that
+    /// returns its input would (the SDK says nothing of the row it returns).
+    bool create_answers_no_revision = false;
+
+    sdk::Result<sdk::StoredTask> create(const sdk::StoredTask& t) noexcept override {
+        auto r = real_.create(t);
+        if (r && create_answers_no_revision) r->revision = 0;
+        return r;
+    }
     sdk::Result<sdk::StoredTask> get(const std::string& id) noexcept override {
         ++documents_read;
         return real_.get(id);

@@ -147,10 +147,18 @@ sdk::Result<void> TaskStore::create(const TaskRecord& t, const std::string& payl
     // Remembered as an update's write is: in one process (scanorchd all) a
     // worker takes the task over next, and its first update then starts
     // from this rather than from a read and a parse of the row. Elsewhere
-    // the entry serves the client's first status polls.
+    // the entry serves the client's first status polls. Only while the
+    // cache has room: evicting for it would drop the entry of a task being
+    // worked on for one that may never be read here. And only with the
+    // revision the store gave it, which the next update's guard needs (0
+    // there would mean any revision).
+    if (r->revision == 0) return {};
     auto record = std::make_shared<TaskRecord>(t);
     overlay(*record, *r);
-    remember(t.task_id, Cached{r->revision, r->last_accessed_at_ms, std::move(record), Clock::now()});
+    std::lock_guard lock(cache_mu_);
+    if (cache_.size() < kCacheEntries) {
+        cache_.emplace(t.task_id, Cached{r->revision, r->last_accessed_at_ms, std::move(record), Clock::now()});
+    }
     return {};
 }
 
@@ -251,7 +259,10 @@ sdk::Result<TaskRecord> TaskStore::update(const std::string& id, const std::func
     std::optional<Cached> guess;
     {
         std::lock_guard lock(cache_mu_);
-        if (auto it = cache_.find(id); it != cache_.end() && it->second.record) guess = it->second;
+        // Revision 0 would let the guarded write land over anyone's.
+        if (auto it = cache_.find(id); it != cache_.end() && it->second.record && it->second.revision > 0) {
+            guess = it->second;
+        }
     }
     for (int attempt = 0; attempt < kUpdateAttempts; ++attempt) {
         std::uint64_t base_revision = 0;

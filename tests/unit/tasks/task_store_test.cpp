@@ -279,6 +279,30 @@ TEST(TaskStore, TheFirstUpdateAfterACreateStartsFromTheCreatedRecord) {
     EXPECT_EQ(b->name, "renamed elsewhere") << "the other process's write was lost";
 }
 
+// A store plugin whose create() answers without the row's revision gives
+// the cache nothing to guard the next update with: that update reads the
+// row, and a write another process made meanwhile survives it.
+TEST(TaskStore, ACreateAnsweredWithoutARevisionIsNotTakenAsTheRecord) {
+    TempDir d;
+    auto db = std::make_shared<scanorch::testing::WatchedStore>(
+        scanorch::testing::open_store_plugin(d.path, SQLITE_STORE_PLUGIN));
+    db->watched().create_answers_no_revision = true;
+    sf::TaskStore here(db, d.path / "exports");
+    ASSERT_TRUE(here.create(task("t-c"), "").ok());
+    ASSERT_TRUE(open_store(d.path)->update("t-c", [](sf::TaskRecord& t) {
+        t.name = "renamed elsewhere";
+        return true;
+    }));
+    ASSERT_TRUE(here.update("t-c", [](sf::TaskRecord& t) {
+        t.status = TaskStatus::running;
+        return true;
+    }));
+    const auto c = open_store(d.path)->load("t-c");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->status, TaskStatus::running);
+    EXPECT_EQ(c->name, "renamed elsewhere") << "the update overwrote another process's write";
+}
+
 TEST(TaskStore, PollsSeeOwnWritesAtOnceAndOtherProcessesWithinTheBound) {
     using Clock = std::chrono::steady_clock;
     TempDir d;
