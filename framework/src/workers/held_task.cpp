@@ -98,6 +98,10 @@ WriteOutcome HeldTask::write(TaskStore& store, const std::function<bool(TaskReco
 
 WriteOutcome HeldTask::take_over(TaskStore& store, const std::function<void(TaskRecord&)>& change, TaskRecord& after) {
     std::lock_guard lock(mu_);
+    // A claim lost while it waited for its run (a worker's next claim of a
+    // task) must not write its dead token over its new holder's: that one
+    // would be fenced and end the task's only live claim.
+    if (lost_) return WriteOutcome::fenced;
     WriteOutcome outcome = WriteOutcome::written;
     auto r = store.update(id_, [&](TaskRecord& t) {
         outcome = WriteOutcome::written;

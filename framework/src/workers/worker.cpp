@@ -180,8 +180,10 @@ void Worker::dispatch_loop() {
 std::uint32_t Worker::slots_held_locked() const {
     std::uint32_t n = 0;
     for (const auto& [id, job] : jobs_) {
-        // A lost claim's slot is the backend's no more (reclaimed, or lost with it).
-        n += job.held->holds_slot() && !job.held->lost() ? 1 : 0;
+        // A lost run's scan may still run on the scanner until a later claim
+        // resumes it: counted, unless that later claim waits here already
+        // (it resumes the same scan, and counts below).
+        n += job.held->holds_slot() && !(job.held->lost() && job.next) ? 1 : 0;
         n += job.next ? 1 : 0;
     }
     return n;

@@ -189,3 +189,21 @@ TEST_F(HeldTaskAdoption, ARunWhoseRecordMovedOnAdoptsNoLaterClaim) {
     EXPECT_EQ(held.token(), first_.lease_token);
     EXPECT_EQ(record_token(), "someone-else");
 }
+
+TEST_F(HeldTaskAdoption, AClaimLostBeforeItsRunTakesNothingOver) {
+    // A worker's next claim of a task waits for the run ahead of it and is
+    // renewed meanwhile; lost there, its take-over must not write its dead
+    // token over the live holder's.
+    sf::HeldTask waiting(first_);
+    const auto second = claim_again();  // the task's live claim, elsewhere
+    ASSERT_TRUE(store_->update("t9", [&](sf::TaskRecord& t) {
+        t.lease_token = second.lease_token;
+        return true;
+    }));
+    ASSERT_EQ(waiting.renew(*q_->queue, kLeaseMs), sf::HeldTask::Renewal::lost_now);
+    sf::TaskRecord after;
+    EXPECT_EQ(waiting.take_over(
+                  *store_, [](sf::TaskRecord&) {}, after),
+              sf::WriteOutcome::fenced);
+    EXPECT_EQ(record_token(), second.lease_token) << "a lost claim took the record from its live holder";
+}
