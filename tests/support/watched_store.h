@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scanorch/sdk/store.h"
@@ -24,6 +25,9 @@ public:
     std::atomic<int> rows_listed{0};
     /// Runs once after the next expired() returns, before the host sees its answer.
     std::function<void(const std::vector<std::string>&)> after_expired;
+    /// Runs once after the next get() has read its row, before the host sees
+    /// it: what the host does then happens while that read is in flight.
+    std::function<void(const std::string&)> after_get;
 
     /// Answers create() with the row's revision left 0, as a plugin that
     /// returns its input would (the SDK says nothing of the row it returns).
@@ -36,7 +40,9 @@ public:
     }
     sdk::Result<sdk::StoredTask> get(const std::string& id) noexcept override {
         ++documents_read;
-        return real_.get(id);
+        auto row = real_.get(id);
+        if (after_get) std::exchange(after_get, nullptr)(id);
+        return row;
     }
     sdk::Result<sdk::UpdateResult> update(const sdk::StoredTask& t, const sdk::WriteGuard& g) noexcept override {
         return real_.update(t, g);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <sstream>
 #include <unordered_map>
 
@@ -174,12 +175,17 @@ void TaskStore::remember(const std::string& id, Cached entry) const {
     auto it = cache_.find(id);
     if (it == cache_.end()) {
         if (cache_.size() >= kCacheEntries) {
-            // Any entry but a recent fence: dropping one would let a read
-            // begun before this process's write answer polls after it.
-            auto victim = std::find_if(cache_.begin(), cache_.end(), [&](const auto& e) {
-                return e.second.record || entry.as_of - e.second.as_of > poll_staleness_;
-            });
-            cache_.erase(victim == cache_.end() ? cache_.begin() : victim);
+            // Only an entry older than poll_staleness: a younger one, record
+            // or fence, may be all that keeps a read begun before it from
+            // answering polls with what it read. A read begun before an old
+            // entry is itself too old to answer a poll unvalidated. When
+            // every entry is younger, none goes: the cache holds at most
+            // one poll_staleness's worth of entries past its bound, and
+            // comes back under it as they age.
+            const auto now = Clock::now();
+            for (auto e = cache_.begin(); e != cache_.end() && cache_.size() >= kCacheEntries;) {
+                e = now - e->second.as_of > poll_staleness_ ? cache_.erase(e) : std::next(e);
+            }
         }
         cache_.emplace(id, std::move(entry));
         return;
@@ -187,6 +193,11 @@ void TaskStore::remember(const std::string& id, Cached entry) const {
     // Two threads' reads of one task may finish in either order, and a read
     // begun before this process wrote must not replace what the write left.
     if (entry.as_of >= it->second.as_of) it->second = std::move(entry);
+}
+
+std::size_t TaskStore::cached() const {
+    std::lock_guard lock(cache_mu_);
+    return cache_.size();
 }
 
 sdk::Result<TaskRecord> TaskStore::load(const std::string& id) const {

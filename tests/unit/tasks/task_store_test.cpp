@@ -403,6 +403,52 @@ TEST(TaskStore, APollRacingAWriteNeverHidesIt) {
     EXPECT_EQ(behind, 0u) << "polls after this process's own write showed an older record";
 }
 
+// The cache is full and this process writes a task while a read of it,
+// begun before the write, is in flight. Filling the cache further must not
+// evict the entry that write left: the read would then put the older record
+// back, and this process's next poll would not show its own write.
+TEST(TaskStore, AReadBegunBeforeAWriteCannotComeBackWhenTheCacheIsFull) {
+    TempDir d;
+    auto db = std::make_shared<scanorch::testing::WatchedStore>(
+        scanorch::testing::open_store_plugin(d.path, SQLITE_STORE_PLUGIN));
+    // A bound far past the test's run: no entry ages out of it meanwhile.
+    sf::TaskStore here(db, d.path / "exports", SCANORCH_SDK_ABI_MINOR, std::chrono::minutes(1));
+    ASSERT_TRUE(open_store(d.path)->create(task("t-x"), "").ok());  // not in here's cache: the read goes to the store
+    db->watched().after_get = [&](const std::string&) {
+        ASSERT_TRUE(here.update("t-x", [](sf::TaskRecord& t) {
+            t.status = TaskStatus::running;
+            return true;
+        }));
+        // Fences of this process's writes (to tasks that are not there) fill
+        // the cache past its bound.
+        for (std::size_t i = 0; i <= sf::TaskStore::kCacheEntries; ++i) {
+            (void)here.touch("f-" + std::to_string(i), 1800000000000);
+        }
+    };
+    ASSERT_EQ(here.load_shared("t-x").value()->status, TaskStatus::queued) << "the read as it began";
+    ASSERT_FALSE(db->watched().after_get) << "the write did not run inside the read";
+    auto polled = here.load_shared("t-x", sf::Freshness::poll);
+    ASSERT_TRUE(polled) << polled.error().message;
+    EXPECT_EQ((*polled)->status, TaskStatus::running)
+        << "a poll after this process's write showed the record before it";
+    EXPECT_EQ(here.cached(), sf::TaskStore::kCacheEntries + 2) << "an entry younger than the bound was dropped";
+}
+
+// Past its bound only while its entries are young: once they have aged past
+// poll_staleness, the next entry brings the cache back to its bound.
+TEST(TaskStore, TheCacheComesBackToItsBoundAsItsEntriesAge) {
+    TempDir d;
+    sf::TaskStore here(scanorch::testing::open_store_plugin(d.path, SQLITE_STORE_PLUGIN), d.path / "exports",
+                       SCANORCH_SDK_ABI_MINOR, std::chrono::milliseconds(200));
+    for (std::size_t i = 0; i < sf::TaskStore::kCacheEntries + 100; ++i) {
+        (void)here.touch("f-" + std::to_string(i), 1800000000000);
+    }
+    EXPECT_GE(here.cached(), sf::TaskStore::kCacheEntries);
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    (void)here.touch("f-last", 1800000000000);
+    EXPECT_EQ(here.cached(), sf::TaskStore::kCacheEntries);
+}
+
 // update() hands `change` a record of its own: a change it then drops
 // (returns false) must not show in later loads.
 TEST(TaskStore, ADroppedChangeNeverReachesTheCache) {

@@ -96,6 +96,10 @@ enum class Freshness {
 class TaskStore {
 public:
     static constexpr std::chrono::milliseconds kPollStaleness{1000};
+    /// Tasks whose record (or a fence of this process's write) the cache
+    /// keeps. Exceeded for a moment only by entries younger than
+    /// poll_staleness, which stand between an older read and a poll.
+    static constexpr std::size_t kCacheEntries = 4096;
 
     /// `exports_dir`: where this process keeps the exports it downloads.
     /// `store_abi_minor`: what the store plugin may be asked (TaskStamps from
@@ -175,6 +179,8 @@ public:
     std::size_t sweep_local_exports() const;
 
     static bool valid_id(const std::string& task_id);
+    /// Entries in the record cache: for tests and diagnostics.
+    std::size_t cached() const;
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -188,7 +194,6 @@ private:
         /// it came from began, or when this process's write returned.
         Clock::time_point as_of;
     };
-    static constexpr std::size_t kCacheEntries = 4096;
     /// list()'s records, decoded from summaries. A row's summary changes only
     /// with its revision, and (created_at, revision) never repeats for an id
     /// even if the task is removed and made again, so a page read again (an
