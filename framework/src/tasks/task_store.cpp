@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iterator>
 #include <sstream>
 #include <unordered_map>
 
@@ -157,8 +156,8 @@ sdk::Result<void> TaskStore::create(const TaskRecord& t, const std::string& payl
     auto record = std::make_shared<TaskRecord>(t);
     overlay(*record, *r);
     std::lock_guard lock(cache_mu_);
-    if (cache_.size() < kCacheEntries) {
-        cache_.emplace(t.task_id, Cached{r->revision, r->last_accessed_at_ms, std::move(record), Clock::now()});
+    if (cache_.size() < kCacheEntries && !cache_.count(t.task_id)) {
+        insert_locked(t.task_id, Cached{r->revision, r->last_accessed_at_ms, std::move(record), Clock::now()});
     }
     return {};
 }
@@ -174,25 +173,53 @@ void TaskStore::remember(const std::string& id, Cached entry) const {
     std::lock_guard lock(cache_mu_);
     auto it = cache_.find(id);
     if (it == cache_.end()) {
-        if (cache_.size() >= kCacheEntries) {
-            // Only an entry older than poll_staleness: a younger one, record
-            // or fence, may be all that keeps a read begun before it from
-            // answering polls with what it read. A read begun before an old
-            // entry is itself too old to answer a poll unvalidated. When
-            // every entry is younger, none goes: the cache holds at most
-            // one poll_staleness's worth of entries past its bound, and
-            // comes back under it as they age.
-            const auto now = Clock::now();
-            for (auto e = cache_.begin(); e != cache_.end() && cache_.size() >= kCacheEntries;) {
-                e = now - e->second.as_of > poll_staleness_ ? cache_.erase(e) : std::next(e);
-            }
-        }
-        cache_.emplace(id, std::move(entry));
+        // An entry dropped to make room may have been this process's own
+        // write: a read begun before it could be older, and would answer
+        // polls with the record from before that write.
+        if (entry.as_of <= evicted_as_of_) return;
+        insert_locked(id, std::move(entry));
         return;
     }
     // Two threads' reads of one task may finish in either order, and a read
     // begun before this process wrote must not replace what the write left.
-    if (entry.as_of >= it->second.as_of) it->second = std::move(entry);
+    if (entry.as_of < it->second.as_of) return;
+    const bool moved_on = entry.as_of > it->second.as_of;
+    it->second = std::move(entry);
+    if (moved_on) aged_locked(id, it->second.as_of);
+}
+
+void TaskStore::insert_locked(const std::string& id, Cached entry) const {
+    while (cache_.size() >= kCacheEntries && evict_oldest_locked()) {
+    }
+    const auto as_of = entry.as_of;
+    cache_.emplace(id, std::move(entry));
+    aged_locked(id, as_of);
+}
+
+bool TaskStore::evict_oldest_locked() const {
+    while (!ages_.empty()) {
+        const Aged oldest = std::move(ages_.front());
+        ages_.pop_front();
+        auto it = cache_.find(oldest.task_id);
+        if (it == cache_.end() || it->second.as_of != oldest.as_of) continue;  // moved on since
+        evicted_as_of_ = std::max(evicted_as_of_, oldest.as_of);
+        cache_.erase(it);
+        return true;
+    }
+    return false;
+}
+
+void TaskStore::aged_locked(const std::string& id, Clock::time_point as_of) const {
+    ages_.push_back(Aged{id, as_of});
+    // Polls re-validate a few tasks over and over: without this, their
+    // moved-on items would pile up behind an entry that is never evicted.
+    if (ages_.size() <= 2 * cache_.size() + 64) return;
+    std::deque<Aged> current;
+    for (auto& a : ages_) {
+        auto it = cache_.find(a.task_id);
+        if (it != cache_.end() && it->second.as_of == a.as_of) current.push_back(std::move(a));
+    }
+    ages_.swap(current);
 }
 
 std::size_t TaskStore::cached() const {

@@ -404,9 +404,9 @@ TEST(TaskStore, APollRacingAWriteNeverHidesIt) {
 }
 
 // The cache is full and this process writes a task while a read of it,
-// begun before the write, is in flight. Filling the cache further must not
-// evict the entry that write left: the read would then put the older record
-// back, and this process's next poll would not show its own write.
+// begun before the write, is in flight; the cache then fills further and
+// drops the write's entry. The read must not put the older record back, or
+// this process's next poll would not show its own write.
 TEST(TaskStore, AReadBegunBeforeAWriteCannotComeBackWhenTheCacheIsFull) {
     TempDir d;
     auto db = std::make_shared<scanorch::testing::WatchedStore>(
@@ -419,34 +419,51 @@ TEST(TaskStore, AReadBegunBeforeAWriteCannotComeBackWhenTheCacheIsFull) {
             t.status = TaskStatus::running;
             return true;
         }));
-        // Fences of this process's writes (to tasks that are not there) fill
-        // the cache past its bound.
+        // Fences of this process's writes (touch() leaves one even for a
+        // task that is not there) fill the cache past its bound.
         for (std::size_t i = 0; i <= sf::TaskStore::kCacheEntries; ++i) {
             (void)here.touch("f-" + std::to_string(i), 1800000000000);
         }
     };
     ASSERT_EQ(here.load_shared("t-x").value()->status, TaskStatus::queued) << "the read as it began";
     ASSERT_FALSE(db->watched().after_get) << "the write did not run inside the read";
+    EXPECT_EQ(here.cached(), sf::TaskStore::kCacheEntries);
     auto polled = here.load_shared("t-x", sf::Freshness::poll);
     ASSERT_TRUE(polled) << polled.error().message;
     EXPECT_EQ((*polled)->status, TaskStatus::running)
         << "a poll after this process's write showed the record before it";
-    EXPECT_EQ(here.cached(), sf::TaskStore::kCacheEntries + 2) << "an entry younger than the bound was dropped";
+    // A read begun after the eviction is kept: the next poll needs no row.
+    const int reads = db->watched().documents_read.load();
+    EXPECT_EQ(here.load_shared("t-x", sf::Freshness::poll).value()->status, TaskStatus::running);
+    EXPECT_EQ(db->watched().documents_read.load(), reads);
 }
 
-// Past its bound only while its entries are young: once they have aged past
-// poll_staleness, the next entry brings the cache back to its bound.
-TEST(TaskStore, TheCacheComesBackToItsBoundAsItsEntriesAge) {
+// The cache holds at most kCacheEntries tasks, however fast they come, and
+// drops the one remembered longest ago: the task just written is still
+// answered from memory, the first one is read again.
+TEST(TaskStore, TheCacheKeepsItsBoundAndDropsTheOldestFirst) {
     TempDir d;
-    sf::TaskStore here(scanorch::testing::open_store_plugin(d.path, SQLITE_STORE_PLUGIN), d.path / "exports",
-                       SCANORCH_SDK_ABI_MINOR, std::chrono::milliseconds(200));
+    auto db = std::make_shared<scanorch::testing::WatchedStore>(
+        scanorch::testing::open_store_plugin(d.path, SQLITE_STORE_PLUGIN));
+    sf::TaskStore here(db, d.path / "exports", SCANORCH_SDK_ABI_MINOR, std::chrono::minutes(1));
+    ASSERT_TRUE(here.create(task("t-first"), "").ok());
     for (std::size_t i = 0; i < sf::TaskStore::kCacheEntries + 100; ++i) {
         (void)here.touch("f-" + std::to_string(i), 1800000000000);
+        // One task polled over and over meanwhile: its entry moves on each
+        // time and stays, however many others come and go.
+        if (i % 64 == 0) (void)here.load_shared("t-first");
     }
-    EXPECT_GE(here.cached(), sf::TaskStore::kCacheEntries);
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    (void)here.touch("f-last", 1800000000000);
     EXPECT_EQ(here.cached(), sf::TaskStore::kCacheEntries);
+    ASSERT_TRUE(here.create(task("t-last"), "").ok());
+    ASSERT_TRUE(here.update("t-last", [](sf::TaskRecord& t) {
+        t.status = TaskStatus::running;
+        return true;
+    }));
+    EXPECT_EQ(here.cached(), sf::TaskStore::kCacheEntries);
+    const int reads = db->watched().documents_read.load();
+    EXPECT_EQ(here.load_shared("t-last", sf::Freshness::poll).value()->status, TaskStatus::running);
+    EXPECT_EQ(here.load_shared("t-first", sf::Freshness::poll).value()->status, TaskStatus::queued);
+    EXPECT_EQ(db->watched().documents_read.load(), reads) << "a recently used task was dropped before older ones";
 }
 
 // update() hands `change` a record of its own: a change it then drops

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -96,9 +97,8 @@ enum class Freshness {
 class TaskStore {
 public:
     static constexpr std::chrono::milliseconds kPollStaleness{1000};
-    /// Tasks whose record (or a fence of this process's write) the cache
-    /// keeps. Exceeded for a moment only by entries younger than
-    /// poll_staleness, which stand between an older read and a poll.
+    /// At most this many tasks have a record (or a fence of this process's
+    /// write) in the cache.
     static constexpr std::size_t kCacheEntries = 4096;
 
     /// `exports_dir`: where this process keeps the exports it downloads.
@@ -210,8 +210,15 @@ private:
     sdk::Result<TaskRecord> listed(const sdk::StoredTask& row, Poco::JSON::Parser& parser) const;
     /// Keeps `entry` unless the cache already holds something newer (a read
     /// begun later, or a write of this process that ended after `entry`'s
-    /// read began).
+    /// read began), or dropped something newer than it (evicted_as_of_).
     void remember(const std::string& task_id, Cached entry) const;
+    /// Adds an entry for a task not in the cache, dropping the oldest while
+    /// full. Under cache_mu_.
+    void insert_locked(const std::string& task_id, Cached entry) const;
+    /// Drops the cache entry remembered longest ago; false if none. Under cache_mu_.
+    bool evict_oldest_locked() const;
+    /// Notes that `task_id`'s entry is now as of `as_of`. Under cache_mu_.
+    void aged_locked(const std::string& task_id, Clock::time_point as_of) const;
     /// After a write of this process committed by `written`: neither the
     /// cached record nor one read begun before then answers a poll.
     void fence(const std::string& task_id, Clock::time_point written) const;
@@ -226,6 +233,18 @@ private:
     std::filesystem::path exports_;
     mutable std::mutex cache_mu_;
     mutable std::unordered_map<std::string, Cached> cache_;
+    /// cache_'s entries in the order they were remembered, each with the
+    /// as_of it had then; an item whose entry has moved on since is skipped
+    /// (and compacted away). Eviction takes the front: O(1) per entry.
+    struct Aged {
+        std::string task_id;
+        Clock::time_point as_of;
+    };
+    mutable std::deque<Aged> ages_;
+    /// The latest as_of among evicted entries. A read begun before it may be
+    /// older than what was dropped (this process's own write), so it is not
+    /// kept.
+    mutable Clock::time_point evicted_as_of_{};
     mutable std::mutex listed_mu_;
     mutable std::unordered_map<std::string, Listed> listed_;
 };
