@@ -142,23 +142,22 @@ sdk::Result<void> TaskStore::create(const TaskRecord& t, const std::string& payl
     if (!valid_id(t.task_id)) return sdk::Error::invalid_input("invalid task id '" + t.task_id + "'");
     auto row = row_of(t);
     row.payload = payload;
+    // Before the commit: no write of the task can precede its creation, and
+    // a time taken after it could be later than a write another thread of
+    // this process makes meanwhile, whose entry this one would then outrank.
+    const auto began = Clock::now();
     auto r = db_->tasks().create(row);
     if (!r) return std::move(r).error();
     // Remembered as an update's write is: in one process (scanorchd all) a
     // worker takes the task over next, and its first update then starts
     // from this rather than from a read and a parse of the row. Elsewhere
-    // the entry serves the client's first status polls. Only while the
-    // cache has room: evicting for it would drop the entry of a task being
-    // worked on for one that may never be read here. And only with the
+    // the entry serves the client's first status polls. Only with the
     // revision the store gave it, which the next update's guard needs (0
     // there would mean any revision).
     if (r->revision == 0) return {};
     auto record = std::make_shared<TaskRecord>(t);
     overlay(*record, *r);
-    std::lock_guard lock(cache_mu_);
-    if (cache_.size() < kCacheEntries && !cache_.count(t.task_id)) {
-        insert_locked(t.task_id, Cached{r->revision, r->last_accessed_at_ms, std::move(record), Clock::now()});
-    }
+    remember(t.task_id, Cached{r->revision, r->last_accessed_at_ms, std::move(record), began});
     return {};
 }
 

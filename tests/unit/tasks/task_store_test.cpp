@@ -446,6 +446,7 @@ TEST(TaskStore, TheCacheKeepsItsBoundAndDropsTheOldestFirst) {
     auto db = std::make_shared<scanorch::testing::WatchedStore>(
         scanorch::testing::open_store_plugin(d.path, SQLITE_STORE_PLUGIN));
     sf::TaskStore here(db, d.path / "exports", SCANORCH_SDK_ABI_MINOR, std::chrono::minutes(1));
+    ASSERT_TRUE(here.create(task("t-old"), "").ok());
     ASSERT_TRUE(here.create(task("t-first"), "").ok());
     for (std::size_t i = 0; i < sf::TaskStore::kCacheEntries + 100; ++i) {
         (void)here.touch("f-" + std::to_string(i), 1800000000000);
@@ -454,16 +455,19 @@ TEST(TaskStore, TheCacheKeepsItsBoundAndDropsTheOldestFirst) {
         if (i % 64 == 0) (void)here.load_shared("t-first");
     }
     EXPECT_EQ(here.cached(), sf::TaskStore::kCacheEntries);
+    // A full cache still takes a created task: its take-over needs no row.
+    const int reads = db->watched().documents_read.load();
     ASSERT_TRUE(here.create(task("t-last"), "").ok());
     ASSERT_TRUE(here.update("t-last", [](sf::TaskRecord& t) {
         t.status = TaskStatus::running;
         return true;
     }));
     EXPECT_EQ(here.cached(), sf::TaskStore::kCacheEntries);
-    const int reads = db->watched().documents_read.load();
     EXPECT_EQ(here.load_shared("t-last", sf::Freshness::poll).value()->status, TaskStatus::running);
     EXPECT_EQ(here.load_shared("t-first", sf::Freshness::poll).value()->status, TaskStatus::queued);
     EXPECT_EQ(db->watched().documents_read.load(), reads) << "a recently used task was dropped before older ones";
+    EXPECT_EQ(here.load_shared("t-old", sf::Freshness::poll).value()->status, TaskStatus::queued);
+    EXPECT_EQ(db->watched().documents_read.load(), reads + 1) << "the task left alone longest was kept";
 }
 
 // update() hands `change` a record of its own: a change it then drops
