@@ -29,6 +29,7 @@
 #   KEEP_ALIVE=S (the nessus plugin's keep_alive option; 0 = a connection per
 #   request; default: the plugin's)  PROGRESS_WRITE_MS=MS (workers.progress_write_ms;
 #   0 = record every change of a scan's progress; default: scanorchd's)
+#   CANCEL_CHECK_MS=MS (workers.cancel_check_ms; default: scanorchd's, 5000)
 # Prints: wall time against the ideal (waves x scan time), submissions/s,
 # scanorchd CPU per scan and peak RSS, Redis CPU, Redis commands per scan by
 # command (INFO commandstats: commands run inside a script are counted too,
@@ -93,7 +94,7 @@ plugin_dir: $build/lib/scanorch/plugins
 data_dir: $data
 scanners_file: scanners.yaml
 scope: [192.0.2.0/24]
-workers: {poll_interval_ms: $POLL_MS${PROGRESS_WRITE_MS:+, progress_write_ms: $PROGRESS_WRITE_MS}}
+workers: {poll_interval_ms: $POLL_MS${PROGRESS_WRITE_MS:+, progress_write_ms: $PROGRESS_WRITE_MS}${CANCEL_CHECK_MS:+, cancel_check_ms: $CANCEL_CHECK_MS}}
 logging: {level: info}  # as shipped; start_scanorchd waits for its "serving at" line
 plugins:
   queue: {use: redis-queue, config: {url: "redis://127.0.0.1:$rport"}}
@@ -114,7 +115,7 @@ redis_cmds() { rcli INFO stats | awk -F: '/^total_commands_processed:/ {print $2
 hz=$(getconf CLK_TCK)
 
 echo "scale_bench: scanorchd $MODE, $SCANNERS scanners x $SLOTS slots on $emulators emulator(s), $SCANS scans of ${SCAN_SECONDS}s," \
-     "workers poll every ${POLL_MS} ms, task store in $(df --output=fstype "$data" | tail -1) $data"
+     "workers poll every ${POLL_MS} ms${CANCEL_CHECK_MS:+ and check for a cancel every $CANCEL_CHECK_MS ms}, task store in $(df --output=fstype "$data" | tail -1) $data"
 sleep 2  # workers start and block
 if [ "$IDLE_SECONDS" -gt 0 ]; then
   c0=$(cpu_ticks "$spid"); r0=$(redis_cpu); n0=$(redis_cmds)

@@ -1264,3 +1264,37 @@ TEST(Orchestration, AScanStoppedOnTheScannerIsNoticedFromItsListing) {
     ASSERT_TRUE(t);
     EXPECT_LT(t->completed_at - stopped_at, 5000) << "noticed only by the scan's own poll, not by a listing";
 }
+
+TEST(Orchestration, ARunOnTheBoardNoticesACancelWithinCancelCheckMs) {
+    // A run on the board sleeps until a listing shows its scan in a new
+    // state, or until its own checks are due: a cancel of a running scan is
+    // noticed within workers.cancel_check_ms, not at the next listing
+    // (every 100 ms here). With a check every 300 ms the scan is gone from
+    // the scanner soon after the cancel; with one a minute it still runs
+    // there seconds later, for no listing woke its run.
+    auto running_after_cancel = [](const std::string& cancel_check_ms, std::chrono::seconds watch_for) {
+        EmulatorProcess a(NESSUS_EMULATOR, emulator_args(60));
+        Dir dir;
+        Deployment dep(dir, {{"east", a.port()}}, 1, "{ttl_seconds: 3600, interval_seconds: 3600}",
+                       "[192.0.2.0/24, 198.51.100.0/24]", "",
+                       ", progress_write_ms: 60000, cancel_check_ms: " + cancel_check_ms);
+        const auto id =
+            dep.must("run_untrusted_scan", scan_args("cancelled", "192.0.2.81"))->getValue<std::string>("task_id");
+        const auto running = [&] { return get_json(a.port(), "/emulator/stats")->getValue<int>("current_running"); };
+        for (int i = 0; i < 200 && running() != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        EXPECT_EQ(running(), 1) << "the scan never ran on the scanner";
+        // The run has taken the board's first answer and the listing that
+        // says "running" (its own poll is a minute away).
+        std::this_thread::sleep_for(std::chrono::seconds(2));
+        EXPECT_EQ(dep.must("cancel_scan", R"({"task_id":")" + id + R"("})")->getValue<std::string>("message"),
+                  "The scan is being stopped on its scanner.");
+        const auto until = std::chrono::steady_clock::now() + watch_for;
+        while (running() != 0 && std::chrono::steady_clock::now() < until) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return running() != 0;
+    };
+    EXPECT_FALSE(running_after_cancel("300", std::chrono::seconds(10))) << "the cancel was not acted on";
+    EXPECT_TRUE(running_after_cancel("60000", std::chrono::seconds(3)))
+        << "a run with no check due was woken by a listing that showed nothing new";
+}

@@ -62,11 +62,12 @@ HostConfig parse(const YamlReader& r, const YAML::Node& root, const std::string&
         }
         if (const YAML::Node w = root["workers"]; w && !w.IsNull()) {
             r.check_keys(w, "workers",
-                         {"poll_interval_ms", "progress_write_ms", "lease_ms", "retry_base_ms", "retries",
-                          "circuit_failures", "circuit_open_ms", "metrics_listen"});
+                         {"poll_interval_ms", "progress_write_ms", "cancel_check_ms", "lease_ms", "retry_base_ms",
+                          "retries", "circuit_failures", "circuit_open_ms", "metrics_listen"});
             auto& ws = c.workers;
             ws.poll_interval_ms = r.integer(w, "workers", "poll_interval_ms", ws.poll_interval_ms, 10, 3'600'000);
             ws.progress_write_ms = r.integer(w, "workers", "progress_write_ms", ws.progress_write_ms, 0, 3'600'000);
+            ws.cancel_check_ms = r.integer(w, "workers", "cancel_check_ms", ws.cancel_check_ms, 10, 3'600'000);
             ws.lease_ms = r.integer(w, "workers", "lease_ms", ws.lease_ms, 1000, 86'400'000);
             ws.retry_base_ms = r.integer(w, "workers", "retry_base_ms", ws.retry_base_ms, 1, 600'000);
             ws.retries = r.integer(w, "workers", "retries", ws.retries, 0, 20);

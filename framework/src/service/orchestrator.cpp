@@ -84,6 +84,7 @@ Orchestrator::Orchestrator(Host& host, Mode mode, const std::string& worker_scan
         WorkerOptions wo;
         wo.poll_ms = cfg.workers.poll_interval_ms;
         wo.progress_write_ms = cfg.workers.progress_write_ms;
+        wo.cancel_check_ms = cfg.workers.cancel_check_ms;
         wo.lease_ms = cfg.workers.lease_ms;
         wo.retry_base_ms = cfg.workers.retry_base_ms;
         wo.retries = static_cast<int>(cfg.workers.retries);

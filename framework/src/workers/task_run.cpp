@@ -272,17 +272,25 @@ TaskRun::Next TaskRun::await_scan() {
     // the scanner. A resumed scan is polled in the first round, as without
     // the board: it may have ended before this run watched it, and no
     // listing shows a change made before the one it follows.
+    // Between the board's wake-ups (its scan changed, a listing failed) the
+    // run wakes only for its own checks: a cancel or a lost lease every
+    // cancel_check_ms, its own poll every own_poll_every.
     const auto own_poll_every = ScanBoard::own_poll_every(d_.options.progress_write_ms);
+    const auto check_every = std::chrono::milliseconds(d_.options.cancel_check_ms);
     auto last_poll = std::chrono::steady_clock::now();
+    auto last_check = last_poll;
     bool poll_first = resumed_;
     sdk::ScanProgress progress;
     while (true) {
         if (watch_) {
-            const auto seen = board_->next(*watch_);
+            const auto by = poll_first ? std::chrono::steady_clock::now()
+                                       : std::min(last_check + check_every, last_poll + own_poll_every);
+            const auto seen = board_->next(*watch_, by);
             if (seen.outcome == ScanBoard::Outcome::stopped) return HandedBack{};
             if (auto e = checkpoint()) return *e;
-            const bool poll_due = poll_first || std::chrono::steady_clock::now() - last_poll >= own_poll_every;
-            if (seen.outcome == ScanBoard::Outcome::listed && !poll_due) {
+            last_check = std::chrono::steady_clock::now();
+            const bool poll_due = poll_first || last_check - last_poll >= own_poll_every;
+            if (seen.outcome != ScanBoard::Outcome::poll && !poll_due) {
                 if (!seen.scan || !sdk::is_terminal(seen.scan->state)) continue;
                 progress.state = seen.scan->state;
                 progress.scanner_status = seen.scan->scanner_status;
@@ -322,6 +330,7 @@ TaskRun::Next TaskRun::await_scan() {
                 return *e;
         }
     }
+    watch_.reset();  // the scan has ended: no listing need name it for this run
     if (progress.state == sdk::ScanState::cancelled) {
         return fail(sdk::Error::permanent("the scan was stopped on the scanner (" + progress.scanner_status + ")"),
                     false);

@@ -120,6 +120,11 @@ TEST(HostConfig, ScopeWorkersAndHousekeeping) {
     EXPECT_CONFIG_ERROR(parse("workers: {progress_write_ms: -1}\n"),
                         "/etc/scanorch/scanorch.yaml:1: workers.progress_write_ms: expected an integer from 0 to "
                         "3600000, got '-1'");
+    EXPECT_EQ(c.workers.cancel_check_ms, 5000);
+    EXPECT_EQ(parse("workers: {cancel_check_ms: 250}\n").workers.cancel_check_ms, 250);
+    EXPECT_CONFIG_ERROR(parse("workers: {cancel_check_ms: 0}\n"),
+                        "/etc/scanorch/scanorch.yaml:1: workers.cancel_check_ms: expected an integer from 10 to "
+                        "3600000, got '0'");
     EXPECT_EQ(c.housekeeping.ttl_seconds, 60);
     EXPECT_EQ(parse("scope: [a]\n", {{"SCANORCH_SCOPE", "198.51.100.0/24, 203.0.113.7"}}).scope,
               (std::vector<std::string>{"198.51.100.0/24", "203.0.113.7"}));

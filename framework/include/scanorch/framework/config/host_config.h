@@ -48,6 +48,10 @@ struct WorkerSettings {
     /// A running scan's progress is recorded at most this often (0: at
     /// every change); each record is a durable store write.
     std::int64_t progress_write_ms = 10'000;
+    /// How soon a running scan whose scanner lists its scans notices a
+    /// cancel (or a lost lease): its run sleeps until its scan changes or
+    /// this much has passed. Without such a scanner, every poll checks.
+    std::int64_t cancel_check_ms = 5'000;
     std::int64_t lease_ms = 60'000;
     std::int64_t retry_base_ms = 1'000;  ///< retries after 1x, 2x, 4x this
     std::int64_t retries = 3;

@@ -11,12 +11,15 @@
 // scanner for its clock, never for its whole history; a watch made before
 // that answer is told to poll its scan once after it.
 //
-// Nobody lists while nobody waits: the listing is made by one of the waiting
-// runs, when one is due, and every waiting run wakes when it ends. So an
-// idle worker costs nothing, and a scan that ends is noticed one interval
-// (and a request) later at most, as with polling. While listings fail they
-// are made less and less often (up to a minute apart), and the runs poll
-// their scans themselves every interval meanwhile.
+// The listings are made by the board's own thread, once per period while
+// anything is watched, and nothing else: an idle worker costs nothing. A
+// listing wakes only the runs whose scan it shows in a new state, so a
+// thousand scans running for hours cost one listing per scanner per period
+// and no wake-up of their runs until each ends. A run also wakes at the
+// time it asks for (its own checks: a cancel, a lost lease, its own poll)
+// whatever the listings do; a slow listing holds up no run. While listings
+// fail they are made less and less often (up to a minute apart), and the
+// waiting runs are told to poll their scans themselves every period.
 //
 // A listing carries states, not progress: runs still poll their own scan
 // now and then for that, and to notice a scan that vanished from the
@@ -31,7 +34,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "scanorch/sdk/result.h"
 #include "scanorch/sdk/scan_list.h"
@@ -40,14 +45,18 @@ namespace scanorch::framework {
 
 class ScanBoard {
 public:
+    using Clock = std::chrono::steady_clock;
+
     /// `period`: listings start at least this far apart; `scanner` names
-    /// the scanner in the log.
+    /// the scanner in the log. The listing thread starts at the first watch.
     ScanBoard(sdk::ScanList& list, std::chrono::milliseconds period, std::string scanner);
+    /// Stops the listing thread; waits for a listing in flight to end.
+    ~ScanBoard();
     ScanBoard(const ScanBoard&) = delete;
     ScanBoard& operator=(const ScanBoard&) = delete;
 
     /// One run's interest in one scan; unwatched when destroyed, which must
-    /// come before the board's end.
+    /// come before the board's end. One thread waits on a watch at a time.
     class Watch {
     public:
         ~Watch();
@@ -58,35 +67,40 @@ public:
     private:
         friend class ScanBoard;
         Watch(ScanBoard& board, std::string scan_id, std::uint64_t seen, bool based)
-            : board_(board), scan_id_(std::move(scan_id)), seen_(seen), based_(based) {}
+            : board_(board), scan_id_(std::move(scan_id)), seen_(seen), based_(based), polled_(Clock::now()) {}
         ScanBoard& board_;
         const std::string scan_id_;
-        std::uint64_t seen_;  ///< the last listing this watch was told of
-        bool based_;          ///< the listings since it began cover every change after it
+        std::uint64_t seen_;          ///< the last listing this watch was told of
+        bool based_;                  ///< the listings since it began cover every change after it
+        Clock::time_point polled_;    ///< when it was last told to poll (or began)
+        std::condition_variable cv_;  ///< its scan changed, a listing failed, the first answer, a stop
     };
     std::unique_ptr<Watch> watch(const std::string& scan_id);
 
     enum class Outcome {
-        listed,   ///< `scan` is the state the listings since the watch began gave
+        listed,   ///< `scan` is the state the listings gave (a new one, unless `by` came first)
         poll,     ///< poll the scan yourself this round (a listing failed, or none can vouch yet)
+        due,      ///< `by` came; the board cannot vouch, and a poll was asked for less than a period ago
         stopped,  ///< interrupt(): the worker stops
     };
     struct Seen {
         Outcome outcome = Outcome::listed;
         /// The watched scan's latest listed state; nullopt while no listing
-        /// since the watch began has named it (its state has not changed).
+        /// has named it since the board began watching it (its state has
+        /// not changed since).
         std::optional<sdk::ListedScan> scan;
-        std::optional<sdk::Error> error;  ///< why `poll`, when a listing failed
+        std::optional<sdk::Error> error;  ///< why `poll` or `due`, when a listing failed
     };
-    /// Waits for the next listing this watch has not been told of, making it
-    /// when one is due and no other run is making it; about one period at
-    /// most when another run's listing is slow (then what the board knew
-    /// already) or listings are backed off (then `poll`), so a run still
-    /// checks for a cancel every period. Returns at once when listings ended
-    /// while the run was away from the board.
-    Seen next(Watch& w);
+    /// Waits until a listing shows the watched scan in a new state (`listed`),
+    /// or until `by` (`listed` with what the board knows, or `due` if it
+    /// cannot vouch). Returns `poll` when the board's first answer has come
+    /// since an unvouched watch began, when a listing has failed since the
+    /// watch was last told, and every period while listings fail or before
+    /// the first answer: a run polls that often then, as without the board.
+    Seen next(Watch& w, Clock::time_point by);
 
-    /// Every next() returns `stopped`, now and from now on.
+    /// Every next() returns `stopped`, now and from now on; no listing
+    /// starts from now on.
     void interrupt();
 
     std::uint64_t listings() const;  ///< made so far (for tests and metrics)
@@ -105,29 +119,35 @@ public:
     }
 
 private:
-    void unwatch(const std::string& scan_id);
-    void list(std::unique_lock<std::mutex>& lock);  ///< makes one listing; the lock is released meanwhile
-    Seen seen_by(Watch& w);
-
     struct Entry {
-        std::size_t watchers = 0;
+        std::vector<Watch*> watches;
         std::optional<sdk::ListedScan> listed;
+        std::uint64_t changed = 0;  ///< the listing that last gave it a new state
     };
+
+    void unwatch(Watch& w);
+    void start_lister_locked() noexcept;
+    void lister_loop();
+    void list(std::unique_lock<std::mutex>& lock);  ///< makes one listing; the lock is released meanwhile
+    void wake_all_locked();
+    Seen told_to_poll(Watch& w, Clock::time_point now);
 
     sdk::ScanList& list_;
     const std::chrono::milliseconds period_;
     const std::string scanner_;
     mutable std::mutex mu_;
-    std::condition_variable cv_;    ///< a listing ended, or interrupt()
-    std::uint64_t generation_ = 0;  ///< listings ended
-    bool listing_ = false;          ///< one is being made
+    std::condition_variable lister_cv_;  ///< a first watch, or interrupt()
+    std::uint64_t generation_ = 0;       ///< listings ended
+    std::uint64_t failed_ = 0;           ///< the last listing that failed
     bool interrupted_ = false;
-    std::chrono::steady_clock::time_point next_due_{};
+    Clock::time_point next_due_{};
     std::optional<std::int64_t> as_of_;     ///< of the last listing that succeeded; none yet: ask for a start
     std::optional<sdk::Error> last_error_;  ///< of the last listing, if it failed
     std::uint32_t failures_ = 0;            ///< listings failed in a row
-    std::chrono::steady_clock::time_point last_warned_{};
+    Clock::time_point last_warned_{};
+    std::size_t watches_ = 0;
     std::unordered_map<std::string, Entry> entries_;
+    std::thread lister_;  ///< started at the first watch; joined by the destructor
 };
 
 }  // namespace scanorch::framework

@@ -39,6 +39,9 @@ struct WorkerOptions {
     std::int64_t lease_ms = 60'000;
     std::int64_t poll_ms = 2'000;        ///< scan status polling
     std::int64_t progress_write_ms = 0;  ///< progress recorded at most this often (0: every change)
+    /// A run waiting on the scan board checks for a cancel (and a lost
+    /// lease) at least this often; without the board, at every poll.
+    std::int64_t cancel_check_ms = 5'000;
     std::int64_t retry_base_ms = 1'000;  ///< retries wait base, 2x base, 4x base
     int retries = 3;
     std::uint32_t circuit_failures = 5;  ///< consecutive failures that open the circuit
