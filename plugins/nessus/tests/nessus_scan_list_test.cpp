@@ -270,7 +270,7 @@ TEST(ScanBoard, ASlowListingHoldsUpNoRun) {
     auto first = board.watch("1");  // starts the listings
     for (int i = 0; i < 200 && board.listings() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ASSERT_GE(board.listings(), 1U) << "the board's first answer (slow) never came";
-    auto other = board.watch("2");    // watched after the first answer: the listings vouch for it
+    auto other = board.watch("2");  // watched after the first answer: the listings vouch for it
     const auto t0 = std::chrono::steady_clock::now();
     const auto seen = board.next(*other, t0 + std::chrono::milliseconds(300));
     const auto waited = std::chrono::steady_clock::now() - t0;
