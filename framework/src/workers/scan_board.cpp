@@ -24,28 +24,35 @@ std::unique_ptr<ScanBoard::Watch> ScanBoard::watch(const std::string& scan_id) {
     // the one after asks for every change since that answer. Before the
     // board has any answer, no listing can vouch for what happens until the
     // first one: the watch is told to poll once after it.
-    auto& watches = entries_[scan_id].watches;
-    watches.reserve(watches.size() + 1);  // nothing below throws once the watch exists
-    auto w = std::unique_ptr<Watch>(new Watch(*this, scan_id, generation_, as_of_.has_value()));
-    watches.push_back(w.get());
-    if (++watches_ == 1) {
-        start_lister_locked();
-        lister_cv_.notify_one();
+    auto [it, inserted] = entries_.try_emplace(scan_id);
+    std::unique_ptr<Watch> w;
+    try {
+        it->second.watches.reserve(it->second.watches.size() + 1);  // nothing below throws once the watch exists
+        w.reset(new Watch(*this, scan_id, generation_, as_of_.has_value()));
+    } catch (...) {
+        if (inserted) entries_.erase(it);
+        throw;
     }
+    it->second.watches.push_back(w.get());
+    // Each watch, not only the first: a start that failed is tried again.
+    const bool started = start_lister_locked();
+    if (++watches_ == 1 || started) lister_cv_.notify_one();
     return w;
 }
 
-void ScanBoard::start_lister_locked() noexcept {
+bool ScanBoard::start_lister_locked() noexcept {
     // At the first watch, not with the worker: a scanner that never runs a
     // scan here costs no thread.
-    if (lister_.joinable() || interrupted_) return;
+    if (lister_.joinable() || interrupted_) return false;
     try {
         lister_ = std::thread([this] { lister_loop(); });
-    } catch (const std::system_error& e) {
+        return true;
+    } catch (const std::exception& e) {
         // No listings: the board's first answer never comes, so its runs
         // poll their scans every period, as without a board. The next
         // watch tries again.
         spdlog::warn("scanner '{}': no thread for its scan listings ({}); its runs poll their own", scanner_, e.what());
+        return false;
     }
 }
 
@@ -61,6 +68,13 @@ void ScanBoard::unwatch(Watch& w) {
 
 ScanBoard::Seen ScanBoard::next(Watch& w, Clock::time_point by) {
     std::unique_lock lock(mu_);
+    if (w.poll_pending_) {
+        // Its period runs from the end of the poll it was told to make: a
+        // poll slower than a period (retries, a slow scanner) is not
+        // followed by another at once.
+        w.poll_pending_ = false;
+        w.polled_ = Clock::now();
+    }
     for (;;) {
         if (interrupted_) return {Outcome::stopped, std::nullopt, std::nullopt};
         const auto now = Clock::now();
@@ -94,6 +108,7 @@ ScanBoard::Seen ScanBoard::next(Watch& w, Clock::time_point by) {
 ScanBoard::Seen ScanBoard::told_to_poll(Watch& w, Clock::time_point now) {
     w.seen_ = generation_;
     w.polled_ = now;
+    w.poll_pending_ = true;
     // Once the board has an answer, the poll covers everything before it and
     // the next listing asks from that answer: the watch is vouched for from
     // here, even if this poll is for a failed listing.

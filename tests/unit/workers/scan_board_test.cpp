@@ -190,6 +190,25 @@ TEST(ScanBoardRules, ChecksSoonerThanAPeriodPollOncePerPeriod) {
     }
 }
 
+TEST(ScanBoardRules, APollSlowerThanAPeriodIsNotFollowedByAnotherAtOnce) {
+    // The board has no answer yet (its first listing is slow): the run is
+    // told to poll once a period, the period counted from the end of its
+    // poll. A poll that took longer than a period (retries against a slow
+    // scanner) must not be followed by another straight away.
+    ScriptedList slow([](int) {
+        std::this_thread::sleep_for(2s);
+        return answer(1);
+    });
+    const auto period = 200ms;
+    Board board(slow, period, "s");
+    auto w = board.watch("a");
+    ASSERT_EQ(board.next(*w, std::chrono::steady_clock::now() + 10s).outcome, Board::Outcome::poll);
+    std::this_thread::sleep_for(period + 100ms);  // the poll it was told to make
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(board.next(*w, t0 + 10s).outcome, Board::Outcome::poll);
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, period - 20ms) << "told to poll again as its poll ended";
+}
+
 TEST(ScanBoardRules, AScanThatEndedWhileListingsFailedIsListedOnRecovery) {
     // The failed listings keep the last answer's clock, so the first one to
     // answer again asks for every change since then, the scan's end among

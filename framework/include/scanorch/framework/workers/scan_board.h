@@ -72,7 +72,8 @@ public:
         const std::string scan_id_;
         std::uint64_t seen_;          ///< the last listing this watch was told of
         bool based_;                  ///< the listings since it began cover every change after it
-        Clock::time_point polled_;    ///< when it was last told to poll (or began)
+        Clock::time_point polled_;    ///< when it last polled as told (or began)
+        bool poll_pending_ = false;   ///< told to poll; its next wait starts the period
         std::condition_variable cv_;  ///< its scan changed, a listing failed, the first answer, a stop
     };
     std::unique_ptr<Watch> watch(const std::string& scan_id);
@@ -126,7 +127,7 @@ private:
     };
 
     void unwatch(Watch& w);
-    void start_lister_locked() noexcept;
+    bool start_lister_locked() noexcept;  ///< true if it started the thread now
     void lister_loop();
     void list(std::unique_lock<std::mutex>& lock);  ///< makes one listing; the lock is released meanwhile
     void wake_all_locked();
