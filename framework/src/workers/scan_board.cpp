@@ -83,32 +83,25 @@ ScanBoard::Seen ScanBoard::next(Watch& w, Clock::time_point by) {
         // period meanwhile, as it would without the board (and no more
         // often, however soon its own checks are due).
         const bool unvouched = last_error_ || !as_of_;
-        if (last_error_ && failed_ > w.seen_) return told_to_poll(w, now);
-        if (unvouched && now >= w.polled_ + period_) return told_to_poll(w, now);
+        if (last_error_ && failed_ > w.seen_) return told_to_poll(w);
+        if (unvouched && now >= w.polled_ + period_) return told_to_poll(w);
         // The first answer since the watch began: one poll covers the time
         // before it, the listings from it every change after.
-        if (!unvouched && !w.based_) return told_to_poll(w, now);
-        if (!unvouched) {
-            if (auto it = entries_.find(w.scan_id()); it != entries_.end() && it->second.changed > w.seen_) {
-                w.seen_ = generation_;
-                return {Outcome::listed, it->second.listed, std::nullopt};
-            }
-        }
-        if (now >= by) {
+        if (!unvouched && !w.based_) return told_to_poll(w);
+        const auto it = unvouched ? entries_.end() : entries_.find(w.scan_id());
+        const bool changed = it != entries_.end() && it->second.changed > w.seen_;
+        if (changed || now >= by) {
             w.seen_ = generation_;
             if (unvouched) return {Outcome::due, std::nullopt, last_error_};
-            Seen seen;
-            if (auto it = entries_.find(w.scan_id()); it != entries_.end()) seen.scan = it->second.listed;
-            return seen;
+            return {Outcome::listed, it != entries_.end() ? it->second.listed : std::nullopt, std::nullopt};
         }
         w.cv_.wait_until(lock, unvouched ? std::min(by, w.polled_ + period_) : by);
     }
 }
 
-ScanBoard::Seen ScanBoard::told_to_poll(Watch& w, Clock::time_point now) {
+ScanBoard::Seen ScanBoard::told_to_poll(Watch& w) {
     w.seen_ = generation_;
-    w.polled_ = now;
-    w.poll_pending_ = true;
+    w.poll_pending_ = true;  // its period starts when it next waits (next())
     // Once the board has an answer, the poll covers everything before it and
     // the next listing asks from that answer: the watch is vouched for from
     // here, even if this poll is for a failed listing.

@@ -131,7 +131,7 @@ private:
     void lister_loop();
     void list(std::unique_lock<std::mutex>& lock);  ///< makes one listing; the lock is released meanwhile
     void wake_all_locked();
-    Seen told_to_poll(Watch& w, Clock::time_point now);
+    Seen told_to_poll(Watch& w);
 
     sdk::ScanList& list_;
     const std::chrono::milliseconds period_;
