@@ -5,6 +5,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "scanorch/framework/json/json_writer.h"
+
 namespace scanorch::framework {
 
 Poco::JSON::Object::Ptr to_json(const sdk::ValidationStats& s) {
@@ -87,6 +89,7 @@ Poco::JSON::Object::Ptr to_json(const sdk::QueueDepths& d) {
 }
 
 std::string stringify(const Poco::JSON::Object::Ptr& obj, unsigned indent) {
+    if (indent == 0) return json_text(obj);
     std::ostringstream out;
     obj->stringify(out, indent);
     return out.str();

@@ -1,11 +1,15 @@
 #include "scanorch/framework/tasks/task_codec.h"
 
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
 
 #include <array>
 #include <utility>
 
+#include "scanorch/framework/json/json_writer.h"
 #include "scanorch/framework/json/sdk_json.h"
+#include "scanorch/sdk/utf8.h"
 
 namespace scanorch::framework {
 
@@ -93,49 +97,91 @@ std::optional<FailureKind> parse_failure_kind(std::string_view s) noexcept { ret
 std::optional<sdk::AuthStatus> parse_auth_status(std::string_view s) noexcept { return parse(kAuth, s); }
 std::optional<sdk::HostAuth> parse_host_auth(std::string_view s) noexcept { return parse(kHostAuth, s); }
 
+namespace {
+
+// Every member, in the stored order. A summary is the record without its
+// large parts (per-host validation stats can run to tens of KB): the same
+// members, those emptied, so a list reads it as it reads a whole record.
+std::string write_task(const TaskRecord& t, bool summary) {
+    // About 800 bytes with no stats, and what the free-text members add.
+    JsonWriter w(1024 + t.name.size() + t.targets.size() + (summary ? 0 : t.description.size() + t.error.size()));
+    w.begin_object();
+    w.key("task_id").value(t.task_id);
+    w.key("trace_id").value(t.trace_id);
+    w.key("scan_type").value(sdk::to_string(t.scan_type));
+    w.key("name").value(t.name);
+    w.key("description").value(summary ? std::string_view() : std::string_view(t.description));
+    w.key("targets").value(t.targets);
+    w.key("status").value(to_string(t.status));
+    w.key("phase").value(to_string(t.phase));
+    w.key("progress").value(t.progress);
+    w.key("scanner_instance").value(t.scanner_instance);
+    w.key("scanner_url").value(t.scanner_url);
+    w.key("scanner_pool").value(t.scanner_pool);
+    w.key("requested_scanner").value(t.requested_scanner);
+    w.key("requested_pool").value(t.requested_pool);
+    w.key("queue").value(t.queue);
+    w.key("scan_scanner").value(t.scan.scanner);
+    w.key("scan_id").value(t.scan.id);
+    w.key("lease_token").value(t.lease_token);
+    w.key("attempts").value(t.attempts);
+    w.key("dead_letter").value(t.dead_letter);
+    w.key("client").value(t.client);
+    w.key("client_cap").value(t.client_cap);
+    w.key("idempotency_key").value(t.idempotency_key);
+    w.key("created_at").value(t.created_at);
+    w.key("queued_at").value(t.queued_at);
+    w.key("updated_at").value(t.updated_at);
+    w.key("started_at").value(t.started_at);
+    w.key("completed_at").value(t.completed_at);
+    w.key("last_accessed_at").value(t.last_accessed_at);
+    w.key("error");
+    if (summary || t.error.empty()) {
+        w.null();
+    } else {
+        w.value(t.error);
+    }
+    w.key("error_kind").value(to_string(t.failure));
+    w.key("export_path").value(t.export_path);
+    w.key("authentication_status");
+    if (t.authentication_status) {
+        w.value(sdk::to_string(*t.authentication_status));
+    } else {
+        w.null();
+    }
+    w.key("validation_warnings").begin_array();
+    if (!summary) {
+        for (const auto& s : t.validation_warnings) w.value(s);
+    }
+    w.end_array();
+    w.key("validation_stats");
+    if (summary || !t.validation_stats) {
+        w.null();
+    } else {
+        // Present only once a scan is validated, when the task is all but
+        // done: Poco's form keeps the one spelling of the stats that the
+        // tools share.
+        w.raw(stringify(to_json(*t.validation_stats)));
+    }
+    w.end_object();
+    std::string text = std::move(w).text();
+    // A member that is not valid UTF-8 (a scanner's error text, a third
+    // party validator's evidence) would make the whole record unreadable to
+    // the JSON parser, and PostgreSQL refuses such text: the bad bytes are
+    // stored as U+FFFD instead. The text is only scanned when it is ASCII.
+    sdk::make_storable_text(text);
+    return text;
+}
+
+}  // namespace
+
+std::string task_json(const TaskRecord& t) { return write_task(t, false); }
+
+std::string task_summary_json(const TaskRecord& t) { return write_task(t, true); }
+
 Poco::JSON::Object::Ptr to_json(const TaskRecord& t) {
-    Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    o->set("task_id", t.task_id);
-    o->set("trace_id", t.trace_id);
-    o->set("scan_type", std::string(sdk::to_string(t.scan_type)));
-    o->set("name", t.name);
-    o->set("description", t.description);
-    o->set("targets", t.targets);
-    o->set("status", std::string(to_string(t.status)));
-    o->set("phase", std::string(to_string(t.phase)));
-    o->set("progress", t.progress);
-    o->set("scanner_instance", t.scanner_instance);
-    o->set("scanner_url", t.scanner_url);
-    o->set("scanner_pool", t.scanner_pool);
-    o->set("requested_scanner", t.requested_scanner);
-    o->set("requested_pool", t.requested_pool);
-    o->set("queue", t.queue);
-    o->set("scan_scanner", t.scan.scanner);
-    o->set("scan_id", t.scan.id);
-    o->set("lease_token", t.lease_token);
-    o->set("attempts", t.attempts);
-    o->set("dead_letter", t.dead_letter);
-    o->set("client", t.client);
-    o->set("client_cap", t.client_cap);
-    o->set("idempotency_key", t.idempotency_key);
-    o->set("created_at", t.created_at);
-    o->set("queued_at", t.queued_at);
-    o->set("updated_at", t.updated_at);
-    o->set("started_at", t.started_at);
-    o->set("completed_at", t.completed_at);
-    o->set("last_accessed_at", t.last_accessed_at);
-    o->set("error", t.error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(t.error));
-    o->set("error_kind", std::string(to_string(t.failure)));
-    o->set("export_path", t.export_path);
-    o->set("authentication_status", t.authentication_status
-                                        ? Poco::Dynamic::Var(std::string(sdk::to_string(*t.authentication_status)))
-                                        : Poco::Dynamic::Var());
-    Poco::JSON::Array::Ptr w = new Poco::JSON::Array;
-    for (const auto& s : t.validation_warnings) w->add(s);
-    o->set("validation_warnings", w);
-    o->set("validation_stats",
-           t.validation_stats ? Poco::Dynamic::Var(to_json(*t.validation_stats)) : Poco::Dynamic::Var());
-    return o;
+    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));  // keeps the members' order
+    return parser.parse(task_json(t)).extract<Poco::JSON::Object::Ptr>();
 }
 
 sdk::Result<TaskRecord> task_from_json(const Poco::JSON::Object::Ptr& o) {

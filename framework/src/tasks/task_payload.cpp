@@ -3,7 +3,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
-#include <sstream>
+#include "scanorch/framework/json/json_writer.h"
 
 namespace scanorch::framework {
 
@@ -15,9 +15,7 @@ std::string make_payload(const TaskRecord& t, const std::string& sealed) {
     o.set("name", t.name);
     o.set("description", t.description);
     o.set("credentials", sealed);
-    std::ostringstream out;
-    o.stringify(out);
-    return out.str();
+    return json_text(o);
 }
 
 std::string sealed_credentials_of(const std::string& payload) {

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <sstream>
 #include <unordered_map>
 
 namespace scanorch::framework {
@@ -26,12 +25,6 @@ sdk::TaskState state_of(TaskStatus s) {
     return sdk::TaskState::queued;
 }
 
-std::string stringify(const Poco::JSON::Object::Ptr& o) {
-    std::ostringstream out;
-    o->stringify(out);
-    return out.str();
-}
-
 sdk::StoredTask row_of(const TaskRecord& t) {
     sdk::StoredTask r;
     r.task_id = t.task_id;
@@ -45,17 +38,8 @@ sdk::StoredTask row_of(const TaskRecord& t) {
     r.updated_at_ms = t.updated_at;
     r.completed_at_ms = t.completed_at;
     r.last_accessed_at_ms = t.last_accessed_at;
-    Poco::JSON::Object::Ptr o = to_json(t);
-    r.document = stringify(o);
-    // What list pages carry instead of the whole document: the record without
-    // its large parts (per-host validation stats can run to tens of KB). The
-    // same object, cut down: every write encodes both, and a second record
-    // built from a copy cost as much as the first.
-    o->set("description", "");
-    o->set("error", Poco::Dynamic::Var());
-    o->set("validation_warnings", Poco::JSON::Array::Ptr(new Poco::JSON::Array));
-    o->set("validation_stats", Poco::Dynamic::Var());
-    r.summary = stringify(o);
+    r.document = task_json(t);
+    r.summary = task_summary_json(t);
     return r;
 }
 

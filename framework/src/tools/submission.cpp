@@ -7,6 +7,7 @@
 #include <optional>
 #include <sstream>
 
+#include "scanorch/framework/json/json_writer.h"
 #include "scanorch/framework/runtime/clock.h"
 #include "scanorch/framework/tasks/shared_keys.h"
 #include "scanorch/framework/tasks/task_codec.h"
@@ -259,10 +260,9 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
     // The same key with the same arguments answers with the first task.
     std::optional<IdempotencyGuard> guard;
     if (!t.idempotency_key.empty()) {
-        std::ostringstream canonical;
-        a->stringify(canonical);
-        const std::string fingerprint =
-            d_.sealer->fingerprint(std::string(sdk::to_string(type)) + "\n" + canonical.str());
+        // Poco's text of the arguments, byte for byte (json_writer.h): keys
+        // taken before an upgrade still match after it.
+        const std::string fingerprint = d_.sealer->fingerprint(std::string(sdk::to_string(type)) + "\n" + json_text(a));
         guard.emplace(*d_.queue, shared_keys::idempotency(c.client, t.idempotency_key), t.task_id, fingerprint,
                       d_.idempotency_ttl_ms);
         auto prior = guard->take();

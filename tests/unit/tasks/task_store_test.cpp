@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
@@ -7,6 +8,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "scanorch/framework/tasks/task_codec.h"
@@ -635,6 +638,145 @@ TEST(TaskStore, ExpiresFinishedTasksAndSweepsOrphanExports) {
     std::filesystem::last_write_time(d.path / "other" / "exports" / "kept", an_hour_ago);
     EXPECT_EQ(empty->sweep_local_exports(), 0u);
     EXPECT_TRUE(std::filesystem::exists(d.path / "other" / "exports" / "kept"));
+}
+
+// task.json is written straight into text (JsonWriter), not through Poco:
+// the text must still be what Poco writes for the same document, byte for
+// byte, and every field must come back as it went in, strange bytes and all.
+TEST(TaskCodec, WritesPocosTextAndReadsEveryFieldBack) {
+    sf::TaskRecord t = task("t-\"quoted\"/\\");
+    t.trace_id = "trace\x01\x1f";
+    t.name = "tab\there, newline\nthere, caf\xc3\xa9, DEL\x7f";
+    t.description = std::string("nul\0inside", 10);
+    t.client = "agent";
+    t.client_cap = 4000000000U;
+    t.idempotency_key = "key";
+    t.requested_scanner = "east";
+    t.requested_pool = "default";
+    t.queue = "east";
+    t.scanner_instance = "east";
+    t.scanner_url = "https://192.0.2.9:8834/";
+    t.scanner_pool = "default";
+    t.status = TaskStatus::failed;
+    t.phase = sf::TaskPhase::validating;
+    t.progress = 73;
+    t.scan = {"east", "1234"};
+    t.lease_token = "tok";
+    t.attempts = 3;
+    t.dead_letter = true;
+    t.queued_at = -1;
+    t.updated_at = 1700000000123;
+    t.started_at = 1700000000456;
+    t.completed_at = 1700000000789;
+    t.last_accessed_at = 1700000000999;
+    t.error = "scanner said \"no\"\r\n";
+    t.failure = sf::FailureKind::authentication;
+    t.export_path = "/var/lib/scanorch/exports/t/scan.nessus";
+    t.authentication_status = scanorch::sdk::AuthStatus::partial;
+    t.validation_warnings = {"w1", "w\"2\""};
+    scanorch::sdk::ValidationStats stats;
+    stats.hosts_scanned = 2;
+    stats.file_size_bytes = 123456;
+    stats.file_size_mb = 0.12;
+    stats.hosts.push_back({"192.0.2.1", true, 5, scanorch::sdk::HostAuth::failed, "plugin \"21745\""});
+    t.validation_stats = stats;
+
+    for (const auto& [text, what] :
+         {std::pair{sf::task_json(t), "record"}, std::pair{sf::task_summary_json(t), "summary"},
+          std::pair{sf::task_json(task("plain")), "a new record"}}) {
+        Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+        const auto parsed = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+        std::ostringstream poco;
+        parsed->stringify(poco);
+        EXPECT_EQ(poco.str(), text) << what;
+        // The stored format: every member, in this order, records and
+        // summaries alike (a member left out would read back as empty).
+        const std::vector<std::string> members = {"task_id",
+                                                  "trace_id",
+                                                  "scan_type",
+                                                  "name",
+                                                  "description",
+                                                  "targets",
+                                                  "status",
+                                                  "phase",
+                                                  "progress",
+                                                  "scanner_instance",
+                                                  "scanner_url",
+                                                  "scanner_pool",
+                                                  "requested_scanner",
+                                                  "requested_pool",
+                                                  "queue",
+                                                  "scan_scanner",
+                                                  "scan_id",
+                                                  "lease_token",
+                                                  "attempts",
+                                                  "dead_letter",
+                                                  "client",
+                                                  "client_cap",
+                                                  "idempotency_key",
+                                                  "created_at",
+                                                  "queued_at",
+                                                  "updated_at",
+                                                  "started_at",
+                                                  "completed_at",
+                                                  "last_accessed_at",
+                                                  "error",
+                                                  "error_kind",
+                                                  "export_path",
+                                                  "authentication_status",
+                                                  "validation_warnings",
+                                                  "validation_stats"};
+        EXPECT_EQ(parsed->getNames(), members) << what;
+        auto back = sf::task_from_json(parsed);
+        ASSERT_TRUE(back) << what << ": " << back.error().message;
+        // Written again from what was read: the same text, so every member
+        // was read as it was written.
+        EXPECT_EQ(std::string(what) == "summary" ? sf::task_summary_json(*back) : sf::task_json(*back), text) << what;
+    }
+    auto back = sf::task_from_json(sf::to_json(t));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->description, t.description);
+    EXPECT_EQ(back->name, t.name);
+    EXPECT_EQ(back->client_cap, 4000000000U);
+    EXPECT_EQ(back->queued_at, -1);
+    EXPECT_EQ(back->validation_warnings, t.validation_warnings);
+    ASSERT_TRUE(back->validation_stats);
+    EXPECT_EQ(back->validation_stats->hosts.at(0).auth_evidence, "plugin \"21745\"");
+    EXPECT_DOUBLE_EQ(back->validation_stats->file_size_mb, 0.12);
+}
+
+// A scanner's error text, or a validator's evidence, with bytes that are not
+// UTF-8: the record must stay readable (the JSON parser, and PostgreSQL's
+// text columns, refuse such bytes), with U+FFFD in their place.
+TEST(TaskCodec, ARecordWithBytesThatAreNotUtf8StaysReadable) {
+    sf::TaskRecord t = task("t-bytes");
+    t.status = TaskStatus::failed;
+    t.error = "scanner said \xff\xfe, then \xc3";
+    t.name = "caf\xc3\xa9 \xe9";
+    scanorch::sdk::ValidationStats stats;
+    stats.hosts.push_back({"host\x80", false, 1, scanorch::sdk::HostAuth::failed, "evidence \xc0\xaf"});
+    t.validation_stats = stats;
+    for (const auto& text : {sf::task_json(t), sf::task_summary_json(t)}) {
+        auto back = sf::task_from_json(Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>());
+        ASSERT_TRUE(back) << back.error().message;
+        EXPECT_EQ(back->name, "caf\xc3\xa9 \xef\xbf\xbd");
+    }
+    auto back = sf::task_from_json(Poco::JSON::Parser().parse(sf::task_json(t)).extract<Poco::JSON::Object::Ptr>());
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->error, "scanner said \xef\xbf\xbd\xef\xbf\xbd, then \xef\xbf\xbd");
+    ASSERT_TRUE(back->validation_stats);
+    EXPECT_EQ(back->validation_stats->hosts.at(0).name, "host\xef\xbf\xbd");
+    EXPECT_EQ(back->validation_stats->hosts.at(0).auth_evidence, "evidence \xef\xbf\xbd\xef\xbf\xbd");
+
+    // And through the store: written, then read by another process's store
+    // (this one keeps the record it created).
+    TempDir d;
+    auto store = open_store(d.path);
+    ASSERT_TRUE(store->create(t, "").ok());
+    auto other = open_store(d.path);
+    auto loaded = other->load("t-bytes");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->error, back->error);
 }
 
 // The codec: every field survives a round trip, and an unknown word is an
