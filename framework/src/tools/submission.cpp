@@ -1,6 +1,5 @@
 #include "scanorch/framework/tools/submission.h"
 
-#include <Poco/UUIDGenerator.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -254,7 +253,7 @@ sdk::Result<Obj> Submission::submit(sdk::ScanType type, const Obj& a, const sdk:
     const auto creds = credentials_of(a);
     if (auto r = check_credentials(type, creds); !r) return std::move(r).error();
 
-    t.task_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    t.task_id = new_task_id();
     t.trace_id = c.trace_id.empty() ? t.task_id : c.trace_id;
 
     // The same key with the same arguments answers with the first task.

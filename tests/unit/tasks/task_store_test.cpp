@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -777,6 +778,16 @@ TEST(TaskCodec, ARecordWithBytesThatAreNotUtf8StaysReadable) {
     auto loaded = other->load("t-bytes");
     ASSERT_TRUE(loaded) << loaded.error().message;
     EXPECT_EQ(loaded->error, back->error);
+}
+
+TEST(TaskCodec, NewTaskIdsAreRandomVersionFourUuids) {
+    std::set<std::string> seen;
+    const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    for (int i = 0; i < 2000; ++i) {
+        const auto id = sf::new_task_id();
+        ASSERT_TRUE(std::regex_match(id, uuid)) << id;
+        ASSERT_TRUE(seen.insert(id).second) << "repeated: " << id;
+    }
 }
 
 // The codec: every field survives a round trip, and an unknown word is an

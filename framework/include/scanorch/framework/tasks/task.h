@@ -81,6 +81,10 @@ struct ScanRef {
     bool operator==(const ScanRef&) const = default;
 };
 
+/// A new task id: a random (version 4) UUID in its usual text form, from
+/// the kernel's random source.
+std::string new_task_id();
+
 struct TaskRecord {
     std::string task_id;
     std::string trace_id;
