@@ -67,6 +67,19 @@ void append_array(std::string& out, const Array& a) {
     out += ']';
 }
 
+void append_container(std::string& out, const Object& o) { append_object(out, o); }
+void append_container(std::string& out, const Array& a) { append_array(out, a); }
+
+/// A container through its pointer; a null one as null (Poco would throw).
+template <class Ptr>
+void append_held(std::string& out, const Ptr& p) {
+    if (p) {
+        append_container(out, *p);
+    } else {
+        out += "null";
+    }
+}
+
 void append_value(std::string& out, const Poco::Dynamic::Var& v) {
     if (v.isEmpty()) {
         out += "null";
@@ -76,19 +89,9 @@ void append_value(std::string& out, const Poco::Dynamic::Var& v) {
     if (t == typeid(std::string)) {
         JsonWriter::append_string(out, v.extract<std::string>());
     } else if (t == typeid(Object::Ptr)) {
-        const auto& p = v.extract<Object::Ptr>();
-        if (p) {
-            append_object(out, *p);
-        } else {
-            out += "null";
-        }
+        append_held(out, v.extract<Object::Ptr>());
     } else if (t == typeid(Array::Ptr)) {
-        const auto& p = v.extract<Array::Ptr>();
-        if (p) {
-            append_array(out, *p);
-        } else {
-            out += "null";
-        }
+        append_held(out, v.extract<Array::Ptr>());
     } else if (t == typeid(Object)) {
         append_object(out, v.extract<Object>());
     } else if (t == typeid(Array)) {
@@ -155,28 +158,20 @@ std::string json_text(const Object& object) {
     return out;
 }
 
-JsonWriter& JsonWriter::begin_object() {
+JsonWriter& JsonWriter::begin_object() { return open('{'); }
+JsonWriter& JsonWriter::end_object() { return close('}'); }
+JsonWriter& JsonWriter::begin_array() { return open('['); }
+JsonWriter& JsonWriter::end_array() { return close(']'); }
+
+JsonWriter& JsonWriter::open(char bracket) {
     separate();
-    out_ += '{';
+    out_ += bracket;
     first_ = true;
     return *this;
 }
 
-JsonWriter& JsonWriter::end_object() {
-    out_ += '}';
-    first_ = false;
-    return *this;
-}
-
-JsonWriter& JsonWriter::begin_array() {
-    separate();
-    out_ += '[';
-    first_ = true;
-    return *this;
-}
-
-JsonWriter& JsonWriter::end_array() {
-    out_ += ']';
+JsonWriter& JsonWriter::close(char bracket) {
+    out_ += bracket;
     first_ = false;
     return *this;
 }
@@ -203,17 +198,13 @@ JsonWriter& JsonWriter::value(bool b) {
 
 JsonWriter& JsonWriter::integer(std::int64_t n) {
     separate();
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-    out_.append(digits, end);
+    append_number(out_, n);
     return *this;
 }
 
 JsonWriter& JsonWriter::unsigned_integer(std::uint64_t n) {
     separate();
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-    out_.append(digits, end);
+    append_number(out_, n);
     return *this;
 }
 

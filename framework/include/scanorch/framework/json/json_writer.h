@@ -61,6 +61,8 @@ public:
     static void append_string(std::string& out, std::string_view text);
 
 private:
+    JsonWriter& open(char bracket);
+    JsonWriter& close(char bracket);
     JsonWriter& integer(std::int64_t n);
     JsonWriter& unsigned_integer(std::uint64_t n);
     /// The comma before a value or member, except the first in its container
