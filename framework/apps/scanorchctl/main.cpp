@@ -426,7 +426,7 @@ int task_show(const cli::Args& args, const std::vector<std::string>& rest) {
         return kExitFailure;
     }
     if (args.has("json")) {  // the whole record, as the store holds it
-        std::cout << sf::stringify(sf::to_json(*task)) << "\n";
+        std::cout << sf::task_json(*task) << "\n";
         return kExitOk;
     }
     const auto& t = *task;

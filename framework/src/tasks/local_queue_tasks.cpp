@@ -4,8 +4,7 @@
 #include <Poco/JSON/Object.h>
 #include <spdlog/spdlog.h>
 
-#include <sstream>
-
+#include "scanorch/framework/json/json_writer.h"
 #include "scanorch/framework/tasks/task_codec.h"
 
 namespace scanorch::framework {
@@ -70,9 +69,7 @@ std::optional<std::string> LocalQueueTasks::read() {
         return std::nullopt;
     }
     handed_ = std::move(now);  // tasks that left the view leave the memory too
-    std::ostringstream text;
-    out->stringify(text);
-    return text.str();
+    return json_text(out);
 }
 
 }  // namespace scanorch::framework
